@@ -1,0 +1,245 @@
+//! Arenas: [`Allocator`] is either a growable standard arena (`bumpalo`) or a
+//! [`FixedSizeAllocator`] over one 4 GiB-aligned block that can be handed to JS.
+//!
+//! Both have the same small surface (`alloc`, `alloc_slice_copy`, `alloc_str`, their
+//! `try_*` forms, `reset`) and implement `allocator_api2::alloc::Allocator` by reference,
+//! so `allocator_api2::vec::Vec<T, &Allocator>` and `hashbrown` maps can live in them.
+
+use std::alloc::Layout;
+use std::fmt;
+use std::ptr::NonNull;
+
+use bumpalo::Bump;
+
+mod fixed;
+
+pub use fixed::{DEFAULT_RETAINED_BYTES, FixedSizeAllocator, MAX_COMMIT_STEP, MIN_COMMIT_STEP};
+
+/// Why an allocation failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AllocError {
+    /// A fixed-size block cannot hold the request.
+    BlockFull { requested: usize, remaining: usize },
+    /// The OS refused to commit more memory for the block.
+    CommitFailed,
+    /// The standard arena could not get memory from the system allocator, or the request
+    /// is not a valid layout.
+    OutOfMemory,
+}
+
+impl fmt::Display for AllocError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BlockFull { requested, remaining } => write!(
+                f,
+                "arena block is full: {requested} bytes requested, {remaining} bytes remain of {} \
+                 (blocks are fixed-size; split the input or use a standard allocator)",
+                crate::ACTIVE_SIZE
+            ),
+            Self::CommitFailed => f.write_str("the OS refused to commit more memory for the arena block"),
+            Self::OutOfMemory => f.write_str("out of memory"),
+        }
+    }
+}
+
+impl std::error::Error for AllocError {}
+
+/// An arena allocator: standard (growable) or fixed-size (one block, transferable to JS).
+pub struct Allocator {
+    kind: Kind,
+}
+
+enum Kind {
+    Standard(Bump),
+    Fixed(FixedSizeAllocator),
+}
+
+impl Default for Allocator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl From<FixedSizeAllocator> for Allocator {
+    fn from(fixed: FixedSizeAllocator) -> Self {
+        Self { kind: Kind::Fixed(fixed) }
+    }
+}
+
+impl Allocator {
+    /// A growable standard arena.
+    pub fn new() -> Self {
+        Self { kind: Kind::Standard(Bump::new()) }
+    }
+
+    /// A fixed-size arena over a newly reserved block.
+    pub fn new_fixed_size() -> Result<Self, crate::BlockError> {
+        FixedSizeAllocator::new().map(Self::from)
+    }
+
+    /// The fixed-size allocator inside, if this is one.
+    pub fn as_fixed_size(&self) -> Option<&FixedSizeAllocator> {
+        match &self.kind {
+            Kind::Fixed(f) => Some(f),
+            Kind::Standard(_) => None,
+        }
+    }
+
+    /// Allocate `layout` or report why not.
+    #[inline(always)]
+    pub fn try_alloc_layout(&self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
+        match &self.kind {
+            Kind::Fixed(f) => f.try_alloc_layout(layout),
+            Kind::Standard(b) => b.try_alloc_layout(layout).map_err(|_| AllocError::OutOfMemory),
+        }
+    }
+
+    fn try_grow_last(&self, ptr: NonNull<u8>, old_size: usize, new_size: usize) -> bool {
+        match &self.kind {
+            Kind::Fixed(f) => f.try_grow_last(ptr, old_size, new_size),
+            Kind::Standard(_) => false,
+        }
+    }
+
+    /// Forget every allocation (fixed-size: bump the generation, trim committed memory).
+    pub fn reset(&mut self) {
+        match &mut self.kind {
+            Kind::Fixed(f) => f.reset(),
+            Kind::Standard(b) => b.reset(),
+        }
+    }
+
+    /// Bytes allocated since the last reset.
+    pub fn used_bytes(&self) -> usize {
+        match &self.kind {
+            Kind::Fixed(f) => f.used_bytes(),
+            Kind::Standard(b) => b.allocated_bytes() - b.chunk_capacity(),
+        }
+    }
+
+    /// Bytes of memory the arena holds from the OS.
+    pub fn committed_bytes(&self) -> usize {
+        match &self.kind {
+            Kind::Fixed(f) => f.committed_bytes(),
+            Kind::Standard(b) => b.allocated_bytes(),
+        }
+    }
+}
+
+/// The allocation surface shared by [`Allocator`] and [`FixedSizeAllocator`], written once
+/// in terms of their `try_alloc_layout`.
+macro_rules! arena_api {
+    ($ty:ty) => {
+        impl $ty {
+            /// Move `value` into the arena. Panics if the arena is full; see [`Self::try_alloc`].
+            #[inline(always)]
+            #[allow(clippy::mut_from_ref)]
+            pub fn alloc<T>(&self, value: T) -> &mut T {
+                self.try_alloc(value).unwrap_or_else(|e| alloc_failed(e))
+            }
+
+            /// Move `value` into the arena, or return an error if it does not fit.
+            #[inline(always)]
+            #[allow(clippy::mut_from_ref)]
+            pub fn try_alloc<T>(&self, value: T) -> Result<&mut T, AllocError> {
+                let ptr = self.try_alloc_layout(Layout::new::<T>())?.cast::<T>();
+                // SAFETY: `ptr` is fresh, aligned and sized for `T`, and lives as long as
+                // `&self` (the arena hands each byte out once per reset, and `reset` needs
+                // `&mut self`).
+                unsafe {
+                    ptr.write(value);
+                    Ok(&mut *ptr.as_ptr())
+                }
+            }
+
+            /// Copy `src` into the arena. Panics if the arena is full.
+            #[inline(always)]
+            #[allow(clippy::mut_from_ref)]
+            pub fn alloc_slice_copy<T: Copy>(&self, src: &[T]) -> &mut [T] {
+                self.try_alloc_slice_copy(src).unwrap_or_else(|e| alloc_failed(e))
+            }
+
+            /// Copy `src` into the arena, or return an error if it does not fit.
+            #[inline(always)]
+            #[allow(clippy::mut_from_ref)]
+            pub fn try_alloc_slice_copy<T: Copy>(&self, src: &[T]) -> Result<&mut [T], AllocError> {
+                let layout = Layout::for_value(src);
+                let ptr = self.try_alloc_layout(layout)?.cast::<T>();
+                // SAFETY: `ptr` is fresh and sized and aligned for `src.len()` `T`s, which
+                // are `Copy`; the regions cannot overlap since `ptr` was just handed out.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(src.as_ptr(), ptr.as_ptr(), src.len());
+                    Ok(std::slice::from_raw_parts_mut(ptr.as_ptr(), src.len()))
+                }
+            }
+
+            /// Copy `s` into the arena. Panics if the arena is full.
+            #[inline(always)]
+            #[allow(clippy::mut_from_ref)]
+            pub fn alloc_str(&self, s: &str) -> &mut str {
+                self.try_alloc_str(s).unwrap_or_else(|e| alloc_failed(e))
+            }
+
+            /// Copy `s` into the arena, or return an error if it does not fit.
+            #[inline(always)]
+            #[allow(clippy::mut_from_ref)]
+            pub fn try_alloc_str(&self, s: &str) -> Result<&mut str, AllocError> {
+                let bytes = self.try_alloc_slice_copy(s.as_bytes())?;
+                // SAFETY: the bytes are a copy of a `str`, so valid UTF-8.
+                Ok(unsafe { std::str::from_utf8_unchecked_mut(bytes) })
+            }
+        }
+
+        // SAFETY: blocks handed out are fresh and valid until reset, which needs `&mut`
+        // and so cannot happen while a `&Allocator` (and thus a collection using it) lives.
+        // `deallocate` is a no-op (arena); `grow` either extends the last allocation in
+        // place or allocates anew and copies, both of which keep the old bytes.
+        unsafe impl allocator_api2::alloc::Allocator for &$ty {
+            #[inline(always)]
+            fn allocate(
+                &self,
+                layout: Layout,
+            ) -> Result<NonNull<[u8]>, allocator_api2::alloc::AllocError> {
+                match self.try_alloc_layout(layout) {
+                    Ok(p) => Ok(NonNull::slice_from_raw_parts(p, layout.size())),
+                    Err(_) => Err(allocator_api2::alloc::AllocError),
+                }
+            }
+
+            #[inline(always)]
+            unsafe fn deallocate(&self, _ptr: NonNull<u8>, _layout: Layout) {}
+
+            unsafe fn grow(
+                &self,
+                ptr: NonNull<u8>,
+                old: Layout,
+                new: Layout,
+            ) -> Result<NonNull<[u8]>, allocator_api2::alloc::AllocError> {
+                if (ptr.as_ptr() as usize) % new.align() == 0
+                    && self.try_grow_last(ptr, old.size(), new.size())
+                {
+                    return Ok(NonNull::slice_from_raw_parts(ptr, new.size()));
+                }
+                let fresh = allocator_api2::alloc::Allocator::allocate(self, new)?;
+                // SAFETY: `ptr` holds `old.size()` initialised-or-not bytes the caller owns;
+                // `fresh` is a new block of at least that size, disjoint from `ptr`.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(ptr.as_ptr(), fresh.cast::<u8>().as_ptr(), old.size())
+                };
+                Ok(fresh)
+            }
+        }
+    };
+}
+
+arena_api!(Allocator);
+arena_api!(FixedSizeAllocator);
+
+#[cold]
+#[inline(never)]
+fn alloc_failed(e: AllocError) -> ! {
+    panic!("arena allocation failed: {e}")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,147 @@
+//! Unix blocks: reserve address space with no access, commit with `mprotect` as the arena
+//! grows, decommit by mapping fresh inaccessible pages over a range.
+//!
+//! Why this and not an aligned `malloc`: glibc's aligned allocation of a 4 GiB-aligned
+//! region charges size + alignment (6 GiB) against the commit limit, so under
+//! `vm.overcommit_memory=2` a couple of blocks exhaust it. A `PROT_NONE` private mapping is
+//! not charged at all; `mprotect` to read/write charges only the pages it opens.
+
+use std::io;
+use std::ptr::NonNull;
+use std::sync::OnceLock;
+
+use super::BlockError;
+use crate::geometry::{BLOCK_ALIGN, BLOCK_MAPPED_SIZE};
+
+/// What [`free`] needs: the mapping is exactly `[base, base + BLOCK_MAPPED_SIZE)`.
+pub(crate) struct Release {
+    base: usize,
+}
+
+/// The OS page size (read once).
+pub(crate) fn page_size() -> usize {
+    static PAGE: OnceLock<usize> = OnceLock::new();
+    *PAGE.get_or_init(|| {
+        // SAFETY: sysconf has no preconditions.
+        let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        if n <= 0 { 4096 } else { n as usize }
+    })
+}
+
+/// Reserve `BLOCK_MAPPED_SIZE` bytes of inaccessible address space at a 4 GiB boundary.
+///
+/// Maps `BLOCK_ALIGN + BLOCK_MAPPED_SIZE` bytes (which must contain an aligned start with
+/// room after it), then unmaps the unaligned head and the tail, so only the block's own
+/// 2 GiB stays reserved.
+pub(crate) fn reserve() -> Result<(NonNull<u8>, Release), BlockError> {
+    let over = BLOCK_ALIGN + BLOCK_MAPPED_SIZE;
+    // SAFETY: an anonymous mapping at an address of the kernel's choosing has no
+    // preconditions; the result is checked below.
+    let addr = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            over,
+            libc::PROT_NONE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if addr == libc::MAP_FAILED {
+        return Err(BlockError::Reserve(io::Error::last_os_error()));
+    }
+    let start = addr as usize;
+    let base = start.next_multiple_of(BLOCK_ALIGN);
+    let head = base - start;
+    let tail_start = base + BLOCK_MAPPED_SIZE;
+    let tail = start + over - tail_start;
+    // SAFETY: `[start, base)` and `[tail_start, start + over)` are parts of the mapping just
+    // made that the block does not use; unmapping page-aligned parts of our own mapping is
+    // sound (both bounds are multiples of the 64 KiB mapped-size granule and of 4 GiB).
+    unsafe {
+        if head > 0 {
+            libc::munmap(addr, head);
+        }
+        if tail > 0 {
+            libc::munmap(tail_start as *mut libc::c_void, tail);
+        }
+    }
+    // SAFETY: `base` is inside a successful mapping, so it is not null.
+    let base_ptr = unsafe { NonNull::new_unchecked(base as *mut u8) };
+    Ok((base_ptr, Release { base }))
+}
+
+/// Commit the block's last 64 KiB, which holds both metadata records.
+pub(crate) fn commit_tail(base: NonNull<u8>) -> Result<(), BlockError> {
+    commit(base, BLOCK_MAPPED_SIZE - (1 << 16), BLOCK_MAPPED_SIZE)
+}
+
+/// Make `[base + from, base + to)` readable and writable (`from` and `to` page-aligned).
+pub(crate) fn commit(base: NonNull<u8>, from: usize, to: usize) -> Result<(), BlockError> {
+    debug_assert!(from <= to && to <= BLOCK_MAPPED_SIZE);
+    debug_assert!(from % page_size() == 0 && to % page_size() == 0);
+    if from == to {
+        return Ok(());
+    }
+    // SAFETY: the range lies inside this block's mapping (asserted above), which we own.
+    let rc = unsafe {
+        libc::mprotect(base.as_ptr().add(from).cast(), to - from, libc::PROT_READ | libc::PROT_WRITE)
+    };
+    if rc != 0 {
+        return Err(BlockError::Commit(io::Error::last_os_error()));
+    }
+    Ok(())
+}
+
+/// Return `[base + from, base + to)` to the OS: its pages are dropped and its commit charge
+/// released. `madvise(MADV_DONTNEED)` alone would keep the charge (Linux cannot lower a
+/// private mapping's charge on `mprotect` either), so map fresh `PROT_NONE` pages over it.
+pub(crate) fn decommit(base: NonNull<u8>, from: usize, to: usize) {
+    debug_assert!(from <= to && to <= BLOCK_MAPPED_SIZE);
+    if from == to {
+        return;
+    }
+    // SAFETY: `MAP_FIXED` over a range of our own mapping replaces only that range.
+    let addr = unsafe {
+        libc::mmap(
+            base.as_ptr().add(from).cast(),
+            to - from,
+            libc::PROT_NONE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED,
+            -1,
+            0,
+        )
+    };
+    if addr == libc::MAP_FAILED {
+        // Replacing a mapping with an uncharged one can only fail for lack of kernel memory
+        // for the VMA split. The pages stay committed and usable: drop their contents so at
+        // least the memory is reclaimable.
+        // SAFETY: as above, the range is ours; MADV_DONTNEED on it only zeroes it.
+        unsafe { libc::madvise(base.as_ptr().add(from).cast(), to - from, libc::MADV_DONTNEED) };
+    }
+}
+
+/// Resident bytes in `[base, base + len)` (`len` page-aligned), from `mincore`.
+pub(crate) fn resident_bytes(base: NonNull<u8>, len: usize) -> usize {
+    let page = page_size();
+    let pages = len.div_ceil(page);
+    if pages == 0 {
+        return 0;
+    }
+    let mut vec = vec![0u8; pages];
+    // SAFETY: the range is inside the block's mapping and `vec` has one byte per page.
+    let rc = unsafe { libc::mincore(base.as_ptr().cast(), pages * page, vec.as_mut_ptr().cast()) };
+    if rc != 0 {
+        return 0;
+    }
+    vec.iter().filter(|&&b| b & 1 != 0).count() * page
+}
+
+/// Unmap the whole block.
+///
+/// # Safety
+/// Nothing may use the block afterwards.
+pub(crate) unsafe fn free(release: &Release) {
+    // SAFETY: the caller guarantees the block is unused; the range is exactly our mapping.
+    unsafe { libc::munmap(release.base as *mut libc::c_void, BLOCK_MAPPED_SIZE) };
+}

@@ -1,0 +1,95 @@
+//! Block geometry: the constants every other layer (and the JS reader) relies on.
+//!
+//! ```text
+//!  B = block base, a multiple of BLOCK_ALIGN (4 GiB)
+//!  B                                  B+ACTIVE_SIZE   B+BUFFER_SIZE         B+BLOCK_SIZE
+//!  |------------ arena data region ------------|-- raw --|-- fixed meta --|
+//!  |<------------------- JS-visible buffer (BUFFER_SIZE) -->|  Rust-private  |
+//! ```
+//!
+//! Because `B` is 4 GiB-aligned and `BLOCK_SIZE < 4 GiB`, the low 32 bits of any pointer
+//! into the block are its byte offset in the JS buffer. Because `BLOCK_SIZE < 2 GiB`, that
+//! offset also fits in an `i32`, so JS can index `Int32Array`s with `offset >> 2`.
+
+use crate::block::FixedSizeAllocatorMetadata;
+use crate::transfer::RawTransferMetadata;
+
+#[cfg(not(all(target_pointer_width = "64", target_endian = "little")))]
+compile_error!(
+    "raw-transfer needs a 64-bit little-endian target: blocks are 4 GiB-aligned and JS reads \
+     pointers as little-endian u32 pairs"
+);
+
+/// Alignment of every block base: 4 GiB.
+pub const BLOCK_ALIGN: usize = 1 << 32;
+
+/// Bytes owned by one block, from its base.
+pub const BLOCK_SIZE: usize = (1 << 31) - 16;
+
+/// Size of [`RawTransferMetadata`], the last bytes of the JS-visible buffer.
+pub const RAW_METADATA_SIZE: usize = size_of::<RawTransferMetadata>();
+
+/// Bytes reserved at the end of the block for [`FixedSizeAllocatorMetadata`]
+/// (rounded up so the JS buffer ends on a 16-byte boundary).
+pub const FIXED_METADATA_SIZE_ROUNDED: usize =
+    size_of::<FixedSizeAllocatorMetadata>().next_multiple_of(16);
+
+/// Length of the `ArrayBuffer` JS sees: `[B, B + BUFFER_SIZE)`.
+pub const BUFFER_SIZE: usize = BLOCK_SIZE - FIXED_METADATA_SIZE_ROUNDED;
+
+/// Length of the arena's data region: `[B, B + ACTIVE_SIZE)`.
+pub const ACTIVE_SIZE: usize = BUFFER_SIZE - RAW_METADATA_SIZE;
+
+/// Offset of [`RawTransferMetadata`] from the block base.
+pub const RAW_METADATA_OFFSET: usize = ACTIVE_SIZE;
+
+/// Offset of [`FixedSizeAllocatorMetadata`] from the block base.
+pub const FIXED_METADATA_OFFSET: usize = BUFFER_SIZE;
+
+/// Bytes of address space a block maps (its size rounded up to the largest page size we
+/// support, 64 KiB), which is also what is given back to the OS when it is freed.
+pub const BLOCK_MAPPED_SIZE: usize = BLOCK_SIZE.next_multiple_of(1 << 16);
+
+const _: () = {
+    assert!(BLOCK_ALIGN.is_power_of_two());
+    assert!(BLOCK_SIZE < BLOCK_ALIGN, "offsets must be the low 32 bits of pointers");
+    assert!(BLOCK_SIZE <= i32::MAX as usize, "offsets must fit an i32 for JS typed arrays");
+    assert!(RAW_METADATA_SIZE == 16);
+    assert!(ACTIVE_SIZE + RAW_METADATA_SIZE == BUFFER_SIZE);
+    assert!(BUFFER_SIZE + FIXED_METADATA_SIZE_ROUNDED == BLOCK_SIZE);
+    assert!(FIXED_METADATA_OFFSET % align_of::<FixedSizeAllocatorMetadata>() == 0);
+    assert!(RAW_METADATA_OFFSET % align_of::<RawTransferMetadata>() == 0);
+    assert!(RAW_METADATA_OFFSET % 8 == 0, "JS reads metadata through 4- and 8-byte views");
+    assert!(BUFFER_SIZE % 16 == 0);
+    assert!(BLOCK_MAPPED_SIZE <= 1 << 31);
+    // Both metadata records sit in the block's last 64 KiB (one page on every platform), so
+    // committing that page once at creation makes them always accessible.
+    assert!(RAW_METADATA_OFFSET >= BLOCK_MAPPED_SIZE - (1 << 16));
+};
+
+/// Byte offset of `ptr` in the JS buffer of the block that contains it: its low 32 bits.
+#[inline(always)]
+pub const fn offset_of_ptr(addr: usize) -> u32 {
+    addr as u32
+}
+
+/// Base address of the block that contains `addr`.
+#[inline(always)]
+pub const fn block_base_of(addr: usize) -> usize {
+    addr & !(BLOCK_ALIGN - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_is_as_designed() {
+        assert_eq!(BLOCK_ALIGN, 4 << 30);
+        assert_eq!(BLOCK_SIZE, (2 << 30) - 16);
+        assert_eq!(RAW_METADATA_SIZE, 16);
+        assert_eq!(BUFFER_SIZE, (2 << 30) - 16 - FIXED_METADATA_SIZE_ROUNDED);
+        assert_eq!(offset_of_ptr(7 * BLOCK_ALIGN + 1234), 1234);
+        assert_eq!(block_base_of(7 * BLOCK_ALIGN + 1234), 7 * BLOCK_ALIGN);
+    }
+}

@@ -1,0 +1,315 @@
+//! Pools of allocators: [`AllocatorPool`] (standard or fixed-size [`Allocator`]s) and
+//! [`FixedSizeAllocatorPool`] (bare [`FixedSizeAllocator`]s, what the JS hand-off uses).
+//!
+//! Allocators are created lazily up to the pool's size and reused after reset. A
+//! `parking_lot` mutex guards only the free list and counters (held for a push or a pop);
+//! block creation and reset happen outside it. Waiters park on a condvar. A guard returns
+//! its allocator on drop; if the pool has been dropped or closed meanwhile, the guard drops
+//! the allocator instead, and the block is freed by its last owner.
+
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+use crate::arena::{Allocator, FixedSizeAllocator};
+use crate::block::{BlockError, usage_of_pool};
+
+/// Why a pool could not hand out an allocator.
+#[derive(Debug)]
+pub enum PoolError {
+    /// `try_get` / `get_timeout` found every allocator checked out.
+    Exhausted { size: usize, in_use: usize, waited: Duration },
+    /// The pool was closed.
+    Closed,
+    /// A new block could not be created.
+    Block(BlockError),
+}
+
+impl fmt::Display for PoolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Exhausted { size, in_use, waited } => write!(
+                f,
+                "allocator pool exhausted: {in_use} of {size} blocks are checked out (waited {} ms); \
+                 release blocks you no longer need or create the pool with a larger size",
+                waited.as_millis()
+            ),
+            Self::Closed => f.write_str("allocator pool is closed"),
+            Self::Block(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for PoolError {}
+
+impl From<BlockError> for PoolError {
+    fn from(e: BlockError) -> Self {
+        Self::Block(e)
+    }
+}
+
+/// A snapshot of a pool's state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    pub size: usize,
+    /// Allocators created so far (and not yet dropped by a closed pool).
+    pub created: usize,
+    pub available: usize,
+    pub in_use: usize,
+    /// Fixed-size: committed bytes of every live block the pool created (including blocks
+    /// only JS still holds). Standard: bytes held by the allocators in the pool.
+    pub committed_bytes: usize,
+    /// Fixed-size: resident bytes of those blocks (`mincore`). Standard: same as committed.
+    pub resident_bytes: usize,
+}
+
+/// What the generic pool needs of what it pools.
+pub trait Pooled: Sized + Send + 'static {
+    /// Make the item ready for its next user.
+    fn recycle(&mut self);
+    /// Bytes this item holds (for standard-pool statistics).
+    fn held_bytes(&self) -> usize;
+}
+
+impl Pooled for Allocator {
+    fn recycle(&mut self) {
+        self.reset();
+    }
+    fn held_bytes(&self) -> usize {
+        self.committed_bytes()
+    }
+}
+
+impl Pooled for FixedSizeAllocator {
+    fn recycle(&mut self) {
+        self.reset();
+    }
+    fn held_bytes(&self) -> usize {
+        self.committed_bytes()
+    }
+}
+
+static NEXT_POOL_ID: AtomicU64 = AtomicU64::new(1);
+
+struct Shared<T> {
+    id: u64,
+    size: usize,
+    fixed_size: bool,
+    create: fn(u64) -> Result<T, BlockError>,
+    state: Mutex<State<T>>,
+    freed: Condvar,
+}
+
+struct State<T> {
+    available: Vec<T>,
+    created: usize,
+    closed: bool,
+}
+
+/// The pool itself, generic over what it holds.
+pub struct Pool<T: Pooled> {
+    shared: Arc<Shared<T>>,
+}
+
+/// Returns its item to the pool (reset) when dropped.
+pub struct PoolGuard<T: Pooled> {
+    item: Option<T>,
+    shared: Arc<Shared<T>>,
+}
+
+/// A pool of [`Allocator`]s.
+pub type AllocatorPool = Pool<Allocator>;
+/// An [`Allocator`] checked out of an [`AllocatorPool`].
+pub type AllocatorGuard = PoolGuard<Allocator>;
+/// A pool of [`FixedSizeAllocator`]s.
+pub type FixedSizeAllocatorPool = Pool<FixedSizeAllocator>;
+/// A [`FixedSizeAllocator`] checked out of a [`FixedSizeAllocatorPool`].
+pub type FixedSizeAllocatorGuard = PoolGuard<FixedSizeAllocator>;
+
+impl Pool<Allocator> {
+    /// A pool of up to `size` standard (growable) allocators.
+    pub fn new(size: usize) -> Self {
+        Self::with(size, false, |_| Ok(Allocator::new()))
+    }
+
+    /// A pool of up to `size` fixed-size allocators, each over its own block.
+    pub fn new_fixed_size(size: usize) -> Self {
+        Self::with(size, true, |pool_id| FixedSizeAllocator::with_pool_id(pool_id).map(Allocator::from))
+    }
+}
+
+impl Pool<FixedSizeAllocator> {
+    /// A pool of up to `size` fixed-size allocators.
+    pub fn new(size: usize) -> Self {
+        Self::with(size, true, FixedSizeAllocator::with_pool_id)
+    }
+}
+
+impl<T: Pooled> Pool<T> {
+    fn with(size: usize, fixed_size: bool, create: fn(u64) -> Result<T, BlockError>) -> Self {
+        let shared = Shared {
+            id: NEXT_POOL_ID.fetch_add(1, Ordering::Relaxed),
+            size: size.max(1),
+            fixed_size,
+            create,
+            state: Mutex::new(State { available: Vec::new(), created: 0, closed: false }),
+            freed: Condvar::new(),
+        };
+        Self { shared: Arc::new(shared) }
+    }
+
+    /// Maximum number of allocators.
+    pub fn size(&self) -> usize {
+        self.shared.size
+    }
+
+    /// Take an allocator, waiting as long as it takes for one to be returned.
+    pub fn get(&self) -> Result<PoolGuard<T>, PoolError> {
+        self.acquire(None)
+    }
+
+    /// Take an allocator, waiting at most `timeout`.
+    pub fn get_timeout(&self, timeout: Duration) -> Result<PoolGuard<T>, PoolError> {
+        self.acquire(Some(Instant::now() + timeout))
+    }
+
+    /// Take an allocator if one is free (or can be created) right now.
+    pub fn try_get(&self) -> Result<PoolGuard<T>, PoolError> {
+        self.acquire(Some(Instant::now()))
+    }
+
+    fn acquire(&self, deadline: Option<Instant>) -> Result<PoolGuard<T>, PoolError> {
+        let started = Instant::now();
+        let shared = &self.shared;
+        let mut state = shared.state.lock();
+        loop {
+            if state.closed {
+                return Err(PoolError::Closed);
+            }
+            if let Some(item) = state.available.pop() {
+                return Ok(PoolGuard { item: Some(item), shared: Arc::clone(shared) });
+            }
+            if state.created < shared.size {
+                // Reserve the slot, then create the block without holding the lock.
+                state.created += 1;
+                drop(state);
+                return match (shared.create)(shared.id) {
+                    Ok(item) => Ok(PoolGuard { item: Some(item), shared: Arc::clone(shared) }),
+                    Err(e) => {
+                        shared.state.lock().created -= 1;
+                        shared.freed.notify_one();
+                        Err(e.into())
+                    }
+                };
+            }
+            match deadline {
+                None => shared.freed.wait(&mut state),
+                Some(d) => {
+                    if Instant::now() >= d || shared.freed.wait_until(&mut state, d).timed_out() {
+                        // A last look: an item may have come back just at the deadline.
+                        if state.available.is_empty() && !state.closed && state.created >= shared.size {
+                            let in_use = state.created - state.available.len();
+                            return Err(PoolError::Exhausted { size: shared.size, in_use, waited: started.elapsed() });
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stop handing out allocators and drop the ones in the pool; those checked out are
+    /// dropped when their guards are. Waiters get [`PoolError::Closed`].
+    pub fn close(&self) {
+        let items = {
+            let mut state = self.shared.state.lock();
+            state.closed = true;
+            state.created -= state.available.len();
+            std::mem::take(&mut state.available)
+        };
+        self.shared.freed.notify_all();
+        drop(items);
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.shared.state.lock().closed
+    }
+
+    /// Process-unique id of this pool (the `pool_id` in its blocks' metadata).
+    pub fn id(&self) -> u64 {
+        self.shared.id
+    }
+
+    /// A snapshot of counters and memory use.
+    pub fn stats(&self) -> PoolStats {
+        let (created, available, held) = {
+            let state = self.shared.state.lock();
+            (state.created, state.available.len(), state.available.iter().map(T::held_bytes).sum())
+        };
+        let mut stats = PoolStats {
+            size: self.shared.size,
+            created,
+            available,
+            in_use: created - available,
+            committed_bytes: held,
+            resident_bytes: held,
+        };
+        if self.shared.fixed_size {
+            let usage = usage_of_pool(self.shared.id);
+            stats.committed_bytes = usage.committed_bytes;
+            stats.resident_bytes = usage.resident_bytes;
+        }
+        stats
+    }
+}
+
+impl<T: Pooled> Drop for Pool<T> {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl<T: Pooled> PoolGuard<T> {
+    /// Id of the pool this came from.
+    pub fn pool_id(&self) -> u64 {
+        self.shared.id
+    }
+}
+
+impl<T: Pooled> Deref for PoolGuard<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.item.as_ref().expect("guard holds its item until drop")
+    }
+}
+
+impl<T: Pooled> DerefMut for PoolGuard<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.item.as_mut().expect("guard holds its item until drop")
+    }
+}
+
+impl<T: Pooled> Drop for PoolGuard<T> {
+    fn drop(&mut self) {
+        let Some(mut item) = self.item.take() else { return };
+        // Reset outside the lock: decommitting can take a system call.
+        item.recycle();
+        let mut state = self.shared.state.lock();
+        if state.closed {
+            state.created -= 1;
+            drop(state);
+            drop(item);
+            return;
+        }
+        state.available.push(item);
+        drop(state);
+        self.shared.freed.notify_one();
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1 @@
+//! Producers: code that fills blocks with data for JS to read.
