@@ -1,0 +1,147 @@
+use std::alloc::Layout;
+
+use allocator_api2::vec::Vec as AVec;
+use proptest::prelude::*;
+
+use super::*;
+use crate::block::tests::SERIAL;
+use crate::geometry::ACTIVE_SIZE;
+
+const MB: usize = 1 << 20;
+
+#[test]
+fn commit_on_demand_tracks_use() {
+    let _serial = SERIAL.lock();
+    let a = FixedSizeAllocator::new().unwrap();
+    assert_eq!(a.committed_bytes(), 0);
+    let data = a.alloc_slice_copy(&vec![1u8; MB]);
+    assert_eq!(data.len(), MB);
+    let committed = a.committed_bytes();
+    assert!(committed >= MB && committed <= MB + MB / 2, "committed {committed} for 1 MB of data");
+    let resident = a.resident_bytes();
+    assert!(resident >= MB && resident <= committed, "resident {resident}");
+    // The kernel agrees: the block's mapping has about 1 MB resident.
+    let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+    let base = format!("{:x}-", a.base_ptr().as_ptr() as usize);
+    let section: String = smaps
+        .split_inclusive('\n')
+        .skip_while(|l| !l.starts_with(&base))
+        .skip(1)
+        .take_while(|l| !l.contains('-') || l.contains(':'))
+        .collect();
+    let rss_kb: usize = section
+        .lines()
+        .find(|l| l.starts_with("Rss:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .expect("smaps entry for the block");
+    assert!(rss_kb * 1024 >= MB && rss_kb * 1024 <= MB + MB / 2, "smaps Rss {rss_kb} kB");
+}
+
+#[test]
+fn reset_gives_memory_back_above_retention() {
+    let _serial = SERIAL.lock();
+    let mut a = FixedSizeAllocator::new().unwrap();
+    let chunk = vec![0xabu8; 64 * MB];
+    for _ in 0..16 {
+        a.alloc_slice_copy(&chunk);
+    }
+    assert!(a.resident_bytes() >= 1024 * MB);
+    let generation = a.generation();
+    a.reset();
+    assert_eq!(a.generation(), generation + 1);
+    assert_eq!(a.used_bytes(), 0);
+    assert!(a.committed_bytes() <= DEFAULT_RETAINED_BYTES);
+    assert!(a.resident_bytes() <= DEFAULT_RETAINED_BYTES, "resident {}", a.resident_bytes());
+    // Usable again, and the retained pages still work.
+    let x = a.alloc_slice_copy(&chunk[..2 * MB]);
+    assert!(x.iter().all(|&b| b == 0xab));
+}
+
+#[test]
+fn filling_the_block_yields_an_error_and_reset_recovers() {
+    let _serial = SERIAL.lock();
+    let mut a = FixedSizeAllocator::new().unwrap();
+    a.set_retained_bytes(0);
+    // Reserve (not touch) nearly all of the data region, then fill the rest byte-wise.
+    let big = Layout::from_size_align(ACTIVE_SIZE - 4096, 8).unwrap();
+    a.try_alloc_layout(big).unwrap();
+    assert_eq!(a.remaining_bytes(), 4096);
+    let last = a.try_alloc_slice_copy(&[7u8; 4096]).unwrap();
+    assert_eq!(last.len(), 4096);
+    match a.try_alloc(1u8) {
+        Err(AllocError::BlockFull { requested: 1, remaining: 0 }) => {}
+        other => panic!("expected BlockFull, got {other:?}"),
+    }
+    assert!(matches!(a.try_alloc_str(&"x".repeat(10)), Err(AllocError::BlockFull { .. })));
+    let huge = Layout::from_size_align(usize::MAX / 4, 1).unwrap();
+    assert!(matches!(a.try_alloc_layout(huge), Err(AllocError::BlockFull { .. })));
+    a.reset();
+    assert_eq!(a.remaining_bytes(), ACTIVE_SIZE);
+    assert_eq!(a.alloc_str("again"), "again");
+}
+
+#[test]
+fn standard_allocator_grows() {
+    let mut a = Allocator::new();
+    let s = a.alloc_str("hello");
+    assert_eq!(s, "hello");
+    let v: Vec<&mut u64> = (0..10_000).map(|i| a.alloc(i as u64)).collect();
+    assert!(v.iter().enumerate().all(|(i, x)| **x == i as u64));
+    assert!(a.committed_bytes() >= 80_000);
+    a.reset();
+    assert!(a.as_fixed_size().is_none());
+}
+
+#[test]
+fn allocator_api2_collections_live_in_the_arena() {
+    let _serial = SERIAL.lock();
+    let a = Allocator::new_fixed_size().unwrap();
+    let fixed = a.as_fixed_size().unwrap();
+    let mut v: AVec<u32, &Allocator> = AVec::new_in(&a);
+    for i in 0..100_000 {
+        v.push(i);
+    }
+    assert_eq!(v.iter().map(|&x| x as u64).sum::<u64>(), (0..100_000u64).sum());
+    assert!(fixed.contains(v.as_ptr()));
+    // Growing the last allocation happens in place: used bytes stay ~ the final capacity.
+    assert!(a.used_bytes() < 2 * 4 * v.capacity(), "used {} for cap {}", a.used_bytes(), v.capacity());
+    let mut w: AVec<u8, &FixedSizeAllocator> = AVec::new_in(fixed);
+    w.extend_from_slice(b"abc");
+    assert_eq!(&w[..], b"abc");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn allocations_are_aligned_and_disjoint(reqs in prop::collection::vec((0usize..5000, 0u32..7), 1..200)) {
+        let _serial = SERIAL.lock();
+        let a = FixedSizeAllocator::new().unwrap();
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        for (i, &(size, align_pow)) in reqs.iter().enumerate() {
+            let layout = Layout::from_size_align(size, 1 << align_pow).unwrap();
+            let p = a.try_alloc_layout(layout).unwrap().as_ptr();
+            prop_assert_eq!(p as usize % layout.align(), 0);
+            prop_assert!(a.contains(p));
+            // Write a pattern to prove the memory is committed and ours.
+            // SAFETY: `p` is a fresh allocation of `size` bytes.
+            unsafe { std::ptr::write_bytes(p, i as u8, size) };
+            spans.push((p as usize, p as usize + size));
+        }
+        spans.sort();
+        for w in spans.windows(2) {
+            prop_assert!(w[0].1 <= w[1].0, "overlap {:?}", w);
+        }
+    }
+
+    #[test]
+    fn standard_allocations_are_aligned(reqs in prop::collection::vec((0usize..5000, 0u32..7), 1..200)) {
+        let a = Allocator::new();
+        for &(size, align_pow) in &reqs {
+            let layout = Layout::from_size_align(size, 1 << align_pow).unwrap();
+            let p = a.try_alloc_layout(layout).unwrap().as_ptr();
+            prop_assert_eq!(p as usize % layout.align(), 0);
+        }
+    }
+}

@@ -244,4 +244,4 @@ pub unsafe fn free_fixed_size_allocator(metadata: NonNull<FixedSizeAllocatorMeta
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
