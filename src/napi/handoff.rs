@@ -1,0 +1,148 @@
+//! The hand-off itself, in raw Node-API calls: wrap a block in an external `ArrayBuffer`
+//! once per environment, or (copy fallback) keep a JS-allocated `ArrayBuffer` per block and
+//! copy the used ranges into it.
+//!
+//! napi-rs's own external-buffer helpers are bypassed on purpose: when the runtime answers
+//! `napi_no_external_buffers_allowed` they silently copy the whole length (2 GiB here) and
+//! run the finalizer at once. We call `napi_create_external_arraybuffer` ourselves and turn
+//! that status into the copy mode, which copies only what is used.
+
+use std::ffi::c_void;
+use std::ptr;
+
+use napi::sys;
+
+use crate::FixedSizeAllocator;
+use crate::block::{FixedSizeAllocatorMetadata, free_fixed_size_allocator};
+use crate::geometry::{ACTIVE_SIZE, BUFFER_SIZE, RAW_METADATA_OFFSET, RAW_METADATA_SIZE};
+
+/// Why a hand-off failed.
+pub(crate) enum HandOffError {
+    /// The runtime forbids external buffers (e.g. Electron's V8 memory cage).
+    ExternalForbidden,
+    /// Any other Node-API failure.
+    Status(&'static str, sys::napi_status),
+    /// The copy-mode buffer was detached (transferred away) by JS.
+    Detached,
+}
+
+/// Finalizer of an external buffer over a block: drops the JS owner. Runs on a later turn
+/// of the owning thread (Node) or on a background thread (Deno); it must not touch `env`.
+unsafe extern "C" fn finalize_block(_env: sys::napi_env, _data: *mut c_void, hint: *mut c_void) {
+    let Some(meta) = ptr::NonNull::new(hint.cast::<FixedSizeAllocatorMetadata>()) else { return };
+    // SAFETY: `hint` is the metadata pointer of the block this buffer wraps; the buffer held
+    // one owner count (added in `wrap_external`), given up exactly once, here.
+    unsafe { free_fixed_size_allocator(meta) };
+}
+
+/// Create an external `ArrayBuffer` over `[base, base + BUFFER_SIZE)` of `alloc`'s block,
+/// owning one count of it.
+pub(crate) fn wrap_external(env: sys::napi_env, alloc: &FixedSizeAllocator) -> Result<sys::napi_value, HandOffError> {
+    let meta = alloc.metadata_ptr();
+    alloc.metadata().add_owner();
+    let mut value = ptr::null_mut();
+    // SAFETY: `env` is the current environment (we are called from a JS call on its
+    // thread); the data range is the block's JS-visible buffer, which stays mapped while the
+    // owner count we just added is held; the finalizer releases exactly that count.
+    let status = unsafe {
+        sys::napi_create_external_arraybuffer(
+            env,
+            alloc.base_ptr().as_ptr().cast(),
+            BUFFER_SIZE,
+            Some(finalize_block),
+            meta.as_ptr().cast(),
+            &mut value,
+        )
+    };
+    if status == sys::Status::napi_ok {
+        return Ok(value);
+    }
+    // The buffer was not created, so its finalizer will never run: give the count back.
+    // SAFETY: we hold the count added above and the allocator's own, so this never frees.
+    unsafe { free_fixed_size_allocator(meta) };
+    if status == sys::Status::napi_no_external_buffers_allowed {
+        Err(HandOffError::ExternalForbidden)
+    } else {
+        Err(HandOffError::Status("napi_create_external_arraybuffer", status))
+    }
+}
+
+/// Whether this runtime allows external buffers: wrap a small heap buffer of our own.
+pub(crate) fn external_buffers_allowed(env: sys::napi_env) -> bool {
+    unsafe extern "C" fn free_probe(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+        // SAFETY: `data` is the `Box<[u8; 16]>` leaked in `external_buffers_allowed`, freed
+        // once by this finalizer.
+        drop(unsafe { Box::from_raw(data.cast::<[u8; 16]>()) });
+    }
+    let data = Box::into_raw(Box::new([0u8; 16]));
+    let mut value = ptr::null_mut();
+    // SAFETY: `data` is a live 16-byte allocation that only the finalizer frees.
+    let status = unsafe {
+        sys::napi_create_external_arraybuffer(env, data.cast(), 16, Some(free_probe), ptr::null_mut(), &mut value)
+    };
+    if status == sys::Status::napi_ok {
+        return true;
+    }
+    // SAFETY: no buffer was created, so the finalizer will not run; we still own `data`.
+    drop(unsafe { Box::from_raw(data) });
+    false
+}
+
+/// A JS-allocated `ArrayBuffer` of `BUFFER_SIZE` bytes, held by a strong reference, into
+/// which the copy mode copies used ranges at their block offsets.
+pub(crate) struct CopyTarget {
+    reference: sys::napi_ref,
+}
+
+impl CopyTarget {
+    /// Allocate the buffer (V8 zero-fills it lazily: untouched pages cost nothing).
+    pub(crate) fn new(env: sys::napi_env) -> Result<(Self, sys::napi_value), HandOffError> {
+        let mut data = ptr::null_mut();
+        let mut value = ptr::null_mut();
+        // SAFETY: plain Node-API calls on the current environment with valid out-pointers.
+        unsafe {
+            check(sys::napi_create_arraybuffer(env, BUFFER_SIZE, &mut data, &mut value), "napi_create_arraybuffer")?;
+            let mut reference = ptr::null_mut();
+            check(sys::napi_create_reference(env, value, 1, &mut reference), "napi_create_reference")?;
+            Ok((Self { reference }, value))
+        }
+    }
+
+    /// Copy `[from, to)` of the block's data region, and the metadata record, into the JS
+    /// buffer at the same offsets.
+    pub(crate) fn sync(&self, env: sys::napi_env, alloc: &FixedSizeAllocator, from: usize, to: usize) -> Result<(), HandOffError> {
+        debug_assert!(from <= to && to <= ACTIVE_SIZE);
+        let mut value = ptr::null_mut();
+        let mut data = ptr::null_mut();
+        let mut len = 0usize;
+        // SAFETY: `reference` is a live strong reference created on this environment.
+        unsafe {
+            check(sys::napi_get_reference_value(env, self.reference, &mut value), "napi_get_reference_value")?;
+            check(sys::napi_get_arraybuffer_info(env, value, &mut data, &mut len), "napi_get_arraybuffer_info")?;
+        }
+        if len != BUFFER_SIZE || data.is_null() {
+            return Err(HandOffError::Detached);
+        }
+        let base = alloc.base_ptr().as_ptr();
+        // SAFETY: both ranges are inside their buffers (`to <= ACTIVE_SIZE < BUFFER_SIZE`,
+        // the metadata record ends at BUFFER_SIZE); the source is committed block memory
+        // owned by `alloc` and the destination a distinct JS-owned allocation, so they do
+        // not overlap. We are on the JS thread, so JS cannot run concurrently.
+        unsafe {
+            let dst = data.cast::<u8>();
+            ptr::copy_nonoverlapping(base.add(from), dst.add(from), to - from);
+            ptr::copy_nonoverlapping(base.add(RAW_METADATA_OFFSET), dst.add(RAW_METADATA_OFFSET), RAW_METADATA_SIZE);
+        }
+        Ok(())
+    }
+
+    /// Drop the strong reference (the JS cache may still hold the buffer).
+    pub(crate) fn delete(self, env: sys::napi_env) {
+        // SAFETY: the reference was created on `env`, which is current, and is deleted once.
+        unsafe { sys::napi_delete_reference(env, self.reference) };
+    }
+}
+
+fn check(status: sys::napi_status, what: &'static str) -> Result<(), HandOffError> {
+    if status == sys::Status::napi_ok { Ok(()) } else { Err(HandOffError::Status(what, status)) }
+}
