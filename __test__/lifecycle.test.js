@@ -1,0 +1,78 @@
+'use strict'
+// Who frees a block: Rust (pool close / release after close) or the GC (finalizer of the
+// last JS buffer), in both orders, in both transfer modes.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { rt, settleLiveBlocks, collectUntil, MODES } = require('./helpers')
+
+for (const transfer of MODES) {
+  test(`${transfer}: pool closed while JS holds buffers — readable until the last reference goes`, async () => {
+    const start = rt.liveBlocks()
+    let holder = (() => {
+      const pool = new rt.FixedSizeAllocatorPool({ size: 2, transfer })
+      const a = pool.acquire()
+      const w = a.writeString('survives close')
+      a.release()
+      const raw = a.raw
+      pool.close()
+      return { raw, w }
+    })()
+    await collectUntil(() => false, 5)
+    // Rust has let go; the block lives on for JS (external) or JS holds its own copy.
+    assert.equal(holder.raw.str(holder.w.ptr, holder.w.len), 'survives close')
+    assert.equal(rt.liveBlocks(), transfer === 'external' ? start + 1 : start)
+    holder = null
+    assert.equal(await settleLiveBlocks(start), start)
+  })
+
+  test(`${transfer}: JS drops its buffer first, Rust frees on release after close`, async () => {
+    const start = rt.liveBlocks()
+    const pool = new rt.FixedSizeAllocatorPool({ size: 1, transfer })
+    let block = pool.acquire()
+    const nb = block._native // keep only the Rust side (the checked-out allocator)
+    block = null
+    pool.close() // cache cleared: no JS reference to the buffer remains
+    await collectUntil(() => false, 5)
+    assert.equal(rt.liveBlocks(), start + 1, 'the checked-out allocator still owns the block')
+    nb.release()
+    assert.equal(await settleLiveBlocks(start), start)
+  })
+
+  test(`${transfer}: JS drops buffers while the pool lives — the block stays and is reused`, async () => {
+    const start = rt.liveBlocks()
+    const pool = new rt.FixedSizeAllocatorPool({ size: 1, transfer })
+    let id
+    ;(() => {
+      const b = pool.acquire()
+      id = b.id
+      b.release()
+    })()
+    await collectUntil(() => false, 5)
+    assert.equal(rt.liveBlocks(), start + 1)
+    ;(() => {
+      const again = pool.acquire()
+      assert.equal(again.id, id)
+      again.writeString('reused')
+      again.release()
+    })()
+    pool.close()
+    assert.equal(await settleLiveBlocks(start), start)
+  })
+
+  test(`${transfer}: many pools, blocks and GCs leave nothing behind`, async () => {
+    const start = rt.liveBlocks()
+    for (let round = 0; round < 5; round++) {
+      ;(() => {
+        const pool = new rt.FixedSizeAllocatorPool({ size: 3, transfer })
+        const blocks = [pool.acquire(), pool.acquire(), pool.acquire()]
+        blocks.forEach((b, i) => b.writeString(`round ${round} block ${i}`))
+        blocks[1].release()
+        const again = pool.acquire()
+        again.release()
+        if (round % 2) pool.close() // else: the pool object itself is dropped and finalized
+        blocks.forEach((b) => b.release())
+      })()
+    }
+    assert.equal(await settleLiveBlocks(start), start)
+  })
+}

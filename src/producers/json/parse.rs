@@ -1,0 +1,384 @@
+//! The parser: one iterative pass over the arena copy of the source.
+//!
+//! Open containers live on `frames` (Rust heap); the finished children of every open
+//! container are collected on one shared `nodes` stack and copied into the arena in one
+//! piece when the container closes. An object's children are pushed as key, value, key,
+//! value, ... which has exactly the memory layout of `[Entry]`.
+
+use super::layout::{Document, Node, TYPE_ARRAY, TYPE_FALSE, TYPE_NULL, TYPE_NUMBER, TYPE_OBJECT, TYPE_TRUE};
+use super::{JsonError, JsonErrorKind as K, ParseError};
+use crate::arena::FixedSizeAllocator;
+
+mod strings;
+
+type R<T> = Result<T, ParseError>;
+
+/// An open array or object.
+#[derive(Clone, Copy)]
+struct Frame {
+    /// Offset of its `[` or `{`.
+    start: u32,
+    /// Where its children begin on the `nodes` stack.
+    base: u32,
+    object: bool,
+}
+
+/// A reusable JSON parser: holds the scratch stacks so that parsing many documents does not
+/// allocate on the Rust heap once they have grown to fit.
+#[derive(Default)]
+pub struct Parser {
+    frames: Vec<Frame>,
+    nodes: Vec<Node>,
+    buf: Vec<u8>,
+    buf16: Vec<u16>,
+}
+
+impl Parser {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Copy `text` into `alloc`, parse it, and return the [`Document`] (also in `alloc`).
+    ///
+    /// Fails with [`ParseError::Syntax`] if `JSON.parse` would reject the text (or it is not
+    /// UTF-8), and with [`ParseError::Alloc`] if the block cannot hold the result. On failure
+    /// whatever was already allocated stays allocated (the arena is reset as a whole).
+    pub fn parse<'a>(&mut self, alloc: &'a FixedSizeAllocator, text: &[u8]) -> R<&'a Document> {
+        let src: &'a [u8] = alloc.try_alloc_slice_copy(text)?;
+        self.frames.clear();
+        self.nodes.clear();
+        let mut run = Run {
+            alloc,
+            src,
+            pos: 0,
+            frames: &mut self.frames,
+            nodes: &mut self.nodes,
+            buf: &mut self.buf,
+            buf16: &mut self.buf16,
+            node_count: 0,
+            entry_count: 0,
+            max_depth: 0,
+        };
+        let root = run.document()?;
+        let doc = Document {
+            source_ptr: src.as_ptr() as u64,
+            source_len: src.len() as u32,
+            node_count: run.node_count,
+            max_depth: run.max_depth,
+            entry_count: run.entry_count,
+            root,
+        };
+        Ok(alloc.try_alloc(doc)?)
+    }
+}
+
+/// State of one parse. `src` is the arena copy, so pointers into it are valid payloads.
+struct Run<'a, 'p> {
+    alloc: &'a FixedSizeAllocator,
+    src: &'a [u8],
+    pos: usize,
+    frames: &'p mut Vec<Frame>,
+    nodes: &'p mut Vec<Node>,
+    buf: &'p mut Vec<u8>,
+    buf16: &'p mut Vec<u16>,
+    node_count: u32,
+    entry_count: u32,
+    max_depth: u32,
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// High bit set in the byte lanes of `w` (little-endian) that are `"`, `\` or below 0x20.
+/// Lanes above the first flagged one may be false positives (borrows); the lowest flagged
+/// lane is always a real match, which is all the scanner uses.
+#[inline(always)]
+fn special_lanes(w: u64) -> u64 {
+    let quote = w ^ (ONES * b'"' as u64);
+    let backslash = w ^ (ONES * b'\\' as u64);
+    let zero_quote = quote.wrapping_sub(ONES) & !quote;
+    let zero_backslash = backslash.wrapping_sub(ONES) & !backslash;
+    let control = w.wrapping_sub(ONES * 0x20) & !w;
+    (zero_quote | zero_backslash | control) & HIGHS
+}
+
+#[inline(always)]
+fn hex_value(b: u8) -> u32 {
+    match b {
+        b'0'..=b'9' => (b - b'0') as u32,
+        b'a'..=b'f' => (b - b'a' + 10) as u32,
+        b'A'..=b'F' => (b - b'A' + 10) as u32,
+        _ => 16,
+    }
+}
+
+/// Powers of ten exactly representable as `f64`.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+impl<'a> Run<'a, '_> {
+    #[cold]
+    #[inline(never)]
+    fn fail<T>(&self, kind: K, offset: usize) -> R<T> {
+        Err(ParseError::Syntax(JsonError::at(self.src, kind, offset)))
+    }
+
+    /// Fail with `kind` at `offset`, unless the byte there starts invalid UTF-8, which is
+    /// reported as such.
+    #[cold]
+    #[inline(never)]
+    fn fail_at<T>(&self, kind: K, offset: usize) -> R<T> {
+        match self.src.get(offset) {
+            Some(&b) if b >= 0x80 && self.char_at(offset).is_none() => self.fail(K::InvalidUtf8, offset),
+            _ => self.fail(kind, offset),
+        }
+    }
+
+    /// Fail with "Unexpected token" for the character at `offset` (or unexpected end).
+    #[cold]
+    #[inline(never)]
+    fn unexpected<T>(&self, offset: usize) -> R<T> {
+        if offset >= self.src.len() {
+            return self.fail(K::UnexpectedEnd, self.src.len());
+        }
+        match self.char_at(offset) {
+            Some(c) => self.fail(K::UnexpectedToken(c), offset),
+            None => self.fail(K::InvalidUtf8, offset),
+        }
+    }
+
+    /// The character starting at `offset`, if the bytes there are valid UTF-8.
+    fn char_at(&self, offset: usize) -> Option<char> {
+        let end = (offset + 4).min(self.src.len());
+        self.src[offset..end].utf8_chunks().next().and_then(|c| c.valid().chars().next())
+    }
+
+    #[inline(always)]
+    fn peek(&self) -> Option<u8> {
+        self.src.get(self.pos).copied()
+    }
+
+    #[inline(always)]
+    fn skip_ws(&mut self) {
+        while let Some(&b) = self.src.get(self.pos) {
+            if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                break;
+            }
+            self.pos += 1;
+        }
+    }
+
+    /// Parse the whole text; returns the root node.
+    fn document(&mut self) -> R<Node> {
+        self.skip_ws();
+        // Invariant at the top: whitespace skipped, a value must start at `pos`.
+        'value: loop {
+            let start = self.pos;
+            let mut node = match self.peek() {
+                Some(b'"') => self.string()?,
+                Some(b'-' | b'0'..=b'9') => self.number()?,
+                Some(b'{') => {
+                    self.pos += 1;
+                    self.skip_ws();
+                    match self.peek() {
+                        Some(b'}') => {
+                            self.pos += 1;
+                            self.max_depth = self.max_depth.max(self.frames.len() as u32 + 1);
+                            Node::new(TYPE_OBJECT, 0, start as u32, self.pos as u32, 0)
+                        }
+                        Some(b'"') => {
+                            self.open(start, true);
+                            self.key()?;
+                            continue 'value;
+                        }
+                        _ => return self.fail_at(K::ExpectedPropertyNameOrBrace, self.pos),
+                    }
+                }
+                Some(b'[') => {
+                    self.pos += 1;
+                    self.skip_ws();
+                    if self.peek() == Some(b']') {
+                        self.pos += 1;
+                        self.max_depth = self.max_depth.max(self.frames.len() as u32 + 1);
+                        Node::new(TYPE_ARRAY, 0, start as u32, self.pos as u32, 0)
+                    } else {
+                        self.open(start, false);
+                        continue 'value;
+                    }
+                }
+                Some(b't') => self.literal(b"true", TYPE_TRUE)?,
+                Some(b'f') => self.literal(b"false", TYPE_FALSE)?,
+                Some(b'n') => self.literal(b"null", TYPE_NULL)?,
+                _ => return self.unexpected(start),
+            };
+            // `node` is complete: hand it to the enclosing container, closing containers
+            // for as long as their closing bracket follows.
+            loop {
+                self.node_count += 1;
+                let Some(&frame) = self.frames.last() else {
+                    self.skip_ws();
+                    if self.pos < self.src.len() {
+                        return self.fail_at(K::TrailingCharacters, self.pos);
+                    }
+                    return Ok(node);
+                };
+                self.nodes.push(node);
+                self.skip_ws();
+                match self.peek() {
+                    Some(b',') => {
+                        self.pos += 1;
+                        self.skip_ws();
+                        if frame.object {
+                            if self.peek() != Some(b'"') {
+                                return self.fail_at(K::ExpectedPropertyName, self.pos);
+                            }
+                            self.key()?;
+                        }
+                        continue 'value;
+                    }
+                    Some(b']') if !frame.object => node = self.close(frame, TYPE_ARRAY)?,
+                    Some(b'}') if frame.object => node = self.close(frame, TYPE_OBJECT)?,
+                    _ if frame.object => return self.fail_at(K::ExpectedCommaOrBrace, self.pos),
+                    _ => return self.fail_at(K::ExpectedCommaOrBracket, self.pos),
+                }
+            }
+        }
+    }
+
+    /// Open a non-empty container whose bracket is at `start` (already consumed).
+    #[inline(always)]
+    fn open(&mut self, start: usize, object: bool) {
+        self.frames.push(Frame { start: start as u32, base: self.nodes.len() as u32, object });
+        self.max_depth = self.max_depth.max(self.frames.len() as u32);
+    }
+
+    /// Close the innermost container at `pos` (its closing bracket): copy its children
+    /// into the arena.
+    #[inline(always)]
+    fn close(&mut self, frame: Frame, ty: u32) -> R<Node> {
+        self.pos += 1;
+        self.frames.pop();
+        let base = frame.base as usize;
+        let children = &self.nodes[base..];
+        let count = children.len();
+        let ptr = self.alloc.try_alloc_slice_copy(children)?.as_ptr() as u64;
+        self.nodes.truncate(base);
+        let len = if ty == TYPE_OBJECT { count / 2 } else { count };
+        Ok(Node::new(ty, len as u32, frame.start, self.pos as u32, ptr))
+    }
+
+    /// Parse an object key at `pos` (a `"`), push it, and consume the `:` after it.
+    #[inline(always)]
+    fn key(&mut self) -> R<()> {
+        let key = self.string()?;
+        self.nodes.push(key);
+        self.entry_count += 1;
+        self.skip_ws();
+        if self.peek() != Some(b':') {
+            return self.fail_at(K::ExpectedColon, self.pos);
+        }
+        self.pos += 1;
+        self.skip_ws();
+        Ok(())
+    }
+
+    fn literal(&mut self, word: &'static [u8], ty: u32) -> R<Node> {
+        let start = self.pos;
+        let end = start + word.len();
+        if self.src.get(start..end) == Some(word) {
+            self.pos = end;
+            return Ok(Node::new(ty, 0, start as u32, end as u32, 0));
+        }
+        for (k, &expected) in word.iter().enumerate() {
+            match self.src.get(start + k) {
+                None => return self.fail(K::UnexpectedEnd, self.src.len()),
+                Some(&b) if b != expected => return self.unexpected(start + k),
+                Some(_) => {}
+            }
+        }
+        self.unexpected(start)
+    }
+
+    fn number(&mut self) -> R<Node> {
+        let src = self.src;
+        let start = self.pos;
+        let neg = src[start] == b'-';
+        let mut i = start + neg as usize;
+        let mut mantissa: u64 = 0;
+        match src.get(i) {
+            Some(b'0') => {
+                i += 1;
+                if matches!(src.get(i), Some(b'0'..=b'9')) {
+                    return self.fail(K::UnexpectedNumber, i);
+                }
+            }
+            Some(&b @ b'1'..=b'9') => {
+                mantissa = (b - b'0') as u64;
+                i += 1;
+                while let Some(&b @ b'0'..=b'9') = src.get(i) {
+                    mantissa = mantissa.wrapping_mul(10).wrapping_add((b - b'0') as u64);
+                    i += 1;
+                }
+            }
+            _ => return self.fail_at(K::NoNumberAfterMinus, i),
+        }
+        let int_end = i;
+        let mut digits = int_end - start - neg as usize;
+        let mut scale: i64 = 0; // value = mantissa * 10^scale while digits <= 15
+        if src.get(i) == Some(&b'.') {
+            i += 1;
+            if !matches!(src.get(i), Some(b'0'..=b'9')) {
+                return self.fail_at(K::UnterminatedFraction, i);
+            }
+            while let Some(&b @ b'0'..=b'9') = src.get(i) {
+                mantissa = mantissa.wrapping_mul(10).wrapping_add((b - b'0') as u64);
+                scale -= 1;
+                i += 1;
+            }
+            digits += i - int_end - 1;
+        }
+        let mut has_exp = false;
+        if matches!(src.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(src.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            if !matches!(src.get(i), Some(b'0'..=b'9')) {
+                return self.fail_at(K::MissingExponent, i);
+            }
+            while matches!(src.get(i), Some(b'0'..=b'9')) {
+                i += 1;
+            }
+            has_exp = true;
+        }
+        // Fast paths (exact, hence correctly rounded): up to 15 significant digits are an
+        // exact integer in an f64, and so is 10^k for k <= 22; one IEEE division of two
+        // exact values rounds correctly (Clinger). Everything else goes to the standard
+        // library's correctly rounded parser, as V8 is correctly rounded too.
+        let value = if digits <= 15 && !has_exp && scale >= -22 {
+            let v = mantissa as f64 / POW10[(-scale) as usize];
+            if neg { -v } else { v }
+        } else {
+            slow_number(&src[start..i])
+        };
+        self.pos = i;
+        Ok(Node::new(TYPE_NUMBER, 0, start as u32, i as u32, value.to_bits()))
+    }
+}
+
+/// Parse a grammar-checked JSON number with the correctly rounded standard parser.
+#[cold]
+#[inline(never)]
+fn slow_number(text: &[u8]) -> f64 {
+    // The grammar was checked, so this is ASCII and a valid Rust float literal; neither
+    // failure can happen.
+    match std::str::from_utf8(text).ok().and_then(|s| s.parse::<f64>().ok()) {
+        Some(v) => v,
+        None => {
+            debug_assert!(false, "validated number {text:?} did not parse");
+            f64::NAN
+        }
+    }
+}

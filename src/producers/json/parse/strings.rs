@@ -1,0 +1,218 @@
+//! String literals: the fast scan over escape-free bodies, escape decoding into UTF-8, and
+//! the UTF-16 fallback for strings with lone surrogates.
+
+use super::{HIGHS, R, Run, hex_value, special_lanes};
+use crate::producers::json::JsonErrorKind as K;
+use crate::producers::json::layout::{FLAG_ASCII, FLAG_IN_SOURCE, FLAG_UTF16, Node, TYPE_STRING};
+
+impl Run<'_, '_> {
+    /// Parse the string literal whose `"` is at `pos`.
+    #[inline(always)]
+    pub(super) fn string(&mut self) -> R<Node> {
+        let start = self.pos;
+        let body = start + 1;
+        let (i, ascii) = self.scan(body)?;
+        if self.src[i] != b'"' {
+            return self.escaped_string(start, i, ascii);
+        }
+        self.pos = i + 1;
+        let kind = TYPE_STRING | FLAG_IN_SOURCE | if ascii { FLAG_ASCII } else { 0 };
+        let payload = self.src.as_ptr() as u64 + body as u64;
+        Ok(Node::new(kind, (i - body) as u32, start as u32, self.pos as u32, payload))
+    }
+
+    /// From `from`, find the first `"`, `\` or control character, checking that the bytes
+    /// before it are UTF-8. Returns its offset (always inside the source) and whether the
+    /// bytes before it are all ASCII.
+    #[inline(always)]
+    fn scan(&self, from: usize) -> R<(usize, bool)> {
+        let src = self.src;
+        let mut i = from;
+        let mut high = 0u64;
+        loop {
+            if let Some(chunk) = src.get(i..i + 8) {
+                let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+                let lanes = special_lanes(w);
+                if lanes == 0 {
+                    high |= w;
+                    i += 8;
+                    continue;
+                }
+                let k = lanes.trailing_zeros() as usize / 8;
+                high |= w & ((1u64 << (8 * k)) - 1);
+                i += k;
+                break;
+            }
+            // Fewer than 8 bytes left.
+            while let Some(&b) = src.get(i) {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                high |= b as u64;
+                i += 1;
+            }
+            break;
+        }
+        let ascii = high & HIGHS == 0;
+        if !ascii {
+            self.check_utf8(from, i)?;
+        }
+        if i >= src.len() {
+            return self.fail(K::UnterminatedString, src.len());
+        }
+        Ok((i, ascii))
+    }
+
+    #[inline(never)]
+    fn check_utf8(&self, from: usize, to: usize) -> R<()> {
+        match std::str::from_utf8(&self.src[from..to]) {
+            Ok(_) => Ok(()),
+            Err(e) => self.fail(K::InvalidUtf8, from + e.valid_up_to()),
+        }
+    }
+
+    /// Decode a string with escapes into the arena. `start` is its `"`, `i` the first
+    /// special byte, `ascii` whether the bytes before `i` are ASCII.
+    #[inline(never)]
+    fn escaped_string(&mut self, start: usize, mut i: usize, mut ascii: bool) -> R<Node> {
+        let src = self.src;
+        self.buf.clear();
+        self.buf.extend_from_slice(&src[start + 1..i]);
+        loop {
+            match src[i] {
+                b'"' => break,
+                b'\\' => {}
+                _ => return self.fail(K::BadControlCharacter, i),
+            }
+            let Some(&escape) = src.get(i + 1) else {
+                return self.fail(K::UnexpectedEnd, src.len());
+            };
+            let simple = match escape {
+                b'"' => b'"',
+                b'\\' => b'\\',
+                b'/' => b'/',
+                b'b' => 0x08,
+                b'f' => 0x0c,
+                b'n' => b'\n',
+                b'r' => b'\r',
+                b't' => b'\t',
+                b'u' => 0,
+                _ => return self.fail_at(K::BadEscape, i + 1),
+            };
+            if escape != b'u' {
+                self.buf.push(simple);
+                i += 2;
+            } else {
+                let unit = self.hex4(i + 2)?;
+                i += 6;
+                let code = match unit {
+                    0xd800..=0xdbff => match self.low_surrogate_at(i) {
+                        Some(low) => {
+                            i += 6;
+                            0x10000 + ((unit as u32 - 0xd800) << 10) + (low as u32 - 0xdc00)
+                        }
+                        None => return self.utf16_string(start),
+                    },
+                    0xdc00..=0xdfff => return self.utf16_string(start),
+                    _ => unit as u32,
+                };
+                // Never a surrogate nor above U+10FFFF, so never the replacement.
+                let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
+                ascii &= c.is_ascii();
+                self.buf.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+            }
+            let (j, segment_ascii) = self.scan(i)?;
+            ascii &= segment_ascii;
+            self.buf.extend_from_slice(&src[i..j]);
+            i = j;
+        }
+        self.pos = i + 1;
+        let data = self.alloc.try_alloc_slice_copy(self.buf.as_slice())?;
+        let kind = TYPE_STRING | if ascii { FLAG_ASCII } else { 0 };
+        Ok(Node::new(kind, data.len() as u32, start as u32, self.pos as u32, data.as_ptr() as u64))
+    }
+
+    /// Decode the string at `start` (its `"`) into UTF-16 code units: the string holds a
+    /// lone surrogate, which UTF-8 cannot represent.
+    #[cold]
+    #[inline(never)]
+    fn utf16_string(&mut self, start: usize) -> R<Node> {
+        let src = self.src;
+        self.buf16.clear();
+        let mut i = start + 1;
+        loop {
+            let (j, _) = self.scan(i)?;
+            // `scan` checked the segment; this cannot fail.
+            let Ok(segment) = std::str::from_utf8(&src[i..j]) else {
+                return self.fail(K::InvalidUtf8, i);
+            };
+            self.buf16.extend(segment.encode_utf16());
+            i = j;
+            match src[i] {
+                b'"' => break,
+                b'\\' => {}
+                _ => return self.fail(K::BadControlCharacter, i),
+            }
+            let Some(&escape) = src.get(i + 1) else {
+                return self.fail(K::UnexpectedEnd, src.len());
+            };
+            let unit = match escape {
+                b'"' => b'"' as u16,
+                b'\\' => b'\\' as u16,
+                b'/' => b'/' as u16,
+                b'b' => 0x08,
+                b'f' => 0x0c,
+                b'n' => b'\n' as u16,
+                b'r' => b'\r' as u16,
+                b't' => b'\t' as u16,
+                b'u' => {
+                    let unit = self.hex4(i + 2)?;
+                    i += 4;
+                    unit
+                }
+                _ => return self.fail_at(K::BadEscape, i + 1),
+            };
+            self.buf16.push(unit);
+            i += 2;
+        }
+        self.pos = i + 1;
+        let data = self.alloc.try_alloc_slice_copy(self.buf16.as_slice())?;
+        let kind = TYPE_STRING | FLAG_UTF16;
+        Ok(Node::new(kind, data.len() as u32, start as u32, self.pos as u32, data.as_ptr() as u64))
+    }
+
+    /// The four hex digits of a `\u` escape at `at`.
+    #[inline(always)]
+    fn hex4(&self, at: usize) -> R<u16> {
+        let mut value = 0u32;
+        for k in at..at + 4 {
+            let Some(&b) = self.src.get(k) else {
+                return self.fail(K::BadUnicodeEscape, self.src.len());
+            };
+            let digit = hex_value(b);
+            if digit > 15 {
+                return self.fail_at(K::BadUnicodeEscape, k);
+            }
+            value = value << 4 | digit;
+        }
+        Ok(value as u16)
+    }
+
+    /// The low surrogate of a `\uDC00`..`\uDFFF` escape at `at`, if there is one.
+    #[inline(always)]
+    fn low_surrogate_at(&self, at: usize) -> Option<u16> {
+        let bytes = self.src.get(at..at + 6)?;
+        if bytes[0] != b'\\' || bytes[1] != b'u' {
+            return None;
+        }
+        let mut value = 0u32;
+        for &b in &bytes[2..] {
+            let digit = hex_value(b);
+            if digit > 15 {
+                return None;
+            }
+            value = value << 4 | digit;
+        }
+        (0xdc00..=0xdfff).contains(&value).then_some(value as u16)
+    }
+}
