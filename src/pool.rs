@@ -174,16 +174,18 @@ impl<T: Pooled> Pool<T> {
 
     /// Take an allocator, waiting at most `timeout`.
     pub fn get_timeout(&self, timeout: Duration) -> Result<PoolGuard<T>, PoolError> {
-        self.acquire(Some(Instant::now() + timeout))
+        self.acquire(Some(timeout))
     }
 
     /// Take an allocator if one is free (or can be created) right now.
     pub fn try_get(&self) -> Result<PoolGuard<T>, PoolError> {
-        self.acquire(Some(Instant::now()))
+        self.acquire(Some(Duration::ZERO))
     }
 
-    fn acquire(&self, deadline: Option<Instant>) -> Result<PoolGuard<T>, PoolError> {
-        let started = Instant::now();
+    /// `timeout`: `None` waits for ever. The clock is read only if we have to wait (on some
+    /// VMs reading it is a system call, which would dominate the uncontended path).
+    fn acquire(&self, timeout: Option<Duration>) -> Result<PoolGuard<T>, PoolError> {
+        let mut deadline: Option<(Instant, Instant)> = None;
         let shared = &self.shared;
         let mut state = shared.state.lock();
         loop {
@@ -206,16 +208,19 @@ impl<T: Pooled> Pool<T> {
                     }
                 };
             }
-            match deadline {
-                None => shared.freed.wait(&mut state),
-                Some(d) => {
-                    if Instant::now() >= d || shared.freed.wait_until(&mut state, d).timed_out() {
-                        // A last look: an item may have come back just at the deadline.
-                        if state.available.is_empty() && !state.closed && state.created >= shared.size {
-                            let in_use = state.created - state.available.len();
-                            return Err(PoolError::Exhausted { size: shared.size, in_use, waited: started.elapsed() });
-                        }
-                    }
+            let Some(timeout) = timeout else {
+                shared.freed.wait(&mut state);
+                continue;
+            };
+            let (started, until) = *deadline.get_or_insert_with(|| {
+                let now = Instant::now();
+                (now, now + timeout)
+            });
+            if Instant::now() >= until || shared.freed.wait_until(&mut state, until).timed_out() {
+                // A last look: an item may have come back just at the deadline.
+                if state.available.is_empty() && !state.closed && state.created >= shared.size {
+                    let in_use = state.created - state.available.len();
+                    return Err(PoolError::Exhausted { size: shared.size, in_use, waited: started.elapsed() });
                 }
             }
         }
