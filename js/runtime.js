@@ -125,6 +125,18 @@ module.exports = function runtime(binding) {
       native(() => nb.setDataOffset(ptr))
     }
 
+    /** A copy of `[ptr, ptr + len)` in a new Node Buffer (outlives the block). */
+    copyToBuffer(ptr, len) {
+      const nb = this._nb()
+      return native(() => nb.copyToBuffer(ptr, len))
+    }
+
+    /** Re-run the hand-off (what a producer does each time it passes the block to JS). */
+    handOff() {
+      const nb = this._nb()
+      return this._pool._receive(nb)
+    }
+
     /** Return the block to the pool. Later use of this Block throws StaleBufferError. */
     release() {
       if (this._native === null) return

@@ -341,6 +341,34 @@ impl NativeBlock {
         self.pool.sync(alloc, 0, 0)
     }
 
+    /// A copy of `[ptr, ptr + len)` of the block in a new Node `Buffer` (`napi_create_buffer_copy`):
+    /// what a conventional addon does to return bytes, kept as the benchmark baseline and for
+    /// users who need data to outlive the block.
+    #[napi]
+    pub fn copy_to_buffer(&self, ptr: u32, len: u32) -> Result<RawValue> {
+        let alloc = self.alloc()?;
+        let (ptr, len) = (ptr as usize, len as usize);
+        if ptr + len > alloc.used_bytes() {
+            return Err(error(code::INVALID_ARGUMENT, format!("range [{ptr}, {}) is past the bytes written", ptr + len)));
+        }
+        let mut value = std::ptr::null_mut();
+        // SAFETY: the range is inside the allocator's used (so committed) data region, which
+        // it owns while `self.guard` is held; napi copies it before returning.
+        let status = unsafe {
+            sys::napi_create_buffer_copy(
+                self.pool.env,
+                len,
+                alloc.base_ptr().as_ptr().add(ptr).cast(),
+                std::ptr::null_mut(),
+                &mut value,
+            )
+        };
+        if status != sys::Status::napi_ok {
+            return Err(error(code::OUT_OF_MEMORY, format!("napi_create_buffer_copy of {len} bytes failed ({status})")));
+        }
+        Ok(RawValue(value))
+    }
+
     /// Return the block to the pool. Idempotent.
     #[napi]
     pub fn release(&mut self) {
