@@ -114,5 +114,5 @@ module.exports = function makeRawBuffer(C) {
     }
   }
 
-  return { RawBuffer, toArrayBuffer }
+  return { RawBuffer, toArrayBuffer, decodeUtf8 }
 }

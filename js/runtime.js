@@ -6,7 +6,8 @@ const { native, PoolClosedError, StaleBufferError, InvalidArgumentError } = erro
 
 module.exports = function runtime(binding) {
   const C = Object.freeze(binding.constants())
-  const { RawBuffer } = require('./raw-buffer')(C)
+  const { RawBuffer, decodeUtf8 } = require('./raw-buffer')(C)
+  const { JsonDocument, JsonNode } = require('./json')(C, decodeUtf8)
   const BufferCache = require('./buffer-cache')(RawBuffer)
   const dispose = Symbol.dispose ?? Symbol.for('nodejs.dispose')
 
@@ -58,6 +59,83 @@ module.exports = function runtime(binding) {
       this._check()
       const nb = native(() => this._native.acquire())
       return new Block(this, nb)
+    }
+
+    /**
+     * Parse JSON text (a string, or UTF-8 bytes) into a block. The document holds the
+     * block until `release()`.
+     */
+    parseJson(text) {
+      this._check()
+      if (typeof text !== 'string' && !(text instanceof Uint8Array)) {
+        throw new InvalidArgumentError('parseJson expects a string or a Uint8Array of UTF-8')
+      }
+      const nb = native(() => this._native.parseJson(text))
+      return new JsonDocument(new Block(this, nb))
+    }
+
+    /**
+     * Rust threads read and parse `paths` in parallel into this pool's blocks; `plugin(doc,
+     * path)` runs on this thread for each. A block returns to the pool when the plugin
+     * returns, or when the promise it returns settles. A file that fails calls
+     * `plugin(error, path)` with a JsonSyntaxError / RawTransferError (code 'Io' for read
+     * errors), and the run goes on. A plugin that throws or rejects is recorded the same way.
+     * Resolves to `{ files, bytes, ms, errors }`.
+     */
+    async parseJsonFiles(paths, plugin, options = {}) {
+      this._check()
+      if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string')) {
+        throw new InvalidArgumentError('parseJsonFiles expects an array of paths')
+      }
+      if (typeof plugin !== 'function') throw new InvalidArgumentError('parseJsonFiles expects a plugin function')
+      const threads = options.threads ?? 2
+      const t0 = performance.now()
+      const job = native(() => this._native.startJsonFiles(paths, threads))
+      const errors = []
+      const pending = new Set()
+      let files = 0
+      let bytes = 0
+      const record = (path, error) => errors.push({ path, error })
+      const callPlugin = (arg, path, done) => {
+        let result
+        try {
+          result = plugin(arg, path)
+        } catch (e) {
+          record(path, e)
+          done()
+          return
+        }
+        if (result && typeof result.then === 'function') {
+          const p = Promise.resolve(result)
+            .catch((e) => record(path, e))
+            .finally(() => {
+              pending.delete(p)
+              done()
+            })
+          pending.add(p)
+        } else done()
+      }
+      for (;;) {
+        const item = await job.next()
+        if (item === null) break
+        const path = paths[item.index]
+        files++
+        bytes += item.bytes
+        if (item.errorCode != null) {
+          const err = fileError(item, path)
+          record(path, err)
+          callPlugin(err, path, () => {})
+          continue
+        }
+        if (this._closed) {
+          item.discard()
+          continue
+        }
+        const doc = new JsonDocument(new Block(this, native(() => this._native.adopt(item))))
+        callPlugin(doc, path, () => doc.release())
+      }
+      await Promise.all(pending)
+      return { files, bytes, ms: performance.now() - t0, errors }
     }
 
     /** Receive the hand-off of native block `nb`: its RawBuffer, from the cache after the first time. */
@@ -150,8 +228,30 @@ module.exports = function runtime(binding) {
     }
   }
 
+  function fileError(item, path) {
+    const message = item.errorMessage
+    let err
+    if (item.errorCode === 'JsonSyntax') {
+      const [offset, line, column] = item.errorPosition
+      err = new errors.JsonSyntaxError(`${path}: ${message} at line ${line} column ${column} (byte ${offset})`, {
+        offset,
+        line,
+        column,
+        path,
+      })
+    } else {
+      err = errors.fromNative(new Error(`${item.errorCode}: ${message}`))
+      if (!(err instanceof errors.RawTransferError)) err = new errors.RawTransferError(message)
+      err.path = path
+    }
+    err.code = item.errorCode
+    return err
+  }
+
   return {
     ...C,
+    JsonDocument,
+    JsonNode,
     liveBlocks: () => binding.liveBlocks(),
     FixedSizeAllocatorPool,
     Block,

@@ -9,6 +9,7 @@ use napi::sys;
 use napi_derive::napi;
 
 mod handoff;
+mod json;
 mod pool;
 
 
@@ -77,6 +78,9 @@ pub fn constants(env: &Env) -> Result<Object<'_>> {
     ];
     for &(name, value) in numbers {
         obj.set_named_property(name, value)?;
+    }
+    for &(name, value) in crate::producers::json::layout::LAYOUT_CONSTANTS {
+        obj.set_named_property(&format!("JSON_{name}"), value)?;
     }
     Ok(obj)
 }

@@ -10,6 +10,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use napi::bindgen_prelude::*;
@@ -36,14 +37,15 @@ enum Handed {
 }
 
 pub(crate) struct PoolEnv {
-    pool: FixedSizeAllocatorPool,
+    /// Shared with the parse threads of `parseJsonFiles`; closed explicitly, not on drop.
+    pub(crate) pool: Arc<FixedSizeAllocatorPool>,
     env: sys::napi_env,
     mode: std::cell::Cell<Mode>,
     handed: RefCell<HashMap<u32, Handed>>,
 }
 
 impl PoolEnv {
-    fn map_pool_error(&self, e: PoolError) -> Error {
+    pub(crate) fn map_pool_error(&self, e: PoolError) -> Error {
         match e {
             PoolError::Exhausted { .. } => error(code::POOL_EXHAUSTED, e),
             PoolError::Closed => error(code::POOL_CLOSED, "the pool is closed"),
@@ -140,8 +142,20 @@ pub(crate) fn alloc_error(e: AllocError) -> Error {
 /// A pool of fixed-size blocks bound to the calling JS environment.
 #[napi]
 pub struct NativePool {
-    inner: Rc<PoolEnv>,
+    pub(crate) inner: Rc<PoolEnv>,
     acquire_timeout: Duration,
+}
+
+impl NativePool {
+    /// Check out a guard, waiting at most the pool's acquire timeout.
+    pub(crate) fn acquire_guard(&self) -> Result<FixedSizeAllocatorGuard> {
+        let guard = if self.acquire_timeout.is_zero() {
+            self.inner.pool.try_get()
+        } else {
+            self.inner.pool.get_timeout(self.acquire_timeout)
+        };
+        guard.map_err(|e| self.inner.map_pool_error(e))
+    }
 }
 
 #[napi(object)]
@@ -180,7 +194,7 @@ impl NativePool {
             }
         };
         let inner = PoolEnv {
-            pool: FixedSizeAllocatorPool::new(size as usize),
+            pool: Arc::new(FixedSizeAllocatorPool::new(size as usize)),
             env: raw_env,
             mode: std::cell::Cell::new(mode),
             handed: RefCell::new(HashMap::new()),
@@ -222,13 +236,8 @@ impl NativePool {
     /// Check out a block (waiting at most the pool's acquire timeout).
     #[napi]
     pub fn acquire(&self) -> Result<NativeBlock> {
-        let guard = if self.acquire_timeout.is_zero() {
-            self.inner.pool.try_get()
-        } else {
-            self.inner.pool.get_timeout(self.acquire_timeout)
-        };
-        let guard = guard.map_err(|e| self.inner.map_pool_error(e))?;
-        Ok(NativeBlock::new(Rc::clone(&self.inner), guard))
+        let guard = self.acquire_guard()?;
+        Ok(NativeBlock::new(Rc::clone(&self.inner), guard, RawTransferMetadata::default()))
     }
 
     /// Let go of every block Rust holds; blocks JS still references are freed by the GC.
@@ -245,13 +254,14 @@ pub struct NativeBlock {
     guard: Option<FixedSizeAllocatorGuard>,
     id: u32,
     generation: u32,
-    data_offset: u32,
+    /// Written at each hand-off (the generation field is always the allocator's own).
+    meta: RawTransferMetadata,
 }
 
 impl NativeBlock {
-    pub(crate) fn new(pool: Rc<PoolEnv>, guard: FixedSizeAllocatorGuard) -> Self {
+    pub(crate) fn new(pool: Rc<PoolEnv>, guard: FixedSizeAllocatorGuard, meta: RawTransferMetadata) -> Self {
         let (id, generation) = (guard.id(), guard.generation());
-        Self { pool, guard: Some(guard), id, generation, data_offset: 0 }
+        Self { pool, guard: Some(guard), id, generation, meta }
     }
 
     fn alloc(&self) -> Result<&FixedSizeAllocator> {
@@ -272,7 +282,7 @@ impl NativeBlock {
 
     fn write_metadata(&self) -> Result<&FixedSizeAllocator> {
         let alloc = self.alloc()?;
-        alloc.write_raw_metadata(RawTransferMetadata { data_offset: self.data_offset, ..Default::default() });
+        alloc.write_raw_metadata(self.meta);
         Ok(alloc)
     }
 }
@@ -336,7 +346,7 @@ impl NativeBlock {
                 format!("data offset {offset} is past the {} bytes written to block {}", alloc.used_bytes(), self.id),
             ));
         }
-        self.data_offset = offset;
+        self.meta.data_offset = offset;
         let alloc = self.write_metadata()?;
         self.pool.sync(alloc, 0, 0)
     }

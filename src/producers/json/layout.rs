@@ -136,7 +136,7 @@ const _: () = {
     assert!(offset_of!(Node, end) == NODE_END as usize);
     assert!(offset_of!(Node, payload) == NODE_PAYLOAD as usize);
     // Float64Array / BigUint64Array access to the payload needs it 8-aligned.
-    assert!(NODE_PAYLOAD % 8 == 0 && NODE_SIZE % 8 == 0);
+    assert!(NODE_PAYLOAD.is_multiple_of(8) && NODE_SIZE.is_multiple_of(8));
 
     assert!(size_of::<Entry>() == ENTRY_SIZE as usize);
     assert!(align_of::<Entry>() == NODE_ALIGN as usize);
@@ -154,7 +154,7 @@ const _: () = {
     assert!(offset_of!(Document, max_depth) == DOC_MAX_DEPTH as usize);
     assert!(offset_of!(Document, entry_count) == DOC_ENTRY_COUNT as usize);
     assert!(offset_of!(Document, root) == DOC_ROOT as usize);
-    assert!(DOC_ROOT % 8 == 0);
+    assert!(DOC_ROOT.is_multiple_of(8));
 
     // Type codes fit the type byte and flags sit above it.
     assert!(TYPE_OBJECT <= TYPE_MASK);

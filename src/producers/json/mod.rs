@@ -164,8 +164,10 @@ pub enum JsonErrorKind {
     UnexpectedEnd,
     /// A character that cannot start a value here.
     UnexpectedToken(char),
-    /// A digit after a leading `0` (`01`).
+    /// A digit after a leading `0` (`01`), or a number where none can be (`tr1`).
     UnexpectedNumber,
+    /// A string where none can be (`t"x"`).
+    UnexpectedString,
     /// Something other than whitespace after the root value.
     TrailingCharacters,
     /// `-` not followed by a digit.
@@ -202,6 +204,7 @@ impl fmt::Display for JsonErrorKind {
             Self::UnexpectedEnd => "Unexpected end of JSON input",
             Self::UnexpectedToken(c) => return write!(f, "Unexpected token '{}'", c.escape_debug()),
             Self::UnexpectedNumber => "Unexpected number",
+            Self::UnexpectedString => "Unexpected string",
             Self::TrailingCharacters => "Unexpected non-whitespace character after JSON",
             Self::NoNumberAfterMinus => "No number after minus sign",
             Self::UnterminatedFraction => "Unterminated fractional number",

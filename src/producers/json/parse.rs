@@ -114,8 +114,8 @@ fn hex_value(b: u8) -> u32 {
 
 /// Powers of ten exactly representable as `f64`.
 const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+    1e19, 1e20, 1e21, 1e22,
 ];
 
 impl<'a> Run<'a, '_> {
@@ -144,6 +144,9 @@ impl<'a> Run<'a, '_> {
             return self.fail(K::UnexpectedEnd, self.src.len());
         }
         match self.char_at(offset) {
+            // Like V8, name the token a number or string would start.
+            Some('-' | '0'..='9') => self.fail(K::UnexpectedNumber, offset),
+            Some('"') => self.fail(K::UnexpectedString, offset),
             Some(c) => self.fail(K::UnexpectedToken(c), offset),
             None => self.fail(K::InvalidUtf8, offset),
         }

@@ -27,10 +27,9 @@ impl fmt::Debug for J {
             J::Num(bits) => write!(f, "{:?}", f64::from_bits(*bits)),
             J::Str(units) => write!(f, "{:?}{:x?}", String::from_utf16_lossy(units), units),
             J::Arr(items) => f.debug_list().entries(items).finish(),
-            J::Obj(entries) => f
-                .debug_map()
-                .entries(entries.iter().map(|(k, v)| (String::from_utf16_lossy(k), v)))
-                .finish(),
+            J::Obj(entries) => {
+                f.debug_map().entries(entries.iter().map(|(k, v)| (String::from_utf16_lossy(k), v))).finish()
+            }
         }
     }
 }
