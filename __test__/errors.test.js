@@ -14,7 +14,10 @@ for (const transfer of MODES) {
   test(`${transfer}: exhausted pool fails fast, or after its timeout, saying how many are out`, () => {
     const pool = new rt.FixedSizeAllocatorPool({ size: 2, transfer })
     const held = [pool.acquire(), pool.acquire()]
-    assert.throws(() => pool.acquire(), (e) => e instanceof rt.PoolExhaustedError && /2 of 2 blocks/.test(e.message))
+    assert.throws(
+      () => pool.acquire(),
+      (e) => e instanceof rt.PoolExhaustedError && /2 of 2 blocks/.test(e.message),
+    )
     const waiting = new rt.FixedSizeAllocatorPool({ size: 1, transfer, acquireTimeoutMs: 60 })
     const one = waiting.acquire()
     const t0 = process.hrtime.bigint()
@@ -35,7 +38,10 @@ for (const transfer of MODES) {
     assert.throws(() => block.writeBytes(huge), rt.BlockFullError)
     const big = new Uint8Array(1 << 30)
     block.writeBytes(big)
-    assert.throws(() => block.writeBytes(big), (e) => e instanceof rt.BlockFullError && /bytes requested/.test(e.message))
+    assert.throws(
+      () => block.writeBytes(big),
+      (e) => e instanceof rt.BlockFullError && /bytes requested/.test(e.message),
+    )
     // The block still works after the error, and after reuse.
     const s = block.writeString('still fine')
     assert.equal(block.raw.str(s.ptr, s.len), 'still fine')

@@ -25,7 +25,11 @@ function handoffSizes(transfer) {
     const stringify = measure(() => JSON.stringify(obj).length, { minRuns: 3 })
     block.release()
     pool.close()
-    rows.push([`${fmtBytes(size)} repeat hand-off (${transfer})`, fmtNs(repeat), `${(copy / repeat).toFixed(1)}x faster`])
+    rows.push([
+      `${fmtBytes(size)} repeat hand-off (${transfer})`,
+      fmtNs(repeat),
+      `${(copy / repeat).toFixed(1)}x faster`,
+    ])
     rows.push([`${fmtBytes(size)} napi Buffer copy (baseline)`, fmtNs(copy), '1.0x'])
     rows.push([`${fmtBytes(size)} JSON.parse`, fmtNs(parse), `${(copy / parse).toFixed(2)}x`])
     rows.push([`${fmtBytes(size)} JSON.stringify`, fmtNs(stringify), `${(copy / stringify).toFixed(2)}x`])

@@ -15,7 +15,8 @@ module.exports = function makeBufferCache(RawBuffer) {
      * afterwards. Returns the block's RawBuffer.
      */
     receive(id, buffer) {
-      if (!Number.isInteger(id) || id <= 0) throw new InvalidArgumentError(`block id must be a positive integer, got ${id}`)
+      if (!Number.isInteger(id) || id <= 0)
+        throw new InvalidArgumentError(`block id must be a positive integer, got ${id}`)
       const cached = this._map.get(id)
       if (buffer === null || buffer === undefined) {
         if (cached === undefined) {

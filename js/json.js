@@ -190,7 +190,8 @@ module.exports = function makeJson(C, decodeUtf8) {
 
   function utf16(u16, at, len) {
     let s = ''
-    for (let k = 0; k < len; k += 4096) s += fromCharCode.apply(null, u16.subarray(at + k, at + Math.min(len, k + 4096)))
+    for (let k = 0; k < len; k += 4096)
+      s += fromCharCode.apply(null, u16.subarray(at + k, at + Math.min(len, k + 4096)))
     return s
   }
 
@@ -273,7 +274,11 @@ module.exports = function makeJson(C, decodeUtf8) {
       if (t === T_OBJECT) {
         for (let k = 0; k < len; k++) {
           const e = base + k * ENTRY_SIZE
-          out.push([r.str(e), new JsonNode(this._doc, e + ENTRY_VALUE), { start: r.u32[(e >> 2) + START], end: r.u32[(e >> 2) + END] }])
+          out.push([
+            r.str(e),
+            new JsonNode(this._doc, e + ENTRY_VALUE),
+            { start: r.u32[(e >> 2) + START], end: r.u32[(e >> 2) + END] },
+          ])
         }
       } else if (t === T_ARRAY) {
         for (let k = 0; k < len; k++) out.push([k, new JsonNode(this._doc, base + k * NODE_SIZE)])
@@ -353,7 +358,8 @@ module.exports = function makeJson(C, decodeUtf8) {
       if (this._lineStarts === null) {
         const starts = [0]
         const u8 = r.u8
-        for (let k = r.sourcePtr, end = r.sourcePtr + r.sourceLen; k < end; k++) if (u8[k] === 10) starts.push(k - r.sourcePtr + 1)
+        for (let k = r.sourcePtr, end = r.sourcePtr + r.sourceLen; k < end; k++)
+          if (u8[k] === 10) starts.push(k - r.sourcePtr + 1)
         this._lineStarts = starts
       }
       const starts = this._lineStarts

@@ -23,7 +23,8 @@ module.exports = function runtime(binding) {
       if (!TRANSFERS.includes(transfer)) {
         throw new InvalidArgumentError(`transfer must be one of ${TRANSFERS.join(', ')}; got ${transfer}`)
       }
-      if (!Number.isInteger(size) || size < 1) throw new InvalidArgumentError(`size must be a positive integer; got ${size}`)
+      if (!Number.isInteger(size) || size < 1)
+        throw new InvalidArgumentError(`size must be a positive integer; got ${size}`)
       // RAW_TRANSFER_MODE=copy forces the copy fallback wherever the caller left it to us.
       if (transfer === 'auto' && process.env.RAW_TRANSFER_MODE === 'copy') transfer = 'copy'
       this._native = native(() => new binding.NativePool(size, transfer, acquireTimeoutMs))
@@ -131,7 +132,12 @@ module.exports = function runtime(binding) {
           item.discard()
           continue
         }
-        const doc = new JsonDocument(new Block(this, native(() => this._native.adopt(item))))
+        const doc = new JsonDocument(
+          new Block(
+            this,
+            native(() => this._native.adopt(item)),
+          ),
+        )
         callPlugin(doc, path, () => doc.release())
       }
       await Promise.all(pending)
@@ -173,7 +179,8 @@ module.exports = function runtime(binding) {
     }
 
     _nb() {
-      if (this._native === null) throw new StaleBufferError(`block ${this.id} (generation ${this.generation}) was released`)
+      if (this._native === null)
+        throw new StaleBufferError(`block ${this.id} (generation ${this.generation}) was released`)
       return this._native
     }
 
@@ -198,7 +205,8 @@ module.exports = function runtime(binding) {
 
     /** Set RawTransferMetadata.data_offset (must be within what was written). */
     setDataOffset(ptr) {
-      if (!Number.isInteger(ptr) || ptr < 0) throw new InvalidArgumentError(`data offset must be a non-negative integer; got ${ptr}`)
+      if (!Number.isInteger(ptr) || ptr < 0)
+        throw new InvalidArgumentError(`data offset must be a non-negative integer; got ${ptr}`)
       const nb = this._nb()
       native(() => nb.setDataOffset(ptr))
     }

@@ -1,0 +1,103 @@
+'use strict'
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { rt, settleLiveBlocks, MODES } = require('./helpers')
+
+function makeFiles(n) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-json-files-'))
+  const paths = []
+  for (let i = 0; i < n; i++) {
+    const p = path.join(dir, `f${i}.json`)
+    fs.writeFileSync(p, JSON.stringify({ i, name: `file ${i}`, items: Array.from({ length: i % 7 }, (_, k) => k * i) }))
+    paths.push(p)
+  }
+  return { dir, paths }
+}
+
+for (const transfer of MODES) {
+  test(`${transfer}: more files than blocks, with bad files and failing plugins`, async () => {
+    const start = rt.liveBlocks()
+    const { dir, paths } = makeFiles(40)
+    const empty = path.join(dir, 'empty.json')
+    fs.writeFileSync(empty, '')
+    const broken = path.join(dir, 'broken.json')
+    fs.writeFileSync(broken, '{"a": [1, 2,]}')
+    const missing = path.join(dir, 'missing.json')
+    const all = [...paths.slice(0, 10), empty, missing, ...paths.slice(10, 30), broken, ...paths.slice(30)]
+    const seen = new Map()
+    const failures = []
+    const result = await (async () => {
+      const pool = new rt.FixedSizeAllocatorPool({ size: 2, transfer })
+      const r = await pool.parseJsonFiles(
+        all,
+        (doc, p) => {
+          if (doc instanceof Error) {
+            failures.push([path.basename(p), doc])
+            return
+          }
+          const v = doc.toJS()
+          seen.set(p, v)
+          if (v.i === 5) throw new Error('plugin throws')
+          if (v.i === 6) return Promise.reject(new Error('plugin rejects'))
+          if (v.i % 3 === 0) return new Promise((resolve) => setTimeout(resolve, 2)) // async plugin holds its block
+        },
+        { threads: 2 },
+      )
+      assert.equal(pool.stats().inUse, 0, 'every block is back in the pool')
+      assert.ok(pool.stats().created <= 2)
+      pool.close()
+      return r
+    })()
+    assert.equal(result.files, all.length)
+    assert.equal(seen.size, 40, 'every good file reached the plugin')
+    for (const p of paths) assert.equal(seen.get(p).i, Number(path.basename(p).slice(1, -5)))
+    assert.ok(result.bytes > 0 && result.ms >= 0)
+    const byName = Object.fromEntries(failures.map(([n, e]) => [n, e]))
+    assert.ok(byName['empty.json'] instanceof rt.JsonSyntaxError)
+    assert.equal(byName['empty.json'].offset, 0)
+    assert.ok(byName['broken.json'] instanceof rt.JsonSyntaxError)
+    assert.deepEqual(
+      [byName['broken.json'].offset, byName['broken.json'].line, byName['broken.json'].column],
+      [12, 1, 13],
+    )
+    assert.equal(byName['missing.json'].code, 'Io')
+    assert.ok(byName['missing.json'] instanceof rt.RawTransferError)
+    const messages = result.errors.map((e) => `${path.basename(e.path)}: ${e.error.message}`)
+    assert.equal(result.errors.length, 5, messages.join('\n'))
+    assert.ok(messages.some((m) => m.includes('plugin throws')))
+    assert.ok(messages.some((m) => m.includes('plugin rejects')))
+    fs.rmSync(dir, { recursive: true })
+    assert.equal(await settleLiveBlocks(start), start)
+  })
+}
+
+test('documents are stale once their plugin returns', async () => {
+  const { dir, paths } = makeFiles(3)
+  const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
+  const kept = []
+  await pool.parseJsonFiles(paths, (doc) => {
+    kept.push(doc)
+  })
+  for (const doc of kept) assert.throws(() => doc.toJS(), rt.StaleBufferError)
+  pool.close()
+  fs.rmSync(dir, { recursive: true })
+})
+
+test('parseJsonFiles argument and state errors', async () => {
+  const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
+  await assert.rejects(
+    pool.parseJsonFiles('x.json', () => {}),
+    rt.InvalidArgumentError,
+  )
+  await assert.rejects(pool.parseJsonFiles([], null), rt.InvalidArgumentError)
+  const r = await pool.parseJsonFiles([], () => {})
+  assert.equal(r.files, 0)
+  pool.close()
+  await assert.rejects(
+    pool.parseJsonFiles([], () => {}),
+    rt.PoolClosedError,
+  )
+})

@@ -1,0 +1,184 @@
+'use strict'
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+const { rt, MODES } = require('./helpers')
+const { sameJson, rng, genValue } = require('./json-helpers')
+
+const CASES = [
+  'null',
+  'true',
+  'false',
+  '0',
+  '-0',
+  '1e400',
+  '-1e400',
+  '5e-324',
+  '1.7976931348623157e308',
+  '123456789012345678901234567890',
+  '0.1',
+  ' \t\r\n 42 \n',
+  '""',
+  '"plain"',
+  '"a long ascii string over twelve bytes"',
+  '"\\"\\\\\\/\\b\\f\\n\\r\\t"',
+  '"\\u0000\\u001f\\u00e9\\u4e2d"',
+  '"\\uD83D\\uDE00 pair"',
+  '"lone \\ud800"',
+  '"\\udc00x"',
+  '"\\ud800\\ud800"',
+  '"é中😀 raw utf-8"',
+  '[]',
+  '{}',
+  '[[[]]]',
+  '{"a":{"b":{"c":[1,{"d":null}]}}}',
+  '{"a":1,"b":2,"a":3}',
+  '{"__proto__":{"x":1}}',
+  '{"__proto__":1,"__proto__":2}',
+  '{"constructor":"c","toString":1}',
+  '{"":"empty key"}',
+  '[1,"two",true,null,{"x":[]}]',
+  '{"é":"accented key","中文":"cjk key","😀":"emoji key"}',
+]
+
+for (const transfer of MODES) {
+  test(`${transfer}: toJS equals JSON.parse on hand-written cases`, () => {
+    const pool = new rt.FixedSizeAllocatorPool({ size: 1, transfer })
+    for (const text of CASES) {
+      const doc = pool.parseJson(text)
+      const diff = sameJson(doc.toJS(), JSON.parse(text))
+      assert.equal(diff, null, `${text}: ${diff}`)
+      assert.equal(doc.text(), text)
+      doc.release()
+    }
+    pool.close()
+  })
+}
+
+test('toJS equals JSON.parse on 2000 generated documents (string and bytes input)', () => {
+  const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
+  const r = rng(12345)
+  const enc = new TextEncoder()
+  for (let i = 0; i < 2000; i++) {
+    const text = genValue(r, 0)
+    const expected = JSON.parse(text)
+    const input = i % 2 ? text : enc.encode(text)
+    const doc = pool.parseJson(input)
+    const diff = sameJson(doc.toJS(), expected)
+    assert.equal(diff, null, `case ${i} ${text}: ${diff}`)
+    // The lazy view agrees with the materialized one.
+    assert.equal(sameJson(doc.root.value, expected), null)
+    doc.release()
+  }
+  pool.close()
+})
+
+test('deep nesting: 100 000 levels parse and materialize without stack overflow', () => {
+  const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
+  const n = 100000
+  for (const text of ['['.repeat(n) + ']'.repeat(n), '{"a":'.repeat(n) + '1' + '}'.repeat(n)]) {
+    const doc = pool.parseJson(text)
+    assert.equal(doc.maxDepth, n)
+    const v = doc.toJS()
+    let depth = 0
+    for (let x = v; typeof x === 'object'; x = Array.isArray(x) ? x[0] : x.a) depth++
+    assert.equal(depth, n)
+    doc.release()
+  }
+  pool.close()
+})
+
+test('lazy view: get, at, keys, entries, spans, positions', () => {
+  const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
+  const text = '{\n  "id": 7,\n  "tags": ["a", "bé", 3.5],\n  "id": "dup",\n  "nested": {"ok": true, "no": null}\n}'
+  const doc = pool.parseJson(text)
+  const root = doc.root
+  assert.equal(root.type, 'object')
+  assert.equal(root.length, 4)
+  assert.deepEqual(root.keys(), ['id', 'tags', 'id', 'nested'])
+  assert.equal(root.get('id').value, 'dup', 'last duplicate wins, as in JSON.parse')
+  assert.equal(root.get('missing'), undefined)
+  const tags = root.get('tags')
+  assert.equal(tags.type, 'array')
+  assert.equal(tags.length, 3)
+  assert.equal(tags.at(1).value, 'bé')
+  assert.equal(tags.at(-1).value, 3.5)
+  assert.equal(tags.at(3), undefined)
+  assert.equal(doc.text(tags.span), '["a", "bé", 3.5]')
+  assert.equal(root.get('nested').get('ok').type, 'boolean')
+  assert.equal(root.get('nested').get('no').type, 'null')
+  const [, , firstIdKey] = root.entries()[0]
+  assert.deepEqual(doc.position(firstIdKey.start), { line: 2, column: 3 })
+  const [, , secondIdKey] = root.entries()[2]
+  assert.deepEqual(doc.position(secondIdKey.start), { line: 4, column: 3 })
+  assert.equal(doc.nodeCount, 10)
+  assert.equal(doc.maxDepth, 2)
+  doc.release()
+  pool.close()
+})
+
+test('syntax errors carry the offending byte, line and column', () => {
+  const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
+  const bad = [
+    ['{"a":1,}', 7, 1, 8],
+    ['[1,2', 4, 1, 5],
+    ['', 0, 1, 1],
+    ['01', 1, 1, 2],
+    ['"\\x"', 2, 1, 3],
+    ['[\n  "é", tru]', 13, 2, 11],
+    ['{"a" 1}', 5, 1, 6],
+    ['\ufeff{}', 0, 1, 1],
+    ['[1] 2', 4, 1, 5],
+    ['"unterminated', 13, 1, 14],
+    ['"raw\ncontrol"', 4, 1, 5],
+  ]
+  for (const [text, offset, line, column] of bad) {
+    assert.throws(() => JSON.parse(text), SyntaxError, `JSON.parse accepts ${JSON.stringify(text)}`)
+    assert.throws(
+      () => pool.parseJson(text),
+      (e) => {
+        assert.ok(e instanceof rt.JsonSyntaxError, `${JSON.stringify(text)}: ${e}`)
+        assert.deepEqual([e.offset, e.line, e.column], [offset, line, column], `${JSON.stringify(text)}: ${e.message}`)
+        return true
+      },
+    )
+  }
+  // Invalid UTF-8 bytes are rejected at their offset.
+  assert.throws(
+    () => pool.parseJson(Uint8Array.from([0x22, 0x61, 0xff, 0x22])),
+    (e) => e.offset === 2,
+  )
+  // A failed parse does not hold a block.
+  assert.equal(pool.stats().inUse, 0)
+  pool.close()
+})
+
+test('a released document is stale', () => {
+  const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
+  const doc = pool.parseJson('{"a":[1,2,3]}')
+  const node = doc.root.get('a')
+  doc.release()
+  assert.throws(() => doc.root, rt.StaleBufferError)
+  assert.throws(() => node.at(0), rt.StaleBufferError)
+  assert.throws(() => doc.toJS(), rt.StaleBufferError)
+  const next = pool.parseJson('[9]')
+  assert.equal(next.bufferId, doc.bufferId)
+  assert.throws(() => node.value, rt.StaleBufferError)
+  assert.deepEqual(next.toJS(), [9])
+  next.release()
+  pool.close()
+})
+
+const corpusDir = path.join(__dirname, '..', '..', 'shared', 'corpus')
+test('real-world corpus equals JSON.parse', (t) => {
+  if (!fs.existsSync(corpusDir)) return t.skip(`no corpus at ${corpusDir}`)
+  const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
+  for (const name of fs.readdirSync(corpusDir).filter((f) => f.endsWith('.json'))) {
+    const bytes = fs.readFileSync(path.join(corpusDir, name))
+    const doc = pool.parseJson(bytes)
+    assert.equal(sameJson(doc.toJS(), JSON.parse(bytes.toString('utf8'))), null, name)
+    doc.release()
+  }
+  pool.close()
+})
