@@ -32,6 +32,14 @@ export interface PoolOptions {
   transfer?: TransferOption
   /** How long acquire() may block the JS thread waiting for a block. Default 0: fail at once. */
   acquireTimeoutMs?: number
+  /**
+   * Committed memory a block keeps across reuses: at least `retainBytes` (default 16 MiB), at
+   * most `maxRetainBytes` (default 256 MiB), and in between what recent documents needed
+   * (halving at each reuse). Larger values save page faults on large documents; `trim()`
+   * gives it all back.
+   */
+  retainBytes?: number
+  maxRetainBytes?: number
 }
 
 export interface PoolStats {
@@ -54,6 +62,8 @@ export class FixedSizeAllocatorPool {
   /** The cache of buffers this pool has handed to this environment (id -> RawBuffer). */
   readonly cache: BufferCache
   stats(): PoolStats
+  /** Give the memory idle blocks keep for future documents back to the OS. */
+  trim(): void
   /**
    * Check out a block, handed to JS at once.
    * @throws PoolExhaustedError when every block is checked out (after acquireTimeoutMs)

@@ -18,7 +18,7 @@ module.exports = function runtime(binding) {
      * @param {{ size?: number, transfer?: 'auto'|'external'|'copy', acquireTimeoutMs?: number }} [options]
      */
     constructor(options = {}) {
-      const { size = 4, acquireTimeoutMs = 0 } = options
+      const { size = 4, acquireTimeoutMs = 0, retainBytes = C.DEFAULT_RETAINED_BYTES, maxRetainBytes = C.DEFAULT_MAX_RETAINED_BYTES } = options
       let transfer = options.transfer ?? 'auto'
       if (!TRANSFERS.includes(transfer)) {
         throw new InvalidArgumentError(`transfer must be one of ${TRANSFERS.join(', ')}; got ${transfer}`)
@@ -27,7 +27,7 @@ module.exports = function runtime(binding) {
         throw new InvalidArgumentError(`size must be a positive integer; got ${size}`)
       // RAW_TRANSFER_MODE=copy forces the copy fallback wherever the caller left it to us.
       if (transfer === 'auto' && process.env.RAW_TRANSFER_MODE === 'copy') transfer = 'copy'
-      this._native = native(() => new binding.NativePool(size, transfer, acquireTimeoutMs))
+      this._native = native(() => new binding.NativePool(size, transfer, acquireTimeoutMs, retainBytes, maxRetainBytes))
       this._cache = new BufferCache()
       this._closed = false
     }
@@ -49,6 +49,12 @@ module.exports = function runtime(binding) {
 
     stats() {
       return this._native.stats()
+    }
+
+    /** Give the memory idle blocks keep for future documents back to the OS. */
+    trim() {
+      this._check()
+      this._native.trim()
     }
 
     _check() {

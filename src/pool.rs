@@ -71,6 +71,10 @@ pub struct PoolStats {
 pub trait Pooled: Sized + Send + 'static {
     /// Make the item ready for its next user.
     fn recycle(&mut self);
+    /// Apply the pool's retention policy (fixed-size only).
+    fn set_retention(&mut self, _min: usize, _max: usize) {}
+    /// Give memory held for future uses back to the OS (fixed-size only).
+    fn trim(&mut self) {}
     /// Bytes this item holds (for standard-pool statistics).
     fn held_bytes(&self) -> usize;
 }
@@ -78,6 +82,16 @@ pub trait Pooled: Sized + Send + 'static {
 impl Pooled for Allocator {
     fn recycle(&mut self) {
         self.reset();
+    }
+    fn set_retention(&mut self, min: usize, max: usize) {
+        if let Some(f) = self.as_fixed_size_mut() {
+            f.set_retention(min, max);
+        }
+    }
+    fn trim(&mut self) {
+        if let Some(f) = self.as_fixed_size_mut() {
+            f.trim();
+        }
     }
     fn held_bytes(&self) -> usize {
         self.committed_bytes()
@@ -87,6 +101,12 @@ impl Pooled for Allocator {
 impl Pooled for FixedSizeAllocator {
     fn recycle(&mut self) {
         self.reset();
+    }
+    fn set_retention(&mut self, min: usize, max: usize) {
+        FixedSizeAllocator::set_retention(self, min, max);
+    }
+    fn trim(&mut self) {
+        FixedSizeAllocator::trim(self);
     }
     fn held_bytes(&self) -> usize {
         self.committed_bytes()
@@ -100,6 +120,8 @@ struct Shared<T> {
     size: usize,
     fixed_size: bool,
     create: fn(u64) -> Result<T, BlockError>,
+    /// Retention floor and ceiling applied to every allocator created.
+    retention: (usize, usize),
     state: Mutex<State<T>>,
     freed: Condvar,
 }
@@ -147,6 +169,14 @@ impl Pool<FixedSizeAllocator> {
     pub fn new(size: usize) -> Self {
         Self::with(size, true, FixedSizeAllocator::with_pool_id)
     }
+
+    /// A pool whose blocks keep between `min` and `max` committed bytes across resets
+    /// (see [`FixedSizeAllocator::reset`]).
+    pub fn with_retention(size: usize, min: usize, max: usize) -> Self {
+        let mut pool = Self::new(size);
+        Arc::get_mut(&mut pool.shared).expect("pool not shared yet").retention = (min, max);
+        pool
+    }
 }
 
 impl<T: Pooled> Pool<T> {
@@ -156,6 +186,7 @@ impl<T: Pooled> Pool<T> {
             size: size.max(1),
             fixed_size,
             create,
+            retention: (crate::arena::DEFAULT_RETAINED_BYTES, crate::arena::DEFAULT_MAX_RETAINED_BYTES),
             state: Mutex::new(State { available: Vec::new(), created: 0, closed: false }),
             freed: Condvar::new(),
         };
@@ -200,7 +231,10 @@ impl<T: Pooled> Pool<T> {
                 state.created += 1;
                 drop(state);
                 return match (shared.create)(shared.id) {
-                    Ok(item) => Ok(PoolGuard { item: Some(item), shared: Arc::clone(shared) }),
+                    Ok(mut item) => {
+                        item.set_retention(shared.retention.0, shared.retention.1);
+                        Ok(PoolGuard { item: Some(item), shared: Arc::clone(shared) })
+                    }
                     Err(e) => {
                         shared.state.lock().created -= 1;
                         shared.freed.notify_one();
@@ -237,6 +271,12 @@ impl<T: Pooled> Pool<T> {
         };
         self.shared.freed.notify_all();
         drop(items);
+    }
+
+    /// Give the memory that idle allocators keep for future uses back to the OS.
+    pub fn trim(&self) {
+        let mut state = self.shared.state.lock();
+        state.available.iter_mut().for_each(T::trim);
     }
 
     /// Whether [`close`](Self::close) was called.

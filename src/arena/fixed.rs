@@ -19,8 +19,13 @@ use crate::geometry::{ACTIVE_SIZE, BLOCK_MAPPED_SIZE, BLOCK_SIZE, offset_of_ptr}
 pub const MIN_COMMIT_STEP: usize = 256 << 10;
 /// Largest commit step.
 pub const MAX_COMMIT_STEP: usize = 64 << 20;
-/// Default committed bytes a block keeps across [`reset`](FixedSizeAllocator::reset).
+/// Default floor of committed bytes a block keeps across [`reset`](FixedSizeAllocator::reset).
 pub const DEFAULT_RETAINED_BYTES: usize = 16 << 20;
+/// Default ceiling of committed bytes a block keeps across resets: the retention threshold.
+pub const DEFAULT_MAX_RETAINED_BYTES: usize = 256 << 20;
+/// Past this much committed memory, commit in whole huge pages so the kernel can back them
+/// with transparent huge pages (first touch then costs a fraction of 4 KiB faults).
+const HUGE_PAGE: usize = 2 << 20;
 /// Start of the block's last 64 KiB, committed at creation (it holds both metadata records).
 const TAIL_START: usize = BLOCK_MAPPED_SIZE - (1 << 16);
 
@@ -35,8 +40,12 @@ pub struct FixedSizeAllocator {
     committed_end: Cell<usize>,
     /// Bumped on every reset, so JS views of an earlier use can tell they are stale.
     generation: u32,
-    /// Committed bytes kept on reset.
+    /// Floor of committed bytes kept on reset.
     retained_bytes: usize,
+    /// Ceiling of committed bytes kept on reset.
+    max_retained_bytes: usize,
+    /// Recent peak use, halved at each reset: what the next uses probably need.
+    recent_peak: usize,
 }
 
 impl FixedSizeAllocator {
@@ -54,12 +63,32 @@ impl FixedSizeAllocator {
             committed_end: Cell::new(base),
             generation: 1,
             retained_bytes: DEFAULT_RETAINED_BYTES,
+            max_retained_bytes: DEFAULT_MAX_RETAINED_BYTES,
+            recent_peak: 0,
         })
     }
 
-    /// Set how many committed bytes [`reset`](Self::reset) keeps (rounded to pages).
-    pub fn set_retained_bytes(&mut self, bytes: usize) {
-        self.retained_bytes = bytes.next_multiple_of(page_size());
+    /// Set the floor (`min`) and ceiling (`max`) of committed bytes [`reset`](Self::reset)
+    /// keeps (rounded to pages). Between the two, a reset keeps what recent uses needed.
+    pub fn set_retention(&mut self, min: usize, max: usize) {
+        self.retained_bytes = min.next_multiple_of(page_size());
+        self.max_retained_bytes = max.max(min).next_multiple_of(page_size());
+    }
+
+    /// Give committed memory above the floor back to the OS now (e.g. when idle).
+    pub fn trim(&mut self) {
+        self.recent_peak = 0;
+        self.decommit_above(self.retained_bytes);
+    }
+
+    fn decommit_above(&mut self, keep: usize) {
+        let base = self.base_addr();
+        let committed = (self.committed_end.get() - base).min(TAIL_START);
+        let keep = keep.max(self.used_bytes()).next_multiple_of(page_size());
+        if committed > keep {
+            self.block.decommit(keep, committed);
+            self.committed_end.set(base + keep);
+        }
     }
 
     #[inline(always)]
@@ -108,7 +137,9 @@ impl FixedSizeAllocator {
             return Ok(());
         }
         let step = (committed / 4).clamp(MIN_COMMIT_STEP, MAX_COMMIT_STEP);
-        let target = needed.max(committed + step).next_multiple_of(page_size()).min(TAIL_START);
+        let want = needed.max(committed + step);
+        let granule = if want > HUGE_PAGE { HUGE_PAGE } else { page_size() };
+        let target = want.next_multiple_of(granule).min(TAIL_START);
         self.block.commit(committed, target).map_err(|_| AllocError::CommitFailed)?;
         // Past TAIL_START the memory was committed at creation.
         let new_end = if target == TAIL_START { limit } else { base + target };
@@ -131,17 +162,19 @@ impl FixedSizeAllocator {
         true
     }
 
-    /// Forget every allocation, bump the generation and give committed memory above the
-    /// retention threshold back to the OS.
+    /// Forget every allocation, bump the generation and give committed memory back to the
+    /// OS above what recent uses needed (kept between the retention floor and ceiling).
+    ///
+    /// The recent peak halves at every reset, so one huge document is followed by a few
+    /// uses' worth of its memory at most, never pinned for ever; a steady stream of large
+    /// documents keeps its pages and does not pay first-touch faults each time.
     pub fn reset(&mut self) {
-        let base = self.base_addr();
-        self.cursor.set(base);
+        let used = self.used_bytes();
+        self.recent_peak = used.max(self.recent_peak / 2);
+        self.cursor.set(self.base_addr());
         self.generation = self.generation.wrapping_add(1).max(1);
-        let committed = (self.committed_end.get() - base).min(TAIL_START);
-        if committed > self.retained_bytes {
-            self.block.decommit(self.retained_bytes, committed);
-            self.committed_end.set(base + self.retained_bytes);
-        }
+        let keep = self.recent_peak.clamp(self.retained_bytes, self.max_retained_bytes);
+        self.decommit_above(keep);
     }
 
     /// Bytes allocated since the last reset (including alignment padding).

@@ -13,7 +13,9 @@ use bumpalo::Bump;
 
 mod fixed;
 
-pub use fixed::{DEFAULT_RETAINED_BYTES, FixedSizeAllocator, MAX_COMMIT_STEP, MIN_COMMIT_STEP};
+pub use fixed::{
+    DEFAULT_MAX_RETAINED_BYTES, DEFAULT_RETAINED_BYTES, FixedSizeAllocator, MAX_COMMIT_STEP, MIN_COMMIT_STEP,
+};
 
 /// Why an allocation failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,6 +82,14 @@ impl Allocator {
     /// The fixed-size allocator inside, if this is one.
     pub fn as_fixed_size(&self) -> Option<&FixedSizeAllocator> {
         match &self.kind {
+            Kind::Fixed(f) => Some(f),
+            Kind::Standard(_) => None,
+        }
+    }
+
+    /// The fixed-size allocator inside, mutably, if this is one.
+    pub fn as_fixed_size_mut(&mut self) -> Option<&mut FixedSizeAllocator> {
+        match &mut self.kind {
             Kind::Fixed(f) => Some(f),
             Kind::Standard(_) => None,
         }

@@ -51,18 +51,43 @@ fn reset_gives_memory_back_above_retention() {
     a.reset();
     assert_eq!(a.generation(), generation + 1);
     assert_eq!(a.used_bytes(), 0);
-    assert!(a.committed_bytes() <= DEFAULT_RETAINED_BYTES);
-    assert!(a.resident_bytes() <= DEFAULT_RETAINED_BYTES, "resident {}", a.resident_bytes());
+    // Above the retention threshold (the ceiling) everything goes back at once.
+    assert!(a.committed_bytes() <= DEFAULT_MAX_RETAINED_BYTES, "committed {}", a.committed_bytes());
+    assert!(a.resident_bytes() <= DEFAULT_MAX_RETAINED_BYTES, "resident {}", a.resident_bytes());
     // Usable again, and the retained pages still work.
     let x = a.alloc_slice_copy(&chunk[..2 * MB]);
     assert!(x.iter().all(|&b| b == 0xab));
+    // Small uses after the big one: the retained memory decays to the floor.
+    for _ in 0..12 {
+        a.alloc_slice_copy(&chunk[..MB]);
+        a.reset();
+    }
+    assert!(a.committed_bytes() <= DEFAULT_RETAINED_BYTES, "committed {}", a.committed_bytes());
+    assert!(a.resident_bytes() <= DEFAULT_RETAINED_BYTES, "resident {}", a.resident_bytes());
+}
+
+#[test]
+fn steady_large_uses_keep_their_pages_and_trim_releases_them() {
+    let _serial = SERIAL.lock();
+    let mut a = FixedSizeAllocator::new().unwrap();
+    let chunk = vec![1u8; 100 * MB];
+    a.alloc_slice_copy(&chunk);
+    a.reset();
+    let kept = a.committed_bytes();
+    assert!(kept >= 100 * MB, "a 100 MB use keeps its pages for the next one: {kept}");
+    a.alloc_slice_copy(&chunk);
+    assert_eq!(a.committed_bytes(), kept, "no new commit needed");
+    a.reset();
+    a.trim();
+    assert!(a.committed_bytes() <= DEFAULT_RETAINED_BYTES);
+    assert!(a.resident_bytes() <= DEFAULT_RETAINED_BYTES);
 }
 
 #[test]
 fn filling_the_block_yields_an_error_and_reset_recovers() {
     let _serial = SERIAL.lock();
     let mut a = FixedSizeAllocator::new().unwrap();
-    a.set_retained_bytes(0);
+    a.set_retention(0, 0);
     // Reserve (not touch) nearly all of the data region, then fill the rest byte-wise.
     let big = Layout::from_size_align(ACTIVE_SIZE - 4096, 8).unwrap();
     a.try_alloc_layout(big).unwrap();

@@ -66,6 +66,14 @@ pub(crate) fn reserve() -> Result<(NonNull<u8>, Release), BlockError> {
             libc::munmap(tail_start as *mut libc::c_void, tail);
         }
     }
+    // Ask for transparent huge pages where the kernel offers them on request: committed
+    // memory is then faulted in 2 MiB at a time, which cuts first-touch cost several-fold.
+    // Advisory only; failure (no THP support) changes nothing.
+    // SAFETY: the range is exactly the block's mapping, which we own.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        libc::madvise(base as *mut libc::c_void, BLOCK_MAPPED_SIZE, libc::MADV_HUGEPAGE)
+    };
     // SAFETY: `base` is inside a successful mapping, so it is not null.
     let base_ptr = unsafe { NonNull::new_unchecked(base as *mut u8) };
     Ok((base_ptr, Release { base }))
@@ -112,7 +120,14 @@ pub(crate) fn decommit(base: NonNull<u8>, from: usize, to: usize) {
             0,
         )
     };
-    if addr == libc::MAP_FAILED {
+    if addr != libc::MAP_FAILED {
+        // The fresh mapping does not inherit the huge-page advice: repeat it.
+        // SAFETY: as above, the range is ours; the advice is advisory.
+        #[cfg(target_os = "linux")]
+        unsafe {
+            libc::madvise(base.as_ptr().add(from).cast(), to - from, libc::MADV_HUGEPAGE)
+        };
+    } else {
         // Replacing a mapping with an uncharged one can only fail for lack of kernel memory
         // for the VMA split. The pages stay committed and usable: drop their contents so at
         // least the memory is reclaimable.

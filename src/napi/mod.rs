@@ -71,6 +71,8 @@ pub fn constants(env: &Env) -> Result<Object<'_>> {
         ("ACTIVE_SIZE", ACTIVE_SIZE as f64),
         ("RAW_METADATA_SIZE", RAW_METADATA_SIZE as f64),
         ("RAW_METADATA_OFFSET", RAW_METADATA_OFFSET as f64),
+        ("DEFAULT_RETAINED_BYTES", crate::arena::DEFAULT_RETAINED_BYTES as f64),
+        ("DEFAULT_MAX_RETAINED_BYTES", crate::arena::DEFAULT_MAX_RETAINED_BYTES as f64),
         ("META_DATA_OFFSET", field::DATA_OFFSET as f64),
         ("META_GENERATION", field::GENERATION as f64),
         ("META_PRODUCER0", field::PRODUCER0 as f64),

@@ -173,7 +173,15 @@ impl NativePool {
     /// `transfer`: "auto" | "external" | "copy". `acquire_timeout_ms`: how long `acquire`
     /// may block the JS thread waiting for a block (0: fail at once).
     #[napi(constructor)]
-    pub fn new(env: Env, size: u32, transfer: String, acquire_timeout_ms: f64) -> Result<Self> {
+    pub fn new(env: Env, size: u32, transfer: String, acquire_timeout_ms: f64, retain_bytes: f64, max_retain_bytes: f64) -> Result<Self> {
+        let bytes = |v: f64, what: &str| {
+            if v >= 0.0 && v <= crate::ACTIVE_SIZE as f64 {
+                Ok(v as usize)
+            } else {
+                Err(error(code::INVALID_ARGUMENT, format!("{what} must be between 0 and ACTIVE_SIZE, got {v}")))
+            }
+        };
+        let (retain, max_retain) = (bytes(retain_bytes, "retainBytes")?, bytes(max_retain_bytes, "maxRetainBytes")?);
         if size == 0 || size > 4096 {
             return Err(error(code::INVALID_ARGUMENT, format!("pool size must be 1..=4096, got {size}")));
         }
@@ -194,7 +202,7 @@ impl NativePool {
             }
         };
         let inner = PoolEnv {
-            pool: Arc::new(FixedSizeAllocatorPool::new(size as usize)),
+            pool: Arc::new(FixedSizeAllocatorPool::with_retention(size as usize, retain, max_retain)),
             env: raw_env,
             mode: std::cell::Cell::new(mode),
             handed: RefCell::new(HashMap::new()),
@@ -238,6 +246,12 @@ impl NativePool {
     pub fn acquire(&self) -> Result<NativeBlock> {
         let guard = self.acquire_guard()?;
         Ok(NativeBlock::new(Rc::clone(&self.inner), guard, RawTransferMetadata::default()))
+    }
+
+    /// Give the memory idle blocks keep for future documents back to the OS.
+    #[napi]
+    pub fn trim(&self) {
+        self.inner.pool.trim();
     }
 
     /// Let go of every block Rust holds; blocks JS still references are freed by the GC.

@@ -138,3 +138,24 @@ fn stats_report_committed_and_resident() {
     drop(std_pool.get().unwrap());
     assert_eq!(std_pool.stats().available, 1);
 }
+
+#[test]
+fn retention_is_configurable_and_trim_releases_idle_memory() {
+    let _serial = SERIAL.lock();
+    const MB: usize = 1 << 20;
+    let pool = FixedSizeAllocatorPool::with_retention(1, MB, 64 * MB);
+    {
+        let g = pool.get().unwrap();
+        g.alloc_slice_copy(&vec![1u8; 40 * MB]);
+    }
+    let kept = pool.stats().committed_bytes;
+    assert!((40 * MB..=64 * MB).contains(&kept), "recent use kept: {kept}");
+    {
+        let g = pool.get().unwrap();
+        g.alloc_slice_copy(&vec![1u8; 100 * MB]);
+    }
+    assert!(pool.stats().committed_bytes <= 64 * MB, "ceiling applies: {:?}", pool.stats());
+    pool.trim();
+    let s = pool.stats();
+    assert!(s.committed_bytes <= MB && s.resident_bytes <= MB, "{s:?}");
+}

@@ -61,7 +61,7 @@ fn deeply_nested_objects() {
 #[test]
 fn full_arena_is_an_error_not_a_panic() {
     let (_serial, mut alloc) = block();
-    alloc.set_retained_bytes(0);
+    alloc.set_retention(0, 0);
     let eat = |alloc: &FixedSizeAllocator, leave: usize| {
         let layout = Layout::from_size_align(alloc.remaining_bytes() - leave, 1).unwrap();
         alloc.try_alloc_layout(layout).unwrap();

@@ -1,0 +1,104 @@
+'use strict'
+// JSON producer benchmarks: ratios against JSON.parse measured in the same run.
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const rt = require('..')
+const { measure, table, fmtNs } = require('./util')
+
+const corpusDir = path.join(__dirname, '..', '..', 'shared', 'corpus')
+
+/** A ~`mb` MB document of API-response-like records, deterministic. */
+function generated(mb) {
+  const parts = []
+  let size = 2
+  for (let i = 0; size < mb * 2 ** 20; i++) {
+    const rec = `{"id":${i},"name":"user ${i} é","email":"u${i}@example.com","active":${i % 2 === 0},"score":${(i * 1.37) % 100},"tags":["a","b${i % 10}"],"address":{"street":"${i} Main Street","city":"Springfield","zip":"${10000 + (i % 89999)}","geo":[${(i % 180) - 90.5},${(i % 360) - 180.25}]},"bio":"line one\\nline \\"two\\" \\u00e9"}`
+    parts.push(rec)
+    size += rec.length + 1
+  }
+  return `[${parts.join(',')}]`
+}
+
+function docBenches(name, text) {
+  const bytes = Buffer.from(text)
+  const mb = bytes.length / 2 ** 20
+  const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
+  const jsonParse = measure(() => JSON.parse(text), { minRuns: 5, minMs: 1000 })
+  const deepField = measure(
+    () => {
+      const doc = pool.parseJson(bytes)
+      const root = doc.root
+      const v = root.type === 'array' ? root.at(root.length >> 1)?.type : root.keys()[0]
+      doc.release()
+      return v
+    },
+    { minRuns: 5, minMs: 1000 },
+  )
+  const parseOnly = measure(() => pool.parseJson(bytes).release(), { minRuns: 5, minMs: 1000 })
+  const toJS = measure(
+    () => {
+      const doc = pool.parseJson(bytes)
+      const v = doc.toJS()
+      doc.release()
+      return v
+    },
+    { minRuns: 5, minMs: 1000 },
+  )
+  pool.close()
+  const r = (t) => `${(jsonParse / t).toFixed(2)}x`
+  return [
+    [`${name} (${mb.toFixed(1)} MB): JSON.parse (baseline)`, fmtNs(jsonParse), `${(mb / (jsonParse / 1e9)).toFixed(0)} MB/s`, '1.00x'],
+    [`${name}: parseJson + hand-off + read one field`, fmtNs(deepField), `${(mb / (deepField / 1e9)).toFixed(0)} MB/s`, r(deepField)],
+    [`${name}: parseJson + hand-off only`, fmtNs(parseOnly), `${(mb / (parseOnly / 1e9)).toFixed(0)} MB/s`, r(parseOnly)],
+    [`${name}: parseJson + toJS()`, fmtNs(toJS), `${(mb / (toJS / 1e9)).toFixed(0)} MB/s`, r(toJS)],
+  ]
+}
+
+async function filesBench() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-bench-files-'))
+  const paths = []
+  for (let i = 0; i < 40; i++) {
+    const p = path.join(dir, `f${i}.json`)
+    fs.writeFileSync(p, generated(1 + (i % 4)))
+    paths.push(p)
+  }
+  const total = paths.reduce((n, p) => n + fs.statSync(p).size, 0) / 2 ** 20
+  const plugin = (doc) => {
+    const root = doc.root
+    return root.at(0).get('id').value
+  }
+  const time = async (fn) => {
+    await fn()
+    const samples = []
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now()
+      await fn()
+      samples.push(performance.now() - t0)
+    }
+    return samples.sort((a, b) => a - b)[1] * 1e6
+  }
+  const base = await time(async () => {
+    for (const p of paths) JSON.parse(fs.readFileSync(p, 'utf8'))[0].id
+  })
+  const rows = [[`${paths.length} files, ${total.toFixed(0)} MB: readFileSync + JSON.parse loop (baseline)`, fmtNs(base), `${(total / (base / 1e9)).toFixed(0)} MB/s`, '1.00x']]
+  for (const threads of [1, 2]) {
+    const pool = new rt.FixedSizeAllocatorPool({ size: 4 })
+    const t = await time(() => pool.parseJsonFiles(paths, plugin, { threads }))
+    pool.close()
+    rows.push([`parseJsonFiles, ${threads} thread(s), lazy plugin`, fmtNs(t), `${(total / (t / 1e9)).toFixed(0)} MB/s`, `${(base / t).toFixed(2)}x`])
+  }
+  fs.rmSync(dir, { recursive: true })
+  return rows
+}
+
+module.exports = async function run() {
+  const rows = []
+  if (fs.existsSync(corpusDir)) {
+    for (const f of ['twitter.json', 'citm_catalog.json']) rows.push(...docBenches(f, fs.readFileSync(path.join(corpusDir, f), 'utf8')))
+  } else console.log(`(corpus not found at ${corpusDir}: skipping corpus rows)`)
+  rows.push(...docBenches('generated', generated(100)))
+  table('JSON: parse, hand-off and read vs JSON.parse', ['case', 'time', 'throughput', 'speed-up vs JSON.parse'], rows)
+  table('JSON: many files', ['case', 'time', 'throughput', 'speed-up'], await filesBench())
+}
+if (require.main === module) module.exports()
