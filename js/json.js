@@ -24,6 +24,8 @@ module.exports = function makeJson(C, decodeUtf8) {
   const DOC_NODE_COUNT = J('DOC_NODE_COUNT') >> 2
   const DOC_MAX_DEPTH = J('DOC_MAX_DEPTH') >> 2
   const DOC_ROOT = J('DOC_ROOT')
+  const DOC_FLAGS = J('DOC_FLAGS') >> 2
+  const DOC_FLAG_ASCII = J('DOC_FLAG_ASCII')
   const TYPE_MASK = J('TYPE_MASK')
   const T_NULL = J('TYPE_NULL')
   const T_FALSE = J('TYPE_FALSE')
@@ -64,7 +66,11 @@ module.exports = function makeJson(C, decodeUtf8) {
       this.buf = raw.nodeBuffer
       this.sourcePtr = this.u32[(docPos >> 2) + DOC_SOURCE_PTR]
       this.sourceLen = this.u32[(docPos >> 2) + DOC_SOURCE_LEN]
+      // latin1Slice of an ASCII source is a memcpy (~10 GB/s); with other bytes it is
+      // several times slower than decoding the strings one by one, so only then is it used.
+      this.asciiSource = (this.u32[(docPos >> 2) + DOC_FLAGS] & DOC_FLAG_ASCII) !== 0 && this.buf !== null
       this._latin1 = null
+      this.keys = new Map()
     }
 
     get latin1() {
@@ -75,31 +81,54 @@ module.exports = function makeJson(C, decodeUtf8) {
       return this._latin1
     }
 
-    /** The string held by the string node at byte offset `pos`. */
-    str(pos) {
+    /**
+     * The string held by the string node at byte offset `pos`. Strategy by benchmark
+     * (bench/strings.js, Node 20): up to 8 ASCII bytes, a fromCharCode loop; longer ASCII
+     * text in the source, a substring of the source decoded once as latin1 (only while
+     * materializing, `bulk`, where that one decode pays off); other ASCII, latin1Slice;
+     * anything else, utf8Slice (TextDecoder without Buffer).
+     */
+    str(pos, bulk) {
       const i = pos >> 2
       const u32 = this.u32
       const kind = u32[i + KIND]
       const len = u32[i + LEN]
       const ptr = u32[i + PAYLOAD]
       if ((kind & FLAG_ASCII) !== 0) {
-        if ((kind & FLAG_IN_SOURCE) !== 0 && len > 12) {
+        if (len <= 8) {
+          const u8 = this.u8
+          let s = ''
+          for (let k = ptr, end = ptr + len; k < end; k++) s += fromCharCode(u8[k])
+          return s
+        }
+        if (bulk && this.asciiSource && (kind & FLAG_IN_SOURCE) !== 0 && len <= 64) {
           const at = ptr - this.sourcePtr
           return this.latin1.substring(at, at + len)
         }
-        const u8 = this.u8
-        let s = ''
-        for (let k = ptr, end = ptr + len; k < end; k++) s += fromCharCode(u8[k])
-        return s
+        if (this.buf !== null) return this.buf.latin1Slice(ptr, ptr + len)
       }
       if ((kind & FLAG_UTF16) !== 0) return utf16(this.u16, ptr >> 1, len)
       return decodeUtf8(this.u8, this.buf, ptr, len)
     }
 
+    /**
+     * An object key. Rust points every occurrence of a key at its first occurrence, so keys
+     * are decoded once per document and V8 gets the same string for every store.
+     */
+    key(pos) {
+      const ptr = this.u32[(pos >> 2) + PAYLOAD]
+      let key = this.keys.get(ptr)
+      if (key === undefined) {
+        key = this.str(pos, true)
+        if (this.keys.size < 65536) this.keys.set(ptr, key)
+      }
+      return key
+    }
+
     /** The JS value of the node at `pos`, fully materialized. */
     value(pos) {
       const t = this.u32[(pos >> 2) + KIND] & TYPE_MASK
-      if (t === T_STRING) return this.str(pos)
+      if (t === T_STRING) return this.str(pos, false)
       if (t === T_NUMBER) return this.f64[(pos + 16) >> 3]
       if (t === T_OBJECT || t === T_ARRAY) return this.build(pos, 0)
       if (t === T_TRUE) return true
@@ -121,7 +150,7 @@ module.exports = function makeJson(C, decodeUtf8) {
       }
       const obj = {}
       for (let k = 0; k < len; k++, p += ENTRY_SIZE) {
-        const key = this.str(p)
+        const key = this.key(p)
         const v = this.child(p + ENTRY_VALUE, depth)
         if (key === '__proto__') defineOwn(obj, key, v)
         else obj[key] = v
@@ -134,7 +163,7 @@ module.exports = function makeJson(C, decodeUtf8) {
       const t = u32[(pos >> 2) + KIND] & TYPE_MASK
       switch (t) {
         case T_STRING:
-          return this.str(pos)
+          return this.str(pos, true)
         case T_NUMBER:
           return this.f64[(pos + 16) >> 3]
         case T_OBJECT:
@@ -171,10 +200,10 @@ module.exports = function makeJson(C, decodeUtf8) {
         const childPos = isArray ? base + k * NODE_SIZE : base + k * ENTRY_SIZE + ENTRY_VALUE
         const ct = u32[(childPos >> 2) + KIND] & TYPE_MASK
         const container = ct === T_ARRAY || ct === T_OBJECT
-        const v = container ? make(childPos) : this.value(childPos)
+        const v = container ? make(childPos) : this.child(childPos, 0)
         if (isArray) target.push(v)
         else {
-          const key = this.str(base + k * ENTRY_SIZE)
+          const key = this.key(base + k * ENTRY_SIZE)
           if (key === '__proto__') defineOwn(target, key, v)
           else target[key] = v
         }
@@ -242,7 +271,7 @@ module.exports = function makeJson(C, decodeUtf8) {
       const base = r.u32[i + PAYLOAD]
       for (let k = r.u32[i + LEN] - 1; k >= 0; k--) {
         const e = base + k * ENTRY_SIZE
-        if (r.str(e) === key) return new JsonNode(this._doc, e + ENTRY_VALUE)
+        if (r.str(e, false) === key) return new JsonNode(this._doc, e + ENTRY_VALUE)
       }
       return undefined
     }
@@ -275,7 +304,7 @@ module.exports = function makeJson(C, decodeUtf8) {
         for (let k = 0; k < len; k++) {
           const e = base + k * ENTRY_SIZE
           out.push([
-            r.str(e),
+            r.str(e, false),
             new JsonNode(this._doc, e + ENTRY_VALUE),
             { start: r.u32[(e >> 2) + START], end: r.u32[(e >> 2) + END] },
           ])

@@ -15,13 +15,15 @@
 //! +12  end     u32  source span end (excl.)
 //! +16  payload u64  f64 bits or pointer
 //!
-//! Document (48 bytes, align 8)   <- RawTransferMetadata::data_offset points here
+//! Document (56 bytes, align 8)   <- RawTransferMetadata::data_offset points here
 //! +0   source_ptr   u64   pointer to the arena copy of the source text (UTF-8 bytes)
 //! +8   source_len   u32   its length in bytes
 //! +12  node_count   u32   value nodes, root included, object keys excluded
 //! +16  max_depth    u32   deepest container nesting (scalar root: 0, `[]`: 1, `[[]]`: 2)
 //! +20  entry_count  u32   object entries in the whole document (= key nodes)
-//! +24  root         Node
+//! +24  flags        u32   DOC_FLAG_ASCII: the whole source is ASCII
+//! +28  (padding)
+//! +32  root         Node
 //! ```
 //!
 //! `kind`: the low byte is the type ([`TYPE_NULL`] .. [`TYPE_OBJECT`]); the bits above are
@@ -54,7 +56,7 @@ use std::mem::{align_of, offset_of, size_of};
 
 /// Version of this layout; the producer stores it in `RawTransferMetadata::producer0`.
 /// Bump on any change JS can observe.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Type codes: the low byte of [`Node::kind`](Node).
 pub const TYPE_NULL: u32 = 0;
@@ -105,6 +107,8 @@ pub struct Document {
     pub(super) node_count: u32,
     pub(super) max_depth: u32,
     pub(super) entry_count: u32,
+    pub(super) flags: u32,
+    pub(super) _pad: u32,
     pub(super) root: Node,
 }
 
@@ -119,13 +123,16 @@ pub const NODE_PAYLOAD: u32 = 16;
 pub const ENTRY_SIZE: u32 = 48;
 pub const ENTRY_KEY: u32 = 0;
 pub const ENTRY_VALUE: u32 = 24;
-pub const DOC_SIZE: u32 = 48;
+pub const DOC_SIZE: u32 = 56;
 pub const DOC_SOURCE_PTR: u32 = 0;
 pub const DOC_SOURCE_LEN: u32 = 8;
 pub const DOC_NODE_COUNT: u32 = 12;
 pub const DOC_MAX_DEPTH: u32 = 16;
 pub const DOC_ENTRY_COUNT: u32 = 20;
-pub const DOC_ROOT: u32 = 24;
+pub const DOC_FLAGS: u32 = 24;
+pub const DOC_ROOT: u32 = 32;
+/// Document flag: every byte of the source is ASCII (so byte offsets are string indices).
+pub const DOC_FLAG_ASCII: u32 = 1;
 
 const _: () = {
     assert!(size_of::<Node>() == NODE_SIZE as usize);
@@ -153,6 +160,7 @@ const _: () = {
     assert!(offset_of!(Document, node_count) == DOC_NODE_COUNT as usize);
     assert!(offset_of!(Document, max_depth) == DOC_MAX_DEPTH as usize);
     assert!(offset_of!(Document, entry_count) == DOC_ENTRY_COUNT as usize);
+    assert!(offset_of!(Document, flags) == DOC_FLAGS as usize);
     assert!(offset_of!(Document, root) == DOC_ROOT as usize);
     assert!(DOC_ROOT.is_multiple_of(8));
 
@@ -182,7 +190,9 @@ pub const LAYOUT_CONSTANTS: &[(&str, u32)] = &[
     ("DOC_NODE_COUNT", DOC_NODE_COUNT),
     ("DOC_MAX_DEPTH", DOC_MAX_DEPTH),
     ("DOC_ENTRY_COUNT", DOC_ENTRY_COUNT),
+    ("DOC_FLAGS", DOC_FLAGS),
     ("DOC_ROOT", DOC_ROOT),
+    ("DOC_FLAG_ASCII", DOC_FLAG_ASCII),
     ("TYPE_MASK", TYPE_MASK),
     ("TYPE_NULL", TYPE_NULL),
     ("TYPE_FALSE", TYPE_FALSE),

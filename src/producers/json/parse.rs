@@ -5,10 +5,11 @@
 //! piece when the container closes. An object's children are pushed as key, value, key,
 //! value, ... which has exactly the memory layout of `[Entry]`.
 
-use super::layout::{Document, Node, TYPE_ARRAY, TYPE_FALSE, TYPE_NULL, TYPE_NUMBER, TYPE_OBJECT, TYPE_TRUE};
+use super::layout::{DOC_FLAG_ASCII, Document, Node, TYPE_ARRAY, TYPE_FALSE, TYPE_NULL, TYPE_NUMBER, TYPE_OBJECT, TYPE_TRUE};
 use super::{JsonError, JsonErrorKind as K, ParseError};
 use crate::arena::FixedSizeAllocator;
 
+mod keys;
 mod strings;
 
 type R<T> = Result<T, ParseError>;
@@ -31,6 +32,7 @@ pub struct Parser {
     nodes: Vec<Node>,
     buf: Vec<u8>,
     buf16: Vec<u16>,
+    keys: keys::KeyInterner,
 }
 
 impl Parser {
@@ -47,6 +49,7 @@ impl Parser {
         let src: &'a [u8] = alloc.try_alloc_slice_copy(text)?;
         self.frames.clear();
         self.nodes.clear();
+        self.keys.start();
         let mut run = Run {
             alloc,
             src,
@@ -55,9 +58,11 @@ impl Parser {
             nodes: &mut self.nodes,
             buf: &mut self.buf,
             buf16: &mut self.buf16,
+            keys: &mut self.keys,
             node_count: 0,
             entry_count: 0,
             max_depth: 0,
+            ascii: true,
         };
         let root = run.document()?;
         let doc = Document {
@@ -66,6 +71,8 @@ impl Parser {
             node_count: run.node_count,
             max_depth: run.max_depth,
             entry_count: run.entry_count,
+            flags: if run.ascii { DOC_FLAG_ASCII } else { 0 },
+            _pad: 0,
             root,
         };
         Ok(alloc.try_alloc(doc)?)
@@ -81,9 +88,12 @@ struct Run<'a, 'p> {
     nodes: &'p mut Vec<Node>,
     buf: &'p mut Vec<u8>,
     buf16: &'p mut Vec<u16>,
+    keys: &'p mut keys::KeyInterner,
     node_count: u32,
     entry_count: u32,
     max_depth: u32,
+    /// No non-ASCII byte seen (they can only occur inside strings).
+    ascii: bool,
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;
@@ -275,7 +285,13 @@ impl<'a> Run<'a, '_> {
     /// Parse an object key at `pos` (a `"`), push it, and consume the `:` after it.
     #[inline(always)]
     fn key(&mut self) -> R<()> {
-        let key = self.string()?;
+        let mut key = self.string()?;
+        if key.kind & crate::producers::json::layout::FLAG_UTF16 == 0 {
+            // SAFETY: a non-UTF-16 string node's payload is `len` bytes of its text in the
+            // arena (source copy or decoded copy), allocated during this parse.
+            let bytes = unsafe { std::slice::from_raw_parts(key.payload as usize as *const u8, key.len as usize) };
+            self.keys.intern(&mut key, bytes);
+        }
         self.nodes.push(key);
         self.entry_count += 1;
         self.skip_ws();

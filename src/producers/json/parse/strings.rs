@@ -16,6 +16,7 @@ impl Run<'_, '_> {
             return self.escaped_string(start, i, ascii);
         }
         self.pos = i + 1;
+        self.ascii &= ascii;
         let kind = TYPE_STRING | FLAG_IN_SOURCE | if ascii { FLAG_ASCII } else { 0 };
         let payload = self.src.as_ptr() as u64 + body as u64;
         Ok(Node::new(kind, (i - body) as u32, start as u32, self.pos as u32, payload))
@@ -128,6 +129,7 @@ impl Run<'_, '_> {
         }
         self.pos = i + 1;
         let data = self.alloc.try_alloc_slice_copy(self.buf.as_slice())?;
+        self.ascii &= ascii;
         let kind = TYPE_STRING | if ascii { FLAG_ASCII } else { 0 };
         Ok(Node::new(kind, data.len() as u32, start as u32, self.pos as u32, data.as_ptr() as u64))
     }
@@ -177,6 +179,7 @@ impl Run<'_, '_> {
         }
         self.pos = i + 1;
         let data = self.alloc.try_alloc_slice_copy(self.buf16.as_slice())?;
+        self.ascii = false; // conservative: the raw segments are not tracked here
         let kind = TYPE_STRING | FLAG_UTF16;
         Ok(Node::new(kind, data.len() as u32, start as u32, self.pos as u32, data.as_ptr() as u64))
     }

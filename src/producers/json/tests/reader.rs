@@ -306,10 +306,17 @@ impl Reader {
         let text = std::str::from_utf8(&bytes).expect("string data is UTF-8");
         assert_eq!(kind & l.FLAG_ASCII != 0, text.is_ascii(), "ASCII flag of {text:?}");
         if kind & l.FLAG_IN_SOURCE != 0 {
-            assert_eq!(ptr, self.src_off + start + 1, "in-source payload");
-            assert_eq!(len, end - start - 2);
-        } else {
-            assert!(src[start..end].contains(&b'\\'), "copied string without escapes");
+            // Values point at their own text; keys may point at an earlier identical key.
+            assert!(ptr >= self.src_off && ptr + len <= self.src_off + src.len(), "in-source payload");
+            assert_eq!(&src[ptr - self.src_off..ptr - self.src_off + len], &bytes[..]);
+            if src[start..end].contains(&b'\\') {
+                assert!(ptr < self.src_off + start, "an escaped key shares an earlier key's text");
+            } else {
+                assert_eq!(len, end - start - 2);
+            }
+        } else if !src[start..end].contains(&b'\\') {
+            // An escape-free key whose first occurrence was escaped: shares that decoded copy.
+            assert!(ptr < self.src_off || ptr >= self.src_off + src.len(), "copied string inside the source");
         }
         text.encode_utf16().collect()
     }

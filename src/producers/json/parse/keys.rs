@@ -1,0 +1,153 @@
+//! Object-key interning: every occurrence of the same key text gets the payload pointer of
+//! its first occurrence, so the JS reader decodes each distinct key once and hands V8 the
+//! same string object for every property store (V8 then skips re-hashing the key).
+//!
+//! A small open-addressing table of `(pointer, length, hash)` entries stamped with the
+//! parse's generation, so starting a new document is O(1) instead of clearing the table.
+
+use crate::producers::json::layout::{FLAG_ASCII, FLAG_IN_SOURCE, FLAG_UTF16, Node};
+
+/// Keys longer than this are not interned (rare, and hashing them costs more than it saves).
+const MAX_KEY_LEN: usize = 48;
+/// Distinct keys remembered per document; past this, new keys are no longer added.
+const MAX_KEYS: usize = 1 << 16;
+
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    sig: (u64, u64),
+    ptr: u64,
+    len: u32,
+    hash: u32,
+    generation: u32,
+    /// The first occurrence's `FLAG_IN_SOURCE | FLAG_ASCII` bits: they describe where its
+    /// payload points (the source copy or a decoded copy), so they travel with it.
+    flags: u32,
+}
+
+const WHERE_FLAGS: u32 = FLAG_IN_SOURCE | FLAG_ASCII;
+
+#[derive(Default)]
+pub(crate) struct KeyInterner {
+    slots: Vec<Slot>,
+    used: usize,
+    generation: u32,
+}
+
+/// Two words that, with the length, identify a key of up to 16 bytes exactly (overlapping
+/// little-endian loads of its first and last bytes); for longer keys, a summary of them.
+#[inline(always)]
+fn signature(b: &[u8]) -> (u64, u64) {
+    let n = b.len();
+    let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or([0; 8]));
+    let half = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap_or([0; 4])) as u64;
+    match n {
+        0 => (0, 0),
+        1..=3 => ((b[0] as u64) | (b[n / 2] as u64) << 8 | (b[n - 1] as u64) << 16, 0),
+        4..=8 => (half(0), half(n - 4)),
+        _ => (word(0), word(n - 8)),
+    }
+}
+
+#[inline(always)]
+fn hash(sig: (u64, u64), len: usize) -> u32 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let h = (sig.0 ^ sig.1.rotate_left(29) ^ (len as u64).rotate_left(59)).wrapping_mul(K);
+    (h >> 32) as u32
+}
+
+impl KeyInterner {
+    /// Forget the previous document's keys.
+    pub(crate) fn start(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            // Stamps wrapped: old entries could look current. Clear for real (once per 2^32).
+            self.slots.iter_mut().for_each(|s| *s = Slot::default());
+            self.generation = 1;
+        }
+        self.used = 0;
+    }
+
+    /// Point `key` at the first occurrence of the same key text, if there was one.
+    ///
+    /// `bytes` must be the key's text (what its payload points at); every earlier payload
+    /// recorded in this document must still be valid, which holds because the arena is not
+    /// reset during a parse.
+    #[inline]
+    pub(crate) fn intern(&mut self, key: &mut Node, bytes: &[u8]) {
+        if bytes.len() > MAX_KEY_LEN || key.kind & FLAG_UTF16 != 0 {
+            return;
+        }
+        if self.slots.is_empty() {
+            self.slots = vec![Slot::default(); 256];
+        }
+        let sig = signature(bytes);
+        let h = hash(sig, bytes.len());
+        let mask = self.slots.len() - 1;
+        let mut i = h as usize & mask;
+        loop {
+            let slot = self.slots[i];
+            if slot.generation != self.generation {
+                break;
+            }
+            if slot.sig == sig && slot.len as usize == bytes.len() {
+                // Up to 16 bytes, equal signatures mean equal keys; longer keys are compared.
+                // SAFETY: `slot.ptr` is the payload of a key recorded earlier in this parse:
+                // `slot.len` bytes in the arena, which has not been reset since.
+                let same = bytes.len() <= 16
+                    || unsafe { std::slice::from_raw_parts(slot.ptr as usize as *const u8, slot.len as usize) } == bytes;
+                if same {
+                    key.payload = slot.ptr;
+                    key.kind = (key.kind & !WHERE_FLAGS) | slot.flags;
+                    return;
+                }
+            }
+            i = (i + 1) & mask;
+        }
+        if self.used >= MAX_KEYS {
+            return;
+        }
+        self.slots[i] = Slot {
+            sig,
+            ptr: key.payload,
+            len: bytes.len() as u32,
+            hash: h,
+            generation: self.generation,
+            flags: key.kind & WHERE_FLAGS,
+        };
+        self.used += 1;
+        if self.used * 2 > self.slots.len() {
+            self.grow();
+        }
+    }
+
+    fn grow(&mut self) {
+        let old = std::mem::take(&mut self.slots);
+        self.slots = vec![Slot::default(); old.len() * 2];
+        let mask = self.slots.len() - 1;
+        for s in old.into_iter().filter(|s| s.generation == self.generation) {
+            let mut i = s.hash as usize & mask;
+            while self.slots[i].generation == self.generation {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = s;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_identify_short_keys() {
+        let keys: Vec<&[u8]> = vec![b"", b"a", b"ab", b"abc", b"abcd", b"abce", b"abcdefgh", b"abcdefgi", b"abcdefghi",
+            b"0123456789abcdef", b"0123456789abcdeF", b"x123456789abcdef"];
+        for (i, a) in keys.iter().enumerate() {
+            for (j, b) in keys.iter().enumerate() {
+                let same = (signature(a), a.len()) == (signature(b), b.len());
+                assert_eq!(same, i == j, "{a:?} vs {b:?}");
+            }
+        }
+        assert_eq!(hash(signature(b"same key"), 8), hash(signature(b"same key"), 8));
+    }
+}
