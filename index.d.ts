@@ -70,6 +70,25 @@ export class FixedSizeAllocatorPool {
    * @throws PoolClosedError after close()
    */
   acquire(): Block
+  /**
+   * Parse JSON text (a string, or UTF-8 bytes) into a block of this pool, synchronously.
+   * Accepts and rejects exactly what `JSON.parse` does.
+   * @throws JsonSyntaxError (with offset, line, column), BlockFullError, PoolExhaustedError, PoolClosedError
+   */
+  parseJson(text: string | Uint8Array): JsonDocument
+  /**
+   * Rust threads read and parse `paths` in parallel into this pool's blocks; `plugin` runs on
+   * this thread for each file, with the document, or with the error for a file that could
+   * not be read (`code: 'Io'`) or parsed (JsonSyntaxError). The document's block returns to
+   * the pool when the plugin returns, or when the promise it returns settles.
+   * A plugin that throws or rejects is recorded in `errors`; the run goes on.
+   * @throws PoolClosedError (with `.result`) if the pool is closed during the run
+   */
+  parseJsonFiles(
+    paths: string[],
+    plugin: (doc: JsonDocument | RawTransferError, path: string) => unknown,
+    options?: { threads?: number },
+  ): Promise<JsonFilesResult>
   /** Rust lets go of its blocks and the package drops its cached references; blocks user code still references are freed by the GC. */
   close(): void
   [Symbol.dispose](): void
@@ -139,7 +158,74 @@ export class BufferCache {
   clear(): void
 }
 
-export class RawTransferError extends Error {}
+export interface Span {
+  /** Byte offset in the UTF-8 source where the value's JSON text starts. */
+  start: number
+  /** Byte offset just past its end. */
+  end: number
+}
+
+export type JsonType = 'object' | 'array' | 'string' | 'number' | 'boolean' | 'null'
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue }
+
+export interface JsonFilesResult {
+  files: number
+  bytes: number
+  ms: number
+  errors: { path: string; error: Error; phase: 'read' | 'parse' | 'plugin' }[]
+}
+
+/** A lazy view of one JSON value in a block; nothing is decoded until asked for. */
+export class JsonNode {
+  readonly type: JsonType
+  /** Elements of an array or entries of an object (duplicates included); undefined otherwise. */
+  readonly length: number | undefined
+  readonly isContainer: boolean
+  /** The value as JSON.parse would give it (containers: fully materialized). */
+  readonly value: JsonValue
+  readonly span: Span
+  /** The value of `key` (the last duplicate, as JSON.parse keeps). */
+  get(key: string): JsonNode | undefined
+  /** Element `index` of an array (negative counts from the end). */
+  at(index: number): JsonNode | undefined
+  /** Keys in source order, duplicates included. */
+  keys(): string[]
+  /** `[key, value, keySpan]` per object entry, or `[index, value]` per array element. */
+  entries(): [string, JsonNode, Span][] | [number, JsonNode][]
+  children(): JsonNode[]
+  /** Visit children without building arrays; return false to stop. */
+  forEach(fn: (child: JsonNode, keyOrIndex: string | number, i: number) => unknown): void
+  /** The span of the quoted key of entry `i` of an object. */
+  keySpanAt(i: number): Span | undefined
+}
+
+/** A parsed document; holds one block until release(). Reads after release throw StaleBufferError. */
+export class JsonDocument {
+  readonly root: JsonNode
+  readonly raw: RawBuffer
+  readonly bufferId: number
+  readonly generation: number
+  /** Values in the document, root included, keys excluded. */
+  readonly nodeCount: number
+  /** Deepest container nesting (0 for a scalar). */
+  readonly maxDepth: number
+  readonly sourceLength: number
+  readonly released: boolean
+  /** Everything, deep-equal to JSON.parse(text) (including key order, -0 and "__proto__" keys). */
+  toJS(): JsonValue
+  /** The source text of `span`, or all of it. */
+  text(span?: Span): string
+  /** 1-based line and column (UTF-16 units) of a byte offset in the source. */
+  position(offset: number): { line: number; column: number }
+  release(): void
+  [Symbol.dispose](): void
+}
+
+export class RawTransferError extends Error {
+  /** For errors from parseJsonFiles: the file's error code ('Io', 'JsonSyntax', ...). */
+  code?: string
+  path?: string
+}
 export class PoolExhaustedError extends RawTransferError {}
 export class PoolClosedError extends RawTransferError {}
 export class StaleBufferError extends RawTransferError {}

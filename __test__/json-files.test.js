@@ -101,3 +101,39 @@ test('parseJsonFiles argument and state errors', async () => {
     rt.PoolClosedError,
   )
 })
+
+test('closing the pool during parseJsonFiles rejects with the partial result', async () => {
+  const start = rt.liveBlocks()
+  const { dir, paths } = makeFiles(30)
+  const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
+  let n = 0
+  const err = await pool
+    .parseJsonFiles(paths, () => {
+      if (++n === 3) pool.close()
+    })
+    .then(
+      () => null,
+      (e) => e,
+    )
+  assert.ok(err instanceof rt.PoolClosedError, `${err}`)
+  assert.ok(err.result.files < 30 && err.result.files >= 3, `${err.result.files}`)
+  assert.match(err.message, /of 30 files were processed/)
+  fs.rmSync(dir, { recursive: true })
+  assert.equal(await settleLiveBlocks(start), start)
+})
+
+test('errors say where they came from: read, parse or plugin', async () => {
+  const { dir, paths } = makeFiles(2)
+  const bad = path.join(dir, 'bad.json')
+  fs.writeFileSync(bad, '[1,')
+  const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
+  const r = await pool.parseJsonFiles([paths[0], bad, path.join(dir, 'nope.json')], () => {
+    throw new Error('boom')
+  })
+  const phases = r.errors.map((e) => `${path.basename(e.path)}:${e.phase}`).sort()
+  assert.deepEqual(phases, ['bad.json:parse', 'bad.json:plugin', 'f0.json:plugin', 'nope.json:plugin', 'nope.json:read'])
+  const io = r.errors.find((e) => e.phase === 'read').error
+  assert.equal(io.message.split('nope.json').length, 2, `path named once: ${io.message}`)
+  pool.close()
+  fs.rmSync(dir, { recursive: true })
+})

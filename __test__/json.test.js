@@ -182,3 +182,50 @@ test('real-world corpus equals JSON.parse', (t) => {
   }
   pool.close()
 })
+
+test('position() agrees with a UTF-16 count, in any call order, on long lines', () => {
+  const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
+  const text = '{"é😀":1,' + Array.from({ length: 300 }, (_, i) => `"k${i}":"v😀${i}"`).join(',') + ',\n"x":\n[1,\n"中"]}'
+  const doc = pool.parseJson(text)
+  const bytes = Buffer.from(text)
+  const expected = (offset) => {
+    const before = bytes.subarray(0, offset).toString('utf8')
+    const lines = before.split('\n')
+    return { line: lines.length, column: lines[lines.length - 1].length + 1 }
+  }
+  const offsets = []
+  doc.root.forEach((child, key, i) => {
+    offsets.push(doc.root.keySpanAt(i).start, child.span.start, child.span.end - 1)
+  })
+  for (const o of offsets) assert.deepEqual(doc.position(o), expected(o), `offset ${o}`)
+  for (const o of offsets.slice().reverse()) assert.deepEqual(doc.position(o), expected(o), `offset ${o} (reverse)`)
+  assert.throws(() => doc.position(-1), rt.InvalidArgumentError)
+  doc.release()
+  pool.close()
+})
+
+test('forEach visits children without materializing, and stops on false', () => {
+  const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
+  const doc = pool.parseJson('{"a":[10,20,30],"b":{"c":true},"a":"dup"}')
+  const seen = []
+  doc.root.forEach((child, key) => seen.push([key, child.type, child.isContainer]))
+  assert.deepEqual(seen, [
+    ['a', 'array', true],
+    ['b', 'object', true],
+    ['a', 'string', false],
+  ])
+  const items = []
+  doc.root.get('b').forEach(() => {}) // object with one entry
+  doc.root.entries()[0][1].forEach((child, index) => {
+    items.push([index, child.value])
+    return index < 1
+  })
+  assert.deepEqual(items, [
+    [0, 10],
+    [1, 20],
+  ])
+  assert.equal(doc.root.keySpanAt(5), undefined)
+  assert.equal(doc.text(doc.root.keySpanAt(1)), '"b"')
+  doc.release()
+  pool.close()
+})

@@ -304,7 +304,7 @@ module.exports = function makeJson(C, decodeUtf8) {
         for (let k = 0; k < len; k++) {
           const e = base + k * ENTRY_SIZE
           out.push([
-            r.str(e, false),
+            r.key(e),
             new JsonNode(this._doc, e + ENTRY_VALUE),
             { start: r.u32[(e >> 2) + START], end: r.u32[(e >> 2) + END] },
           ])
@@ -318,6 +318,41 @@ module.exports = function makeJson(C, decodeUtf8) {
     /** The node's children as lazy nodes (array elements or object values). */
     children() {
       return this.entries().map((e) => e[1])
+    }
+
+    /**
+     * Call `fn(child, keyOrIndex, i)` for every element of an array or entry of an object,
+     * allocating nothing but the child views. Return `false` from `fn` to stop early.
+     */
+    forEach(fn) {
+      const r = this._r()
+      const i = this._pos >> 2
+      const t = r.u32[i + KIND] & TYPE_MASK
+      const len = r.u32[i + LEN]
+      const base = r.u32[i + PAYLOAD]
+      if (t === T_OBJECT) {
+        for (let k = 0; k < len; k++) {
+          const e = base + k * ENTRY_SIZE
+          if (fn(new JsonNode(this._doc, e + ENTRY_VALUE), r.key(e), k) === false) return
+        }
+      } else if (t === T_ARRAY) {
+        for (let k = 0; k < len; k++) if (fn(new JsonNode(this._doc, base + k * NODE_SIZE), k, k) === false) return
+      }
+    }
+
+    /** `{ start, end }` of the key of entry `i` of an object (the quoted key's text). */
+    keySpanAt(i) {
+      const r = this._r()
+      const n = this._pos >> 2
+      if ((r.u32[n + KIND] & TYPE_MASK) !== T_OBJECT || !(i >= 0 && i < r.u32[n + LEN])) return undefined
+      const e = (r.u32[n + PAYLOAD] + i * ENTRY_SIZE) >> 2
+      return { start: r.u32[e + START], end: r.u32[e + END] }
+    }
+
+    /** True for arrays and objects. */
+    get isContainer() {
+      const t = this._r().u32[(this._pos >> 2) + KIND] & TYPE_MASK
+      return t === T_ARRAY || t === T_OBJECT
     }
   }
 
@@ -336,6 +371,7 @@ module.exports = function makeJson(C, decodeUtf8) {
       this._docPos = this.raw.dataOffset
       this._r = null
       this._lineStarts = null
+      this._colCache = null
     }
 
     _reader() {
@@ -384,12 +420,18 @@ module.exports = function makeJson(C, decodeUtf8) {
     /** 1-based line and column (UTF-16 units) of byte `offset` in the source. */
     position(offset) {
       const r = this._reader()
+      if (!(offset >= 0 && offset <= r.sourceLen)) {
+        throw new InvalidArgumentError(`offset ${offset} is outside the source (${r.sourceLen} bytes)`)
+      }
+      const u8 = r.u8
+      const src = r.sourcePtr
       if (this._lineStarts === null) {
+        // TypedArray#indexOf is native: much faster than a byte loop on large sources.
         const starts = [0]
-        const u8 = r.u8
-        for (let k = r.sourcePtr, end = r.sourcePtr + r.sourceLen; k < end; k++)
-          if (u8[k] === 10) starts.push(k - r.sourcePtr + 1)
+        const end = src + r.sourceLen
+        for (let k = u8.indexOf(10, src); k !== -1 && k < end; k = u8.indexOf(10, k + 1)) starts.push(k - src + 1)
         this._lineStarts = starts
+        this._colCache = { line: 0, byte: 0, column: 1 }
       }
       const starts = this._lineStarts
       let lo = 0
@@ -399,7 +441,23 @@ module.exports = function makeJson(C, decodeUtf8) {
         if (starts[mid] <= offset) lo = mid
         else hi = mid - 1
       }
-      const column = decodeUtf8(r.u8, r.buf, r.sourcePtr + starts[lo], offset - starts[lo]).length + 1
+      // Count UTF-16 units from the line start, or from the last position asked on the same
+      // line: positions are usually asked in source order, so long (minified) lines are
+      // scanned once, not once per call.
+      const cache = this._colCache
+      let byte = starts[lo]
+      let column = 1
+      if (cache.line === lo && cache.byte <= offset) {
+        byte = cache.byte
+        column = cache.column
+      }
+      for (let k = src + byte, end = src + offset; k < end; k++) {
+        const b = u8[k]
+        if ((b & 0xc0) !== 0x80) column += b >= 0xf0 ? 2 : 1 // lead bytes; 4-byte sequences are 2 units
+      }
+      cache.line = lo
+      cache.byte = offset
+      cache.column = column
       return { line: lo + 1, column }
     }
 

@@ -102,19 +102,19 @@ module.exports = function runtime(binding) {
       const pending = new Set()
       let files = 0
       let bytes = 0
-      const record = (path, error) => errors.push({ path, error })
+      const record = (path, error, phase) => errors.push({ path, error, phase })
       const callPlugin = (arg, path, done) => {
         let result
         try {
           result = plugin(arg, path)
         } catch (e) {
-          record(path, e)
+          record(path, e, 'plugin')
           done()
           return
         }
         if (result && typeof result.then === 'function') {
           const p = Promise.resolve(result)
-            .catch((e) => record(path, e))
+            .catch((e) => record(path, e, 'plugin'))
             .finally(() => {
               pending.delete(p)
               done()
@@ -130,7 +130,7 @@ module.exports = function runtime(binding) {
         bytes += item.bytes
         if (item.errorCode != null) {
           const err = fileError(item, path)
-          record(path, err)
+          record(path, err, err.code === 'Io' ? 'read' : 'parse')
           callPlugin(err, path, () => {})
           continue
         }
@@ -147,7 +147,15 @@ module.exports = function runtime(binding) {
         callPlugin(doc, path, () => doc.release())
       }
       await Promise.all(pending)
-      return { files, bytes, ms: performance.now() - t0, errors }
+      const result = { files, bytes, ms: performance.now() - t0, errors }
+      if (this._closed && files < paths.length) {
+        const err = new PoolClosedError(
+          `the pool was closed during parseJsonFiles: ${files} of ${paths.length} files were processed`,
+        )
+        err.result = result
+        throw err
+      }
+      return result
     }
 
     /** Receive the hand-off of native block `nb`: its RawBuffer, from the cache after the first time. */
@@ -254,8 +262,8 @@ module.exports = function runtime(binding) {
         path,
       })
     } else {
-      err = errors.fromNative(new Error(`${item.errorCode}: ${message}`))
-      if (!(err instanceof errors.RawTransferError)) err = new errors.RawTransferError(message)
+      err = errors.fromNative(new Error(`${item.errorCode}: ${path}: ${message}`))
+      if (!(err instanceof errors.RawTransferError)) err = new errors.RawTransferError(`${path}: ${message}`)
       err.path = path
     }
     err.code = item.errorCode

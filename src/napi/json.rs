@@ -114,7 +114,7 @@ fn parse_files(shared: &JobShared, pool: &FixedSizeAllocatorPool, tx: &Sender<Fi
         let mut bytes = 0;
         let outcome = (|| {
             // Read before taking a block, so I/O never holds one.
-            let text = std::fs::read(path).map_err(|e| FileError { code: "Io", message: format!("{path}: {e}"), position: None })?;
+            let text = std::fs::read(path).map_err(|e| FileError { code: "Io", message: e.to_string(), position: None })?;
             bytes = text.len() as u64;
             let guard = pool.get().map_err(|e| FileError {
                 code: if matches!(e, PoolError::Closed) { code::POOL_CLOSED } else { code::OUT_OF_MEMORY },
