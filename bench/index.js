@@ -1,4 +1,12 @@
 'use strict'
 // npm run bench: every JS benchmark, each reported as ratios within one run.
-console.log(`# raw-transfer JS benchmarks (node ${process.version}, ${new Date().toISOString().slice(0, 10)})`)
-require('./handoff')()
+async function main() {
+  console.log(`# raw-transfer JS benchmarks (node ${process.version}, ${new Date().toISOString().slice(0, 10)})`)
+  require('./handoff')()
+  require('./strings')()
+  await require('./json')()
+}
+main().catch((e) => {
+  console.error(e)
+  process.exit(1)
+})

@@ -28,7 +28,7 @@ pub mod pool;
 pub mod transfer;
 pub mod producers;
 #[cfg(feature = "napi")]
-mod napi;
+pub mod napi;
 
 pub use arena::{AllocError, Allocator, FixedSizeAllocator};
 pub use block::{BlockError, FixedSizeAllocatorMetadata, free_fixed_size_allocator, live_blocks};

@@ -17,7 +17,7 @@ use crate::block::{FixedSizeAllocatorMetadata, free_fixed_size_allocator};
 use crate::geometry::{ACTIVE_SIZE, BUFFER_SIZE, RAW_METADATA_OFFSET, RAW_METADATA_SIZE};
 
 /// Why a hand-off failed.
-pub(crate) enum HandOffError {
+pub enum HandOffError {
     /// The runtime forbids external buffers (e.g. Electron's V8 memory cage).
     ExternalForbidden,
     /// Any other Node-API failure.
@@ -37,7 +37,7 @@ unsafe extern "C" fn finalize_block(_env: sys::napi_env, _data: *mut c_void, hin
 
 /// Create an external `ArrayBuffer` over `[base, base + BUFFER_SIZE)` of `alloc`'s block,
 /// owning one count of it.
-pub(crate) fn wrap_external(env: sys::napi_env, alloc: &FixedSizeAllocator) -> Result<sys::napi_value, HandOffError> {
+pub fn wrap_external(env: sys::napi_env, alloc: &FixedSizeAllocator) -> Result<sys::napi_value, HandOffError> {
     let meta = alloc.metadata_ptr();
     alloc.metadata().add_owner();
     let mut value = ptr::null_mut();
@@ -68,7 +68,7 @@ pub(crate) fn wrap_external(env: sys::napi_env, alloc: &FixedSizeAllocator) -> R
 }
 
 /// Whether this runtime allows external buffers: wrap a small heap buffer of our own.
-pub(crate) fn external_buffers_allowed(env: sys::napi_env) -> bool {
+pub fn external_buffers_allowed(env: sys::napi_env) -> bool {
     unsafe extern "C" fn free_probe(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
         // SAFETY: `data` is the `Box<[u8; 16]>` leaked in `external_buffers_allowed`, freed
         // once by this finalizer.
@@ -90,13 +90,13 @@ pub(crate) fn external_buffers_allowed(env: sys::napi_env) -> bool {
 
 /// A JS-allocated `ArrayBuffer` of `BUFFER_SIZE` bytes, held by a strong reference, into
 /// which the copy mode copies used ranges at their block offsets.
-pub(crate) struct CopyTarget {
+pub struct CopyTarget {
     reference: sys::napi_ref,
 }
 
 impl CopyTarget {
     /// Allocate the buffer (V8 zero-fills it lazily: untouched pages cost nothing).
-    pub(crate) fn new(env: sys::napi_env) -> Result<(Self, sys::napi_value), HandOffError> {
+    pub fn new(env: sys::napi_env) -> Result<(Self, sys::napi_value), HandOffError> {
         let mut data = ptr::null_mut();
         let mut value = ptr::null_mut();
         // SAFETY: plain Node-API calls on the current environment with valid out-pointers.
@@ -110,7 +110,7 @@ impl CopyTarget {
 
     /// Copy `[from, to)` of the block's data region, and the metadata record, into the JS
     /// buffer at the same offsets.
-    pub(crate) fn sync(&self, env: sys::napi_env, alloc: &FixedSizeAllocator, from: usize, to: usize) -> Result<(), HandOffError> {
+    pub fn sync(&self, env: sys::napi_env, alloc: &FixedSizeAllocator, from: usize, to: usize) -> Result<(), HandOffError> {
         debug_assert!(from <= to && to <= ACTIVE_SIZE);
         let mut value = ptr::null_mut();
         let mut data = ptr::null_mut();
@@ -137,7 +137,7 @@ impl CopyTarget {
     }
 
     /// Drop the strong reference (the JS cache may still hold the buffer).
-    pub(crate) fn delete(self, env: sys::napi_env) {
+    pub fn delete(self, env: sys::napi_env) {
         // SAFETY: the reference was created on `env`, which is current, and is deleted once.
         unsafe { sys::napi_delete_reference(env, self.reference) };
     }

@@ -8,7 +8,7 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
 
-mod handoff;
+pub mod handoff;
 mod json;
 mod pool;
 
