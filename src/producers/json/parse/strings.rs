@@ -80,48 +80,23 @@ impl Run<'_, '_> {
         self.buf.clear();
         self.buf.extend_from_slice(&src[start + 1..i]);
         loop {
-            match src[i] {
-                b'"' => break,
-                b'\\' => {}
-                _ => return self.fail(K::BadControlCharacter, i),
-            }
-            let Some(&escape) = src.get(i + 1) else {
-                return self.fail(K::UnexpectedEnd, src.len());
+            let Some((unit, len)) = self.escape(i)? else { break };
+            i += len;
+            let code = match unit {
+                0xd800..=0xdbff => match self.low_surrogate_at(i) {
+                    Some(low) => {
+                        i += 6;
+                        0x10000 + ((unit as u32 - 0xd800) << 10) + (low as u32 - 0xdc00)
+                    }
+                    None => return self.utf16_string(start),
+                },
+                0xdc00..=0xdfff => return self.utf16_string(start),
+                _ => unit as u32,
             };
-            let simple = match escape {
-                b'"' => b'"',
-                b'\\' => b'\\',
-                b'/' => b'/',
-                b'b' => 0x08,
-                b'f' => 0x0c,
-                b'n' => b'\n',
-                b'r' => b'\r',
-                b't' => b'\t',
-                b'u' => 0,
-                _ => return self.fail_at(K::BadEscape, i + 1),
-            };
-            if escape != b'u' {
-                self.buf.push(simple);
-                i += 2;
-            } else {
-                let unit = self.hex4(i + 2)?;
-                i += 6;
-                let code = match unit {
-                    0xd800..=0xdbff => match self.low_surrogate_at(i) {
-                        Some(low) => {
-                            i += 6;
-                            0x10000 + ((unit as u32 - 0xd800) << 10) + (low as u32 - 0xdc00)
-                        }
-                        None => return self.utf16_string(start),
-                    },
-                    0xdc00..=0xdfff => return self.utf16_string(start),
-                    _ => unit as u32,
-                };
-                // Never a surrogate nor above U+10FFFF, so never the replacement.
-                let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
-                ascii &= c.is_ascii();
-                self.buf.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
-            }
+            // Never a surrogate nor above U+10FFFF, so never the replacement.
+            let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
+            ascii &= c.is_ascii();
+            self.buf.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
             let (j, segment_ascii) = self.scan(i)?;
             ascii &= segment_ascii;
             self.buf.extend_from_slice(&src[i..j]);
@@ -150,38 +125,41 @@ impl Run<'_, '_> {
             };
             self.buf16.extend(segment.encode_utf16());
             i = j;
-            match src[i] {
-                b'"' => break,
-                b'\\' => {}
-                _ => return self.fail(K::BadControlCharacter, i),
-            }
-            let Some(&escape) = src.get(i + 1) else {
-                return self.fail(K::UnexpectedEnd, src.len());
-            };
-            let unit = match escape {
-                b'"' => b'"' as u16,
-                b'\\' => b'\\' as u16,
-                b'/' => b'/' as u16,
-                b'b' => 0x08,
-                b'f' => 0x0c,
-                b'n' => b'\n' as u16,
-                b'r' => b'\r' as u16,
-                b't' => b'\t' as u16,
-                b'u' => {
-                    let unit = self.hex4(i + 2)?;
-                    i += 4;
-                    unit
-                }
-                _ => return self.fail_at(K::BadEscape, i + 1),
-            };
+            let Some((unit, len)) = self.escape(i)? else { break };
             self.buf16.push(unit);
-            i += 2;
+            i += len;
         }
         self.pos = i + 1;
         let data = self.alloc.try_alloc_slice_copy(self.buf16.as_slice())?;
         self.ascii = false; // conservative: the raw segments are not tracked here
         let kind = TYPE_STRING | FLAG_UTF16;
         Ok(Node::new(kind, data.len() as u32, start as u32, self.pos as u32, data.as_ptr() as u64))
+    }
+
+    /// At `i`, the byte that stopped a string scan: `None` for the closing `"`, or the
+    /// UTF-16 unit of the escape there and its length in bytes (2, or 6 for `\uXXXX`).
+    #[inline(always)]
+    fn escape(&self, i: usize) -> R<Option<(u16, usize)>> {
+        let src = self.src;
+        match src[i] {
+            b'"' => return Ok(None),
+            b'\\' => {}
+            _ => return self.fail(K::BadControlCharacter, i),
+        }
+        let Some(&escape) = src.get(i + 1) else {
+            return self.fail(K::UnexpectedEnd, src.len());
+        };
+        let unit = match escape {
+            b'"' | b'\\' | b'/' => escape as u16,
+            b'b' => 0x08,
+            b'f' => 0x0c,
+            b'n' => b'\n' as u16,
+            b'r' => b'\r' as u16,
+            b't' => b'\t' as u16,
+            b'u' => return Ok(Some((self.hex4(i + 2)?, 6))),
+            _ => return self.fail_at(K::BadEscape, i + 1),
+        };
+        Ok(Some((unit, 2)))
     }
 
     /// The four hex digits of a `\u` escape at `at`.
