@@ -37,15 +37,22 @@ module.exports = function makeRawBuffer(C) {
 
   function toArrayBuffer(bufferLike, what) {
     let ab = bufferLike
+    let problem = null
     if (ArrayBuffer.isView(bufferLike)) {
-      if (bufferLike.byteOffset !== 0) ab = null
-      else ab = bufferLike.buffer
+      ab = bufferLike.buffer
+      if (bufferLike.byteOffset !== 0 || bufferLike.byteLength !== BUFFER_SIZE) {
+        problem = `a view of ${bufferLike.byteLength} bytes at offset ${bufferLike.byteOffset}`
+      }
     }
-    if (!(ab instanceof ArrayBuffer) || ab.byteLength !== BUFFER_SIZE) {
-      const len = ab && typeof ab.byteLength === 'number' ? ab.byteLength : typeof bufferLike
+    if (problem === null) {
+      if (!(ab instanceof ArrayBuffer)) problem = `a ${ab === null ? 'null' : typeof ab}`
+      else if (ab.byteLength === 0) problem = 'a detached or empty ArrayBuffer'
+      else if (ab.byteLength !== BUFFER_SIZE) problem = `an ArrayBuffer of ${ab.byteLength} bytes`
+    }
+    if (problem !== null) {
       throw new InvalidArgumentError(
-        `${what} expects a block buffer from raw-transfer (an ArrayBuffer or a Uint8Array over all of it, ` +
-          `${BUFFER_SIZE} bytes); got ${len === 0 ? 'a detached or empty buffer' : `byteLength ${len}`}`,
+        `${what} expects a whole block buffer from raw-transfer (an ArrayBuffer of ${BUFFER_SIZE} bytes, ` +
+          `or a Uint8Array over all of it); got ${problem}`,
       )
     }
     return ab
