@@ -161,7 +161,16 @@ module.exports = function runtime(binding) {
     /** Receive the hand-off of native block `nb`: its RawBuffer, from the cache after the first time. */
     _receive(nb) {
       const buffer = native(() => nb.handOff())
-      return this._cache.receive(nb.id, buffer)
+      const raw = this._cache.receive(nb.id, buffer)
+      if (raw.arrayBuffer.byteLength === 0) {
+        // Some runtimes (Deno) let an external buffer be transferred with postMessage,
+        // which detaches it here.
+        throw new StaleBufferError(
+          `block ${nb.id}'s buffer was detached (transferred with postMessage?); block buffers cannot be ` +
+            'transferred or cloned: send copies (block.copyToBuffer) or plain values instead',
+        )
+      }
+      return raw
     }
 
     /** Rust lets go of its blocks and this package drops its references; blocks user code still references are freed by the GC. */
@@ -184,7 +193,12 @@ module.exports = function runtime(binding) {
       this._native = nb
       this.id = nb.id
       this.generation = nb.generation
-      this.raw = pool._receive(nb)
+      try {
+        this.raw = pool._receive(nb)
+      } catch (e) {
+        nb.release() // a failed hand-off must not keep the block checked out
+        throw e
+      }
       this.buffer = this.raw.u8
     }
 

@@ -14,6 +14,8 @@
 //   Deno  file per process; Deno with `deno test --unstable-detect-cjs`) and is reported,
 //         but it is informational: some of its tests measure V8/Node specifics (see
 //         SUITE_NOTES). --strict makes it decide too, along with smoke-test xfails.
+//   All   test/runtimes/transfer-probe.js, each case in a process of its own: what
+//         postMessage / structuredClone do with a block buffer (a table; informational).
 //
 // Options:
 //   --only=node22,bun   run these runtimes only (names: node18 node20 node22 node24 node26 bun deno)
@@ -56,19 +58,22 @@ const RUNTIMES = [
   { name: 'deno', kind: 'deno', spec: '@deno/linux-x64-glibc@2', bin: 'node_modules/deno/deno' },
 ]
 
-// Why the node:test suite is informational outside Node (measured; see the report in
-// test/runtimes/README.md).
+// Why the node:test suite is informational outside Node (measured; test/runtimes/README.md).
 const SUITE_NOTES = {
   bun:
-    'suite: JSC scans the stack conservatively, so "dropped" buffers can outlive a GC (lifecycle ' +
-    'tests count liveBlocks exactly); process.memoryUsage().arrayBuffers is not V8\'s',
+    'suite (info): JSC keeps an async function\'s temporaries alive across await, so the lifecycle tests ' +
+    'that drop a buffer and wait for the GC in the same function see it survive (and later counts are off by it); ' +
+    'process.memoryUsage().arrayBuffers does not grow with a new 64 MiB Uint8Array (zero-copy test)',
   deno:
-    'suite: external buffers are finalized on background threads (exact liveBlocks counts race); ' +
-    'napi_wrap finalizers do not run when a worker exits (see smoke xfails)',
+    'suite (info): external buffers are finalized on V8 background threads, so exact liveBlocks() counts ' +
+    'taken without settling race; process.memoryUsage().arrayBuffers does not grow with a new 64 MiB ' +
+    'Uint8Array; workers terminated while holding blocks leak them (same as the smoke xfails)',
 }
 
 const SMOKE = path.join(root, 'test', 'runtimes', 'smoke.js')
 const GC_SHIM = path.join(root, 'test', 'runtimes', 'bun-gc-preload.js')
+
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g
 
 function log(...a) {
   console.log(...a)
@@ -88,7 +93,7 @@ function run(cmd, argv, { cwd = root, env = process.env, timeoutMs = 10 * 60_000
       return
     }
     const onData = (d) => {
-      out += d
+      out += String(d).replace(ANSI, '')
       if (VERBOSE) process.stdout.write(d)
     }
     child.stdout.on('data', onData)
@@ -110,7 +115,8 @@ function run(cmd, argv, { cwd = root, env = process.env, timeoutMs = 10 * 60_000
 }
 
 function childEnv(rt) {
-  const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }
+  const env = { ...process.env, NO_COLOR: '1' }
+  delete env.FORCE_COLOR // Deno takes any FORCE_COLOR as "force"; output is parsed
   delete env.NODE_OPTIONS // a host's loader/flags are not the runtime's
   delete env.NODE_TEST_CONTEXT // set when this script itself runs under node --test
   if (rt.kind === 'deno') {
@@ -152,7 +158,8 @@ async function install(rt) {
   rt.installMs = r.ms
   const version = fs.existsSync(rt.binPath) ? runtimeVersion(rt.binPath) : null
   if (r.code !== 0 || !version) {
-    const why = r.timedOut ? 'timed out' : (r.out.trim().split('\n').find((l) => /ERR|error/i.test(l)) ?? `exit ${r.code}`)
+    const lines = r.out.trim().split('\n').filter(Boolean)
+    const why = r.timedOut ? 'timed out' : (lines.find((l) => /ERR|error/i.test(l)) ?? lines.at(-1) ?? `exit ${r.code}`)
     rt.skip = `could not install ${rt.spec}: ${why.trim().slice(0, 160)}`
     fs.rmSync(prefix, { recursive: true, force: true })
     return
@@ -213,7 +220,7 @@ function failingTests(kind, out) {
   let re
   if (kind === 'node') re = /^not ok \d+ - (.+)$/gm
   else if (kind === 'bun') re = /^\(fail\) (.+?)(?: \[[\d.]+m?s\])?$/gm
-  else re = /^(.+?) => \.\/__test__\/\S+ \(?/gm
+  else re = /^(.+?) => \.\/__test__\/\S+$/gm
   return [...new Set([...out.matchAll(re)].map((m) => m[1].trim()))]
 }
 
@@ -279,6 +286,32 @@ async function runSmoke(rt) {
   return { result, ms: r.ms, error, logFile, code: r.code }
 }
 
+const PROBE = path.join(root, 'test', 'runtimes', 'transfer-probe.js')
+const PROBES = [
+  ['transfer', 'auto'],
+  ['transfer', 'copy'],
+  ['clone', 'auto'],
+]
+
+/** One transfer-probe run, in a process of its own (the answer can be a crash; no core file). */
+async function runProbe(rt, scenario, transfer) {
+  const argv = rt.kind === 'deno' ? ['run', '-A', '--no-lock', PROBE, scenario, transfer] : [PROBE, scenario, transfer]
+  const r = await run('/bin/sh', ['-c', 'ulimit -c 0; exec "$0" "$@"', rt.binPath, ...argv], {
+    env: childEnv(rt),
+    timeoutMs: 60_000,
+    logFile: path.join(logDir, `${rt.name}-probe-${scenario}-${transfer}.log`),
+  })
+  const line = r.out.split('\n').find((l) => l.startsWith('PROBE '))
+  let res = null
+  try {
+    res = line && JSON.parse(line.slice('PROBE '.length))
+  } catch {}
+  if (res) return res
+  const why = r.timedOut ? 'timeout' : r.signal ? r.signal : r.code > 128 ? `signal ${r.code - 128}` : `exit ${r.code}`
+  const sig = { 'signal 11': 'SIGSEGV', 'signal 6': 'SIGABRT', 'signal 7': 'SIGBUS' }[why] ?? why
+  return { scenario, outcome: `crash (${sig})` }
+}
+
 function table(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)))
   return rows.map((r) => r.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd()).join('\n')
@@ -341,6 +374,20 @@ async function main() {
       for (const n of s.notes) log(`    note: ${n}`)
     } else log(`  smoke: ${rt.smoke.error}`)
 
+    // What postMessage / structuredClone do with a block buffer (informational).
+    rt.probes = []
+    for (const [scenario, transfer] of PROBES) {
+      if (scenario === 'clone' && rt.smoke.result?.autoMode === 'copy') {
+        // A plain 2 GiB copy of a JS buffer (seconds, 2 GiB of RAM): nothing to learn.
+        rt.probes.push({ scenario, outcome: '- (auto is copy)' })
+        continue
+      }
+      const p = await runProbe(rt, scenario, transfer)
+      rt.probes.push(p)
+      const label = `${scenario === 'transfer' ? 'postMessage transfer list' : 'structuredClone'} (${p.transferMode ?? transfer})`
+      log(`  probe ${label}: ${p.outcome}${p.detail ? ` — ${p.detail}` : ''}${p.after ? `; then ${p.after}` : ''}`)
+    }
+
     // Verdict.
     const problems = []
     if (rt.smoke.error) problems.push(`smoke ${rt.smoke.error}`)
@@ -374,10 +421,12 @@ async function main() {
     if (!s) return 'error'
     return `${s.passed}/${s.passed + s.failed}${s.xfailed ? ` +${s.xfailed} xfail` : ''}`
   }
-  const rows = [['runtime', 'version', 'auto mode', 'suite pass', 'smoke pass', 'time', 'result', 'notes']]
+  const rows = [['runtime', 'version', 'auto mode', 'node:test suite', 'smoke test', 'time', 'result']]
+  const noteLines = []
   for (const rt of selected) {
     if (rt.skip) {
-      rows.push([rt.name, '-', '-', '-', '-', '-', 'SKIPPED', rt.skip])
+      rows.push([rt.name, '-', '-', '-', '-', '-', 'SKIPPED'])
+      noteLines.push(`  ${rt.name}: ${rt.skip}`)
       continue
     }
     const s = rt.smoke.result
@@ -390,10 +439,18 @@ async function main() {
       fmtSmoke(rt),
       `${secs.toFixed(1)}s`,
       rt.ok ? 'ok' : 'FAIL',
-      [...rt.problems, ...rt.notes].join('; ') || '',
     ])
+    for (const n of [...rt.problems, ...rt.notes]) noteLines.push(`  ${rt.name}: ${n}`)
   }
   log(`\n${table(rows)}`)
+  if (noteLines.length) log(`notes:\n${noteLines.join('\n')}`)
+
+  const probeRows = [['runtime', ...PROBES.map(([sc, t]) => `${sc === 'transfer' ? 'postMessage([buf])' : 'structuredClone(buf)'} ${t}`)]]
+  for (const rt of selected) {
+    if (rt.skip || !rt.probes) continue
+    probeRows.push([rt.name, ...rt.probes.map((p) => `${p.outcome}${p.transferMode && p.transferMode !== 'copy' && p.outcome !== 'refused' ? ` [${p.transferMode}]` : ''}`)])
+  }
+  if (probeRows.length > 1) log(`\nA block buffer given to postMessage / structuredClone (informational; documented as not transferable):\n${table(probeRows)}`)
   const ran = selected.filter((r) => !r.skip)
   const failed = ran.filter((r) => !r.ok)
   log(

@@ -4,7 +4,7 @@
 //! ```text
 //!  B                                      B+BUFFER_SIZE                  B+BLOCK_SIZE
 //!  | data region ... | RawTransferMetadata | FixedSizeAllocatorMetadata |
-//!  |<-- committed -->|  PROT_NONE  ... |<-------- last page, committed at creation -->|
+//!  |<-- committed -->|  read-only (zeros) |<-------- last page, committed at creation -->|
 //! ```
 //!
 //! The owner count is the whole ownership protocol. Every owner (the Rust
@@ -30,7 +30,7 @@ mod system;
 #[cfg(not(unix))]
 use system as os;
 
-pub(crate) use os::page_size;
+pub(crate) use os::{can_commit, page_size};
 
 /// Why a block could not be created or grown.
 #[derive(Debug)]
@@ -188,7 +188,7 @@ impl Block {
         Ok(())
     }
 
-    /// Give `[base + from, base + to)` back to the OS; it reads as inaccessible afterwards.
+    /// Give `[base + from, base + to)` back to the OS; it reads as zeros and faults on write afterwards.
     pub(crate) fn decommit(&self, from: usize, to: usize) {
         os::decommit(self.base, from, to);
         self.metadata().committed.store(from, Ordering::Relaxed);

@@ -1,9 +1,15 @@
-//! Unix blocks: reserve address space with no access, commit with `mprotect` as the arena
-//! grows, decommit by mapping fresh inaccessible pages over a range.
+//! Unix blocks: reserve address space read-only, commit (read/write) with `mprotect` as the
+//! arena grows, decommit by mapping fresh read-only pages over a range.
+//!
+//! Why read-only rather than `PROT_NONE`: a private mapping without write access is not
+//! charged against the commit limit either, and its untouched pages read as zeros (the
+//! kernel's shared zero page), so JS code that reads or copies the whole buffer
+//! (`structuredClone`, `slice()`) gets zeros instead of a segmentation fault. Writes past the
+//! committed prefix still fault: only Rust decides what is committed.
 //!
 //! Why this and not an aligned `malloc`: glibc's aligned allocation of a 4 GiB-aligned
 //! region charges size + alignment (6 GiB) against the commit limit, so under
-//! `vm.overcommit_memory=2` a couple of blocks exhaust it. A `PROT_NONE` private mapping is
+//! `vm.overcommit_memory=2` a couple of blocks exhaust it. A read-only private mapping is
 //! not charged at all; `mprotect` to read/write charges only the pages it opens.
 
 use std::io;
@@ -28,7 +34,7 @@ pub(crate) fn page_size() -> usize {
     })
 }
 
-/// Reserve `BLOCK_MAPPED_SIZE` bytes of inaccessible address space at a 4 GiB boundary.
+/// Reserve `BLOCK_MAPPED_SIZE` bytes of read-only address space at a 4 GiB boundary.
 ///
 /// Maps `BLOCK_ALIGN + BLOCK_MAPPED_SIZE` bytes (which must contain an aligned start with
 /// room after it), then unmaps the unaligned head and the tail, so only the block's own
@@ -41,7 +47,7 @@ pub(crate) fn reserve() -> Result<(NonNull<u8>, Release), BlockError> {
         libc::mmap(
             std::ptr::null_mut(),
             over,
-            libc::PROT_NONE,
+            libc::PROT_READ,
             libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
             -1,
             0,
@@ -103,7 +109,7 @@ pub(crate) fn commit(base: NonNull<u8>, from: usize, to: usize) -> Result<(), Bl
 
 /// Return `[base + from, base + to)` to the OS: its pages are dropped and its commit charge
 /// released. `madvise(MADV_DONTNEED)` alone would keep the charge (Linux cannot lower a
-/// private mapping's charge on `mprotect` either), so map fresh `PROT_NONE` pages over it.
+/// private mapping's charge on `mprotect` either), so map fresh read-only pages over it.
 pub(crate) fn decommit(base: NonNull<u8>, from: usize, to: usize) {
     debug_assert!(from <= to && to <= BLOCK_MAPPED_SIZE);
     if from == to {
@@ -114,7 +120,7 @@ pub(crate) fn decommit(base: NonNull<u8>, from: usize, to: usize) {
         libc::mmap(
             base.as_ptr().add(from).cast(),
             to - from,
-            libc::PROT_NONE,
+            libc::PROT_READ,
             libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED,
             -1,
             0,
@@ -159,4 +165,27 @@ pub(crate) fn resident_bytes(base: NonNull<u8>, len: usize) -> usize {
 pub(crate) unsafe fn free(release: &Release) {
     // SAFETY: the caller guarantees the block is unused; the range is exactly our mapping.
     unsafe { libc::munmap(release.base as *mut libc::c_void, BLOCK_MAPPED_SIZE) };
+}
+
+/// Whether the OS would commit `len` more bytes right now: map them read/write (which is
+/// charged against the commit limit under `vm.overcommit_memory=2`) and unmap at once.
+/// Used before asking the JS engine for a large buffer, since V8 aborts the process when
+/// such an allocation fails instead of reporting it.
+pub(crate) fn can_commit(len: usize) -> bool {
+    // SAFETY: a fresh anonymous mapping of our own, never touched, unmapped right away.
+    unsafe {
+        let addr = libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        if addr == libc::MAP_FAILED {
+            return false;
+        }
+        libc::munmap(addr, len);
+    }
+    true
 }

@@ -24,6 +24,8 @@ pub enum HandOffError {
     Status(&'static str, sys::napi_status),
     /// The copy-mode buffer was detached (transferred away) by JS.
     Detached,
+    /// The OS would not commit a `BUFFER_SIZE` JS buffer (copy mode).
+    OutOfMemory,
 }
 
 /// Finalizer of an external buffer over a block: drops the JS owner. Runs on a later turn
@@ -97,6 +99,11 @@ pub struct CopyTarget {
 impl CopyTarget {
     /// Allocate the buffer (V8 zero-fills it lazily: untouched pages cost nothing).
     pub fn new(env: sys::napi_env) -> Result<(Self, sys::napi_value), HandOffError> {
+        // V8 aborts the process when the backing store cannot be allocated (e.g. under
+        // `vm.overcommit_memory=2`): check first that the OS would give us the memory.
+        if !crate::block::can_commit(BUFFER_SIZE) {
+            return Err(HandOffError::OutOfMemory);
+        }
         let mut data = ptr::null_mut();
         let mut value = ptr::null_mut();
         // SAFETY: plain Node-API calls on the current environment with valid out-pointers.

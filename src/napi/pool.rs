@@ -125,6 +125,11 @@ fn hand_off_error(e: HandOffError) -> Error {
             "this runtime forbids external ArrayBuffers; create the pool with transfer: 'auto' or 'copy'",
         ),
         HandOffError::Status(what, status) => error(code::INTERNAL, format!("{what} failed with status {status}")),
+        HandOffError::OutOfMemory => error(
+            code::OUT_OF_MEMORY,
+            "the OS would not commit another 2 GiB copy-mode buffer (each block costs BUFFER_SIZE of JS memory in \
+             copy mode); use fewer blocks or external transfer",
+        ),
         HandOffError::Detached => error(
             code::STALE_BUFFER,
             "the block's ArrayBuffer was detached (transferred?); block buffers cannot be transferred",

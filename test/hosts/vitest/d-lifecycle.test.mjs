@@ -1,0 +1,25 @@
+// Pools closed or left to the GC, buffers read after close, and a worker thread of our own
+// inside the runner's worker (threads pool) or child process (forks pool).
+import { createRequire } from 'node:module'
+import { expect, test } from 'vitest'
+
+const w = createRequire(import.meta.url)('../workload.js')
+
+test('where this file runs', () => {
+  const here = w.where()
+  // threads pool: a worker thread; forks pool: the main thread of a child process.
+  console.log(`d-lifecycle runs in pid ${here.pid} thread ${here.threadId} (main thread: ${here.isMainThread})`)
+  expect(here.liveBlocks).toBeGreaterThanOrEqual(0)
+})
+for (let rep = 0; rep < 3; rep++) {
+  for (const transfer of ['auto', 'copy']) {
+    test(`${transfer}: pool churn (repeat ${rep})`, () => {
+      expect(w.poolChurn({ transfer, pools: 20 }).pools).toBe(20)
+    })
+    test(`${transfer}: a nested worker thread does its own hand-offs (repeat ${rep})`, async () => {
+      const r = await w.nestedWorker({ transfer, rounds: 30 })
+      expect(r.isMainThread).toBe(false)
+      expect(r.rounds).toBe(30)
+    })
+  }
+}

@@ -1,0 +1,208 @@
+'use strict'
+// What each host test file does, shared by the vitest (vitest/*.test.mjs) and ava
+// (ava/*.test.js) files: acquire blocks, write, hand off, read, parse JSON, repeatedly, in
+// whatever thread or process the runner put the file in. Every function throws (node:assert)
+// on a wrong result and returns a small summary.
+
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { isMainThread, threadId } = require('node:worker_threads')
+
+const rt = require('raw-transfer')
+
+/** Where this file runs: the host runner decides (a worker thread, or a child process). */
+function where() {
+  return { pid: process.pid, threadId, isMainThread, liveBlocks: rt.liveBlocks() }
+}
+
+function sameJson(a, b, at = '$') {
+  if (typeof a !== typeof b) return `${at}: type ${typeof a} vs ${typeof b}`
+  if (a === null || b === null) return a === b ? null : `${at}: ${a} vs ${b}`
+  if (typeof a === 'number') return Object.is(a, b) ? null : `${at}: ${a} vs ${b}`
+  if (typeof a !== 'object') return a === b ? null : `${at}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`
+  if (Array.isArray(a) !== Array.isArray(b)) return `${at}: array vs object`
+  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return `${at}: prototypes differ`
+  const ka = Object.keys(a)
+  const kb = Object.keys(b)
+  if (ka.length !== kb.length) return `${at}: ${ka.length} vs ${kb.length} keys`
+  for (let i = 0; i < ka.length; i++) {
+    if (ka[i] !== kb[i]) return `${at}: key #${i} ${ka[i]} vs ${kb[i]}`
+    const d = sameJson(a[ka[i]], b[kb[i]], `${at}.${ka[i]}`)
+    if (d) return d
+  }
+  return null
+}
+
+/** A seeded xorshift generator. */
+function rng(seed) {
+  let s = seed >>> 0 || 1
+  return () => {
+    s ^= s << 13
+    s ^= s >>> 17
+    s ^= s << 5
+    return (s >>> 0) / 2 ** 32
+  }
+}
+
+const PIECES = ['a', 'Z', ' ', 'é', '中', '😀', '\\n', '\\"', '\\\\', '\\u00e9', '\\uD83D\\uDE00', '\\ud800', '__proto__']
+const NUMBERS = ['0', '-0', '1', '-2.5e+3', '1e400', '5e-324', '0.1', '9007199254740993', '123456789012345678901234567890']
+
+function genValue(r, depth) {
+  const x = r()
+  if (depth > 5 || x < 0.5) {
+    const y = r()
+    if (y < 0.4) return `"${Array.from({ length: Math.floor(r() * 8) }, () => PIECES[Math.floor(r() * PIECES.length)]).join('')}"`
+    if (y < 0.8) return NUMBERS[Math.floor(r() * NUMBERS.length)]
+    return ['true', 'false', 'null'][Math.floor(r() * 3)]
+  }
+  const n = Math.floor(r() * 6)
+  if (x < 0.75) return `[${Array.from({ length: n }, () => genValue(r, depth + 1)).join(',')}]`
+  const key = () => (r() < 0.3 ? '"__proto__"' : `"k${Math.floor(r() * 3)}"`)
+  return `{${Array.from({ length: n }, () => `${key()}:${genValue(r, depth + 1)}`).join(',')}}`
+}
+
+/**
+ * `rounds` checkouts of the blocks of one pool: write strings and a record, set the data
+ * offset, hand off again, read everything back through the RawBuffer, release. Checks the
+ * generation bumps and that the environment keeps one RawBuffer per block.
+ */
+function handoffRounds({ transfer = 'auto', rounds = 100, label = 'handoff', size = 2 } = {}) {
+  const pool = new rt.FixedSizeAllocatorPool({ size, transfer })
+  const seen = new Map() // block id -> [RawBuffer, last generation]
+  const enc = new TextEncoder()
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const held = []
+      for (let k = 0; k < size; k++) held.push(pool.acquire())
+      for (const [k, block] of held.entries()) {
+        const prev = seen.get(block.id)
+        if (prev) {
+          assert.equal(block.raw, prev[0], 'one RawBuffer per block per environment')
+          assert.ok(block.generation > prev[1], 'generation grows on reuse')
+        }
+        seen.set(block.id, [block.raw, block.generation])
+        const text = `${label} r${round} b${k} é😀 ${'x'.repeat(round % 40)}`
+        const s = block.writeString(text)
+        const bytes = enc.encode(`#${round}`)
+        const b = block.writeBytes(bytes)
+        block.setDataOffset(s.ptr)
+        const raw = block.handOff()
+        assert.equal(raw, block.raw)
+        assert.equal(raw.dataOffset, s.ptr)
+        assert.equal(raw.generation, block.generation)
+        assert.equal(raw.str(raw.dataOffset, s.len), text)
+        assert.deepEqual(raw.u8.subarray(b.ptr, b.ptr + b.len), bytes)
+        assert.equal(block.buffer.byteLength, rt.BUFFER_SIZE)
+      }
+      for (const block of held) block.release()
+      assert.throws(() => held[0].writeString('stale'), rt.StaleBufferError)
+    }
+    const stats = pool.stats()
+    assert.equal(stats.inUse, 0)
+    assert.equal(stats.created, size)
+    return { transferMode: pool.transferMode, rounds, blocks: seen.size, ...where() }
+  } finally {
+    pool.close()
+  }
+}
+
+/** Parse `count` generated documents (strings and bytes) and compare with JSON.parse. */
+function jsonRounds({ transfer = 'auto', count = 300, seed = 1 } = {}) {
+  const pool = new rt.FixedSizeAllocatorPool({ size: 1, transfer })
+  const r = rng(seed)
+  const enc = new TextEncoder()
+  try {
+    for (let i = 0; i < count; i++) {
+      const text = genValue(r, 0)
+      const expected = JSON.parse(text)
+      const doc = pool.parseJson(i % 2 ? text : enc.encode(text))
+      const diff = sameJson(doc.toJS(), expected)
+      assert.equal(diff, null, `${text}: ${diff}`)
+      assert.equal(sameJson(doc.root.value, expected), null)
+      doc.release()
+      assert.throws(() => doc.toJS(), rt.StaleBufferError)
+    }
+    assert.throws(() => pool.parseJson('{"a":1,}'), (e) => e instanceof rt.JsonSyntaxError && e.offset === 7)
+    return { transferMode: pool.transferMode, count, ...where() }
+  } finally {
+    pool.close()
+  }
+}
+
+/** parseJsonFiles: Rust threads read and parse files, the plugin runs on this thread. */
+async function filesRound({ transfer = 'auto', files = 24, label = 'files' } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `rt-hosts-${label}-`))
+  const pool = new rt.FixedSizeAllocatorPool({ size: 2, transfer })
+  try {
+    const paths = []
+    for (let i = 0; i < files; i++) {
+      const p = path.join(dir, `f${i}.json`)
+      fs.writeFileSync(p, JSON.stringify({ i, label, name: `é ${i}`, items: Array.from({ length: i * 10 }, (_, k) => ({ k })) }))
+      paths.push(p)
+    }
+    const bad = path.join(dir, 'bad.json')
+    fs.writeFileSync(bad, '[1,')
+    const got = new Map()
+    const result = await pool.parseJsonFiles(
+      [...paths, bad],
+      async (doc, p) => {
+        if (doc instanceof Error) return
+        const v = doc.toJS()
+        got.set(p, v)
+        if (v.i % 3 === 0) await new Promise((resolve) => setTimeout(resolve, 1))
+        assert.equal(doc.root.get('label').value, label)
+      },
+      { threads: 2 },
+    )
+    assert.equal(result.files, files + 1)
+    assert.equal(result.errors.length, 1)
+    assert.ok(result.errors[0].error instanceof rt.JsonSyntaxError)
+    assert.equal(got.size, files)
+    for (const p of paths) assert.equal(sameJson(got.get(p), JSON.parse(fs.readFileSync(p, 'utf8'))), null, p)
+    assert.equal(pool.stats().inUse, 0)
+    return { transferMode: pool.transferMode, files, ...where() }
+  } finally {
+    pool.close()
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Pools created and closed (or just dropped) in a loop, blocks held across a close. */
+function poolChurn({ transfer = 'auto', pools = 20 } = {}) {
+  const kept = []
+  for (let i = 0; i < pools; i++) {
+    const pool = new rt.FixedSizeAllocatorPool({ size: 2, transfer })
+    const a = pool.acquire()
+    const w = a.writeString(`pool ${i}`)
+    const doc = pool.parseJson(`{"pool": ${i}}`)
+    assert.equal(doc.toJS().pool, i)
+    doc.release()
+    a.release()
+    if (i % 4 === 0) kept.push([a.raw, w, i]) // read after close below
+    if (i % 2 === 0) pool.close() // others are left to the GC / environment teardown
+    assert.throws(() => a.usedBytes, rt.StaleBufferError)
+  }
+  for (const [raw, w, i] of kept) assert.equal(raw.str(w.ptr, w.len), `pool ${i}`)
+  return { pools, ...where() }
+}
+
+/** A worker thread of this worker (or process) doing handoffRounds; resolves its result. */
+function nestedWorker({ transfer = 'auto', rounds = 20 } = {}) {
+  const { Worker } = require('node:worker_threads')
+  return new Promise((resolve, reject) => {
+    const w = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads')
+       const w = require(workerData.workload)
+       parentPort.postMessage(w.handoffRounds({ transfer: workerData.transfer, rounds: workerData.rounds, label: 'nested' }))`,
+      { eval: true, workerData: { workload: __filename, transfer, rounds } },
+    )
+    let result
+    w.on('message', (m) => (result = m))
+    w.on('error', reject)
+    w.on('exit', (code) => (code === 0 && result ? resolve(result) : reject(new Error(`nested worker exited ${code}`))))
+  })
+}
+
+module.exports = { rt, where, handoffRounds, jsonRounds, filesRound, poolChurn, nestedWorker }
