@@ -112,3 +112,19 @@ test('copy: the fallback is reported and forced by RAW_TRANSFER_MODE', () => {
     else process.env.RAW_TRANSFER_MODE = saved
   }
 })
+
+test('uncommitted parts of a block read as zeros (no fault), and slices work', () => {
+  const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
+  const block = pool.acquire()
+  const w = block.writeString('committed')
+  let sum = 0
+  for (let i = 1 << 20; i < rt.ACTIVE_SIZE; i += 1 << 20) sum += block.buffer[i]
+  assert.equal(sum, 0)
+  const tail = block.buffer.slice(rt.ACTIVE_SIZE - (1 << 20), rt.ACTIVE_SIZE)
+  assert.equal(tail.length, 1 << 20)
+  assert.ok(tail.every((b) => b === 0))
+  assert.equal(Buffer.from(block.copyToBuffer(w.ptr, w.len)).toString(), 'committed')
+  assert.ok(pool.stats().committedBytes < 2 << 20, 'reading did not commit memory')
+  block.release()
+  pool.close()
+})
