@@ -12,8 +12,10 @@ use std::ptr;
 
 use napi::sys;
 
+use std::sync::Arc;
+
+use super::env::JsOwner;
 use crate::FixedSizeAllocator;
-use crate::block::{FixedSizeAllocatorMetadata, free_fixed_size_allocator};
 use crate::geometry::{ACTIVE_SIZE, BUFFER_SIZE, RAW_METADATA_OFFSET, RAW_METADATA_SIZE};
 
 /// Why a hand-off failed.
@@ -31,17 +33,23 @@ pub enum HandOffError {
 /// Finalizer of an external buffer over a block: drops the JS owner. Runs on a later turn
 /// of the owning thread (Node) or on a background thread (Deno); it must not touch `env`.
 unsafe extern "C" fn finalize_block(_env: sys::napi_env, _data: *mut c_void, hint: *mut c_void) {
-    let Some(meta) = ptr::NonNull::new(hint.cast::<FixedSizeAllocatorMetadata>()) else { return };
-    // SAFETY: `hint` is the metadata pointer of the block this buffer wraps; the buffer held
-    // one owner count (added in `wrap_external`), given up exactly once, here.
-    unsafe { free_fixed_size_allocator(meta) };
+    if hint.is_null() {
+        return;
+    }
+    // SAFETY: `hint` is the `Arc<JsOwner>` reference leaked for this buffer in
+    // `wrap_external`, reclaimed exactly once, here.
+    let owner = unsafe { Arc::from_raw(hint.cast::<JsOwner>()) };
+    owner.release();
 }
 
 /// Create an external `ArrayBuffer` over `[base, base + BUFFER_SIZE)` of `alloc`'s block,
-/// owning one count of it.
-pub fn wrap_external(env: sys::napi_env, alloc: &FixedSizeAllocator) -> Result<sys::napi_value, HandOffError> {
+/// owning one count of it. The count is held by the returned [`JsOwner`], which the
+/// buffer's finalizer (and environment teardown, see `env.rs`) releases once.
+pub fn wrap_external(env: sys::napi_env, alloc: &FixedSizeAllocator) -> Result<(sys::napi_value, Arc<JsOwner>), HandOffError> {
     let meta = alloc.metadata_ptr();
     alloc.metadata().add_owner();
+    let owner = JsOwner::new(meta);
+    let hint = Arc::into_raw(Arc::clone(&owner));
     let mut value = ptr::null_mut();
     // SAFETY: `env` is the current environment (we are called from a JS call on its
     // thread); the data range is the block's JS-visible buffer, which stays mapped while the
@@ -52,16 +60,18 @@ pub fn wrap_external(env: sys::napi_env, alloc: &FixedSizeAllocator) -> Result<s
             alloc.base_ptr().as_ptr().cast(),
             BUFFER_SIZE,
             Some(finalize_block),
-            meta.as_ptr().cast(),
+            hint.cast_mut().cast(),
             &mut value,
         )
     };
     if status == sys::Status::napi_ok {
-        return Ok(value);
+        return Ok((value, owner));
     }
-    // The buffer was not created, so its finalizer will never run: give the count back.
-    // SAFETY: we hold the count added above and the allocator's own, so this never frees.
-    unsafe { free_fixed_size_allocator(meta) };
+    // The buffer was not created, so its finalizer will never run: take back its reference
+    // and the count. The allocator still holds its own, so this never frees the block.
+    // SAFETY: `hint` came from `Arc::into_raw` above and was not handed to anyone.
+    drop(unsafe { Arc::from_raw(hint) });
+    owner.release();
     if status == sys::Status::napi_no_external_buffers_allowed {
         Err(HandOffError::ExternalForbidden)
     } else {

@@ -6,7 +6,6 @@
 //! block goes back (when the plugin returns or its promise settles), and back-pressure is
 //! free: parse threads wait in `pool.get()` while every block is out with a plugin.
 
-use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
@@ -14,7 +13,8 @@ use std::sync::{Arc, Mutex};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use super::pool::{NativeBlock, NativePool, alloc_error};
+use super::block::NativeBlock;
+use super::pool::{NativePool, alloc_error};
 use super::{code, error};
 use crate::pool::{FixedSizeAllocatorGuard, FixedSizeAllocatorPool, PoolError};
 use crate::producers::json::{ParseError, Parser};
@@ -49,7 +49,7 @@ impl NativePool {
             Either::B(b) => b,
         };
         let meta = PARSER.with_borrow_mut(|p| parse_into(p, &guard, bytes)).map_err(|e| syntax_error(&e))?;
-        Ok(NativeBlock::new(Rc::clone(&self.inner), guard, meta))
+        Ok(self.inner.check_out(guard, meta))
     }
 
     /// Start parsing `paths` on `threads` Rust threads; pull results with `next()`.
@@ -80,7 +80,7 @@ impl NativePool {
         if guard.pool_id() != self.inner.pool.id() {
             return Err(error(code::INVALID_ARGUMENT, "this file was parsed by another pool"));
         }
-        Ok(NativeBlock::new(Rc::clone(&self.inner), guard, meta))
+        Ok(self.inner.check_out(guard, meta))
     }
 }
 

@@ -9,6 +9,8 @@ use napi::sys;
 use napi_derive::napi;
 
 pub mod handoff;
+mod block;
+mod env;
 mod json;
 mod pool;
 

@@ -17,9 +17,10 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
 
+use super::block::NativeBlock;
+use super::env::EnvState;
 use super::handoff::{CopyTarget, HandOffError, external_buffers_allowed, wrap_external};
-use super::{RawValue, code, error};
-use crate::geometry::ACTIVE_SIZE;
+use super::{code, error};
 use crate::pool::{FixedSizeAllocatorGuard, FixedSizeAllocatorPool, PoolError};
 use crate::transfer::RawTransferMetadata;
 use crate::{AllocError, FixedSizeAllocator};
@@ -39,9 +40,14 @@ enum Handed {
 pub(crate) struct PoolEnv {
     /// Shared with the parse threads of `parseJsonFiles`; closed explicitly, not on drop.
     pub(crate) pool: Arc<FixedSizeAllocatorPool>,
-    env: sys::napi_env,
+    pub(crate) env: sys::napi_env,
+    state: Rc<EnvState>,
     mode: std::cell::Cell<Mode>,
     handed: RefCell<HashMap<u32, Handed>>,
+    /// The blocks checked out to JS (`NativeBlock`s), by block id. Kept here rather than in
+    /// the `NativeBlock` so that environment teardown can return them even when the runtime
+    /// never finalizes the `NativeBlock` objects.
+    checked_out: RefCell<HashMap<u32, FixedSizeAllocatorGuard>>,
 }
 
 impl PoolEnv {
@@ -55,7 +61,7 @@ impl PoolEnv {
 
     /// Pass `alloc`'s block to JS: the buffer the first time, `null` afterwards (copy mode:
     /// after copying `[from, to)` and the metadata into the JS buffer).
-    fn hand_off(&self, alloc: &FixedSizeAllocator, from: usize, to: usize) -> Result<sys::napi_value> {
+    pub(crate) fn hand_off(&self, alloc: &FixedSizeAllocator, from: usize, to: usize) -> Result<sys::napi_value> {
         let id = alloc.id();
         let mut handed = self.handed.borrow_mut();
         match handed.get(&id) {
@@ -68,7 +74,8 @@ impl PoolEnv {
         }
         if self.mode.get() == Mode::External {
             match wrap_external(self.env, alloc) {
-                Ok(value) => {
+                Ok((value, owner)) => {
+                    self.state.add_owner(owner);
                     handed.insert(id, Handed::External);
                     return Ok(value);
                 }
@@ -84,11 +91,45 @@ impl PoolEnv {
     }
 
     /// Copy mode: bring the JS copy of `[from, to)` up to date. External mode: nothing to do.
-    fn sync(&self, alloc: &FixedSizeAllocator, from: usize, to: usize) -> Result<()> {
+    pub(crate) fn sync(&self, alloc: &FixedSizeAllocator, from: usize, to: usize) -> Result<()> {
         if let Some(Handed::Copy(target)) = self.handed.borrow().get(&alloc.id()) {
             target.sync(self.env, alloc, from, to).map_err(hand_off_error)?;
         }
         Ok(())
+    }
+
+    /// Check `guard` out to JS as a `NativeBlock`.
+    pub(crate) fn check_out(self: &Rc<Self>, guard: FixedSizeAllocatorGuard, meta: RawTransferMetadata) -> NativeBlock {
+        let (id, generation) = (guard.id(), guard.generation());
+        self.checked_out.borrow_mut().insert(id, guard);
+        NativeBlock::new(Rc::clone(self), id, generation, meta)
+    }
+
+    /// Run `f` on checked-out block `id`, or fail with StaleBuffer if it was returned.
+    pub(crate) fn with_block<R>(&self, id: u32, f: impl FnOnce(&FixedSizeAllocator) -> Result<R>) -> Result<R> {
+        let blocks = self.checked_out.borrow();
+        match blocks.get(&id) {
+            Some(guard) => f(guard),
+            None => Err(error(code::STALE_BUFFER, format!("block {id} was released"))),
+        }
+    }
+
+    /// Return checked-out block `id` to the pool (if it is still out).
+    pub(crate) fn check_in(&self, id: u32) {
+        let guard = self.checked_out.borrow_mut().remove(&id);
+        drop(guard); // outside the borrow: a guard's drop resets and may decommit
+    }
+
+    /// Environment teardown (see `env.rs`): no JS runs any more and Node-API calls are no
+    /// longer safe, so let go of everything without calling into the runtime.
+    pub(crate) fn teardown(&self) {
+        self.pool.close();
+        let blocks = std::mem::take(&mut *self.checked_out.borrow_mut());
+        drop(blocks);
+        for (_, handed) in self.handed.borrow_mut().drain() {
+            // The environment's references die with it.
+            std::mem::forget(handed);
+        }
     }
 
     fn close(&self) {
@@ -206,13 +247,18 @@ impl NativePool {
                 return Err(error(code::INVALID_ARGUMENT, format!("transfer must be 'auto', 'external' or 'copy', got '{other}'")));
             }
         };
+        let state = EnvState::of(raw_env);
         let inner = PoolEnv {
             pool: Arc::new(FixedSizeAllocatorPool::with_retention(size as usize, retain, max_retain)),
             env: raw_env,
+            state: Rc::clone(&state),
+            checked_out: RefCell::new(HashMap::new()),
             mode: std::cell::Cell::new(mode),
             handed: RefCell::new(HashMap::new()),
         };
-        Ok(Self { inner: Rc::new(inner), acquire_timeout: Duration::from_secs_f64(acquire_timeout_ms / 1000.0) })
+        let inner = Rc::new(inner);
+        state.add_pool(&inner);
+        Ok(Self { inner, acquire_timeout: Duration::from_secs_f64(acquire_timeout_ms / 1000.0) })
     }
 
     #[napi(getter)]
@@ -250,7 +296,7 @@ impl NativePool {
     #[napi]
     pub fn acquire(&self) -> Result<NativeBlock> {
         let guard = self.acquire_guard()?;
-        Ok(NativeBlock::new(Rc::clone(&self.inner), guard, RawTransferMetadata::default()))
+        Ok(self.inner.check_out(guard, RawTransferMetadata::default()))
     }
 
     /// Give the memory idle blocks keep for future documents back to the OS.
@@ -263,144 +309,5 @@ impl NativePool {
     #[napi]
     pub fn close(&self) {
         self.inner.close();
-    }
-}
-
-/// One checked-out block.
-#[napi]
-pub struct NativeBlock {
-    pool: Rc<PoolEnv>,
-    guard: Option<FixedSizeAllocatorGuard>,
-    id: u32,
-    generation: u32,
-    /// Written at each hand-off (the generation field is always the allocator's own).
-    meta: RawTransferMetadata,
-}
-
-impl NativeBlock {
-    pub(crate) fn new(pool: Rc<PoolEnv>, guard: FixedSizeAllocatorGuard, meta: RawTransferMetadata) -> Self {
-        let (id, generation) = (guard.id(), guard.generation());
-        Self { pool, guard: Some(guard), id, generation, meta }
-    }
-
-    fn alloc(&self) -> Result<&FixedSizeAllocator> {
-        match &self.guard {
-            Some(g) => Ok(g),
-            None => Err(error(code::STALE_BUFFER, format!("block {} was released", self.id))),
-        }
-    }
-
-    /// Copy `bytes` into the arena; returns the offset of the copy.
-    fn write(&self, bytes: &[u8]) -> Result<u32> {
-        let alloc = self.alloc()?;
-        let copy = alloc.try_alloc_slice_copy(bytes).map_err(alloc_error)?;
-        let start = alloc.offset_of(copy.as_ptr()) as usize;
-        self.pool.sync(alloc, start, start + bytes.len())?;
-        Ok(start as u32)
-    }
-
-    fn write_metadata(&self) -> Result<&FixedSizeAllocator> {
-        let alloc = self.alloc()?;
-        alloc.write_raw_metadata(self.meta);
-        Ok(alloc)
-    }
-}
-
-#[napi(object)]
-pub struct Written {
-    pub ptr: u32,
-    pub len: u32,
-}
-
-#[napi]
-impl NativeBlock {
-    #[napi(getter)]
-    pub fn id(&self) -> u32 {
-        self.id
-    }
-
-    #[napi(getter)]
-    pub fn generation(&self) -> u32 {
-        self.generation
-    }
-
-    #[napi(getter)]
-    pub fn released(&self) -> bool {
-        self.guard.is_none()
-    }
-
-    #[napi(getter)]
-    pub fn used_bytes(&self) -> Result<f64> {
-        Ok(self.alloc()?.used_bytes() as f64)
-    }
-
-    /// Write the metadata and pass the block to this environment: returns the buffer the
-    /// first time this environment sees the block, `null` afterwards.
-    #[napi]
-    pub fn hand_off(&self) -> Result<RawValue> {
-        let alloc = self.write_metadata()?;
-        Ok(RawValue(self.pool.hand_off(alloc, 0, alloc.used_bytes())?))
-    }
-
-    #[napi]
-    pub fn write_bytes(&self, bytes: Uint8ArraySlice) -> Result<Written> {
-        let len = bytes.len();
-        if len > ACTIVE_SIZE {
-            return Err(alloc_error(AllocError::BlockFull { requested: len, remaining: self.alloc()?.remaining_bytes() }));
-        }
-        Ok(Written { ptr: self.write(&bytes)?, len: len as u32 })
-    }
-
-    #[napi]
-    pub fn write_string(&self, s: String) -> Result<Written> {
-        Ok(Written { ptr: self.write(s.as_bytes())?, len: s.len() as u32 })
-    }
-
-    #[napi]
-    pub fn set_data_offset(&mut self, offset: u32) -> Result<()> {
-        let alloc = self.alloc()?;
-        if offset as usize > alloc.used_bytes() {
-            return Err(error(
-                code::INVALID_ARGUMENT,
-                format!("data offset {offset} is past the {} bytes written to block {}", alloc.used_bytes(), self.id),
-            ));
-        }
-        self.meta.data_offset = offset;
-        let alloc = self.write_metadata()?;
-        self.pool.sync(alloc, 0, 0)
-    }
-
-    /// A copy of `[ptr, ptr + len)` of the block in a new Node `Buffer` (`napi_create_buffer_copy`):
-    /// what a conventional addon does to return bytes, kept as the benchmark baseline and for
-    /// users who need data to outlive the block.
-    #[napi]
-    pub fn copy_to_buffer(&self, ptr: u32, len: u32) -> Result<RawValue> {
-        let alloc = self.alloc()?;
-        let (ptr, len) = (ptr as usize, len as usize);
-        if ptr + len > alloc.used_bytes() {
-            return Err(error(code::INVALID_ARGUMENT, format!("range [{ptr}, {}) is past the bytes written", ptr + len)));
-        }
-        let mut value = std::ptr::null_mut();
-        // SAFETY: the range is inside the allocator's used (so committed) data region, which
-        // it owns while `self.guard` is held; napi copies it before returning.
-        let status = unsafe {
-            sys::napi_create_buffer_copy(
-                self.pool.env,
-                len,
-                alloc.base_ptr().as_ptr().add(ptr).cast(),
-                std::ptr::null_mut(),
-                &mut value,
-            )
-        };
-        if status != sys::Status::napi_ok {
-            return Err(error(code::OUT_OF_MEMORY, format!("napi_create_buffer_copy of {len} bytes failed ({status})")));
-        }
-        Ok(RawValue(value))
-    }
-
-    /// Return the block to the pool. Idempotent.
-    #[napi]
-    pub fn release(&mut self) {
-        self.guard = None;
     }
 }
