@@ -67,7 +67,7 @@ const SUITE_NOTES = {
   deno:
     'suite (info): external buffers are finalized on V8 background threads, so exact liveBlocks() counts ' +
     'taken without settling race; process.memoryUsage().arrayBuffers does not grow with a new 64 MiB ' +
-    'Uint8Array; workers terminated while holding blocks leak them (same as the smoke xfails)',
+    'Uint8Array',
 }
 
 const SMOKE = path.join(root, 'test', 'runtimes', 'smoke.js')
