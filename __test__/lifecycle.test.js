@@ -76,3 +76,18 @@ for (const transfer of MODES) {
     assert.equal(await settleLiveBlocks(start), start)
   })
 }
+
+for (const transfer of MODES) {
+  test(`${transfer}: a block checked out when the pool closes stays readable but takes no writes`, async () => {
+    const pool = new rt.FixedSizeAllocatorPool({ size: 1, transfer })
+    const block = pool.acquire()
+    const w = block.writeString('before close')
+    pool.close()
+    assert.equal(block.raw.str(w.ptr, w.len), 'before close')
+    assert.throws(() => block.writeString('after'), rt.PoolClosedError)
+    assert.throws(() => block.handOff(), rt.PoolClosedError)
+    assert.throws(() => block.setDataOffset(0), rt.PoolClosedError)
+    assert.equal(Buffer.from(block.copyToBuffer(w.ptr, w.len)).toString(), 'before close')
+    block.release()
+  })
+}

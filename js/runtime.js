@@ -122,12 +122,34 @@ module.exports = function runtime(binding) {
           pending.add(p)
         } else done()
       }
+      try {
+        await this._drainJob(job, paths, callPlugin, record, (n, b) => {
+          files += n
+          bytes += b
+        })
+      } finally {
+        job.cancel() // normally a no-op: every thread is done; after an error, stop them
+      }
+      await Promise.all(pending)
+      const result = { files, bytes, ms: performance.now() - t0, errors }
+      if (this._closed && files < paths.length) {
+        const err = new PoolClosedError(
+          `the pool was closed during parseJsonFiles: ${files} of ${paths.length} files were processed`,
+        )
+        err.result = result
+        throw err
+      }
+      return result
+    }
+
+    /** Pull every finished file of `job` and run the plugin on it. */
+    async _drainJob(job, paths, callPlugin, record, count) {
       for (;;) {
         const item = await job.next()
         if (item === null) break
+        if (item.pending) continue
         const path = paths[item.index]
-        files++
-        bytes += item.bytes
+        count(1, item.bytes)
         if (item.errorCode != null) {
           const err = fileError(item, path)
           record(path, err, err.code === 'Io' ? 'read' : 'parse')
@@ -146,16 +168,6 @@ module.exports = function runtime(binding) {
         )
         callPlugin(doc, path, () => doc.release())
       }
-      await Promise.all(pending)
-      const result = { files, bytes, ms: performance.now() - t0, errors }
-      if (this._closed && files < paths.length) {
-        const err = new PoolClosedError(
-          `the pool was closed during parseJsonFiles: ${files} of ${paths.length} files were processed`,
-        )
-        err.result = result
-        throw err
-      }
-      return result
     }
 
     /** Receive the hand-off of native block `nb`: its RawBuffer, from the cache after the first time. */

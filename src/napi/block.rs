@@ -29,16 +29,26 @@ impl NativeBlock {
         Self { pool, id, generation, released: false, meta }
     }
 
+    /// Run `f` on the block for reading.
     fn with<R>(&self, f: impl FnOnce(&FixedSizeAllocator) -> Result<R>) -> Result<R> {
+        self.access(false, f)
+    }
+
+    /// Run `f` on the block to write to it or hand it off (not once the pool is closed).
+    fn with_mut<R>(&self, f: impl FnOnce(&FixedSizeAllocator) -> Result<R>) -> Result<R> {
+        self.access(true, f)
+    }
+
+    fn access<R>(&self, writing: bool, f: impl FnOnce(&FixedSizeAllocator) -> Result<R>) -> Result<R> {
         if self.released {
             return Err(error(code::STALE_BUFFER, format!("block {} was released", self.id)));
         }
-        self.pool.with_block(self.id, f)
+        self.pool.with_block(self.id, writing, f)
     }
 
     /// Copy `bytes` into the arena; returns the offset of the copy.
     fn write(&self, bytes: &[u8]) -> Result<u32> {
-        self.with(|alloc| {
+        self.with_mut(|alloc| {
             let copy = alloc.try_alloc_slice_copy(bytes).map_err(alloc_error)?;
             let start = alloc.offset_of(copy.as_ptr()) as usize;
             self.pool.sync(alloc, start, start + bytes.len())?;
@@ -88,7 +98,7 @@ impl NativeBlock {
     /// first time this environment sees the block, `null` afterwards.
     #[napi]
     pub fn hand_off(&self) -> Result<RawValue> {
-        self.with(|alloc| {
+        self.with_mut(|alloc| {
             alloc.write_raw_metadata(self.meta);
             Ok(RawValue(self.pool.hand_off(alloc, 0, alloc.used_bytes())?))
         })
@@ -113,7 +123,7 @@ impl NativeBlock {
     pub fn set_data_offset(&mut self, offset: u32) -> Result<()> {
         let mut meta = self.meta;
         meta.data_offset = offset;
-        self.with(|alloc| {
+        self.with_mut(|alloc| {
             if offset as usize > alloc.used_bytes() {
                 return Err(error(
                     code::INVALID_ARGUMENT,

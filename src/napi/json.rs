@@ -8,7 +8,9 @@
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::RecvTimeoutError;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -103,6 +105,22 @@ pub struct FileError {
     position: Option<(u32, u32, u32)>,
 }
 
+/// How long a parse thread or a `next()` waits before looking again whether the job was
+/// cancelled. Short waits keep every thread interruptible: a worker's teardown waits for
+/// in-flight libuv work, and process exit waits for the libuv pool.
+const POLL: Duration = Duration::from_millis(50);
+
+/// Take a block for the next file, waiting as long as the job is not cancelled.
+fn wait_for_block(shared: &JobShared, pool: &FixedSizeAllocatorPool) -> std::result::Result<FixedSizeAllocatorGuard, PoolError> {
+    loop {
+        match pool.get_timeout(POLL) {
+            Err(PoolError::Exhausted { .. }) if !shared.cancelled.load(Ordering::Relaxed) => continue,
+            Err(PoolError::Exhausted { .. }) => return Err(PoolError::Closed),
+            other => return other,
+        }
+    }
+}
+
 fn parse_files(shared: &JobShared, pool: &FixedSizeAllocatorPool, tx: &Sender<FileResult>) {
     let mut parser = Parser::new();
     loop {
@@ -116,7 +134,7 @@ fn parse_files(shared: &JobShared, pool: &FixedSizeAllocatorPool, tx: &Sender<Fi
             // Read before taking a block, so I/O never holds one.
             let text = std::fs::read(path).map_err(|e| FileError { code: "Io", message: e.to_string(), position: None })?;
             bytes = text.len() as u64;
-            let guard = pool.get().map_err(|e| FileError {
+            let guard = wait_for_block(shared, pool).map_err(|e| FileError {
                 code: if matches!(e, PoolError::Closed) { code::POOL_CLOSED } else { code::OUT_OF_MEMORY },
                 message: e.to_string(),
                 position: None,
@@ -160,28 +178,53 @@ impl JsonFilesJob {
     }
 }
 
+impl Drop for JsonFilesJob {
+    /// The JS job object is gone (finalized, or its environment torn down): stop the threads.
+    fn drop(&mut self) {
+        self.shared.cancelled.store(true, Ordering::Relaxed);
+    }
+}
+
 pub struct NextFile {
     rx: Arc<Mutex<Receiver<FileResult>>>,
 }
 
+/// What one `next()` found.
+pub enum Next {
+    File(FileResult),
+    /// Nothing within [`POLL`]: ask again (this frees the libuv thread meanwhile).
+    Pending,
+    Done,
+}
+
 impl Task for NextFile {
-    type Output = Option<FileResult>;
+    type Output = Next;
     type JsValue = Option<JsonFileItem>;
 
-    /// Runs on a libuv thread: wait for the next result (or for every sender to be gone).
+    /// Runs on a libuv thread: wait a little for the next result. Never for long: a libuv
+    /// thread held indefinitely would block process exit, worker termination, and every
+    /// other user of the (small) libuv pool.
     fn compute(&mut self) -> Result<Self::Output> {
         let rx = self.rx.lock().map_err(|_| error(code::INTERNAL, "job channel poisoned"))?;
-        Ok(rx.recv().ok())
+        Ok(match rx.recv_timeout(POLL) {
+            Ok(r) => Next::File(r),
+            Err(RecvTimeoutError::Timeout) => Next::Pending,
+            Err(RecvTimeoutError::Disconnected) => Next::Done,
+        })
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(output.map(|r| {
-            let (parsed, err) = match r.outcome {
-                Ok(p) => (Some(p), None),
-                Err(e) => (None, Some(e)),
-            };
-            JsonFileItem { index: r.index, bytes: r.bytes as f64, parsed, error: err }
-        }))
+        Ok(match output {
+            Next::Done => None,
+            Next::Pending => Some(JsonFileItem { index: u32::MAX, bytes: 0.0, parsed: None, error: None, pending: true }),
+            Next::File(r) => {
+                let (parsed, err) = match r.outcome {
+                    Ok(p) => (Some(p), None),
+                    Err(e) => (None, Some(e)),
+                };
+                Some(JsonFileItem { index: r.index, bytes: r.bytes as f64, parsed, error: err, pending: false })
+            }
+        })
     }
 }
 
@@ -192,6 +235,7 @@ pub struct JsonFileItem {
     bytes: f64,
     parsed: Option<(FixedSizeAllocatorGuard, RawTransferMetadata)>,
     error: Option<FileError>,
+    pending: bool,
 }
 
 #[napi]
@@ -199,6 +243,11 @@ impl JsonFileItem {
     #[napi(getter)]
     pub fn index(&self) -> u32 {
         self.index
+    }
+    /// Nothing was ready yet: call `next()` again.
+    #[napi(getter)]
+    pub fn pending(&self) -> bool {
+        self.pending
     }
     #[napi(getter)]
     pub fn bytes(&self) -> f64 {

@@ -48,6 +48,9 @@ pub(crate) struct PoolEnv {
     /// the `NativeBlock` so that environment teardown can return them even when the runtime
     /// never finalizes the `NativeBlock` objects.
     checked_out: RefCell<HashMap<u32, FixedSizeAllocatorGuard>>,
+    /// Set by `close()`: checked-out blocks stay readable from JS but take no more writes
+    /// or hand-offs (their copy targets and wrapper records are gone).
+    closed: std::cell::Cell<bool>,
 }
 
 impl PoolEnv {
@@ -105,8 +108,15 @@ impl PoolEnv {
         NativeBlock::new(Rc::clone(self), id, generation, meta)
     }
 
-    /// Run `f` on checked-out block `id`, or fail with StaleBuffer if it was returned.
-    pub(crate) fn with_block<R>(&self, id: u32, f: impl FnOnce(&FixedSizeAllocator) -> Result<R>) -> Result<R> {
+    /// Run `f` on checked-out block `id`, or fail with StaleBuffer if it was returned (and,
+    /// when `writing`, with PoolClosed once the pool is closed).
+    pub(crate) fn with_block<R>(&self, id: u32, writing: bool, f: impl FnOnce(&FixedSizeAllocator) -> Result<R>) -> Result<R> {
+        if writing && self.closed.get() {
+            return Err(error(
+                code::POOL_CLOSED,
+                format!("the pool is closed: block {id} can still be read from JS, but not written or handed off"),
+            ));
+        }
         let blocks = self.checked_out.borrow();
         match blocks.get(&id) {
             Some(guard) => f(guard),
@@ -123,6 +133,7 @@ impl PoolEnv {
     /// Environment teardown (see `env.rs`): no JS runs any more and Node-API calls are no
     /// longer safe, so let go of everything without calling into the runtime.
     pub(crate) fn teardown(&self) {
+        self.closed.set(true);
         self.pool.close();
         let blocks = std::mem::take(&mut *self.checked_out.borrow_mut());
         drop(blocks);
@@ -133,6 +144,7 @@ impl PoolEnv {
     }
 
     fn close(&self) {
+        self.closed.set(true);
         self.pool.close();
         for (_, handed) in self.handed.borrow_mut().drain() {
             if let Handed::Copy(target) = handed {
@@ -253,6 +265,7 @@ impl NativePool {
             env: raw_env,
             state: Rc::clone(&state),
             checked_out: RefCell::new(HashMap::new()),
+            closed: std::cell::Cell::new(false),
             mode: std::cell::Cell::new(mode),
             handed: RefCell::new(HashMap::new()),
         };

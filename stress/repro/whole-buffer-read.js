@@ -1,8 +1,10 @@
 'use strict'
-// Hazard (by design today, but easy to hit): the 2 GiB block buffer is PROT_NONE past the
-// committed prefix, so any whole-buffer read kills the process with SIGSEGV: slice(),
-// indexOf(), hashing, structuredClone / postMessage (Node copies untransferable external
-// buffers). Usage: node stress/repro/whole-buffer-read.js slice|indexOf|clone|post
+// Hazard found with the PROT_NONE reservation (before commit 0fcb99c): the 2 GiB block
+// buffer faulted past the committed prefix, so any whole-buffer read killed the process with
+// SIGSEGV: slice(), indexOf(), hashing, structuredClone / postMessage (Node copies
+// untransferable external buffers). With the read-only reservation these complete (reading
+// zeros; slice/clone allocate 2 GiB). Usage: node stress/repro/whole-buffer-read.js
+// slice|indexOf|clone|post
 const rt = require('../..')
 const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
 const b = pool.acquire()
