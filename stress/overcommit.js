@@ -280,4 +280,17 @@ async function strictChild(rt, report, problem) {
   }
   report.committedAsMB = Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, Math.round(v.Committed_AS / 1024)]))
   report.commitLimitMB = Math.round(stages.start.CommitLimit / 1024)
+  // Copy mode charges a 2 GiB JS buffer per block: keep acquiring until the commit limit
+  // refuses one. That must be a typed error (V8 would abort the process if asked).
+  const held = []
+  let refused = null
+  for (let i = 0; i < 64 && !refused; i++) {
+    refused = thrown(rt, () => {
+      const p = new rt.FixedSizeAllocatorPool({ size: 1, transfer: 'copy' })
+      held.push(p, p.acquire())
+    })
+  }
+  report.copyMode = { blocksBeforeRefusal: held.length / 2, error: refused }
+  if (!refused || refused.name !== 'OutOfMemoryError') problem(`copy mode at the commit limit: ${JSON.stringify(refused)}`)
+  for (const x of held) if (x.close) x.close()
 }
