@@ -20,6 +20,16 @@ function generated(mb) {
   return `[${parts.join(',')}]`
 }
 
+/** Descend from the middle child of each container to a leaf: one deep field, read lazily. */
+function deepField(node) {
+  let depth = 0
+  while (node.isContainer && node.length > 0) {
+    node = node.type === 'array' ? node.at(node.length >> 1) : node.get(node.keys()[node.length >> 1])
+    depth++
+  }
+  return [depth, node.value]
+}
+
 function docBenches(name, text) {
   const bytes = Buffer.from(text)
   const mb = bytes.length / 2 ** 20
@@ -28,8 +38,7 @@ function docBenches(name, text) {
   const deepField = measure(
     () => {
       const doc = pool.parseJson(bytes)
-      const root = doc.root
-      const v = root.type === 'array' ? root.at(root.length >> 1)?.type : root.keys()[0]
+      const v = deepField(doc.root)
       doc.release()
       return v
     },
@@ -58,7 +67,7 @@ function docBenches(name, text) {
   const r = (t) => `${(jsonParse / t).toFixed(2)}x`
   return [
     [`${name} (${mb.toFixed(1)} MB): JSON.parse (baseline)`, fmtNs(jsonParse), `${(mb / (jsonParse / 1e9)).toFixed(0)} MB/s`, '1.00x'],
-    [`${name}: parseJson + hand-off + read one field`, fmtNs(deepField), `${(mb / (deepField / 1e9)).toFixed(0)} MB/s`, r(deepField)],
+    [`${name}: parseJson + hand-off + read one deep field`, fmtNs(deepField), `${(mb / (deepField / 1e9)).toFixed(0)} MB/s`, r(deepField)],
     [`${name}: parseJson + hand-off only`, fmtNs(parseOnly), `${(mb / (parseOnly / 1e9)).toFixed(0)} MB/s`, r(parseOnly)],
     [`${name}: parseJson + toJS()`, fmtNs(toJS), `${(mb / (toJS / 1e9)).toFixed(0)} MB/s`, r(toJS)],
     [`${name}: toJS() of a parsed document`, fmtNs(toJSAlone), `${(mb / (toJSAlone / 1e9)).toFixed(0)} MB/s`, r(toJSAlone)],

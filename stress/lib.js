@@ -163,22 +163,7 @@ function randomJson(r, depth = 4, width = 6) {
 }
 
 /** null if `a` and `b` are the same JSON value (key order, -0, own __proto__ included), else where they differ. */
-function jsonDiff(a, b, at = '$') {
-  if (typeof a !== typeof b) return `${at}: ${typeof a} vs ${typeof b}`
-  if (typeof a === 'number') return Object.is(a, b) ? null : `${at}: ${a} vs ${b}`
-  if (a === null || b === null || typeof a !== 'object') return a === b ? null : `${at}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`
-  if (Array.isArray(a) !== Array.isArray(b)) return `${at}: array vs object`
-  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return `${at}: prototypes differ`
-  const ka = Object.keys(a)
-  const kb = Object.keys(b)
-  if (ka.length !== kb.length) return `${at}: ${ka.length} vs ${kb.length} keys`
-  for (let i = 0; i < ka.length; i++) {
-    if (ka[i] !== kb[i]) return `${at}: key #${i} ${JSON.stringify(ka[i])} vs ${JSON.stringify(kb[i])}`
-    const d = jsonDiff(a[ka[i]], b[kb[i]], `${at}[${JSON.stringify(ka[i])}]`)
-    if (d) return d
-  }
-  return null
-}
+const jsonDiff = require('../__test__/json-helpers').sameJson
 
 /** A random JS string of about `len` UTF-16 units (astral characters, lone surrogates excluded). */
 function randomText(r, len) {

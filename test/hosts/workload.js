@@ -17,34 +17,8 @@ function where() {
   return { pid: process.pid, threadId, isMainThread, liveBlocks: rt.liveBlocks() }
 }
 
-function sameJson(a, b, at = '$') {
-  if (typeof a !== typeof b) return `${at}: type ${typeof a} vs ${typeof b}`
-  if (a === null || b === null) return a === b ? null : `${at}: ${a} vs ${b}`
-  if (typeof a === 'number') return Object.is(a, b) ? null : `${at}: ${a} vs ${b}`
-  if (typeof a !== 'object') return a === b ? null : `${at}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`
-  if (Array.isArray(a) !== Array.isArray(b)) return `${at}: array vs object`
-  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return `${at}: prototypes differ`
-  const ka = Object.keys(a)
-  const kb = Object.keys(b)
-  if (ka.length !== kb.length) return `${at}: ${ka.length} vs ${kb.length} keys`
-  for (let i = 0; i < ka.length; i++) {
-    if (ka[i] !== kb[i]) return `${at}: key #${i} ${ka[i]} vs ${kb[i]}`
-    const d = sameJson(a[ka[i]], b[kb[i]], `${at}.${ka[i]}`)
-    if (d) return d
-  }
-  return null
-}
 
-/** A seeded xorshift generator. */
-function rng(seed) {
-  let s = seed >>> 0 || 1
-  return () => {
-    s ^= s << 13
-    s ^= s >>> 17
-    s ^= s << 5
-    return (s >>> 0) / 2 ** 32
-  }
-}
+const { sameJson, rng } = require('../../__test__/json-helpers')
 
 const PIECES = ['a', 'Z', ' ', 'é', '中', '😀', '\\n', '\\"', '\\\\', '\\u00e9', '\\uD83D\\uDE00', '\\ud800', '__proto__']
 const NUMBERS = ['0', '-0', '1', '-2.5e+3', '1e400', '5e-324', '0.1', '9007199254740993', '123456789012345678901234567890']

@@ -95,24 +95,7 @@ const note = (s) => notes.includes(s) || notes.push(s)
 
 // ---------------------------------------------------------------- helpers
 
-/** Order-, -0- and prototype-sensitive comparison of two JSON.parse-like values. */
-function sameJson(a, b, at = '$') {
-  if (typeof a !== typeof b) return `${at}: type ${typeof a} vs ${typeof b}`
-  if (a === null || b === null) return a === b ? null : `${at}: ${a} vs ${b}`
-  if (typeof a === 'number') return Object.is(a, b) ? null : `${at}: ${a} vs ${b}`
-  if (typeof a !== 'object') return a === b ? null : `${at}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`
-  if (Array.isArray(a) !== Array.isArray(b)) return `${at}: array vs object`
-  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return `${at}: prototypes differ`
-  const ka = Object.keys(a)
-  const kb = Object.keys(b)
-  if (ka.length !== kb.length) return `${at}: ${ka.length} vs ${kb.length} keys`
-  for (let i = 0; i < ka.length; i++) {
-    if (ka[i] !== kb[i]) return `${at}: key #${i} ${ka[i]} vs ${kb[i]}`
-    const d = sameJson(a[ka[i]], b[kb[i]], `${at}.${ka[i]}`)
-    if (d) return d
-  }
-  return null
-}
+const { sameJson } = require('../../__test__/json-helpers')
 
 // Strings across the reader's paths: the ASCII fast path (< 32 bytes), the decoder, and
 // the boundaries between them; lone surrogates become U+FFFD on the way to UTF-8.
