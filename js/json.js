@@ -271,7 +271,7 @@ module.exports = function makeJson(C, decodeUtf8) {
       const base = r.u32[i + PAYLOAD]
       for (let k = r.u32[i + LEN] - 1; k >= 0; k--) {
         const e = base + k * ENTRY_SIZE
-        if (r.str(e, false) === key) return new JsonNode(this._doc, e + ENTRY_VALUE)
+        if (r.key(e) === key) return new JsonNode(this._doc, e + ENTRY_VALUE)
       }
       return undefined
     }

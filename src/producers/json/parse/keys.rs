@@ -72,7 +72,7 @@ impl KeyInterner {
     /// `bytes` must be the key's text (what its payload points at); every earlier payload
     /// recorded in this document must still be valid, which holds because the arena is not
     /// reset during a parse.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn intern(&mut self, key: &mut Node, bytes: &[u8]) {
         if bytes.len() > MAX_KEY_LEN || key.kind & FLAG_UTF16 != 0 {
             return;
