@@ -30,7 +30,9 @@ mod system;
 #[cfg(not(unix))]
 use system as os;
 
-pub(crate) use os::{can_commit, page_size};
+#[cfg_attr(not(feature = "napi"), allow(unused_imports))]
+pub(crate) use os::can_commit;
+pub(crate) use os::page_size;
 
 /// Why a block could not be created or grown.
 #[derive(Debug)]

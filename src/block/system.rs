@@ -61,6 +61,7 @@ pub(crate) unsafe fn free(release: &Release) {
     unsafe { dealloc(release.ptr as *mut u8, LAYOUT) };
 }
 
+#[cfg_attr(not(feature = "napi"), allow(dead_code))]
 pub(crate) fn can_commit(_len: usize) -> bool {
     true
 }

@@ -171,6 +171,7 @@ pub(crate) unsafe fn free(release: &Release) {
 /// charged against the commit limit under `vm.overcommit_memory=2`) and unmap at once.
 /// Used before asking the JS engine for a large buffer, since V8 aborts the process when
 /// such an allocation fails instead of reporting it.
+#[cfg_attr(not(feature = "napi"), allow(dead_code))]
 pub(crate) fn can_commit(len: usize) -> bool {
     // SAFETY: a fresh anonymous mapping of our own, never touched, unmapped right away.
     unsafe {
