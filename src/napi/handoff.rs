@@ -44,7 +44,10 @@ unsafe extern "C" fn finalize_block(_env: sys::napi_env, _data: *mut c_void, hin
 
 /// Create an external `ArrayBuffer` over `[base, base + BUFFER_SIZE)` of `alloc`'s block,
 /// owning one count of it. The count is held by the returned [`JsOwner`], which the
-/// buffer's finalizer (and environment teardown, see `env.rs`) releases once.
+/// buffer's finalizer releases. The caller may simply drop the returned handle; keeping it
+/// lets you call [`JsOwner::release`] at environment teardown (what this crate's pools do),
+/// for runtimes that never finalize a torn-down environment's buffers (Deno workers).
+/// Either way the count is dropped exactly once.
 pub fn wrap_external(env: sys::napi_env, alloc: &FixedSizeAllocator) -> Result<(sys::napi_value, Arc<JsOwner>), HandOffError> {
     let meta = alloc.metadata_ptr();
     alloc.metadata().add_owner();
