@@ -82,7 +82,7 @@ pub fn live_blocks() -> usize {
     LIVE_BLOCKS.lock().len()
 }
 
-/// Per-block figures gathered by [`for_each_live_block`].
+/// Figures summed over a pool's live blocks (see `usage_of_pool`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BlockUsage {
     pub blocks: usize,

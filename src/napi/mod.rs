@@ -10,7 +10,7 @@ use napi_derive::napi;
 
 pub mod handoff;
 mod block;
-mod env;
+pub mod env;
 mod json;
 mod pool;
 
