@@ -202,7 +202,7 @@ async function main() {
   console.log(`\n${table(rows)}`)
   console.log(`\ntotal ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   // The plain closing line (host runs, not tests).
-  console.log(`host runs: ${good} passed, ${bad} failed`)
+  console.log(`hosts: ${good} passed, ${bad} failed`)
   process.exitCode = bad ? 1 : 0
 }
 
