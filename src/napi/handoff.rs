@@ -144,10 +144,10 @@ impl CopyTarget {
             return Err(HandOffError::Detached);
         }
         let base = alloc.base_ptr().as_ptr();
-        // SAFETY: both ranges are inside their buffers (`to <= ACTIVE_SIZE < BUFFER_SIZE`,
-        // the metadata record ends at BUFFER_SIZE); the source is committed block memory
-        // owned by `alloc` and the destination a distinct JS-owned allocation, so they do
-        // not overlap. We are on the JS thread, so JS cannot run concurrently.
+        // Both ranges are inside their buffers (`to <= ACTIVE_SIZE < BUFFER_SIZE`, the
+        // metadata record ends at BUFFER_SIZE); we are on the JS thread, so JS cannot run.
+        // SAFETY: in-bounds ranges of committed block memory owned by `alloc` and of a
+        // distinct JS-owned allocation, so valid and non-overlapping.
         unsafe {
             let dst = data.cast::<u8>();
             ptr::copy_nonoverlapping(base.add(from), dst.add(from), to - from);

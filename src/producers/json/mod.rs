@@ -44,10 +44,10 @@ pub fn parse<'a>(alloc: &'a FixedSizeAllocator, text: &[u8]) -> Result<&'a Docum
 impl Document {
     /// The source text (the arena copy the spans refer to).
     pub fn source(&self) -> &[u8] {
-        // SAFETY: a `Document` is only created by the parser, in the same arena as the
-        // source copy it points to, and handed out as `&'a Document` borrowing that arena;
-        // so while `&self` lives the arena has not been reset and the copy is intact (JS
-        // can only write to it after Rust has handed the block over).
+        // A `Document` is only created by the parser, in the same arena as the source copy it
+        // points to, and handed out as `&'a Document` borrowing that arena (JS can only write
+        // to it after Rust has handed the block over).
+        // SAFETY: so while `&self` lives the arena has not been reset and the copy is intact.
         unsafe { std::slice::from_raw_parts(self.source_ptr as usize as *const u8, self.source_len as usize) }
     }
 
