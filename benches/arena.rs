@@ -162,7 +162,7 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    println!("# raw-transfer Rust benchmarks (`cargo bench --no-default-features`)");
+    println!("# raw-transfer Rust benchmarks (`cargo bench`)");
     bench_small_allocations();
     bench_pool();
     bench_block_creation();

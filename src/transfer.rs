@@ -54,3 +54,6 @@ impl FixedSizeAllocator {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,7 +1,8 @@
 //! The README's Rust producer, checked: build pointer-linked data in a block, then read it
 //! back the way JS does (low 32 bits of pointers as offsets into the buffer).
 
-use raw_transfer::{BUFFER_SIZE, FixedSizeAllocatorPool, RAW_METADATA_SIZE, RawTransferMetadata};
+use crate::block::tests::SERIAL;
+use crate::{BUFFER_SIZE, FixedSizeAllocatorPool, RAW_METADATA_SIZE, RawTransferMetadata};
 
 #[repr(C)]
 struct Item {
@@ -18,7 +19,7 @@ struct List {
 
 const _: () = assert!(size_of::<Item>() == 24 && std::mem::offset_of!(Item, score) == 16);
 
-fn produce(pool: &FixedSizeAllocatorPool) -> Result<raw_transfer::FixedSizeAllocatorGuard, Box<dyn std::error::Error>> {
+fn produce(pool: &FixedSizeAllocatorPool) -> Result<crate::FixedSizeAllocatorGuard, Box<dyn std::error::Error>> {
     let block = pool.get()?;
     let mut items = allocator_api2::vec::Vec::new_in(&*block);
     for i in 0..1000 {
@@ -34,6 +35,7 @@ fn produce(pool: &FixedSizeAllocatorPool) -> Result<raw_transfer::FixedSizeAlloc
 
 #[test]
 fn readme_producer_reads_back_through_offsets() {
+    let _serial = SERIAL.lock();
     let pool = FixedSizeAllocatorPool::new(1);
     let block = produce(&pool).unwrap();
     // What JS sees: the buffer [base, base + BUFFER_SIZE).
