@@ -46,10 +46,10 @@ async function main(res) {
   {
     res.steps++
     res.faults++
-    const out = runChild('--child-ulimit-v', 'ulimit -v 3000000 &&')
+    const out = runChild('--child-ulimit-v', 'ulimit -v 1800000 &&')
     if (crashed(out)) res.crashes++
     const rep = out.report || {}
-    res.check(out.status === 0 && rep.ok, `ulimit -v 3000000: status ${out.status} signal ${out.signal}: ${JSON.stringify(rep)} ${out.stderr.trim().slice(-500)}`)
+    res.check(out.status === 0 && rep.ok, `ulimit -v 1800000: status ${out.status} signal ${out.signal}: ${JSON.stringify(rep)} ${out.stderr.trim().slice(-500)}`)
     res.figures.ulimitV = rep
   }
   // ---- ulimit -d --------------------------------------------------------------------
@@ -116,7 +116,7 @@ async function main(res) {
     res.figures.sysctl = rep
     // The ulimit -v child under strict accounting too.
     res.steps++
-    const out2 = runChild('--child-ulimit-v', 'ulimit -v 3000000 &&')
+    const out2 = runChild('--child-ulimit-v', 'ulimit -v 1800000 &&')
     if (crashed(out2)) res.crashes++
     res.check(out2.status === 0 && out2.report && out2.report.ok, `overcommit_memory=2 + ulimit -v: status ${out2.status} signal ${out2.signal}: ${out2.stdout.trim().slice(-500)}`)
   } finally {

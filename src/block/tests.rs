@@ -96,8 +96,8 @@ fn racing_last_release_frees_exactly_once() {
 #[test]
 fn reserve_failure_is_an_error_not_a_panic() {
     let _serial = SERIAL.lock();
-    // Lower the address-space limit below one reservation (6 GiB) in a child process, so
-    // this process keeps its limits.
+    // Lower the address-space limit below one block (2 GiB) in a child process, so this
+    // process keeps its limits.
     let exe = std::env::current_exe().unwrap();
     if std::env::var_os("RAW_TRANSFER_CHILD_RLIMIT").is_some() {
         return;
@@ -105,7 +105,7 @@ fn reserve_failure_is_an_error_not_a_panic() {
     let out = std::process::Command::new("sh")
         .arg("-c")
         .arg(format!(
-            "ulimit -v 4000000 && RAW_TRANSFER_CHILD_RLIMIT_RUN=1 {} block::tests::child_reserve_under_rlimit --exact --nocapture",
+            "ulimit -v 1500000 && RAW_TRANSFER_CHILD_RLIMIT_RUN=1 {} block::tests::child_reserve_under_rlimit --exact --nocapture",
             exe.display()
         ))
         .output()
@@ -125,4 +125,34 @@ fn child_reserve_under_rlimit() {
         Err(e) => panic!("unexpected error {e}"),
         Ok(_) => panic!("reservation should fail under ulimit -v"),
     }
+}
+
+#[test]
+fn blocks_need_only_their_own_2_gib_of_address_space() {
+    let _serial = SERIAL.lock();
+    // Under a 3.5 GiB limit the 6 GiB over-reservation is impossible, so the blocks must come
+    // from exact aligned slots.
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 3600000 && RAW_TRANSFER_CHILD_RLIMIT_RUN=1 {} block::tests::child_reserve_in_small_address_space --exact --nocapture",
+            exe.display()
+        ))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "child failed: {stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("reserved 1 block"), "{stdout}");
+}
+
+#[test]
+fn child_reserve_in_small_address_space() {
+    if std::env::var_os("RAW_TRANSFER_CHILD_RLIMIT_RUN").is_none() {
+        return;
+    }
+    let a = FixedSizeAllocator::new().expect("a block fits in 3.5 GiB of address space");
+    assert_eq!(a.base_ptr().as_ptr() as usize % BLOCK_ALIGN, 0);
+    assert_eq!(*a.alloc(5u64), 5);
+    println!("reserved 1 block");
 }

@@ -15,6 +15,7 @@
 use std::io;
 use std::ptr::NonNull;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::BlockError;
 use crate::geometry::{BLOCK_ALIGN, BLOCK_MAPPED_SIZE};
@@ -34,25 +35,81 @@ pub(crate) fn page_size() -> usize {
     })
 }
 
+/// Where the next block is likely to fit: the 4 GiB slot next to the last one reserved.
+static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
+
+const RESERVE_PROT: libc::c_int = libc::PROT_READ;
+const RESERVE_FLAGS: libc::c_int = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE;
+
 /// Reserve `BLOCK_MAPPED_SIZE` bytes of read-only address space at a 4 GiB boundary.
 ///
-/// Maps `BLOCK_ALIGN + BLOCK_MAPPED_SIZE` bytes (which must contain an aligned start with
-/// room after it), then unmaps the unaligned head and the tail, so only the block's own
-/// 2 GiB stays reserved.
+/// First tries the aligned slot next to the previous block, asking for exactly that address
+/// (`MAP_FIXED_NOREPLACE`: never over an existing mapping), which needs only 2 GiB of
+/// address space. Otherwise maps `BLOCK_ALIGN + BLOCK_MAPPED_SIZE` bytes (which must contain
+/// an aligned start with room after it) and unmaps the unaligned head and the tail, so only
+/// the block's own 2 GiB stays reserved.
 pub(crate) fn reserve() -> Result<(NonNull<u8>, Release), BlockError> {
+    let base = match reserve_at_hint() {
+        Some(base) => base,
+        None => reserve_over_aligned()?,
+    };
+    // Next time, try the slot below (mappings grow downward on Linux), then we fall back.
+    NEXT_SLOT.store(base.saturating_sub(BLOCK_ALIGN), Ordering::Relaxed);
+    // Ask for transparent huge pages where the kernel offers them on request: committed
+    // memory is then faulted in 2 MiB at a time, which cuts first-touch cost several-fold.
+    // Advisory only; failure (no THP support) changes nothing.
+    // SAFETY: the range is exactly the block's mapping, which we own.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        libc::madvise(base as *mut libc::c_void, BLOCK_MAPPED_SIZE, libc::MADV_HUGEPAGE)
+    };
+    // SAFETY: `base` is inside a successful mapping, so it is not null.
+    let base_ptr = unsafe { NonNull::new_unchecked(base as *mut u8) };
+    Ok((base_ptr, Release { base }))
+}
+
+/// Map exactly the hinted 4 GiB-aligned slot, if it is free.
+fn reserve_at_hint() -> Option<usize> {
+    let mut hint = NEXT_SLOT.load(Ordering::Relaxed);
+    if hint == 0 {
+        hint = first_hint()?;
+    }
+    // SAFETY: `MAP_FIXED_NOREPLACE` never replaces an existing mapping: it maps exactly
+    // `hint` or fails. (Kernels before 4.17 ignore the flag and treat `hint` as a plain hint;
+    // the result is then checked and given back if it is elsewhere.)
+    let addr = unsafe {
+        libc::mmap(hint as *mut libc::c_void, BLOCK_MAPPED_SIZE, RESERVE_PROT, RESERVE_FLAGS | libc::MAP_FIXED_NOREPLACE, -1, 0)
+    };
+    if addr == libc::MAP_FAILED {
+        return None;
+    }
+    if addr as usize != hint {
+        // SAFETY: a mapping we just made and nobody else knows about.
+        unsafe { libc::munmap(addr, BLOCK_MAPPED_SIZE) };
+        return None;
+    }
+    Some(hint)
+}
+
+/// A first guess: the aligned slot below where the kernel puts new mappings now.
+fn first_hint() -> Option<usize> {
+    let page = page_size();
+    // SAFETY: a one-page anonymous mapping, unmapped at once; only its address is used.
+    let probe = unsafe { libc::mmap(std::ptr::null_mut(), page, libc::PROT_NONE, RESERVE_FLAGS, -1, 0) };
+    if probe == libc::MAP_FAILED {
+        return None;
+    }
+    // SAFETY: the mapping just made above.
+    unsafe { libc::munmap(probe, page) };
+    (probe as usize & !(BLOCK_ALIGN - 1)).checked_sub(BLOCK_ALIGN).filter(|&a| a != 0)
+}
+
+/// Over-reserve so that an aligned slot must be inside, then trim to it.
+fn reserve_over_aligned() -> Result<usize, BlockError> {
     let over = BLOCK_ALIGN + BLOCK_MAPPED_SIZE;
     // SAFETY: an anonymous mapping at an address of the kernel's choosing has no
     // preconditions; the result is checked below.
-    let addr = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            over,
-            libc::PROT_READ,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-            -1,
-            0,
-        )
-    };
+    let addr = unsafe { libc::mmap(std::ptr::null_mut(), over, RESERVE_PROT, RESERVE_FLAGS, -1, 0) };
     if addr == libc::MAP_FAILED {
         return Err(BlockError::Reserve(io::Error::last_os_error()));
     }
@@ -72,17 +129,7 @@ pub(crate) fn reserve() -> Result<(NonNull<u8>, Release), BlockError> {
             libc::munmap(tail_start as *mut libc::c_void, tail);
         }
     }
-    // Ask for transparent huge pages where the kernel offers them on request: committed
-    // memory is then faulted in 2 MiB at a time, which cuts first-touch cost several-fold.
-    // Advisory only; failure (no THP support) changes nothing.
-    // SAFETY: the range is exactly the block's mapping, which we own.
-    #[cfg(target_os = "linux")]
-    unsafe {
-        libc::madvise(base as *mut libc::c_void, BLOCK_MAPPED_SIZE, libc::MADV_HUGEPAGE)
-    };
-    // SAFETY: `base` is inside a successful mapping, so it is not null.
-    let base_ptr = unsafe { NonNull::new_unchecked(base as *mut u8) };
-    Ok((base_ptr, Release { base }))
+    Ok(base)
 }
 
 /// Commit the block's last 64 KiB, which holds both metadata records.
