@@ -43,6 +43,7 @@ fn readme_producer_reads_back_through_offsets() {
     // and the arena's used prefix).
     let buf = unsafe { std::slice::from_raw_parts(block.base_ptr().as_ptr(), block.used_bytes()) };
     let u32_at = |pos: usize| u32::from_le_bytes(buf[pos..pos + 4].try_into().unwrap());
+    // SAFETY: the metadata record is in the block's last page, committed at creation.
     let meta = unsafe {
         std::slice::from_raw_parts(block.base_ptr().as_ptr().add(BUFFER_SIZE - RAW_METADATA_SIZE), RAW_METADATA_SIZE)
     };
