@@ -111,7 +111,7 @@ export class Block {
   readonly raw: RawBuffer
   readonly released: boolean
   readonly usedBytes: number
-  /** Copy bytes into the arena. @throws BlockFullError */
+  /** Copy bytes into the arena at an 8-byte-aligned offset (so typed arrays can read them). @throws BlockFullError */
   writeBytes(bytes: Uint8Array): Written
   /** Copy a string into the arena as UTF-8. @throws BlockFullError */
   writeString(str: string): Written

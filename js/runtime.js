@@ -229,7 +229,7 @@ module.exports = function runtime(binding) {
       return this._nb().usedBytes
     }
 
-    /** Copy `bytes` into the arena. Returns `{ ptr, len }`, ptr being the offset in `buffer`. */
+    /** Copy `bytes` into the arena, 8-byte aligned. Returns `{ ptr, len }`, ptr being the offset in `buffer`. */
     writeBytes(bytes) {
       if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('writeBytes expects a Uint8Array')
       const nb = this._nb()

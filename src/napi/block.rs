@@ -46,11 +46,16 @@ impl NativeBlock {
         self.pool.with_block(self.id, writing, f)
     }
 
-    /// Copy `bytes` into the arena; returns the offset of the copy.
-    fn write(&self, bytes: &[u8]) -> Result<u32> {
+    /// Copy `bytes` into the arena at an `align`-aligned offset; returns that offset.
+    fn write(&self, bytes: &[u8], align: usize) -> Result<u32> {
         self.with_mut(|alloc| {
-            let copy = alloc.try_alloc_slice_copy(bytes).map_err(alloc_error)?;
-            let start = alloc.offset_of(copy.as_ptr()) as usize;
+            let layout = std::alloc::Layout::from_size_align(bytes.len(), align)
+                .map_err(|_| alloc_error(AllocError::OutOfMemory))?;
+            let dst = alloc.try_alloc_layout(layout).map_err(alloc_error)?;
+            // SAFETY: `dst` is a fresh arena allocation of `bytes.len()` bytes, disjoint from
+            // `bytes` (which lives in JS or Rust heap memory, not in this block's free space).
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), dst.as_ptr(), bytes.len()) };
+            let start = alloc.offset_of(dst.as_ptr()) as usize;
             self.pool.sync(alloc, start, start + bytes.len())?;
             Ok(start as u32)
         })
@@ -111,12 +116,13 @@ impl NativeBlock {
             let remaining = self.with(|alloc| Ok(alloc.remaining_bytes()))?;
             return Err(alloc_error(AllocError::BlockFull { requested: len, remaining }));
         }
-        Ok(Written { ptr: self.write(&bytes)?, len: len as u32 })
+        // 8-aligned, so structured data (pointers, f64s) can be read with typed arrays.
+        Ok(Written { ptr: self.write(&bytes, 8)?, len: len as u32 })
     }
 
     #[napi]
     pub fn write_string(&self, s: String) -> Result<Written> {
-        Ok(Written { ptr: self.write(s.as_bytes())?, len: s.len() as u32 })
+        Ok(Written { ptr: self.write(s.as_bytes(), 1)?, len: s.len() as u32 })
     }
 
     #[napi]
