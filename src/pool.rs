@@ -291,23 +291,27 @@ impl<T: Pooled> Pool<T> {
 
     /// A snapshot of counters and memory use.
     pub fn stats(&self) -> PoolStats {
+        let fixed_size = self.shared.fixed_size;
         let (created, available, held) = {
             let state = self.shared.state.lock();
-            (state.created, state.available.len(), state.available.iter().map(T::held_bytes).sum())
+            // Fixed-size pools read their blocks from the registry below instead.
+            let held = if fixed_size { 0 } else { state.available.iter().map(T::held_bytes).sum() };
+            (state.created, state.available.len(), held)
         };
-        let mut stats = PoolStats {
+        let (committed_bytes, resident_bytes) = if fixed_size {
+            let usage = usage_of_pool(self.shared.id);
+            (usage.committed_bytes, usage.resident_bytes)
+        } else {
+            (held, held)
+        };
+        let stats = PoolStats {
             size: self.shared.size,
             created,
             available,
             in_use: created - available,
-            committed_bytes: held,
-            resident_bytes: held,
+            committed_bytes,
+            resident_bytes,
         };
-        if self.shared.fixed_size {
-            let usage = usage_of_pool(self.shared.id);
-            stats.committed_bytes = usage.committed_bytes;
-            stats.resident_bytes = usage.resident_bytes;
-        }
         stats
     }
 }

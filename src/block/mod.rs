@@ -85,7 +85,6 @@ pub fn live_blocks() -> usize {
 /// Figures summed over a pool's live blocks (see `usage_of_pool`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BlockUsage {
-    pub blocks: usize,
     pub committed_bytes: usize,
     pub resident_bytes: usize,
 }
@@ -102,7 +101,6 @@ pub(crate) fn usage_of_pool(pool_id: u64) -> BlockUsage {
             continue;
         }
         let committed = meta.committed.load(Ordering::Relaxed);
-        usage.blocks += 1;
         usage.committed_bytes += committed;
         let base = block_base_of_metadata(meta);
         usage.resident_bytes += os::resident_bytes(base, committed);
