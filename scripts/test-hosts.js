@@ -28,12 +28,7 @@ const path = require('node:path')
 
 const root = path.join(__dirname, '..')
 const hostsDir = path.join(root, 'test', 'hosts')
-const args = process.argv.slice(2)
-const flag = (name) => args.includes(`--${name}`)
-const option = (name) => {
-  const a = args.find((x) => x.startsWith(`--${name}=`))
-  return a === undefined ? undefined : a.slice(name.length + 3)
-}
+const { flag, option } = require('./cli')
 const VERBOSE = flag('verbose')
 const REPEAT = Math.max(1, Number(option('repeat') ?? 1) | 0)
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g

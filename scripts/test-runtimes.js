@@ -31,12 +31,7 @@ const os = require('node:os')
 const path = require('node:path')
 
 const root = path.join(__dirname, '..')
-const args = process.argv.slice(2)
-const flag = (name) => args.includes(`--${name}`)
-const option = (name) => {
-  const a = args.find((x) => x.startsWith(`--${name}=`))
-  return a === undefined ? undefined : a.slice(name.length + 3)
-}
+const { flag, option } = require('./cli')
 const VERBOSE = flag('verbose')
 const STRICT = flag('strict')
 const SUITE = !flag('no-suite')
