@@ -9,7 +9,7 @@ const { triple } = require('../js/platform')
 
 const root = path.join(__dirname, '..')
 const debug = process.argv.includes('--debug')
-const args = ['build', '--lib', '--features', 'napi']
+const args = ['build', '--lib', '--features', 'addon']
 if (!debug) args.push('--release')
 const res = spawnSync('cargo', args, { cwd: root, stdio: 'inherit' })
 if (res.error) {

@@ -17,9 +17,15 @@
 //! 2. [`block`] – reserve/commit/decommit/free, [`FixedSizeAllocatorMetadata`], the owner count.
 //! 3. [`arena`] – [`Allocator`] and [`FixedSizeAllocator`].
 //! 4. [`pool`] – [`AllocatorPool`], [`FixedSizeAllocatorPool`], their guards.
-//! 5. [`transfer`] – [`RawTransferMetadata`], written at each hand-off.
-//! 6. `napi` – the Node-API bindings (cargo feature `napi`, on by default).
+//! 5. [`transfer`] – [`RawTransferMetadata`], written at each hand-off; with the cargo
+//!    feature `napi`, [`napi`]: the public, generic Node-API layer other addons build on
+//!    (per-environment hand-off, copy fallback, errors, the threaded producer job). It
+//!    registers no JS exports.
+//! 6. `addon` (cargo feature `addon`, the default) – this package's own `#[napi]` classes,
+//!    built on 5 like any other addon's.
 //! 7. [`producers`] – the reference JSON producer.
+//!
+//! Other addons depend on the crate with `default-features = false, features = ["napi"]`.
 
 pub mod geometry;
 pub mod block;
@@ -29,7 +35,12 @@ pub mod transfer;
 pub mod producers;
 #[cfg(feature = "napi")]
 pub mod napi;
+#[cfg(feature = "addon")]
+mod addon;
 
+/// The `allocator-api2` this crate's [`Allocator`] implements `Allocator` of: use it for
+/// arena collections (`allocator_api2::vec::Vec::new_in(&*block)`).
+pub use allocator_api2;
 pub use arena::{AllocError, Allocator, FixedSizeAllocator};
 pub use block::{BlockError, FixedSizeAllocatorMetadata, free_fixed_size_allocator, live_blocks};
 pub use geometry::{ACTIVE_SIZE, BLOCK_ALIGN, BLOCK_SIZE, BUFFER_SIZE, RAW_METADATA_SIZE};

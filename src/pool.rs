@@ -113,7 +113,19 @@ impl Pooled for FixedSizeAllocator {
     }
 }
 
-static NEXT_POOL_ID: AtomicU64 = AtomicU64::new(1);
+static NEXT_POOL_SERIAL: AtomicU64 = AtomicU64::new(1);
+
+/// A pool id unique in the process even when several copies of this crate are loaded (two
+/// addons that each link it): the page number of a static of *this copy* (copies live in
+/// different images, so on different pages) in the high bits, a serial in the low 24.
+/// Serials wrap after 16 M pools, so two pools of one copy could only share an id if one
+/// lived while 16 M others were created.
+fn next_pool_id() -> u64 {
+    const SERIAL_BITS: u32 = 24;
+    let page = (&raw const NEXT_POOL_SERIAL as usize as u64) >> 12;
+    let serial = NEXT_POOL_SERIAL.fetch_add(1, Ordering::Relaxed) & ((1 << SERIAL_BITS) - 1);
+    (page << SERIAL_BITS) | serial.max(1)
+}
 
 struct Shared<T> {
     id: u64,
@@ -182,7 +194,7 @@ impl Pool<FixedSizeAllocator> {
 impl<T: Pooled> Pool<T> {
     fn with(size: usize, fixed_size: bool, create: fn(u64) -> Result<T, BlockError>) -> Self {
         let shared = Shared {
-            id: NEXT_POOL_ID.fetch_add(1, Ordering::Relaxed),
+            id: next_pool_id(),
             size: size.max(1),
             fixed_size,
             create,

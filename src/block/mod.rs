@@ -59,7 +59,11 @@ impl std::error::Error for BlockError {}
 /// (at `B + BUFFER_SIZE`), so no JS code can read or corrupt it.
 #[repr(C)]
 pub struct FixedSizeAllocatorMetadata {
-    /// Process-unique id of the block (never 0).
+    /// Id of the block: `base >> 32`, unique in the process among live blocks even across
+    /// several copies of this crate (two addons in one process), since no two live blocks
+    /// share a 4 GiB slot. An id is reused only once the block is freed, i.e. after every
+    /// owner (the JS buffers included) has let go. Never 0 (the first 4 GiB are never a
+    /// block: the null page and the program image live there).
     pub id: u32,
     /// Number of owners: the Rust allocator plus one per live JS buffer over the block.
     owner_count: AtomicU32,
@@ -75,9 +79,17 @@ pub struct FixedSizeAllocatorMetadata {
 /// statistics walk. A block leaves it (under the lock) before it is unmapped, so a holder of
 /// the lock may read any listed block.
 static LIVE_BLOCKS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
-static NEXT_BLOCK_ID: AtomicU32 = AtomicU32::new(1);
 
-/// Number of blocks in this process that have been created and not yet freed.
+/// The id of the block at `base`. Block bases are 4 GiB-aligned and user space ends below
+/// 2^57, so `base >> 32` fits in a `u32`.
+fn block_id(base: NonNull<u8>) -> u32 {
+    const _: () = assert!(BLOCK_ALIGN == 1 << 32);
+    let id = (base.as_ptr() as usize as u64) >> 32;
+    debug_assert!(id != 0 && id <= u64::from(u32::MAX));
+    id as u32
+}
+
+/// Number of blocks this copy of the crate created that are not yet freed.
 pub fn live_blocks() -> usize {
     LIVE_BLOCKS.lock().len()
 }
@@ -150,7 +162,7 @@ impl Block {
             return Err(e);
         }
         let meta = FixedSizeAllocatorMetadata {
-            id: NEXT_BLOCK_ID.fetch_add(1, Ordering::Relaxed).max(1),
+            id: block_id(base),
             owner_count: AtomicU32::new(1),
             pool_id,
             committed: AtomicUsize::new(0),

@@ -16,7 +16,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use napi::sys;
 
-use super::pool::PoolEnv;
 use crate::block::{FixedSizeAllocatorMetadata, free_fixed_size_allocator};
 
 /// One owner count of a block, held on behalf of one JS buffer.
@@ -51,11 +50,18 @@ impl JsOwner {
     }
 }
 
+/// What environment teardown must stop or let go of (an [`EnvPool`](super::EnvPool), a
+/// [`Job`](super::Job)'s threads).
+pub(crate) trait Teardown {
+    /// No JS runs any more and Node-API calls are no longer safe: let go without them.
+    fn teardown(&self);
+}
+
 /// The per-environment registry, reachable from the environment's own thread.
 pub(crate) struct EnvState {
     env: sys::napi_env,
     owners: RefCell<Vec<Arc<JsOwner>>>,
-    pools: RefCell<Vec<Weak<PoolEnv>>>,
+    parts: RefCell<Vec<Weak<dyn Teardown>>>,
 }
 
 thread_local! {
@@ -70,7 +76,7 @@ impl EnvState {
             if let Some(state) = envs.iter().find(|s| s.env == env) {
                 return Rc::clone(state);
             }
-            let state = Rc::new(EnvState { env, owners: RefCell::new(Vec::new()), pools: RefCell::new(Vec::new()) });
+            let state = Rc::new(EnvState { env, owners: RefCell::new(Vec::new()), parts: RefCell::new(Vec::new()) });
             // SAFETY: `env` is the current environment; the hook runs once, at its teardown,
             // on this thread, with `env` as its argument.
             unsafe { sys::napi_add_env_cleanup_hook(env, Some(cleanup), env.cast()) };
@@ -88,10 +94,11 @@ impl EnvState {
         owners.push(owner);
     }
 
-    pub(crate) fn add_pool(&self, pool: &Rc<PoolEnv>) {
-        let mut pools = self.pools.borrow_mut();
-        pools.retain(|p| p.strong_count() > 0);
-        pools.push(Rc::downgrade(pool));
+    /// Have `part` torn down with the environment (if it is still alive then).
+    pub(crate) fn add_part(&self, part: Weak<dyn Teardown>) {
+        let mut parts = self.parts.borrow_mut();
+        parts.retain(|p| p.strong_count() > 0);
+        parts.push(part);
     }
 }
 
@@ -106,9 +113,9 @@ unsafe extern "C" fn cleanup(arg: *mut c_void) {
     }) else {
         return;
     };
-    for pool in state.pools.take() {
-        if let Some(pool) = pool.upgrade() {
-            pool.teardown();
+    for part in state.parts.take() {
+        if let Some(part) = part.upgrade() {
+            part.teardown();
         }
     }
     for owner in state.owners.take() {

@@ -15,10 +15,12 @@ use napi::sys;
 use std::sync::Arc;
 
 use super::env::JsOwner;
+use super::error::{ErrorCode, TransferError};
 use crate::FixedSizeAllocator;
 use crate::geometry::{ACTIVE_SIZE, BUFFER_SIZE, RAW_METADATA_OFFSET, RAW_METADATA_SIZE};
 
 /// Why a hand-off failed.
+#[derive(Debug)]
 pub enum HandOffError {
     /// The runtime forbids external buffers (e.g. Electron's V8 memory cage).
     ExternalForbidden,
@@ -165,4 +167,24 @@ impl CopyTarget {
 
 fn check(status: sys::napi_status, what: &'static str) -> Result<(), HandOffError> {
     if status == sys::Status::napi_ok { Ok(()) } else { Err(HandOffError::Status(what, status)) }
+}
+
+impl From<HandOffError> for TransferError {
+    fn from(e: HandOffError) -> Self {
+        match e {
+            HandOffError::ExternalForbidden => TransferError::new(
+                ErrorCode::ExternalForbidden,
+                "this runtime forbids external ArrayBuffers; create the pool with transfer: 'auto' or 'copy'",
+            ),
+            HandOffError::Status(what, status) => TransferError::internal(format!("{what} failed with status {status}")),
+            HandOffError::OutOfMemory => TransferError::new(
+                ErrorCode::OutOfMemory,
+                "the OS would not commit another 2 GiB copy-mode buffer (each block costs BUFFER_SIZE of JS memory in \
+                 copy mode); use fewer blocks or external transfer",
+            ),
+            HandOffError::Detached => TransferError::stale(
+                "the block's ArrayBuffer was detached (transferred?); block buffers cannot be transferred",
+            ),
+        }
+    }
 }

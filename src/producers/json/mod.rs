@@ -23,6 +23,8 @@ use std::fmt;
 use crate::arena::{AllocError, FixedSizeAllocator};
 use crate::transfer::RawTransferMetadata;
 
+#[cfg(feature = "napi")]
+pub mod files;
 pub mod layout;
 mod parse;
 #[cfg(test)]

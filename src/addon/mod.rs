@@ -1,0 +1,27 @@
+//! This package's own JS-facing classes and functions (cargo feature `addon`): what
+//! `require('raw-transfer')` loads. Built on the public [`crate::napi`] layer only, like
+//! any other addon's would be (see `examples/rust-addon/`).
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+mod json;
+mod pool;
+
+
+/// Number of blocks this copy of the crate created and has not yet freed (all threads).
+#[napi(js_name = "liveBlocks")]
+pub fn live_blocks() -> u32 {
+    crate::block::live_blocks() as u32
+}
+
+/// Every layout constant the JS reader needs, from the Rust definitions (`js/constants.js`
+/// holds the same numbers as data for the pure-JS reader; a test checks they agree).
+#[napi]
+pub fn constants(env: &Env) -> Result<Object<'_>> {
+    let mut obj = Object::new(env)?;
+    for (name, value) in crate::producers::js_constants() {
+        obj.set_named_property(&name, value)?;
+    }
+    Ok(obj)
+}

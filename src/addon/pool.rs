@@ -1,0 +1,234 @@
+//! `NativePool`: this package's pool class, an [`EnvPool`] with the operations the JS
+//! runtime (`js/runtime.js`) needs. Blocks are named by id: JS holds the hand-off record
+//! (`{ id, generation, buffer }`) and passes the id back.
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use napi::bindgen_prelude::*;
+use napi::sys;
+use napi_derive::napi;
+
+use crate::napi::{EnvPool, RawValue, Sent, Transfer, TransferError};
+use crate::pool::FixedSizeAllocatorPool;
+use crate::producers::json::Parser;
+use crate::producers::json::files::produce_error;
+use crate::transfer::RawTransferMetadata;
+use crate::{AllocError, FixedSizeAllocator};
+
+thread_local! {
+    /// The JS thread's parser (its scratch stacks are reused across documents).
+    static PARSER: std::cell::RefCell<Parser> = std::cell::RefCell::new(Parser::new());
+}
+
+/// A pool of fixed-size blocks bound to the calling JS environment.
+#[napi]
+pub struct NativePool {
+    pub(crate) inner: Rc<EnvPool>,
+    acquire_timeout: Option<Duration>,
+}
+
+#[napi(object)]
+pub struct NativePoolStats {
+    pub size: u32,
+    pub created: u32,
+    pub available: u32,
+    pub in_use: u32,
+    pub committed_bytes: f64,
+    pub resident_bytes: f64,
+}
+
+#[napi(object)]
+pub struct Written {
+    pub ptr: u32,
+    pub len: u32,
+}
+
+fn bytes_option(v: f64, what: &str) -> std::result::Result<usize, TransferError> {
+    if v >= 0.0 && v <= crate::ACTIVE_SIZE as f64 && v.fract() == 0.0 {
+        Ok(v as usize)
+    } else {
+        Err(TransferError::invalid_argument(format!("{what} must be an integer between 0 and ACTIVE_SIZE, got {v}")))
+    }
+}
+
+impl NativePool {
+    fn acquire_guard(&self) -> Result<crate::FixedSizeAllocatorGuard> {
+        Ok(self.inner.acquire(self.acquire_timeout)?)
+    }
+
+    /// Copy `bytes` into block `id`'s arena at an `align`-aligned offset; returns that offset.
+    fn write(&self, id: u32, bytes: &[u8], align: usize) -> Result<u32> {
+        Ok(self.inner.write(id, |alloc: &FixedSizeAllocator| {
+            if bytes.len() > crate::ACTIVE_SIZE {
+                return Err(AllocError::BlockFull { requested: bytes.len(), remaining: alloc.remaining_bytes() }.into());
+            }
+            let layout = std::alloc::Layout::from_size_align(bytes.len(), align).map_err(|_| AllocError::OutOfMemory)?;
+            let dst = alloc.try_alloc_layout(layout)?;
+            // SAFETY: `dst` is a fresh arena allocation of `bytes.len()` bytes, disjoint from
+            // `bytes` (which lives in JS or Rust heap memory, not in this block's free space).
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), dst.as_ptr(), bytes.len()) };
+            Ok(alloc.offset_of(dst.as_ptr()))
+        })?)
+    }
+}
+
+#[napi]
+impl NativePool {
+    /// `transfer`: "auto" | "external" | "copy". `acquire_timeout_ms`: how long `acquire`
+    /// may block the JS thread waiting for a block (0: fail at once).
+    #[napi(constructor)]
+    pub fn new(env: Env, size: u32, transfer: String, acquire_timeout_ms: f64, retain_bytes: f64, max_retain_bytes: f64) -> Result<Self> {
+        let retain = bytes_option(retain_bytes, "retainBytes")?;
+        let max_retain = bytes_option(max_retain_bytes, "maxRetainBytes")?;
+        if size == 0 || size > 4096 {
+            return Err(TransferError::invalid_argument(format!("pool size must be 1..=4096, got {size}")).into());
+        }
+        if !(acquire_timeout_ms >= 0.0 && acquire_timeout_ms.is_finite()) {
+            return Err(TransferError::invalid_argument("acquireTimeoutMs must be a finite number >= 0").into());
+        }
+        let transfer: Transfer = transfer.parse()?;
+        let pool = FixedSizeAllocatorPool::with_retention(size as usize, retain, max_retain);
+        let inner = EnvPool::new(&env, pool, transfer)?;
+        let acquire_timeout =
+            if acquire_timeout_ms == 0.0 { None } else { Some(Duration::from_secs_f64(acquire_timeout_ms / 1000.0)) };
+        Ok(Self { inner, acquire_timeout })
+    }
+
+    #[napi(getter)]
+    pub fn size(&self) -> u32 {
+        self.inner.pool().size() as u32
+    }
+
+    #[napi(getter)]
+    pub fn transfer_mode(&self) -> &'static str {
+        self.inner.transfer_mode().as_str()
+    }
+
+    #[napi(getter)]
+    pub fn closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+
+    #[napi]
+    pub fn stats(&self) -> NativePoolStats {
+        let s = self.inner.pool().stats();
+        NativePoolStats {
+            size: s.size as u32,
+            created: s.created as u32,
+            available: s.available as u32,
+            in_use: s.in_use as u32,
+            committed_bytes: s.committed_bytes as f64,
+            resident_bytes: s.resident_bytes as f64,
+        }
+    }
+
+    /// Check out an empty block and hand it off: `{ id, generation, buffer }`.
+    #[napi(ts_return_type = "{ id: number, generation: number, buffer: ArrayBuffer | null }")]
+    pub fn acquire(&self) -> Result<Sent> {
+        let guard = self.acquire_guard()?;
+        Ok(self.inner.send(guard, RawTransferMetadata::default())?)
+    }
+
+    /// Parse `text` (a string or UTF-8 bytes) into a block and hand it off.
+    #[napi(ts_return_type = "{ id: number, generation: number, buffer: ArrayBuffer | null }")]
+    pub fn parse_json(&self, text: Either<String, Uint8ArraySlice>) -> Result<Sent> {
+        let bytes: &[u8] = match &text {
+            Either::A(s) => s.as_bytes(),
+            Either::B(b) => b,
+        };
+        let guard = self.acquire_guard()?;
+        let meta = PARSER.with_borrow_mut(|p| p.parse(&guard, bytes).map(|doc| doc.raw_transfer_metadata(&guard)));
+        let meta = meta.map_err(|e| TransferError::from(produce_error(e)))?;
+        Ok(self.inner.send(guard, meta)?)
+    }
+
+    /// Hand block `id` off again (`buffer` is null after the first time).
+    #[napi(ts_return_type = "{ id: number, generation: number, buffer: ArrayBuffer | null }")]
+    pub fn hand_off(&self, id: u32) -> Result<Sent> {
+        Ok(self.inner.hand_off(id)?)
+    }
+
+    #[napi]
+    pub fn used_bytes(&self, id: u32) -> Result<f64> {
+        Ok(self.inner.read(id, |a| a.used_bytes() as f64)?)
+    }
+
+    /// Copy `bytes` into block `id`, 8-aligned (so pointers and f64s can be read with typed arrays).
+    #[napi]
+    pub fn write_bytes(&self, id: u32, bytes: Uint8ArraySlice) -> Result<Written> {
+        Ok(Written { ptr: self.write(id, &bytes, 8)?, len: bytes.len() as u32 })
+    }
+
+    #[napi]
+    pub fn write_string(&self, id: u32, s: String) -> Result<Written> {
+        Ok(Written { ptr: self.write(id, s.as_bytes(), 1)?, len: s.len() as u32 })
+    }
+
+    #[napi]
+    pub fn set_data_offset(&self, id: u32, offset: u32) -> Result<()> {
+        let used = self.inner.read(id, |a| a.used_bytes())?;
+        if offset as usize > used {
+            return Err(TransferError::invalid_argument(format!(
+                "data offset {offset} is past the {used} bytes written to block {id}"
+            ))
+            .into());
+        }
+        let meta = self.inner.metadata(id)?;
+        Ok(self.inner.set_metadata(id, RawTransferMetadata { data_offset: offset, ..meta })?)
+    }
+
+    /// A copy of `[ptr, ptr + len)` of block `id` in a new Node `Buffer`
+    /// (`napi_create_buffer_copy`): what a conventional addon does to return bytes, kept as
+    /// the benchmark baseline and for data that must outlive the block.
+    #[napi]
+    pub fn copy_to_buffer(&self, env: Env, id: u32, ptr: u32, len: u32) -> Result<RawValue> {
+        let value = self.inner.read(id, |alloc| {
+            let (ptr, len) = (ptr as usize, len as usize);
+            if ptr + len > alloc.used_bytes() {
+                return Err(TransferError::invalid_argument(format!("range [{ptr}, {}) is past the bytes written", ptr + len)));
+            }
+            let mut value = std::ptr::null_mut();
+            // SAFETY: the range is inside the allocator's used (so committed) data region,
+            // which stays checked out during this call; napi copies it before returning.
+            let status = unsafe {
+                sys::napi_create_buffer_copy(env.raw(), len, alloc.base_ptr().as_ptr().add(ptr).cast(), std::ptr::null_mut(), &mut value)
+            };
+            if status != sys::Status::napi_ok {
+                return Err(TransferError::new(
+                    crate::napi::ErrorCode::OutOfMemory,
+                    format!("napi_create_buffer_copy of {len} bytes failed ({status})"),
+                ));
+            }
+            Ok(RawValue(value))
+        })??;
+        Ok(value)
+    }
+
+    /// Return block `id` to the pool. Releasing a block that is not out is an error
+    /// (StaleBuffer); the JS runtime makes `release()` idempotent.
+    #[napi]
+    pub fn release(&self, id: u32) -> Result<()> {
+        Ok(self.inner.release(id)?)
+    }
+
+    /// Return several blocks at once (ids not out are skipped).
+    #[napi]
+    pub fn release_many(&self, ids: Uint32Array) {
+        for &id in ids.iter() {
+            let _ = self.inner.release(id);
+        }
+    }
+
+    /// Give the memory idle blocks keep for future documents back to the OS.
+    #[napi]
+    pub fn trim(&self) {
+        self.inner.pool().trim();
+    }
+
+    /// Let go of every block Rust holds; blocks JS still references are freed by the GC.
+    #[napi]
+    pub fn close(&self) {
+        self.inner.close();
+    }
+}

@@ -1,0 +1,405 @@
+//! [`EnvPool`]: a [`FixedSizeAllocatorPool`] bound to one JS environment — the one type a
+//! `#[napi]` function needs to hand blocks to JS.
+//!
+//! # The rules
+//!
+//! - **An `EnvPool` owns its pool and belongs to one environment.** Create it on the
+//!   environment's thread (in a `#[napi]` constructor) and keep it in your JS-facing
+//!   object; it is `!Send`. A worker thread is another environment: it creates its own.
+//!   Producer threads get the pool through [`EnvPool::pool`]. Closing or dropping the
+//!   `EnvPool` closes the pool, and a closed pool never reuses a block, so V8 never sees
+//!   two live external buffers over the same memory.
+//! - **A block is wrapped once per environment.** [`EnvPool::send`] returns the block's
+//!   `ArrayBuffer` the first time this environment sees the block and `null` afterwards.
+//!   JS must keep the buffer it got first (a `BufferCache` from `raw-transfer/reader`,
+//!   keyed by id, does exactly that) until the pool is closed: the next hand-off of the
+//!   same id brings no buffer.
+//! - **A block returns to the pool only when JS says so**: [`EnvPool::release`] with its id
+//!   (or [`EnvPool::close`], or environment teardown). Until then it stays checked out to
+//!   this environment, whatever happens to the JS objects over it. JS must not read a block
+//!   after releasing it: the next user overwrites it (the generation in the metadata tells
+//!   a stale view).
+//! - **Ids** are `base >> 32`: unique in the process among live blocks, even across other
+//!   copies of this crate in other addons.
+//! - **Copy fallback.** Where the runtime forbids external buffers, each block gets one
+//!   JS-allocated `ArrayBuffer` and every hand-off copies the bytes in use and the metadata
+//!   into it. Writes after a hand-off go through [`EnvPool::write`], which copies what
+//!   they allocated. The JS side cannot tell the difference.
+//! - **Teardown.** When the environment is torn down (a worker terminated, the process
+//!   exiting), its `EnvPool`s are closed and the owner counts of their buffers dropped,
+//!   exactly once, even on runtimes that never run the buffers' finalizers (Deno).
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ::napi::bindgen_prelude::{Env, ToNapiValue};
+use ::napi::sys;
+
+use super::env::{EnvState, Teardown};
+use super::error::{ErrorCode, Result, TransferError};
+use super::handoff::{CopyTarget, HandOffError, external_buffers_allowed, wrap_external};
+use super::value::{RawValue, null};
+use crate::pool::{FixedSizeAllocatorGuard, FixedSizeAllocatorPool};
+use crate::transfer::RawTransferMetadata;
+use crate::FixedSizeAllocator;
+
+/// How blocks reach JS, as asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Transfer {
+    /// External buffers where the runtime allows them, the copy fallback otherwise.
+    #[default]
+    Auto,
+    /// External buffers only (fails with `ExternalForbidden` where forbidden).
+    External,
+    /// Always the copy fallback.
+    Copy,
+}
+
+impl std::str::FromStr for Transfer {
+    type Err = TransferError;
+    /// `"auto"`, `"external"` or `"copy"`.
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "external" => Ok(Self::External),
+            "copy" => Ok(Self::Copy),
+            other => Err(TransferError::invalid_argument(format!(
+                "transfer must be 'auto', 'external' or 'copy', got '{other}'"
+            ))),
+        }
+    }
+}
+
+/// How blocks reach JS, as decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransferMode {
+    External,
+    Copy,
+}
+
+impl TransferMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::External => "external",
+            Self::Copy => "copy",
+        }
+    }
+}
+
+/// What this environment holds of a block.
+enum Handed {
+    External,
+    Copy(CopyTarget),
+}
+
+/// A block checked out to JS, with whatever must be dropped when it comes back (a job's
+/// read-ahead permit).
+struct CheckedOut {
+    guard: FixedSizeAllocatorGuard,
+    /// What was last written to the block's metadata record (Rust never reads it back from
+    /// the JS-visible block).
+    meta: RawTransferMetadata,
+    _lease: Option<Box<dyn std::any::Any>>,
+}
+
+/// A hand-off: what JS needs to read a block. As a JS value (it implements `ToNapiValue`),
+/// `{ id, generation, buffer }`, `buffer` being `null` after the first hand-off of that
+/// block to this environment.
+pub struct Sent {
+    pub id: u32,
+    pub generation: u32,
+    /// The block's `ArrayBuffer` (first hand-off to this environment) or `None`.
+    pub buffer: Option<RawValue>,
+}
+
+impl ToNapiValue for Sent {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> ::napi::Result<sys::napi_value> {
+        let mut obj = std::ptr::null_mut();
+        // SAFETY: plain Node-API calls on the current environment with valid out-pointers;
+        // every value set is created on `env` in this call.
+        unsafe {
+            check(sys::napi_create_object(env, &mut obj))?;
+            let id = u32::to_napi_value(env, val.id)?;
+            let generation = u32::to_napi_value(env, val.generation)?;
+            let buffer = match val.buffer {
+                Some(b) => b.0,
+                None => null(env)?,
+            };
+            check(sys::napi_set_named_property(env, obj, c"id".as_ptr(), id))?;
+            check(sys::napi_set_named_property(env, obj, c"generation".as_ptr(), generation))?;
+            check(sys::napi_set_named_property(env, obj, c"buffer".as_ptr(), buffer))?;
+        }
+        Ok(obj)
+    }
+}
+
+fn check(status: sys::napi_status) -> ::napi::Result<()> {
+    if status == sys::Status::napi_ok {
+        Ok(())
+    } else {
+        Err(TransferError::internal(format!("Node-API call failed with status {status}")).into())
+    }
+}
+
+/// A pool bound to one JS environment: hands its blocks to that environment and keeps the
+/// record of what the environment holds. See the [module docs](self) for the rules.
+pub struct EnvPool {
+    pool: Arc<FixedSizeAllocatorPool>,
+    env: sys::napi_env,
+    state: Rc<EnvState>,
+    mode: Cell<TransferMode>,
+    handed: RefCell<HashMap<u32, Handed>>,
+    /// The blocks checked out to JS, by id. Kept here (not in JS objects) so that
+    /// environment teardown can return them even when no finalizer ever runs.
+    checked_out: RefCell<HashMap<u32, CheckedOut>>,
+    /// Set by `close()`: checked-out blocks stay readable from JS but take no more writes
+    /// or hand-offs (their copy targets and wrapper records are gone).
+    closed: Cell<bool>,
+}
+
+impl EnvPool {
+    /// Bind `pool` to the calling environment (`env` is the one your `#[napi]` function got).
+    pub fn new(env: &Env, pool: FixedSizeAllocatorPool, transfer: Transfer) -> Result<Rc<Self>> {
+        let raw_env = env.raw();
+        let mode = match transfer {
+            Transfer::Copy => TransferMode::Copy,
+            Transfer::External if !external_buffers_allowed(raw_env) => {
+                return Err(HandOffError::ExternalForbidden.into());
+            }
+            Transfer::External => TransferMode::External,
+            Transfer::Auto if external_buffers_allowed(raw_env) => TransferMode::External,
+            Transfer::Auto => TransferMode::Copy,
+        };
+        let state = EnvState::of(raw_env);
+        let this = Rc::new(Self {
+            pool: Arc::new(pool),
+            env: raw_env,
+            state: Rc::clone(&state),
+            mode: Cell::new(mode),
+            handed: RefCell::new(HashMap::new()),
+            checked_out: RefCell::new(HashMap::new()),
+            closed: Cell::new(false),
+        });
+        let part: Rc<dyn Teardown> = this.clone();
+        state.add_part(Rc::downgrade(&part));
+        Ok(this)
+    }
+
+    /// The pool (share it with producer threads).
+    pub fn pool(&self) -> &Arc<FixedSizeAllocatorPool> {
+        &self.pool
+    }
+
+    /// External, or copy (forced, or found out at the first hand-off under `Auto`).
+    pub fn transfer_mode(&self) -> TransferMode {
+        self.mode.get()
+    }
+
+    /// Whether [`close`](Self::close) was called (or the environment torn down).
+    pub fn is_closed(&self) -> bool {
+        self.closed.get() || self.pool.is_closed()
+    }
+
+    /// Number of blocks checked out to JS.
+    pub fn checked_out(&self) -> usize {
+        self.checked_out.borrow().len()
+    }
+
+    /// Take a block from the pool on the JS thread: `None` fails at once when every block
+    /// is out, `Some(t)` waits up to `t` (this blocks the JS thread; keep it short).
+    pub fn acquire(&self, timeout: Option<Duration>) -> Result<FixedSizeAllocatorGuard> {
+        if self.closed.get() {
+            return Err(TransferError::new(ErrorCode::PoolClosed, "the pool is closed"));
+        }
+        Ok(match timeout {
+            None => self.pool.try_get()?,
+            Some(t) => self.pool.get_timeout(t)?,
+        })
+    }
+
+    /// Write `meta` (with the block's own generation) into the block, check it out to this
+    /// environment and hand it off. On error the block goes back to the pool.
+    pub fn send(&self, guard: FixedSizeAllocatorGuard, meta: RawTransferMetadata) -> Result<Sent> {
+        self.send_leased(guard, meta, None)
+    }
+
+    /// [`send`](Self::send), keeping `lease` alive until the block is released.
+    pub(crate) fn send_leased(
+        &self,
+        guard: FixedSizeAllocatorGuard,
+        meta: RawTransferMetadata,
+        lease: Option<Box<dyn std::any::Any>>,
+    ) -> Result<Sent> {
+        self.check_writable(guard.id())?;
+        if guard.pool_id() != self.pool.id() {
+            return Err(TransferError::invalid_argument("this block belongs to another pool"));
+        }
+        guard.write_raw_metadata(meta);
+        let (id, generation) = (guard.id(), guard.generation());
+        let buffer = self.hand_off_alloc(&guard, 0, guard.used_bytes())?;
+        let meta = RawTransferMetadata { generation, ..meta };
+        self.checked_out.borrow_mut().insert(id, CheckedOut { guard, meta, _lease: lease });
+        Ok(Sent { id, generation, buffer })
+    }
+
+    /// Hand checked-out block `id` off again (after writes; copy mode copies every byte in use).
+    pub fn hand_off(&self, id: u32) -> Result<Sent> {
+        self.check_writable(id)?;
+        let out = self.checked_out.borrow();
+        let Some(CheckedOut { guard, .. }) = out.get(&id) else { return Err(not_out(id)) };
+        let buffer = self.hand_off_alloc(guard, 0, guard.used_bytes())?;
+        Ok(Sent { id, generation: guard.generation(), buffer })
+    }
+
+    /// Run `f` on checked-out block `id` for reading.
+    pub fn read<R>(&self, id: u32, f: impl FnOnce(&FixedSizeAllocator) -> R) -> Result<R> {
+        let out = self.checked_out.borrow();
+        match out.get(&id) {
+            Some(c) => Ok(f(&c.guard)),
+            None => Err(not_out(id)),
+        }
+    }
+
+    /// Run `f` on checked-out block `id` to allocate and write in it. In copy mode, what `f`
+    /// allocated (from the cursor before to the cursor after) and the metadata are then
+    /// copied to JS; bytes `f` changes in earlier allocations are not — call
+    /// [`hand_off`](Self::hand_off) for that.
+    pub fn write<R>(&self, id: u32, f: impl FnOnce(&FixedSizeAllocator) -> Result<R>) -> Result<R> {
+        self.check_writable(id)?;
+        let out = self.checked_out.borrow();
+        let Some(CheckedOut { guard, .. }) = out.get(&id) else { return Err(not_out(id)) };
+        let before = guard.used_bytes();
+        let r = f(guard)?;
+        self.sync(guard, before, guard.used_bytes())?;
+        Ok(r)
+    }
+
+    /// The metadata last written to checked-out block `id`.
+    pub fn metadata(&self, id: u32) -> Result<RawTransferMetadata> {
+        self.checked_out.borrow().get(&id).map(|c| c.meta).ok_or_else(|| not_out(id))
+    }
+
+    /// Rewrite checked-out block `id`'s metadata (the generation stays the block's own) and,
+    /// in copy mode, copy it to JS.
+    pub fn set_metadata(&self, id: u32, meta: RawTransferMetadata) -> Result<()> {
+        self.check_writable(id)?;
+        let mut out = self.checked_out.borrow_mut();
+        let Some(c) = out.get_mut(&id) else { return Err(not_out(id)) };
+        c.guard.write_raw_metadata(meta);
+        c.meta = RawTransferMetadata { generation: c.guard.generation(), ..meta };
+        let used = c.guard.used_bytes();
+        drop(out);
+        let out = self.checked_out.borrow();
+        let guard = &out[&id].guard;
+        self.sync(guard, used, used)
+    }
+
+    /// Return checked-out block `id` to the pool. Fails (`StaleBuffer`) if it is not out.
+    pub fn release(&self, id: u32) -> Result<()> {
+        let out = self.checked_out.borrow_mut().remove(&id);
+        match out {
+            // Dropped outside the borrow: a guard's drop resets and may decommit.
+            Some(out) => {
+                drop(out);
+                Ok(())
+            }
+            None => Err(not_out(id)),
+        }
+    }
+
+    /// Let go of every block Rust holds (idle and checked out); the pool hands out no more.
+    /// Buffers JS still references stay readable until the GC frees them.
+    pub fn close(&self) {
+        self.closed.set(true);
+        self.pool.close();
+        let out = std::mem::take(&mut *self.checked_out.borrow_mut());
+        drop(out);
+        for (_, handed) in self.handed.borrow_mut().drain() {
+            if let Handed::Copy(target) = handed {
+                target.delete(self.env);
+            }
+        }
+    }
+
+    fn check_writable(&self, id: u32) -> Result<()> {
+        if self.closed.get() {
+            return Err(TransferError::new(
+                ErrorCode::PoolClosed,
+                format!("the pool is closed: block {id} can still be read from JS, but not written or handed off"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Pass `alloc`'s block to JS: the buffer the first time, `None` afterwards (copy mode:
+    /// after copying `[from, to)` and the metadata into the JS buffer).
+    fn hand_off_alloc(&self, alloc: &FixedSizeAllocator, from: usize, to: usize) -> Result<Option<RawValue>> {
+        let id = alloc.id();
+        let mut handed = self.handed.borrow_mut();
+        match handed.get(&id) {
+            Some(Handed::External) => return Ok(None),
+            Some(Handed::Copy(target)) => {
+                target.sync(self.env, alloc, from, to)?;
+                return Ok(None);
+            }
+            None => {}
+        }
+        if self.mode.get() == TransferMode::External {
+            match wrap_external(self.env, alloc) {
+                Ok((value, owner)) => {
+                    self.state.add_owner(owner);
+                    handed.insert(id, Handed::External);
+                    return Ok(Some(RawValue(value)));
+                }
+                // `Auto` found out only now (the probe passed): switch for good.
+                Err(HandOffError::ExternalForbidden) => self.mode.set(TransferMode::Copy),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let (target, value) = CopyTarget::new(self.env)?;
+        target.sync(self.env, alloc, 0, alloc.used_bytes())?;
+        handed.insert(id, Handed::Copy(target));
+        Ok(Some(RawValue(value)))
+    }
+
+    /// Copy mode: bring the JS copy of `[from, to)` and the metadata up to date.
+    fn sync(&self, alloc: &FixedSizeAllocator, from: usize, to: usize) -> Result<()> {
+        if let Some(Handed::Copy(target)) = self.handed.borrow().get(&alloc.id()) {
+            target.sync(self.env, alloc, from, to)?;
+        }
+        Ok(())
+    }
+
+    /// The raw environment this pool is bound to.
+    pub fn raw_env(&self) -> sys::napi_env {
+        self.env
+    }
+}
+
+fn not_out(id: u32) -> TransferError {
+    TransferError::stale(format!("block {id} is not checked out to this pool (released, or never handed here)"))
+}
+
+impl Teardown for EnvPool {
+    fn teardown(&self) {
+        self.closed.set(true);
+        self.pool.close();
+        let out = std::mem::take(&mut *self.checked_out.borrow_mut());
+        drop(out);
+        for (_, handed) in self.handed.borrow_mut().drain() {
+            // The environment's references die with it.
+            std::mem::forget(handed);
+        }
+    }
+}
+
+impl Drop for EnvPool {
+    fn drop(&mut self) {
+        // Runs from a JS finalizer or at environment teardown, on the environment's thread.
+        // After teardown `handed` is empty, so this makes no Node-API call.
+        self.close();
+    }
+}

@@ -1,0 +1,118 @@
+//! [`TransferError`]: what the napi layer returns, with a [`Display`](std::fmt::Display) for
+//! Rust callers and a conversion to [`napi::Error`](::napi::Error) for `#[napi]` functions.
+//!
+//! On the JS side a native error's message is `"<Code>: <text>"`; `js/errors.js` (also
+//! reachable as `raw-transfer/reader`) maps `<Code>` to its error class, so a third-party
+//! addon that returns these errors gets the same typed errors in JS.
+
+use std::fmt;
+
+use crate::AllocError;
+use crate::pool::PoolError;
+
+/// The codes `js/errors.js` maps to classes (`PoolExhausted` → `PoolExhaustedError`, …).
+/// A producer may use its own code ([`ErrorCode::Other`]); JS then raises a plain
+/// `RawTransferError` whose `code` is that string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    PoolExhausted,
+    PoolClosed,
+    BlockFull,
+    StaleBuffer,
+    ExternalForbidden,
+    OutOfMemory,
+    InvalidArgument,
+    JsonSyntax,
+    /// An I/O error of a producer's input (e.g. a file that cannot be read).
+    Io,
+    /// A bug or an unexpected Node-API failure.
+    Internal,
+    /// A producer-defined code: one word, `[A-Za-z0-9]+`.
+    Other(&'static str),
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PoolExhausted => "PoolExhausted",
+            Self::PoolClosed => "PoolClosed",
+            Self::BlockFull => "BlockFull",
+            Self::StaleBuffer => "StaleBuffer",
+            Self::ExternalForbidden => "ExternalForbidden",
+            Self::OutOfMemory => "OutOfMemory",
+            Self::InvalidArgument => "InvalidArgument",
+            Self::JsonSyntax => "JsonSyntax",
+            Self::Io => "Io",
+            Self::Internal => "Internal",
+            Self::Other(code) => code,
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error of the hand-off layer or of a producer, with the code JS maps to a class.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransferError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl TransferError {
+    pub fn new(code: ErrorCode, message: impl fmt::Display) -> Self {
+        Self { code, message: message.to_string() }
+    }
+
+    pub fn invalid_argument(message: impl fmt::Display) -> Self {
+        Self::new(ErrorCode::InvalidArgument, message)
+    }
+
+    pub fn stale(message: impl fmt::Display) -> Self {
+        Self::new(ErrorCode::StaleBuffer, message)
+    }
+
+    pub fn internal(message: impl fmt::Display) -> Self {
+        Self::new(ErrorCode::Internal, message)
+    }
+}
+
+impl fmt::Display for TransferError {
+    /// `"<Code>: <message>"`, the form `js/errors.js` parses.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for TransferError {}
+
+impl From<PoolError> for TransferError {
+    fn from(e: PoolError) -> Self {
+        match e {
+            PoolError::Exhausted { .. } => Self::new(ErrorCode::PoolExhausted, e),
+            PoolError::Closed => Self::new(ErrorCode::PoolClosed, "the pool is closed"),
+            PoolError::Block(_) => Self::new(ErrorCode::OutOfMemory, e),
+        }
+    }
+}
+
+impl From<AllocError> for TransferError {
+    fn from(e: AllocError) -> Self {
+        match e {
+            AllocError::BlockFull { .. } => Self::new(ErrorCode::BlockFull, e),
+            _ => Self::new(ErrorCode::OutOfMemory, e),
+        }
+    }
+}
+
+impl From<TransferError> for ::napi::Error {
+    fn from(e: TransferError) -> Self {
+        ::napi::Error::new(::napi::Status::GenericFailure, e.to_string())
+    }
+}
+
+/// `Result` of the napi layer.
+pub type Result<T, E = TransferError> = std::result::Result<T, E>;

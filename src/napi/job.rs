@@ -1,0 +1,522 @@
+//! The generic producer job: a [`Producer`] runs on N Rust threads, each filling blocks of
+//! an [`EnvPool`]'s pool; JS takes every finished item in one native call
+//! ([`Job::take`]) and waits on a promise only when nothing is ready.
+//!
+//! Why this shape:
+//! - **Batches.** One `take()` returns every finished item and, in the same call, returns
+//!   the blocks JS is done with. An async hop per item costs ~50 µs; a `take()` ~1 µs plus
+//!   well under 1 µs per item.
+//! - **No libuv thread is held.** Waiting is a promise resolved from the producer thread
+//!   (napi-rs's `JsDeferred`, a threadsafe function underneath), created only when JS has
+//!   drained everything. libuv's small pool stays free for `fs` and friends.
+//! - **Bounded read-ahead.** A job holds at most `max_blocks` blocks at once (finished and
+//!   not yet released), by default all but one of the pool's, so other users of the pool
+//!   are never starved. Producer threads wait for a permit before they take a block; JS
+//!   releasing a block returns its permit. That is the back-pressure: a slow plugin stalls
+//!   the threads, not memory.
+//! - **Cancel.** [`Job::cancel`], dropping the `Job`, closing the pool and environment
+//!   teardown (worker termination, `process.exit`) all stop the threads: they finish the
+//!   item in hand and exit; a pending promise is resolved (or, at teardown, dropped with
+//!   its environment by napi-rs).
+
+use std::collections::VecDeque;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use ::napi::bindgen_prelude::{Env, JsObjectValue, JsValue, Object, ToNapiValue};
+use ::napi::sys;
+use parking_lot::{Condvar, Mutex};
+
+use super::env::{EnvState, Teardown};
+use super::env_pool::EnvPool;
+use super::error::{ErrorCode, Result, TransferError};
+use super::value::{RawValue, null};
+use crate::FixedSizeAllocator;
+use crate::pool::{FixedSizeAllocatorGuard, FixedSizeAllocatorPool, PoolError};
+use crate::transfer::RawTransferMetadata;
+
+/// Where in an input an error is: byte offset, 1-based line and column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub offset: u32,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Why a producer could not turn an input into a block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProduceError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub position: Option<Position>,
+}
+
+impl ProduceError {
+    pub fn new(code: ErrorCode, message: impl std::fmt::Display) -> Self {
+        Self { code, message: message.to_string(), position: None }
+    }
+
+    pub fn at(mut self, position: Position) -> Self {
+        self.position = Some(position);
+        self
+    }
+}
+
+impl From<TransferError> for ProduceError {
+    fn from(e: TransferError) -> Self {
+        Self { code: e.code, message: e.message, position: None }
+    }
+}
+
+impl From<ProduceError> for TransferError {
+    /// A positioned error reads `"<offset>:<line>:<column>: <message>"`, which the JS side
+    /// turns back into the position fields (`JsonSyntaxError.offset`, …).
+    fn from(e: ProduceError) -> Self {
+        match e.position {
+            Some(p) => TransferError::new(e.code, format!("{}:{}:{}: {}", p.offset, p.line, p.column, e.message)),
+            None => TransferError::new(e.code, e.message),
+        }
+    }
+}
+
+impl From<crate::AllocError> for ProduceError {
+    fn from(e: crate::AllocError) -> Self {
+        TransferError::from(e).into()
+    }
+}
+
+/// What a job runs: inputs in, blocks out. Implemented by the JSON producer and by any
+/// addon's own producer. All methods run on the job's threads.
+pub trait Producer: Send + Sync + 'static {
+    /// One unit of work (a path, a URL, a buffer…).
+    type Input: Send + Sync + 'static;
+    /// What [`load`](Self::load) produces: done before a block is taken, so slow I/O never
+    /// holds a block.
+    type Loaded;
+    /// Per-thread state (scratch buffers, a parser), made once per thread.
+    type Worker;
+
+    fn worker(&self) -> Self::Worker;
+
+    /// Read or prepare `input`. Returns what to build from and its size in bytes (reported
+    /// to JS).
+    fn load(&self, worker: &mut Self::Worker, input: &Self::Input) -> Result<(Self::Loaded, u64), ProduceError>;
+
+    /// Build into `block` (fresh from the pool). Returns the metadata to hand off; its
+    /// `generation` is filled in by the hand-off.
+    fn build(
+        &self,
+        worker: &mut Self::Worker,
+        loaded: Self::Loaded,
+        block: &FixedSizeAllocator,
+    ) -> Result<RawTransferMetadata, ProduceError>;
+}
+
+/// Options of [`Job::start`].
+#[derive(Clone, Copy, Debug)]
+pub struct JobOptions {
+    /// Producer threads (1..=64; never more than inputs).
+    pub threads: usize,
+    /// Blocks the job may hold at once. `None`: the pool's size minus one (at least one),
+    /// so other users of the pool always find a block. At most the pool's size.
+    pub max_blocks: Option<usize>,
+}
+
+impl Default for JobOptions {
+    fn default() -> Self {
+        Self { threads: 2, max_blocks: None }
+    }
+}
+
+/// A finished item, waiting for JS.
+struct Finished {
+    index: u32,
+    bytes: u64,
+    outcome: std::result::Result<(FixedSizeAllocatorGuard, RawTransferMetadata, Permit), ProduceError>,
+}
+
+type Deferred = ::napi::JsDeferred<(), fn(Env) -> ::napi::Result<()>>;
+
+struct State {
+    results: VecDeque<Finished>,
+    running: usize,
+    /// Permits left: blocks the threads may still take.
+    permits: usize,
+    /// JS is waiting on this promise: resolve it when something happens.
+    waiter: Option<Deferred>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    permit_freed: Condvar,
+    cancelled: AtomicBool,
+    next: AtomicUsize,
+}
+
+impl Shared {
+    fn push(&self, item: Finished) {
+        let waiter = {
+            let mut state = self.state.lock();
+            state.results.push_back(item);
+            state.waiter.take()
+        };
+        wake(waiter);
+    }
+
+    fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Release);
+        let _state = self.state.lock();
+        self.permit_freed.notify_all();
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Acquire)
+    }
+
+    /// Wait for a read-ahead permit; `None` once cancelled.
+    fn take_permit(self: &Arc<Self>) -> Option<Permit> {
+        let mut state = self.state.lock();
+        loop {
+            if self.is_cancelled() {
+                return None;
+            }
+            if state.permits > 0 {
+                state.permits -= 1;
+                return Some(Permit { shared: Arc::clone(self) });
+            }
+            self.permit_freed.wait(&mut state);
+        }
+    }
+}
+
+fn wake(waiter: Option<Deferred>) {
+    if let Some(d) = waiter {
+        d.resolve(|_| Ok(()));
+    }
+}
+
+/// One block of read-ahead, returned when the block is released (or dropped unreleased).
+struct Permit {
+    shared: Arc<Shared>,
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        let mut state = self.shared.state.lock();
+        state.permits += 1;
+        drop(state);
+        self.shared.permit_freed.notify_one();
+    }
+}
+
+/// Cancels the threads at environment teardown.
+struct Canceller(Arc<Shared>);
+
+impl Teardown for Canceller {
+    fn teardown(&self) {
+        self.0.cancel();
+        // Results still queued hold blocks of a pool being torn down: let them go now.
+        let results = std::mem::take(&mut self.0.state.lock().results);
+        drop(results);
+    }
+}
+
+/// A running job. Keep it in your `#[napi]` job object; JS calls your wrapper's `take`.
+pub struct Job {
+    shared: Arc<Shared>,
+    env_pool: Rc<EnvPool>,
+    _canceller: Rc<Canceller>,
+    total: usize,
+}
+
+/// How long a producer thread waits for a block before it looks again whether the job was
+/// cancelled (only when another user of the pool holds every block the job may use).
+const POLL: Duration = Duration::from_millis(20);
+
+impl Job {
+    /// Start `producer` over `inputs` on `options.threads` threads, filling blocks of
+    /// `env_pool`'s pool.
+    pub fn start<P: Producer>(
+        env_pool: &Rc<EnvPool>,
+        producer: Arc<P>,
+        inputs: Vec<P::Input>,
+        options: JobOptions,
+    ) -> Result<Self> {
+        if env_pool.is_closed() {
+            return Err(TransferError::new(ErrorCode::PoolClosed, "the pool is closed"));
+        }
+        let size = env_pool.pool().size();
+        let max_blocks = match options.max_blocks {
+            None => size.saturating_sub(1).max(1),
+            Some(n) if (1..=size).contains(&n) => n,
+            Some(n) => {
+                return Err(TransferError::invalid_argument(format!("maxBlocks must be 1..={size} (the pool's size), got {n}")));
+            }
+        };
+        if !(1..=64).contains(&options.threads) {
+            return Err(TransferError::invalid_argument(format!("threads must be 1..=64, got {}", options.threads)));
+        }
+        let threads = options.threads.min(inputs.len()).max(1);
+        let total = inputs.len();
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State { results: VecDeque::new(), running: threads, permits: max_blocks, waiter: None }),
+            permit_freed: Condvar::new(),
+            cancelled: AtomicBool::new(false),
+            next: AtomicUsize::new(0),
+        });
+        let inputs = Arc::new(inputs);
+        for i in 0..threads {
+            let (thread_shared, inputs, producer, pool) =
+                (Arc::clone(&shared), Arc::clone(&inputs), Arc::clone(&producer), Arc::clone(env_pool.pool()));
+            let spawned = std::thread::Builder::new()
+                .name("raw-transfer-job".into())
+                .spawn(move || run_thread(&*producer, &inputs, &pool, &thread_shared));
+            if let Err(e) = spawned {
+                // The threads already started stop; the ones not started never ran.
+                shared.cancel();
+                let mut state = shared.state.lock();
+                state.running -= threads - i;
+                return Err(TransferError::internal(format!("could not start a producer thread: {e}")));
+            }
+        }
+        let canceller = Rc::new(Canceller(Arc::clone(&shared)));
+        let part: Rc<dyn Teardown> = canceller.clone();
+        EnvState::of(env_pool.raw_env()).add_part(Rc::downgrade(&part));
+        Ok(Self { shared, env_pool: Rc::clone(env_pool), _canceller: canceller, total })
+    }
+
+    /// Number of inputs.
+    pub fn len(&self) -> usize {
+        self.total
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// Stop starting new inputs (items already finished can still be taken).
+    pub fn cancel(&self) {
+        self.shared.cancel();
+    }
+
+    /// Release the blocks in `released` (ids JS is done with; unknown ids are ignored,
+    /// so a block released twice is harmless), then take every finished item: blocks are
+    /// checked out to this environment and handed off. See [`Batch`] for the JS shape.
+    pub fn take(&self, env: &Env, released: &[u32]) -> Result<Batch> {
+        for &id in released {
+            let _ = self.env_pool.release(id);
+        }
+        let (items, done) = {
+            let mut state = self.shared.state.lock();
+            let items: Vec<Finished> = state.results.drain(..).collect();
+            (items, state.running == 0 && state.results.is_empty())
+        };
+        let mut batch = Batch { records: Vec::with_capacity(items.len() * Batch::STRIDE), ..Batch::default() };
+        let mut items = items.into_iter();
+        while let Some(item) = items.next() {
+            let index = f64::from(item.index);
+            let bytes = item.bytes as f64;
+            match item.outcome {
+                Ok((guard, meta, permit)) => match self.env_pool.send_leased(guard, meta, Some(Box::new(permit))) {
+                    Ok(sent) => {
+                        batch.records.extend_from_slice(&[index, f64::from(sent.id), f64::from(sent.generation), bytes]);
+                        if let Some(buffer) = sent.buffer {
+                            batch.buffers.push((sent.id, buffer));
+                        }
+                    }
+                    Err(e) => {
+                        batch.records.extend_from_slice(&[index, 0.0, batch.errors.len() as f64, bytes]);
+                        batch.errors.push(e.into());
+                    }
+                },
+                Err(e) => {
+                    batch.records.extend_from_slice(&[index, 0.0, batch.errors.len() as f64, bytes]);
+                    batch.errors.push(e);
+                }
+            }
+        }
+        batch.done = done;
+        if batch.records.is_empty() && !done {
+            // Nothing ready: JS waits on a promise the threads resolve. Registered under the
+            // lock, so a result pushed right after our drain finds it.
+            let (deferred, promise) = env.create_deferred::<(), fn(Env) -> ::napi::Result<()>>()?;
+            let mut state = self.shared.state.lock();
+            if state.results.is_empty() && state.running > 0 {
+                state.waiter = Some(deferred);
+                batch.wait = Some(RawValue(promise.raw()));
+            } else {
+                drop(state);
+                deferred.resolve(|_| Ok(()));
+                batch.wait = Some(RawValue(promise.raw()));
+            }
+        }
+        Ok(batch)
+    }
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        self.shared.cancel();
+    }
+}
+
+impl From<::napi::Error> for TransferError {
+    fn from(e: ::napi::Error) -> Self {
+        TransferError::internal(e.reason.clone())
+    }
+}
+
+/// What [`Job::take`] returns. As a JS value:
+/// `{ done, wait, records, buffers, errors }` where
+/// - `records` is a `Float64Array` of 4 numbers per item: `index` (of the input),
+///   `id` (of the block; 0 if the item failed), `generation` (or, for a failed item, its
+///   index in `errors`), `bytes` (the size `load` reported);
+/// - `buffers` is `[id, ArrayBuffer, id, ArrayBuffer, …]` for blocks this environment sees
+///   for the first time (put them in the cache before reading the records);
+/// - `errors` is `[{ code, message, position: [offset, line, column] | null }]`;
+/// - `done` is true once every input was produced and taken;
+/// - `wait` is a promise when nothing was ready: await it, then `take` again.
+#[derive(Default)]
+pub struct Batch {
+    pub done: bool,
+    pub records: Vec<f64>,
+    pub buffers: Vec<(u32, RawValue)>,
+    pub errors: Vec<ProduceError>,
+    pub wait: Option<RawValue>,
+}
+
+impl Batch {
+    /// Numbers per item in `records`.
+    pub const STRIDE: usize = 4;
+}
+
+impl ToNapiValue for Batch {
+    unsafe fn to_napi_value(raw: sys::napi_env, val: Self) -> ::napi::Result<sys::napi_value> {
+        // `raw` is the current environment: we are converting a return value.
+        let env = Env::from_raw(raw);
+        let mut obj = Object::new(&env)?;
+        obj.set_named_property("done", val.done)?;
+        let wait = match val.wait {
+            Some(w) => w.0,
+            None => null(raw)?,
+        };
+        obj.set_named_property("wait", RawValue(wait))?;
+        // SAFETY: as above.
+        obj.set_named_property("records", RawValue(unsafe { float64_array(raw, &val.records)? }))?;
+        let mut buffers = env.create_array(0)?;
+        for (i, (id, buffer)) in val.buffers.into_iter().enumerate() {
+            buffers.set((2 * i) as u32, id)?;
+            buffers.set((2 * i + 1) as u32, buffer)?;
+        }
+        obj.set_named_property("buffers", buffers)?;
+        let mut errors = env.create_array(0)?;
+        for (i, e) in val.errors.into_iter().enumerate() {
+            let mut o = Object::new(&env)?;
+            o.set_named_property("code", e.code.as_str())?;
+            o.set_named_property("message", e.message)?;
+            match e.position {
+                Some(p) => o.set_named_property("position", vec![p.offset, p.line, p.column])?,
+                None => o.set_named_property("position", RawValue(null(raw)?))?,
+            }
+            errors.set(i as u32, o)?;
+        }
+        obj.set_named_property("errors", errors)?;
+        // SAFETY: as above.
+        unsafe { Object::to_napi_value(raw, obj) }
+    }
+}
+
+/// A `Float64Array` over a fresh JS-allocated `ArrayBuffer` holding `values` (never an
+/// external buffer: those are forbidden in some runtimes).
+///
+/// # Safety
+/// `env` must be the current environment.
+unsafe fn float64_array(env: sys::napi_env, values: &[f64]) -> ::napi::Result<sys::napi_value> {
+    let bytes = std::mem::size_of_val(values);
+    let mut data = std::ptr::null_mut();
+    let mut buffer = std::ptr::null_mut();
+    let mut array = std::ptr::null_mut();
+    // SAFETY: plain Node-API calls with valid out-pointers; `data` is a fresh allocation of
+    // `bytes` bytes (non-overlapping with `values`), written before JS can see it.
+    unsafe {
+        let status = sys::napi_create_arraybuffer(env, bytes, &mut data, &mut buffer);
+        if status != sys::Status::napi_ok {
+            return Err(TransferError::new(ErrorCode::OutOfMemory, "could not allocate a batch's records").into());
+        }
+        if bytes > 0 {
+            std::ptr::copy_nonoverlapping(values.as_ptr().cast::<u8>(), data.cast::<u8>(), bytes);
+        }
+        let status =
+            sys::napi_create_typedarray(env, sys::TypedarrayType::float64_array, values.len(), buffer, 0, &mut array);
+        if status != sys::Status::napi_ok {
+            return Err(TransferError::internal("napi_create_typedarray failed").into());
+        }
+    }
+    Ok(array)
+}
+
+/// One producer thread: take the next input, load it, wait for a permit and a block,
+/// build, queue the result; until inputs run out or the job is cancelled.
+fn run_thread<P: Producer>(producer: &P, inputs: &[P::Input], pool: &FixedSizeAllocatorPool, shared: &Arc<Shared>) {
+    let mut worker = producer.worker();
+    loop {
+        if shared.is_cancelled() {
+            break;
+        }
+        let index = shared.next.fetch_add(1, Ordering::Relaxed);
+        let Some(input) = inputs.get(index) else { break };
+        let (outcome, bytes, stop) = produce_one(producer, &mut worker, input, pool, shared);
+        if let Some(outcome) = outcome {
+            shared.push(Finished { index: index as u32, bytes, outcome });
+        }
+        if stop {
+            break;
+        }
+    }
+    let waiter = {
+        let mut state = shared.state.lock();
+        state.running -= 1;
+        if state.running == 0 { state.waiter.take() } else { None }
+    };
+    wake(waiter);
+}
+
+type Outcome = std::result::Result<(FixedSizeAllocatorGuard, RawTransferMetadata, Permit), ProduceError>;
+
+/// `(outcome, bytes, stop)`; no outcome when cancelled before a block was taken.
+fn produce_one<P: Producer>(
+    producer: &P,
+    worker: &mut P::Worker,
+    input: &P::Input,
+    pool: &FixedSizeAllocatorPool,
+    shared: &Arc<Shared>,
+) -> (Option<Outcome>, u64, bool) {
+    // A panicking producer must not take the process (or the JS thread) down: it becomes
+    // an Internal error for that input.
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> (Option<Outcome>, u64, bool) {
+        let (loaded, bytes) = match producer.load(worker, input) {
+            Ok(l) => l,
+            Err(e) => return (Some(Err(e)), 0, false),
+        };
+        let Some(permit) = shared.take_permit() else { return (None, bytes, true) };
+        let guard = loop {
+            match pool.get_timeout(POLL) {
+                Ok(g) => break g,
+                Err(PoolError::Exhausted { .. }) if !shared.is_cancelled() => continue,
+                Err(PoolError::Exhausted { .. }) => return (None, bytes, true),
+                Err(e @ PoolError::Closed) => return (Some(Err(TransferError::from(e).into())), bytes, true),
+                Err(e) => return (Some(Err(TransferError::from(e).into())), bytes, false),
+            }
+        };
+        match producer.build(worker, loaded, &guard) {
+            Ok(meta) => (Some(Ok((guard, meta, permit))), bytes, false),
+            Err(e) => (Some(Err(e)), bytes, false),
+        }
+    }));
+    match caught {
+        Ok(r) => r,
+        Err(_) => (Some(Err(ProduceError::new(ErrorCode::Internal, "the producer panicked on this input"))), 0, false),
+    }
+}
