@@ -29,12 +29,13 @@ for (const transfer of MODES) {
     const start = rt.liveBlocks()
     const pool = new rt.FixedSizeAllocatorPool({ size: 1, transfer })
     let block = pool.acquire()
-    const nb = block._native // keep only the Rust side (the checked-out allocator)
+    const id = block.id // keep only the Rust side (the checked-out allocator)
+    const np = pool._native
     block = null
     pool.close() // cache cleared: no JS reference to the buffer remains
     await collectUntil(() => false, 5)
     assert.equal(rt.liveBlocks(), start + 1, 'the checked-out allocator still owns the block')
-    nb.release()
+    np.release(id)
     assert.equal(await settleLiveBlocks(start), start)
   })
 

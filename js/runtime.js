@@ -1,15 +1,22 @@
 'use strict'
-// The JS runtime: wraps the native addon's low-level classes into the public API.
+// The JS runtime: wraps the native addon's pool class into the public API. Blocks are
+// named by id; the native side keeps which ids this environment holds.
 
 const errors = require('./errors')
 const { native, PoolClosedError, StaleBufferError, InvalidArgumentError } = errors
+const { runJob } = require('./job')
+const C = require('./constants')
 
 module.exports = function runtime(binding) {
-  const C = Object.freeze(binding.constants())
   const { RawBuffer, decodeUtf8 } = require('./raw-buffer')(C)
-  const { JsonDocument, JsonNode } = require('./json')(C, decodeUtf8)
+  const json = require('./json')(C, decodeUtf8)
+  const { JsonDocument, JsonNode } = json
+  const createDocument = json.createDocument ?? ((block) => new JsonDocument(block))
   const BufferCache = require('./buffer-cache')(RawBuffer)
-  const dispose = Symbol.dispose ?? Symbol.for('nodejs.dispose')
+  // Symbol.dispose where it exists; otherwise the fallback TypeScript's and esbuild's
+  // `using` helpers look up.
+  const dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose')
+  const inspect = Symbol.for('nodejs.util.inspect.custom')
 
   const TRANSFERS = ['auto', 'external', 'copy']
 
@@ -64,8 +71,20 @@ module.exports = function runtime(binding) {
     /** Check out a block; it is handed to JS at once (`block.buffer`). */
     acquire() {
       this._check()
-      const nb = native(() => this._native.acquire())
-      return new Block(this, nb)
+      return this._block(native(() => this._native.acquire()))
+    }
+
+    /** Turn a hand-off record `{ id, generation, buffer }` into a Block (releasing it if that fails). */
+    _block(sent, giveBack) {
+      let raw
+      try {
+        raw = this._receive(sent)
+      } catch (e) {
+        if (giveBack) giveBack()
+        else this._native.release(sent.id) // a failed hand-off must not keep the block checked out
+        throw e
+      }
+      return new Block(this, sent.id, sent.generation, raw, giveBack)
     }
 
     /**
@@ -77,8 +96,7 @@ module.exports = function runtime(binding) {
       if (typeof text !== 'string' && !(text instanceof Uint8Array)) {
         throw new InvalidArgumentError('parseJson expects a string or a Uint8Array of UTF-8')
       }
-      const nb = native(() => this._native.parseJson(text))
-      return new JsonDocument(new Block(this, nb))
+      return createDocument(this._block(native(() => this._native.parseJson(text))))
     }
 
     /**
@@ -95,46 +113,41 @@ module.exports = function runtime(binding) {
         throw new InvalidArgumentError('parseJsonFiles expects an array of paths')
       }
       if (typeof plugin !== 'function') throw new InvalidArgumentError('parseJsonFiles expects a plugin function')
+      if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object')
       const threads = options.threads ?? 2
+      if (!Number.isInteger(threads) || threads < 1 || threads > 64)
+        throw new InvalidArgumentError(`threads must be an integer 1..64; got ${threads}`)
+      const maxBlocks = options.maxBlocks ?? 0
+      if (!Number.isInteger(maxBlocks) || maxBlocks < 0 || maxBlocks > this.size)
+        throw new InvalidArgumentError(`maxBlocks must be an integer 1..${this.size} (the pool's size); got ${maxBlocks}`)
       const t0 = performance.now()
-      const job = native(() => this._native.startJsonFiles(paths, threads))
-      const errors = []
-      const pending = new Set()
-      let files = 0
-      let bytes = 0
-      const record = (path, error, phase) => errors.push({ path, error, phase })
-      const callPlugin = (arg, path, done) => {
-        let result
-        try {
-          result = plugin(arg, path)
-        } catch (e) {
-          record(path, e, 'plugin')
-          done()
-          return
-        }
-        if (result && typeof result.then === 'function') {
-          const p = Promise.resolve(result)
-            .catch((e) => record(path, e, 'plugin'))
-            .finally(() => {
-              pending.delete(p)
-              done()
-            })
-          pending.add(p)
-        } else done()
+      const job = native(() => this._native.startJsonFiles(paths, threads, maxBlocks))
+      const pool = this
+      const { items, bytes, errors } = await runJob(job, {
+        cache: this._cache,
+        release: (ids) => this._native.releaseMany(ids),
+        open(raw, item, giveBack) {
+          const block = new Block(pool, item.id, item.generation, raw, giveBack)
+          const doc = createDocument(block)
+          return { value: doc, close: () => doc.release() }
+        },
+        plugin: (doc, item) => plugin(doc, paths[item.index]),
+        fail: (failure, item) => fileError(failure, paths[item.index]),
+        failuresToPlugin: true,
+      })
+      const result = {
+        files: items,
+        bytes,
+        ms: performance.now() - t0,
+        errors: errors.map(({ index, error, phase }) => ({
+          path: paths[index],
+          error,
+          phase: phase === 'plugin' ? 'plugin' : error.code === 'Io' ? 'read' : 'parse',
+        })),
       }
-      try {
-        await this._drainJob(job, paths, callPlugin, record, (n, b) => {
-          files += n
-          bytes += b
-        })
-      } finally {
-        job.cancel() // normally a no-op: every thread is done; after an error, stop them
-      }
-      await Promise.all(pending)
-      const result = { files, bytes, ms: performance.now() - t0, errors }
-      if (this._closed && files < paths.length) {
+      if (this._closed && items < paths.length) {
         const err = new PoolClosedError(
-          `the pool was closed during parseJsonFiles: ${files} of ${paths.length} files were processed`,
+          `the pool was closed during parseJsonFiles: ${items} of ${paths.length} files were processed`,
         )
         err.result = result
         throw err
@@ -142,43 +155,14 @@ module.exports = function runtime(binding) {
       return result
     }
 
-    /** Pull every finished file of `job` and run the plugin on it. */
-    async _drainJob(job, paths, callPlugin, record, count) {
-      for (;;) {
-        const item = await job.next()
-        if (item === null) break
-        if (item.pending) continue
-        const path = paths[item.index]
-        count(1, item.bytes)
-        if (item.errorCode != null) {
-          const err = fileError(item, path)
-          record(path, err, err.code === 'Io' ? 'read' : 'parse')
-          callPlugin(err, path, () => {})
-          continue
-        }
-        if (this._closed) {
-          item.discard()
-          continue
-        }
-        const doc = new JsonDocument(
-          new Block(
-            this,
-            native(() => this._native.adopt(item)),
-          ),
-        )
-        callPlugin(doc, path, () => doc.release())
-      }
-    }
-
-    /** Receive the hand-off of native block `nb`: its RawBuffer, from the cache after the first time. */
-    _receive(nb) {
-      const buffer = native(() => nb.handOff())
-      const raw = this._cache.receive(nb.id, buffer)
+    /** Receive a hand-off record: the block's RawBuffer, from the cache after the first time. */
+    _receive(sent) {
+      const raw = this._cache.receive(sent.id, sent.buffer)
       if (raw.arrayBuffer.byteLength === 0) {
         // Some runtimes (Deno) let an external buffer be transferred with postMessage,
         // which detaches it here.
         throw new StaleBufferError(
-          `block ${nb.id}'s buffer was detached (transferred with postMessage?); block buffers cannot be ` +
+          `block ${sent.id}'s buffer was detached (transferred with postMessage?); block buffers cannot be ` +
             'transferred or cloned: send copies (block.copyToBuffer) or plain values instead',
         )
       }
@@ -200,87 +184,97 @@ module.exports = function runtime(binding) {
 
   /** A checked-out block. Returned to the pool by release() (or `using`). */
   class Block {
-    constructor(pool, nb) {
-      this._pool = pool
-      this._native = nb
-      this.id = nb.id
-      this.generation = nb.generation
-      try {
-        this.raw = pool._receive(nb)
-      } catch (e) {
-        nb.release() // a failed hand-off must not keep the block checked out
-        throw e
-      }
-      this.buffer = this.raw.u8
+    #pool
+    #giveBack
+    #released = false
+    constructor(pool, id, generation, raw, giveBack) {
+      this.#pool = pool
+      this.#giveBack = giveBack ?? null
+      Object.defineProperties(this, {
+        id: { value: id, enumerable: true },
+        generation: { value: generation, enumerable: true },
+        // Non-enumerable: a structuredClone of a Block must not copy its 2 GiB buffer.
+        raw: { value: raw },
+        buffer: { value: raw.u8 },
+      })
     }
 
     get released() {
-      return this._native === null
+      return this.#released
     }
 
-    _nb() {
-      if (this._native === null)
-        throw new StaleBufferError(`block ${this.id} (generation ${this.generation}) was released`)
-      return this._native
+    #native() {
+      if (this.#released) throw new StaleBufferError(`block ${this.id} (generation ${this.generation}) was released`)
+      return this.#pool._native
     }
 
     /** Bytes allocated in the block's arena. */
     get usedBytes() {
-      return this._nb().usedBytes
+      const n = this.#native()
+      return native(() => n.usedBytes(this.id))
     }
 
     /** Copy `bytes` into the arena, 8-byte aligned. Returns `{ ptr, len }`, ptr being the offset in `buffer`. */
     writeBytes(bytes) {
       if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('writeBytes expects a Uint8Array')
-      const nb = this._nb()
-      return native(() => nb.writeBytes(bytes))
+      const n = this.#native()
+      return native(() => n.writeBytes(this.id, bytes))
     }
 
     /** Copy `str` into the arena as UTF-8. Returns `{ ptr, len }` (len in bytes). */
     writeString(str) {
       if (typeof str !== 'string') throw new InvalidArgumentError('writeString expects a string')
-      const nb = this._nb()
-      return native(() => nb.writeString(str))
+      const n = this.#native()
+      return native(() => n.writeString(this.id, str))
     }
 
     /** Set RawTransferMetadata.data_offset (must be within what was written). */
     setDataOffset(ptr) {
-      if (!Number.isInteger(ptr) || ptr < 0)
+      if (!Number.isInteger(ptr) || ptr < 0 || ptr > 0xffffffff)
         throw new InvalidArgumentError(`data offset must be a non-negative integer; got ${ptr}`)
-      const nb = this._nb()
-      native(() => nb.setDataOffset(ptr))
+      const n = this.#native()
+      native(() => n.setDataOffset(this.id, ptr))
     }
 
     /** A copy of `[ptr, ptr + len)` in a new Node Buffer (outlives the block). */
     copyToBuffer(ptr, len) {
-      const nb = this._nb()
-      return native(() => nb.copyToBuffer(ptr, len))
+      for (const [name, v] of [['ptr', ptr], ['len', len]]) {
+        if (!Number.isInteger(v) || v < 0 || v > 0xffffffff)
+          throw new InvalidArgumentError(`${name} must be a non-negative integer; got ${v}`)
+      }
+      const n = this.#native()
+      return native(() => n.copyToBuffer(this.id, ptr, len))
     }
 
     /** Re-run the hand-off (what a producer does each time it passes the block to JS). */
     handOff() {
-      const nb = this._nb()
-      return this._pool._receive(nb)
+      const n = this.#native()
+      return this.#pool._receive(native(() => n.handOff(this.id)))
     }
 
     /** Return the block to the pool. Later use of this Block throws StaleBufferError. */
     release() {
-      if (this._native === null) return
-      const nb = this._native
-      this._native = null
-      nb.release()
+      if (this.#released) return
+      this.#released = true
+      if (this.#giveBack !== null) this.#giveBack()
+      else native(() => this.#pool._native.release(this.id))
     }
 
     [dispose]() {
       this.release()
     }
+
+    [inspect]() {
+      return `Block { id: ${this.id}, generation: ${this.generation}, released: ${this.#released} }`
+    }
   }
 
-  function fileError(item, path) {
-    const message = item.errorMessage
+  /** The typed error for a file the producer failed on (`{ code, message, position }` from Rust). */
+  function fileError(failure, path) {
+    const { code, message, position } = failure
     let err
-    if (item.errorCode === 'JsonSyntax') {
-      const [offset, line, column] = item.errorPosition
+    if (code === 'JsonSyntax' && position !== null) {
+      const [offset, line, column] = position
       err = new errors.JsonSyntaxError(`${path}: ${message} at line ${line} column ${column} (byte ${offset})`, {
         offset,
         line,
@@ -288,11 +282,11 @@ module.exports = function runtime(binding) {
         path,
       })
     } else {
-      err = errors.fromNative(new Error(`${item.errorCode}: ${path}: ${message}`))
+      err = errors.fromNative(new Error(`${code}: ${path}: ${message}`))
       if (!(err instanceof errors.RawTransferError)) err = new errors.RawTransferError(`${path}: ${message}`)
       err.path = path
     }
-    err.code = item.errorCode
+    err.code = code
     return err
   }
 
@@ -303,6 +297,7 @@ module.exports = function runtime(binding) {
     liveBlocks: () => binding.liveBlocks(),
     FixedSizeAllocatorPool,
     Block,
+    runJob,
     RawBuffer,
     BufferCache,
     constants: C,

@@ -310,13 +310,12 @@ impl EnvPool {
         }
     }
 
-    /// Let go of every block Rust holds (idle and checked out); the pool hands out no more.
+    /// Close the pool: idle blocks are freed, no more are handed out, and blocks checked
+    /// out stay readable (not writable) until [`release`](Self::release)d, then are freed.
     /// Buffers JS still references stay readable until the GC frees them.
     pub fn close(&self) {
         self.closed.set(true);
         self.pool.close();
-        let out = std::mem::take(&mut *self.checked_out.borrow_mut());
-        drop(out);
         for (_, handed) in self.handed.borrow_mut().drain() {
             if let Handed::Copy(target) = handed {
                 target.delete(self.env);
@@ -401,5 +400,7 @@ impl Drop for EnvPool {
         // Runs from a JS finalizer or at environment teardown, on the environment's thread.
         // After teardown `handed` is empty, so this makes no Node-API call.
         self.close();
+        let out = std::mem::take(&mut *self.checked_out.borrow_mut());
+        drop(out);
     }
 }
