@@ -5,6 +5,7 @@ async function main() {
   require('./handoff')()
   require('./strings')()
   await require('./json')()
+  await require('./files')()
 }
 main().catch((e) => {
   console.error(e)
