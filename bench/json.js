@@ -120,4 +120,5 @@ module.exports = async function run() {
   table('JSON: parse, hand-off and read vs JSON.parse', ['case', 'time', 'throughput', 'speed-up vs JSON.parse'], rows)
   table('JSON: many files', ['case', 'time', 'throughput', 'speed-up'], await filesBench())
 }
+module.exports.filesBench = filesBench
 if (require.main === module) module.exports()
