@@ -12,9 +12,10 @@ const STRIDE = 4 // numbers per item in a batch's records (Batch::STRIDE in Rust
  * batch, and `cancel()`) to the end.
  *
  * - `cache`: the BufferCache of the pool the job fills.
- * - `open(raw, item, giveBack)`: make the plugin's value from a block (`raw` a RawBuffer,
- *   `item` = `{ index, id, generation, bytes }`), e.g. a lazy document. Return
- *   `{ value, close }`: the driver calls `close()` when the plugin is done with the value
+ * - `open(item, giveBack)`: make the plugin's value from a block (`item` = `{ index, id,
+ *   generation, bytes }`; `cache.receive(item.id, null)` is its RawBuffer), e.g. a lazy
+ *   document. Return `{ value, close }`, or `null` to skip the item after calling
+ *   `giveBack()`: the driver calls `close()` when the plugin is done with the value
  *   (it returned, or its promise settled). `close()`, or the user releasing the value
  *   earlier, must call `giveBack()` exactly once: that returns the block.
  * - `plugin(value, item)`: runs for each produced item; may return a promise: the block goes
@@ -86,8 +87,10 @@ async function runJob(job, { cache, open, plugin, fail, release, failuresToPlugi
           if (failuresToPlugin) call(error, item, null)
           continue
         }
-        const { value, close } = open(cache.receive(id, null), item, giveBackOf(id))
-        call(value, item, close)
+        const giveBack = giveBackOf(id)
+        const opened = open(item, giveBack)
+        if (opened === null) continue // skipped (e.g. the pool was closed): open gave it back
+        call(opened.value, item, opened.close)
       }
       if (batch.done) break
       if (batch.wait !== null) {

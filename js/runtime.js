@@ -126,8 +126,12 @@ module.exports = function runtime(binding) {
       const { items, bytes, errors } = await runJob(job, {
         cache: this._cache,
         release: (ids) => this._native.releaseMany(ids),
-        open(raw, item, giveBack) {
-          const block = new Block(pool, item.id, item.generation, raw, giveBack)
+        open(item, giveBack) {
+          if (pool._closed) {
+            giveBack() // closed mid-run: the block only goes back
+            return null
+          }
+          const block = new Block(pool, item.id, item.generation, pool._cache.receive(item.id, null), giveBack)
           const doc = createDocument(block)
           return { value: doc, close: () => doc.release() }
         },

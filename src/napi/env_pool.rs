@@ -245,11 +245,14 @@ impl EnvPool {
         Ok(Sent { id, generation, buffer })
     }
 
-    /// Hand checked-out block `id` off again (after writes; copy mode copies every byte in use).
+    /// Hand checked-out block `id` off again: its metadata record is rewritten (JS may have
+    /// overwritten it) and, in copy mode, every byte in use is copied again.
     pub fn hand_off(&self, id: u32) -> Result<Sent> {
         self.check_writable(id)?;
         let out = self.checked_out.borrow();
-        let Some(CheckedOut { guard, .. }) = out.get(&id) else { return Err(not_out(id)) };
+        let Some(CheckedOut { guard, meta, .. }) = out.get(&id) else { return Err(not_out(id)) };
+        // JS may have scribbled over the record since: write it again from Rust's copy.
+        guard.write_raw_metadata(*meta);
         let buffer = self.hand_off_alloc(guard, 0, guard.used_bytes())?;
         Ok(Sent { id, generation: guard.generation(), buffer })
     }
