@@ -1,4 +1,14 @@
-// Types of `require('raw-transfer')`.
+// Types of `require('raw-transfer')` (checked by test/types: tsc --strict, nodenext and bundler).
+//
+// `[Symbol.dispose]` needs TypeScript 5.2+ with lib "esnext.disposable" (or "esnext", or
+// @types/node 20+); the declaration below supplies the symbol for other libs. At run time the
+// methods answer to Symbol.dispose and to Symbol.for('Symbol.dispose') (esbuild's `using`
+// fallback), so `using` works in vm contexts and test sandboxes too.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol
+  }
+}
 
 /** Alignment of every block base: 4 GiB. */
 export const BLOCK_ALIGN: number
@@ -81,8 +91,10 @@ export class FixedSizeAllocatorPool {
    * this thread for each file, with the document, or with the error for a file that could
    * not be read (`code: 'Io'`) or parsed (JsonSyntaxError). The document's block returns to
    * the pool when the plugin returns, or when the promise it returns settles.
-   * A plugin that throws or rejects is recorded in `errors`; the run goes on.
-   * @throws PoolClosedError (with `.result`) if the pool is closed during the run
+   * A plugin that throws or rejects is recorded in `errors` (with whatever it threw: not
+   * necessarily an Error); the run goes on.
+   * @throws PoolClosedError (with `.result`: what was done before the close) if the pool is
+   *   closed during the run
    */
   parseJsonFiles(
     paths: string[],
@@ -101,8 +113,9 @@ export interface Written {
   len: number
 }
 
-/** A checked-out block. */
+/** A checked-out block. Made by `pool.acquire()` only. */
 export class Block {
+  private constructor()
   readonly id: number
   /** The block's generation at this checkout. */
   readonly generation: number
@@ -126,7 +139,12 @@ export class Block {
   [Symbol.dispose](): void
 }
 
-/** A reader over a block buffer received from Rust. */
+/**
+ * A reader over a block buffer received from Rust. Its views are private state (getters):
+ * `Object.keys(raw)` is `['notCloneable']`, util.inspect prints a one-line summary, and
+ * `structuredClone(raw)` / `postMessage(raw)` throw a DataCloneError at once (a block is
+ * 2 GiB: send `block.copyToBuffer(ptr, len)` or plain values).
+ */
 export class RawBuffer {
   /** @throws InvalidArgumentError if `buffer` is not a whole block buffer (BUFFER_SIZE bytes). */
   constructor(buffer: ArrayBuffer | Uint8Array)
@@ -168,15 +186,31 @@ export interface Span {
 export type JsonType = 'object' | 'array' | 'string' | 'number' | 'boolean' | 'null'
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue }
 
+/** One failure of a parseJsonFiles run. */
+export type JsonFileError =
+  /** The file could not be read (`error.code === 'Io'`). */
+  | { path: string; phase: 'read'; error: RawTransferError }
+  /** The file could not be parsed: a JsonSyntaxError, or e.g. a BlockFullError. */
+  | { path: string; phase: 'parse'; error: RawTransferError }
+  /** The plugin threw or rejected: whatever it threw, which need not be an Error. */
+  | { path: string; phase: 'plugin'; error: unknown }
+
 export interface JsonFilesResult {
   files: number
   bytes: number
   ms: number
-  errors: { path: string; error: Error; phase: 'read' | 'parse' | 'plugin' }[]
+  errors: JsonFileError[]
 }
 
-/** A lazy view of one JSON value in a block; nothing is decoded until asked for. */
-export class JsonNode {
+/**
+ * What every JsonNode has. A node is a lazy view: nothing is decoded until asked for, and
+ * reads after the document's release() throw StaleBufferError. Child views are new objects
+ * on each call (`node.get('a') !== node.get('a')`); `doc.root` is the same object each time.
+ * `JSON.stringify(node)` gives its JSON (toJSON), util.inspect a one-line summary;
+ * `structuredClone(node)` / `postMessage(node)` throw a DataCloneError at once (send
+ * `node.value`).
+ */
+export interface JsonNodeBase {
   readonly type: JsonType
   /** Elements of an array or entries of an object (duplicates included); undefined otherwise. */
   readonly length: number | undefined
@@ -184,23 +218,93 @@ export class JsonNode {
   /** The value as JSON.parse would give it (containers: fully materialized). */
   readonly value: JsonValue
   readonly span: Span
-  /** The value of `key` (the last duplicate, as JSON.parse keeps). */
+  /** The value of `key` of an object (the last duplicate, as JSON.parse keeps); undefined otherwise. */
   get(key: string): JsonNode | undefined
-  /** Element `index` of an array (negative counts from the end). */
+  /** Element `index` of an array (negative counts from the end); undefined otherwise. */
   at(index: number): JsonNode | undefined
-  /** Keys in source order, duplicates included. */
-  keys(): string[]
-  /** `[key, value, keySpan]` per object entry, or `[index, value]` per array element. */
+  /** An object's keys (strings, source order, duplicates included); an array's indices (numbers); [] otherwise. */
+  keys(): string[] | number[]
+  /** `[key, value, keySpan]` per object entry, or `[index, value]` per array element; [] otherwise. */
   entries(): [string, JsonNode, Span][] | [number, JsonNode][]
+  /** Array elements or object values; [] otherwise. */
   children(): JsonNode[]
   /** Visit children without building arrays; return false to stop. */
   forEach(fn: (child: JsonNode, keyOrIndex: string | number, i: number) => unknown): void
   /** The span of the quoted key of entry `i` of an object. */
   keySpanAt(i: number): Span | undefined
+  /** `JSON.stringify(node)`: the same as `node.value`. */
+  toJSON(): JsonValue
 }
 
-/** A parsed document; holds one block until release(). Reads after release throw StaleBufferError. */
+/** An object node (`node.type === 'object'` narrows a JsonNode to it). */
+export interface JsonObjectNode extends JsonNodeBase {
+  readonly type: 'object'
+  /** Entries, duplicates included. */
+  readonly length: number
+  readonly isContainer: true
+  readonly value: { [key: string]: JsonValue }
+  keys(): string[]
+  entries(): [string, JsonNode, Span][]
+  forEach(fn: (child: JsonNode, key: string, i: number) => unknown): void
+  toJSON(): { [key: string]: JsonValue }
+  /** `for (const [key, child] of node)`: entries in source order, duplicates included, like a Map's. */
+  [Symbol.iterator](): IterableIterator<[string, JsonNode]>
+}
+
+/** An array node (`node.type === 'array'` narrows a JsonNode to it). */
+export interface JsonArrayNode extends JsonNodeBase {
+  readonly type: 'array'
+  readonly length: number
+  readonly isContainer: true
+  readonly value: JsonValue[]
+  keys(): number[]
+  entries(): [number, JsonNode][]
+  forEach(fn: (child: JsonNode, index: number, i: number) => unknown): void
+  toJSON(): JsonValue[]
+  /** `for (const child of node)`, `Array.from(node)`: the elements, as `at(i)` gives them. */
+  [Symbol.iterator](): IterableIterator<JsonNode>
+}
+
+/** A string, number, boolean or null node: no children, not iterable. */
+export interface JsonScalarNode<T extends 'string' | 'number' | 'boolean' | 'null', V extends JsonValue> extends JsonNodeBase {
+  readonly type: T
+  readonly length: undefined
+  readonly isContainer: false
+  readonly value: V
+  keys(): []
+  entries(): []
+  children(): []
+  get(key: string): undefined
+  at(index: number): undefined
+  keySpanAt(i: number): undefined
+  toJSON(): V
+}
+export type JsonStringNode = JsonScalarNode<'string', string>
+export type JsonNumberNode = JsonScalarNode<'number', number>
+export type JsonBooleanNode = JsonScalarNode<'boolean', boolean>
+export type JsonNullNode = JsonScalarNode<'null', null>
+
+/**
+ * A lazy view of one JSON value in a block, discriminated by `type`. Nodes come from a
+ * JsonDocument (`doc.root`, `get`, `at`, ...): `JsonNode` is exported for `instanceof`
+ * only, and `new JsonNode()` throws InvalidArgumentError.
+ */
+export type JsonNode = JsonObjectNode | JsonArrayNode | JsonStringNode | JsonNumberNode | JsonBooleanNode | JsonNullNode
+export const JsonNode: {
+  readonly prototype: JsonNode
+  [Symbol.hasInstance](value: unknown): value is JsonNode
+}
+
+/**
+ * A parsed document; holds one block until release(). Reads after release throw
+ * StaleBufferError. Made by `pool.parseJson()` and `pool.parseJsonFiles()` only: `new
+ * JsonDocument()` throws InvalidArgumentError. `JSON.stringify(doc)` gives the document's
+ * JSON (toJSON); `structuredClone(doc)` / `postMessage(doc)` throw a DataCloneError at once
+ * (send `doc.toJS()`).
+ */
 export class JsonDocument {
+  private constructor()
+  /** The root value (the same object each time). */
   readonly root: JsonNode
   readonly raw: RawBuffer
   readonly bufferId: number
@@ -213,6 +317,8 @@ export class JsonDocument {
   readonly released: boolean
   /** Everything, deep-equal to JSON.parse(text) (including key order, -0 and "__proto__" keys). */
   toJS(): JsonValue
+  /** `JSON.stringify(doc)`: the same as `doc.toJS()`. */
+  toJSON(): JsonValue
   /** The source text of `span`, or all of it. */
   text(span?: Span): string
   /** 1-based line and column (UTF-16 units) of a byte offset in the source. */
@@ -221,13 +327,22 @@ export class JsonDocument {
   [Symbol.dispose](): void
 }
 
+/**
+ * Base of every error this package throws. `instanceof` works across realms (Jest, vitest
+ * vmThreads, `vm` contexts): an error made by another copy of this package is recognized
+ * by its brand and class name.
+ */
 export class RawTransferError extends Error {
-  /** For errors from parseJsonFiles: the file's error code ('Io', 'JsonSyntax', ...). */
+  /** The native error code ('Io', 'JsonSyntax', a producer's own, ...) where there is one. */
   code?: string
+  /** For errors from parseJsonFiles: the file. */
   path?: string
 }
 export class PoolExhaustedError extends RawTransferError {}
-export class PoolClosedError extends RawTransferError {}
+export class PoolClosedError extends RawTransferError {
+  /** When thrown by parseJsonFiles (the pool was closed during the run): what the run did until then. */
+  result?: JsonFilesResult
+}
 export class StaleBufferError extends RawTransferError {}
 export class BlockFullError extends RawTransferError {}
 export class ExternalBuffersForbiddenError extends RawTransferError {}

@@ -3,12 +3,12 @@
 // environment once; later hand-offs pass `null` and the cache supplies the buffer.
 
 const { InvalidArgumentError, StaleBufferError } = require('./errors')
+const { inspect } = require('./symbols')
 
 module.exports = function makeBufferCache(RawBuffer) {
   class BufferCache {
-    constructor() {
-      this._map = new Map()
-    }
+    /** id -> RawBuffer; private, so util.inspect and structuredClone never reach the buffers. */
+    #map = new Map()
 
     /**
      * Take a hand-off: `buffer` the first time this environment sees block `id`, `null`
@@ -17,7 +17,7 @@ module.exports = function makeBufferCache(RawBuffer) {
     receive(id, buffer) {
       if (!Number.isInteger(id) || id <= 0)
         throw new InvalidArgumentError(`block id must be a positive integer, got ${id}`)
-      const cached = this._map.get(id)
+      const cached = this.#map.get(id)
       if (buffer === null || buffer === undefined) {
         if (cached === undefined) {
           throw new StaleBufferError(
@@ -32,22 +32,28 @@ module.exports = function makeBufferCache(RawBuffer) {
         throw new InvalidArgumentError(`block ${id} is already cached; a block buffer is sent once per environment`)
       }
       const raw = buffer instanceof RawBuffer ? buffer : new RawBuffer(buffer)
-      this._map.set(id, raw)
+      this.#map.set(id, raw)
       return raw
     }
 
     get(id) {
-      return this._map.get(id)
+      return this.#map.get(id)
     }
     has(id) {
-      return this._map.has(id)
+      return this.#map.has(id)
     }
     get size() {
-      return this._map.size
+      return this.#map.size
     }
     /** Drop every reference (the GC then frees blocks Rust no longer owns). */
     clear() {
-      this._map.clear()
+      this.#map.clear()
+    }
+
+    /** console.log / util.inspect: the ids held, never the buffers. */
+    [inspect]() {
+      const ids = [...this.#map.keys()]
+      return `BufferCache <${ids.length} ${ids.length === 1 ? 'block' : 'blocks'}${ids.length ? `: ${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', …' : ''}` : ''}>`
     }
   }
   return BufferCache

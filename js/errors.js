@@ -1,11 +1,36 @@
 'use strict'
 // Error classes users can `instanceof`, and the mapping from native error codes.
-// A native error's message is "<Code>: <text>" (see src/napi/mod.rs).
+// A native error's message is "<Code>: <text>" (see src/napi/error.rs).
+//
+// Realms: under Jest, vitest's vmThreads pool or a `vm` context, this module runs in a
+// different JS realm than the one the native addon throws its errors in, so `err instanceof
+// Error` is false for a perfectly good native error. Nothing here tests `instanceof Error`:
+// errors are recognized by shape (an object with a string `message`), our own errors by a
+// brand (a registered symbol, shared by every realm) and their class names.
+
+/** Brand of every RawTransferError: the class names from the error's class up to RawTransferError. */
+const BRAND = Symbol.for('raw-transfer.error')
+const ownHasInstance = Function.prototype[Symbol.hasInstance]
 
 class RawTransferError extends Error {
   constructor(message, options) {
     super(message, options)
     this.name = new.target.name
+    const names = []
+    for (let c = new.target; c && c !== Error; c = Object.getPrototypeOf(c)) names.push(c.name)
+    Object.defineProperty(this, BRAND, { value: names, configurable: true })
+  }
+
+  /**
+   * `err instanceof PoolClosedError` is true for errors of this package's classes, including
+   * those made by another copy of this module (another realm: a Jest or vitest vmThreads
+   * sandbox next to the main context, a `vm` context), recognized by brand and class name.
+   */
+  static [Symbol.hasInstance](value) {
+    if (ownHasInstance.call(this, value)) return true
+    if (typeof value !== 'object' || value === null) return false
+    const names = value[BRAND]
+    return Array.isArray(names) && names.includes(this.name)
   }
 }
 class PoolExhaustedError extends RawTransferError {}
@@ -37,22 +62,46 @@ const byCode = {
   InvalidArgument: InvalidArgumentError,
 }
 
-/** Turn an error thrown by the native addon into its typed class. */
+/** True for any error-like value, from any realm: an object with a string `message`. */
+function isErrorLike(err) {
+  return typeof err === 'object' && err !== null && typeof err.message === 'string'
+}
+
+/** True for an error of this package's classes, made in any realm. */
+function isRawTransferError(err) {
+  return err instanceof RawTransferError // realm-safe: see RawTransferError[Symbol.hasInstance]
+}
+
+/**
+ * Turn an error thrown by the native addon into its typed class: "<Code>: <text>" with a
+ * known code gives that class; another code word (`Io`, `Internal`, a producer's own) gives
+ * a RawTransferError with `code` set; anything else is returned as it is.
+ */
 function fromNative(err) {
-  if (!(err instanceof Error) || err instanceof RawTransferError) return err
-  const m = /^(\w+): ([\s\S]*)$/.exec(err.message)
+  if (!isErrorLike(err) || isRawTransferError(err)) return err
+  const m = /^([A-Z][A-Za-z0-9]*): ([\s\S]*)$/.exec(err.message)
   if (!m) return err
-  if (m[1] === 'JsonSyntax') {
+  const code = m[1]
+  if (code === 'JsonSyntax') {
     // "JsonSyntax: <offset>:<line>:<column>: <message>"
     const j = /^(\d+):(\d+):(\d+): ([\s\S]*)$/.exec(m[2])
     if (j) {
       const [offset, line, column] = [Number(j[1]), Number(j[2]), Number(j[3])]
-      return new JsonSyntaxError(`${j[4]} at line ${line} column ${column} (byte ${offset})`, { offset, line, column })
+      const e = new JsonSyntaxError(`${j[4]} at line ${line} column ${column} (byte ${offset})`, { offset, line, column })
+      e.code = code
+      return e
     }
   }
-  const Cls = byCode[m[1]]
-  if (!Cls) return err
-  return new Cls(m[2], { cause: err })
+  const Cls = byCode[code]
+  if (Cls) return new Cls(m[2], { cause: err })
+  // A TransferError with another code (Io, Internal, a producer's own) reaches JS as a napi
+  // GenericFailure; keep its code so callers can switch on it.
+  if (err.code === undefined || err.code === 'GenericFailure') {
+    const e = new RawTransferError(m[2], { cause: err })
+    e.code = code
+    return e
+  }
+  return err
 }
 
 /** Call `fn`, rethrowing native errors as typed ones. */
@@ -76,4 +125,6 @@ module.exports = {
   JsonSyntaxError,
   fromNative,
   native,
+  isErrorLike,
+  isRawTransferError,
 }

@@ -3,6 +3,7 @@
 // materialization. Layout constants come from Rust (`constants()`, prefix JSON_).
 
 const { StaleBufferError, InvalidArgumentError } = require('./errors')
+const { dispose, inspect, installDispose } = require('./symbols')
 
 module.exports = function makeJson(C, decodeUtf8) {
   const J = (name) => {
@@ -230,87 +231,126 @@ module.exports = function makeJson(C, decodeUtf8) {
     return s
   }
 
-  /** A lazy view of one value; reading it never copies more than asked for. */
-  class JsonNode {
-    constructor(doc, pos) {
-      this._doc = doc
-      this._pos = pos
-    }
+  // Construction: only this module makes nodes and documents (runtime.js through
+  // createDocument). User code calling `new JsonDocument()` gets a clear error instead of a
+  // half-built object that crashes on first use.
+  const TOKEN = Symbol('raw-transfer json construction token')
 
-    _r() {
-      return this._doc._reader()
+  // structuredClone / postMessage: V8 copies own enumerable string-keyed properties and skips
+  // #private fields, so a node or document would silently clone to `{}`. One own enumerable
+  // property holding a symbol makes the serializer throw at once instead, before copying
+  // anything: `DataCloneError: Symbol(raw-transfer: ...) could not be cloned.` It is the
+  // only own property (`Object.keys(node)` is `['notCloneable']`). Send `node.value` or
+  // `doc.toJS()` (or JSON.stringify(node), which uses toJSON) instead.
+  const NODE_NOT_CLONEABLE = Symbol(
+    'raw-transfer: a JsonNode (a lazy view of a block) cannot be cloned or posted; send node.value instead',
+  )
+  const DOC_NOT_CLONEABLE = Symbol(
+    'raw-transfer: a JsonDocument (a view of a 2 GiB block) cannot be cloned or posted; send doc.toJS() instead',
+  )
+
+  /** Set by JsonDocument's static block: the document's Reader (throws StaleBufferError once released). */
+  let readerOf
+  const stylize = (options, s, style) => (options && typeof options.stylize === 'function' ? options.stylize(s, style) : s)
+  const preview = (str, max) => JSON.stringify(str.length > max ? `${str.slice(0, max)}…` : str)
+
+  /**
+   * A lazy view of one value; reading it never copies more than asked for.
+   *
+   * Child views are not cached: `node.get('a') !== node.get('a')`. A child is two fields,
+   * cheaper to make than to look up, and a cache would keep every node a walk ever touched
+   * alive for the document's life (millions, for a forEach over a large document).
+   */
+  class JsonNode {
+    #doc
+    #pos
+    /** Own and enumerable so that structuredClone/postMessage throw (see NODE_NOT_CLONEABLE). */
+    notCloneable = NODE_NOT_CLONEABLE
+
+    constructor(token, doc, pos) {
+      if (token !== TOKEN) {
+        throw new InvalidArgumentError('JsonNode objects come from a JsonDocument (doc.root, node.get(), node.at(), ...)')
+      }
+      this.#doc = doc
+      this.#pos = pos
     }
 
     get type() {
-      return TYPE_NAMES[this._r().u32[(this._pos >> 2) + KIND] & TYPE_MASK]
+      return TYPE_NAMES[readerOf(this.#doc).u32[(this.#pos >> 2) + KIND] & TYPE_MASK]
     }
 
     /** Elements of an array or entries of an object (duplicates included); undefined otherwise. */
     get length() {
-      const u32 = this._r().u32
-      const t = u32[(this._pos >> 2) + KIND] & TYPE_MASK
-      return t === T_ARRAY || t === T_OBJECT ? u32[(this._pos >> 2) + LEN] : undefined
+      const u32 = readerOf(this.#doc).u32
+      const t = u32[(this.#pos >> 2) + KIND] & TYPE_MASK
+      return t === T_ARRAY || t === T_OBJECT ? u32[(this.#pos >> 2) + LEN] : undefined
     }
 
     /** The value as JSON.parse would give it (containers: fully materialized). */
     get value() {
-      return this._r().value(this._pos)
+      return readerOf(this.#doc).value(this.#pos)
+    }
+
+    /** `JSON.stringify(node)` gives the JSON of this value, as JSON.stringify(JSON.parse(text)) would. */
+    toJSON() {
+      return readerOf(this.#doc).value(this.#pos)
     }
 
     /** `{ start, end }`: byte offsets of this value's JSON text in the source. */
     get span() {
-      const u32 = this._r().u32
-      return { start: u32[(this._pos >> 2) + START], end: u32[(this._pos >> 2) + END] }
+      const u32 = readerOf(this.#doc).u32
+      return { start: u32[(this.#pos >> 2) + START], end: u32[(this.#pos >> 2) + END] }
     }
 
     /** The value of `key` in an object (the last one, as JSON.parse keeps); undefined if absent. */
     get(key) {
-      const r = this._r()
-      const i = this._pos >> 2
+      const r = readerOf(this.#doc)
+      const i = this.#pos >> 2
       if ((r.u32[i + KIND] & TYPE_MASK) !== T_OBJECT) return undefined
       const base = r.u32[i + PAYLOAD]
       for (let k = r.u32[i + LEN] - 1; k >= 0; k--) {
         const e = base + k * ENTRY_SIZE
-        if (r.key(e) === key) return new JsonNode(this._doc, e + ENTRY_VALUE)
+        if (r.key(e) === key) return new JsonNode(TOKEN, this.#doc, e + ENTRY_VALUE)
       }
       return undefined
     }
 
     /** Element `index` of an array; undefined when out of range. */
     at(index) {
-      const r = this._r()
-      const i = this._pos >> 2
+      const r = readerOf(this.#doc)
+      const i = this.#pos >> 2
       if ((r.u32[i + KIND] & TYPE_MASK) !== T_ARRAY) return undefined
       const len = r.u32[i + LEN]
       if (index < 0) index += len
       if (!(index >= 0 && index < len)) return undefined
-      return new JsonNode(this._doc, r.u32[i + PAYLOAD] + Math.floor(index) * NODE_SIZE)
+      return new JsonNode(TOKEN, this.#doc, r.u32[i + PAYLOAD] + Math.floor(index) * NODE_SIZE)
     }
 
-    /** The keys of an object, in source order, duplicates included. */
+    /** The keys of an object (strings, in source order, duplicates included); an array's indices (numbers); [] otherwise. */
     keys() {
       return this.entries().map((e) => e[0])
     }
 
     /** `[key, node, keySpan]` for every entry of an object (or `[index, node]` for an array). */
     entries() {
-      const r = this._r()
-      const i = this._pos >> 2
+      const r = readerOf(this.#doc)
+      const i = this.#pos >> 2
       const t = r.u32[i + KIND] & TYPE_MASK
       const len = r.u32[i + LEN]
       const base = r.u32[i + PAYLOAD]
+      const doc = this.#doc
       const out = []
       if (t === T_OBJECT) {
         for (let k = 0; k < len; k++) {
           const e = base + k * ENTRY_SIZE
           out.push([
             r.key(e),
-            new JsonNode(this._doc, e + ENTRY_VALUE),
+            new JsonNode(TOKEN, doc, e + ENTRY_VALUE),
             { start: r.u32[(e >> 2) + START], end: r.u32[(e >> 2) + END] },
           ])
         }
       } else if (t === T_ARRAY) {
-        for (let k = 0; k < len; k++) out.push([k, new JsonNode(this._doc, base + k * NODE_SIZE)])
+        for (let k = 0; k < len; k++) out.push([k, new JsonNode(TOKEN, doc, base + k * NODE_SIZE)])
       }
       return out
     }
@@ -325,25 +365,56 @@ module.exports = function makeJson(C, decodeUtf8) {
      * allocating nothing but the child views. Return `false` from `fn` to stop early.
      */
     forEach(fn) {
-      const r = this._r()
-      const i = this._pos >> 2
+      const r = readerOf(this.#doc)
+      const i = this.#pos >> 2
       const t = r.u32[i + KIND] & TYPE_MASK
       const len = r.u32[i + LEN]
       const base = r.u32[i + PAYLOAD]
+      const doc = this.#doc
       if (t === T_OBJECT) {
         for (let k = 0; k < len; k++) {
           const e = base + k * ENTRY_SIZE
-          if (fn(new JsonNode(this._doc, e + ENTRY_VALUE), r.key(e), k) === false) return
+          if (fn(new JsonNode(TOKEN, doc, e + ENTRY_VALUE), r.key(e), k) === false) return
         }
       } else if (t === T_ARRAY) {
-        for (let k = 0; k < len; k++) if (fn(new JsonNode(this._doc, base + k * NODE_SIZE), k, k) === false) return
+        for (let k = 0; k < len; k++) if (fn(new JsonNode(TOKEN, doc, base + k * NODE_SIZE), k, k) === false) return
+      }
+    }
+
+    /**
+     * `for (const child of arrayNode)`: the elements, as `at(i)` gives them (JsonNodes);
+     * `for (const [key, child] of objectNode)`: the entries, like a Map's (duplicates
+     * included, in source order). A scalar is not iterable (TypeError). Each step checks that
+     * the document is still held (StaleBufferError after release()).
+     */
+    *[Symbol.iterator]() {
+      const doc = this.#doc
+      const pos = this.#pos
+      const r0 = readerOf(doc)
+      const i = pos >> 2
+      const t = r0.u32[i + KIND] & TYPE_MASK
+      const len = r0.u32[i + LEN]
+      const base = r0.u32[i + PAYLOAD]
+      if (t === T_ARRAY) {
+        for (let k = 0; k < len; k++) {
+          readerOf(doc)
+          yield new JsonNode(TOKEN, doc, base + k * NODE_SIZE)
+        }
+      } else if (t === T_OBJECT) {
+        for (let k = 0; k < len; k++) {
+          const e = base + k * ENTRY_SIZE
+          const key = readerOf(doc).key(e)
+          yield [key, new JsonNode(TOKEN, doc, e + ENTRY_VALUE)]
+        }
+      } else {
+        throw new TypeError(`a JsonNode of type ${TYPE_NAMES[t]} is not iterable (only arrays and objects are)`)
       }
     }
 
     /** `{ start, end }` of the key of entry `i` of an object (the quoted key's text). */
     keySpanAt(i) {
-      const r = this._r()
-      const n = this._pos >> 2
+      const r = readerOf(this.#doc)
+      const n = this.#pos >> 2
       if ((r.u32[n + KIND] & TYPE_MASK) !== T_OBJECT || !(i >= 0 && i < r.u32[n + LEN])) return undefined
       const e = (r.u32[n + PAYLOAD] + i * ENTRY_SIZE) >> 2
       return { start: r.u32[e + START], end: r.u32[e + END] }
@@ -351,64 +422,124 @@ module.exports = function makeJson(C, decodeUtf8) {
 
     /** True for arrays and objects. */
     get isContainer() {
-      const t = this._r().u32[(this._pos >> 2) + KIND] & TYPE_MASK
+      const t = readerOf(this.#doc).u32[(this.#pos >> 2) + KIND] & TYPE_MASK
       return t === T_ARRAY || t === T_OBJECT
+    }
+
+    /** console.log / util.inspect: type, size or first keys, span. Never the block. */
+    [inspect](depth, options) {
+      let r
+      try {
+        r = readerOf(this.#doc)
+      } catch {
+        return stylize(options, 'JsonNode <released>', 'special')
+      }
+      const i = this.#pos >> 2
+      const t = r.u32[i + KIND] & TYPE_MASK
+      const len = r.u32[i + LEN]
+      const span = `span ${r.u32[i + START]}..${r.u32[i + END]}`
+      let body
+      if (t === T_ARRAY) body = `array, length ${len}`
+      else if (t === T_OBJECT) {
+        const keys = []
+        const base = r.u32[i + PAYLOAD]
+        for (let k = 0; k < Math.min(len, 5); k++) keys.push(preview(r.key(base + k * ENTRY_SIZE), 24))
+        body = `object, ${len} ${len === 1 ? 'entry' : 'entries'}${len ? `: ${keys.join(', ')}${len > 5 ? ', …' : ''}` : ''}`
+      } else if (t === T_STRING) body = `string ${preview(r.str(this.#pos, false).slice(0, 41), 40)}`
+      else body = `${TYPE_NAMES[t]} ${String(Object.is(r.value(this.#pos), -0) ? '-0' : r.value(this.#pos))}`
+      return `${stylize(options, 'JsonNode', 'special')} <${body}, ${span}>`
     }
   }
 
-  /** A parsed document holding one block until released. */
+  /** A parsed document holding one block until released. Made by createDocument (runtime.js). */
   class JsonDocument {
-    constructor(block) {
-      this._block = block
-      this.raw = block.raw
-      this.bufferId = block.id
-      this.generation = block.generation
-      this._released = false
-      const u32 = this.raw.u32
+    #block
+    #raw
+    #bufferId
+    #generation
+    #released = false
+    #docPos
+    #r = null
+    #root = null
+    #lineStarts = null
+    #colCache = null
+    /** Own and enumerable so that structuredClone/postMessage throw (see DOC_NOT_CLONEABLE). */
+    notCloneable = DOC_NOT_CLONEABLE
+
+    static {
+      readerOf = (doc) => doc.#reader()
+    }
+
+    constructor(token, block) {
+      if (token !== TOKEN) {
+        throw new InvalidArgumentError('JsonDocument objects come from pool.parseJson() or parseJsonFiles()')
+      }
+      this.#block = block
+      this.#raw = block.raw
+      this.#bufferId = block.id
+      this.#generation = block.generation
+      const u32 = this.#raw.u32
       if (u32[META_PRODUCER0] !== FORMAT_VERSION) {
         throw new InvalidArgumentError(`block ${block.id} does not hold a JSON document of format ${FORMAT_VERSION}`)
       }
-      this._docPos = this.raw.dataOffset
-      this._r = null
-      this._lineStarts = null
-      this._colCache = null
+      this.#docPos = this.#raw.dataOffset
     }
 
-    _reader() {
-      if (this._released || this.raw.u32[META_GEN] !== this.generation) {
+    #reader() {
+      if (this.#released || this.#raw.u32[META_GEN] !== this.#generation) {
         throw new StaleBufferError(
-          `JSON document (block ${this.bufferId}, generation ${this.generation}) was released; ` +
+          `JSON document (block ${this.#bufferId}, generation ${this.#generation}) was released; ` +
             'read what you need before release() or copy it with toJS()',
         )
       }
-      return this._r ?? (this._r = new Reader(this.raw, this._docPos))
+      return this.#r ?? (this.#r = new Reader(this.#raw, this.#docPos))
     }
 
+    /** The runtime Block this document holds (internal: the stress tests reach it). Not enumerable. */
+    get _block() {
+      return this.#block
+    }
+    get raw() {
+      return this.#raw
+    }
+    get bufferId() {
+      return this.#bufferId
+    }
+    get generation() {
+      return this.#generation
+    }
+
+    /** The root value's node (the same object each time). */
     get root() {
-      this._reader()
-      return new JsonNode(this, this._docPos + DOC_ROOT)
+      this.#reader()
+      return this.#root ?? (this.#root = new JsonNode(TOKEN, this, this.#docPos + DOC_ROOT))
     }
     get nodeCount() {
-      this._reader()
-      return this.raw.u32[(this._docPos >> 2) + DOC_NODE_COUNT]
+      this.#reader()
+      return this.#raw.u32[(this.#docPos >> 2) + DOC_NODE_COUNT]
     }
     get maxDepth() {
-      this._reader()
-      return this.raw.u32[(this._docPos >> 2) + DOC_MAX_DEPTH]
+      this.#reader()
+      return this.#raw.u32[(this.#docPos >> 2) + DOC_MAX_DEPTH]
     }
     get sourceLength() {
-      return this._reader().sourceLen
+      return this.#reader().sourceLen
     }
 
     /** Everything, as JSON.parse(text) would return it. */
     toJS() {
-      const r = this._reader()
-      return r.value(this._docPos + DOC_ROOT)
+      const r = this.#reader()
+      return r.value(this.#docPos + DOC_ROOT)
+    }
+
+    /** `JSON.stringify(doc)` gives the document's JSON, as JSON.stringify(JSON.parse(text)) would. */
+    toJSON() {
+      return this.toJS()
     }
 
     /** The source text of `span` (`{ start, end }` byte offsets), or all of it. */
     text(span) {
-      const r = this._reader()
+      const r = this.#reader()
       const start = span ? span.start : 0
       const end = span ? span.end : r.sourceLen
       if (!(start >= 0 && start <= end && end <= r.sourceLen)) {
@@ -419,21 +550,21 @@ module.exports = function makeJson(C, decodeUtf8) {
 
     /** 1-based line and column (UTF-16 units) of byte `offset` in the source. */
     position(offset) {
-      const r = this._reader()
+      const r = this.#reader()
       if (!(offset >= 0 && offset <= r.sourceLen)) {
         throw new InvalidArgumentError(`offset ${offset} is outside the source (${r.sourceLen} bytes)`)
       }
       const u8 = r.u8
       const src = r.sourcePtr
-      if (this._lineStarts === null) {
+      if (this.#lineStarts === null) {
         // TypedArray#indexOf is native: much faster than a byte loop on large sources.
         const starts = [0]
         const end = src + r.sourceLen
         for (let k = u8.indexOf(10, src); k !== -1 && k < end; k = u8.indexOf(10, k + 1)) starts.push(k - src + 1)
-        this._lineStarts = starts
-        this._colCache = { line: 0, byte: 0, column: 1 }
+        this.#lineStarts = starts
+        this.#colCache = { line: 0, byte: 0, column: 1 }
       }
-      const starts = this._lineStarts
+      const starts = this.#lineStarts
       let lo = 0
       let hi = starts.length - 1
       while (lo < hi) {
@@ -444,7 +575,7 @@ module.exports = function makeJson(C, decodeUtf8) {
       // Count UTF-16 units from the line start, or from the last position asked on the same
       // line: positions are usually asked in source order, so long (minified) lines are
       // scanned once, not once per call.
-      const cache = this._colCache
+      const cache = this.#colCache
       let byte = starts[lo]
       let column = 1
       if (cache.line === lo && cache.byte <= offset) {
@@ -462,21 +593,37 @@ module.exports = function makeJson(C, decodeUtf8) {
     }
 
     get released() {
-      return this._released
+      return this.#released
     }
 
     /** Return the block to the pool; later reads throw StaleBufferError. */
     release() {
-      if (this._released) return
-      this._released = true
-      this._r = null
-      this._block.release()
+      if (this.#released) return
+      this.#released = true
+      this.#r = null
+      this.#root = null
+      this.#block.release()
     }
 
-    [Symbol.dispose ?? Symbol.for('nodejs.dispose')]() {
+    [dispose]() {
       this.release()
     }
+
+    /** console.log / util.inspect: block, size, root type. Never the buffer. */
+    [inspect](depth, options) {
+      const head = stylize(options, 'JsonDocument', 'special')
+      if (this.#released || this.#raw.u32[META_GEN] !== this.#generation) return `${head} <released, block ${this.#bufferId}>`
+      const r = this.#reader()
+      const t = TYPE_NAMES[r.u32[((this.#docPos + DOC_ROOT) >> 2) + KIND] & TYPE_MASK]
+      return `${head} <block ${this.#bufferId}, generation ${this.#generation}, ${r.sourceLen} bytes, ${this.nodeCount} nodes, root ${t}>`
+    }
+  }
+  installDispose(JsonDocument.prototype)
+
+  /** The document held by runtime Block `block` (which it releases on release()). */
+  function createDocument(block) {
+    return new JsonDocument(TOKEN, block)
   }
 
-  return { JsonDocument, JsonNode }
+  return { JsonDocument, JsonNode, createDocument }
 }

@@ -3,6 +3,7 @@
 // readers, and the RawTransferMetadata fields. Layout constants come from Rust.
 
 const { InvalidArgumentError, StaleBufferError } = require('./errors')
+const { inspect } = require('./symbols')
 
 module.exports = function makeRawBuffer(C) {
   const { BUFFER_SIZE, RAW_METADATA_OFFSET, META_DATA_OFFSET, META_GENERATION } = C
@@ -39,6 +40,29 @@ module.exports = function makeRawBuffer(C) {
     return decoder.decode(u8.subarray(pos, pos + len))
   }
 
+  // Realm-safe brand checks. `x instanceof ArrayBuffer` / `instanceof Uint8Array` are false
+  // for buffers made in another realm: under Jest or vitest's vmThreads pool, the addon's
+  // buffers and fs.readFileSync's Buffers come from the main realm while this module runs in
+  // the test's. The built-in getters below throw (or return undefined) for anything else.
+  const abByteLength = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength').get
+  const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag).get
+
+  /** True for an ArrayBuffer of any realm (not a SharedArrayBuffer). */
+  function isArrayBuffer(x) {
+    if (typeof x !== 'object' || x === null) return false
+    try {
+      abByteLength.call(x)
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  /** True for a Uint8Array (or Node Buffer) of any realm. */
+  function isUint8Array(x) {
+    return ArrayBuffer.isView(x) && typedArrayTag.call(x) === 'Uint8Array'
+  }
+
   function toArrayBuffer(bufferLike, what) {
     let ab = bufferLike
     let problem = null
@@ -49,7 +73,7 @@ module.exports = function makeRawBuffer(C) {
       }
     }
     if (problem === null) {
-      if (!(ab instanceof ArrayBuffer)) problem = `a ${ab === null ? 'null' : typeof ab}`
+      if (!isArrayBuffer(ab)) problem = `a ${ab === null ? 'null' : typeof ab}`
       else if (ab.byteLength === 0) problem = 'a detached or empty ArrayBuffer'
       else if (ab.byteLength !== BUFFER_SIZE) problem = `an ArrayBuffer of ${ab.byteLength} bytes`
     }
@@ -62,37 +86,66 @@ module.exports = function makeRawBuffer(C) {
     return ab
   }
 
+  /**
+   * structuredClone / postMessage of a RawBuffer would copy the whole 2 GiB block (every
+   * typed-array view is over all of it). V8's serializer copies an object's own enumerable
+   * string-keyed properties and skips #private fields, so without a guard a clone would be
+   * a silent `{}`. The guard is one own enumerable property holding a symbol, which the
+   * serializer refuses at once: `DataCloneError: Symbol(raw-transfer: ...) could not be
+   * cloned.` (Node 18-26, Deno and Bun alike), before anything is copied.
+   */
+  const NOT_CLONEABLE = Symbol(
+    'raw-transfer: a RawBuffer (a view of a 2 GiB block) cannot be cloned or posted; ' +
+      'send block.copyToBuffer(ptr, len) or plain values',
+  )
+
   class RawBuffer {
+    #ab
+    #u8
+    #u32
+    #i32 = null
+    #f64 = null
+    #u16 = null
+    #buf = undefined
+    /** @type {symbol} own and enumerable so that structuredClone/postMessage throw (see NOT_CLONEABLE). */
+    notCloneable = NOT_CLONEABLE
+
     /** @param {ArrayBuffer | Uint8Array} buffer a block buffer received from Rust */
     constructor(buffer) {
       const ab = toArrayBuffer(buffer, 'RawBuffer')
-      this.arrayBuffer = ab
-      this.u8 = new Uint8Array(ab)
-      this.u32 = new Uint32Array(ab)
-      this._i32 = null
-      this._f64 = null
-      this._u16 = null
-      this._buf = undefined
+      this.#ab = ab
+      this.#u8 = new Uint8Array(ab)
+      this.#u32 = new Uint32Array(ab)
     }
 
+    /** The block's ArrayBuffer (BUFFER_SIZE bytes). */
+    get arrayBuffer() {
+      return this.#ab
+    }
+    get u8() {
+      return this.#u8
+    }
+    get u32() {
+      return this.#u32
+    }
     get i32() {
-      return this._i32 ?? (this._i32 = new Int32Array(this.arrayBuffer))
+      return this.#i32 ?? (this.#i32 = new Int32Array(this.#ab))
     }
     get f64() {
-      return this._f64 ?? (this._f64 = new Float64Array(this.arrayBuffer))
+      return this.#f64 ?? (this.#f64 = new Float64Array(this.#ab))
     }
     get u16() {
-      return this._u16 ?? (this._u16 = new Uint16Array(this.arrayBuffer))
+      return this.#u16 ?? (this.#u16 = new Uint16Array(this.#ab))
     }
     /** A Node `Buffer` view over the block (no copy), or null outside Node-compatible runtimes. */
     get nodeBuffer() {
-      if (this._buf === undefined) this._buf = hasUtf8Slice ? BufferCtor.from(this.arrayBuffer) : null
-      return this._buf
+      if (this.#buf === undefined) this.#buf = hasUtf8Slice ? BufferCtor.from(this.#ab) : null
+      return this.#buf
     }
 
     /** Low 32 bits of the 8-byte pointer stored at byte `pos` (8-aligned): an offset into this buffer. */
     ptr(pos) {
-      return this.u32[pos >> 2]
+      return this.#u32[pos >> 2]
     }
 
     /** The UTF-8 string of `len` bytes at offset `ptr`. */
@@ -100,22 +153,22 @@ module.exports = function makeRawBuffer(C) {
       if (ptr + len > BUFFER_SIZE || ptr < 0 || len < 0) {
         throw new InvalidArgumentError(`string range [${ptr}, ${ptr + len}) is outside the buffer`)
       }
-      return decodeUtf8(this.u8, this.nodeBuffer, ptr, len)
+      return decodeUtf8(this.#u8, this.nodeBuffer, ptr, len)
     }
 
     /** `RawTransferMetadata.data_offset`: where the producer's root structure starts. */
     get dataOffset() {
-      return this.u32[META_U32 + META_DATA_OFFSET]
+      return this.#u32[META_U32 + META_DATA_OFFSET]
     }
 
     /** `RawTransferMetadata.generation`: bumped each time the block is reused. */
     get generation() {
-      return this.u32[META_U32 + META_GENERATION]
+      return this.#u32[META_U32 + META_GENERATION]
     }
 
     /** Throw StaleBufferError if the block has been reused since `generation`. */
     assertGeneration(generation) {
-      const now = this.u32[META_U32 + META_GENERATION]
+      const now = this.#u32[META_U32 + META_GENERATION]
       if (now !== generation) {
         throw new StaleBufferError(
           `this view is of generation ${generation} of its block, which now holds generation ${now}: ` +
@@ -123,7 +176,17 @@ module.exports = function makeRawBuffer(C) {
         )
       }
     }
+
+    /** A one-line summary for console.log / util.inspect: never the buffer's bytes. */
+    [inspect](depth, options) {
+      const detached = this.#ab.byteLength === 0
+      const body = detached
+        ? 'detached'
+        : `${this.#ab.byteLength} bytes, generation ${this.generation}, dataOffset ${this.dataOffset}`
+      const s = `RawBuffer <${body}>`
+      return options && typeof options.stylize === 'function' ? options.stylize(s, 'special') : s
+    }
   }
 
-  return { RawBuffer, toArrayBuffer, decodeUtf8 }
+  return { RawBuffer, toArrayBuffer, decodeUtf8, isArrayBuffer, isUint8Array }
 }

@@ -8,15 +8,12 @@ const { runJob } = require('./job')
 const C = require('./constants')
 
 module.exports = function runtime(binding) {
-  const { RawBuffer, decodeUtf8 } = require('./raw-buffer')(C)
-  const json = require('./json')(C, decodeUtf8)
-  const { JsonDocument, JsonNode } = json
-  const createDocument = json.createDocument ?? ((block) => new JsonDocument(block))
+  const { RawBuffer, decodeUtf8, isUint8Array } = require('./raw-buffer')(C)
+  const { JsonDocument, JsonNode, createDocument } = require('./json')(C, decodeUtf8)
   const BufferCache = require('./buffer-cache')(RawBuffer)
-  // Symbol.dispose where it exists; otherwise the fallback TypeScript's and esbuild's
-  // `using` helpers look up.
-  const dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose')
-  const inspect = Symbol.for('nodejs.util.inspect.custom')
+  // Symbol.dispose where it exists, else the fallback TypeScript's and esbuild's `using`
+  // helpers look up; installDispose adds the other keys (vm contexts have none on Node 20).
+  const { dispose, inspect, installDispose } = require('./symbols')
 
   const TRANSFERS = ['auto', 'external', 'copy']
 
@@ -93,7 +90,7 @@ module.exports = function runtime(binding) {
      */
     parseJson(text) {
       this._check()
-      if (typeof text !== 'string' && !(text instanceof Uint8Array)) {
+      if (typeof text !== 'string' && !isUint8Array(text)) {
         throw new InvalidArgumentError('parseJson expects a string or a Uint8Array of UTF-8')
       }
       return createDocument(this._block(native(() => this._native.parseJson(text))))
@@ -188,6 +185,8 @@ module.exports = function runtime(binding) {
 
   /** A checked-out block. Returned to the pool by release() (or `using`). */
   class Block {
+    // A Block cannot be cloned: this own field makes structuredClone/postMessage throw at once.
+    notCloneable = Symbol('raw-transfer: a Block cannot be cloned or posted; send block.copyToBuffer(ptr, len)')
     #pool
     #giveBack
     #released = false
@@ -220,7 +219,7 @@ module.exports = function runtime(binding) {
 
     /** Copy `bytes` into the arena, 8-byte aligned. Returns `{ ptr, len }`, ptr being the offset in `buffer`. */
     writeBytes(bytes) {
-      if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('writeBytes expects a Uint8Array')
+      if (!isUint8Array(bytes)) throw new InvalidArgumentError('writeBytes expects a Uint8Array')
       const n = this.#native()
       return native(() => n.writeBytes(this.id, bytes))
     }
@@ -269,9 +268,11 @@ module.exports = function runtime(binding) {
     }
 
     [inspect]() {
-      return `Block { id: ${this.id}, generation: ${this.generation}, released: ${this.#released} }`
+      return `Block <id ${this.id}, generation ${this.generation}${this.#released ? ', released' : ''}>`
     }
   }
+  installDispose(Block.prototype)
+  installDispose(FixedSizeAllocatorPool.prototype)
 
   /** The typed error for a file the producer failed on (`{ code, message, position }` from Rust). */
   function fileError(failure, path) {

@@ -8,12 +8,16 @@
 //   vitest run --pool=threads                      4 files in 4 worker threads
 //   vitest run --pool=threads --no-isolate ...     2 reused worker threads, 2 files each
 //   vitest run --pool=forks                        4 files in 4 child processes
+//   vitest run --pool=vmThreads                    4 files in 4 worker threads, each file's
+//                                                  modules in a vm context (another realm)
 //   ava (workerThreads: true, concurrency 4)       4 files in 4 worker threads
+//   jest (testEnvironment node, 4 workers)         4 files in child processes, each file's
+//                                                  modules in a vm context (another realm)
 //
 // With the threads pool, vitest's globalSetup (test/hosts/vitest/global-setup.mjs) also checks
 // that liveBlocks() in the main process is back to its start once the workers are gone.
 //
-// Installs the fixture's dependencies (vitest 3 with Vite 7: Node 20.19+; ava 6) with npm
+// Installs the fixture's dependencies (vitest 3 with Vite 7: Node 20.19+; ava 6; jest 30) with npm
 // when they are missing (--reinstall forces it). Options:
 //   --node=/path/to/node   run the runners with another Node (e.g. one from test:runtimes' cache)
 //   --runtimes             also run them with every Node >= 20 that test:runtimes has cached
@@ -41,7 +45,9 @@ const HOSTS = [
     argv: ['run', '--pool=threads', '--no-isolate', '--maxWorkers=2', '--minWorkers=2'],
   },
   { name: 'vitest forks', tool: 'vitest', argv: ['run', '--pool=forks'] },
+  { name: 'vitest vmThreads', tool: 'vitest', argv: ['run', '--pool=vmThreads'] },
   { name: 'ava worker threads', tool: 'ava', argv: [] },
+  { name: 'jest (node environment)', tool: 'jest', argv: ['--ci'] },
 ]
 
 function binOf(pkg) {
@@ -58,7 +64,7 @@ function installed() {
   try {
     linked = fs.realpathSync(link) === fs.realpathSync(root)
   } catch {}
-  return linked && binOf('vitest') && binOf('ava')
+  return linked && binOf('vitest') && binOf('ava') && binOf('jest')
 }
 
 function install() {
@@ -110,6 +116,12 @@ function parse(tool, out) {
       failed: Number(tests[1] ?? 0),
     }
   }
+  if (tool === 'jest') {
+    const files = /^Test Suites:\s+(?:(\d+) failed, )?(?:(\d+) passed, )?(\d+) total/m.exec(out)
+    const tests = /^Tests:\s+(?:(\d+) failed, )?(?:(\d+) passed, )?(\d+) total/m.exec(out)
+    if (!tests) return null
+    return { files: files ? Number(files[3]) : null, passed: Number(tests[2] ?? 0), failed: Number(tests[1] ?? 0) }
+  }
   const passed = /(\d+) tests? passed/.exec(out)
   const failed = /(\d+) tests? failed/.exec(out)
   const known = /(\d+) known failure/.exec(out)
@@ -151,7 +163,7 @@ async function main() {
   let bad = 0
   let good = 0
   const fileCount = (dir, ext) => fs.readdirSync(path.join(hostsDir, dir)).filter((f) => f.endsWith(ext)).length
-  const files = { vitest: fileCount('vitest', '.test.mjs'), ava: fileCount('ava', '.test.js') }
+  const files = { vitest: fileCount('vitest', '.test.mjs'), ava: fileCount('ava', '.test.js'), jest: fileCount('jest', '.test.js') }
   const versions = new Set()
   for (const node of nodes()) {
     const v = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout?.trim() || '?'
@@ -159,7 +171,7 @@ async function main() {
     versions.add(v)
     const major = Number(/^v(\d+)/.exec(v)?.[1])
     if (!(major >= 20)) {
-      rows.push([v, '(all)', '-', '-', '-', '-', 'SKIPPED: vitest 3 and ava 6 need Node 20+'])
+      rows.push([v, '(all)', '-', '-', '-', '-', 'SKIPPED: vitest 3, ava 6 and jest 30 need Node 20+'])
       continue
     }
     // The runners' own children inherit this PATH, so they use the same Node.
@@ -180,7 +192,7 @@ async function main() {
           // The failing run's output, for the report.
           console.log(r.out.trim().split('\n').slice(-60).join('\n'))
         } else if (!VERBOSE) {
-          for (const l of r.out.split('\n')) if (/runs in pid|liveBlocks in the vitest|✓ vitest\/\S+ \(|Test Files|Tests\s|tests? passed/.test(l)) console.log(`  ${l.trim()}`)
+          for (const l of r.out.split('\n')) if (/runs in pid|liveBlocks in the vitest|✓ vitest\/\S+ \(|Test Files|Tests\s|tests? passed|^PASS |Test Suites:|^Tests:/.test(l)) console.log(`  ${l.trim()}`)
         }
         rows.push([
           v,

@@ -162,6 +162,38 @@ function poolChurn({ transfer = 'auto', pools = 20 } = {}) {
   return { pools, ...where() }
 }
 
+/**
+ * What a test runner's sandbox (Jest's vm context, vitest's vmThreads) must not break: typed
+ * errors from the addon (made in another realm) map to the classes this copy of the package
+ * exports; documents, blocks and pools dispose through `Symbol.dispose` or the fallback
+ * esbuild's `using` helper looks up; nodes stringify, iterate and refuse structuredClone.
+ */
+function realmChecks() {
+  const key = typeof Symbol.dispose === 'symbol' ? Symbol.dispose : Symbol.for('Symbol.dispose')
+  const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
+  try {
+    const held = pool.acquire()
+    assert.throws(() => pool.acquire(), (e) => e instanceof rt.PoolExhaustedError && e instanceof rt.RawTransferError && e.name === 'PoolExhaustedError')
+    held[key]()
+    assert.equal(held.released, true)
+    assert.throws(() => pool.parseJson('{"a":1,}'), (e) => e instanceof rt.JsonSyntaxError && e.offset === 7 && e.line === 1)
+    assert.throws(() => new rt.FixedSizeAllocatorPool({ size: 0 }), rt.InvalidArgumentError)
+    const doc = pool.parseJson('{"a": [1, 2], "b": "é"}')
+    assert.equal(JSON.stringify(doc), '{"a":[1,2],"b":"é"}')
+    assert.deepEqual([...doc.root].map(([k]) => k), ['a', 'b'])
+    assert.deepEqual(Array.from(doc.root.get('a'), (n) => n.value), [1, 2])
+    assert.throws(() => structuredClone(doc.root), (e) => e.name === 'DataCloneError')
+    doc[key]()
+    assert.throws(() => doc.toJS(), rt.StaleBufferError)
+    assert.equal(pool.parseJson('[]').released, false) // the block came back
+  } finally {
+    pool[key]()
+  }
+  assert.equal(pool.closed, true)
+  assert.throws(() => pool.acquire(), rt.PoolClosedError)
+  return { key: String(key), ...where() }
+}
+
 /** A worker thread of this worker (or process) doing handoffRounds; resolves its result. */
 function nestedWorker({ transfer = 'auto', rounds = 20 } = {}) {
   const { Worker } = require('node:worker_threads')
@@ -179,4 +211,4 @@ function nestedWorker({ transfer = 'auto', rounds = 20 } = {}) {
   })
 }
 
-module.exports = { rt, where, handoffRounds, jsonRounds, filesRound, poolChurn, nestedWorker }
+module.exports = { rt, where, handoffRounds, jsonRounds, filesRound, poolChurn, nestedWorker, realmChecks }

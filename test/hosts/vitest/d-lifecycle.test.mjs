@@ -11,6 +11,10 @@ test('where this file runs', () => {
   console.log(`d-lifecycle runs in pid ${here.pid} thread ${here.threadId} (main thread: ${here.isMainThread})`)
   expect(here.liveBlocks).toBeGreaterThanOrEqual(0)
 })
+test('realm: typed errors, using via Symbol.dispose or its fallback, JSON.stringify, iteration', () => {
+  // Under --pool=vmThreads this file and the package's JS run in a vm context of the worker.
+  expect(w.realmChecks().liveBlocks).toBeGreaterThanOrEqual(0)
+})
 for (let rep = 0; rep < 3; rep++) {
   for (const transfer of ['auto', 'copy']) {
     test(`${transfer}: pool churn (repeat ${rep})`, () => {

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// The TypeScript consumer test: type-check src/ against this repo's index.d.ts with
+// tsc --strict, as a user would (import 'raw-transfer'), under three configurations:
+//
+//   tsconfig.json          module nodenext (CommonJS .ts and an ES module .mts)
+//   tsconfig.bundler.json  module esnext, moduleResolution bundler
+//   tsconfig.es2020.json   lib es2020 without Symbol.dispose (index.d.ts must still compile)
+//
+// src/consumer.ts uses every public API; its `// @ts-expect-error` lines are misuses the
+// types must reject (tsc fails on an unused one). Installs typescript into
+// test/types/node_modules with npm when missing (--reinstall forces it), and links
+// node_modules/raw-transfer to the repo root so the package resolves through its own
+// package.json ("types", "exports"). Nothing is emitted.
+'use strict'
+
+const { spawnSync } = require('node:child_process')
+const fs = require('node:fs')
+const path = require('node:path')
+
+const dir = __dirname
+const root = path.join(dir, '..', '..')
+const tsc = path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc')
+const CONFIGS = ['tsconfig.json', 'tsconfig.bundler.json', 'tsconfig.es2020.json']
+
+function install() {
+  console.log('installing typescript in test/types/ (npm) ...')
+  // --no-package-lock: no lockfile in the repo (test/types/.gitignore).
+  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts', '--loglevel=error'], {
+    cwd: dir,
+    stdio: 'inherit',
+  })
+  if (r.status !== 0 || !fs.existsSync(tsc)) {
+    console.error(`npm install in ${dir} failed (exit ${r.status ?? r.error?.message})`)
+    process.exit(1)
+  }
+}
+
+/** node_modules/raw-transfer -> the repo root (npm install of the fixture does not make it: no dependency on it). */
+function link() {
+  const at = path.join(dir, 'node_modules', 'raw-transfer')
+  let ok = false
+  try {
+    ok = fs.realpathSync(at) === fs.realpathSync(root)
+  } catch {}
+  if (ok) return
+  fs.rmSync(at, { recursive: true, force: true })
+  fs.symlinkSync(path.relative(path.dirname(at), root), at, process.platform === 'win32' ? 'junction' : 'dir')
+}
+
+const t0 = Date.now()
+if (process.argv.includes('--reinstall') || !fs.existsSync(tsc)) install()
+link()
+const version = spawnSync(process.execPath, [tsc, '--version'], { encoding: 'utf8' }).stdout.trim()
+let failed = 0
+for (const config of CONFIGS) {
+  const t = Date.now()
+  const r = spawnSync(process.execPath, [tsc, '-p', config, '--pretty', 'false'], { cwd: dir, encoding: 'utf8' })
+  const out = `${r.stdout}${r.stderr}`.trim()
+  const ok = r.status === 0
+  if (!ok) failed++
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${config} (${version}, ${((Date.now() - t) / 1000).toFixed(1)} s)`)
+  if (out) console.log(out.replace(/^/gm, '     '))
+}
+console.log(`types: ${CONFIGS.length - failed} passed, ${failed} failed (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
+process.exitCode = failed ? 1 : 0
