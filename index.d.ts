@@ -358,3 +358,44 @@ export class JsonSyntaxError extends RawTransferError {
   /** The file, for errors reported by parseJsonFiles. */
   readonly path?: string
 }
+
+/** An item of a native producer job (raw_transfer::napi::Job), as the driver sees it. */
+export interface JobItem {
+  /** Index of the input. */
+  index: number
+  /** Block id (0 if the producer failed on this input). */
+  id: number
+  generation: number
+  /** Size the producer reported for the input. */
+  bytes: number
+}
+
+/** What a native job's `take()` returns (raw_transfer::napi::Batch). */
+export interface NativeBatch {
+  done: boolean
+  wait: Promise<void> | null
+  records: Float64Array
+  buffers: Array<number | ArrayBuffer>
+  errors: Array<{ code: string; message: string; position: [number, number, number] | null }>
+}
+
+export interface NativeJob {
+  take(released: Uint32Array | null): NativeBatch
+  cancel(): void
+}
+
+/**
+ * Drive a native producer job to the end: batches of finished items, the plugin on each,
+ * blocks returned in the next batch call, errors recorded. See js/job.js.
+ */
+export function runJob<V>(
+  job: NativeJob,
+  options: {
+    cache: BufferCache
+    open(item: JobItem, giveBack: () => void): { value: V; close(): void } | null
+    plugin(value: V, item: JobItem): unknown
+    fail(failure: NativeBatch['errors'][number], item: JobItem): unknown
+    release(ids: Uint32Array): void
+    failuresToPlugin?: boolean
+  },
+): Promise<{ items: number; bytes: number; errors: Array<{ index: number; error: unknown; phase: 'produce' | 'plugin' }> }>

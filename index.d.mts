@@ -1,0 +1,3 @@
+import rt = require('./index.js')
+export * from './index.js'
+export default rt
