@@ -1,8 +1,9 @@
 'use strict'
 // Platform loader: find the native addon for this platform, then hand it to the JS runtime.
 //
-// Looks for ./raw-transfer.<triple>.node (built by `npm install` from source), then for the
-// optional package raw-transfer-<triple>. RAW_TRANSFER_NATIVE=<path> overrides both.
+// Looks for the optional platform package raw-transfer-<triple> (prebuilt), then for
+// ./raw-transfer.<triple>.node (built from source by `npm install`). RAW_TRANSFER_NATIVE=<path>
+// overrides both.
 
 const path = require('node:path')
 const { triple } = require('./js/platform')
@@ -11,7 +12,7 @@ function loadBinding() {
   const t = triple()
   const candidates = []
   if (process.env.RAW_TRANSFER_NATIVE) candidates.push(path.resolve(process.env.RAW_TRANSFER_NATIVE))
-  candidates.push(path.join(__dirname, `raw-transfer.${t}.node`), `raw-transfer-${t}`)
+  candidates.push(`raw-transfer-${t}`, path.join(__dirname, `raw-transfer.${t}.node`))
   const errors = []
   for (const c of candidates) {
     try {
@@ -22,7 +23,9 @@ function loadBinding() {
   }
   throw new Error(
     `raw-transfer: no native addon for ${t}. Tried:\n${errors.join('\n')}\n` +
-      'Build it from source with `npm run build` (needs cargo).',
+      `Install the prebuilt platform package (npm install raw-transfer-${t}), or install Rust ` +
+      '(rustup) and reinstall raw-transfer so its source build runs (pnpm 10: `pnpm approve-builds`; ' +
+      'installs with --ignore-scripts skip the build: run `npm rebuild raw-transfer`).',
   )
 }
 
