@@ -96,6 +96,11 @@ try {
     if (files.some((f) => f.endsWith('.node'))) throw new Error('a .node binary is in the main tarball')
     return `${files.length} files`
   })
+  check('@arethetypeswrong/cli on the main tarball', () => {
+    const res = spawnSync('npx', ['--yes', '@arethetypeswrong/cli', main, '--format', 'ascii'], { encoding: 'utf8' })
+    if (res.status !== 0 || !/No problems found/.test(res.stdout)) throw new Error(`attw reported problems:\n${res.stdout}\n${res.stderr}`)
+    return 'no problems found'
+  })
   check('prebuilt install, no cargo on PATH', () => {
     const env = { ...process.env, PATH: pathWithoutCargo() }
     if (spawnSync('sh', ['-c', 'command -v cargo'], { env }).status === 0) throw new Error('cargo is still on PATH')

@@ -1,0 +1,3 @@
+'use strict'
+// raw-transfer/reader for resolvers without package.json "exports" (TypeScript node10).
+module.exports = require('./js/reader')
