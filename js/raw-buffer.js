@@ -94,10 +94,8 @@ module.exports = function makeRawBuffer(C) {
    * serializer refuses at once: `DataCloneError: Symbol(raw-transfer: ...) could not be
    * cloned.` (Node 18-26, Deno and Bun alike), before anything is copied.
    */
-  const NOT_CLONEABLE = Symbol(
-    'raw-transfer: a RawBuffer (a view of a 2 GiB block) cannot be cloned or posted; ' +
-      'send block.copyToBuffer(ptr, len) or plain values',
-  )
+  // Kept under ~100 characters: Node 22's V8 elides the middle of longer descriptions.
+  const NOT_CLONEABLE = Symbol('raw-transfer: a RawBuffer cannot be cloned or posted; send block.copyToBuffer(ptr, len)')
 
   class RawBuffer {
     #ab
