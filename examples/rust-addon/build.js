@@ -1,11 +1,19 @@
 'use strict'
-// cargo build --release, then copy the library to ./csv-addon.node.
+// `npm install` / `npm run build`: cargo build --release, then copy the library to
+// ./rust-addon.node (atomically: a test running meanwhile never loads half a file).
 const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
+
 const res = spawnSync('cargo', ['build', '--release'], { cwd: __dirname, stdio: 'inherit' })
+if (res.error) {
+  console.error(`rust-addon: could not run cargo (${res.error.message}); install Rust (stable 1.88+)`)
+  process.exit(1)
+}
 if (res.status !== 0) process.exit(res.status ?? 1)
-const target = process.env.CARGO_TARGET_DIR || path.join(__dirname, 'target')
-const lib = { darwin: 'libcsv_addon.dylib', win32: 'csv_addon.dll' }[process.platform] || 'libcsv_addon.so'
-fs.copyFileSync(path.join(target, 'release', lib), path.join(__dirname, 'csv-addon.node.tmp'))
-fs.renameSync(path.join(__dirname, 'csv-addon.node.tmp'), path.join(__dirname, 'csv-addon.node'))
+const target = process.env.CARGO_TARGET_DIR ? path.resolve(process.env.CARGO_TARGET_DIR) : path.join(__dirname, 'target')
+const lib = { darwin: 'librust_addon.dylib', win32: 'rust_addon.dll' }[process.platform] ?? 'librust_addon.so'
+const tmp = path.join(__dirname, 'rust-addon.node.tmp')
+fs.copyFileSync(path.join(target, 'release', lib), tmp)
+fs.renameSync(tmp, path.join(__dirname, 'rust-addon.node'))
+console.error('rust-addon: built rust-addon.node')

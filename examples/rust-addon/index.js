@@ -1,61 +1,63 @@
 'use strict'
-// The example addon's JS: its native CsvPool, read with raw-transfer/reader (pure JS: this
-// package never loads raw-transfer's own .node).
-const { BufferCache, fromNative, native, runJob, RawTransferError } = require('raw-transfer/reader')
-const binding = require('./csv-addon.node')
+// The example addon: its own .node (only CsvPool and CsvJob) and a small JS wrapper that
+// reads the blocks with ./reader.js (raw-transfer/reader, pure JS).
+const path = require('node:path')
+const { reader, readTable, native, fromFailure } = require('./reader')
+const { BufferCache, runJob } = reader
 
-const FORMAT = 0xc5f00001
-const ROW_SIZE = 24
+const binding = require(path.join(__dirname, 'rust-addon.node'))
 
-/** The rows of a table block as plain values (reads only what Rust wrote). */
-function readRows(raw) {
-  if (raw.u32[(raw.u32.length - 4) + 2] !== FORMAT) throw new RawTransferError('not a CSV table block')
-  const table = raw.dataOffset
-  const rows = raw.ptr(table)
-  const len = raw.u32[(table + 8) >> 2]
-  const out = new Array(len)
-  for (let i = 0; i < len; i++) {
-    const row = rows + i * ROW_SIZE
-    out[i] = { name: raw.str(raw.ptr(row), raw.u32[(row + 8) >> 2]), value: raw.f64[(row + 16) >> 3] }
-  }
-  return out
-}
-
+/** A pool with its own BufferCache: `parse()` returns rows' block, `release()` gives it back. */
 class CsvPool {
-  constructor({ size = 2, transfer = 'auto' } = {}) {
-    this.native = native(() => new binding.CsvPool(size, transfer))
-    this.cache = new BufferCache()
+  #native
+  #cache
+  constructor({ size = 2, transfer = 'auto', cache = new BufferCache() } = {}) {
+    this.#native = native(() => new binding.CsvPool(size, transfer))
+    this.#cache = cache
+  }
+  get native() {
+    return this.#native
+  }
+  get cache() {
+    return this.#cache
   }
   get transferMode() {
-    return this.native.transferMode
+    return this.#native.transferMode
   }
-  /** Parse CSV text: `{ id, generation, raw, firstHandOff }`; call release(id) when done. */
+  stats() {
+    return this.#native.stats()
+  }
+  #receive(sent) {
+    return { id: sent.id, generation: sent.generation, raw: this.#cache.receive(sent.id, sent.buffer), firstHandOff: sent.buffer !== null }
+  }
+  /** Parse CSV text: `{ id, generation, raw, firstHandOff }`; read `raw` (readTable), then `release(id)`. */
   parse(text) {
-    const sent = native(() => this.native.parse(text))
-    return { id: sent.id, generation: sent.generation, raw: this.cache.receive(sent.id, sent.buffer), firstHandOff: sent.buffer !== null }
+    return this.#receive(native(() => this.#native.parse(text)))
+  }
+  parseFile(file) {
+    return this.#receive(native(() => this.#native.parseFile(file)))
   }
   release(id) {
-    native(() => this.native.release(id))
+    native(() => this.#native.release(id))
   }
-  /** Parse files on Rust threads; `plugin(rows, path)` per file. */
-  async parseFiles(paths, plugin, { threads = 2 } = {}) {
-    const job = native(() => this.native.startFiles(paths, threads))
+  /**
+   * Parse `paths` on `threads` Rust threads; `plugin(rows, path, item)` per file (may return
+   * a promise). Resolves to runJob's `{ items, bytes, errors }`.
+   */
+  parseFiles(paths, plugin, { threads = 2 } = {}) {
+    const job = native(() => this.#native.startFiles(paths, threads))
     return runJob(job, {
-      cache: this.cache,
-      release: (ids) => this.native.releaseMany(ids),
-      open: (item, giveBack) => ({ value: readRows(this.cache.receive(item.id, null)), close: giveBack }),
-      plugin: (rows, item) => plugin(rows, paths[item.index]),
-      fail: (failure, item) => {
-        const err = fromNative(new Error(`${failure.code}: ${paths[item.index]}: ${failure.message}`))
-        err.code = failure.code
-        return err
-      },
+      cache: this.#cache,
+      release: (ids) => this.#native.releaseMany(ids),
+      open: (item, giveBack) => ({ value: readTable(this.#cache.receive(item.id, null)), close: giveBack }),
+      plugin: (rows, item) => plugin(rows, paths[item.index], item),
+      fail: (failure, item) => fromFailure(failure, paths[item.index]),
     })
   }
   close() {
-    this.native.close()
-    this.cache.clear()
+    this.#native.close()
+    this.#cache.clear()
   }
 }
 
-module.exports = { CsvPool, readRows, binding }
+module.exports = { CsvPool, binding, ...require('./reader') }

@@ -1,13 +1,22 @@
-//! A second addon built on raw_transfer's public API alone: CSV lines `name,value` become
-//! `#[repr(C)]` rows in a pooled block that JS reads zero-copy (see `../reader.js`).
+//! A second napi-rs addon built on raw_transfer's **public** API alone (the crate is a
+//! `default-features = false, features = ["napi"]` dependency): CSV lines `name,value`
+//! become `#[repr(C)]` rows in a pooled block that JS reads zero-copy (`../reader.js`).
 //!
-//! Block layout (offsets from the block base, which is 4 GiB-aligned, so a pointer's low 32
-//! bits are its offset in the JS buffer):
+//! Block layout. A block starts on a 4 GiB boundary and is smaller than 2 GiB, so the low
+//! 32 bits of a pointer into it are its offset in the JS buffer (`RawBuffer#ptr`):
 //!
 //! ```text
-//! Table { rows: *const Row (8), len: u32, _pad: u32 }          at data_offset
-//! Row   { name: *const u8 (8), name_len: u32, _pad: u32, value: f64 }   24 bytes each
+//! at data_offset:  Table { rows_ptr: u64, rows_len: u32, _reserved: u32 }           16 bytes
+//! at rows_ptr:     Row   { name_ptr: u64, name_len: u32, line: u32, value: f64 }    24 bytes each
+//! metadata:        producer0 = FORMAT, producer1 = FORMAT_VERSION
 //! ```
+//!
+//! Input: each non-empty line is `name,value`. `name` may be quoted (`"a, ""b"""`: commas
+//! and doubled quotes inside); `value` is an `f64` (surrounding spaces allowed); a trailing
+//! `\r` is ignored. Errors are `CsvSyntax` (with offset/line/column), `Io`, `BlockFull`.
+//!
+//! This file has no `unsafe` block: rows are `Copy` structs of plain integers, built in a
+//! heap scratch vector and copied into the block with `try_alloc_slice_copy`.
 
 use std::rc::Rc;
 use std::sync::Arc;
@@ -17,82 +26,183 @@ use napi_derive::napi;
 use raw_transfer::napi::{
     Batch, EnvPool, ErrorCode, Job, JobOptions, Position, ProduceError, Producer, Sent, Transfer, TransferError,
 };
-use raw_transfer::{FixedSizeAllocator, FixedSizeAllocatorPool, RawTransferMetadata};
+use raw_transfer::{ACTIVE_SIZE, FixedSizeAllocator, FixedSizeAllocatorPool, RawTransferMetadata};
 
-/// What `producer0` says, so the reader can check it reads a CSV table.
-pub const FORMAT: u32 = 0xC5F0_0001;
+/// `producer0` of a CSV table block ("CSV1"), so the reader can tell it reads one.
+pub const FORMAT: u32 = 0x4353_5631;
+/// `producer1`: the layout version below.
+pub const FORMAT_VERSION: u32 = 1;
+/// The producer's own error code (JS: a `RawTransferError` with `code === 'CsvSyntax'`).
+pub const CSV_SYNTAX: ErrorCode = ErrorCode::Other("CsvSyntax");
 
+/// One row. `name_ptr` is a real pointer into the block (JS reads its low 32 bits).
 #[repr(C)]
+#[derive(Clone, Copy)]
 struct Row {
-    name: *const u8,
+    name_ptr: u64,
     name_len: u32,
-    _pad: u32,
+    /// 1-based line of the input the row came from.
+    line: u32,
     value: f64,
 }
 
+/// The root structure, at `data_offset`.
 #[repr(C)]
+#[derive(Clone, Copy)]
 struct Table {
-    rows: *const Row,
-    len: u32,
-    _pad: u32,
+    rows_ptr: u64,
+    rows_len: u32,
+    _reserved: u32,
 }
 
-// The reader (reader.js) reads these offsets.
+// The layout reader.js reads (ROW_* / TABLE_* there): a change here must change it too.
 const _: () = {
     assert!(size_of::<Row>() == 24);
-    assert!(std::mem::offset_of!(Row, name) == 0);
+    assert!(align_of::<Row>() == 8);
+    assert!(std::mem::offset_of!(Row, name_ptr) == 0);
     assert!(std::mem::offset_of!(Row, name_len) == 8);
+    assert!(std::mem::offset_of!(Row, line) == 12);
     assert!(std::mem::offset_of!(Row, value) == 16);
     assert!(size_of::<Table>() == 16);
-    assert!(std::mem::offset_of!(Table, rows) == 0);
-    assert!(std::mem::offset_of!(Table, len) == 8);
+    assert!(align_of::<Table>() == 8);
+    assert!(std::mem::offset_of!(Table, rows_ptr) == 0);
+    assert!(std::mem::offset_of!(Table, rows_len) == 8);
+    // Pointers are stored as u64 and read as their low 32 bits: only on 64-bit targets.
+    assert!(size_of::<usize>() == 8);
 };
 
-/// Parse `text` into `block`; returns the metadata to hand off.
-fn build(text: &str, block: &FixedSizeAllocator) -> std::result::Result<RawTransferMetadata, ProduceError> {
-    let mut rows = raw_transfer::allocator_api2::vec::Vec::new_in(block);
-    for (i, line) in text.lines().enumerate() {
-        if line.is_empty() {
-            continue;
-        }
-        let bad = |msg: &str| {
-            ProduceError::new(ErrorCode::Other("CsvSyntax"), format!("line {}: {msg}", i + 1)).at(Position {
-                offset: 0,
-                line: i as u32 + 1,
-                column: 1,
-            })
-        };
-        let (name, value) = line.split_once(',').ok_or_else(|| bad("expected name,value"))?;
-        let value: f64 = value.trim().parse().map_err(|_| bad("value is not a number"))?;
-        let name = block.try_alloc_str(name)?;
-        rows.try_reserve(1).map_err(|_| ProduceError::new(ErrorCode::BlockFull, "no room for another row"))?;
-        rows.push(Row { name: name.as_ptr(), name_len: name.len() as u32, _pad: 0, value });
-    }
-    let table = block.try_alloc(Table { rows: rows.as_ptr(), len: rows.len() as u32, _pad: 0 })?;
-    let data_offset = block.offset_of(table as *const Table);
-    std::mem::forget(rows); // arena memory: reclaimed by the block's reset, not by drop
-    Ok(RawTransferMetadata { data_offset, producer0: FORMAT, ..Default::default() })
+/// Scratch state reused across inputs (per job thread, or the JS thread's own).
+#[derive(Default)]
+struct Scratch {
+    rows: Vec<Row>,
+    name: String,
 }
 
-/// Reads CSV files on the job's threads.
+fn syntax(offset: usize, line: u32, column: usize, msg: impl std::fmt::Display) -> ProduceError {
+    ProduceError::new(CSV_SYNTAX, msg).at(Position { offset: offset as u32, line, column: column as u32 + 1 })
+}
+
+/// Parse `text` into `block` (fresh from the pool); returns the metadata to hand off.
+fn build(text: &[u8], block: &FixedSizeAllocator, scratch: &mut Scratch) -> std::result::Result<RawTransferMetadata, ProduceError> {
+    let text = std::str::from_utf8(text).map_err(|e| {
+        let at = e.valid_up_to();
+        let line_start = text[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        let line = text[..at].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+        syntax(at, line, at - line_start, "invalid UTF-8")
+    })?;
+    scratch.rows.clear();
+    let mut start = 0;
+    for (i, raw_line) in text.split('\n').enumerate() {
+        let line_no = i as u32 + 1;
+        let line_start = start;
+        start += raw_line.len() + 1;
+        let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let err = |col: usize, msg: &str| syntax(line_start + col, line_no, col, msg);
+        // The name: quoted (with "" for a quote) or up to the first comma.
+        let (name, rest_at) = if let Some(quoted) = line.strip_prefix('"') {
+            scratch.name.clear();
+            let mut chars = quoted.char_indices();
+            let mut end = None;
+            while let Some((j, c)) = chars.next() {
+                if c == '"' {
+                    if quoted[j + 1..].starts_with('"') {
+                        scratch.name.push('"');
+                        chars.next();
+                    } else {
+                        end = Some(j + 2); // past both quotes, in `line`
+                        break;
+                    }
+                } else {
+                    scratch.name.push(c);
+                }
+            }
+            let Some(end) = end else { return Err(err(0, "unterminated quoted name")) };
+            if !line[end..].starts_with(',') {
+                return Err(err(end, "expected ',' after the quoted name"));
+            }
+            (block.try_alloc_str(&scratch.name)?, end + 1)
+        } else {
+            let Some(comma) = line.find(',') else { return Err(err(line.len(), "expected name,value")) };
+            (block.try_alloc_str(&line[..comma])?, comma + 1)
+        };
+        let value_text = line[rest_at..].trim();
+        let value: f64 = value_text.parse().map_err(|_| err(rest_at, "value is not a number"))?;
+        scratch.rows.push(Row {
+            name_ptr: name.as_ptr() as usize as u64,
+            name_len: name.len() as u32,
+            line: line_no,
+            value,
+        });
+    }
+    let rows = block.try_alloc_slice_copy(&scratch.rows)?;
+    let table = block.try_alloc(Table {
+        rows_ptr: rows.as_ptr() as usize as u64,
+        rows_len: rows.len() as u32,
+        _reserved: 0,
+    })?;
+    let data_offset = block.offset_of(table as *const Table);
+    Ok(RawTransferMetadata { data_offset, producer0: FORMAT, producer1: FORMAT_VERSION, ..Default::default() })
+}
+
+/// Read `path` whole: regular files only (a FIFO would block a thread for ever), at most
+/// half a block (names are copied into the block next to the rows).
+fn read_file(path: &str) -> std::result::Result<Vec<u8>, ProduceError> {
+    let io = |e: std::io::Error| ProduceError::new(ErrorCode::Io, format!("{path}: {e}"));
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(ProduceError::new(ErrorCode::Io, format!("{path} is not a regular file")));
+    }
+    if meta.len() > (ACTIVE_SIZE / 2) as u64 {
+        return Err(ProduceError::new(ErrorCode::BlockFull, format!("{path} is too large for a block")));
+    }
+    std::fs::read(path).map_err(io)
+}
+
+/// The job's producer: CSV files, read and parsed on the job's threads.
 struct CsvFiles;
 
 impl Producer for CsvFiles {
     type Input = String;
-    type Loaded = String;
-    type Worker = ();
+    type Loaded = Vec<u8>;
+    type Worker = Scratch;
 
-    fn worker(&self) {}
+    fn worker(&self) -> Scratch {
+        Scratch::default()
+    }
 
-    fn load(&self, _: &mut (), path: &String) -> std::result::Result<(String, u64), ProduceError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ProduceError::new(ErrorCode::Io, format!("{path}: {e}")))?;
+    fn load(&self, _: &mut Scratch, path: &String) -> std::result::Result<(Vec<u8>, u64), ProduceError> {
+        let text = read_file(path)?;
         let len = text.len() as u64;
         Ok((text, len))
     }
 
-    fn build(&self, _: &mut (), text: String, block: &FixedSizeAllocator) -> std::result::Result<RawTransferMetadata, ProduceError> {
-        build(&text, block)
+    fn build(&self, scratch: &mut Scratch, text: Vec<u8>, block: &FixedSizeAllocator) -> std::result::Result<RawTransferMetadata, ProduceError> {
+        build(&text, block, scratch)
     }
+}
+
+thread_local! {
+    /// The JS thread's scratch (each worker thread is its own JS thread with its own).
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+#[napi(object)]
+pub struct CsvPoolStats {
+    /// Blocks the pool may create.
+    pub size: u32,
+    /// Blocks created and not yet freed.
+    pub created: u32,
+    /// Blocks idle in the pool.
+    pub available: u32,
+    /// Blocks out of the pool (checked out to JS, or being filled by a job thread).
+    pub in_use: u32,
+    /// Blocks checked out to this JS environment (handed off, not yet released).
+    pub checked_out: u32,
+    /// Committed bytes of every live block the pool created (including blocks only JS holds).
+    pub committed_bytes: f64,
 }
 
 /// A pool of blocks for CSV tables, bound to the calling JS environment.
@@ -103,34 +213,62 @@ pub struct CsvPool {
 
 #[napi]
 impl CsvPool {
+    /// `transfer`: 'auto' | 'external' | 'copy'.
     #[napi(constructor)]
-    pub fn new(env: Env, size: u32, transfer: String) -> Result<Self> {
-        if size == 0 || size > 1024 {
+    pub fn new(env: Env, size: u32, transfer: Option<String>) -> Result<Self> {
+        if !(1..=1024).contains(&size) {
             return Err(TransferError::invalid_argument(format!("size must be 1..=1024, got {size}")).into());
         }
-        let transfer: Transfer = transfer.parse()?;
+        let transfer: Transfer = transfer.as_deref().unwrap_or("auto").parse()?;
         let inner = EnvPool::new(&env, FixedSizeAllocatorPool::new(size as usize), transfer)?;
         Ok(Self { inner })
     }
 
+    /// 'external' or 'copy' (what 'auto' decided).
     #[napi(getter)]
     pub fn transfer_mode(&self) -> &'static str {
         self.inner.transfer_mode().as_str()
     }
 
-    /// Parse `text` into a block: `{ id, generation, buffer }` (buffer null after the first time).
-    #[napi]
-    pub fn parse(&self, text: String) -> Result<Sent> {
-        let block = self.inner.acquire(None)?;
-        let meta = build(&text, &block).map_err(TransferError::from)?;
-        Ok(self.inner.send(block, meta)?)
+    #[napi(getter)]
+    pub fn closed(&self) -> bool {
+        self.inner.is_closed()
     }
 
+    #[napi]
+    pub fn stats(&self) -> CsvPoolStats {
+        let s = self.inner.pool().stats();
+        CsvPoolStats {
+            size: s.size as u32,
+            created: s.created as u32,
+            available: s.available as u32,
+            in_use: s.in_use as u32,
+            checked_out: self.inner.checked_out() as u32,
+            committed_bytes: s.committed_bytes as f64,
+        }
+    }
+
+    /// Parse CSV `text` into a block: `{ id, generation, buffer }` (`buffer` is null after
+    /// the block's first hand-off to this environment).
+    #[napi(ts_return_type = "{ id: number, generation: number, buffer: ArrayBuffer | null }")]
+    pub fn parse(&self, text: String) -> Result<Sent> {
+        self.parse_bytes(text.as_bytes())
+    }
+
+    /// Read and parse the CSV file at `path` on the JS thread.
+    #[napi(ts_return_type = "{ id: number, generation: number, buffer: ArrayBuffer | null }")]
+    pub fn parse_file(&self, path: String) -> Result<Sent> {
+        let text = read_file(&path).map_err(TransferError::from)?;
+        self.parse_bytes(&text)
+    }
+
+    /// Return block `id` to the pool (`StaleBuffer` if it is not checked out here).
     #[napi]
     pub fn release(&self, id: u32) -> Result<()> {
         Ok(self.inner.release(id)?)
     }
 
+    /// Return several blocks (ids not checked out here are skipped).
     #[napi]
     pub fn release_many(&self, ids: Uint32Array) {
         for &id in ids.iter() {
@@ -138,24 +276,31 @@ impl CsvPool {
         }
     }
 
-    #[napi]
-    pub fn checked_out(&self) -> u32 {
-        self.inner.checked_out() as u32
-    }
-
-    /// Parse CSV files on `threads` threads.
+    /// Parse CSV files on `threads` Rust threads; drive the job with `runJob`.
     #[napi]
     pub fn start_files(&self, paths: Vec<String>, threads: u32) -> Result<CsvJob> {
         let options = JobOptions { threads: threads as usize, max_blocks: None };
         Ok(CsvJob { job: Job::start(&self.inner, Arc::new(CsvFiles), paths, options)? })
     }
 
+    /// Free idle blocks and hand out no more; checked-out blocks stay readable until
+    /// released (then freed), buffers JS holds until the GC frees them.
     #[napi]
     pub fn close(&self) {
         self.inner.close();
     }
 }
 
+impl CsvPool {
+    fn parse_bytes(&self, text: &[u8]) -> Result<Sent> {
+        let block = self.inner.acquire(None)?;
+        // On error `block` drops here and goes back to the pool.
+        let meta = SCRATCH.with_borrow_mut(|s| build(text, &block, s)).map_err(TransferError::from)?;
+        Ok(self.inner.send(block, meta)?)
+    }
+}
+
+/// A running `startFiles` job.
 #[napi]
 pub struct CsvJob {
     job: Job,
@@ -163,11 +308,13 @@ pub struct CsvJob {
 
 #[napi]
 impl CsvJob {
+    /// Release `released` (block ids JS is done with) and take every finished file.
     #[napi]
     pub fn take(&self, env: Env, released: Option<Uint32Array>) -> Result<Batch> {
         Ok(self.job.take(&env, released.as_deref().unwrap_or(&[]))?)
     }
 
+    /// Stop starting new files (finished ones can still be taken).
     #[napi]
     pub fn cancel(&self) {
         self.job.cancel();

@@ -1,0 +1,118 @@
+'use strict'
+// Reads the CSV table blocks this addon sends, with raw-transfer/reader only (pure JS:
+// nothing here loads raw-transfer's own .node). The layout is src/lib.rs's Table and Row.
+
+/**
+ * `raw-transfer/reader` when it is installed (an app depending on raw-transfer). In this
+ * repo the example deliberately has no npm dependency on raw-transfer: npm 11 runs the
+ * install script of a `file:` dependency, which would rebuild the main package from
+ * source on every `npm install` here. So fall back to the same file by relative path.
+ */
+function loadReader() {
+  try {
+    return require('raw-transfer/reader')
+  } catch (e) {
+    if (e.code !== 'MODULE_NOT_FOUND') throw e
+    return require('../../js/reader')
+  }
+}
+const reader = loadReader()
+const { RawTransferError, RAW_METADATA_OFFSET, META_PRODUCER0, META_PRODUCER1 } = reader
+
+// Must match src/lib.rs (its compile-time asserts pin the Rust side).
+const FORMAT = 0x43535631 // "CSV1"
+const FORMAT_VERSION = 1
+const TABLE_ROWS_PTR = 0
+const TABLE_ROWS_LEN = 8
+const ROW_SIZE = 24
+const ROW_NAME_PTR = 0
+const ROW_NAME_LEN = 8
+const ROW_LINE = 12
+const ROW_VALUE = 16
+const META_U32 = RAW_METADATA_OFFSET >> 2
+
+/** Throw unless `raw` (a RawBuffer) holds a CSV table of this layout version. */
+function checkFormat(raw) {
+  const format = raw.u32[META_U32 + META_PRODUCER0]
+  const version = raw.u32[META_U32 + META_PRODUCER1]
+  if (format !== FORMAT || version !== FORMAT_VERSION) {
+    throw new RawTransferError(
+      `not a CSV table block (producer0 0x${format.toString(16)}, producer1 ${version})`,
+    )
+  }
+}
+
+/** Number of rows of the table in `raw`. */
+function rowCount(raw) {
+  checkFormat(raw)
+  return raw.u32[(raw.dataOffset + TABLE_ROWS_LEN) >> 2]
+}
+
+/** The rows of the table in `raw` as plain `{ name, value, line }` objects. */
+function readTable(raw) {
+  checkFormat(raw)
+  const table = raw.dataOffset
+  const rows = raw.ptr(table + TABLE_ROWS_PTR)
+  const len = raw.u32[(table + TABLE_ROWS_LEN) >> 2]
+  const { u32, f64 } = raw
+  const out = new Array(len)
+  for (let i = 0; i < len; i++) {
+    const row = rows + i * ROW_SIZE
+    out[i] = {
+      name: raw.str(raw.ptr(row + ROW_NAME_PTR), u32[(row + ROW_NAME_LEN) >> 2]),
+      value: f64[(row + ROW_VALUE) >> 3],
+      line: u32[(row + ROW_LINE) >> 2],
+    }
+  }
+  return out
+}
+
+/**
+ * `fromNative`, plus the position of a CsvSyntax error: Rust sends
+ * "CsvSyntax: <offset>:<line>:<column>: <message>".
+ */
+function fromNative(err) {
+  const e = reader.fromNative(err)
+  if (e instanceof RawTransferError && e.code === 'CsvSyntax') return withPosition(e)
+  return e
+}
+
+function withPosition(e) {
+  const m = /^(\d+):(\d+):(\d+): ([\s\S]*)$/.exec(e.message)
+  if (m) {
+    e.offset = Number(m[1])
+    e.line = Number(m[2])
+    e.column = Number(m[3])
+    e.message = `${m[4]} at line ${e.line} column ${e.column} (byte ${e.offset})`
+  }
+  return e
+}
+
+/** Call `fn`, rethrowing native errors as typed ones. */
+function native(fn) {
+  try {
+    return fn()
+  } catch (e) {
+    throw fromNative(e)
+  }
+}
+
+/** A job failure (`{ code, message, position }` from Rust) as a typed error. */
+function fromFailure(failure, what) {
+  const e = reader.fromNative(new Error(`${failure.code}: ${what ? `${what}: ` : ''}${failure.message}`))
+  if (failure.position) [e.offset, e.line, e.column] = failure.position
+  return e
+}
+
+module.exports = {
+  reader,
+  FORMAT,
+  FORMAT_VERSION,
+  ROW_SIZE,
+  checkFormat,
+  rowCount,
+  readTable,
+  fromNative,
+  fromFailure,
+  native,
+}
