@@ -10,8 +10,16 @@ const { triple } = require('./js/platform')
 
 function loadBinding() {
   const t = triple()
+  if (process.env.RAW_TRANSFER_NATIVE) {
+    // An explicit override is used or fails: never silently replaced by another binary.
+    const file = path.resolve(process.env.RAW_TRANSFER_NATIVE)
+    try {
+      return require(file)
+    } catch (e) {
+      throw new Error(`raw-transfer: RAW_TRANSFER_NATIVE=${file} could not be loaded: ${e.message.split('\n')[0]}`)
+    }
+  }
   const candidates = []
-  if (process.env.RAW_TRANSFER_NATIVE) candidates.push(path.resolve(process.env.RAW_TRANSFER_NATIVE))
   candidates.push(`raw-transfer-${t}`, path.join(__dirname, `raw-transfer.${t}.node`))
   const errors = []
   for (const c of candidates) {
@@ -24,7 +32,7 @@ function loadBinding() {
   throw new Error(
     `raw-transfer: no native addon for ${t}. Tried:\n${errors.join('\n')}\n` +
       `Install the prebuilt platform package (npm install raw-transfer-${t}), or install Rust ` +
-      '(rustup) and reinstall raw-transfer so its source build runs (pnpm 10: `pnpm approve-builds`; ' +
+      '(rustup) and reinstall raw-transfer so its source build runs (pnpm 10: `pnpm approve-builds`; npm 11: `npm install-scripts approve raw-transfer`; ' +
       'installs with --ignore-scripts skip the build: run `npm rebuild raw-transfer`).',
   )
 }

@@ -47,7 +47,8 @@ if (res.status !== 0) {
       `raw-transfer: no prebuilt binary for ${t}, and building from source failed.`,
       `  - Install the prebuilt platform package: npm install raw-transfer-${t}`,
       '  - or install Rust (https://rustup.rs, stable 1.88+) and reinstall raw-transfer, so the source build can run.',
-      '  pnpm 10 skips install scripts by default: allow this one with `pnpm approve-builds`.',
+      '  pnpm 10 skips install scripts by default: allow this one with `pnpm approve-builds`' +
+        ' (npm 11 asks for `npm install-scripts approve raw-transfer`).',
       '  npm/yarn with --ignore-scripts skip it too: run `npm rebuild raw-transfer` without that flag.',
     ].join('\n'),
   )
