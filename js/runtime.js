@@ -72,16 +72,15 @@ module.exports = function runtime(binding) {
     }
 
     /** Turn a hand-off record `{ id, generation, buffer }` into a Block (releasing it if that fails). */
-    _block(sent, giveBack) {
+    _block(sent) {
       let raw
       try {
         raw = this._receive(sent)
       } catch (e) {
-        if (giveBack) giveBack()
-        else this._native.release(sent.id) // a failed hand-off must not keep the block checked out
+        this._native.release(sent.id) // a failed hand-off must not keep the block checked out
         throw e
       }
-      return new Block(this, sent.id, sent.generation, raw, giveBack)
+      return new Block(this, sent.id, sent.generation, raw)
     }
 
     /**

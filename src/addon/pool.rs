@@ -215,9 +215,7 @@ impl NativePool {
     /// Return several blocks at once (ids not out are skipped).
     #[napi]
     pub fn release_many(&self, ids: Uint32Array) {
-        for &id in ids.iter() {
-            let _ = self.inner.release(id);
-        }
+        self.inner.release_many(&ids);
     }
 
     /// Give the memory idle blocks keep for future documents back to the OS.

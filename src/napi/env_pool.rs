@@ -294,10 +294,7 @@ impl EnvPool {
         c.guard.write_raw_metadata(meta);
         c.meta = RawTransferMetadata { generation: c.guard.generation(), ..meta };
         let used = c.guard.used_bytes();
-        drop(out);
-        let out = self.checked_out.borrow();
-        let guard = &out[&id].guard;
-        self.sync(guard, used, used)
+        self.sync(&c.guard, used, used)
     }
 
     /// Return checked-out block `id` to the pool. Fails (`StaleBuffer`) if it is not out.
@@ -310,6 +307,14 @@ impl EnvPool {
                 Ok(())
             }
             None => Err(not_out(id)),
+        }
+    }
+
+    /// Return every block of `ids` that is checked out (others are skipped: a block released
+    /// twice is harmless). What a batch of releases from JS calls.
+    pub fn release_many(&self, ids: &[u32]) {
+        for &id in ids {
+            let _ = self.release(id);
         }
     }
 

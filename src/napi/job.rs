@@ -305,9 +305,7 @@ impl Job {
     /// so a block released twice is harmless), then take every finished item: blocks are
     /// checked out to this environment and handed off. See [`Batch`] for the JS shape.
     pub fn take(&self, env: &Env, released: &[u32]) -> Result<Batch> {
-        for &id in released {
-            let _ = self.env_pool.release(id);
-        }
+        self.env_pool.release_many(released);
         let (items, done) = {
             let mut state = self.shared.state.lock();
             let items: Vec<Finished> = state.results.drain(..).collect();

@@ -271,9 +271,7 @@ impl CsvPool {
     /// Return several blocks (ids not checked out here are skipped).
     #[napi]
     pub fn release_many(&self, ids: Uint32Array) {
-        for &id in ids.iter() {
-            let _ = self.inner.release(id);
-        }
+        self.inner.release_many(&ids);
     }
 
     /// Parse CSV files on `threads` Rust threads; drive the job with `runJob`.
