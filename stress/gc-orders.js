@@ -139,6 +139,7 @@ async function main(res) {
     })
     count(op)
     const where = `step ${step} ${op}`
+    trace(where)
     try {
       switch (op) {
         case 'newPool':
@@ -280,7 +281,8 @@ async function main(res) {
         case 'workerTerminate': {
           const wr = r.pick(st.workers.filter((w) => !w.exited && !w.terminating))
           wr.terminating = true
-          await withTimeout(wr.readyP, 10_000)
+          const ready = await withTimeout(wr.readyP, 10_000)
+          res.check(ready.ok, `${where}: a '${wr.kind}' worker never reported ready (10 s)`)
           const t = await withTimeout(wr.w.terminate(), 8_000)
           if (!t.ok) {
             st.hung++
@@ -346,7 +348,7 @@ async function main(res) {
   }
 }
 
-const trace = process.env.STRESS_GC_TRACE ? (m) => console.error(`[trace] ${m}`) : () => {}
+const trace = process.env.STRESS_GC_TRACE ? (m) => console.error(`[trace ${(performance.now() / 1000).toFixed(2)}] ${m}`) : () => {}
 
 /** r.weighted, less the ops named in STRESS_GC_DISABLE (comma-separated; for bisecting). */
 const DISABLED = new Set((process.env.STRESS_GC_DISABLE || '').split(',').filter(Boolean))
