@@ -1,1 +1,4 @@
-fn main() { println!("cargo::rerun-if-changed=build.rs"); napi_build::setup(); }
+fn main() {
+    println!("cargo::rerun-if-changed=build.rs");
+    napi_build::setup();
+}

@@ -28,7 +28,11 @@ fn measure(rounds: usize, budget: Duration, mut f: impl FnMut()) -> f64 {
 }
 
 fn row(name: &str, ns: f64, baseline: f64, unit: &str, per: f64) {
-    println!("| {name:<44} | {:>12.2} {unit:<9} | {:>7.2}x |", ns / per, ns / baseline);
+    println!(
+        "| {name:<44} | {:>12.2} {unit:<9} | {:>7.2}x |",
+        ns / per,
+        ns / baseline
+    );
 }
 
 const N: usize = 10_000;
@@ -91,13 +95,25 @@ fn bench_pool() {
             let oxc = Arc::clone(&oxc);
             move || drop(black_box(oxc.get()))
         });
-        row(&format!("oxc AllocatorPool::new_fixed_size, {threads} thr (baseline)"), base, base, "ns", 1.0);
+        row(
+            &format!("oxc AllocatorPool::new_fixed_size, {threads} thr (baseline)"),
+            base,
+            base,
+            "ns",
+            1.0,
+        );
         let ours = Arc::new(FixedSizeAllocatorPool::new(2));
         let t = pool_round(threads, {
             let ours = Arc::clone(&ours);
             move || drop(black_box(ours.get().unwrap()))
         });
-        row(&format!("raw_transfer FixedSizeAllocatorPool, {threads} thr"), t, base, "ns", 1.0);
+        row(
+            &format!("raw_transfer FixedSizeAllocatorPool, {threads} thr"),
+            t,
+            base,
+            "ns",
+            1.0,
+        );
     }
 }
 
@@ -124,7 +140,11 @@ fn pool_round(threads: usize, op: impl Fn() + Send + Sync + Clone + 'static) -> 
                 })
             })
             .collect();
-        let longest = handles.into_iter().map(|h| h.join().unwrap()).max().unwrap();
+        let longest = handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .max()
+            .unwrap();
         samples.push(longest.as_nanos() as f64 / (OPS * threads) as f64);
     }
     samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -145,16 +165,32 @@ fn bench_block_creation() {
         }
         black_box(&v);
     });
-    row("Vec 64 MB + touch every byte (baseline)", base, base, "ns/MB", 64.0);
+    row(
+        "Vec 64 MB + touch every byte (baseline)",
+        base,
+        base,
+        "ns/MB",
+        64.0,
+    );
     let t = measure(5, Duration::from_millis(300), || {
         let a = FixedSizeAllocator::new().unwrap();
-        let p = a.try_alloc_layout(Layout::from_size_align(SIZE, 8).unwrap()).unwrap();
+        let p = a
+            .try_alloc_layout(Layout::from_size_align(SIZE, 8).unwrap())
+            .unwrap();
         // SAFETY: `p` is a fresh allocation of SIZE bytes.
         unsafe { std::ptr::write_bytes(p.as_ptr(), 1, SIZE) };
         black_box(&a);
     });
-    row("new block + commit 64 MB + touch every byte", t, base, "ns/MB", 64.0);
-    let empty = measure(5, Duration::from_millis(300), || drop(black_box(FixedSizeAllocator::new().unwrap())));
+    row(
+        "new block + commit 64 MB + touch every byte",
+        t,
+        base,
+        "ns/MB",
+        64.0,
+    );
+    let empty = measure(5, Duration::from_millis(300), || {
+        drop(black_box(FixedSizeAllocator::new().unwrap()))
+    });
     row("new block + free (empty)", empty, base, "ns", 1.0);
 }
 

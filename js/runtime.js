@@ -182,23 +182,41 @@ module.exports = function runtime(binding) {
     }
   }
 
+  const BLOCK_NOT_CLONEABLE = Symbol('raw-transfer: a Block cannot be cloned or posted; send block.copyToBuffer(ptr, len)')
+
   /** A checked-out block. Returned to the pool by release() (or `using`). */
   class Block {
     // A Block cannot be cloned: this own field makes structuredClone/postMessage throw at once.
-    notCloneable = Symbol('raw-transfer: a Block cannot be cloned or posted; send block.copyToBuffer(ptr, len)')
+    notCloneable = BLOCK_NOT_CLONEABLE
+    // Private (and read through prototype getters): a clone never reaches the 2 GiB buffer,
+    // and a Block is cheap to make (one per file in parseJsonFiles).
     #pool
+    #id
+    #generation
+    #raw
     #giveBack
     #released = false
     constructor(pool, id, generation, raw, giveBack) {
       this.#pool = pool
+      this.#id = id
+      this.#generation = generation
+      this.#raw = raw
       this.#giveBack = giveBack ?? null
-      Object.defineProperties(this, {
-        id: { value: id, enumerable: true },
-        generation: { value: generation, enumerable: true },
-        // Non-enumerable: a structuredClone of a Block must not copy its 2 GiB buffer.
-        raw: { value: raw },
-        buffer: { value: raw.u8 },
-      })
+    }
+
+    get id() {
+      return this.#id
+    }
+    get generation() {
+      return this.#generation
+    }
+    /** The block's RawBuffer. */
+    get raw() {
+      return this.#raw
+    }
+    /** The block's bytes (`raw.u8`). */
+    get buffer() {
+      return this.#raw.u8
     }
 
     get released() {

@@ -52,14 +52,23 @@ pub const BLOCK_MAPPED_SIZE: usize = BLOCK_SIZE.next_multiple_of(1 << 16);
 
 const _: () = {
     assert!(BLOCK_ALIGN.is_power_of_two());
-    assert!(BLOCK_SIZE < BLOCK_ALIGN, "offsets must be the low 32 bits of pointers");
-    assert!(BLOCK_SIZE <= i32::MAX as usize, "offsets must fit an i32 for JS typed arrays");
+    assert!(
+        BLOCK_SIZE < BLOCK_ALIGN,
+        "offsets must be the low 32 bits of pointers"
+    );
+    assert!(
+        BLOCK_SIZE <= i32::MAX as usize,
+        "offsets must fit an i32 for JS typed arrays"
+    );
     assert!(RAW_METADATA_SIZE == 16);
     assert!(ACTIVE_SIZE + RAW_METADATA_SIZE == BUFFER_SIZE);
     assert!(BUFFER_SIZE + FIXED_METADATA_SIZE_ROUNDED == BLOCK_SIZE);
     assert!(FIXED_METADATA_OFFSET % align_of::<FixedSizeAllocatorMetadata>() == 0);
     assert!(RAW_METADATA_OFFSET % align_of::<RawTransferMetadata>() == 0);
-    assert!(RAW_METADATA_OFFSET % 8 == 0, "JS reads metadata through 4- and 8-byte views");
+    assert!(
+        RAW_METADATA_OFFSET % 8 == 0,
+        "JS reads metadata through 4- and 8-byte views"
+    );
     assert!(BUFFER_SIZE % 16 == 0);
     assert!(BLOCK_MAPPED_SIZE <= 1 << 31);
     // Both metadata records sit in the block's last 64 KiB (one page on every platform), so

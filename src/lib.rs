@@ -27,16 +27,16 @@
 //!
 //! Other addons depend on the crate with `default-features = false, features = ["napi"]`.
 
-pub mod geometry;
-pub mod block;
-pub mod arena;
-pub mod pool;
-pub mod transfer;
-pub mod producers;
-#[cfg(feature = "napi")]
-pub mod napi;
 #[cfg(feature = "addon")]
 mod addon;
+pub mod arena;
+pub mod block;
+pub mod geometry;
+#[cfg(feature = "napi")]
+pub mod napi;
+pub mod pool;
+pub mod producers;
+pub mod transfer;
 
 /// The `allocator-api2` this crate's [`Allocator`] implements `Allocator` of: use it for
 /// arena collections (`allocator_api2::vec::Vec::new_in(&*block)`).
@@ -45,6 +45,7 @@ pub use arena::{AllocError, Allocator, FixedSizeAllocator};
 pub use block::{BlockError, FixedSizeAllocatorMetadata, free_fixed_size_allocator, live_blocks};
 pub use geometry::{ACTIVE_SIZE, BLOCK_ALIGN, BLOCK_SIZE, BUFFER_SIZE, RAW_METADATA_SIZE};
 pub use pool::{
-    AllocatorGuard, AllocatorPool, FixedSizeAllocatorGuard, FixedSizeAllocatorPool, PoolError, PoolStats,
+    AllocatorGuard, AllocatorPool, FixedSizeAllocatorGuard, FixedSizeAllocatorPool, PoolError,
+    PoolStats,
 };
 pub use transfer::RawTransferMetadata;

@@ -22,7 +22,11 @@ use crate::block::{BlockError, usage_of_pool};
 #[derive(Debug)]
 pub enum PoolError {
     /// `try_get` / `get_timeout` found every allocator checked out.
-    Exhausted { size: usize, in_use: usize, waited: Duration },
+    Exhausted {
+        size: usize,
+        in_use: usize,
+        waited: Duration,
+    },
     /// The pool was closed.
     Closed,
     /// A new block could not be created.
@@ -32,7 +36,11 @@ pub enum PoolError {
 impl fmt::Display for PoolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Exhausted { size, in_use, waited } => write!(
+            Self::Exhausted {
+                size,
+                in_use,
+                waited,
+            } => write!(
                 f,
                 "allocator pool exhausted: {in_use} of {size} blocks are checked out (waited {} ms); \
                  release blocks you no longer need or create the pool with a larger size",
@@ -172,7 +180,9 @@ impl Pool<Allocator> {
 
     /// A pool of up to `size` fixed-size allocators, each over its own block.
     pub fn new_fixed_size(size: usize) -> Self {
-        Self::with(size, true, |pool_id| FixedSizeAllocator::with_pool_id(pool_id).map(Allocator::from))
+        Self::with(size, true, |pool_id| {
+            FixedSizeAllocator::with_pool_id(pool_id).map(Allocator::from)
+        })
     }
 }
 
@@ -186,7 +196,9 @@ impl Pool<FixedSizeAllocator> {
     /// (see [`FixedSizeAllocator::reset`]).
     pub fn with_retention(size: usize, min: usize, max: usize) -> Self {
         let mut pool = Self::new(size);
-        Arc::get_mut(&mut pool.shared).expect("pool not shared yet").retention = (min, max);
+        Arc::get_mut(&mut pool.shared)
+            .expect("pool not shared yet")
+            .retention = (min, max);
         pool
     }
 }
@@ -198,11 +210,20 @@ impl<T: Pooled> Pool<T> {
             size: size.max(1),
             fixed_size,
             create,
-            retention: (crate::arena::DEFAULT_RETAINED_BYTES, crate::arena::DEFAULT_MAX_RETAINED_BYTES),
-            state: Mutex::new(State { available: Vec::new(), created: 0, closed: false }),
+            retention: (
+                crate::arena::DEFAULT_RETAINED_BYTES,
+                crate::arena::DEFAULT_MAX_RETAINED_BYTES,
+            ),
+            state: Mutex::new(State {
+                available: Vec::new(),
+                created: 0,
+                closed: false,
+            }),
             freed: Condvar::new(),
         };
-        Self { shared: Arc::new(shared) }
+        Self {
+            shared: Arc::new(shared),
+        }
     }
 
     /// Maximum number of allocators.
@@ -236,7 +257,10 @@ impl<T: Pooled> Pool<T> {
                 return Err(PoolError::Closed);
             }
             if let Some(item) = state.available.pop() {
-                return Ok(PoolGuard { item: Some(item), shared: Arc::clone(shared) });
+                return Ok(PoolGuard {
+                    item: Some(item),
+                    shared: Arc::clone(shared),
+                });
             }
             if state.created < shared.size {
                 // Reserve the slot, then create the block without holding the lock.
@@ -245,7 +269,10 @@ impl<T: Pooled> Pool<T> {
                 return match (shared.create)(shared.id) {
                     Ok(mut item) => {
                         item.set_retention(shared.retention.0, shared.retention.1);
-                        Ok(PoolGuard { item: Some(item), shared: Arc::clone(shared) })
+                        Ok(PoolGuard {
+                            item: Some(item),
+                            shared: Arc::clone(shared),
+                        })
                     }
                     Err(e) => {
                         shared.state.lock().created -= 1;
@@ -266,7 +293,11 @@ impl<T: Pooled> Pool<T> {
                 // A last look: an item may have come back just at the deadline.
                 if state.available.is_empty() && !state.closed && state.created >= shared.size {
                     let in_use = state.created - state.available.len();
-                    return Err(PoolError::Exhausted { size: shared.size, in_use, waited: started.elapsed() });
+                    return Err(PoolError::Exhausted {
+                        size: shared.size,
+                        in_use,
+                        waited: started.elapsed(),
+                    });
                 }
             }
         }
@@ -307,7 +338,11 @@ impl<T: Pooled> Pool<T> {
         let (created, available, held) = {
             let state = self.shared.state.lock();
             // Fixed-size pools read their blocks from the registry below instead.
-            let held = if fixed_size { 0 } else { state.available.iter().map(T::held_bytes).sum() };
+            let held = if fixed_size {
+                0
+            } else {
+                state.available.iter().map(T::held_bytes).sum()
+            };
             (state.created, state.available.len(), held)
         };
         let (committed_bytes, resident_bytes) = if fixed_size {
@@ -356,7 +391,9 @@ impl<T: Pooled> DerefMut for PoolGuard<T> {
 
 impl<T: Pooled> Drop for PoolGuard<T> {
     fn drop(&mut self) {
-        let Some(mut item) = self.item.take() else { return };
+        let Some(mut item) = self.item.take() else {
+            return;
+        };
         // Reset outside the lock: decommitting can take a system call.
         item.recycle();
         let mut state = self.shared.state.lock();

@@ -43,13 +43,19 @@ impl FixedSizeAllocator {
     /// Write the hand-off record for this block's current contents. `generation` is
     /// always this allocator's own, whatever `meta.generation` says.
     pub fn write_raw_metadata(&self, meta: RawTransferMetadata) {
-        let meta = RawTransferMetadata { generation: self.generation(), ..meta };
+        let meta = RawTransferMetadata {
+            generation: self.generation(),
+            ..meta
+        };
         // JS may write the same bytes concurrently only if it misuses a stale view; a
         // volatile write keeps the compiler from assuming anything about them.
         // SAFETY: `base + RAW_METADATA_OFFSET` lies in the block's last page, committed at
         // creation, aligned (geometry asserts), and owned by this allocator.
         unsafe {
-            let ptr = self.base_ptr().add(RAW_METADATA_OFFSET).cast::<RawTransferMetadata>();
+            let ptr = self
+                .base_ptr()
+                .add(RAW_METADATA_OFFSET)
+                .cast::<RawTransferMetadata>();
             ptr.write_volatile(meta);
         }
     }

@@ -21,10 +21,19 @@ impl NativePool {
     /// Start parsing `paths` on `threads` Rust threads, holding at most `max_blocks`
     /// blocks (0: all but one of the pool's).
     #[napi]
-    pub fn start_json_files(&self, paths: Vec<String>, threads: u32, max_blocks: u32) -> Result<JsonFilesJob> {
+    pub fn start_json_files(
+        &self,
+        paths: Vec<String>,
+        threads: u32,
+        max_blocks: u32,
+    ) -> Result<JsonFilesJob> {
         let options = JobOptions {
             threads: threads as usize,
-            max_blocks: if max_blocks == 0 { None } else { Some(max_blocks as usize) },
+            max_blocks: if max_blocks == 0 {
+                None
+            } else {
+                Some(max_blocks as usize)
+            },
         };
         let job = Job::start(&self.inner, Arc::new(JsonFiles), paths, options)?;
         Ok(JsonFilesJob { job })

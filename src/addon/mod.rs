@@ -8,7 +8,6 @@ use napi_derive::napi;
 mod json;
 mod pool;
 
-
 /// Number of blocks this copy of the crate created and has not yet freed (all threads).
 #[napi(js_name = "liveBlocks")]
 pub fn live_blocks() -> u32 {

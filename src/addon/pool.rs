@@ -48,7 +48,9 @@ fn bytes_option(v: f64, what: &str) -> std::result::Result<usize, TransferError>
     if v >= 0.0 && v <= crate::ACTIVE_SIZE as f64 && v.fract() == 0.0 {
         Ok(v as usize)
     } else {
-        Err(TransferError::invalid_argument(format!("{what} must be an integer between 0 and ACTIVE_SIZE, got {v}")))
+        Err(TransferError::invalid_argument(format!(
+            "{what} must be an integer between 0 and ACTIVE_SIZE, got {v}"
+        )))
     }
 }
 
@@ -61,9 +63,14 @@ impl NativePool {
     fn write(&self, id: u32, bytes: &[u8], align: usize) -> Result<u32> {
         Ok(self.inner.write(id, |alloc: &FixedSizeAllocator| {
             if bytes.len() > crate::ACTIVE_SIZE {
-                return Err(AllocError::BlockFull { requested: bytes.len(), remaining: alloc.remaining_bytes() }.into());
+                return Err(AllocError::BlockFull {
+                    requested: bytes.len(),
+                    remaining: alloc.remaining_bytes(),
+                }
+                .into());
             }
-            let layout = std::alloc::Layout::from_size_align(bytes.len(), align).map_err(|_| AllocError::OutOfMemory)?;
+            let layout = std::alloc::Layout::from_size_align(bytes.len(), align)
+                .map_err(|_| AllocError::OutOfMemory)?;
             let dst = alloc.try_alloc_layout(layout)?;
             // SAFETY: `dst` is a fresh arena allocation of `bytes.len()` bytes, disjoint from
             // `bytes` (which lives in JS or Rust heap memory, not in this block's free space).
@@ -78,21 +85,40 @@ impl NativePool {
     /// `transfer`: "auto" | "external" | "copy". `acquire_timeout_ms`: how long `acquire`
     /// may block the JS thread waiting for a block (0: fail at once).
     #[napi(constructor)]
-    pub fn new(env: Env, size: u32, transfer: String, acquire_timeout_ms: f64, retain_bytes: f64, max_retain_bytes: f64) -> Result<Self> {
+    pub fn new(
+        env: Env,
+        size: u32,
+        transfer: String,
+        acquire_timeout_ms: f64,
+        retain_bytes: f64,
+        max_retain_bytes: f64,
+    ) -> Result<Self> {
         let retain = bytes_option(retain_bytes, "retainBytes")?;
         let max_retain = bytes_option(max_retain_bytes, "maxRetainBytes")?;
         if size == 0 || size > 4096 {
-            return Err(TransferError::invalid_argument(format!("pool size must be 1..=4096, got {size}")).into());
+            return Err(TransferError::invalid_argument(format!(
+                "pool size must be 1..=4096, got {size}"
+            ))
+            .into());
         }
         if !(acquire_timeout_ms >= 0.0 && acquire_timeout_ms.is_finite()) {
-            return Err(TransferError::invalid_argument("acquireTimeoutMs must be a finite number >= 0").into());
+            return Err(TransferError::invalid_argument(
+                "acquireTimeoutMs must be a finite number >= 0",
+            )
+            .into());
         }
         let transfer: Transfer = transfer.parse()?;
         let pool = FixedSizeAllocatorPool::with_retention(size as usize, retain, max_retain);
         let inner = EnvPool::new(&env, pool, transfer)?;
-        let acquire_timeout =
-            if acquire_timeout_ms == 0.0 { None } else { Some(Duration::from_secs_f64(acquire_timeout_ms / 1000.0)) };
-        Ok(Self { inner, acquire_timeout })
+        let acquire_timeout = if acquire_timeout_ms == 0.0 {
+            None
+        } else {
+            Some(Duration::from_secs_f64(acquire_timeout_ms / 1000.0))
+        };
+        Ok(Self {
+            inner,
+            acquire_timeout,
+        })
     }
 
     #[napi(getter)]
@@ -138,7 +164,10 @@ impl NativePool {
             Either::B(b) => b,
         };
         let guard = self.acquire_guard()?;
-        let meta = PARSER.with_borrow_mut(|p| p.parse(&guard, bytes).map(|doc| doc.raw_transfer_metadata(&guard)));
+        let meta = PARSER.with_borrow_mut(|p| {
+            p.parse(&guard, bytes)
+                .map(|doc| doc.raw_transfer_metadata(&guard))
+        });
         let meta = meta.map_err(|e| TransferError::from(produce_error(e)))?;
         Ok(self.inner.send(guard, meta)?)
     }
@@ -157,12 +186,18 @@ impl NativePool {
     /// Copy `bytes` into block `id`, 8-aligned (so pointers and f64s can be read with typed arrays).
     #[napi]
     pub fn write_bytes(&self, id: u32, bytes: Uint8ArraySlice) -> Result<Written> {
-        Ok(Written { ptr: self.write(id, &bytes, 8)?, len: bytes.len() as u32 })
+        Ok(Written {
+            ptr: self.write(id, &bytes, 8)?,
+            len: bytes.len() as u32,
+        })
     }
 
     #[napi]
     pub fn write_string(&self, id: u32, s: String) -> Result<Written> {
-        Ok(Written { ptr: self.write(id, s.as_bytes(), 1)?, len: s.len() as u32 })
+        Ok(Written {
+            ptr: self.write(id, s.as_bytes(), 1)?,
+            len: s.len() as u32,
+        })
     }
 
     #[napi]
@@ -175,7 +210,13 @@ impl NativePool {
             .into());
         }
         let meta = self.inner.metadata(id)?;
-        Ok(self.inner.set_metadata(id, RawTransferMetadata { data_offset: offset, ..meta })?)
+        Ok(self.inner.set_metadata(
+            id,
+            RawTransferMetadata {
+                data_offset: offset,
+                ..meta
+            },
+        )?)
     }
 
     /// A copy of `[ptr, ptr + len)` of block `id` in a new Node `Buffer`
@@ -186,13 +227,22 @@ impl NativePool {
         let value = self.inner.read(id, |alloc| {
             let (ptr, len) = (ptr as usize, len as usize);
             if ptr + len > alloc.used_bytes() {
-                return Err(TransferError::invalid_argument(format!("range [{ptr}, {}) is past the bytes written", ptr + len)));
+                return Err(TransferError::invalid_argument(format!(
+                    "range [{ptr}, {}) is past the bytes written",
+                    ptr + len
+                )));
             }
             let mut value = std::ptr::null_mut();
             // SAFETY: the range is inside the allocator's used (so committed) data region,
             // which stays checked out during this call; napi copies it before returning.
             let status = unsafe {
-                sys::napi_create_buffer_copy(env.raw(), len, alloc.base_ptr().as_ptr().add(ptr).cast(), std::ptr::null_mut(), &mut value)
+                sys::napi_create_buffer_copy(
+                    env.raw(),
+                    len,
+                    alloc.base_ptr().as_ptr().add(ptr).cast(),
+                    std::ptr::null_mut(),
+                    &mut value,
+                )
             };
             if status != sys::Status::napi_ok {
                 return Err(TransferError::new(

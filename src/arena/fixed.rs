@@ -138,11 +138,21 @@ impl FixedSizeAllocator {
         }
         let step = (committed / 4).clamp(MIN_COMMIT_STEP, MAX_COMMIT_STEP);
         let want = needed.max(committed + step);
-        let granule = if want > HUGE_PAGE { HUGE_PAGE } else { page_size() };
+        let granule = if want > HUGE_PAGE {
+            HUGE_PAGE
+        } else {
+            page_size()
+        };
         let target = want.next_multiple_of(granule).min(TAIL_START);
-        self.block.commit(committed, target).map_err(|_| AllocError::CommitFailed)?;
+        self.block
+            .commit(committed, target)
+            .map_err(|_| AllocError::CommitFailed)?;
         // Past TAIL_START the memory was committed at creation.
-        let new_end = if target == TAIL_START { limit } else { base + target };
+        let new_end = if target == TAIL_START {
+            limit
+        } else {
+            base + target
+        };
         self.committed_end.set(new_end);
         Ok(())
     }
@@ -173,7 +183,9 @@ impl FixedSizeAllocator {
         self.recent_peak = used.max(self.recent_peak / 2);
         self.cursor.set(self.base_addr());
         self.generation = self.generation.wrapping_add(1).max(1);
-        let keep = self.recent_peak.clamp(self.retained_bytes, self.max_retained_bytes);
+        let keep = self
+            .recent_peak
+            .clamp(self.retained_bytes, self.max_retained_bytes);
         self.decommit_above(keep);
     }
 
@@ -189,7 +201,8 @@ impl FixedSizeAllocator {
 
     /// Bytes of the data region currently resident in RAM (from `mincore`).
     pub fn resident_bytes(&self) -> usize {
-        self.block.resident_bytes(self.committed_bytes().min(TAIL_START))
+        self.block
+            .resident_bytes(self.committed_bytes().min(TAIL_START))
     }
 
     /// Bytes still free for allocation.
@@ -235,7 +248,11 @@ impl FixedSizeAllocator {
     /// Debug builds check that `ptr` is inside this block.
     #[inline(always)]
     pub fn offset_of<T: ?Sized>(&self, ptr: *const T) -> u32 {
-        debug_assert!(self.contains(ptr), "pointer {ptr:p} is not inside block {}", self.id());
+        debug_assert!(
+            self.contains(ptr),
+            "pointer {ptr:p} is not inside block {}",
+            self.id()
+        );
         offset_of_ptr(ptr.cast::<u8>() as usize)
     }
 }

@@ -14,7 +14,8 @@ use bumpalo::Bump;
 mod fixed;
 
 pub use fixed::{
-    DEFAULT_MAX_RETAINED_BYTES, DEFAULT_RETAINED_BYTES, FixedSizeAllocator, MAX_COMMIT_STEP, MIN_COMMIT_STEP,
+    DEFAULT_MAX_RETAINED_BYTES, DEFAULT_RETAINED_BYTES, FixedSizeAllocator, MAX_COMMIT_STEP,
+    MIN_COMMIT_STEP,
 };
 
 /// Why an allocation failed.
@@ -32,13 +33,18 @@ pub enum AllocError {
 impl fmt::Display for AllocError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::BlockFull { requested, remaining } => write!(
+            Self::BlockFull {
+                requested,
+                remaining,
+            } => write!(
                 f,
                 "arena block is full: {requested} bytes requested, {remaining} bytes remain of {} \
                  (blocks are fixed-size; split the input or use a standard allocator)",
                 crate::ACTIVE_SIZE
             ),
-            Self::CommitFailed => f.write_str("the OS refused to commit more memory for the arena block"),
+            Self::CommitFailed => {
+                f.write_str("the OS refused to commit more memory for the arena block")
+            }
             Self::OutOfMemory => f.write_str("out of memory"),
         }
     }
@@ -64,14 +70,18 @@ impl Default for Allocator {
 
 impl From<FixedSizeAllocator> for Allocator {
     fn from(fixed: FixedSizeAllocator) -> Self {
-        Self { kind: Kind::Fixed(fixed) }
+        Self {
+            kind: Kind::Fixed(fixed),
+        }
     }
 }
 
 impl Allocator {
     /// A growable standard arena.
     pub fn new() -> Self {
-        Self { kind: Kind::Standard(Bump::new()) }
+        Self {
+            kind: Kind::Standard(Bump::new()),
+        }
     }
 
     /// A fixed-size arena over a newly reserved block.
@@ -100,7 +110,9 @@ impl Allocator {
     pub fn try_alloc_layout(&self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
         match &self.kind {
             Kind::Fixed(f) => f.try_alloc_layout(layout),
-            Kind::Standard(b) => b.try_alloc_layout(layout).map_err(|_| AllocError::OutOfMemory),
+            Kind::Standard(b) => b
+                .try_alloc_layout(layout)
+                .map_err(|_| AllocError::OutOfMemory),
         }
     }
 
@@ -166,7 +178,8 @@ macro_rules! arena_api {
             #[inline(always)]
             #[allow(clippy::mut_from_ref)]
             pub fn alloc_slice_copy<T: Copy>(&self, src: &[T]) -> &mut [T] {
-                self.try_alloc_slice_copy(src).unwrap_or_else(|e| alloc_failed(e))
+                self.try_alloc_slice_copy(src)
+                    .unwrap_or_else(|e| alloc_failed(e))
             }
 
             /// Copy `src` into the arena, or return an error if it does not fit.
@@ -234,7 +247,11 @@ macro_rules! arena_api {
                 // SAFETY: `ptr` holds `old.size()` initialised-or-not bytes the caller owns;
                 // `fresh` is a new block of at least that size, disjoint from `ptr`.
                 unsafe {
-                    std::ptr::copy_nonoverlapping(ptr.as_ptr(), fresh.cast::<u8>().as_ptr(), old.size())
+                    std::ptr::copy_nonoverlapping(
+                        ptr.as_ptr(),
+                        fresh.cast::<u8>().as_ptr(),
+                        old.size(),
+                    )
                 };
                 Ok(fresh)
             }

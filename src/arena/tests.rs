@@ -17,9 +17,15 @@ fn commit_on_demand_tracks_use() {
     let data = a.alloc_slice_copy(&vec![1u8; MB]);
     assert_eq!(data.len(), MB);
     let committed = a.committed_bytes();
-    assert!(committed >= MB && committed <= MB + MB / 2, "committed {committed} for 1 MB of data");
+    assert!(
+        committed >= MB && committed <= MB + MB / 2,
+        "committed {committed} for 1 MB of data"
+    );
     let resident = a.resident_bytes();
-    assert!(resident >= MB && resident <= committed, "resident {resident}");
+    assert!(
+        resident >= MB && resident <= committed,
+        "resident {resident}"
+    );
     // The kernel agrees: the block's mapping has about 1 MB resident.
     let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
     let base = format!("{:x}-", a.base_ptr().as_ptr() as usize);
@@ -35,7 +41,10 @@ fn commit_on_demand_tracks_use() {
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|n| n.parse().ok())
         .expect("smaps entry for the block");
-    assert!(rss_kb * 1024 >= MB && rss_kb * 1024 <= MB + MB / 2, "smaps Rss {rss_kb} kB");
+    assert!(
+        rss_kb * 1024 >= MB && rss_kb * 1024 <= MB + MB / 2,
+        "smaps Rss {rss_kb} kB"
+    );
 }
 
 #[test]
@@ -52,8 +61,16 @@ fn reset_gives_memory_back_above_retention() {
     assert_eq!(a.generation(), generation + 1);
     assert_eq!(a.used_bytes(), 0);
     // Above the retention threshold (the ceiling) everything goes back at once.
-    assert!(a.committed_bytes() <= DEFAULT_MAX_RETAINED_BYTES, "committed {}", a.committed_bytes());
-    assert!(a.resident_bytes() <= DEFAULT_MAX_RETAINED_BYTES, "resident {}", a.resident_bytes());
+    assert!(
+        a.committed_bytes() <= DEFAULT_MAX_RETAINED_BYTES,
+        "committed {}",
+        a.committed_bytes()
+    );
+    assert!(
+        a.resident_bytes() <= DEFAULT_MAX_RETAINED_BYTES,
+        "resident {}",
+        a.resident_bytes()
+    );
     // Usable again, and the retained pages still work.
     let x = a.alloc_slice_copy(&chunk[..2 * MB]);
     assert!(x.iter().all(|&b| b == 0xab));
@@ -62,8 +79,16 @@ fn reset_gives_memory_back_above_retention() {
         a.alloc_slice_copy(&chunk[..MB]);
         a.reset();
     }
-    assert!(a.committed_bytes() <= DEFAULT_RETAINED_BYTES, "committed {}", a.committed_bytes());
-    assert!(a.resident_bytes() <= DEFAULT_RETAINED_BYTES, "resident {}", a.resident_bytes());
+    assert!(
+        a.committed_bytes() <= DEFAULT_RETAINED_BYTES,
+        "committed {}",
+        a.committed_bytes()
+    );
+    assert!(
+        a.resident_bytes() <= DEFAULT_RETAINED_BYTES,
+        "resident {}",
+        a.resident_bytes()
+    );
 }
 
 #[test]
@@ -74,7 +99,10 @@ fn steady_large_uses_keep_their_pages_and_trim_releases_them() {
     a.alloc_slice_copy(&chunk);
     a.reset();
     let kept = a.committed_bytes();
-    assert!(kept >= 100 * MB, "a 100 MB use keeps its pages for the next one: {kept}");
+    assert!(
+        kept >= 100 * MB,
+        "a 100 MB use keeps its pages for the next one: {kept}"
+    );
     a.alloc_slice_copy(&chunk);
     assert_eq!(a.committed_bytes(), kept, "no new commit needed");
     a.reset();
@@ -95,12 +123,21 @@ fn filling_the_block_yields_an_error_and_reset_recovers() {
     let last = a.try_alloc_slice_copy(&[7u8; 4096]).unwrap();
     assert_eq!(last.len(), 4096);
     match a.try_alloc(1u8) {
-        Err(AllocError::BlockFull { requested: 1, remaining: 0 }) => {}
+        Err(AllocError::BlockFull {
+            requested: 1,
+            remaining: 0,
+        }) => {}
         other => panic!("expected BlockFull, got {other:?}"),
     }
-    assert!(matches!(a.try_alloc_str(&"x".repeat(10)), Err(AllocError::BlockFull { .. })));
+    assert!(matches!(
+        a.try_alloc_str(&"x".repeat(10)),
+        Err(AllocError::BlockFull { .. })
+    ));
     let huge = Layout::from_size_align(usize::MAX / 4, 1).unwrap();
-    assert!(matches!(a.try_alloc_layout(huge), Err(AllocError::BlockFull { .. })));
+    assert!(matches!(
+        a.try_alloc_layout(huge),
+        Err(AllocError::BlockFull { .. })
+    ));
     a.reset();
     assert_eq!(a.remaining_bytes(), ACTIVE_SIZE);
     assert_eq!(a.alloc_str("again"), "again");
@@ -127,10 +164,18 @@ fn allocator_api2_collections_live_in_the_arena() {
     for i in 0..100_000 {
         v.push(i);
     }
-    assert_eq!(v.iter().map(|&x| x as u64).sum::<u64>(), (0..100_000u64).sum());
+    assert_eq!(
+        v.iter().map(|&x| x as u64).sum::<u64>(),
+        (0..100_000u64).sum()
+    );
     assert!(fixed.contains(v.as_ptr()));
     // Growing the last allocation happens in place: used bytes stay ~ the final capacity.
-    assert!(a.used_bytes() < 2 * 4 * v.capacity(), "used {} for cap {}", a.used_bytes(), v.capacity());
+    assert!(
+        a.used_bytes() < 2 * 4 * v.capacity(),
+        "used {} for cap {}",
+        a.used_bytes(),
+        v.capacity()
+    );
     let mut w: AVec<u8, &FixedSizeAllocator> = AVec::new_in(fixed);
     w.extend_from_slice(b"abc");
     assert_eq!(&w[..], b"abc");

@@ -47,7 +47,10 @@ pub enum BlockError {
 impl fmt::Display for BlockError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Reserve(e) => write!(f, "could not reserve 4 GiB-aligned address space for a block: {e}"),
+            Self::Reserve(e) => write!(
+                f,
+                "could not reserve 4 GiB-aligned address space for a block: {e}"
+            ),
             Self::Commit(e) => write!(f, "could not commit memory for a block: {e}"),
         }
     }
@@ -170,7 +173,10 @@ impl Block {
         };
         // SAFETY: `base + FIXED_METADATA_OFFSET` is inside the committed last page, aligned
         // (geometry asserts) and not yet in use.
-        let meta_ptr = unsafe { base.add(FIXED_METADATA_OFFSET).cast::<FixedSizeAllocatorMetadata>() };
+        let meta_ptr = unsafe {
+            base.add(FIXED_METADATA_OFFSET)
+                .cast::<FixedSizeAllocatorMetadata>()
+        };
         // SAFETY: as above; the slot is writable and properly aligned.
         unsafe { meta_ptr.write(meta) };
         LIVE_BLOCKS.lock().push(meta_ptr.as_ptr() as usize);

@@ -29,7 +29,9 @@ pub(crate) fn reserve() -> Result<(NonNull<u8>, Release), BlockError> {
     // would touch all 4 GiB.
     let ptr = unsafe { alloc(LAYOUT) };
     if ptr.is_null() {
-        return Err(BlockError::Reserve(io::Error::from(io::ErrorKind::OutOfMemory)));
+        return Err(BlockError::Reserve(io::Error::from(
+            io::ErrorKind::OutOfMemory,
+        )));
     }
     let start = ptr as usize;
     // `start` is 2 GiB-aligned, so either it or `start + 2 GiB` is 4 GiB-aligned, and the

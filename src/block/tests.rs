@@ -111,8 +111,15 @@ fn reserve_failure_is_an_error_not_a_panic() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "child failed: {stdout} {}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("reserve refused:"), "child did not see the error: {stdout}");
+    assert!(
+        out.status.success(),
+        "child failed: {stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("reserve refused:"),
+        "child did not see the error: {stdout}"
+    );
 }
 
 #[test]
@@ -142,7 +149,11 @@ fn blocks_need_only_their_own_2_gib_of_address_space() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "child failed: {stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "child failed: {stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("reserved 1 block"), "{stdout}");
 }
 

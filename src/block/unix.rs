@@ -61,7 +61,11 @@ pub(crate) fn reserve() -> Result<(NonNull<u8>, Release), BlockError> {
     // SAFETY: the range is exactly the block's mapping, which we own.
     #[cfg(target_os = "linux")]
     unsafe {
-        libc::madvise(base as *mut libc::c_void, BLOCK_MAPPED_SIZE, libc::MADV_HUGEPAGE)
+        libc::madvise(
+            base as *mut libc::c_void,
+            BLOCK_MAPPED_SIZE,
+            libc::MADV_HUGEPAGE,
+        )
     };
     // SAFETY: `base` is inside a successful mapping, so it is not null.
     let base_ptr = unsafe { NonNull::new_unchecked(base as *mut u8) };
@@ -78,7 +82,14 @@ fn reserve_at_hint() -> Option<usize> {
     // `hint` or fails. (Kernels before 4.17 ignore the flag and treat `hint` as a plain hint;
     // the result is then checked and given back if it is elsewhere.)
     let addr = unsafe {
-        libc::mmap(hint as *mut libc::c_void, BLOCK_MAPPED_SIZE, RESERVE_PROT, RESERVE_FLAGS | libc::MAP_FIXED_NOREPLACE, -1, 0)
+        libc::mmap(
+            hint as *mut libc::c_void,
+            BLOCK_MAPPED_SIZE,
+            RESERVE_PROT,
+            RESERVE_FLAGS | libc::MAP_FIXED_NOREPLACE,
+            -1,
+            0,
+        )
     };
     if addr == libc::MAP_FAILED {
         return None;
@@ -95,13 +106,24 @@ fn reserve_at_hint() -> Option<usize> {
 fn first_hint() -> Option<usize> {
     let page = page_size();
     // SAFETY: a one-page anonymous mapping, unmapped at once; only its address is used.
-    let probe = unsafe { libc::mmap(std::ptr::null_mut(), page, libc::PROT_NONE, RESERVE_FLAGS, -1, 0) };
+    let probe = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            page,
+            libc::PROT_NONE,
+            RESERVE_FLAGS,
+            -1,
+            0,
+        )
+    };
     if probe == libc::MAP_FAILED {
         return None;
     }
     // SAFETY: the mapping just made above.
     unsafe { libc::munmap(probe, page) };
-    (probe as usize & !(BLOCK_ALIGN - 1)).checked_sub(BLOCK_ALIGN).filter(|&a| a != 0)
+    (probe as usize & !(BLOCK_ALIGN - 1))
+        .checked_sub(BLOCK_ALIGN)
+        .filter(|&a| a != 0)
 }
 
 /// Over-reserve so that an aligned slot must be inside, then trim to it.
@@ -109,7 +131,16 @@ fn reserve_over_aligned() -> Result<usize, BlockError> {
     let over = BLOCK_ALIGN + BLOCK_MAPPED_SIZE;
     // SAFETY: an anonymous mapping at an address of the kernel's choosing has no
     // preconditions; the result is checked below.
-    let addr = unsafe { libc::mmap(std::ptr::null_mut(), over, RESERVE_PROT, RESERVE_FLAGS, -1, 0) };
+    let addr = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            over,
+            RESERVE_PROT,
+            RESERVE_FLAGS,
+            -1,
+            0,
+        )
+    };
     if addr == libc::MAP_FAILED {
         return Err(BlockError::Reserve(io::Error::last_os_error()));
     }
@@ -146,7 +177,11 @@ pub(crate) fn commit(base: NonNull<u8>, from: usize, to: usize) -> Result<(), Bl
     }
     // SAFETY: the range lies inside this block's mapping (asserted above), which we own.
     let rc = unsafe {
-        libc::mprotect(base.as_ptr().add(from).cast(), to - from, libc::PROT_READ | libc::PROT_WRITE)
+        libc::mprotect(
+            base.as_ptr().add(from).cast(),
+            to - from,
+            libc::PROT_READ | libc::PROT_WRITE,
+        )
     };
     if rc != 0 {
         return Err(BlockError::Commit(io::Error::last_os_error()));
@@ -178,14 +213,24 @@ pub(crate) fn decommit(base: NonNull<u8>, from: usize, to: usize) {
         // SAFETY: as above, the range is ours; the advice is advisory.
         #[cfg(target_os = "linux")]
         unsafe {
-            libc::madvise(base.as_ptr().add(from).cast(), to - from, libc::MADV_HUGEPAGE)
+            libc::madvise(
+                base.as_ptr().add(from).cast(),
+                to - from,
+                libc::MADV_HUGEPAGE,
+            )
         };
     } else {
         // Replacing a mapping with an uncharged one can only fail for lack of kernel memory
         // for the VMA split. The pages stay committed and usable: drop their contents so at
         // least the memory is reclaimable.
         // SAFETY: as above, the range is ours; MADV_DONTNEED on it only zeroes it.
-        unsafe { libc::madvise(base.as_ptr().add(from).cast(), to - from, libc::MADV_DONTNEED) };
+        unsafe {
+            libc::madvise(
+                base.as_ptr().add(from).cast(),
+                to - from,
+                libc::MADV_DONTNEED,
+            )
+        };
     }
 }
 

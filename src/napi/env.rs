@@ -33,7 +33,10 @@ unsafe impl Sync for JsOwner {}
 impl JsOwner {
     /// Take over one owner count of the block at `meta` (the caller added it).
     pub(crate) fn new(meta: NonNull<FixedSizeAllocatorMetadata>) -> Arc<Self> {
-        Arc::new(Self { meta, released: AtomicBool::new(false) })
+        Arc::new(Self {
+            meta,
+            released: AtomicBool::new(false),
+        })
     }
 
     /// Drop the count, once: later calls do nothing.
@@ -76,7 +79,11 @@ impl EnvState {
             if let Some(state) = envs.iter().find(|s| s.env == env) {
                 return Rc::clone(state);
             }
-            let state = Rc::new(EnvState { env, owners: RefCell::new(Vec::new()), parts: RefCell::new(Vec::new()) });
+            let state = Rc::new(EnvState {
+                env,
+                owners: RefCell::new(Vec::new()),
+                parts: RefCell::new(Vec::new()),
+            });
             // SAFETY: `env` is the current environment; the hook runs once, at its teardown,
             // on this thread, with `env` as its argument.
             unsafe { sys::napi_add_env_cleanup_hook(env, Some(cleanup), env.cast()) };

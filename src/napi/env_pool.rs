@@ -42,9 +42,9 @@ use super::env::{EnvState, Teardown};
 use super::error::{ErrorCode, Result, TransferError};
 use super::handoff::{CopyTarget, HandOffError, external_buffers_allowed, wrap_external};
 use super::value::{RawValue, null};
+use crate::FixedSizeAllocator;
 use crate::pool::{FixedSizeAllocatorGuard, FixedSizeAllocatorPool};
 use crate::transfer::RawTransferMetadata;
-use crate::FixedSizeAllocator;
 
 /// How blocks reach JS, as asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -129,8 +129,18 @@ impl ToNapiValue for Sent {
                 None => null(env)?,
             };
             check(sys::napi_set_named_property(env, obj, c"id".as_ptr(), id))?;
-            check(sys::napi_set_named_property(env, obj, c"generation".as_ptr(), generation))?;
-            check(sys::napi_set_named_property(env, obj, c"buffer".as_ptr(), buffer))?;
+            check(sys::napi_set_named_property(
+                env,
+                obj,
+                c"generation".as_ptr(),
+                generation,
+            ))?;
+            check(sys::napi_set_named_property(
+                env,
+                obj,
+                c"buffer".as_ptr(),
+                buffer,
+            ))?;
         }
         Ok(obj)
     }
@@ -212,7 +222,10 @@ impl EnvPool {
     /// is out, `Some(t)` waits up to `t` (this blocks the JS thread; keep it short).
     pub fn acquire(&self, timeout: Option<Duration>) -> Result<FixedSizeAllocatorGuard> {
         if self.closed.get() {
-            return Err(TransferError::new(ErrorCode::PoolClosed, "the pool is closed"));
+            return Err(TransferError::new(
+                ErrorCode::PoolClosed,
+                "the pool is closed",
+            ));
         }
         Ok(match timeout {
             None => self.pool.try_get()?,
@@ -235,14 +248,27 @@ impl EnvPool {
     ) -> Result<Sent> {
         self.check_writable(guard.id())?;
         if guard.pool_id() != self.pool.id() {
-            return Err(TransferError::invalid_argument("this block belongs to another pool"));
+            return Err(TransferError::invalid_argument(
+                "this block belongs to another pool",
+            ));
         }
         guard.write_raw_metadata(meta);
         let (id, generation) = (guard.id(), guard.generation());
         let buffer = self.hand_off_alloc(&guard, 0, guard.used_bytes())?;
         let meta = RawTransferMetadata { generation, ..meta };
-        self.checked_out.borrow_mut().insert(id, CheckedOut { guard, meta, _lease: lease });
-        Ok(Sent { id, generation, buffer })
+        self.checked_out.borrow_mut().insert(
+            id,
+            CheckedOut {
+                guard,
+                meta,
+                _lease: lease,
+            },
+        );
+        Ok(Sent {
+            id,
+            generation,
+            buffer,
+        })
     }
 
     /// Hand checked-out block `id` off again: its metadata record is rewritten (JS may have
@@ -250,11 +276,17 @@ impl EnvPool {
     pub fn hand_off(&self, id: u32) -> Result<Sent> {
         self.check_writable(id)?;
         let out = self.checked_out.borrow();
-        let Some(CheckedOut { guard, meta, .. }) = out.get(&id) else { return Err(not_out(id)) };
+        let Some(CheckedOut { guard, meta, .. }) = out.get(&id) else {
+            return Err(not_out(id));
+        };
         // JS may have scribbled over the record since: write it again from Rust's copy.
         guard.write_raw_metadata(*meta);
         let buffer = self.hand_off_alloc(guard, 0, guard.used_bytes())?;
-        Ok(Sent { id, generation: guard.generation(), buffer })
+        Ok(Sent {
+            id,
+            generation: guard.generation(),
+            buffer,
+        })
     }
 
     /// Run `f` on checked-out block `id` for reading.
@@ -273,7 +305,9 @@ impl EnvPool {
     pub fn write<R>(&self, id: u32, f: impl FnOnce(&FixedSizeAllocator) -> Result<R>) -> Result<R> {
         self.check_writable(id)?;
         let out = self.checked_out.borrow();
-        let Some(CheckedOut { guard, .. }) = out.get(&id) else { return Err(not_out(id)) };
+        let Some(CheckedOut { guard, .. }) = out.get(&id) else {
+            return Err(not_out(id));
+        };
         let before = guard.used_bytes();
         let r = f(guard)?;
         self.sync(guard, before, guard.used_bytes())?;
@@ -282,7 +316,11 @@ impl EnvPool {
 
     /// The metadata last written to checked-out block `id`.
     pub fn metadata(&self, id: u32) -> Result<RawTransferMetadata> {
-        self.checked_out.borrow().get(&id).map(|c| c.meta).ok_or_else(|| not_out(id))
+        self.checked_out
+            .borrow()
+            .get(&id)
+            .map(|c| c.meta)
+            .ok_or_else(|| not_out(id))
     }
 
     /// Rewrite checked-out block `id`'s metadata (the generation stays the block's own) and,
@@ -290,9 +328,14 @@ impl EnvPool {
     pub fn set_metadata(&self, id: u32, meta: RawTransferMetadata) -> Result<()> {
         self.check_writable(id)?;
         let mut out = self.checked_out.borrow_mut();
-        let Some(c) = out.get_mut(&id) else { return Err(not_out(id)) };
+        let Some(c) = out.get_mut(&id) else {
+            return Err(not_out(id));
+        };
         c.guard.write_raw_metadata(meta);
-        c.meta = RawTransferMetadata { generation: c.guard.generation(), ..meta };
+        c.meta = RawTransferMetadata {
+            generation: c.guard.generation(),
+            ..meta
+        };
         let used = c.guard.used_bytes();
         self.sync(&c.guard, used, used)
     }
@@ -335,7 +378,9 @@ impl EnvPool {
         if self.closed.get() {
             return Err(TransferError::new(
                 ErrorCode::PoolClosed,
-                format!("the pool is closed: block {id} can still be read from JS, but not written or handed off"),
+                format!(
+                    "the pool is closed: block {id} can still be read from JS, but not written or handed off"
+                ),
             ));
         }
         Ok(())
@@ -343,7 +388,12 @@ impl EnvPool {
 
     /// Pass `alloc`'s block to JS: the buffer the first time, `None` afterwards (copy mode:
     /// after copying `[from, to)` and the metadata into the JS buffer).
-    fn hand_off_alloc(&self, alloc: &FixedSizeAllocator, from: usize, to: usize) -> Result<Option<RawValue>> {
+    fn hand_off_alloc(
+        &self,
+        alloc: &FixedSizeAllocator,
+        from: usize,
+        to: usize,
+    ) -> Result<Option<RawValue>> {
         let id = alloc.id();
         let mut handed = self.handed.borrow_mut();
         match handed.get(&id) {
@@ -387,7 +437,9 @@ impl EnvPool {
 }
 
 fn not_out(id: u32) -> TransferError {
-    TransferError::stale(format!("block {id} is not checked out to this pool (released, or never handed here)"))
+    TransferError::stale(format!(
+        "block {id} is not checked out to this pool (released, or never handed here)"
+    ))
 }
 
 impl Teardown for EnvPool {

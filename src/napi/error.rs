@@ -64,7 +64,10 @@ pub struct TransferError {
 
 impl TransferError {
     pub fn new(code: ErrorCode, message: impl fmt::Display) -> Self {
-        Self { code, message: message.to_string() }
+        Self {
+            code,
+            message: message.to_string(),
+        }
     }
 
     pub fn invalid_argument(message: impl fmt::Display) -> Self {

@@ -50,7 +50,10 @@ unsafe extern "C" fn finalize_block(_env: sys::napi_env, _data: *mut c_void, hin
 /// lets you call [`JsOwner::release`] at environment teardown (what this crate's pools do),
 /// for runtimes that never finalize a torn-down environment's buffers (Deno workers).
 /// Either way the count is dropped exactly once.
-pub fn wrap_external(env: sys::napi_env, alloc: &FixedSizeAllocator) -> Result<(sys::napi_value, Arc<JsOwner>), HandOffError> {
+pub fn wrap_external(
+    env: sys::napi_env,
+    alloc: &FixedSizeAllocator,
+) -> Result<(sys::napi_value, Arc<JsOwner>), HandOffError> {
     let meta = alloc.metadata_ptr();
     alloc.metadata().add_owner();
     let owner = JsOwner::new(meta);
@@ -80,7 +83,10 @@ pub fn wrap_external(env: sys::napi_env, alloc: &FixedSizeAllocator) -> Result<(
     if status == sys::Status::napi_no_external_buffers_allowed {
         Err(HandOffError::ExternalForbidden)
     } else {
-        Err(HandOffError::Status("napi_create_external_arraybuffer", status))
+        Err(HandOffError::Status(
+            "napi_create_external_arraybuffer",
+            status,
+        ))
     }
 }
 
@@ -95,7 +101,14 @@ pub fn external_buffers_allowed(env: sys::napi_env) -> bool {
     let mut value = ptr::null_mut();
     // SAFETY: `data` is a live 16-byte allocation that only the finalizer frees.
     let status = unsafe {
-        sys::napi_create_external_arraybuffer(env, data.cast(), 16, Some(free_probe), ptr::null_mut(), &mut value)
+        sys::napi_create_external_arraybuffer(
+            env,
+            data.cast(),
+            16,
+            Some(free_probe),
+            ptr::null_mut(),
+            &mut value,
+        )
     };
     if status == sys::Status::napi_ok {
         return true;
@@ -123,24 +136,42 @@ impl CopyTarget {
         let mut value = ptr::null_mut();
         // SAFETY: plain Node-API calls on the current environment with valid out-pointers.
         unsafe {
-            check(sys::napi_create_arraybuffer(env, BUFFER_SIZE, &mut data, &mut value), "napi_create_arraybuffer")?;
+            check(
+                sys::napi_create_arraybuffer(env, BUFFER_SIZE, &mut data, &mut value),
+                "napi_create_arraybuffer",
+            )?;
             let mut reference = ptr::null_mut();
-            check(sys::napi_create_reference(env, value, 1, &mut reference), "napi_create_reference")?;
+            check(
+                sys::napi_create_reference(env, value, 1, &mut reference),
+                "napi_create_reference",
+            )?;
             Ok((Self { reference }, value))
         }
     }
 
     /// Copy `[from, to)` of the block's data region, and the metadata record, into the JS
     /// buffer at the same offsets.
-    pub fn sync(&self, env: sys::napi_env, alloc: &FixedSizeAllocator, from: usize, to: usize) -> Result<(), HandOffError> {
+    pub fn sync(
+        &self,
+        env: sys::napi_env,
+        alloc: &FixedSizeAllocator,
+        from: usize,
+        to: usize,
+    ) -> Result<(), HandOffError> {
         debug_assert!(from <= to && to <= ACTIVE_SIZE);
         let mut value = ptr::null_mut();
         let mut data = ptr::null_mut();
         let mut len = 0usize;
         // SAFETY: `reference` is a live strong reference created on this environment.
         unsafe {
-            check(sys::napi_get_reference_value(env, self.reference, &mut value), "napi_get_reference_value")?;
-            check(sys::napi_get_arraybuffer_info(env, value, &mut data, &mut len), "napi_get_arraybuffer_info")?;
+            check(
+                sys::napi_get_reference_value(env, self.reference, &mut value),
+                "napi_get_reference_value",
+            )?;
+            check(
+                sys::napi_get_arraybuffer_info(env, value, &mut data, &mut len),
+                "napi_get_arraybuffer_info",
+            )?;
         }
         if len != BUFFER_SIZE || data.is_null() {
             return Err(HandOffError::Detached);
@@ -153,7 +184,11 @@ impl CopyTarget {
         unsafe {
             let dst = data.cast::<u8>();
             ptr::copy_nonoverlapping(base.add(from), dst.add(from), to - from);
-            ptr::copy_nonoverlapping(base.add(RAW_METADATA_OFFSET), dst.add(RAW_METADATA_OFFSET), RAW_METADATA_SIZE);
+            ptr::copy_nonoverlapping(
+                base.add(RAW_METADATA_OFFSET),
+                dst.add(RAW_METADATA_OFFSET),
+                RAW_METADATA_SIZE,
+            );
         }
         Ok(())
     }
@@ -166,7 +201,11 @@ impl CopyTarget {
 }
 
 fn check(status: sys::napi_status, what: &'static str) -> Result<(), HandOffError> {
-    if status == sys::Status::napi_ok { Ok(()) } else { Err(HandOffError::Status(what, status)) }
+    if status == sys::Status::napi_ok {
+        Ok(())
+    } else {
+        Err(HandOffError::Status(what, status))
+    }
 }
 
 impl From<HandOffError> for TransferError {
@@ -176,7 +215,9 @@ impl From<HandOffError> for TransferError {
                 ErrorCode::ExternalForbidden,
                 "this runtime forbids external ArrayBuffers; create the pool with transfer: 'auto' or 'copy'",
             ),
-            HandOffError::Status(what, status) => TransferError::internal(format!("{what} failed with status {status}")),
+            HandOffError::Status(what, status) => {
+                TransferError::internal(format!("{what} failed with status {status}"))
+            }
             HandOffError::OutOfMemory => TransferError::new(
                 ErrorCode::OutOfMemory,
                 "the OS would not commit another 2 GiB copy-mode buffer (each block costs BUFFER_SIZE of JS memory in \

@@ -23,7 +23,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ::napi::bindgen_prelude::{Env, JsObjectValue, JsValue, Object, ToNapiValue};
 use ::napi::sys;
@@ -55,7 +55,11 @@ pub struct ProduceError {
 
 impl ProduceError {
     pub fn new(code: ErrorCode, message: impl std::fmt::Display) -> Self {
-        Self { code, message: message.to_string(), position: None }
+        Self {
+            code,
+            message: message.to_string(),
+            position: None,
+        }
     }
 
     pub fn at(mut self, position: Position) -> Self {
@@ -66,7 +70,11 @@ impl ProduceError {
 
 impl From<TransferError> for ProduceError {
     fn from(e: TransferError) -> Self {
-        Self { code: e.code, message: e.message, position: None }
+        Self {
+            code: e.code,
+            message: e.message,
+            position: None,
+        }
     }
 }
 
@@ -75,7 +83,10 @@ impl From<ProduceError> for TransferError {
     /// turns back into the position fields (`JsonSyntaxError.offset`, …).
     fn from(e: ProduceError) -> Self {
         match e.position {
-            Some(p) => TransferError::new(e.code, format!("{}:{}:{}: {}", p.offset, p.line, p.column, e.message)),
+            Some(p) => TransferError::new(
+                e.code,
+                format!("{}:{}:{}: {}", p.offset, p.line, p.column, e.message),
+            ),
             None => TransferError::new(e.code, e.message),
         }
     }
@@ -102,7 +113,11 @@ pub trait Producer: Send + Sync + 'static {
 
     /// Read or prepare `input`. Returns what to build from and its size in bytes (reported
     /// to JS).
-    fn load(&self, worker: &mut Self::Worker, input: &Self::Input) -> Result<(Self::Loaded, u64), ProduceError>;
+    fn load(
+        &self,
+        worker: &mut Self::Worker,
+        input: &Self::Input,
+    ) -> Result<(Self::Loaded, u64), ProduceError>;
 
     /// Build into `block` (fresh from the pool). Returns the metadata to hand off; its
     /// `generation` is filled in by the hand-off.
@@ -126,7 +141,10 @@ pub struct JobOptions {
 
 impl Default for JobOptions {
     fn default() -> Self {
-        Self { threads: 2, max_blocks: None }
+        Self {
+            threads: 2,
+            max_blocks: None,
+        }
     }
 }
 
@@ -134,7 +152,8 @@ impl Default for JobOptions {
 struct Finished {
     index: u32,
     bytes: u64,
-    outcome: std::result::Result<(FixedSizeAllocatorGuard, RawTransferMetadata, Permit), ProduceError>,
+    outcome:
+        std::result::Result<(FixedSizeAllocatorGuard, RawTransferMetadata, Permit), ProduceError>,
 }
 
 type Deferred = ::napi::JsDeferred<(), fn(Env) -> ::napi::Result<()>>;
@@ -144,23 +163,102 @@ struct State {
     running: usize,
     /// Permits left: blocks the threads may still take.
     permits: usize,
-    /// JS is waiting on this promise: resolve it when something happens.
+    /// JS is waiting on this promise: resolve it when a batch is worth taking.
     waiter: Option<Deferred>,
+    /// When the oldest queued result was pushed (for the wake-up rule in [`State::should_wake`]).
+    oldest: Option<Instant>,
+    /// When the last result was pushed.
+    last_push: Option<Instant>,
 }
+
+impl State {
+    /// Whether a waiting JS thread should be woken now, `previous` being when the result
+    /// before the newest was pushed. Waking costs a thread switch and a threadsafe-function
+    /// call (several µs): where items come every few µs (small inputs), waking per item
+    /// would cost more than the item, so results gather until `WAKE_BATCH` are queued or
+    /// the oldest has waited `WAKE_AFTER`. Where items come slowly (big inputs), batching
+    /// gains nothing and delays JS, so JS is woken at once. Also at once when the threads
+    /// are about to need JS (few permits left) or are done.
+    fn should_wake(&self, now: Instant, previous: Option<Instant>) -> bool {
+        self.results.len() >= WAKE_BATCH
+            || self.permits <= self.running
+            || self.running == 0
+            || previous.is_none_or(|t| now.duration_since(t) >= SLOW_GAP)
+            || self
+                .oldest
+                .is_some_and(|t| now.duration_since(t) >= WAKE_AFTER)
+    }
+}
+
+/// Results queued before a waiting JS thread is woken (see [`State::should_wake`]).
+const WAKE_BATCH: usize = 16;
+/// The longest a finished result waits for company before JS is woken anyway.
+const WAKE_AFTER: Duration = Duration::from_micros(200);
+/// Results further apart than this are not batched.
+const SLOW_GAP: Duration = Duration::from_micros(100);
 
 struct Shared {
     state: Mutex<State>,
     permit_freed: Condvar,
+    /// Wakes the waker thread: a result was queued that JS was not woken for.
+    queued: Condvar,
     cancelled: AtomicBool,
     next: AtomicUsize,
 }
 
 impl Shared {
     fn push(&self, item: Finished) {
+        let now = Instant::now();
         let waiter = {
             let mut state = self.state.lock();
             state.results.push_back(item);
-            state.waiter.take()
+            state.oldest.get_or_insert(now);
+            let previous = state.last_push.replace(now);
+            if state.waiter.is_some() && state.should_wake(now, previous) {
+                state.waiter.take()
+            } else {
+                if state.waiter.is_some() && state.results.len() == 1 {
+                    // The first result JS is not woken for: the waker wakes it in time.
+                    self.queued.notify_one();
+                }
+                None
+            }
+        };
+        wake(waiter);
+    }
+
+    /// The waker thread: wakes a waiting JS thread once the oldest queued result has waited
+    /// `WAKE_AFTER`, whatever the producer threads are doing (a slow `load` must not hold
+    /// back results already finished). Ends with the job.
+    fn run_waker(&self) {
+        let mut state = self.state.lock();
+        loop {
+            if self.is_cancelled() || state.running == 0 {
+                break;
+            }
+            match (state.waiter.is_some(), state.oldest) {
+                (true, Some(oldest)) => {
+                    let due = oldest + WAKE_AFTER;
+                    if Instant::now() >= due {
+                        wake(state.waiter.take());
+                    } else {
+                        self.queued.wait_until(&mut state, due);
+                    }
+                }
+                _ => self.queued.wait(&mut state),
+            }
+        }
+    }
+
+    /// Wake a waiting JS thread if results have waited long enough (called by threads that
+    /// are themselves waiting, so queued results never wait on them).
+    fn wake_if_due(&self) {
+        let waiter = {
+            let mut state = self.state.lock();
+            let due = state.waiter.is_some()
+                && !state.results.is_empty()
+                && state.should_wake(Instant::now(), state.last_push);
+            if due { state.waiter.take() } else { None }
         };
         wake(waiter);
     }
@@ -169,6 +267,7 @@ impl Shared {
         self.cancelled.store(true, Ordering::Release);
         let _state = self.state.lock();
         self.permit_freed.notify_all();
+        self.queued.notify_all();
     }
 
     fn is_cancelled(&self) -> bool {
@@ -184,7 +283,14 @@ impl Shared {
             }
             if state.permits > 0 {
                 state.permits -= 1;
-                return Some(Permit { shared: Arc::clone(self) });
+                return Some(Permit {
+                    shared: Arc::clone(self),
+                });
+            }
+            // No permit: every block the job may hold is queued or with JS. Queued results
+            // must reach JS now, or nothing would ever free a permit.
+            if !state.results.is_empty() {
+                wake(state.waiter.take());
             }
             self.permit_freed.wait(&mut state);
         }
@@ -245,31 +351,51 @@ impl Job {
         options: JobOptions,
     ) -> Result<Self> {
         if env_pool.is_closed() {
-            return Err(TransferError::new(ErrorCode::PoolClosed, "the pool is closed"));
+            return Err(TransferError::new(
+                ErrorCode::PoolClosed,
+                "the pool is closed",
+            ));
         }
         let size = env_pool.pool().size();
         let max_blocks = match options.max_blocks {
             None => size.saturating_sub(1).max(1),
             Some(n) if (1..=size).contains(&n) => n,
             Some(n) => {
-                return Err(TransferError::invalid_argument(format!("maxBlocks must be 1..={size} (the pool's size), got {n}")));
+                return Err(TransferError::invalid_argument(format!(
+                    "maxBlocks must be 1..={size} (the pool's size), got {n}"
+                )));
             }
         };
         if !(1..=64).contains(&options.threads) {
-            return Err(TransferError::invalid_argument(format!("threads must be 1..=64, got {}", options.threads)));
+            return Err(TransferError::invalid_argument(format!(
+                "threads must be 1..=64, got {}",
+                options.threads
+            )));
         }
         let threads = options.threads.min(inputs.len()).max(1);
         let total = inputs.len();
         let shared = Arc::new(Shared {
-            state: Mutex::new(State { results: VecDeque::new(), running: threads, permits: max_blocks, waiter: None }),
+            state: Mutex::new(State {
+                results: VecDeque::new(),
+                running: threads,
+                permits: max_blocks,
+                waiter: None,
+                oldest: None,
+                last_push: None,
+            }),
             permit_freed: Condvar::new(),
+            queued: Condvar::new(),
             cancelled: AtomicBool::new(false),
             next: AtomicUsize::new(0),
         });
         let inputs = Arc::new(inputs);
         for i in 0..threads {
-            let (thread_shared, inputs, producer, pool) =
-                (Arc::clone(&shared), Arc::clone(&inputs), Arc::clone(&producer), Arc::clone(env_pool.pool()));
+            let (thread_shared, inputs, producer, pool) = (
+                Arc::clone(&shared),
+                Arc::clone(&inputs),
+                Arc::clone(&producer),
+                Arc::clone(env_pool.pool()),
+            );
             let spawned = std::thread::Builder::new()
                 .name("raw-transfer-job".into())
                 .spawn(move || run_thread(&*producer, &inputs, &pool, &thread_shared));
@@ -278,13 +404,30 @@ impl Job {
                 shared.cancel();
                 let mut state = shared.state.lock();
                 state.running -= threads - i;
-                return Err(TransferError::internal(format!("could not start a producer thread: {e}")));
+                return Err(TransferError::internal(format!(
+                    "could not start a producer thread: {e}"
+                )));
             }
+        }
+        let waker_shared = Arc::clone(&shared);
+        let waker = std::thread::Builder::new()
+            .name("raw-transfer-wake".into())
+            .spawn(move || waker_shared.run_waker());
+        if let Err(e) = waker {
+            shared.cancel();
+            return Err(TransferError::internal(format!(
+                "could not start a job thread: {e}"
+            )));
         }
         let canceller = Rc::new(Canceller(Arc::clone(&shared)));
         let part: Rc<dyn Teardown> = canceller.clone();
         EnvState::of(env_pool.raw_env()).add_part(Rc::downgrade(&part));
-        Ok(Self { shared, env_pool: Rc::clone(env_pool), _canceller: canceller, total })
+        Ok(Self {
+            shared,
+            env_pool: Rc::clone(env_pool),
+            _canceller: canceller,
+            total,
+        })
     }
 
     /// Number of inputs.
@@ -309,28 +452,52 @@ impl Job {
         let (items, done) = {
             let mut state = self.shared.state.lock();
             let items: Vec<Finished> = state.results.drain(..).collect();
+            state.oldest = None;
             (items, state.running == 0 && state.results.is_empty())
         };
-        let mut batch = Batch { records: Vec::with_capacity(items.len() * Batch::STRIDE), ..Batch::default() };
+        let mut batch = Batch {
+            records: Vec::with_capacity(items.len() * Batch::STRIDE),
+            ..Batch::default()
+        };
         let mut items = items.into_iter();
         while let Some(item) = items.next() {
             let index = f64::from(item.index);
             let bytes = item.bytes as f64;
             match item.outcome {
-                Ok((guard, meta, permit)) => match self.env_pool.send_leased(guard, meta, Some(Box::new(permit))) {
-                    Ok(sent) => {
-                        batch.records.extend_from_slice(&[index, f64::from(sent.id), f64::from(sent.generation), bytes]);
-                        if let Some(buffer) = sent.buffer {
-                            batch.buffers.push((sent.id, buffer));
+                Ok((guard, meta, permit)) => {
+                    match self
+                        .env_pool
+                        .send_leased(guard, meta, Some(Box::new(permit)))
+                    {
+                        Ok(sent) => {
+                            batch.records.extend_from_slice(&[
+                                index,
+                                f64::from(sent.id),
+                                f64::from(sent.generation),
+                                bytes,
+                            ]);
+                            if let Some(buffer) = sent.buffer {
+                                batch.buffers.push((sent.id, buffer));
+                            }
+                        }
+                        Err(e) => {
+                            batch.records.extend_from_slice(&[
+                                index,
+                                0.0,
+                                batch.errors.len() as f64,
+                                bytes,
+                            ]);
+                            batch.errors.push(e.into());
                         }
                     }
-                    Err(e) => {
-                        batch.records.extend_from_slice(&[index, 0.0, batch.errors.len() as f64, bytes]);
-                        batch.errors.push(e.into());
-                    }
-                },
+                }
                 Err(e) => {
-                    batch.records.extend_from_slice(&[index, 0.0, batch.errors.len() as f64, bytes]);
+                    batch.records.extend_from_slice(&[
+                        index,
+                        0.0,
+                        batch.errors.len() as f64,
+                        bytes,
+                    ]);
                     batch.errors.push(e);
                 }
             }
@@ -402,7 +569,10 @@ impl ToNapiValue for Batch {
         };
         obj.set_named_property("wait", RawValue(wait))?;
         // SAFETY: as above.
-        obj.set_named_property("records", RawValue(unsafe { float64_array(raw, &val.records)? }))?;
+        obj.set_named_property(
+            "records",
+            RawValue(unsafe { float64_array(raw, &val.records)? }),
+        )?;
         let mut buffers = env.create_array(0)?;
         for (i, (id, buffer)) in val.buffers.into_iter().enumerate() {
             buffers.set((2 * i) as u32, id)?;
@@ -441,13 +611,23 @@ unsafe fn float64_array(env: sys::napi_env, values: &[f64]) -> ::napi::Result<sy
     unsafe {
         let status = sys::napi_create_arraybuffer(env, bytes, &mut data, &mut buffer);
         if status != sys::Status::napi_ok {
-            return Err(TransferError::new(ErrorCode::OutOfMemory, "could not allocate a batch's records").into());
+            return Err(TransferError::new(
+                ErrorCode::OutOfMemory,
+                "could not allocate a batch's records",
+            )
+            .into());
         }
         if bytes > 0 {
             std::ptr::copy_nonoverlapping(values.as_ptr().cast::<u8>(), data.cast::<u8>(), bytes);
         }
-        let status =
-            sys::napi_create_typedarray(env, sys::TypedarrayType::float64_array, values.len(), buffer, 0, &mut array);
+        let status = sys::napi_create_typedarray(
+            env,
+            sys::TypedarrayType::float64_array,
+            values.len(),
+            buffer,
+            0,
+            &mut array,
+        );
         if status != sys::Status::napi_ok {
             return Err(TransferError::internal("napi_create_typedarray failed").into());
         }
@@ -457,17 +637,28 @@ unsafe fn float64_array(env: sys::napi_env, values: &[f64]) -> ::napi::Result<sy
 
 /// One producer thread: take the next input, load it, wait for a permit and a block,
 /// build, queue the result; until inputs run out or the job is cancelled.
-fn run_thread<P: Producer>(producer: &P, inputs: &[P::Input], pool: &FixedSizeAllocatorPool, shared: &Arc<Shared>) {
+fn run_thread<P: Producer>(
+    producer: &P,
+    inputs: &[P::Input],
+    pool: &FixedSizeAllocatorPool,
+    shared: &Arc<Shared>,
+) {
     let mut worker = producer.worker();
     loop {
         if shared.is_cancelled() {
             break;
         }
         let index = shared.next.fetch_add(1, Ordering::Relaxed);
-        let Some(input) = inputs.get(index) else { break };
+        let Some(input) = inputs.get(index) else {
+            break;
+        };
         let (outcome, bytes, stop) = produce_one(producer, &mut worker, input, pool, shared);
         if let Some(outcome) = outcome {
-            shared.push(Finished { index: index as u32, bytes, outcome });
+            shared.push(Finished {
+                index: index as u32,
+                bytes,
+                outcome,
+            });
         }
         if stop {
             break;
@@ -476,12 +667,18 @@ fn run_thread<P: Producer>(producer: &P, inputs: &[P::Input], pool: &FixedSizeAl
     let waiter = {
         let mut state = shared.state.lock();
         state.running -= 1;
-        if state.running == 0 { state.waiter.take() } else { None }
+        if state.running == 0 {
+            shared.queued.notify_all(); // the waker ends too
+            state.waiter.take()
+        } else {
+            None
+        }
     };
     wake(waiter);
 }
 
-type Outcome = std::result::Result<(FixedSizeAllocatorGuard, RawTransferMetadata, Permit), ProduceError>;
+type Outcome =
+    std::result::Result<(FixedSizeAllocatorGuard, RawTransferMetadata, Permit), ProduceError>;
 
 /// `(outcome, bytes, stop)`; no outcome when cancelled before a block was taken.
 fn produce_one<P: Producer>(
@@ -493,28 +690,44 @@ fn produce_one<P: Producer>(
 ) -> (Option<Outcome>, u64, bool) {
     // A panicking producer must not take the process (or the JS thread) down: it becomes
     // an Internal error for that input.
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> (Option<Outcome>, u64, bool) {
-        let (loaded, bytes) = match producer.load(worker, input) {
-            Ok(l) => l,
-            Err(e) => return (Some(Err(e)), 0, false),
-        };
-        let Some(permit) = shared.take_permit() else { return (None, bytes, true) };
-        let guard = loop {
-            match pool.get_timeout(POLL) {
-                Ok(g) => break g,
-                Err(PoolError::Exhausted { .. }) if !shared.is_cancelled() => continue,
-                Err(PoolError::Exhausted { .. }) => return (None, bytes, true),
-                Err(e @ PoolError::Closed) => return (Some(Err(TransferError::from(e).into())), bytes, true),
-                Err(e) => return (Some(Err(TransferError::from(e).into())), bytes, false),
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+        || -> (Option<Outcome>, u64, bool) {
+            let (loaded, bytes) = match producer.load(worker, input) {
+                Ok(l) => l,
+                Err(e) => return (Some(Err(e)), 0, false),
+            };
+            let Some(permit) = shared.take_permit() else {
+                return (None, bytes, true);
+            };
+            let guard = loop {
+                match pool.get_timeout(POLL) {
+                    Ok(g) => break g,
+                    Err(PoolError::Exhausted { .. }) if !shared.is_cancelled() => {
+                        shared.wake_if_due();
+                        continue;
+                    }
+                    Err(PoolError::Exhausted { .. }) => return (None, bytes, true),
+                    Err(e @ PoolError::Closed) => {
+                        return (Some(Err(TransferError::from(e).into())), bytes, true);
+                    }
+                    Err(e) => return (Some(Err(TransferError::from(e).into())), bytes, false),
+                }
+            };
+            match producer.build(worker, loaded, &guard) {
+                Ok(meta) => (Some(Ok((guard, meta, permit))), bytes, false),
+                Err(e) => (Some(Err(e)), bytes, false),
             }
-        };
-        match producer.build(worker, loaded, &guard) {
-            Ok(meta) => (Some(Ok((guard, meta, permit))), bytes, false),
-            Err(e) => (Some(Err(e)), bytes, false),
-        }
-    }));
+        },
+    ));
     match caught {
         Ok(r) => r,
-        Err(_) => (Some(Err(ProduceError::new(ErrorCode::Internal, "the producer panicked on this input"))), 0, false),
+        Err(_) => (
+            Some(Err(ProduceError::new(
+                ErrorCode::Internal,
+                "the producer panicked on this input",
+            ))),
+            0,
+            false,
+        ),
     }
 }

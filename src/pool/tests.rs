@@ -61,15 +61,26 @@ fn empty_pool_errors_promptly() {
     let pool = FixedSizeAllocatorPool::new(1);
     let held = pool.get().unwrap();
     match pool.try_get() {
-        Err(PoolError::Exhausted { size: 1, in_use: 1, .. }) => {}
+        Err(PoolError::Exhausted {
+            size: 1, in_use: 1, ..
+        }) => {}
         other => panic!("expected Exhausted, got {:?}", other.map(|_| ())),
     }
     let t = Instant::now();
-    let err = pool.get_timeout(Duration::from_millis(50)).map(|_| ()).unwrap_err();
+    let err = pool
+        .get_timeout(Duration::from_millis(50))
+        .map(|_| ())
+        .unwrap_err();
     let waited = t.elapsed();
     assert!(matches!(err, PoolError::Exhausted { .. }));
-    assert!(waited >= Duration::from_millis(50), "returned before the timeout");
-    assert!(err.to_string().contains("1 of 1 blocks are checked out"), "{err}");
+    assert!(
+        waited >= Duration::from_millis(50),
+        "returned before the timeout"
+    );
+    assert!(
+        err.to_string().contains("1 of 1 blocks are checked out"),
+        "{err}"
+    );
     drop(held);
     assert!(pool.try_get().is_ok());
 }
@@ -81,7 +92,11 @@ fn a_waiter_wakes_when_a_block_returns() {
     let held = pool.get().unwrap();
     let id = held.id();
     let p2 = Arc::clone(&pool);
-    let waiter = std::thread::spawn(move || p2.get_timeout(Duration::from_secs(30)).map(|g| g.id()).unwrap());
+    let waiter = std::thread::spawn(move || {
+        p2.get_timeout(Duration::from_secs(30))
+            .map(|g| g.id())
+            .unwrap()
+    });
     std::thread::sleep(Duration::from_millis(20));
     drop(held);
     assert_eq!(waiter.join().unwrap(), id);
@@ -132,8 +147,14 @@ fn stats_report_committed_and_resident() {
     let g = pool.get().unwrap();
     g.alloc_slice_copy(&vec![1u8; 3 << 20]);
     let s = pool.stats();
-    assert!(s.committed_bytes >= 3 << 20 && s.committed_bytes < 5 << 20, "{s:?}");
-    assert!(s.resident_bytes >= 3 << 20 && s.resident_bytes <= s.committed_bytes, "{s:?}");
+    assert!(
+        s.committed_bytes >= 3 << 20 && s.committed_bytes < 5 << 20,
+        "{s:?}"
+    );
+    assert!(
+        s.resident_bytes >= 3 << 20 && s.resident_bytes <= s.committed_bytes,
+        "{s:?}"
+    );
     let std_pool = AllocatorPool::new(2);
     drop(std_pool.get().unwrap());
     assert_eq!(std_pool.stats().available, 1);
@@ -149,12 +170,19 @@ fn retention_is_configurable_and_trim_releases_idle_memory() {
         g.alloc_slice_copy(&vec![1u8; 40 * MB]);
     }
     let kept = pool.stats().committed_bytes;
-    assert!((40 * MB..=64 * MB).contains(&kept), "recent use kept: {kept}");
+    assert!(
+        (40 * MB..=64 * MB).contains(&kept),
+        "recent use kept: {kept}"
+    );
     {
         let g = pool.get().unwrap();
         g.alloc_slice_copy(&vec![1u8; 100 * MB]);
     }
-    assert!(pool.stats().committed_bytes <= 64 * MB, "ceiling applies: {:?}", pool.stats());
+    assert!(
+        pool.stats().committed_bytes <= 64 * MB,
+        "ceiling applies: {:?}",
+        pool.stats()
+    );
     pool.trim();
     let s = pool.stats();
     assert!(s.committed_bytes <= MB && s.resident_bytes <= MB, "{s:?}");

@@ -1,7 +1,9 @@
 //! Producers: code that fills blocks with data for JS to read.
 pub mod json;
 
-use crate::geometry::{ACTIVE_SIZE, BLOCK_ALIGN, BLOCK_SIZE, BUFFER_SIZE, RAW_METADATA_OFFSET, RAW_METADATA_SIZE};
+use crate::geometry::{
+    ACTIVE_SIZE, BLOCK_ALIGN, BLOCK_SIZE, BUFFER_SIZE, RAW_METADATA_OFFSET, RAW_METADATA_SIZE,
+};
 use crate::transfer::field;
 
 /// Every layout constant the JS side reads, by name: the geometry, the metadata fields and
@@ -15,8 +17,14 @@ pub fn js_constants() -> Vec<(String, f64)> {
         ("ACTIVE_SIZE", ACTIVE_SIZE as f64),
         ("RAW_METADATA_SIZE", RAW_METADATA_SIZE as f64),
         ("RAW_METADATA_OFFSET", RAW_METADATA_OFFSET as f64),
-        ("DEFAULT_RETAINED_BYTES", crate::arena::DEFAULT_RETAINED_BYTES as f64),
-        ("DEFAULT_MAX_RETAINED_BYTES", crate::arena::DEFAULT_MAX_RETAINED_BYTES as f64),
+        (
+            "DEFAULT_RETAINED_BYTES",
+            crate::arena::DEFAULT_RETAINED_BYTES as f64,
+        ),
+        (
+            "DEFAULT_MAX_RETAINED_BYTES",
+            crate::arena::DEFAULT_MAX_RETAINED_BYTES as f64,
+        ),
         ("META_DATA_OFFSET", field::DATA_OFFSET as f64),
         ("META_GENERATION", field::GENERATION as f64),
         ("META_PRODUCER0", field::PRODUCER0 as f64),
@@ -55,6 +63,9 @@ mod tests {
             std::fs::write(path, &want).unwrap();
         }
         let have = std::fs::read_to_string(path).unwrap_or_default();
-        assert!(have == want, "js/constants.js is out of date: rerun with RAW_TRANSFER_WRITE_CONSTANTS=1\n{want}");
+        assert!(
+            have == want,
+            "js/constants.js is out of date: rerun with RAW_TRANSFER_WRITE_CONSTANTS=1\n{want}"
+        );
     }
 }

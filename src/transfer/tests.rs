@@ -19,16 +19,28 @@ struct List {
 
 const _: () = assert!(size_of::<Item>() == 24 && std::mem::offset_of!(Item, score) == 16);
 
-fn produce(pool: &FixedSizeAllocatorPool) -> Result<crate::FixedSizeAllocatorGuard, Box<dyn std::error::Error>> {
+fn produce(
+    pool: &FixedSizeAllocatorPool,
+) -> Result<crate::FixedSizeAllocatorGuard, Box<dyn std::error::Error>> {
     let block = pool.get()?;
     let mut items = allocator_api2::vec::Vec::new_in(&*block);
     for i in 0..1000 {
         let name = block.try_alloc_str(&format!("item {i}"))?;
-        items.push(Item { name: name.as_ptr(), name_len: name.len() as u32, score: i as f64 / 2.0 });
+        items.push(Item {
+            name: name.as_ptr(),
+            name_len: name.len() as u32,
+            score: i as f64 / 2.0,
+        });
     }
-    let list = block.alloc(List { items: items.as_ptr(), len: items.len() as u32 });
+    let list = block.alloc(List {
+        items: items.as_ptr(),
+        len: items.len() as u32,
+    });
     let data_offset = block.offset_of(list as *const List);
-    block.write_raw_metadata(RawTransferMetadata { data_offset, ..Default::default() });
+    block.write_raw_metadata(RawTransferMetadata {
+        data_offset,
+        ..Default::default()
+    });
     drop(items);
     Ok(block)
 }
@@ -45,16 +57,28 @@ fn readme_producer_reads_back_through_offsets() {
     let u32_at = |pos: usize| u32::from_le_bytes(buf[pos..pos + 4].try_into().unwrap());
     // SAFETY: the metadata record is in the block's last page, committed at creation.
     let meta = unsafe {
-        std::slice::from_raw_parts(block.base_ptr().as_ptr().add(BUFFER_SIZE - RAW_METADATA_SIZE), RAW_METADATA_SIZE)
+        std::slice::from_raw_parts(
+            block
+                .base_ptr()
+                .as_ptr()
+                .add(BUFFER_SIZE - RAW_METADATA_SIZE),
+            RAW_METADATA_SIZE,
+        )
     };
     let root = u32::from_le_bytes(meta[0..4].try_into().unwrap()) as usize;
-    assert_eq!(u32::from_le_bytes(meta[4..8].try_into().unwrap()), block.generation());
+    assert_eq!(
+        u32::from_le_bytes(meta[4..8].try_into().unwrap()),
+        block.generation()
+    );
     let (items, len) = (u32_at(root) as usize, u32_at(root + 8) as usize);
     assert_eq!(len, 1000);
     for i in [0usize, 1, 999] {
         let item = items + i * 24;
         let (name, name_len) = (u32_at(item) as usize, u32_at(item + 8) as usize);
-        assert_eq!(std::str::from_utf8(&buf[name..name + name_len]).unwrap(), format!("item {i}"));
+        assert_eq!(
+            std::str::from_utf8(&buf[name..name + name_len]).unwrap(),
+            format!("item {i}")
+        );
         let score = f64::from_le_bytes(buf[item + 16..item + 24].try_into().unwrap());
         assert_eq!(score, i as f64 / 2.0);
     }

@@ -15,11 +15,13 @@ pub struct JsonFiles;
 /// A parse error as a producer error (`JsonSyntax` with its position, or `BlockFull`).
 pub fn produce_error(e: ParseError) -> ProduceError {
     match e {
-        ParseError::Syntax(s) => ProduceError::new(ErrorCode::JsonSyntax, s.message()).at(Position {
-            offset: s.offset as u32,
-            line: s.line,
-            column: s.column,
-        }),
+        ParseError::Syntax(s) => {
+            ProduceError::new(ErrorCode::JsonSyntax, s.message()).at(Position {
+                offset: s.offset as u32,
+                line: s.line,
+                column: s.column,
+            })
+        }
         ParseError::Alloc(a) => a.into(),
     }
 }
@@ -32,11 +34,19 @@ pub fn read_input(path: &str) -> Result<Vec<u8>, ProduceError> {
     let file = std::fs::File::open(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
     if !meta.is_file() {
-        return Err(ProduceError::new(ErrorCode::Io, format!("{path} is not a regular file")));
+        return Err(ProduceError::new(
+            ErrorCode::Io,
+            format!("{path} is not a regular file"),
+        ));
     }
     // The block holds the source copy plus the tree: a text over half a block cannot fit.
     let limit = (ACTIVE_SIZE / 2) as u64;
-    let too_big = || ProduceError::new(ErrorCode::BlockFull, format!("{path} is larger than {limit} bytes, the most a block can parse"));
+    let too_big = || {
+        ProduceError::new(
+            ErrorCode::BlockFull,
+            format!("{path} is larger than {limit} bytes, the most a block can parse"),
+        )
+    };
     if meta.len() > limit {
         return Err(too_big());
     }
@@ -63,7 +73,12 @@ impl Producer for JsonFiles {
         Ok((text, len))
     }
 
-    fn build(&self, parser: &mut Parser, text: Vec<u8>, block: &FixedSizeAllocator) -> Result<RawTransferMetadata, ProduceError> {
+    fn build(
+        &self,
+        parser: &mut Parser,
+        text: Vec<u8>,
+        block: &FixedSizeAllocator,
+    ) -> Result<RawTransferMetadata, ProduceError> {
         let doc = parser.parse(block, &text).map_err(produce_error)?;
         Ok(doc.raw_transfer_metadata(block))
     }

@@ -208,13 +208,22 @@ pub const LAYOUT_CONSTANTS: &[(&str, u32)] = &[
 
 /// Look up one of [`LAYOUT_CONSTANTS`] by name.
 pub fn layout_constant(name: &str) -> Option<u32> {
-    LAYOUT_CONSTANTS.iter().find(|(n, _)| *n == name).map(|&(_, v)| v)
+    LAYOUT_CONSTANTS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|&(_, v)| v)
 }
 
 impl Node {
     #[inline(always)]
     pub(super) const fn new(kind: u32, len: u32, start: u32, end: u32, payload: u64) -> Self {
-        Self { kind, len, start, end, payload }
+        Self {
+            kind,
+            len,
+            start,
+            end,
+            payload,
+        }
     }
 
     /// The whole `kind` word: type code plus flags.

@@ -31,9 +31,9 @@ mod parse;
 mod tests;
 
 pub use layout::{
-    Document, Entry, FLAG_ASCII, FLAG_IN_SOURCE, FLAG_UTF16, FORMAT_VERSION, LAYOUT_CONSTANTS, Node,
-    TYPE_ARRAY, TYPE_FALSE, TYPE_MASK, TYPE_NULL, TYPE_NUMBER, TYPE_OBJECT, TYPE_STRING, TYPE_TRUE,
-    layout_constant,
+    Document, Entry, FLAG_ASCII, FLAG_IN_SOURCE, FLAG_UTF16, FORMAT_VERSION, LAYOUT_CONSTANTS,
+    Node, TYPE_ARRAY, TYPE_FALSE, TYPE_MASK, TYPE_NULL, TYPE_NUMBER, TYPE_OBJECT, TYPE_STRING,
+    TYPE_TRUE, layout_constant,
 };
 pub use parse::Parser;
 
@@ -50,7 +50,12 @@ impl Document {
         // points to, and handed out as `&'a Document` borrowing that arena (JS can only write
         // to it after Rust has handed the block over).
         // SAFETY: so while `&self` lives the arena has not been reset and the copy is intact.
-        unsafe { std::slice::from_raw_parts(self.source_ptr as usize as *const u8, self.source_len as usize) }
+        unsafe {
+            std::slice::from_raw_parts(
+                self.source_ptr as usize as *const u8,
+                self.source_len as usize,
+            )
+        }
     }
 
     /// The root value.
@@ -142,18 +147,32 @@ impl JsonError {
     #[cold]
     pub(super) fn at(src: &[u8], kind: JsonErrorKind, offset: usize) -> Self {
         let before = &src[..offset.min(src.len())];
-        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
         let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
         // Everything before an error offset has been validated as UTF-8; lossy decoding is
         // only a fallback.
-        let column = 1 + String::from_utf8_lossy(&before[line_start..]).encode_utf16().count();
-        Self { kind, offset, line: line as u32, column: column as u32 }
+        let column = 1 + String::from_utf8_lossy(&before[line_start..])
+            .encode_utf16()
+            .count();
+        Self {
+            kind,
+            offset,
+            line: line as u32,
+            column: column as u32,
+        }
     }
 }
 
 impl fmt::Display for JsonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} at position {} (line {} column {})", self.kind, self.offset, self.line, self.column)
+        write!(
+            f,
+            "{} at position {} (line {} column {})",
+            self.kind, self.offset, self.line, self.column
+        )
     }
 }
 
@@ -204,7 +223,9 @@ impl fmt::Display for JsonErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = match self {
             Self::UnexpectedEnd => "Unexpected end of JSON input",
-            Self::UnexpectedToken(c) => return write!(f, "Unexpected token '{}'", c.escape_debug()),
+            Self::UnexpectedToken(c) => {
+                return write!(f, "Unexpected token '{}'", c.escape_debug());
+            }
             Self::UnexpectedNumber => "Unexpected number",
             Self::UnexpectedString => "Unexpected string",
             Self::TrailingCharacters => "Unexpected non-whitespace character after JSON",

@@ -5,7 +5,10 @@
 //! piece when the container closes. An object's children are pushed as key, value, key,
 //! value, ... which has exactly the memory layout of `[Entry]`.
 
-use super::layout::{DOC_FLAG_ASCII, Document, Node, TYPE_ARRAY, TYPE_FALSE, TYPE_NULL, TYPE_NUMBER, TYPE_OBJECT, TYPE_TRUE};
+use super::layout::{
+    DOC_FLAG_ASCII, Document, Node, TYPE_ARRAY, TYPE_FALSE, TYPE_NULL, TYPE_NUMBER, TYPE_OBJECT,
+    TYPE_TRUE,
+};
 use super::{JsonError, JsonErrorKind as K, ParseError};
 use crate::arena::FixedSizeAllocator;
 
@@ -124,8 +127,8 @@ fn hex_value(b: u8) -> u32 {
 
 /// Powers of ten exactly representable as `f64`.
 const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
-    1e19, 1e20, 1e21, 1e22,
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
 impl<'a> Run<'a, '_> {
@@ -141,7 +144,9 @@ impl<'a> Run<'a, '_> {
     #[inline(never)]
     fn fail_at<T>(&self, kind: K, offset: usize) -> R<T> {
         match self.src.get(offset) {
-            Some(&b) if b >= 0x80 && self.char_at(offset).is_none() => self.fail(K::InvalidUtf8, offset),
+            Some(&b) if b >= 0x80 && self.char_at(offset).is_none() => {
+                self.fail(K::InvalidUtf8, offset)
+            }
             _ => self.fail(kind, offset),
         }
     }
@@ -165,7 +170,10 @@ impl<'a> Run<'a, '_> {
     /// The character starting at `offset`, if the bytes there are valid UTF-8.
     fn char_at(&self, offset: usize) -> Option<char> {
         let end = (offset + 4).min(self.src.len());
-        self.src[offset..end].utf8_chunks().next().and_then(|c| c.valid().chars().next())
+        self.src[offset..end]
+            .utf8_chunks()
+            .next()
+            .and_then(|c| c.valid().chars().next())
     }
 
     #[inline(always)]
@@ -263,7 +271,11 @@ impl<'a> Run<'a, '_> {
     /// Open a non-empty container whose bracket is at `start` (already consumed).
     #[inline(always)]
     fn open(&mut self, start: usize, object: bool) {
-        self.frames.push(Frame { start: start as u32, base: self.nodes.len() as u32, object });
+        self.frames.push(Frame {
+            start: start as u32,
+            base: self.nodes.len() as u32,
+            object,
+        });
         self.max_depth = self.max_depth.max(self.frames.len() as u32);
     }
 
@@ -289,7 +301,9 @@ impl<'a> Run<'a, '_> {
         if key.kind & crate::producers::json::layout::FLAG_UTF16 == 0 {
             // SAFETY: a non-UTF-16 string node's payload is `len` bytes of its text in the
             // arena (source copy or decoded copy), allocated during this parse.
-            let bytes = unsafe { std::slice::from_raw_parts(key.payload as usize as *const u8, key.len as usize) };
+            let bytes = unsafe {
+                std::slice::from_raw_parts(key.payload as usize as *const u8, key.len as usize)
+            };
             self.keys.intern(&mut key, bytes);
         }
         self.nodes.push(key);
@@ -383,7 +397,13 @@ impl<'a> Run<'a, '_> {
             slow_number(&src[start..i])
         };
         self.pos = i;
-        Ok(Node::new(TYPE_NUMBER, 0, start as u32, i as u32, value.to_bits()))
+        Ok(Node::new(
+            TYPE_NUMBER,
+            0,
+            start as u32,
+            i as u32,
+            value.to_bits(),
+        ))
     }
 }
 
@@ -393,7 +413,10 @@ impl<'a> Run<'a, '_> {
 fn slow_number(text: &[u8]) -> f64 {
     // The grammar was checked, so this is ASCII and a valid Rust float literal; neither
     // failure can happen.
-    match std::str::from_utf8(text).ok().and_then(|s| s.parse::<f64>().ok()) {
+    match std::str::from_utf8(text)
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+    {
         Some(v) => v,
         None => {
             debug_assert!(false, "validated number {text:?} did not parse");

@@ -42,7 +42,10 @@ fn signature(b: &[u8]) -> (u64, u64) {
     let half = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap_or([0; 4])) as u64;
     match n {
         0 => (0, 0),
-        1..=3 => ((b[0] as u64) | (b[n / 2] as u64) << 8 | (b[n - 1] as u64) << 16, 0),
+        1..=3 => (
+            (b[0] as u64) | (b[n / 2] as u64) << 8 | (b[n - 1] as u64) << 16,
+            0,
+        ),
         4..=8 => (half(0), half(n - 4)),
         _ => (word(0), word(n - 8)),
     }
@@ -94,7 +97,12 @@ impl KeyInterner {
                 // SAFETY: `slot.ptr` is the payload of a key recorded earlier in this parse:
                 // `slot.len` bytes in the arena, which has not been reset since.
                 let same = bytes.len() <= 16
-                    || unsafe { std::slice::from_raw_parts(slot.ptr as usize as *const u8, slot.len as usize) } == bytes;
+                    || unsafe {
+                        std::slice::from_raw_parts(
+                            slot.ptr as usize as *const u8,
+                            slot.len as usize,
+                        )
+                    } == bytes;
                 if same {
                     key.payload = slot.ptr;
                     key.kind = (key.kind & !WHERE_FLAGS) | slot.flags;
@@ -140,14 +148,29 @@ mod tests {
 
     #[test]
     fn signatures_identify_short_keys() {
-        let keys: Vec<&[u8]> = vec![b"", b"a", b"ab", b"abc", b"abcd", b"abce", b"abcdefgh", b"abcdefgi", b"abcdefghi",
-            b"0123456789abcdef", b"0123456789abcdeF", b"x123456789abcdef"];
+        let keys: Vec<&[u8]> = vec![
+            b"",
+            b"a",
+            b"ab",
+            b"abc",
+            b"abcd",
+            b"abce",
+            b"abcdefgh",
+            b"abcdefgi",
+            b"abcdefghi",
+            b"0123456789abcdef",
+            b"0123456789abcdeF",
+            b"x123456789abcdef",
+        ];
         for (i, a) in keys.iter().enumerate() {
             for (j, b) in keys.iter().enumerate() {
                 let same = (signature(a), a.len()) == (signature(b), b.len());
                 assert_eq!(same, i == j, "{a:?} vs {b:?}");
             }
         }
-        assert_eq!(hash(signature(b"same key"), 8), hash(signature(b"same key"), 8));
+        assert_eq!(
+            hash(signature(b"same key"), 8),
+            hash(signature(b"same key"), 8)
+        );
     }
 }

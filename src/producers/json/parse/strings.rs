@@ -19,7 +19,13 @@ impl Run<'_, '_> {
         self.ascii &= ascii;
         let kind = TYPE_STRING | FLAG_IN_SOURCE | if ascii { FLAG_ASCII } else { 0 };
         let payload = self.src.as_ptr() as u64 + body as u64;
-        Ok(Node::new(kind, (i - body) as u32, start as u32, self.pos as u32, payload))
+        Ok(Node::new(
+            kind,
+            (i - body) as u32,
+            start as u32,
+            self.pos as u32,
+            payload,
+        ))
     }
 
     /// From `from`, find the first `"`, `\` or control character, checking that the bytes
@@ -80,7 +86,9 @@ impl Run<'_, '_> {
         self.buf.clear();
         self.buf.extend_from_slice(&src[start + 1..i]);
         loop {
-            let Some((unit, len)) = self.escape(i)? else { break };
+            let Some((unit, len)) = self.escape(i)? else {
+                break;
+            };
             i += len;
             let code = match unit {
                 0xd800..=0xdbff => match self.low_surrogate_at(i) {
@@ -96,7 +104,8 @@ impl Run<'_, '_> {
             // Never a surrogate nor above U+10FFFF, so never the replacement.
             let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
             ascii &= c.is_ascii();
-            self.buf.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+            self.buf
+                .extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
             let (j, segment_ascii) = self.scan(i)?;
             ascii &= segment_ascii;
             self.buf.extend_from_slice(&src[i..j]);
@@ -106,7 +115,13 @@ impl Run<'_, '_> {
         let data = self.alloc.try_alloc_slice_copy(self.buf.as_slice())?;
         self.ascii &= ascii;
         let kind = TYPE_STRING | if ascii { FLAG_ASCII } else { 0 };
-        Ok(Node::new(kind, data.len() as u32, start as u32, self.pos as u32, data.as_ptr() as u64))
+        Ok(Node::new(
+            kind,
+            data.len() as u32,
+            start as u32,
+            self.pos as u32,
+            data.as_ptr() as u64,
+        ))
     }
 
     /// Decode the string at `start` (its `"`) into UTF-16 code units: the string holds a
@@ -125,7 +140,9 @@ impl Run<'_, '_> {
             };
             self.buf16.extend(segment.encode_utf16());
             i = j;
-            let Some((unit, len)) = self.escape(i)? else { break };
+            let Some((unit, len)) = self.escape(i)? else {
+                break;
+            };
             self.buf16.push(unit);
             i += len;
         }
@@ -133,7 +150,13 @@ impl Run<'_, '_> {
         let data = self.alloc.try_alloc_slice_copy(self.buf16.as_slice())?;
         self.ascii = false; // conservative: the raw segments are not tracked here
         let kind = TYPE_STRING | FLAG_UTF16;
-        Ok(Node::new(kind, data.len() as u32, start as u32, self.pos as u32, data.as_ptr() as u64))
+        Ok(Node::new(
+            kind,
+            data.len() as u32,
+            start as u32,
+            self.pos as u32,
+            data.as_ptr() as u64,
+        ))
     }
 
     /// At `i`, the byte that stopped a string scan: `None` for the closing `"`, or the

@@ -15,7 +15,10 @@ fn deeply_nested_arrays() {
     let text = "[".repeat(DEPTH) + &"]".repeat(DEPTH);
     let (_serial, alloc) = block();
     let doc = parse(&alloc, text.as_bytes()).unwrap();
-    assert_eq!((doc.max_depth(), doc.node_count(), doc.entry_count()), (DEPTH as u32, DEPTH as u32, 0));
+    assert_eq!(
+        (doc.max_depth(), doc.node_count(), doc.entry_count()),
+        (DEPTH as u32, DEPTH as u32, 0)
+    );
     let r = Reader::new(&alloc, doc);
     let mut node = r.root_off();
     for level in 0..DEPTH {
@@ -32,7 +35,10 @@ fn deeply_nested_arrays() {
     let short = &text.as_bytes()[..text.len() - 1];
     match parse(&alloc, short) {
         Err(ParseError::Syntax(e)) => {
-            assert_eq!((e.kind, e.offset), (JsonErrorKind::ExpectedCommaOrBracket, short.len()))
+            assert_eq!(
+                (e.kind, e.offset),
+                (JsonErrorKind::ExpectedCommaOrBracket, short.len())
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -44,7 +50,10 @@ fn deeply_nested_objects() {
     let (_serial, alloc) = block();
     let doc = parse(&alloc, text.as_bytes()).unwrap();
     assert_eq!(doc.max_depth(), DEPTH as u32);
-    assert_eq!((doc.node_count(), doc.entry_count()), (DEPTH as u32 + 1, DEPTH as u32));
+    assert_eq!(
+        (doc.node_count(), doc.entry_count()),
+        (DEPTH as u32 + 1, DEPTH as u32)
+    );
     let r = Reader::new(&alloc, doc);
     let mut node = r.root_off();
     for level in 0..DEPTH {
@@ -70,28 +79,38 @@ fn full_arena_is_an_error_not_a_panic() {
     // The source copy itself does not fit.
     eat(&alloc, 1024);
     let big = format!("[{}1]", "1,".repeat(1000));
-    assert!(matches!(parse(&alloc, big.as_bytes()), Err(ParseError::Alloc(AllocError::BlockFull { .. }))));
+    assert!(matches!(
+        parse(&alloc, big.as_bytes()),
+        Err(ParseError::Alloc(AllocError::BlockFull { .. }))
+    ));
     // The source fits (600 bytes) but its 300 nodes (7 KB) do not.
     alloc.reset();
     eat(&alloc, 1024);
     let mid = format!("[{}1]", "1,".repeat(299));
     let e = parse(&alloc, mid.as_bytes()).unwrap_err();
-    assert!(matches!(e, ParseError::Alloc(AllocError::BlockFull { .. })), "{e}");
+    assert!(
+        matches!(e, ParseError::Alloc(AllocError::BlockFull { .. })),
+        "{e}"
+    );
     assert!(e.to_string().contains("arena block is full"));
     // An escaped string's decoded copy does not fit.
     alloc.reset();
     eat(&alloc, 1024);
     let escaped = format!("\"{}\"", "\\n".repeat(500));
-    assert!(matches!(parse(&alloc, escaped.as_bytes()), Err(ParseError::Alloc(_))));
+    assert!(matches!(
+        parse(&alloc, escaped.as_bytes()),
+        Err(ParseError::Alloc(_))
+    ));
     // The document header is the last allocation.
     alloc.reset();
     eat(&alloc, 48);
     assert!(matches!(parse(&alloc, b"1"), Err(ParseError::Alloc(_))));
     // And the block is usable after a reset.
     alloc.reset();
-    assert_eq!(Reader::new(&alloc, parse(&alloc, mid.as_bytes()).unwrap()).read_doc(), {
-        arr(vec![n(1.0); 300])
-    });
+    assert_eq!(
+        Reader::new(&alloc, parse(&alloc, mid.as_bytes()).unwrap()).read_doc(),
+        { arr(vec![n(1.0); 300]) }
+    );
 }
 
 fn corpus(name: &str) -> Option<Vec<u8>> {
@@ -117,43 +136,84 @@ fn get(r: &Reader, node: usize, key: &str) -> usize {
 
 #[test]
 fn corpus_citm_catalog() {
-    let Some(text) = corpus("citm_catalog.json") else { return };
+    let Some(text) = corpus("citm_catalog.json") else {
+        return;
+    };
     let (_serial, alloc) = block();
     let doc = parse(&alloc, &text).unwrap();
     let r = Reader::new(&alloc, doc);
     let root = r.read_doc(); // checks every invariant and the header counts
-    assert_eq!((doc.node_count(), doc.entry_count(), doc.max_depth()), (37778, 25869, 8));
-    let J::Obj(entries) = &root else { panic!("root is not an object") };
-    let keys: Vec<String> = entries.iter().take(5).map(|(k, _)| String::from_utf16_lossy(k)).collect();
-    assert_eq!(keys, ["areaNames", "audienceSubCategoryNames", "blockNames", "events", "performances"]);
+    assert_eq!(
+        (doc.node_count(), doc.entry_count(), doc.max_depth()),
+        (37778, 25869, 8)
+    );
+    let J::Obj(entries) = &root else {
+        panic!("root is not an object")
+    };
+    let keys: Vec<String> = entries
+        .iter()
+        .take(5)
+        .map(|(k, _)| String::from_utf16_lossy(k))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "areaNames",
+            "audienceSubCategoryNames",
+            "blockNames",
+            "events",
+            "performances"
+        ]
+    );
     let area_names = get(&r, r.root_off(), "areaNames");
     assert_eq!(r.len(area_names), 17);
     let mut walk = reader::Walk::default();
-    assert_eq!(r.read(get(&r, area_names, "205705993"), 0, &mut walk), s("Arrière-scène central"));
+    assert_eq!(
+        r.read(get(&r, area_names, "205705993"), 0, &mut walk),
+        s("Arrière-scène central")
+    );
     assert_eq!(r.len(get(&r, r.root_off(), "events")), 184);
     let performances = get(&r, r.root_off(), "performances");
     assert_eq!(r.len(performances), 243);
-    assert_eq!(r.read(get(&r, r.elem(performances, 0), "id"), 0, &mut walk), n(339887544.0));
+    assert_eq!(
+        r.read(get(&r, r.elem(performances, 0), "id"), 0, &mut walk),
+        n(339887544.0)
+    );
 }
 
 #[test]
 fn corpus_twitter() {
-    let Some(text) = corpus("twitter.json") else { return };
+    let Some(text) = corpus("twitter.json") else {
+        return;
+    };
     let (_serial, alloc) = block();
     let doc = parse(&alloc, &text).unwrap();
     let r = Reader::new(&alloc, doc);
     let root = r.read_doc();
-    assert_eq!((doc.node_count(), doc.entry_count(), doc.max_depth()), (13914, 13345, 10));
-    let J::Obj(entries) = &root else { panic!("root is not an object") };
-    let keys: Vec<String> = entries.iter().map(|(k, _)| String::from_utf16_lossy(k)).collect();
+    assert_eq!(
+        (doc.node_count(), doc.entry_count(), doc.max_depth()),
+        (13914, 13345, 10)
+    );
+    let J::Obj(entries) = &root else {
+        panic!("root is not an object")
+    };
+    let keys: Vec<String> = entries
+        .iter()
+        .map(|(k, _)| String::from_utf16_lossy(k))
+        .collect();
     assert_eq!(keys, ["statuses", "search_metadata"]);
     let statuses = get(&r, r.root_off(), "statuses");
     assert_eq!(r.len(statuses), 100);
     let first = r.elem(statuses, 0);
     let mut walk = reader::Walk::default();
-    assert_eq!(r.read(get(&r, first, "id"), 0, &mut walk), n(505874924095815681.0));
+    assert_eq!(
+        r.read(get(&r, first, "id"), 0, &mut walk),
+        n(505874924095815681.0)
+    );
     let text_node = get(&r, first, "text");
-    let J::Str(tweet) = r.read(text_node, 0, &mut walk) else { panic!() };
+    let J::Str(tweet) = r.read(text_node, 0, &mut walk) else {
+        panic!()
+    };
     let tweet = String::from_utf16(&tweet).unwrap();
     assert!(
         tweet.starts_with("@aym0566x \n\n名前:前田あゆみ\n")
@@ -161,7 +221,10 @@ fn corpus_twitter() {
     );
     assert_eq!(r.kind(text_node) & TYPE_MASK, TYPE_STRING);
     let user = get(&r, first, "user");
-    assert_eq!(r.read(get(&r, user, "screen_name"), 0, &mut walk), s("ayuu0123"));
+    assert_eq!(
+        r.read(get(&r, user, "screen_name"), 0, &mut walk),
+        s("ayuu0123")
+    );
 }
 
 /// Throughput on the corpus. Run with

@@ -8,7 +8,10 @@ fn err(text: &[u8]) -> JsonError {
     let (_serial, alloc) = block();
     match parse(&alloc, text) {
         Err(ParseError::Syntax(e)) => e,
-        other => panic!("{:?}: expected a syntax error, got {other:?}", String::from_utf8_lossy(text)),
+        other => panic!(
+            "{:?}: expected a syntax error, got {other:?}",
+            String::from_utf8_lossy(text)
+        ),
     }
 }
 
@@ -20,7 +23,12 @@ fn rejects(text: &str, kind: K, offset: usize) {
 #[track_caller]
 fn rejects_bytes(text: &[u8], kind: K, offset: usize) {
     let e = err(text);
-    assert_eq!((e.kind, e.offset), (kind, offset), "{:?}: {e}", String::from_utf8_lossy(text));
+    assert_eq!(
+        (e.kind, e.offset),
+        (kind, offset),
+        "{:?}: {e}",
+        String::from_utf8_lossy(text)
+    );
 }
 
 #[test]
@@ -154,7 +162,10 @@ fn invalid_utf8() {
 #[test]
 fn line_and_column() {
     let e = err(b"[1,\n  2,\n  ]");
-    assert_eq!((e.kind, e.offset, e.line, e.column), (K::UnexpectedToken(']'), 11, 3, 3));
+    assert_eq!(
+        (e.kind, e.offset, e.line, e.column),
+        (K::UnexpectedToken(']'), 11, 3, 3)
+    );
     // Columns count UTF-16 units: '😀' is two, 'é' one.
     let e = err("[\"😀é\", x]".as_bytes());
     assert_eq!((e.offset, e.line, e.column), (11, 1, 9));
@@ -164,15 +175,24 @@ fn line_and_column() {
     let e = err(b"");
     assert_eq!((e.offset, e.line, e.column), (0, 1, 1));
     let e = err(b"\"abc\n");
-    assert_eq!((e.kind, e.offset, e.line, e.column), (K::BadControlCharacter, 4, 1, 5));
+    assert_eq!(
+        (e.kind, e.offset, e.line, e.column),
+        (K::BadControlCharacter, 4, 1, 5)
+    );
     let e = err(b"[\n\"abc");
-    assert_eq!((e.kind, e.offset, e.line, e.column), (K::UnterminatedString, 6, 2, 5));
+    assert_eq!(
+        (e.kind, e.offset, e.line, e.column),
+        (K::UnterminatedString, 6, 2, 5)
+    );
 }
 
 #[test]
 fn messages() {
     let e = err(b"{}}");
-    assert_eq!(e.message(), "Unexpected non-whitespace character after JSON");
+    assert_eq!(
+        e.message(),
+        "Unexpected non-whitespace character after JSON"
+    );
     assert_eq!(
         e.to_string(),
         "Unexpected non-whitespace character after JSON at position 2 (line 1 column 3)"
@@ -180,8 +200,14 @@ fn messages() {
     assert_eq!(err(b"[1,}").message(), "Unexpected token '}'");
     assert_eq!(err(b"\"ab").message(), "Unterminated string");
     assert_eq!(err(b"\"\\a\"").message(), "Bad escaped character");
-    assert_eq!(err("\u{feff}[]".as_bytes()).message(), "Unexpected token '\\u{feff}'");
+    assert_eq!(
+        err("\u{feff}[]".as_bytes()).message(),
+        "Unexpected token '\\u{feff}'"
+    );
     let wrapped = ParseError::Syntax(err(b"x"));
-    assert_eq!(wrapped.to_string(), "Unexpected token 'x' at position 0 (line 1 column 1)");
+    assert_eq!(
+        wrapped.to_string(),
+        "Unexpected token 'x' at position 0 (line 1 column 1)"
+    );
     assert!(std::error::Error::source(&wrapped).is_some());
 }

@@ -43,7 +43,10 @@ fn scalars() {
     assert_eq!(read("false"), J::Bool(false));
     assert_eq!(read("0"), n(0.0));
     assert_eq!(read("\"\""), s(""));
-    assert_eq!(read("[true,false,null]"), arr(vec![J::Bool(true), J::Bool(false), J::Null]));
+    assert_eq!(
+        read("[true,false,null]"),
+        arr(vec![J::Bool(true), J::Bool(false), J::Null])
+    );
 }
 
 #[test]
@@ -55,19 +58,38 @@ fn all_escapes() {
     assert_eq!(read(r#""a\nb\u0063""#), s("a\nbc"));
     assert_eq!(root_kind(r#""a\nb""#), TYPE_STRING | FLAG_ASCII);
     // Escapes between long runs (exercises the 8-byte scanner around them).
-    let long = format!("\"{}\\n{}\\u00e9{}\"", "x".repeat(20), "é".repeat(9), "y".repeat(7));
-    assert_eq!(read(&long), s(&format!("{}\n{}é{}", "x".repeat(20), "é".repeat(9), "y".repeat(7))));
+    let long = format!(
+        "\"{}\\n{}\\u00e9{}\"",
+        "x".repeat(20),
+        "é".repeat(9),
+        "y".repeat(7)
+    );
+    assert_eq!(
+        read(&long),
+        s(&format!(
+            "{}\n{}é{}",
+            "x".repeat(20),
+            "é".repeat(9),
+            "y".repeat(7)
+        ))
+    );
 }
 
 #[test]
 fn raw_strings_point_into_the_source() {
-    assert_eq!(root_kind("\"abc\""), TYPE_STRING | FLAG_IN_SOURCE | FLAG_ASCII);
+    assert_eq!(
+        root_kind("\"abc\""),
+        TYPE_STRING | FLAG_IN_SOURCE | FLAG_ASCII
+    );
     assert_eq!(root_kind("\"\""), TYPE_STRING | FLAG_IN_SOURCE | FLAG_ASCII);
     assert_eq!(root_kind("\"é\""), TYPE_STRING | FLAG_IN_SOURCE);
     // Non-ASCII, U+2028, DEL and non-BMP are fine raw; the reader checks the pointers.
     assert_eq!(read("\"é€😀\u{2028}\u{7f}\""), s("é€😀\u{2028}\u{7f}"));
     let long = "abcdefgh".repeat(10) + "é" + &"z".repeat(13);
-    assert_eq!(read(&format!("[\"{long}\",\"{long}\"]")), arr(vec![s(&long), s(&long)]));
+    assert_eq!(
+        read(&format!("[\"{long}\",\"{long}\"]")),
+        arr(vec![s(&long), s(&long)])
+    );
 }
 
 #[test]
@@ -85,15 +107,24 @@ fn lone_surrogates_are_kept_as_utf16() {
     assert_eq!(read(r#""\ud800\ud800""#), units(&[0xd800, 0xd800]));
     assert_eq!(read(r#""\udfff\ud800""#), units(&[0xdfff, 0xd800]));
     // A lone high, then a real pair, then raw text.
-    assert_eq!(read(r#""a\ud800\ud800\udc00é""#), units(&[0x61, 0xd800, 0xd800, 0xdc00, 0xe9]));
+    assert_eq!(
+        read(r#""a\ud800\ud800\udc00é""#),
+        units(&[0x61, 0xd800, 0xd800, 0xdc00, 0xe9])
+    );
     // Raw non-BMP before a lone low; escapes after the surrogate are still decoded.
-    assert_eq!(read(r#""😀\udc00\n\u0041""#), units(&[0xd83d, 0xde00, 0xdc00, 0x0a, 0x41]));
+    assert_eq!(
+        read(r#""😀\udc00\n\u0041""#),
+        units(&[0xd83d, 0xde00, 0xdc00, 0x0a, 0x41])
+    );
     // A high followed by something that is not a low-surrogate escape.
     assert_eq!(read(r#""\uDBFF\u0041""#), units(&[0xdbff, 0x41]));
     assert_eq!(read(r#""\ud800\\u""#), units(&[0xd800, 0x5c, 0x75]));
     assert_eq!(root_kind(r#""\ud800""#), TYPE_STRING | FLAG_UTF16);
     // As keys, too.
-    assert_eq!(read(r#"{"\ud800":1}"#), J::Obj(vec![(vec![0xd800], n(1.0))]));
+    assert_eq!(
+        read(r#"{"\ud800":1}"#),
+        J::Obj(vec![(vec![0xd800], n(1.0))])
+    );
 }
 
 #[test]
@@ -110,7 +141,10 @@ fn numbers_match_json_parse() {
     assert_eq!(read("5e-324"), J::Num(1));
     assert_eq!(read("1.7976931348623157e308"), n(f64::MAX));
     assert_eq!(read("0.1"), J::Num(0x3fb9_9999_9999_999a));
-    assert_eq!(read("123456789012345678901234567890"), n(1.2345678901234568e29));
+    assert_eq!(
+        read("123456789012345678901234567890"),
+        n(1.2345678901234568e29)
+    );
     assert_eq!(read("9007199254740993"), n(9007199254740992.0));
     assert_eq!(read("999999999999999"), n(999999999999999.0));
     assert_eq!(read("-123.456"), n(-123.456));
@@ -142,7 +176,12 @@ fn empty_containers() {
     assert_eq!(read("[]"), arr(vec![]));
     assert_eq!(read("{}"), obj(vec![]));
     assert_eq!(read("[[],{},[{}],{\"\":[]}]"), {
-        arr(vec![arr(vec![]), obj(vec![]), arr(vec![obj(vec![])]), obj(vec![("", arr(vec![]))])])
+        arr(vec![
+            arr(vec![]),
+            obj(vec![]),
+            arr(vec![obj(vec![])]),
+            obj(vec![("", arr(vec![]))]),
+        ])
     });
     assert_eq!(read("[ ]"), arr(vec![]));
     assert_eq!(read("{ \n}"), obj(vec![]));
@@ -171,7 +210,14 @@ fn header_counts() {
     assert_eq!(doc.root().ty(), TYPE_OBJECT);
     assert_eq!(doc.root().len(), 2);
     let scalar = parse(&alloc, b" 1 ").unwrap();
-    assert_eq!((scalar.node_count(), scalar.entry_count(), scalar.max_depth()), (1, 0, 0));
+    assert_eq!(
+        (
+            scalar.node_count(),
+            scalar.entry_count(),
+            scalar.max_depth()
+        ),
+        (1, 0, 0)
+    );
     assert_eq!(scalar.root().as_f64(), Some(1.0));
     assert_eq!((scalar.root().start(), scalar.root().end()), (1, 2));
     assert_eq!(parse(&alloc, b"[]").unwrap().max_depth(), 1);
@@ -190,7 +236,11 @@ fn check_spans(text: &str) {
         let piece = std::str::from_utf8(&r.src[start..end]).unwrap();
         let alone = parse(&alloc, piece.as_bytes()).unwrap();
         let mut walk = reader::Walk::default();
-        assert_eq!(r.read(node, 0, &mut walk), Reader::new(&alloc, alone).read_doc(), "{piece}");
+        assert_eq!(
+            r.read(node, 0, &mut walk),
+            Reader::new(&alloc, alone).read_doc(),
+            "{piece}"
+        );
         checked += 1;
         let ty = r.kind(node) & TYPE_MASK;
         for i in 0..r.len(node) {
@@ -228,8 +278,14 @@ fn parser_is_reusable_across_documents_and_errors() {
     let a = parser.parse(&alloc, br#"[1,[2,[3]]]"#).unwrap();
     assert!(parser.parse(&alloc, br#"[1,[2,[3"#).is_err());
     let b = parser.parse(&alloc, br#"{"x":[true]}"#).unwrap();
-    assert_eq!(Reader::new(&alloc, a).read_doc(), arr(vec![n(1.0), arr(vec![n(2.0), arr(vec![n(3.0)])])]));
-    assert_eq!(Reader::new(&alloc, b).read_doc(), obj(vec![("x", arr(vec![J::Bool(true)]))]));
+    assert_eq!(
+        Reader::new(&alloc, a).read_doc(),
+        arr(vec![n(1.0), arr(vec![n(2.0), arr(vec![n(3.0)])])])
+    );
+    assert_eq!(
+        Reader::new(&alloc, b).read_doc(),
+        obj(vec![("x", arr(vec![J::Bool(true)]))])
+    );
 }
 
 #[test]

@@ -27,9 +27,14 @@ impl fmt::Debug for J {
             J::Num(bits) => write!(f, "{:?}", f64::from_bits(*bits)),
             J::Str(units) => write!(f, "{:?}{:x?}", String::from_utf16_lossy(units), units),
             J::Arr(items) => f.debug_list().entries(items).finish(),
-            J::Obj(entries) => {
-                f.debug_map().entries(entries.iter().map(|(k, v)| (String::from_utf16_lossy(k), v))).finish()
-            }
+            J::Obj(entries) => f
+                .debug_map()
+                .entries(
+                    entries
+                        .iter()
+                        .map(|(k, v)| (String::from_utf16_lossy(k), v)),
+                )
+                .finish(),
         }
     }
 }
@@ -44,7 +49,12 @@ pub fn arr(items: Vec<J>) -> J {
     J::Arr(items)
 }
 pub fn obj(entries: Vec<(&str, J)>) -> J {
-    J::Obj(entries.into_iter().map(|(k, v)| (k.encode_utf16().collect(), v)).collect())
+    J::Obj(
+        entries
+            .into_iter()
+            .map(|(k, v)| (k.encode_utf16().collect(), v))
+            .collect(),
+    )
 }
 
 /// The layout constants by name, as the JS reader would import them.
@@ -80,7 +90,8 @@ pub struct L {
 
 impl L {
     pub fn load() -> Self {
-        let c = |name: &str| layout_constant(name).unwrap_or_else(|| panic!("missing constant {name}"));
+        let c =
+            |name: &str| layout_constant(name).unwrap_or_else(|| panic!("missing constant {name}"));
         let u = |name: &str| c(name) as usize;
         Self {
             NODE_SIZE: u("NODE_SIZE"),
@@ -120,7 +131,9 @@ pub struct Buf {
 
 impl Buf {
     pub fn new(alloc: &FixedSizeAllocator) -> Self {
-        Self { base: alloc.base_ptr().as_ptr() }
+        Self {
+            base: alloc.base_ptr().as_ptr(),
+        }
     }
     pub fn u8(&self, off: usize) -> u8 {
         // SAFETY: tests only read offsets inside allocations made by the parser.
@@ -171,7 +184,14 @@ impl Reader {
         let src_off = buf.u32(doc_off + l.DOC_SOURCE_PTR) as usize;
         let src_len = buf.u32(doc_off + l.DOC_SOURCE_LEN) as usize;
         let src = (0..src_len).map(|i| buf.u8(src_off + i)).collect();
-        Self { l, buf, src_off, src_len, doc_off, src }
+        Self {
+            l,
+            buf,
+            src_off,
+            src_len,
+            doc_off,
+            src,
+        }
     }
 
     pub fn root_off(&self) -> usize {
@@ -194,7 +214,10 @@ impl Reader {
         self.buf.u32(node + self.l.NODE_LEN) as usize
     }
     pub fn span(&self, node: usize) -> (usize, usize) {
-        (self.buf.u32(node + self.l.NODE_START) as usize, self.buf.u32(node + self.l.NODE_END) as usize)
+        (
+            self.buf.u32(node + self.l.NODE_START) as usize,
+            self.buf.u32(node + self.l.NODE_END) as usize,
+        )
     }
     /// Low 32 bits of the payload: a buffer offset.
     pub fn ptr(&self, node: usize) -> usize {
@@ -230,7 +253,11 @@ impl Reader {
         let flags = kind & !l.TYPE_MASK;
         let len = self.len(node);
         let (start, end) = self.span(node);
-        assert!(start < end && end <= self.src_len, "span {start}..{end} of {}", self.src_len);
+        assert!(
+            start < end && end <= self.src_len,
+            "span {start}..{end} of {}",
+            self.src_len
+        );
         let text = &self.src[start..end];
         if ty != l.TYPE_STRING {
             assert_eq!(flags, 0, "flags on a non-string");
@@ -262,13 +289,22 @@ impl Reader {
             t if t == l.TYPE_NUMBER => {
                 let v = self.buf.f64(node + l.NODE_PAYLOAD);
                 let expected: f64 = std::str::from_utf8(text).unwrap().parse().unwrap();
-                assert_eq!(v.to_bits(), expected.to_bits(), "number {:?}", std::str::from_utf8(text));
+                assert_eq!(
+                    v.to_bits(),
+                    expected.to_bits(),
+                    "number {:?}",
+                    std::str::from_utf8(text)
+                );
                 J::Num(v.to_bits())
             }
             t if t == l.TYPE_STRING => J::Str(self.read_string(node)),
             t if t == l.TYPE_ARRAY => {
                 assert_eq!((text[0], text[text.len() - 1]), (b'[', b']'));
-                J::Arr((0..len).map(|i| self.read(self.elem(node, i), depth + 1, walk)).collect())
+                J::Arr(
+                    (0..len)
+                        .map(|i| self.read(self.elem(node, i), depth + 1, walk))
+                        .collect(),
+                )
             }
             t if t == l.TYPE_OBJECT => {
                 assert_eq!((text[0], text[text.len() - 1]), (b'{', b'}'));
@@ -295,28 +331,51 @@ impl Reader {
         let (start, end) = self.span(node);
         let ptr = self.ptr(node);
         let src = &self.src;
-        assert_eq!((src[start], src[end - 1]), (b'"', b'"'), "string span {start}..{end}");
+        assert_eq!(
+            (src[start], src[end - 1]),
+            (b'"', b'"'),
+            "string span {start}..{end}"
+        );
         if kind & l.FLAG_UTF16 != 0 {
             assert_eq!(kind & (l.FLAG_ASCII | l.FLAG_IN_SOURCE), 0);
             let units: Vec<u16> = (0..len).map(|i| self.buf.u16(ptr + 2 * i)).collect();
-            assert!(String::from_utf16(&units).is_err(), "UTF16 flag without a lone surrogate");
+            assert!(
+                String::from_utf16(&units).is_err(),
+                "UTF16 flag without a lone surrogate"
+            );
             return units;
         }
         let bytes: Vec<u8> = (0..len).map(|i| self.buf.u8(ptr + i)).collect();
         let text = std::str::from_utf8(&bytes).expect("string data is UTF-8");
-        assert_eq!(kind & l.FLAG_ASCII != 0, text.is_ascii(), "ASCII flag of {text:?}");
+        assert_eq!(
+            kind & l.FLAG_ASCII != 0,
+            text.is_ascii(),
+            "ASCII flag of {text:?}"
+        );
         if kind & l.FLAG_IN_SOURCE != 0 {
             // Values point at their own text; keys may point at an earlier identical key.
-            assert!(ptr >= self.src_off && ptr + len <= self.src_off + src.len(), "in-source payload");
-            assert_eq!(&src[ptr - self.src_off..ptr - self.src_off + len], &bytes[..]);
+            assert!(
+                ptr >= self.src_off && ptr + len <= self.src_off + src.len(),
+                "in-source payload"
+            );
+            assert_eq!(
+                &src[ptr - self.src_off..ptr - self.src_off + len],
+                &bytes[..]
+            );
             if src[start..end].contains(&b'\\') {
-                assert!(ptr < self.src_off + start, "an escaped key shares an earlier key's text");
+                assert!(
+                    ptr < self.src_off + start,
+                    "an escaped key shares an earlier key's text"
+                );
             } else {
                 assert_eq!(len, end - start - 2);
             }
         } else if !src[start..end].contains(&b'\\') {
             // An escape-free key whose first occurrence was escaped: shares that decoded copy.
-            assert!(ptr < self.src_off || ptr >= self.src_off + src.len(), "copied string inside the source");
+            assert!(
+                ptr < self.src_off || ptr >= self.src_off + src.len(),
+                "copied string inside the source"
+            );
         }
         text.encode_utf16().collect()
     }
