@@ -287,7 +287,10 @@ impl<T: Pooled> Pool<T> {
             };
             let (started, until) = *deadline.get_or_insert_with(|| {
                 let now = Instant::now();
-                (now, now + timeout)
+                (
+                    now,
+                    now.checked_add(timeout).unwrap_or_else(|| far_future(now)),
+                )
             });
             if Instant::now() >= until || shared.freed.wait_until(&mut state, until).timed_out() {
                 // A last look: an item may have come back just at the deadline.
@@ -407,6 +410,13 @@ impl<T: Pooled> Drop for PoolGuard<T> {
         drop(state);
         self.shared.freed.notify_one();
     }
+}
+
+/// A deadline for a timeout `Instant` cannot represent (`now + timeout` overflows): about a
+/// century from now, which is "never" for a pool waiter.
+fn far_future(now: Instant) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    now.checked_add(CENTURY).unwrap_or(now)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use super::pool::NativePool;
-use crate::napi::{Batch, Job, JobOptions};
+use crate::napi::{Batch, Job, JobOptions, catch_panic};
 use crate::producers::json::files::JsonFiles;
 
 /// A running `parseJsonFiles` job.
@@ -27,16 +27,18 @@ impl NativePool {
         threads: u32,
         max_blocks: u32,
     ) -> Result<JsonFilesJob> {
-        let options = JobOptions {
-            threads: threads as usize,
-            max_blocks: if max_blocks == 0 {
-                None
-            } else {
-                Some(max_blocks as usize)
-            },
-        };
-        let job = Job::start(&self.inner, Arc::new(JsonFiles), paths, options)?;
-        Ok(JsonFilesJob { job })
+        catch_panic(|| {
+            let options = JobOptions {
+                threads: threads as usize,
+                max_blocks: if max_blocks == 0 {
+                    None
+                } else {
+                    Some(max_blocks as usize)
+                },
+            };
+            let job = Job::start(&self.inner, Arc::new(JsonFiles), paths, options)?;
+            Ok(JsonFilesJob { job })
+        })
     }
 }
 
@@ -45,13 +47,15 @@ impl JsonFilesJob {
     /// Release `released` (block ids JS is done with) and take every finished file.
     #[napi(ts_return_type = "import('./js/job').NativeBatch")]
     pub fn take(&self, env: Env, released: Option<Uint32Array>) -> Result<Batch> {
-        let released: &[u32] = released.as_deref().unwrap_or(&[]);
-        Ok(self.job.take(&env, released)?)
+        catch_panic(|| {
+            let released: &[u32] = released.as_deref().unwrap_or(&[]);
+            Ok(self.job.take(&env, released)?)
+        })
     }
 
     /// Stop starting new files (finished ones can still be taken).
     #[napi]
-    pub fn cancel(&self) {
-        self.job.cancel();
+    pub fn cancel(&self) -> Result<()> {
+        catch_panic(|| Ok(self.job.cancel()))
     }
 }

@@ -5,6 +5,8 @@
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+use crate::napi::catch_panic;
+
 mod json;
 mod pool;
 
@@ -18,9 +20,11 @@ pub fn live_blocks() -> u32 {
 /// holds the same numbers as data for the pure-JS reader; a test checks they agree).
 #[napi]
 pub fn constants(env: &Env) -> Result<Object<'_>> {
-    let mut obj = Object::new(env)?;
-    for (name, value) in crate::producers::js_constants() {
-        obj.set_named_property(&name, value)?;
-    }
-    Ok(obj)
+    catch_panic(|| {
+        let mut obj = Object::new(env)?;
+        for (name, value) in crate::producers::js_constants() {
+            obj.set_named_property(&name, value)?;
+        }
+        Ok(obj)
+    })
 }

@@ -113,7 +113,11 @@ impl EnvState {
 /// blocks hold) and drop the owner counts of its buffers. No JS runs any more, so nothing
 /// can read a block after this.
 unsafe extern "C" fn cleanup(arg: *mut c_void) {
-    let env: sys::napi_env = arg.cast();
+    // A panic must not unwind into Node (an abort): at worst this environment's blocks leak.
+    let _ = std::panic::catch_unwind(|| teardown_env(arg.cast()));
+}
+
+fn teardown_env(env: sys::napi_env) {
     let Some(state) = ENVS.with_borrow_mut(|envs| {
         let i = envs.iter().position(|s| s.env == env)?;
         Some(envs.swap_remove(i))

@@ -168,6 +168,10 @@ pub struct EnvPool {
     /// Set by `close()`: checked-out blocks stay readable from JS but take no more writes
     /// or hand-offs (their copy targets and wrapper records are gone).
     closed: Cell<bool>,
+    /// Blocks promised to running jobs (their `max_blocks`), so that jobs started while
+    /// another runs (an async plugin awaiting a nested job) never wait for blocks only the
+    /// first can free.
+    reserved: Cell<usize>,
 }
 
 impl EnvPool {
@@ -192,6 +196,7 @@ impl EnvPool {
             handed: RefCell::new(HashMap::new()),
             checked_out: RefCell::new(HashMap::new()),
             closed: Cell::new(false),
+            reserved: Cell::new(0),
         });
         let part: Rc<dyn Teardown> = this.clone();
         state.add_part(Rc::downgrade(&part));
@@ -428,6 +433,40 @@ impl EnvPool {
             target.sync(self.env, alloc, from, to)?;
         }
         Ok(())
+    }
+
+    /// Reserve blocks for a job: `wanted` of them, or by default all but one of those no
+    /// other running job reserved (at least one). Fails with `PoolExhausted` when running
+    /// jobs hold every block: a job started from a plugin of another would wait for ever.
+    pub(crate) fn reserve(&self, wanted: Option<usize>) -> Result<usize> {
+        let size = self.pool.size();
+        let free = size - self.reserved.get().min(size);
+        let n = match wanted {
+            Some(n) if n == 0 || n > size => {
+                return Err(TransferError::invalid_argument(format!(
+                    "maxBlocks must be 1..={size} (the pool's size), got {n}"
+                )));
+            }
+            Some(n) => n,
+            None => free.saturating_sub(1).max(1),
+        };
+        if n > free {
+            return Err(TransferError::new(
+                ErrorCode::PoolExhausted,
+                format!(
+                    "running jobs hold {} of this pool's {size} blocks, so a job needing {n} could wait for ever \
+                     (started from a plugin of another job?): use a bigger pool, a smaller maxBlocks, or another pool",
+                    self.reserved.get()
+                ),
+            ));
+        }
+        self.reserved.set(self.reserved.get() + n);
+        Ok(n)
+    }
+
+    /// Give back what [`reserve`](Self::reserve) returned.
+    pub(crate) fn unreserve(&self, n: usize) {
+        self.reserved.set(self.reserved.get().saturating_sub(n));
     }
 
     /// The raw environment this pool is bound to.

@@ -119,3 +119,27 @@ impl From<TransferError> for ::napi::Error {
 
 /// `Result` of the napi layer.
 pub type Result<T, E = TransferError> = std::result::Result<T, E>;
+
+/// Run `f`, turning a panic into an [`ErrorCode::Internal`] error.
+///
+/// A panic must never unwind out of a `#[napi]` function: Node-API calls it through an
+/// `extern "C"` frame, where unwinding aborts the whole process ("failed to initiate
+/// panic"). Wrap the body of every `#[napi]` function (and every callback you give
+/// Node-API) in this, so a bug costs one call a typed `RawTransferError` (code
+/// `Internal`) instead of the process. `f` is assumed unwind-safe: on a panic its state is
+/// dropped or left as the panic left it, and the error says so.
+pub fn catch_panic<T, E: From<TransferError>>(f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".to_string());
+            // The payload's own drop could panic again; a leak is the safe choice here.
+            std::mem::forget(payload);
+            Err(TransferError::internal(format!("raw-transfer bug (caught panic): {what}")).into())
+        }
+    }
+}

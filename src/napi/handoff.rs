@@ -41,7 +41,8 @@ unsafe extern "C" fn finalize_block(_env: sys::napi_env, _data: *mut c_void, hin
     // SAFETY: `hint` is the `Arc<JsOwner>` reference leaked for this buffer in
     // `wrap_external`, reclaimed exactly once, here.
     let owner = unsafe { Arc::from_raw(hint.cast::<JsOwner>()) };
-    owner.release();
+    // A panic must not unwind into V8 (an abort): at worst the block leaks.
+    let _ = std::panic::catch_unwind(move || owner.release());
 }
 
 /// Create an external `ArrayBuffer` over `[base, base + BUFFER_SIZE)` of `alloc`'s block,

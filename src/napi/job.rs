@@ -14,11 +14,20 @@
 //!   are never starved. Producer threads wait for a permit before they take a block; JS
 //!   releasing a block returns its permit. That is the back-pressure: a slow plugin stalls
 //!   the threads, not memory.
+//! - **Jobs within jobs.** Running jobs reserve their `max_blocks` in the [`EnvPool`]; a
+//!   job started while others run (an async plugin awaiting a nested job on the same pool)
+//!   gets what they left, or fails at once with `PoolExhausted` if they hold every block,
+//!   instead of waiting for blocks only its caller can free. The reservation ends when the
+//!   job is cancelled or dropped: a driver cancels once the last plugin let go of its
+//!   block (`js/job.js` does).
+//! - **Batched wake-ups.** See [`State::should_wake`]: JS is woken once per batch of small
+//!   items, at once for slow ones.
 //! - **Cancel.** [`Job::cancel`], dropping the `Job`, closing the pool and environment
 //!   teardown (worker termination, `process.exit`) all stop the threads: they finish the
 //!   item in hand and exit; a pending promise is resolved (or, at teardown, dropped with
 //!   its environment by napi-rs).
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -134,8 +143,9 @@ pub trait Producer: Send + Sync + 'static {
 pub struct JobOptions {
     /// Producer threads (1..=64; never more than inputs).
     pub threads: usize,
-    /// Blocks the job may hold at once. `None`: the pool's size minus one (at least one),
-    /// so other users of the pool always find a block. At most the pool's size.
+    /// Blocks the job may hold at once. `None`: all but one of the blocks no other running
+    /// job reserved (at least one), so other users of the pool always find a block. At
+    /// most the pool's size; more than the running jobs left fails with `PoolExhausted`.
     pub max_blocks: Option<usize>,
 }
 
@@ -334,7 +344,28 @@ pub struct Job {
     shared: Arc<Shared>,
     env_pool: Rc<EnvPool>,
     _canceller: Rc<Canceller>,
+    reservation: Reservation,
     total: usize,
+}
+
+/// The blocks a job reserved in its [`EnvPool`]; given back once, when the job is
+/// cancelled or dropped (whichever comes first): a driver cancels when it is done, so the
+/// reservation never waits for the GC.
+struct Reservation {
+    env_pool: Rc<EnvPool>,
+    blocks: Cell<usize>,
+}
+
+impl Reservation {
+    fn give_back(&self) {
+        self.env_pool.unreserve(self.blocks.replace(0));
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        self.give_back();
+    }
 }
 
 /// How long a producer thread waits for a block before it looks again whether the job was
@@ -356,22 +387,17 @@ impl Job {
                 "the pool is closed",
             ));
         }
-        let size = env_pool.pool().size();
-        let max_blocks = match options.max_blocks {
-            None => size.saturating_sub(1).max(1),
-            Some(n) if (1..=size).contains(&n) => n,
-            Some(n) => {
-                return Err(TransferError::invalid_argument(format!(
-                    "maxBlocks must be 1..={size} (the pool's size), got {n}"
-                )));
-            }
-        };
         if !(1..=64).contains(&options.threads) {
             return Err(TransferError::invalid_argument(format!(
                 "threads must be 1..=64, got {}",
                 options.threads
             )));
         }
+        let max_blocks = env_pool.reserve(options.max_blocks)?;
+        let reservation = Reservation {
+            env_pool: Rc::clone(env_pool),
+            blocks: Cell::new(max_blocks),
+        };
         let threads = options.threads.min(inputs.len()).max(1);
         let total = inputs.len();
         let shared = Arc::new(Shared {
@@ -426,6 +452,7 @@ impl Job {
             shared,
             env_pool: Rc::clone(env_pool),
             _canceller: canceller,
+            reservation,
             total,
         })
     }
@@ -439,9 +466,12 @@ impl Job {
         self.total == 0
     }
 
-    /// Stop starting new inputs (items already finished can still be taken).
+    /// Stop starting new inputs (items already finished can still be taken) and end the
+    /// job's reservation of blocks (see the module docs). Call it when the job is over, after
+    /// the last item's block was released.
     pub fn cancel(&self) {
         self.shared.cancel();
+        self.reservation.give_back();
     }
 
     /// Release the blocks in `released` (ids JS is done with; unknown ids are ignored,

@@ -24,7 +24,7 @@ pub mod job;
 pub mod value;
 
 pub use env_pool::{EnvPool, Sent, Transfer, TransferMode};
-pub use error::{ErrorCode, TransferError};
+pub use error::{ErrorCode, TransferError, catch_panic};
 pub use job::{Batch, Job, JobOptions, Position, ProduceError, Producer};
 pub use value::RawValue;
 

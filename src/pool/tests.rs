@@ -187,3 +187,18 @@ fn retention_is_configurable_and_trim_releases_idle_memory() {
     let s = pool.stats();
     assert!(s.committed_bytes <= MB && s.resident_bytes <= MB, "{s:?}");
 }
+
+#[test]
+fn a_timeout_too_long_for_the_clock_waits_instead_of_panicking() {
+    let _serial = SERIAL.lock();
+    let pool = Arc::new(FixedSizeAllocatorPool::new(1));
+    let held = pool.get().unwrap();
+    let waiter = {
+        let pool = Arc::clone(&pool);
+        std::thread::spawn(move || pool.get_timeout(Duration::MAX).map(|g| g.id()))
+    };
+    std::thread::sleep(Duration::from_millis(50));
+    let id = held.id();
+    drop(held);
+    assert_eq!(waiter.join().expect("no panic").unwrap(), id);
+}

@@ -31,7 +31,13 @@ pub fn produce_error(e: ParseError) -> ProduceError {
 /// and again while reading, for files that grow).
 pub fn read_input(path: &str) -> Result<Vec<u8>, ProduceError> {
     let io = |e: std::io::Error| ProduceError::new(ErrorCode::Io, e);
-    let file = std::fs::File::open(path).map_err(io)?;
+    // Non-blocking open: opening a FIFO with no writer would otherwise block this thread
+    // for ever, out of reach of cancel. (No effect on regular files.)
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
     if !meta.is_file() {
         return Err(ProduceError::new(

@@ -1,4 +1,10 @@
-//! The parser: one iterative pass over the arena copy of the source.
+//! The parser: one iterative pass over the caller's source text.
+//!
+//! The text is copied into the arena first (JS reads strings from that copy), but parsing
+//! reads the caller's own bytes: JS can write to a block's buffer at any time, even while a
+//! producer thread parses into it, and what Rust decides from must be memory JS cannot
+//! reach. Payload pointers into the source are computed as the copy's address plus the
+//! offset.
 //!
 //! Open containers live on `frames` (Rust heap); the finished children of every open
 //! container are collected on one shared `nodes` stack and copied into the arena in one
@@ -6,8 +12,8 @@
 //! value, ... which has exactly the memory layout of `[Entry]`.
 
 use super::layout::{
-    DOC_FLAG_ASCII, Document, Node, TYPE_ARRAY, TYPE_FALSE, TYPE_NULL, TYPE_NUMBER, TYPE_OBJECT,
-    TYPE_TRUE,
+    DOC_FLAG_ASCII, Document, FLAG_IN_SOURCE, FLAG_UTF16, Node, TYPE_ARRAY, TYPE_FALSE, TYPE_NULL,
+    TYPE_NUMBER, TYPE_OBJECT, TYPE_TRUE,
 };
 use super::{JsonError, JsonErrorKind as K, ParseError};
 use crate::arena::FixedSizeAllocator;
@@ -49,13 +55,41 @@ impl Parser {
     /// UTF-8), and with [`ParseError::Alloc`] if the block cannot hold the result. On failure
     /// whatever was already allocated stays allocated (the arena is reset as a whole).
     pub fn parse<'a>(&mut self, alloc: &'a FixedSizeAllocator, text: &[u8]) -> R<&'a Document> {
-        let src: &'a [u8] = alloc.try_alloc_slice_copy(text)?;
+        let result = self.parse_inner(alloc, text);
+        self.shrink(SCRATCH_KEEP_BYTES);
+        result
+    }
+
+    /// Give back scratch memory past `keep` bytes per stack (after a big document, so one
+    /// huge input does not pin its scratch for the life of the thread).
+    pub fn shrink(&mut self, keep: usize) {
+        shrink_vec(&mut self.frames, keep);
+        shrink_vec(&mut self.nodes, keep);
+        shrink_vec(&mut self.buf, keep);
+        shrink_vec(&mut self.buf16, keep);
+        self.keys.shrink(keep);
+    }
+
+    /// Scratch bytes held now (capacity of every stack).
+    pub fn scratch_bytes(&self) -> usize {
+        self.frames.capacity() * size_of::<Frame>()
+            + self.nodes.capacity() * size_of::<Node>()
+            + self.buf.capacity()
+            + self.buf16.capacity() * 2
+            + self.keys.bytes()
+    }
+
+    fn parse_inner<'a>(&mut self, alloc: &'a FixedSizeAllocator, text: &[u8]) -> R<&'a Document> {
+        let copy: &'a [u8] = alloc.try_alloc_slice_copy(text)?;
+        #[cfg(test)]
+        tests_hook::after_copy(copy);
         self.frames.clear();
         self.nodes.clear();
         self.keys.start();
         let mut run = Run {
             alloc,
-            src,
+            src: text,
+            src_addr: copy.as_ptr() as u64,
             pos: 0,
             frames: &mut self.frames,
             nodes: &mut self.nodes,
@@ -69,8 +103,8 @@ impl Parser {
         };
         let root = run.document()?;
         let doc = Document {
-            source_ptr: src.as_ptr() as u64,
-            source_len: src.len() as u32,
+            source_ptr: copy.as_ptr() as u64,
+            source_len: copy.len() as u32,
             node_count: run.node_count,
             max_depth: run.max_depth,
             entry_count: run.entry_count,
@@ -82,10 +116,46 @@ impl Parser {
     }
 }
 
-/// State of one parse. `src` is the arena copy, so pointers into it are valid payloads.
+/// Scratch bytes a [`Parser`] keeps per stack between documents (more is given back).
+pub const SCRATCH_KEEP_BYTES: usize = 4 << 20;
+
+fn shrink_vec<T>(v: &mut Vec<T>, keep_bytes: usize) {
+    let keep = keep_bytes / size_of::<T>().max(1);
+    if v.capacity() > keep {
+        v.clear();
+        v.shrink_to(keep);
+    }
+}
+
+/// Grow `v` for one more element, refusing (as a full block) to hold more scratch than the
+/// block could take when it is copied in: every element on these stacks becomes at least
+/// one [`Node`] in the arena. So a huge input fails with `BlockFull` instead of growing the
+/// Rust heap past what the block could ever hold, and a failed allocation is an error, not
+/// an abort.
+#[cold]
+#[inline(never)]
+fn grow_bounded<T>(v: &mut Vec<T>, alloc: &FixedSizeAllocator) -> R<()> {
+    let remaining_nodes = alloc.remaining_bytes() / size_of::<Node>();
+    let wanted = v.len() + 1;
+    if wanted > remaining_nodes {
+        return Err(crate::arena::AllocError::BlockFull {
+            requested: wanted * size_of::<Node>(),
+            remaining: alloc.remaining_bytes(),
+        }
+        .into());
+    }
+    let target = (v.capacity() * 2).clamp(wanted, remaining_nodes.max(wanted));
+    v.try_reserve_exact(target - v.len())
+        .map_err(|_| crate::arena::AllocError::OutOfMemory)?;
+    Ok(())
+}
+
+/// State of one parse. `src` is the caller's text (never the JS-writable copy);
+/// `src_addr + offset` is where the copy of byte `offset` is, for payloads.
 struct Run<'a, 'p> {
     alloc: &'a FixedSizeAllocator,
-    src: &'a [u8],
+    src: &'p [u8],
+    src_addr: u64,
     pos: usize,
     frames: &'p mut Vec<Frame>,
     nodes: &'p mut Vec<Node>,
@@ -210,7 +280,7 @@ impl<'a> Run<'a, '_> {
                             Node::new(TYPE_OBJECT, 0, start as u32, self.pos as u32, 0)
                         }
                         Some(b'"') => {
-                            self.open(start, true);
+                            self.open(start, true)?;
                             self.key()?;
                             continue 'value;
                         }
@@ -225,7 +295,7 @@ impl<'a> Run<'a, '_> {
                         self.max_depth = self.max_depth.max(self.frames.len() as u32 + 1);
                         Node::new(TYPE_ARRAY, 0, start as u32, self.pos as u32, 0)
                     } else {
-                        self.open(start, false);
+                        self.open(start, false)?;
                         continue 'value;
                     }
                 }
@@ -245,6 +315,9 @@ impl<'a> Run<'a, '_> {
                     }
                     return Ok(node);
                 };
+                if self.nodes.len() == self.nodes.capacity() {
+                    grow_bounded(self.nodes, self.alloc)?;
+                }
                 self.nodes.push(node);
                 self.skip_ws();
                 match self.peek() {
@@ -270,13 +343,17 @@ impl<'a> Run<'a, '_> {
 
     /// Open a non-empty container whose bracket is at `start` (already consumed).
     #[inline(always)]
-    fn open(&mut self, start: usize, object: bool) {
+    fn open(&mut self, start: usize, object: bool) -> R<()> {
+        if self.frames.len() == self.frames.capacity() {
+            grow_bounded(self.frames, self.alloc)?;
+        }
         self.frames.push(Frame {
             start: start as u32,
             base: self.nodes.len() as u32,
             object,
         });
         self.max_depth = self.max_depth.max(self.frames.len() as u32);
+        Ok(())
     }
 
     /// Close the innermost container at `pos` (its closing bracket): copy its children
@@ -298,13 +375,21 @@ impl<'a> Run<'a, '_> {
     #[inline(always)]
     fn key(&mut self) -> R<()> {
         let mut key = self.string()?;
-        if key.kind & crate::producers::json::layout::FLAG_UTF16 == 0 {
-            // SAFETY: a non-UTF-16 string node's payload is `len` bytes of its text in the
-            // arena (source copy or decoded copy), allocated during this parse.
-            let bytes = unsafe {
-                std::slice::from_raw_parts(key.payload as usize as *const u8, key.len as usize)
-            };
-            self.keys.intern(&mut key, bytes);
+        let kind = key.kind;
+        if kind & FLAG_UTF16 == 0 {
+            // The key's text from Rust's own memory: the source, or the decode buffer that
+            // `string` just filled (never the JS-writable arena copies).
+            let len = key.len as usize;
+            if kind & FLAG_IN_SOURCE != 0 {
+                let at = key.start as usize + 1;
+                self.keys
+                    .intern(&mut key, &self.src[at..at + len], Some(at as u32), self.src);
+            } else {
+                self.keys.intern(&mut key, &self.buf[..len], None, self.src);
+            }
+        }
+        if self.nodes.len() == self.nodes.capacity() {
+            grow_bounded(self.nodes, self.alloc)?;
         }
         self.nodes.push(key);
         self.entry_count += 1;
@@ -421,6 +506,23 @@ fn slow_number(text: &[u8]) -> f64 {
         None => {
             debug_assert!(false, "validated number {text:?} did not parse");
             f64::NAN
+        }
+    }
+}
+
+/// Tests stand in for JS writing to the block at the worst moment: right after the source
+/// was copied in, before the parse reads anything.
+#[cfg(test)]
+pub(crate) mod tests_hook {
+    use std::cell::Cell;
+
+    thread_local! {
+        pub(crate) static AFTER_COPY: Cell<Option<fn(*mut u8, usize)>> = const { Cell::new(None) };
+    }
+
+    pub(super) fn after_copy(copy: &[u8]) {
+        if let Some(f) = AFTER_COPY.get() {
+            f(copy.as_ptr().cast_mut(), copy.len());
         }
     }
 }

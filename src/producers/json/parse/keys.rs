@@ -22,6 +22,9 @@ struct Slot {
     /// The first occurrence's `FLAG_IN_SOURCE | FLAG_ASCII` bits: they describe where its
     /// payload points (the source copy or a decoded copy), so they travel with it.
     flags: u32,
+    /// Where the first occurrence's text starts in the source (keys longer than 16 bytes
+    /// are compared there: Rust's own memory, never the JS-writable arena).
+    text_at: u32,
 }
 
 const WHERE_FLAGS: u32 = FLAG_IN_SOURCE | FLAG_ASCII;
@@ -72,12 +75,23 @@ impl KeyInterner {
 
     /// Point `key` at the first occurrence of the same key text, if there was one.
     ///
-    /// `bytes` must be the key's text (what its payload points at); every earlier payload
-    /// recorded in this document must still be valid, which holds because the arena is not
-    /// reset during a parse.
+    /// `bytes` must be the key's text, `text_at` where it starts in `source` if it is there
+    /// verbatim (no escapes). Keys of up to 16 bytes are identified by their signature;
+    /// longer ones are compared with the earlier occurrence's text in `source`, so only
+    /// verbatim ones are recorded. Every earlier payload recorded in this document stays
+    /// valid, because the arena is not reset during a parse.
     #[inline(always)]
-    pub(crate) fn intern(&mut self, key: &mut Node, bytes: &[u8]) {
+    pub(crate) fn intern(
+        &mut self,
+        key: &mut Node,
+        bytes: &[u8],
+        text_at: Option<u32>,
+        source: &[u8],
+    ) {
         if bytes.len() > MAX_KEY_LEN || key.kind & FLAG_UTF16 != 0 {
+            return;
+        }
+        if bytes.len() > 16 && text_at.is_none() {
             return;
         }
         if self.slots.is_empty() {
@@ -93,16 +107,10 @@ impl KeyInterner {
                 break;
             }
             if slot.sig == sig && slot.len as usize == bytes.len() {
-                // Up to 16 bytes, equal signatures mean equal keys; longer keys are compared.
-                // SAFETY: `slot.ptr` is the payload of a key recorded earlier in this parse:
-                // `slot.len` bytes in the arena, which has not been reset since.
-                let same = bytes.len() <= 16
-                    || unsafe {
-                        std::slice::from_raw_parts(
-                            slot.ptr as usize as *const u8,
-                            slot.len as usize,
-                        )
-                    } == bytes;
+                // Up to 16 bytes, equal signatures mean equal keys; longer keys are compared
+                // with the recorded one's text in the source.
+                let at = slot.text_at as usize;
+                let same = bytes.len() <= 16 || source.get(at..at + bytes.len()) == Some(bytes);
                 if same {
                     key.payload = slot.ptr;
                     key.kind = (key.kind & !WHERE_FLAGS) | slot.flags;
@@ -121,11 +129,25 @@ impl KeyInterner {
             hash: h,
             generation: self.generation,
             flags: key.kind & WHERE_FLAGS,
+            text_at: text_at.unwrap_or(u32::MAX),
         };
         self.used += 1;
         if self.used * 2 > self.slots.len() {
             self.grow();
         }
+    }
+
+    /// Give the table back if it holds more than `keep` bytes.
+    pub(crate) fn shrink(&mut self, keep: usize) {
+        if self.bytes() > keep {
+            self.slots = Vec::new();
+            self.used = 0;
+        }
+    }
+
+    /// Bytes the table holds.
+    pub(crate) fn bytes(&self) -> usize {
+        self.slots.capacity() * size_of::<Slot>()
     }
 
     fn grow(&mut self) {

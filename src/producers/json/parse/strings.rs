@@ -18,7 +18,7 @@ impl Run<'_, '_> {
         self.pos = i + 1;
         self.ascii &= ascii;
         let kind = TYPE_STRING | FLAG_IN_SOURCE | if ascii { FLAG_ASCII } else { 0 };
-        let payload = self.src.as_ptr() as u64 + body as u64;
+        let payload = self.src_addr + body as u64;
         Ok(Node::new(
             kind,
             (i - body) as u32,

@@ -2,6 +2,7 @@
 //! ([`reader`]), never through the Rust structs.
 
 mod big;
+mod bounds;
 mod errors;
 mod reader;
 
