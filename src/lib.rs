@@ -42,7 +42,9 @@ pub mod transfer;
 /// arena collections (`allocator_api2::vec::Vec::new_in(&*block)`).
 pub use allocator_api2;
 pub use arena::{AllocError, Allocator, FixedSizeAllocator};
-pub use block::{BlockError, FixedSizeAllocatorMetadata, free_fixed_size_allocator, live_blocks};
+pub use block::{
+    BlockError, FixedSizeAllocatorMetadata, MemoryMode, free_fixed_size_allocator, live_blocks, memory_mode,
+};
 pub use geometry::{ACTIVE_SIZE, BLOCK_ALIGN, BLOCK_SIZE, BUFFER_SIZE, RAW_METADATA_SIZE};
 pub use pool::{
     AllocatorGuard, AllocatorPool, FixedSizeAllocatorGuard, FixedSizeAllocatorPool, PoolError,

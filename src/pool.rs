@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 
 use crate::arena::{Allocator, FixedSizeAllocator};
-use crate::block::{BlockError, usage_of_pool};
+use crate::block::{BlockError, MemoryMode, memory_mode, usage_of_pool};
 
 /// Why a pool could not hand out an allocator.
 #[derive(Debug)]
@@ -73,6 +73,11 @@ pub struct PoolStats {
     pub committed_bytes: usize,
     /// Fixed-size: resident bytes of those blocks (`mincore`). Standard: same as committed.
     pub resident_bytes: usize,
+    /// Fixed-size: how the pool's blocks are mapped, i.e. what a JS write past a block's
+    /// committed prefix does: [`MemoryMode::Strict`] if any live block of the pool is
+    /// strict, else the process's [`memory_mode`] (which new blocks ask for). Standard:
+    /// `None` (its chunks are never handed to JS).
+    pub memory_mode: Option<MemoryMode>,
 }
 
 /// What the generic pool needs of what it pools.
@@ -348,11 +353,16 @@ impl<T: Pooled> Pool<T> {
             };
             (state.created, state.available.len(), held)
         };
-        let (committed_bytes, resident_bytes) = if fixed_size {
+        let (committed_bytes, resident_bytes, memory_mode) = if fixed_size {
             let usage = usage_of_pool(self.shared.id);
-            (usage.committed_bytes, usage.resident_bytes)
+            let mode = if usage.strict_blocks > 0 {
+                MemoryMode::Strict
+            } else {
+                memory_mode()
+            };
+            (usage.committed_bytes, usage.resident_bytes, Some(mode))
         } else {
-            (held, held)
+            (held, held, None)
         };
         let stats = PoolStats {
             size: self.shared.size,
@@ -361,6 +371,7 @@ impl<T: Pooled> Pool<T> {
             in_use: created - available,
             committed_bytes,
             resident_bytes,
+            memory_mode,
         };
         stats
     }

@@ -1,19 +1,26 @@
 'use strict'
-// Scenario 1, hostile JS: a "plugin" overwrites every committed byte JS can reach in its
-// block with random data before giving the block back, 1000 times per path, over reused
-// blocks (pools of 2). Later hand-offs and documents must still be correct: Rust keeps its
-// cursor, bounds, generation and owner count outside the JS-visible buffer and never reads
-// back what JS can write.
+// Scenario 1, hostile JS: a "plugin" overwrites its block with random data before giving it
+// back, 1000 times per path, over reused blocks (pools of 2). Later hand-offs and documents
+// must still be correct: Rust keeps its cursor, bounds, generation and owner count outside
+// the JS-visible buffer and never reads back what JS can write.
 //
-// What JS can touch without crashing, by design:
-//   - the data region up to what the arena committed: [0, committed), always at least
-//     [0, usedBytes rounded up to 4096);
-//   - the block's last 64 KiB (committed at creation): the JS-visible part of it is
-//     [TAIL_START, BUFFER_SIZE), which ends with RawTransferMetadata (last 16 bytes).
-// Everything else in the 2 GiB buffer is not writable: *writing* there from JS is a SIGSEGV
-// by design (the `probe` children below check it, which also exercises the runner's crash
-// handling). Reading there gives zeros since blocks are reserved read-only (before that
-// change, PROT_NONE: reads faulted too; the probes report which behaviour they see).
+// What JS can write without crashing depends on the blocks' memory mode
+// (`stats().memoryMode`):
+//   - noreserve (the default where the OS allows it: Linux with vm.overcommit_memory 0 or 1,
+//     macOS): the whole 2 GiB buffer. The scribbles cover it: every committed byte, random
+//     windows anywhere in the data region, now and then a sparse pass over all of it, and
+//     once per run every byte of the buffer (`u8.fill` of 2 GiB, in a child that runs
+//     alongside the paths: faulting in 2 GiB of fresh memory takes seconds on a VM). Pages
+//     written past the committed prefix fault in and must go back to the OS at release/trim
+//     (checked with VmRSS); Rust later commits pages JS already wrote, so it must not
+//     expect them zeroed.
+//   - strict (vm.overcommit_memory=2, or RAW_TRANSFER_MEMORY_MODE=strict): the data region
+//     up to what the arena committed, [0, committed), always at least [0, usedBytes rounded
+//     up to 4096), and the block's last 64 KiB (committed at creation), whose JS-visible part
+//     is [TAIL_START, BUFFER_SIZE), ending with RawTransferMetadata (last 16 bytes). Writing
+//     anywhere else is a SIGSEGV by design; reading there gives zeros.
+// The `probe` children check both modes' documented behaviour (the strict one forced by the
+// environment variable; its SIGSEGV also exercises the runner's crash handling).
 // Nothing here reads a document after scribbling its data: it would follow garbage offsets.
 //
 // Env: STRESS_SEED (replay), STRESS_HOSTILE_ITERS (default 1000 per path),
@@ -24,7 +31,7 @@ const crypto = require('node:crypto')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { spawnSync } = require('node:child_process')
+const { spawn, spawnSync } = require('node:child_process')
 const L = require('./lib')
 
 const SMALL = process.env.STRESS_HOSTILE_SMALL === '1'
@@ -45,15 +52,20 @@ async function main(res) {
   res.note(`seed ${seed} (replay with STRESS_SEED=${seed}), ${ITERS} iterations per path`)
   const r = L.makeRng(seed)
   const G = geometry(C)
+  G.mode = memoryMode(rt)
+  res.note(`memory mode: ${G.mode}${G.mode === 'noreserve' ? ' (scribbles cover the whole buffer)' : ' (scribbles stay in committed memory)'}`)
+  res.figures.memoryMode = G.mode
   const base = rt.liveBlocks()
   const ctx = { rt, C, G, r, res }
 
+  const whole = G.mode === 'noreserve' && !process.env.STRESS_NO_PROBE ? wholeBufferChild(r) : null
   writeStringPath(ctx, 'external', ITERS)
   writeStringPath(ctx, 'copy', Math.max(MIN_SIDE, Math.floor(ITERS / 5)))
   fullCommittedPath(ctx, Math.max(MIN_SIDE, Math.floor(ITERS / 10)))
   parseJsonPath(ctx, 'external', ITERS)
   parseJsonPath(ctx, 'copy', Math.max(MIN_SIDE, Math.floor(ITERS / 5)))
   await jsonFilesPath(ctx, 'external', ITERS)
+  if (whole) checkWholeBuffer(await whole, res)
   if (!process.env.STRESS_NO_PROBE) probes(ctx)
 
   const settled = await L.collectUntil(() => rt.liveBlocks() === base)
@@ -65,7 +77,24 @@ function geometry(C) {
   const MAPPED = L.roundUp(C.BLOCK_SIZE, 1 << 16)
   const TAIL_START = MAPPED - (1 << 16)
   const META_U32 = C.RAW_METADATA_OFFSET >> 2
-  return { MAPPED, TAIL_START, META_U32, PAGE: 4096 }
+  return { MAPPED, TAIL_START, META_U32, PAGE: 4096, mode: 'strict' }
+}
+
+/** The memory mode of this process's pools. */
+function memoryMode(rt) {
+  const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
+  const mode = pool.stats().memoryMode
+  pool.close()
+  return mode
+}
+
+/** VmRSS of this process in MB (Linux), else process.memoryUsage's. */
+function vmRssMB() {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]) / 1024
+  } catch {
+    return L.rssMB()
+  }
 }
 
 /** Read the metadata record as seen by JS. */
@@ -79,16 +108,38 @@ function meta(raw, G, C) {
 }
 
 const SCRIBBLES = ['data', 'meta', 'tail', 'all', 'all']
+/**
+ * A sparse pass writes one byte every SPARSE_STRIDE bytes of the buffer (noreserve). Each
+ * write past the committed prefix faults in a page, 2 MiB where the kernel gives transparent
+ * huge pages (which is what bounds this scenario's time: keep them rare).
+ */
+const SPARSE_STRIDE = 64 << 20
+const SPARSE_CHANCE = 0.005
 
 /**
  * What the hostile plugin does to `u8` (a whole block buffer): `kind` of SCRIBBLES.
- * `committed` is how far the data region may be written. Returns the bytes overwritten.
+ * `committed` is how far the data region is committed; in strict mode nothing past it is
+ * written. In noreserve mode 'data' and 'all' also write random windows anywhere in the
+ * data region, and sometimes a sparse pass over the whole buffer. Returns the bytes
+ * overwritten.
  */
 function scribble(u8, kind, committed, G, C, r) {
   let n = 0
   if (kind === 'data' || kind === 'all') {
     if (committed > 0) crypto.randomFillSync(u8, 0, committed)
     n += committed
+    if (G.mode === 'noreserve') {
+      for (let k = r.chance(0.2) ? 2 : 1; k > 0; k--) {
+        const start = r.int(0, G.TAIL_START - 1)
+        const len = Math.min(r.int(1, 16 << 10), G.TAIL_START - start)
+        crypto.randomFillSync(u8, start, len)
+        n += len
+      }
+      if (r.chance(SPARSE_CHANCE)) {
+        for (let p = r.int(0, SPARSE_STRIDE - 1); p < C.BUFFER_SIZE; p += SPARSE_STRIDE) u8[p] = r.int(0, 255)
+        n += Math.floor(C.BUFFER_SIZE / SPARSE_STRIDE)
+      }
+    }
   }
   if (kind === 'tail' || kind === 'all') {
     crypto.randomFillSync(u8, G.TAIL_START, C.BUFFER_SIZE - G.TAIL_START)
@@ -212,7 +263,7 @@ function fullCommittedPath({ rt, C, G, r, res }, iters) {
     maxCommitted = Math.max(maxCommitted, committed)
     res.check(committed >= L.roundUp(b.usedBytes, G.PAGE) && committed <= G.TAIL_START, `${label} #${i}: committedBytes ${committed} vs usedBytes ${b.usedBytes}`)
     // Every committed byte, and the tail, overwritten: a SIGSEGV here means the committed
-    // figure over-reports what is accessible.
+    // figure over-reports what is accessible (strict mode).
     scribble(b.buffer, 'all', committed, G, C, r)
     res.faults++
     const next = L.randomText(r, 1000)
@@ -362,24 +413,68 @@ async function jsonFilesPath({ rt, C, G, r, res }, transfer, iters) {
 }
 
 /**
- * Documented hazards, in children: the committed tail is accessible; one byte past the
- * committed data region is not (SIGSEGV, by design). Also shows the runner's crash
- * handling works: these children are expected to die.
+ * (c) Noreserve: a plugin overwrites every byte of its 2 GiB buffer, in a child process
+ * (started before the paths, awaited after them). The block must work afterwards, and the
+ * 2 GiB, all but what Rust committed counted nowhere, must go back to the OS at release
+ * (the reset sweeps past the committed prefix) and stay gone after trim (VmRSS).
  */
-function probes({ res }) {
-  const run = (what) => spawnSync(process.execPath, [__filename, '--probe', what], { encoding: 'utf8', timeout: 30_000 })
+function wholeBufferChild(r) {
+  const value = String(r.int(1, 255))
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--expose-gc', __filename, '--probe', 'whole-buffer', value], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000)
+    child.on('close', (status, signal) => {
+      clearTimeout(timer)
+      resolve({ status, signal, stdout, stderr })
+    })
+  })
+}
+
+function checkWholeBuffer(out, res) {
+  res.steps++
+  res.faults++
+  const line = out.stdout.split('\n').find((l) => l.startsWith('{'))
+  const rep = line ? JSON.parse(line) : null
+  if (out.signal || out.status !== 0 || !rep) {
+    if (out.signal) res.crashes++
+    res.fail(`whole-buffer child: exit ${out.status}, signal ${out.signal}: ${out.stdout.trim().slice(-300)} ${out.stderr.trim().slice(-500)}`)
+    return
+  }
+  res.figures.wholeBufferRssMB = rep.rssMB
+  for (const p of rep.problems) res.fail(`whole-buffer child: ${p}`)
+  const { before, filled, released, trimmed } = rep.rssMB
+  res.check(filled >= before + 1024, () => `whole-buffer fill did not show in VmRSS: ${JSON.stringify(rep.rssMB)}`)
+  res.check(released <= before + 128 && trimmed <= before + 128, () => `memory JS wrote past the committed prefix stayed resident after release/trim: ${JSON.stringify(rep.rssMB)}`)
+}
+
+/**
+ * Documented hazards, in children: the committed tail is writable in every mode; past the
+ * committed data region, a write lives in noreserve mode and is a SIGSEGV in strict mode
+ * (by design; forced with RAW_TRANSFER_MEMORY_MODE=strict, so both are checked whatever
+ * this machine's mode). The strict child also shows the runner's crash handling works.
+ */
+function probes({ G, res }) {
+  const run = (what, env = {}) => spawnSync(process.execPath, [__filename, '--probe', what], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } })
   const tail = run('tail')
   res.check(tail.status === 0, `probe: reading/writing the committed tail failed: status ${tail.status} signal ${tail.signal} ${tail.stderr}`)
-  const past = run('past-committed')
-  if (past.signal === 'SIGSEGV' || past.signal === 'SIGBUS') {
-    const readOk = past.stdout.includes('read ok')
-    res.note(`probe: first byte past the committed data region: ${readOk ? 'reading it gives 0, writing it' : 'reading it'} kills the process with ${past.signal} (by design)`)
-  } else if (past.status !== 0) {
-    res.fail(`probe past-committed: exit ${past.status}, signal ${past.signal}: ${past.stderr.trim().slice(-300)}`)
+  const strict = run('past-committed', { RAW_TRANSFER_MEMORY_MODE: 'strict' })
+  if (strict.signal === 'SIGSEGV' || strict.signal === 'SIGBUS') {
+    const readOk = strict.stdout.includes('read ok: 0')
+    res.check(readOk, `probe past-committed (strict): reading past the committed region did not give 0: ${strict.stdout.trim()}`)
+    res.note(`probe (strict): first byte past the committed data region: reading it gives 0, writing it kills the process with ${strict.signal} (by design)`)
   } else {
-    res.note(`probe: touching past the committed region did NOT crash (status ${past.status}, signal ${past.signal}): ${past.stdout.trim()}`)
+    res.fail(`probe past-committed (strict): expected SIGSEGV, got exit ${strict.status}, signal ${strict.signal}: ${strict.stdout.trim().slice(-300)} ${strict.stderr.trim().slice(-300)}`)
   }
-  res.figures['probe.pastCommittedSignal'] = past.signal
+  res.figures['probe.pastCommittedSignal.strict'] = strict.signal
+  if (G.mode === 'noreserve') {
+    const past = run('past-committed')
+    res.check(past.status === 0 && past.stdout.includes('no fault'), () => `probe past-committed (noreserve): writes past the committed region must not crash: exit ${past.status}, signal ${past.signal}: ${past.stdout.trim().slice(-300)} ${past.stderr.trim().slice(-300)}`)
+    res.figures['probe.pastCommittedSignal.noreserve'] = past.signal
+  }
   // Ordinary whole-buffer operations read every byte of the 2 GiB buffer, so they reach the
   // uncommitted pages too. Reported, not failed (with a PROT_NONE reservation they crash).
   for (const what of WHOLE_BUFFER_OPS) {
@@ -404,6 +499,31 @@ function probeChild(what) {
     console.log('tail ok')
     process.exit(0)
   }
+  if (what === 'whole-buffer') {
+    const value = Number(process.argv[4])
+    const problems = []
+    const rssMB = { before: vmRssMB() }
+    const w = b.writeString('before the fill')
+    u8.fill(value)
+    rssMB.filled = vmRssMB()
+    for (const at of [0, w.ptr, G.TAIL_START - 1, C.RAW_METADATA_OFFSET, C.BUFFER_SIZE - 1]) {
+      if (u8[at] !== value) problems.push(`byte ${at} reads ${u8[at]} after the fill with ${value}`)
+    }
+    b.handOff() // rewrites the metadata record
+    if (b.raw.generation !== b.generation) problems.push('generation not rewritten after a whole-buffer fill')
+    const w2 = b.writeString('after the fill')
+    if (w2.ptr < w.ptr + w.len || b.raw.str(w2.ptr, w2.len) !== 'after the fill') problems.push('allocation after a whole-buffer fill reads back wrong')
+    b.release()
+    rssMB.released = vmRssMB()
+    const doc = pool.parseJson('{"a": [1, "two", {"three": 3}]}')
+    if (JSON.stringify(doc.toJS()) !== '{"a":[1,"two",{"three":3}]}') problems.push(`document after a whole-buffer fill: ${JSON.stringify(doc.toJS())}`)
+    doc.release()
+    pool.trim()
+    rssMB.trimmed = vmRssMB()
+    for (const k of Object.keys(rssMB)) rssMB[k] = Math.round(rssMB[k])
+    console.log(JSON.stringify({ rssMB, problems }))
+    process.exit(0)
+  }
   if (WHOLE_BUFFER_OPS.includes(what)) {
     const ab = b.raw.arrayBuffer
     try {
@@ -417,11 +537,18 @@ function probeChild(what) {
     }
     process.exit(0)
   }
-  const committed = pool.stats().committedBytes
-  console.log(`committed ${committed}; reading byte ${committed}`)
+  const { committedBytes: committed, memoryMode } = pool.stats()
+  console.log(`${memoryMode}: committed ${committed}; reading byte ${committed}`)
   const v = u8[committed]
   console.log(`read ok: ${v}; writing it`)
-  u8[committed] = 1 // SIGSEGV expected
+  u8[committed] = 1 // SIGSEGV in strict mode
+  // Noreserve: the rest of the data region too, and the pool still works.
+  u8.fill(7, committed, committed + (16 << 20))
+  u8[G.TAIL_START - 1] = 7
+  b.release()
+  const again = pool.acquire()
+  const w = again.writeString('after')
+  if (again.raw.str(w.ptr, w.len) !== 'after') throw new Error('block unusable after writes past the committed region')
   console.log('no fault')
   process.exit(0)
 }

@@ -4,13 +4,16 @@
 //  ulimit -v   (always run: needs no privilege) address space too small for one block
 //              reservation (4 GiB alignment + 2 GiB): acquire(), parseJson() and
 //              parseJsonFiles() must report a typed OutOfMemoryError, never abort.
-//  ulimit -d   (always run) RLIMIT_DATA caps private writable memory, which is what
-//              mprotect(READ|WRITE) commits: the arena's commit fails mid-block. The write
-//              must throw OutOfMemoryError and the block must stay usable.
+//  ulimit -d   (always run) RLIMIT_DATA caps private writable memory. It would count a
+//              read/write block in full, so the process picks the strict memory mode
+//              (stats().memoryMode, checked), where it caps what mprotect(READ|WRITE)
+//              commits: the arena's commit fails mid-block. The write must throw
+//              OutOfMemoryError and the block must stay usable.
 //  sysctl      only with RAW_TRANSFER_SYSCTL_TESTS=1 and root: vm.overcommit_memory=2 (strict
-//              accounting; restored in every exit path, signals included), then a pool of 8
-//              blocks, all acquired, each holding a 64 MB document, must work; Committed_AS
-//              and CommitLimit from /proc/meminfo are reported at each stage.
+//              accounting; restored in every exit path, signals included), then the child
+//              must have picked the strict memory mode on its own, and a pool of 8 blocks,
+//              all acquired, each holding a 64 MB document, must work; Committed_AS and
+//              CommitLimit from /proc/meminfo are reported at each stage.
 
 const fs = require('node:fs')
 const os = require('node:os')
@@ -184,6 +187,8 @@ async function child(what) {
   } else if (what === '--child-ulimit-d') {
     const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
     const b = pool.acquire()
+    report.memoryMode = pool.stats().memoryMode
+    if (!process.env.RAW_TRANSFER_MEMORY_MODE && report.memoryMode !== 'strict') problem(`memory mode under ulimit -d: ${report.memoryMode}, want strict`)
     const chunk = new Uint8Array(16 << 20).fill(7)
     let n = 0
     let err = null
@@ -217,6 +222,9 @@ async function child(what) {
 async function strictChild(rt, report, problem) {
   const stages = {}
   const pool = new rt.FixedSizeAllocatorPool({ size: 8 })
+  // Chosen by the process from vm.overcommit_memory: read/write blocks would be charged 2 GiB each.
+  report.memoryMode = pool.stats().memoryMode
+  if (!process.env.RAW_TRANSFER_MEMORY_MODE && report.memoryMode !== 'strict') problem(`memory mode under vm.overcommit_memory=2: ${report.memoryMode}, want strict`)
   // Synchronous and in its own function, so no reference to a block survives it.
   ;(() => {
     stages.start = { ...meminfo(), ...vmData() }

@@ -18,7 +18,7 @@ const { spawn } = require('node:child_process')
 const { RESULT_TAG, seedFromEnv } = require('./lib')
 
 const SCENARIOS = [
-  { name: 'hostile', file: 'hostile.js', timeoutMs: 120_000, what: 'hostile JS scribbles committed memory and metadata' },
+  { name: 'hostile', file: 'hostile.js', timeoutMs: 120_000, what: 'hostile JS scribbles the whole buffer (default mode) and metadata' },
   { name: 'gc-orders', file: 'gc-orders.js', timeoutMs: 180_000, what: 'random acquire/release/GC/close/worker orders, exit with live buffers' },
   { name: 'load', file: 'load.js', timeoutMs: 120_000, what: '100k parseJsonFiles + 100k parseJson, RSS and liveBlocks' },
   { name: 'overcommit', file: 'overcommit.js', timeoutMs: 150_000, what: 'ulimit -v, ulimit -d, vm.overcommit_memory=2' },

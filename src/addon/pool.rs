@@ -9,7 +9,7 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
 
-use crate::napi::{EnvPool, RawValue, Sent, Transfer, TransferError};
+use crate::napi::{EnvPool, RawValue, Sent, Transfer, TransferError, catch_panic};
 use crate::pool::FixedSizeAllocatorPool;
 use crate::producers::json::Parser;
 use crate::producers::json::files::produce_error;
@@ -36,6 +36,10 @@ pub struct NativePoolStats {
     pub in_use: u32,
     pub committed_bytes: f64,
     pub resident_bytes: f64,
+    /// What a JS write past a block's committed prefix does: "noreserve" (nothing bad) or
+    /// "strict" (SIGSEGV).
+    #[napi(ts_type = "'noreserve' | 'strict'")]
+    pub memory_mode: String,
 }
 
 #[napi(object)]
@@ -43,6 +47,9 @@ pub struct Written {
     pub ptr: u32,
     pub len: u32,
 }
+
+/// The longest `acquireTimeoutMs` (what `setTimeout` accepts too: 2^31 - 1 ms, ~24.8 days).
+const MAX_TIMEOUT_MS: f64 = 2_147_483_647.0;
 
 fn bytes_option(v: f64, what: &str) -> std::result::Result<usize, TransferError> {
     if v >= 0.0 && v <= crate::ACTIVE_SIZE as f64 && v.fract() == 0.0 {
@@ -87,37 +94,40 @@ impl NativePool {
     #[napi(constructor)]
     pub fn new(
         env: Env,
-        size: u32,
+        size: f64,
         transfer: String,
         acquire_timeout_ms: f64,
         retain_bytes: f64,
         max_retain_bytes: f64,
     ) -> Result<Self> {
-        let retain = bytes_option(retain_bytes, "retainBytes")?;
-        let max_retain = bytes_option(max_retain_bytes, "maxRetainBytes")?;
-        if size == 0 || size > 4096 {
-            return Err(TransferError::invalid_argument(format!(
-                "pool size must be 1..=4096, got {size}"
-            ))
-            .into());
-        }
-        if !(acquire_timeout_ms >= 0.0 && acquire_timeout_ms.is_finite()) {
-            return Err(TransferError::invalid_argument(
-                "acquireTimeoutMs must be a finite number >= 0",
-            )
-            .into());
-        }
-        let transfer: Transfer = transfer.parse()?;
-        let pool = FixedSizeAllocatorPool::with_retention(size as usize, retain, max_retain);
-        let inner = EnvPool::new(&env, pool, transfer)?;
-        let acquire_timeout = if acquire_timeout_ms == 0.0 {
-            None
-        } else {
-            Some(Duration::from_secs_f64(acquire_timeout_ms / 1000.0))
-        };
-        Ok(Self {
-            inner,
-            acquire_timeout,
+        catch_panic(|| {
+            let retain = bytes_option(retain_bytes, "retainBytes")?;
+            let max_retain = bytes_option(max_retain_bytes, "maxRetainBytes")?;
+            if !(1.0..=4096.0).contains(&size) || size.fract() != 0.0 {
+                return Err(TransferError::invalid_argument(format!(
+                    "pool size must be an integer in 1..=4096, got {size}"
+                ))
+                .into());
+            }
+            let size = size as u32;
+            if !(0.0..=MAX_TIMEOUT_MS).contains(&acquire_timeout_ms) {
+                return Err(TransferError::invalid_argument(format!(
+                    "acquireTimeoutMs must be a number of milliseconds in 0..={MAX_TIMEOUT_MS}, got {acquire_timeout_ms}"
+                ))
+                .into());
+            }
+            let transfer: Transfer = transfer.parse()?;
+            let pool = FixedSizeAllocatorPool::with_retention(size as usize, retain, max_retain);
+            let inner = EnvPool::new(&env, pool, transfer)?;
+            let acquire_timeout = if acquire_timeout_ms == 0.0 {
+                None
+            } else {
+                Some(Duration::from_secs_f64(acquire_timeout_ms / 1000.0))
+            };
+            Ok(Self {
+                inner,
+                acquire_timeout,
+            })
         })
     }
 
@@ -137,86 +147,103 @@ impl NativePool {
     }
 
     #[napi]
-    pub fn stats(&self) -> NativePoolStats {
-        let s = self.inner.pool().stats();
-        NativePoolStats {
-            size: s.size as u32,
-            created: s.created as u32,
-            available: s.available as u32,
-            in_use: s.in_use as u32,
-            committed_bytes: s.committed_bytes as f64,
-            resident_bytes: s.resident_bytes as f64,
-        }
+    pub fn stats(&self) -> Result<NativePoolStats> {
+        catch_panic(|| {
+            let s = self.inner.pool().stats();
+            Ok(NativePoolStats {
+                size: s.size as u32,
+                created: s.created as u32,
+                available: s.available as u32,
+                in_use: s.in_use as u32,
+                committed_bytes: s.committed_bytes as f64,
+                resident_bytes: s.resident_bytes as f64,
+                memory_mode: s
+                    .memory_mode
+                    .unwrap_or_else(crate::block::memory_mode)
+                    .as_str()
+                    .to_owned(),
+            })
+        })
     }
 
     /// Check out an empty block and hand it off: `{ id, generation, buffer }`.
     #[napi(ts_return_type = "{ id: number, generation: number, buffer: ArrayBuffer | null }")]
     pub fn acquire(&self) -> Result<Sent> {
-        let guard = self.acquire_guard()?;
-        Ok(self.inner.send(guard, RawTransferMetadata::default())?)
+        catch_panic(|| {
+            let guard = self.acquire_guard()?;
+            Ok(self.inner.send(guard, RawTransferMetadata::default())?)
+        })
     }
 
     /// Parse `text` (a string or UTF-8 bytes) into a block and hand it off.
     #[napi(ts_return_type = "{ id: number, generation: number, buffer: ArrayBuffer | null }")]
     pub fn parse_json(&self, text: Either<String, Uint8ArraySlice>) -> Result<Sent> {
-        let bytes: &[u8] = match &text {
-            Either::A(s) => s.as_bytes(),
-            Either::B(b) => b,
-        };
-        let guard = self.acquire_guard()?;
-        let meta = PARSER.with_borrow_mut(|p| {
-            p.parse(&guard, bytes)
-                .map(|doc| doc.raw_transfer_metadata(&guard))
-        });
-        let meta = meta.map_err(|e| TransferError::from(produce_error(e)))?;
-        Ok(self.inner.send(guard, meta)?)
+        catch_panic(|| {
+            let bytes: &[u8] = match &text {
+                Either::A(s) => s.as_bytes(),
+                Either::B(b) => b,
+            };
+            let guard = self.acquire_guard()?;
+            let meta = PARSER.with_borrow_mut(|p| {
+                p.parse(&guard, bytes)
+                    .map(|doc| doc.raw_transfer_metadata(&guard))
+            });
+            let meta = meta.map_err(|e| TransferError::from(produce_error(e)))?;
+            Ok(self.inner.send(guard, meta)?)
+        })
     }
 
     /// Hand block `id` off again (`buffer` is null after the first time).
     #[napi(ts_return_type = "{ id: number, generation: number, buffer: ArrayBuffer | null }")]
     pub fn hand_off(&self, id: u32) -> Result<Sent> {
-        Ok(self.inner.hand_off(id)?)
+        catch_panic(|| Ok(self.inner.hand_off(id)?))
     }
 
     #[napi]
     pub fn used_bytes(&self, id: u32) -> Result<f64> {
-        Ok(self.inner.read(id, |a| a.used_bytes() as f64)?)
+        catch_panic(|| Ok(self.inner.read(id, |a| a.used_bytes() as f64)?))
     }
 
     /// Copy `bytes` into block `id`, 8-aligned (so pointers and f64s can be read with typed arrays).
     #[napi]
     pub fn write_bytes(&self, id: u32, bytes: Uint8ArraySlice) -> Result<Written> {
-        Ok(Written {
-            ptr: self.write(id, &bytes, 8)?,
-            len: bytes.len() as u32,
+        catch_panic(|| {
+            Ok(Written {
+                ptr: self.write(id, &bytes, 8)?,
+                len: bytes.len() as u32,
+            })
         })
     }
 
     #[napi]
     pub fn write_string(&self, id: u32, s: String) -> Result<Written> {
-        Ok(Written {
-            ptr: self.write(id, s.as_bytes(), 1)?,
-            len: s.len() as u32,
+        catch_panic(|| {
+            Ok(Written {
+                ptr: self.write(id, s.as_bytes(), 1)?,
+                len: s.len() as u32,
+            })
         })
     }
 
     #[napi]
     pub fn set_data_offset(&self, id: u32, offset: u32) -> Result<()> {
-        let used = self.inner.read(id, |a| a.used_bytes())?;
-        if offset as usize > used {
-            return Err(TransferError::invalid_argument(format!(
-                "data offset {offset} is past the {used} bytes written to block {id}"
-            ))
-            .into());
-        }
-        let meta = self.inner.metadata(id)?;
-        Ok(self.inner.set_metadata(
-            id,
-            RawTransferMetadata {
-                data_offset: offset,
-                ..meta
-            },
-        )?)
+        catch_panic(|| {
+            let used = self.inner.read(id, |a| a.used_bytes())?;
+            if offset as usize > used {
+                return Err(TransferError::invalid_argument(format!(
+                    "data offset {offset} is past the {used} bytes written to block {id}"
+                ))
+                .into());
+            }
+            let meta = self.inner.metadata(id)?;
+            Ok(self.inner.set_metadata(
+                id,
+                RawTransferMetadata {
+                    data_offset: offset,
+                    ..meta
+                },
+            )?)
+        })
     }
 
     /// A copy of `[ptr, ptr + len)` of block `id` in a new Node `Buffer`
@@ -224,59 +251,66 @@ impl NativePool {
     /// the benchmark baseline and for data that must outlive the block.
     #[napi]
     pub fn copy_to_buffer(&self, env: Env, id: u32, ptr: u32, len: u32) -> Result<RawValue> {
-        let value = self.inner.read(id, |alloc| {
-            let (ptr, len) = (ptr as usize, len as usize);
-            if ptr + len > alloc.used_bytes() {
-                return Err(TransferError::invalid_argument(format!(
-                    "range [{ptr}, {}) is past the bytes written",
-                    ptr + len
-                )));
-            }
-            let mut value = std::ptr::null_mut();
-            // SAFETY: the range is inside the allocator's used (so committed) data region,
-            // which stays checked out during this call; napi copies it before returning.
-            let status = unsafe {
-                sys::napi_create_buffer_copy(
-                    env.raw(),
-                    len,
-                    alloc.base_ptr().as_ptr().add(ptr).cast(),
-                    std::ptr::null_mut(),
-                    &mut value,
-                )
-            };
-            if status != sys::Status::napi_ok {
-                return Err(TransferError::new(
-                    crate::napi::ErrorCode::OutOfMemory,
-                    format!("napi_create_buffer_copy of {len} bytes failed ({status})"),
-                ));
-            }
-            Ok(RawValue(value))
-        })??;
-        Ok(value)
+        catch_panic(|| {
+            let value = self.inner.read(id, |alloc| {
+                let (ptr, len) = (ptr as usize, len as usize);
+                if ptr + len > alloc.used_bytes() {
+                    return Err(TransferError::invalid_argument(format!(
+                        "range [{ptr}, {}) is past the bytes written",
+                        ptr + len
+                    )));
+                }
+                let mut value = std::ptr::null_mut();
+                // SAFETY: the range is inside the allocator's used (so committed) data region,
+                // which stays checked out during this call; napi copies it before returning.
+                let status = unsafe {
+                    sys::napi_create_buffer_copy(
+                        env.raw(),
+                        len,
+                        alloc.base_ptr().as_ptr().add(ptr).cast(),
+                        std::ptr::null_mut(),
+                        &mut value,
+                    )
+                };
+                if status != sys::Status::napi_ok {
+                    return Err(TransferError::new(
+                        crate::napi::ErrorCode::OutOfMemory,
+                        format!("napi_create_buffer_copy of {len} bytes failed ({status})"),
+                    ));
+                }
+                Ok(RawValue(value))
+            })??;
+            Ok(value)
+        })
     }
 
     /// Return block `id` to the pool. Releasing a block that is not out is an error
     /// (StaleBuffer); the JS runtime makes `release()` idempotent.
     #[napi]
     pub fn release(&self, id: u32) -> Result<()> {
-        Ok(self.inner.release(id)?)
+        catch_panic(|| Ok(self.inner.release(id)?))
     }
 
     /// Return several blocks at once (ids not out are skipped).
     #[napi]
-    pub fn release_many(&self, ids: Uint32Array) {
-        self.inner.release_many(&ids);
+    pub fn release_many(&self, ids: Uint32Array) -> Result<()> {
+        catch_panic(|| Ok(self.inner.release_many(&ids)))
     }
 
     /// Give the memory idle blocks keep for future documents back to the OS.
     #[napi]
-    pub fn trim(&self) {
-        self.inner.pool().trim();
+    pub fn trim(&self) -> Result<()> {
+        catch_panic(|| {
+            self.inner.pool().trim();
+            // The JS thread's parser scratch goes too (it is kept between documents).
+            PARSER.with_borrow_mut(|p| p.shrink(0));
+            Ok(())
+        })
     }
 
     /// Let go of every block Rust holds; blocks JS still references are freed by the GC.
     #[napi]
-    pub fn close(&self) {
-        self.inner.close();
+    pub fn close(&self) -> Result<()> {
+        catch_panic(|| Ok(self.inner.close()))
     }
 }

@@ -5,15 +5,19 @@
 //! committed, between [`MIN_COMMIT_STEP`] and [`MAX_COMMIT_STEP`]) and shrinks back to the
 //! retention threshold on [`reset`](FixedSizeAllocator::reset). Cursor and bounds live in
 //! this Rust value, never in the block: JS can write anywhere in its buffer without
-//! steering Rust.
+//! steering Rust. (Whether a JS write past the committed prefix is harmless or a SIGSEGV
+//! is the block's [`MemoryMode`]; Rust never assumes fresh memory is zeroed, so pages JS
+//! wrote before Rust committed them are fine too.)
 
 use std::alloc::Layout;
 use std::cell::Cell;
 use std::ptr::NonNull;
 
 use super::AllocError;
-use crate::block::{Block, BlockError, FixedSizeAllocatorMetadata, page_size};
-use crate::geometry::{ACTIVE_SIZE, BLOCK_MAPPED_SIZE, BLOCK_SIZE, offset_of_ptr};
+use crate::block::{
+    Block, BlockError, FixedSizeAllocatorMetadata, HUGE_PAGE, MemoryMode, TAIL_START, page_size,
+};
+use crate::geometry::{ACTIVE_SIZE, BLOCK_SIZE, offset_of_ptr};
 
 /// Smallest commit step.
 pub const MIN_COMMIT_STEP: usize = 256 << 10;
@@ -23,11 +27,9 @@ pub const MAX_COMMIT_STEP: usize = 64 << 20;
 pub const DEFAULT_RETAINED_BYTES: usize = 16 << 20;
 /// Default ceiling of committed bytes a block keeps across resets: the retention threshold.
 pub const DEFAULT_MAX_RETAINED_BYTES: usize = 256 << 20;
-/// Past this much committed memory, commit in whole huge pages so the kernel can back them
-/// with transparent huge pages (first touch then costs a fraction of 4 KiB faults).
-const HUGE_PAGE: usize = 2 << 20;
-/// Start of the block's last 64 KiB, committed at creation (it holds both metadata records).
-const TAIL_START: usize = BLOCK_MAPPED_SIZE - (1 << 16);
+// Past `HUGE_PAGE` of committed memory, the committed end moves (up on commit, down on
+// reset) in whole huge pages, so the kernel can back them with transparent huge pages
+// (first touch then costs a fraction of 4 KiB faults) and no huge page straddles it.
 
 const _: () = assert!(ACTIVE_SIZE > TAIL_START && ACTIVE_SIZE < BLOCK_SIZE);
 
@@ -55,7 +57,16 @@ impl FixedSizeAllocator {
     }
 
     pub(crate) fn with_pool_id(pool_id: u64) -> Result<Self, BlockError> {
-        let block = Block::new(pool_id)?;
+        Self::over(Block::new(pool_id)?)
+    }
+
+    /// Reserve a new block asking for `mode` rather than the process's (for tests of both).
+    #[cfg(test)]
+    pub(crate) fn with_mode(mode: MemoryMode) -> Result<Self, BlockError> {
+        Self::over(Block::with_mode(0, mode)?)
+    }
+
+    fn over(block: Block) -> Result<Self, BlockError> {
         let base = block.base().as_ptr() as usize;
         Ok(Self {
             block,
@@ -69,7 +80,8 @@ impl FixedSizeAllocator {
     }
 
     /// Set the floor (`min`) and ceiling (`max`) of committed bytes [`reset`](Self::reset)
-    /// keeps (rounded to pages). Between the two, a reset keeps what recent uses needed.
+    /// keeps (rounded to pages). Between the two, a reset keeps what recent uses needed,
+    /// past 2 MiB rounded down to whole 2 MiB huge pages.
     pub fn set_retention(&mut self, min: usize, max: usize) {
         self.retained_bytes = min.next_multiple_of(page_size());
         self.max_retained_bytes = max.max(min).next_multiple_of(page_size());
@@ -81,12 +93,20 @@ impl FixedSizeAllocator {
         self.decommit_above(self.retained_bytes);
     }
 
+    /// Keep at most `keep` bytes (past 2 MiB, in whole huge pages; and at least what is in
+    /// use) committed; give the rest of the data region back to the OS (in noreserve mode,
+    /// pages JS wrote past the committed prefix too: see `Block::decommit`).
     fn decommit_above(&mut self, keep: usize) {
         let base = self.base_addr();
         let committed = (self.committed_end.get() - base).min(TAIL_START);
-        let keep = keep.max(self.used_bytes()).next_multiple_of(page_size());
-        if committed > keep {
-            self.block.decommit(keep, committed);
+        let mut keep = keep.next_multiple_of(page_size());
+        if keep > HUGE_PAGE {
+            keep -= keep % HUGE_PAGE;
+        }
+        let used = self.used_bytes().next_multiple_of(page_size());
+        let keep = keep.max(used).min(committed);
+        self.block.decommit(keep, committed);
+        if keep < committed {
             self.committed_end.set(base + keep);
         }
     }
@@ -199,7 +219,9 @@ impl FixedSizeAllocator {
         self.committed_end.get() - self.base_addr()
     }
 
-    /// Bytes of the data region currently resident in RAM (from `mincore`).
+    /// Bytes of the committed data region currently resident in RAM (from `mincore`).
+    /// Pages JS wrote past the committed prefix (noreserve mode) are not counted: reset
+    /// and trim give them back.
     pub fn resident_bytes(&self) -> usize {
         self.block
             .resident_bytes(self.committed_bytes().min(TAIL_START))
@@ -223,6 +245,11 @@ impl FixedSizeAllocator {
     /// Base of the block (4 GiB-aligned); the JS buffer starts here.
     pub fn base_ptr(&self) -> NonNull<u8> {
         self.block.base()
+    }
+
+    /// How the block is mapped: whether a JS write past the committed prefix faults.
+    pub fn memory_mode(&self) -> MemoryMode {
+        self.block.mode()
     }
 
     /// The block's Rust-private metadata (owner count and id).

@@ -1,14 +1,17 @@
 //! Blocks on platforms without `mmap` (Windows and others): one System allocation of
 //! 4 GiB aligned on 2 GiB, of which the 4 GiB-aligned half is used, as the reference
 //! implementation does. Nothing is committed on demand: the OS (Windows commits on first
-//! touch within the allocation's reservation) decides. This file cannot be compiled on the
-//! machines this project is built and tested on (Linux only); it is kept small for that reason.
+//! touch within the allocation's reservation) decides. The whole block is writable, so its
+//! blocks are [`MemoryMode::NoReserve`] whatever the mode asked (JS writes anywhere never
+//! fault), although the allocation may be charged in full. This file cannot be compiled on
+//! the machines this project is built and tested on (Linux only); it is kept small for that
+//! reason.
 
 use std::alloc::{Layout, alloc, dealloc};
 use std::io;
 use std::ptr::NonNull;
 
-use super::BlockError;
+use super::{BlockError, MemoryMode};
 use crate::geometry::BLOCK_ALIGN;
 
 const LAYOUT: Layout = match Layout::from_size_align(BLOCK_ALIGN, BLOCK_ALIGN / 2) {
@@ -24,7 +27,11 @@ pub(crate) fn page_size() -> usize {
     4096
 }
 
-pub(crate) fn reserve() -> Result<(NonNull<u8>, Release), BlockError> {
+pub(crate) fn default_mode() -> MemoryMode {
+    MemoryMode::NoReserve
+}
+
+pub(crate) fn reserve(_mode: MemoryMode) -> Result<(NonNull<u8>, MemoryMode, Release), BlockError> {
     // SAFETY: LAYOUT has non-zero size. Never `alloc_zeroed`: with this alignment it
     // would touch all 4 GiB.
     let ptr = unsafe { alloc(LAYOUT) };
@@ -39,10 +46,10 @@ pub(crate) fn reserve() -> Result<(NonNull<u8>, Release), BlockError> {
     let base = start.next_multiple_of(BLOCK_ALIGN);
     // SAFETY: `base` is inside the allocation, so it is not null.
     let base = unsafe { NonNull::new_unchecked(base as *mut u8) };
-    Ok((base, Release { ptr: start }))
+    Ok((base, MemoryMode::NoReserve, Release { ptr: start }))
 }
 
-pub(crate) fn commit_tail(_base: NonNull<u8>) -> Result<(), BlockError> {
+pub(crate) fn commit_tail(_base: NonNull<u8>, _mode: MemoryMode) -> Result<(), BlockError> {
     Ok(())
 }
 
@@ -51,6 +58,15 @@ pub(crate) fn commit(_base: NonNull<u8>, _from: usize, _to: usize) -> Result<(),
 }
 
 pub(crate) fn decommit(_base: NonNull<u8>, _from: usize, _to: usize) {}
+
+pub(crate) fn discard(_base: NonNull<u8>, _from: usize, _to: usize) {}
+
+pub(crate) fn advise_first_huge_page(_base: NonNull<u8>, _huge: bool) {}
+
+/// Unknown: every decommit of a block JS held then sweeps (a no-op here).
+pub(crate) fn fault_count() -> Option<u64> {
+    None
+}
 
 pub(crate) fn resident_bytes(_base: NonNull<u8>, len: usize) -> usize {
     len

@@ -1,9 +1,12 @@
+use std::os::unix::process::ExitStatusExt;
 use std::ptr::NonNull;
 use std::sync::{Arc, Barrier};
 
 use super::*;
 use crate::FixedSizeAllocator;
-use crate::geometry::{BLOCK_ALIGN, offset_of_ptr};
+use crate::geometry::{BLOCK_ALIGN, BUFFER_SIZE, offset_of_ptr};
+
+const MB: usize = 1 << 20;
 
 /// Tests that count live blocks must not overlap with other tests creating blocks.
 pub(crate) static SERIAL: parking_lot::Mutex<()> = parking_lot::Mutex::new(());
@@ -127,10 +130,12 @@ fn child_reserve_under_rlimit() {
     if std::env::var_os("RAW_TRANSFER_CHILD_RLIMIT_RUN").is_none() {
         return;
     }
-    match FixedSizeAllocator::new() {
-        Err(BlockError::Reserve(e)) => println!("reserve refused: {e}"),
-        Err(e) => panic!("unexpected error {e}"),
-        Ok(_) => panic!("reservation should fail under ulimit -v"),
+    for mode in [memory_mode(), MemoryMode::NoReserve, MemoryMode::Strict] {
+        match FixedSizeAllocator::with_mode(mode) {
+            Err(BlockError::Reserve(e)) => println!("reserve refused: {e}"),
+            Err(e) => panic!("unexpected error {e} ({mode})"),
+            Ok(_) => panic!("reservation should fail under ulimit -v ({mode})"),
+        }
     }
 }
 
@@ -166,4 +171,345 @@ fn child_reserve_in_small_address_space() {
     assert_eq!(a.base_ptr().as_ptr() as usize % BLOCK_ALIGN, 0);
     assert_eq!(*a.alloc(5u64), 5);
     println!("reserved 1 block");
+}
+
+/// Run test `name` of this binary in a child process, with `env` set and `shell` (e.g. a
+/// `ulimit`) before it.
+fn run_child(shell: &str, name: &str, env: &str) -> std::process::Output {
+    let exe = std::env::current_exe().unwrap();
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "{shell} {env}=1 exec {} block::tests::{name} --exact --nocapture --test-threads=1",
+            exe.display()
+        ))
+        .output()
+        .unwrap()
+}
+
+/// Whether this machine's own choice (not `RAW_TRANSFER_MEMORY_MODE`) is noreserve, i.e. a
+/// read/write block costs no commit charge here.
+fn os_allows_noreserve() -> bool {
+    os::default_mode() == MemoryMode::NoReserve
+}
+
+/// Resident bytes of the whole data region, committed or not.
+fn resident_data(a: &FixedSizeAllocator) -> usize {
+    os::resident_bytes(a.base_ptr(), TAIL_START)
+}
+
+#[test]
+fn memory_mode_follows_the_override_or_the_os() {
+    let _serial = SERIAL.lock();
+    let expected = match std::env::var("RAW_TRANSFER_MEMORY_MODE").as_deref() {
+        Ok("strict") => MemoryMode::Strict,
+        Ok("noreserve") => MemoryMode::NoReserve,
+        _ => os::default_mode(),
+    };
+    assert_eq!(memory_mode(), expected);
+    let overcommit = std::fs::read_to_string("/proc/sys/vm/overcommit_memory").unwrap();
+    if matches!(overcommit.trim(), "0" | "1") {
+        // A read/write block costs no commit charge here: unless a data limit is set, the
+        // process picks noreserve.
+        let mut data = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit writes only the struct we own.
+        unsafe { libc::getrlimit(libc::RLIMIT_DATA, &mut data) };
+        if data.rlim_cur == libc::RLIM_INFINITY {
+            assert_eq!(os::default_mode(), MemoryMode::NoReserve);
+        }
+    }
+    let a = FixedSizeAllocator::new().unwrap();
+    assert_eq!(a.memory_mode(), memory_mode());
+    assert_eq!(a.metadata().memory_mode(), memory_mode());
+    // The metadata record stays within its 32 bytes (BUFFER_SIZE, seen by JS, depends on it).
+    assert_eq!(crate::geometry::FIXED_METADATA_SIZE_ROUNDED, 32);
+    assert_eq!(MemoryMode::NoReserve.to_string(), "noreserve");
+    assert_eq!(MemoryMode::Strict.as_str(), "strict");
+}
+
+#[test]
+fn noreserve_writes_past_committed_do_not_fault_and_reset_gives_them_back() {
+    let _serial = SERIAL.lock();
+    if !os_allows_noreserve() {
+        return; // a read/write block would be charged 2 GiB here
+    }
+    let mut a = FixedSizeAllocator::with_mode(MemoryMode::NoReserve).unwrap();
+    assert_eq!(a.memory_mode(), MemoryMode::NoReserve);
+    let data = a.alloc_slice_copy(&[5u8; 1000]).as_ptr() as usize;
+    let committed = a.committed_bytes();
+    assert!(committed < MB, "committed {committed}");
+    // A JS buffer over the block (what a hand-off does) ...
+    a.metadata().add_owner();
+    let meta = a.metadata_ptr();
+    let base = a.base_ptr().as_ptr();
+    let before = resident_data(&a);
+    // ... writes 64 MiB far past the committed prefix, the last byte before the tail and
+    // the last JS-visible byte.
+    // SAFETY: noreserve blocks are mapped read/write over their whole 2 GiB, and nothing of
+    // Rust's lives in these ranges (the metadata record at the end is JS-writable anyway).
+    unsafe {
+        std::ptr::write_bytes(base.add(512 * MB), 0xee, 64 * MB);
+        *base.add(TAIL_START - 1) = 1;
+        *base.add(BUFFER_SIZE - 1) = 1;
+    }
+    assert_eq!(
+        a.committed_bytes(),
+        committed,
+        "JS writes are not Rust's commits"
+    );
+    let written = resident_data(&a);
+    assert!(
+        written >= before + 64 * MB,
+        "resident {before} -> {written}"
+    );
+    // Reset gives back every page past what it retains, committed by Rust or not.
+    a.reset();
+    let after = resident_data(&a);
+    assert!(
+        after <= a.committed_bytes() + MB,
+        "resident {after} after reset, committed {}",
+        a.committed_bytes()
+    );
+    // SAFETY: as above; the pages were dropped, so they read as zeros again.
+    assert_eq!(unsafe { *base.add(512 * MB) }, 0);
+    // SAFETY: as above.
+    assert_eq!(unsafe { *base.add(TAIL_START - 1) }, 0);
+    // Rust's retained prefix is untouched ...
+    // SAFETY: `data` is inside the retained committed prefix (now free, still mapped).
+    assert_eq!(unsafe { *(data as *const u8) }, 5);
+    // ... and the arena works over pages JS wrote before Rust committed them.
+    // SAFETY: as above.
+    unsafe { std::ptr::write_bytes(base.add(a.committed_bytes()), 0xaa, 4 * MB) };
+    let s = a.alloc_slice_copy(&vec![3u8; 3 * MB]);
+    assert!(s.iter().all(|&b| b == 3));
+    // A view kept past release (the block sits idle in a pool): trim gives its pages back.
+    a.reset();
+    // SAFETY: as above.
+    unsafe { std::ptr::write_bytes(base.add(900 * MB), 0x11, 32 * MB) };
+    assert!(resident_data(&a) >= 32 * MB);
+    a.trim();
+    assert!(resident_data(&a) <= crate::arena::DEFAULT_RETAINED_BYTES + MB);
+    // Once the JS buffer is gone, the next decommit sweeps for the last time and the block
+    // is clean again: later resets of a Rust-only block need no sweep.
+    // SAFETY: the simulated JS owner gives up its count.
+    unsafe { free_fixed_size_allocator(meta) };
+    assert!(a.metadata().exposed.load(Ordering::Relaxed));
+    a.reset();
+    assert!(!a.metadata().exposed.load(Ordering::Relaxed));
+}
+
+#[test]
+fn both_modes_commit_on_demand_and_give_memory_back() {
+    let _serial = SERIAL.lock();
+    let modes: &[MemoryMode] = if os_allows_noreserve() {
+        &[MemoryMode::NoReserve, MemoryMode::Strict]
+    } else {
+        &[MemoryMode::Strict]
+    };
+    for &mode in modes {
+        let mut a = FixedSizeAllocator::with_mode(mode).unwrap();
+        assert_eq!(a.memory_mode(), mode);
+        a.metadata().add_owner();
+        let meta = a.metadata_ptr();
+        assert_eq!(a.committed_bytes(), 0);
+        a.alloc_slice_copy(&vec![1u8; MB]);
+        let c = a.committed_bytes();
+        assert!((MB..=MB + MB / 2).contains(&c), "{mode}: committed {c}");
+        let r = resident_data(&a);
+        assert!(
+            (MB..=c).contains(&r),
+            "{mode}: resident {r} for 1 MiB (committed {c})"
+        );
+        a.alloc_slice_copy(&vec![2u8; 300 * MB]);
+        assert!(resident_data(&a) >= 300 * MB);
+        a.reset();
+        let kept = a.committed_bytes();
+        assert!(
+            kept <= crate::arena::DEFAULT_MAX_RETAINED_BYTES,
+            "{mode}: kept {kept}"
+        );
+        assert!(
+            resident_data(&a) <= kept,
+            "{mode}: resident {} > kept {kept}",
+            resident_data(&a)
+        );
+        a.trim();
+        assert!(a.committed_bytes() <= crate::arena::DEFAULT_RETAINED_BYTES);
+        assert!(
+            resident_data(&a) <= crate::arena::DEFAULT_RETAINED_BYTES,
+            "{mode}"
+        );
+        // Commit again after a decommit: the pages work.
+        let again = a.alloc_slice_copy(&vec![9u8; 40 * MB]);
+        assert!(again.iter().all(|&b| b == 9));
+        // SAFETY: the simulated JS owner gives up its count.
+        unsafe { free_fixed_size_allocator(meta) };
+    }
+}
+
+#[test]
+fn a_write_past_committed_faults_only_in_strict_mode() {
+    let _serial = SERIAL.lock();
+    // (No core dump for the expected crash.)
+    let out = run_child(
+        "ulimit -c 0;",
+        "child_write_past_committed",
+        "RAW_TRANSFER_CHILD_STRICT_WRITE",
+    );
+    assert_eq!(
+        out.status.signal(),
+        Some(libc::SIGSEGV),
+        "strict: {:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("read ok: 0"));
+    if os_allows_noreserve() {
+        let out = run_child(
+            "",
+            "child_write_past_committed",
+            "RAW_TRANSFER_CHILD_NORESERVE_WRITE",
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "noreserve: {:?} {stdout}", out.status);
+        assert!(stdout.contains("no fault"), "{stdout}");
+    }
+}
+
+#[test]
+fn child_write_past_committed() {
+    let mode = if std::env::var_os("RAW_TRANSFER_CHILD_STRICT_WRITE").is_some() {
+        MemoryMode::Strict
+    } else if std::env::var_os("RAW_TRANSFER_CHILD_NORESERVE_WRITE").is_some() {
+        MemoryMode::NoReserve
+    } else {
+        return;
+    };
+    let a = FixedSizeAllocator::with_mode(mode).unwrap();
+    a.alloc(1u8);
+    let p = a.base_ptr().as_ptr().wrapping_add(a.committed_bytes());
+    // SAFETY: the whole block is mapped readable in both modes.
+    println!("read ok: {}", unsafe { p.read_volatile() });
+    // SAFETY: noreserve: the page is mapped read/write and nothing else uses it. Strict:
+    // the page is read-only, so the write traps before it takes effect and the SIGSEGV
+    // kills this child process (what the parent test checks): no code runs after it.
+    unsafe { p.write_volatile(1) };
+    println!("no fault");
+}
+
+#[test]
+fn a_data_limit_makes_blocks_strict() {
+    let _serial = SERIAL.lock();
+    if !os_allows_noreserve() {
+        return;
+    }
+    // RLIMIT_DATA counts a writable mapping in full: a 600 MB limit refuses a read/write
+    // block, so the process picks strict, and a block that asks for noreserve falls back.
+    let out = run_child(
+        "ulimit -d 600000 &&",
+        "child_under_data_limit",
+        "RAW_TRANSFER_CHILD_RLIMIT_RUN",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "child failed: {stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("strict blocks under RLIMIT_DATA"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn child_under_data_limit() {
+    if std::env::var_os("RAW_TRANSFER_CHILD_RLIMIT_RUN").is_none() {
+        return;
+    }
+    if std::env::var_os("RAW_TRANSFER_MEMORY_MODE").is_none() {
+        assert_eq!(memory_mode(), MemoryMode::Strict);
+    }
+    let a = FixedSizeAllocator::with_mode(MemoryMode::NoReserve).unwrap();
+    assert_eq!(a.memory_mode(), MemoryMode::Strict, "fell back");
+    assert_eq!(a.alloc_slice_copy(&vec![4u8; 64 * MB])[64 * MB - 1], 4);
+    println!("strict blocks under RLIMIT_DATA");
+}
+
+/// `VmFlags` of the mapping that contains `addr`, from /proc/self/smaps.
+fn vm_flags_at(addr: usize) -> String {
+    let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+    // A mapping's header line is `lo-hi perms ...` (hex); its fields follow it.
+    let range_of = |line: &str| {
+        let (lo, rest) = line.split_once('-')?;
+        let hi = rest.split(' ').next()?;
+        Some((
+            usize::from_str_radix(lo, 16).ok()?,
+            usize::from_str_radix(hi, 16).ok()?,
+        ))
+    };
+    let mut inside = false;
+    for line in smaps.lines() {
+        match range_of(line) {
+            Some((lo, hi)) => inside = lo <= addr && addr < hi,
+            None if inside && line.starts_with("VmFlags:") => return line.to_string(),
+            None => {}
+        }
+    }
+    panic!("no mapping at {addr:#x}");
+}
+
+#[test]
+fn noreserve_first_huge_page_only_once_wholly_committed() {
+    let _serial = SERIAL.lock();
+    if !os_allows_noreserve()
+        || !std::path::Path::new("/sys/kernel/mm/transparent_hugepage").exists()
+    {
+        return;
+    }
+    let mut a = FixedSizeAllocator::with_mode(MemoryMode::NoReserve).unwrap();
+    a.set_retention(0, 0);
+    let base = a.base_ptr().as_ptr() as usize;
+    // A small block keeps small pages (a huge one would be 2 MiB for a few bytes); the
+    // middle asks for huge pages (" hg"); the last 2 MiB (metadata) do not. Where the kernel
+    // uses huge pages unasked, the first and last refuse them (" nh").
+    a.alloc_slice_copy(&[1u8; 1000]);
+    let (first, middle, last) = (
+        vm_flags_at(base),
+        vm_flags_at(base + 512 * MB),
+        vm_flags_at(base + TAIL_START),
+    );
+    assert!(!first.contains(" hg") && middle.contains(" hg") && !last.contains(" hg"));
+    if os::huge_pages_unasked() {
+        assert!(
+            first.contains(" nh") && last.contains(" nh"),
+            "{first} {last}"
+        );
+    }
+    a.alloc_slice_copy(&vec![2u8; 3 * MB]);
+    assert!(
+        vm_flags_at(base).contains(" hg"),
+        "wholly committed: {}",
+        vm_flags_at(base)
+    );
+    a.reset();
+    assert!(a.committed_bytes() < HUGE_PAGE);
+    assert!(
+        vm_flags_at(base).contains(" nh"),
+        "decommitted: {}",
+        vm_flags_at(base)
+    );
+}
+
+#[test]
+fn blocks_stop_at_half_the_mapping_limit_with_an_error_that_names_it() {
+    assert!(super::mapping_headroom(0, 65_530).is_ok());
+    assert!(super::mapping_headroom(8_000, 65_530).is_ok());
+    let err = super::mapping_headroom(8_191, 65_530).unwrap_err();
+    assert!(matches!(err, BlockError::MappingLimit { live_blocks: 8_191, max_map_count: 65_530 }));
+    let text = err.to_string();
+    assert!(text.contains("vm.max_map_count") && text.contains("65530") && text.contains("8191"), "{text}");
 }
