@@ -30,8 +30,13 @@ export function liveBlocks(): number
 
 export type TransferOption = 'auto' | 'external' | 'copy'
 
+/**
+ * Options of `new FixedSizeAllocatorPool()`. An undefined field takes its default; any other
+ * value must be of the stated type and range (integers are numbers, not strings or BigInts),
+ * else the constructor throws InvalidArgumentError.
+ */
 export interface PoolOptions {
-  /** Maximum number of blocks (created lazily). Default 4. */
+  /** Maximum number of blocks (created lazily): an integer 1..4096. Default 4. */
   size?: number
   /**
    * 'external': zero-copy external ArrayBuffers (error if the runtime forbids them);
@@ -40,13 +45,13 @@ export interface PoolOptions {
    * `RAW_TRANSFER_MODE=copy` turns 'auto' into 'copy'.
    */
   transfer?: TransferOption
-  /** How long acquire() may block the JS thread waiting for a block. Default 0: fail at once. */
+  /** How long acquire() may block the JS thread waiting for a block: integer ms, 0..2^31-1. Default 0: fail at once. */
   acquireTimeoutMs?: number
   /**
    * Committed memory a block keeps across reuses: at least `retainBytes` (default 16 MiB), at
    * most `maxRetainBytes` (default 256 MiB), and in between what recent documents needed
    * (halving at each reuse). Larger values save page faults on large documents; `trim()`
-   * gives it all back.
+   * gives it all back. Integers 0..ACTIVE_SIZE.
    */
   retainBytes?: number
   maxRetainBytes?: number
@@ -59,12 +64,21 @@ export interface PoolStats {
   inUse: number
   /** Committed bytes of every live block this pool created (including blocks only JS still holds). */
   committedBytes: number
-  /** Resident bytes of those blocks. */
+  /** Resident bytes of those blocks (of their committed prefixes). */
   residentBytes: number
+  /**
+   * How the pool's blocks are mapped, i.e. what a JS write past what Rust committed does:
+   * `'noreserve'` (the default where the OS allows it): the whole buffer is writable, a write
+   * only faults in a page, given back at the block's next reset or `trim()`;
+   * `'strict'` (under `vm.overcommit_memory=2`, or `RAW_TRANSFER_MEMORY_MODE=strict`): such
+   * a write kills the process with SIGSEGV.
+   */
+  memoryMode: 'noreserve' | 'strict'
 }
 
 /** A pool of fixed-size, 4 GiB-aligned arena blocks, bound to the JS environment (thread) that created it. */
 export class FixedSizeAllocatorPool {
+  /** @throws InvalidArgumentError for options that are not an object (null, '3', 5n) or a field out of type or range */
   constructor(options?: PoolOptions)
   readonly size: number
   readonly transferMode: 'external' | 'copy'
@@ -92,14 +106,16 @@ export class FixedSizeAllocatorPool {
    * not be read (`code: 'Io'`) or parsed (JsonSyntaxError). The document's block returns to
    * the pool when the plugin returns, or when the promise it returns settles.
    * A plugin that throws or rejects is recorded in `errors` (with whatever it threw: not
-   * necessarily an Error); the run goes on.
+   * necessarily an Error), and so is one whose promise is still pending after
+   * `pluginTimeoutMs` (a PluginTimeoutError; its document is released); the run goes on.
+   * @throws InvalidArgumentError (rejects) for bad arguments or options
    * @throws PoolClosedError (with `.result`: what was done before the close) if the pool is
    *   closed during the run
    */
   parseJsonFiles(
     paths: string[],
     plugin: (doc: JsonDocument | RawTransferError, path: string) => unknown,
-    options?: { threads?: number },
+    options?: JsonFilesOptions,
   ): Promise<JsonFilesResult>
   /** Rust lets go of its blocks and the package drops its cached references; blocks user code still references are freed by the GC. */
   close(): void
@@ -128,9 +144,12 @@ export class Block {
   writeBytes(bytes: Uint8Array): Written
   /** Copy a string into the arena as UTF-8. @throws BlockFullError */
   writeString(str: string): Written
-  /** Set RawTransferMetadata.data_offset. */
+  /** Set RawTransferMetadata.data_offset. @throws InvalidArgumentError unless an integer 0..ACTIVE_SIZE within what was written */
   setDataOffset(ptr: number): void
-  /** A copy of `[ptr, ptr + len)` in a new Node Buffer (outlives the block). */
+  /**
+   * A copy of `[ptr, ptr + len)` in a new Node Buffer (outlives the block).
+   * @throws InvalidArgumentError unless integers with ptr + len inside what was written
+   */
   copyToBuffer(ptr: number, len: number): Uint8Array
   /** Hand the block to JS again (writes the metadata; in copy mode copies the used bytes). Returns the cached RawBuffer. */
   handOff(): RawBuffer
@@ -154,9 +173,9 @@ export class RawBuffer {
   readonly u32: Uint32Array
   readonly i32: Int32Array
   readonly f64: Float64Array
-  /** Low 32 bits of the 8-byte pointer at byte `pos` (8-aligned): an offset in this buffer. */
+  /** Low 32 bits of the 8-byte pointer at byte `pos` (8-aligned): an offset in this buffer. @throws InvalidArgumentError unless `pos` is a multiple of 4 inside the buffer */
   ptr(pos: number): number
-  /** The UTF-8 string of `len` bytes at offset `ptr`. */
+  /** The UTF-8 string of `len` bytes at offset `ptr`. @throws InvalidArgumentError unless integers inside the buffer */
   str(ptr: number, len: number): string
   /** RawTransferMetadata.data_offset. */
   readonly dataOffset: number
@@ -186,13 +205,31 @@ export interface Span {
 export type JsonType = 'object' | 'array' | 'string' | 'number' | 'boolean' | 'null'
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue }
 
+/**
+ * Options of `pool.parseJsonFiles()`. An undefined field takes its default; any other value
+ * must be an integer in range, else the call rejects with InvalidArgumentError.
+ */
+export interface JsonFilesOptions {
+  /** Rust threads reading and parsing files: 1..64. Default 2. */
+  threads?: number
+  /** Blocks the run may hold at once: 1..pool size; 0 (default): what other running jobs leave. */
+  maxBlocks?: number
+  /**
+   * If set (integer ms, 1..2^31-1): a plugin promise still pending after this long is
+   * recorded as a PluginTimeoutError for its file (phase 'plugin'), the file's document is
+   * released (later reads of it throw StaleBufferError) and the run goes on; how the promise
+   * settles later is ignored. Default: no limit. The timers do not keep the process alive.
+   */
+  pluginTimeoutMs?: number
+}
+
 /** One failure of a parseJsonFiles run. */
 export type JsonFileError =
   /** The file could not be read (`error.code === 'Io'`). */
   | { path: string; phase: 'read'; error: RawTransferError }
   /** The file could not be parsed: a JsonSyntaxError, or e.g. a BlockFullError. */
   | { path: string; phase: 'parse'; error: RawTransferError }
-  /** The plugin threw or rejected: whatever it threw, which need not be an Error. */
+  /** The plugin threw or rejected (whatever it threw, which need not be an Error), or timed out (PluginTimeoutError). */
   | { path: string; phase: 'plugin'; error: unknown }
 
 export interface JsonFilesResult {
@@ -204,8 +241,11 @@ export interface JsonFilesResult {
 
 /**
  * What every JsonNode has. A node is a lazy view: nothing is decoded until asked for, and
- * reads after the document's release() throw StaleBufferError. Child views are new objects
- * on each call (`node.get('a') !== node.get('a')`); `doc.root` is the same object each time.
+ * reads after the document's release() throw StaleBufferError. Arguments are not coerced:
+ * a non-integer index or a non-string key throws InvalidArgumentError. A document whose
+ * bytes JS overwrote gives wrong values or throws CorruptDocumentError, never an endless
+ * walk. Child views are new objects on each call (`node.get('a') !== node.get('a')`);
+ * `doc.root` is the same object each time.
  * `JSON.stringify(node)` gives its JSON (toJSON), util.inspect a one-line summary;
  * `structuredClone(node)` / `postMessage(node)` throw a DataCloneError at once (send
  * `node.value`).
@@ -218,9 +258,13 @@ export interface JsonNodeBase {
   /** The value as JSON.parse would give it (containers: fully materialized). */
   readonly value: JsonValue
   readonly span: Span
-  /** The value of `key` of an object (the last duplicate, as JSON.parse keeps); undefined otherwise. */
+  /** The value of `key` of an object (the last duplicate, as JSON.parse keeps); undefined otherwise. @throws InvalidArgumentError if `key` is not a string */
   get(key: string): JsonNode | undefined
-  /** Element `index` of an array (negative counts from the end); undefined otherwise. */
+  /**
+   * Element `index` of an array, as `Array.prototype.at`: negative counts from the end, out
+   * of range is undefined; undefined for other types.
+   * @throws InvalidArgumentError if `index` is not an integer (0.5, NaN, '1', 1n)
+   */
   at(index: number): JsonNode | undefined
   /** An object's keys (strings, source order, duplicates included); an array's indices (numbers); [] otherwise. */
   keys(): string[] | number[]
@@ -228,9 +272,12 @@ export interface JsonNodeBase {
   entries(): [string, JsonNode, Span][] | [number, JsonNode][]
   /** Array elements or object values; [] otherwise. */
   children(): JsonNode[]
-  /** Visit children without building arrays; return false to stop. */
+  /**
+   * Visit children without building arrays; return false to stop.
+   * @throws StaleBufferError after a call of `fn` that released the document (the next entry is not read)
+   */
   forEach(fn: (child: JsonNode, keyOrIndex: string | number, i: number) => unknown): void
-  /** The span of the quoted key of entry `i` of an object. */
+  /** The span of the quoted key of entry `i` of an object; undefined out of range. @throws InvalidArgumentError if `i` is not an integer */
   keySpanAt(i: number): Span | undefined
   /** `JSON.stringify(node)`: the same as `node.value`. */
   toJSON(): JsonValue
@@ -319,9 +366,9 @@ export class JsonDocument {
   toJS(): JsonValue
   /** `JSON.stringify(doc)`: the same as `doc.toJS()`. */
   toJSON(): JsonValue
-  /** The source text of `span`, or all of it. */
+  /** The source text of `span`, or all of it. @throws InvalidArgumentError unless start and end are integers, 0 <= start <= end <= sourceLength */
   text(span?: Span): string
-  /** 1-based line and column (UTF-16 units) of a byte offset in the source. */
+  /** 1-based line and column (UTF-16 units) of a byte offset in the source. @throws InvalidArgumentError unless an integer 0..sourceLength */
   position(offset: number): { line: number; column: number }
   release(): void
   [Symbol.dispose](): void
@@ -348,6 +395,17 @@ export class BlockFullError extends RawTransferError {}
 export class ExternalBuffersForbiddenError extends RawTransferError {}
 export class OutOfMemoryError extends RawTransferError {}
 export class InvalidArgumentError extends RawTransferError {}
+/**
+ * A document whose nodes JS overwrote points outside the block, claims more nodes or
+ * string bytes than the document has, or forms a cycle: readers stop with this error.
+ */
+export class CorruptDocumentError extends RawTransferError {
+  code: 'CorruptDocument'
+}
+/** A plugin's promise did not settle within `pluginTimeoutMs` (parseJsonFiles, runJob); its block was released. */
+export class PluginTimeoutError extends RawTransferError {
+  code: 'PluginTimeout'
+}
 export class JsonSyntaxError extends RawTransferError {
   /** Byte offset of the offending byte in the UTF-8 input. */
   readonly offset: number
@@ -397,5 +455,9 @@ export function runJob<V>(
     fail(failure: NativeBatch['errors'][number], item: JobItem): unknown
     release(ids: Uint32Array): void
     failuresToPlugin?: boolean
+    /** A plugin promise pending this long (integer ms, 1..2^31-1) is recorded as `timeoutError(item, ms)` and its value closed. */
+    pluginTimeoutMs?: number
+    /** The error recorded for a timed-out item. Default: a PluginTimeoutError. */
+    timeoutError?(item: JobItem, ms: number): unknown
   },
 ): Promise<{ items: number; bytes: number; errors: Array<{ index: number; error: unknown; phase: 'produce' | 'plugin' }> }>

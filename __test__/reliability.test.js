@@ -215,3 +215,29 @@ test('pools created and closed in one synchronous loop stop at the mapping limit
   assert.ok(out.i >= 200 && out.i <= 250, `refused after ${out.i} blocks`)
   assert.equal(second, 'again ok')
 })
+
+test('string input keeps lone surrogates as JSON.parse does', () => {
+  const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
+  const cases = [
+    '{"k\ud800":"v"}',
+    '["a\udc00b", "\ud83d\ude00", "\\\\\ud800", "x\udbff"]',
+    '{"\udfff": {"\ud800\ud800": [1, "\ud800"]}}',
+  ]
+  for (const text of cases) {
+    const doc = pool.parseJson(text)
+    try {
+      assert.deepEqual(doc.toJS(), JSON.parse(text), JSON.stringify(text))
+      assert.equal(JSON.stringify(doc.toJS()), JSON.stringify(JSON.parse(text)))
+    } finally {
+      doc.release()
+    }
+  }
+  // Where JSON.parse refuses a lone surrogate (outside a string, or after a backslash), so
+  // does parseJson.
+  for (const text of ['\ud800', '[1, \udc00]', '["\\\ud800"]']) {
+    assert.throws(() => JSON.parse(text), SyntaxError)
+    assert.throws(() => pool.parseJson(text), (e) => e.name === 'JsonSyntaxError', JSON.stringify(text))
+  }
+  assert.equal(pool.stats().inUse, 0)
+  pool.close()
+})

@@ -41,6 +41,29 @@ class ExternalBuffersForbiddenError extends RawTransferError {}
 class OutOfMemoryError extends RawTransferError {}
 class InvalidArgumentError extends RawTransferError {}
 
+/**
+ * A document's nodes point outside the block, at more nodes than the document has, or in a
+ * cycle: JS wrote over the block's bytes (JS can write anywhere in its buffer). Readers
+ * throw this instead of walking without end; `code` is 'CorruptDocument'.
+ */
+class CorruptDocumentError extends RawTransferError {
+  constructor(message, options) {
+    super(message, options)
+    this.code = 'CorruptDocument'
+  }
+}
+
+/**
+ * A plugin's promise did not settle within parseJsonFiles' `pluginTimeoutMs` (runJob's
+ * `pluginTimeoutMs`): its block was released and the run went on. `code` is 'PluginTimeout'.
+ */
+class PluginTimeoutError extends RawTransferError {
+  constructor(message, options) {
+    super(message, options)
+    this.code = 'PluginTimeout'
+  }
+}
+
 /** A JSON syntax error with the position of the offending byte. */
 class JsonSyntaxError extends RawTransferError {
   constructor(message, { offset, line, column, path } = {}) {
@@ -60,6 +83,8 @@ const byCode = {
   ExternalForbidden: ExternalBuffersForbiddenError,
   OutOfMemory: OutOfMemoryError,
   InvalidArgument: InvalidArgumentError,
+  CorruptDocument: CorruptDocumentError,
+  PluginTimeout: PluginTimeoutError,
 }
 
 /** True for any error-like value, from any realm: an object with a string `message`. */
@@ -122,6 +147,8 @@ module.exports = {
   ExternalBuffersForbiddenError,
   OutOfMemoryError,
   InvalidArgumentError,
+  CorruptDocumentError,
+  PluginTimeoutError,
   JsonSyntaxError,
   fromNative,
   native,

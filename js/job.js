@@ -3,7 +3,8 @@
 // items in batches, run the plugin on each, return blocks to the pool in the next batch
 // call, record errors. Used by parseJsonFiles and by any addon's own jobs.
 
-const { fromNative, native } = require('./errors')
+const { fromNative, native, InvalidArgumentError, PluginTimeoutError } = require('./errors')
+const { MAX_TIMEOUT_MS, integer } = require('./args')
 
 const STRIDE = 4 // numbers per item in a batch's records (Batch::STRIDE in Rust)
 
@@ -17,19 +18,38 @@ const STRIDE = 4 // numbers per item in a batch's records (Batch::STRIDE in Rust
  *   document. Return `{ value, close }`, or `null` to skip the item after calling
  *   `giveBack()`: the driver calls `close()` when the plugin is done with the value
  *   (it returned, or its promise settled). `close()`, or the user releasing the value
- *   earlier, must call `giveBack()` exactly once: that returns the block.
- * - `plugin(value, item)`: runs for each produced item; may return a promise: the block goes
- *   back when it settles.
+ *   earlier, must call `giveBack()`: that returns the block (later calls do nothing). If
+ *   `open` throws, the block is given back and the error recorded (phase 'produce').
+ * - `plugin(value, item)`: runs for each produced item; may return a promise (any
+ *   thenable): the block goes back when it settles.
  * - `fail(error, item)`: for an item the producer failed on (`error` = `{ code, message,
  *   position }`, from Rust); return what to record as the error (e.g. a typed Error).
  * - `failuresToPlugin`: also call `plugin(thatError, item)` for failed items.
  * - `release(ids)`: return blocks at once (used when an async plugin settles while the
  *   driver waits for more).
+ * - `pluginTimeoutMs`: if set (an integer, 1..2^31-1), a plugin promise still pending after
+ *   that long is recorded as `timeoutError(item, ms)` (default: a PluginTimeoutError), its
+ *   value is closed (the block goes back) and the job goes on; how it settles later is
+ *   ignored. A timer is cleared when its promise settles; while it runs it keeps the
+ *   process alive, so a run with a plugin that never settles still finishes.
  *
  * Resolves to `{ items, bytes, errors }`; `errors` lists `{ index, error, phase }` with
- * phase 'produce' or 'plugin'. A plugin that throws is recorded and the job goes on.
+ * phase 'produce' or 'plugin'. Whatever the plugin does (throws, returns a thenable whose
+ * `then` throws or never settles) is recorded for its item, and the job goes on.
  */
-async function runJob(job, { cache, open, plugin, fail, release, failuresToPlugin = false }) {
+async function runJob(job, options) {
+  if (job === null || typeof job !== 'object' || typeof job.take !== 'function' || typeof job.cancel !== 'function') {
+    throw new InvalidArgumentError('runJob expects a native job: an object with take() and cancel()')
+  }
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('runJob expects an options object')
+  const { cache, open, plugin, fail, release, failuresToPlugin = false, pluginTimeoutMs, timeoutError = defaultTimeoutError } = options
+  for (const [name, fn] of [['open', open], ['plugin', plugin], ['fail', fail], ['release', release], ['timeoutError', timeoutError]]) {
+    if (typeof fn !== 'function') throw new InvalidArgumentError(`runJob: options.${name} must be a function`)
+  }
+  if (cache === null || typeof cache !== 'object' || typeof cache.receive !== 'function') {
+    throw new InvalidArgumentError('runJob: options.cache must be a BufferCache')
+  }
+  if (pluginTimeoutMs !== undefined) integer(pluginTimeoutMs, 'pluginTimeoutMs', 1, MAX_TIMEOUT_MS)
   let released = []
   const errors = []
   const pending = new Set()
@@ -38,35 +58,87 @@ async function runJob(job, { cache, open, plugin, fail, release, failuresToPlugi
   let waiting = false
 
   // While the driver waits for more, a block given back must go back at once: producer
-  // threads may be waiting for it.
-  const giveBackOf = (id) => () => {
-    if (waiting) release(Uint32Array.of(id))
-    else released.push(id)
+  // threads may be waiting for it. Once per block: a close() after a timeout, or a
+  // failed open() that already gave it back, does not return it twice.
+  const giveBackOf = (id) => {
+    let given = false
+    return () => {
+      if (given) return
+      given = true
+      if (waiting) release(Uint32Array.of(id))
+      else released.push(id)
+    }
+  }
+
+  const recordPlugin = (item, error) => {
+    errors.push({ index: item.index, error, phase: 'plugin' })
+  }
+  // `close` may run from a timer: it must not throw there (an uncaught exception).
+  const closeItem = (item, close) => {
+    if (close === null) return
+    try {
+      close()
+    } catch (e) {
+      recordPlugin(item, e)
+    }
   }
 
   // Run the plugin; `close` (if any) when it is done, whether it returned, threw or settled.
   const call = (value, item, close) => {
     let result
+    let then
     try {
       result = plugin(value, item)
+      // Reading `then` runs user code too (a getter may throw): inside the try, so that is
+      // this item's plugin error, not the job's.
+      if (result !== null && (typeof result === 'object' || typeof result === 'function')) then = result.then
     } catch (e) {
-      errors.push({ index: item.index, error: e, phase: 'plugin' })
-      if (close !== null) close()
+      recordPlugin(item, e)
+      closeItem(item, close)
       return
     }
-    if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
-      const p = Promise.resolve(result)
-        .catch((e) => {
-          errors.push({ index: item.index, error: e, phase: 'plugin' })
-        })
-        .finally(() => {
-          pending.delete(p)
-          if (close !== null) close()
-        })
-      pending.add(p)
-    } else if (close !== null) close()
+    if (typeof then === 'function') settle(result, then, item, close)
+    else closeItem(item, close)
   }
 
+  // Wait for a thenable plugin result (at most pluginTimeoutMs), then close its item.
+  const settle = (thenable, then, item, close) => {
+    let done = false
+    let timer = null
+    let resolve
+    const p = new Promise((r) => {
+      resolve = r
+    })
+    const finish = (failed, error) => {
+      if (done) return
+      done = true
+      if (timer !== null) clearTimeout(timer)
+      if (failed) recordPlugin(item, error)
+      pending.delete(p)
+      closeItem(item, close)
+      resolve()
+    }
+    pending.add(p)
+    // `then` was read once; calling it inside a Promise executor turns a throw into a
+    // rejection, and resolving through that promise follows nested thenables as `await`.
+    new Promise((res, rej) => then.call(thenable, res, rej)).then(
+      () => finish(false),
+      (e) => finish(true, e),
+    )
+    if (pluginTimeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        let error
+        try {
+          error = timeoutError(item, pluginTimeoutMs)
+        } catch (e) {
+          error = e
+        }
+        finish(true, error)
+      }, pluginTimeoutMs)
+    }
+  }
+
+  let finished = false
   try {
     for (;;) {
       const arg = released.length > 0 ? Uint32Array.from(released) : null
@@ -88,7 +160,15 @@ async function runJob(job, { cache, open, plugin, fail, release, failuresToPlugi
           continue
         }
         const giveBack = giveBackOf(id)
-        const opened = open(item, giveBack)
+        let opened
+        try {
+          opened = open(item, giveBack)
+        } catch (e) {
+          giveBack() // e.g. a corrupt document: its block goes back, the job goes on
+          errors.push({ index, error: e, phase: 'produce' })
+          if (failuresToPlugin) call(e, item, null)
+          continue
+        }
         if (opened === null) continue // skipped (e.g. the pool was closed): open gave it back
         call(opened.value, item, opened.close)
       }
@@ -105,14 +185,22 @@ async function runJob(job, { cache, open, plugin, fail, release, failuresToPlugi
         waiting = false
       }
     }
+    finished = true
   } finally {
-    job.cancel() // normally a no-op: every input is done; after an error, stop the threads
+    if (!finished) job.cancel() // after an error: stop the threads
   }
   waiting = true
   if (released.length > 0) release(Uint32Array.from(released))
   released = []
   await Promise.all(pending)
+  // Only now, with every block back, does the job give up the blocks it reserved in the
+  // pool: a job started by a plugin still holding one must not count on them.
+  job.cancel()
   return { items, bytes, errors }
+}
+
+function defaultTimeoutError(item, ms) {
+  return new PluginTimeoutError(`the plugin's promise for input ${item.index} did not settle within ${ms} ms; its block was released`)
 }
 
 module.exports = { runJob, fromNative }

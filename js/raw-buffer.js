@@ -3,6 +3,7 @@
 // readers, and the RawTransferMetadata fields. Layout constants come from Rust.
 
 const { InvalidArgumentError, StaleBufferError } = require('./errors')
+const { show } = require('./args')
 const { inspect } = require('./symbols')
 
 module.exports = function makeRawBuffer(C) {
@@ -141,14 +142,24 @@ module.exports = function makeRawBuffer(C) {
       return this.#buf
     }
 
-    /** Low 32 bits of the 8-byte pointer stored at byte `pos` (8-aligned): an offset into this buffer. */
+    /**
+     * Low 32 bits of the 8-byte pointer stored at byte `pos` (8-aligned): an offset into this
+     * buffer. `pos` must be a multiple of 4 inside the buffer: `pos >> 2` would silently read
+     * another place for 0.5, 2 ** 32 or '8'.
+     */
     ptr(pos) {
+      if (typeof pos !== 'number' || !(pos >= 0 && pos <= BUFFER_SIZE - 8) || pos % 4 !== 0) {
+        throw new InvalidArgumentError(`ptr() expects a byte offset in the buffer, a multiple of 4; got ${show(pos)}`)
+      }
       return this.#u32[pos >> 2]
     }
 
     /** The UTF-8 string of `len` bytes at offset `ptr`. */
     str(ptr, len) {
-      if (ptr + len > BUFFER_SIZE || ptr < 0 || len < 0) {
+      if (!Number.isInteger(ptr) || !Number.isInteger(len)) {
+        throw new InvalidArgumentError(`str() expects integers ptr and len; got ${show(ptr)} and ${show(len)}`)
+      }
+      if (ptr < 0 || len < 0 || ptr + len > BUFFER_SIZE) {
         throw new InvalidArgumentError(`string range [${ptr}, ${ptr + len}) is outside the buffer`)
       }
       return decodeUtf8(this.#u8, this.nodeBuffer, ptr, len)
@@ -166,6 +177,9 @@ module.exports = function makeRawBuffer(C) {
 
     /** Throw StaleBufferError if the block has been reused since `generation`. */
     assertGeneration(generation) {
+      if (!Number.isInteger(generation) || generation < 0 || generation > 0xffffffff) {
+        throw new InvalidArgumentError(`assertGeneration() expects a generation (a u32); got ${show(generation)}`)
+      }
       const now = this.#u32[META_U32 + META_GENERATION]
       if (now !== generation) {
         throw new StaleBufferError(

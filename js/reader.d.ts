@@ -21,6 +21,8 @@ export {
   ExternalBuffersForbiddenError,
   OutOfMemoryError,
   InvalidArgumentError,
+  CorruptDocumentError,
+  PluginTimeoutError,
   JsonSyntaxError,
 } from '../index'
 

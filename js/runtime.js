@@ -3,8 +3,11 @@
 // named by id; the native side keeps which ids this environment holds.
 
 const errors = require('./errors')
-const { native, PoolClosedError, StaleBufferError, InvalidArgumentError } = errors
+const { native, PoolClosedError, StaleBufferError, InvalidArgumentError, PluginTimeoutError } = errors
 const { runJob } = require('./job')
+const { runParallel, runJsonPlugins } = require('./parallel')
+const { escapeLoneSurrogates } = require('./input')
+const { MAX_TIMEOUT_MS, show, integer, optionsObject, integerOption } = require('./args')
 const C = require('./constants')
 
 module.exports = function runtime(binding) {
@@ -16,19 +19,25 @@ module.exports = function runtime(binding) {
   const { dispose, inspect, installDispose } = require('./symbols')
 
   const TRANSFERS = ['auto', 'external', 'copy']
+  // The native pool's own limits (src/addon/pool.rs): checked here first, so that a wrong
+  // number is an InvalidArgumentError from JS whatever the native side would make of it.
+  const MAX_POOL_SIZE = 4096
 
   class FixedSizeAllocatorPool {
     /**
-     * @param {{ size?: number, transfer?: 'auto'|'external'|'copy', acquireTimeoutMs?: number }} [options]
+     * @param {{ size?: number, transfer?: 'auto'|'external'|'copy', acquireTimeoutMs?: number,
+     *   retainBytes?: number, maxRetainBytes?: number }} [options] undefined fields take their defaults
      */
-    constructor(options = {}) {
-      const { size = 4, acquireTimeoutMs = 0, retainBytes = C.DEFAULT_RETAINED_BYTES, maxRetainBytes = C.DEFAULT_MAX_RETAINED_BYTES } = options
-      let transfer = options.transfer ?? 'auto'
+    constructor(options) {
+      options = optionsObject(options, 'FixedSizeAllocatorPool')
+      const size = integerOption(options, 'size', 4, 1, MAX_POOL_SIZE)
+      const acquireTimeoutMs = integerOption(options, 'acquireTimeoutMs', 0, 0, MAX_TIMEOUT_MS)
+      const retainBytes = integerOption(options, 'retainBytes', C.DEFAULT_RETAINED_BYTES, 0, C.ACTIVE_SIZE)
+      const maxRetainBytes = integerOption(options, 'maxRetainBytes', C.DEFAULT_MAX_RETAINED_BYTES, 0, C.ACTIVE_SIZE)
+      let transfer = options.transfer === undefined ? 'auto' : options.transfer
       if (!TRANSFERS.includes(transfer)) {
-        throw new InvalidArgumentError(`transfer must be one of ${TRANSFERS.join(', ')}; got ${transfer}`)
+        throw new InvalidArgumentError(`transfer must be one of ${TRANSFERS.join(', ')}; got ${show(transfer)}`)
       }
-      if (!Number.isInteger(size) || size < 1)
-        throw new InvalidArgumentError(`size must be a positive integer; got ${size}`)
       // RAW_TRANSFER_MODE=copy forces the copy fallback wherever the caller left it to us.
       if (transfer === 'auto' && process.env.RAW_TRANSFER_MODE === 'copy') transfer = 'copy'
       this._native = native(() => new binding.NativePool(size, transfer, acquireTimeoutMs, retainBytes, maxRetainBytes))
@@ -92,7 +101,9 @@ module.exports = function runtime(binding) {
       if (typeof text !== 'string' && !isUint8Array(text)) {
         throw new InvalidArgumentError('parseJson expects a string or a Uint8Array of UTF-8')
       }
-      return createDocument(this._block(native(() => this._native.parseJson(text))))
+      // A string with lone surrogates would lose them on the way to UTF-8 (see js/input.js).
+      const input = typeof text === 'string' ? escapeLoneSurrogates(text) : text
+      return createDocument(this._block(native(() => this._native.parseJson(input))))
     }
 
     /**
@@ -100,22 +111,22 @@ module.exports = function runtime(binding) {
      * path)` runs on this thread for each. A block returns to the pool when the plugin
      * returns, or when the promise it returns settles. A file that fails calls
      * `plugin(error, path)` with a JsonSyntaxError / RawTransferError (code 'Io' for read
-     * errors), and the run goes on. A plugin that throws or rejects is recorded the same way.
-     * Resolves to `{ files, bytes, ms, errors }`.
+     * errors), and the run goes on. A plugin that throws or rejects is recorded the same way,
+     * and so is one whose promise has not settled after `pluginTimeoutMs` (PluginTimeoutError:
+     * its block is released). Resolves to `{ files, bytes, ms, errors }`.
      */
-    async parseJsonFiles(paths, plugin, options = {}) {
+    async parseJsonFiles(paths, plugin, options) {
       this._check()
       if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string')) {
         throw new InvalidArgumentError('parseJsonFiles expects an array of paths')
       }
       if (typeof plugin !== 'function') throw new InvalidArgumentError('parseJsonFiles expects a plugin function')
-      if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object')
-      const threads = options.threads ?? 2
-      if (!Number.isInteger(threads) || threads < 1 || threads > 64)
-        throw new InvalidArgumentError(`threads must be an integer 1..64; got ${threads}`)
-      const maxBlocks = options.maxBlocks ?? 0
-      if (!Number.isInteger(maxBlocks) || maxBlocks < 0 || maxBlocks > this.size)
-        throw new InvalidArgumentError(`maxBlocks must be an integer 1..${this.size} (the pool's size); got ${maxBlocks}`)
+      options = optionsObject(options, 'parseJsonFiles')
+      const threads = integerOption(options, 'threads', 2, 1, 64)
+      // 0: the job's default (what other running jobs leave of the pool).
+      const maxBlocks = integerOption(options, 'maxBlocks', 0, 0, this.size)
+      const pluginTimeoutMs = options.pluginTimeoutMs
+      if (pluginTimeoutMs !== undefined) integer(pluginTimeoutMs, 'pluginTimeoutMs', 1, MAX_TIMEOUT_MS)
       const t0 = performance.now()
       const job = native(() => this._native.startJsonFiles(paths, threads, maxBlocks))
       const pool = this
@@ -134,6 +145,16 @@ module.exports = function runtime(binding) {
         plugin: (doc, item) => plugin(doc, paths[item.index]),
         fail: (failure, item) => fileError(failure, paths[item.index]),
         failuresToPlugin: true,
+        pluginTimeoutMs,
+        timeoutError(item, ms) {
+          const path = paths[item.index]
+          const err = new PluginTimeoutError(
+            `${path}: the plugin's promise did not settle within ${ms} ms (pluginTimeoutMs); ` +
+              'its document was released and the run went on',
+          )
+          err.path = path
+          return err
+        },
       })
       const result = {
         files: items,
@@ -250,18 +271,15 @@ module.exports = function runtime(binding) {
 
     /** Set RawTransferMetadata.data_offset (must be within what was written). */
     setDataOffset(ptr) {
-      if (!Number.isInteger(ptr) || ptr < 0 || ptr > 0xffffffff)
-        throw new InvalidArgumentError(`data offset must be a non-negative integer; got ${ptr}`)
+      integer(ptr, 'data offset', 0, C.ACTIVE_SIZE)
       const n = this.#native()
       native(() => n.setDataOffset(this.id, ptr))
     }
 
     /** A copy of `[ptr, ptr + len)` in a new Node Buffer (outlives the block). */
     copyToBuffer(ptr, len) {
-      for (const [name, v] of [['ptr', ptr], ['len', len]]) {
-        if (!Number.isInteger(v) || v < 0 || v > 0xffffffff)
-          throw new InvalidArgumentError(`${name} must be a non-negative integer; got ${v}`)
-      }
+      integer(ptr, 'ptr', 0, C.ACTIVE_SIZE)
+      integer(len, 'len', 0, C.ACTIVE_SIZE - ptr)
       const n = this.#native()
       return native(() => n.copyToBuffer(this.id, ptr, len))
     }
@@ -320,6 +338,8 @@ module.exports = function runtime(binding) {
     FixedSizeAllocatorPool,
     Block,
     runJob,
+    runParallel,
+    runJsonPlugins,
     RawBuffer,
     BufferCache,
     constants: C,

@@ -39,6 +39,22 @@ tryIt("parseJson('\"\\x\"')", () => p.parseJson('"\\x"'))
 tryIt('parseJson(42)', () => p.parseJson(42))
 tryIt('document used after release()', () => { const d = p.parseJson('[1]'); d.release(); d.toJS() })
 tryIt('doc.text(span outside the source)', () => { const d = p.parseJson('[1]'); try { d.text({ start: 0, end: 99 }) } finally { d.release() } })
+tryIt('pool options null', () => new rt.FixedSizeAllocatorPool(null))
+tryIt('acquireTimeoutMs: 1e22', () => new rt.FixedSizeAllocatorPool({ acquireTimeoutMs: 1e22 }))
+tryIt("node.at(0.5), at(NaN), at('1')", () => { const d = p.parseJson('[1]'); try { d.root.at(0.5) } finally { d.release() } })
+tryIt('node.get(5)', () => { const d = p.parseJson('{}'); try { d.root.get(5) } finally { d.release() } })
+tryIt('copyToBuffer(2**32, 5)', () => { const x = p.acquire(); try { x.copyToBuffer(2 ** 32, 5) } finally { x.release() } })
+tryIt('toJS() of a document whose nodes JS made a cycle', () => {
+  const d = p.parseJson('[[1]]')
+  try {
+    const u32 = d.raw.u32
+    const base = u32[(d.raw.dataOffset + rt.JSON_DOC_ROOT + rt.JSON_NODE_PAYLOAD) >> 2]
+    u32[(base + rt.JSON_NODE_PAYLOAD) >> 2] = base
+    d.toJS()
+  } finally {
+    d.release()
+  }
+})
 tryIt('parseJson on a closed pool', () => { p.close(); p.parseJson('1') })
 tryIt('acquire() on a closed pool', () => p.acquire())
 console.log('| input | error class | message |\n|---|---|---|')

@@ -170,8 +170,10 @@ async function files(paths: string[]): Promise<void> {
       }
       const v: JsonValue = d.toJS()
     },
-    { threads: 2 },
+    { threads: 2, maxBlocks: 1, pluginTimeoutMs: 30_000 },
   )
+  // @ts-expect-error pluginTimeoutMs is a number of milliseconds
+  await pool.parseJsonFiles(paths, () => {}, { pluginTimeoutMs: '5' })
   const counts: number[] = [result.files, result.bytes, result.ms]
   for (const e of result.errors) {
     const f: JsonFileError = e
@@ -209,6 +211,11 @@ function classify(err: unknown): string {
   if (err instanceof rt.ExternalBuffersForbiddenError) return 'forbidden'
   if (err instanceof rt.OutOfMemoryError) return 'oom'
   if (err instanceof rt.InvalidArgumentError) return 'argument'
+  if (err instanceof rt.CorruptDocumentError) return err.code // 'CorruptDocument'
+  if (err instanceof rt.PluginTimeoutError) {
+    const code: 'PluginTimeout' = err.code
+    return code
+  }
   if (err instanceof rt.PoolClosedError) return 'closed'
   if (err instanceof rt.RawTransferError) return err.code ?? err.name
   return 'other'

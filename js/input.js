@@ -1,0 +1,36 @@
+'use strict'
+// JSON text given as a JS string reaches Rust as UTF-8, which cannot carry a lone surrogate
+// (napi turns one into U+FFFD). JSON.parse keeps them: '"\ud800"' as a JS string parses to
+// a one-unit string. So a string that is not well-formed UTF-16 has each lone surrogate
+// rewritten as the escape `\uXXXX` before it crosses: inside a string literal the escape
+// means exactly that unit (the parser stores such strings as UTF-16); anywhere else both
+// forms are a syntax error, as JSON.parse says. The cost is paid only by such strings
+// (isWellFormed is a native scan).
+//
+// What differs from the text as given: spans and byte offsets count the escape's 6 bytes,
+// and doc.text() shows the escape.
+
+const LONE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+
+const isWellFormed =
+  typeof String.prototype.isWellFormed === 'function'
+    ? (s) => s.isWellFormed()
+    : (s) => {
+        LONE.lastIndex = 0
+        return !LONE.test(s)
+      }
+
+/** `text`, with lone surrogates written as `\uXXXX` escapes (unchanged if there are none). */
+function escapeLoneSurrogates(text) {
+  if (isWellFormed(text)) return text
+  return text.replace(LONE, (unit, at) => {
+    // After an odd run of backslashes the unit is itself being escaped (`\` + unit, an
+    // invalid escape): leave it, so the parse fails as JSON.parse's does.
+    let slashes = 0
+    for (let k = at - 1; k >= 0 && text.charCodeAt(k) === 0x5c; k--) slashes++
+    if (slashes % 2 === 1) return unit
+    return `\\u${unit.charCodeAt(0).toString(16)}`
+  })
+}
+
+module.exports = { escapeLoneSurrogates }
