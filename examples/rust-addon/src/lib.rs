@@ -25,6 +25,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use raw_transfer::napi::{
     Batch, EnvPool, ErrorCode, Job, JobOptions, Position, ProduceError, Producer, Sent, Transfer, TransferError,
+    catch_panic,
 };
 use raw_transfer::{ACTIVE_SIZE, FixedSizeAllocator, FixedSizeAllocatorPool, RawTransferMetadata};
 
@@ -216,12 +217,14 @@ impl CsvPool {
     /// `transfer`: 'auto' | 'external' | 'copy'.
     #[napi(constructor)]
     pub fn new(env: Env, size: u32, transfer: Option<String>) -> Result<Self> {
-        if !(1..=1024).contains(&size) {
-            return Err(TransferError::invalid_argument(format!("size must be 1..=1024, got {size}")).into());
-        }
-        let transfer: Transfer = transfer.as_deref().unwrap_or("auto").parse()?;
-        let inner = EnvPool::new(&env, FixedSizeAllocatorPool::new(size as usize), transfer)?;
-        Ok(Self { inner })
+        catch_panic(|| {
+            if !(1..=1024).contains(&size) {
+                return Err(TransferError::invalid_argument(format!("size must be 1..=1024, got {size}")).into());
+            }
+            let transfer: Transfer = transfer.as_deref().unwrap_or("auto").parse()?;
+            let inner = EnvPool::new(&env, FixedSizeAllocatorPool::new(size as usize), transfer)?;
+            Ok(Self { inner })
+        })
     }
 
     /// 'external' or 'copy' (what 'auto' decided).
@@ -252,40 +255,48 @@ impl CsvPool {
     /// the block's first hand-off to this environment).
     #[napi(ts_return_type = "{ id: number, generation: number, buffer: ArrayBuffer | null }")]
     pub fn parse(&self, text: String) -> Result<Sent> {
-        self.parse_bytes(text.as_bytes())
+        catch_panic(|| {
+            self.parse_bytes(text.as_bytes())
+        })
     }
 
     /// Read and parse the CSV file at `path` on the JS thread.
     #[napi(ts_return_type = "{ id: number, generation: number, buffer: ArrayBuffer | null }")]
     pub fn parse_file(&self, path: String) -> Result<Sent> {
-        let text = read_file(&path).map_err(TransferError::from)?;
-        self.parse_bytes(&text)
+        catch_panic(|| {
+            let text = read_file(&path).map_err(TransferError::from)?;
+            self.parse_bytes(&text)
+        })
     }
 
     /// Return block `id` to the pool (`StaleBuffer` if it is not checked out here).
     #[napi]
     pub fn release(&self, id: u32) -> Result<()> {
-        Ok(self.inner.release(id)?)
+        catch_panic(|| {
+            Ok(self.inner.release(id)?)
+        })
     }
 
     /// Return several blocks (ids not checked out here are skipped).
     #[napi]
-    pub fn release_many(&self, ids: Uint32Array) {
-        self.inner.release_many(&ids);
+    pub fn release_many(&self, ids: Uint32Array) -> Result<()> {
+        catch_panic(|| Ok(self.inner.release_many(&ids)))
     }
 
     /// Parse CSV files on `threads` Rust threads; drive the job with `runJob`.
     #[napi]
     pub fn start_files(&self, paths: Vec<String>, threads: u32) -> Result<CsvJob> {
-        let options = JobOptions { threads: threads as usize, max_blocks: None };
-        Ok(CsvJob { job: Job::start(&self.inner, Arc::new(CsvFiles), paths, options)? })
+        catch_panic(|| {
+            let options = JobOptions { threads: threads as usize, max_blocks: None };
+            Ok(CsvJob { job: Job::start(&self.inner, Arc::new(CsvFiles), paths, options)? })
+        })
     }
 
     /// Free idle blocks and hand out no more; checked-out blocks stay readable until
     /// released (then freed), buffers JS holds until the GC frees them.
     #[napi]
-    pub fn close(&self) {
-        self.inner.close();
+    pub fn close(&self) -> Result<()> {
+        catch_panic(|| Ok(self.inner.close()))
     }
 }
 
@@ -309,12 +320,15 @@ impl CsvJob {
     /// Release `released` (block ids JS is done with) and take every finished file.
     #[napi]
     pub fn take(&self, env: Env, released: Option<Uint32Array>) -> Result<Batch> {
-        Ok(self.job.take(&env, released.as_deref().unwrap_or(&[]))?)
+        catch_panic(|| {
+            Ok(self.job.take(&env, released.as_deref().unwrap_or(&[]))?)
+        })
     }
 
-    /// Stop starting new files (finished ones can still be taken).
+    /// Stop starting new files (finished ones can still be taken) and end the job's
+    /// reservation of blocks (runJob calls it once the last plugin let go).
     #[napi]
-    pub fn cancel(&self) {
-        self.job.cancel();
+    pub fn cancel(&self) -> Result<()> {
+        catch_panic(|| Ok(self.job.cancel()))
     }
 }
