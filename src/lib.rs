@@ -43,7 +43,8 @@ pub mod transfer;
 pub use allocator_api2;
 pub use arena::{AllocError, Allocator, FixedSizeAllocator};
 pub use block::{
-    BlockError, FixedSizeAllocatorMetadata, MemoryMode, free_fixed_size_allocator, live_blocks, memory_mode,
+    BlockError, FixedSizeAllocatorMetadata, MemoryMode, free_fixed_size_allocator, live_blocks,
+    memory_mode,
 };
 pub use geometry::{ACTIVE_SIZE, BLOCK_ALIGN, BLOCK_SIZE, BUFFER_SIZE, RAW_METADATA_SIZE};
 pub use pool::{

@@ -148,7 +148,10 @@ impl fmt::Display for BlockError {
                 "could not reserve 4 GiB-aligned address space for a block: {e}"
             ),
             Self::Commit(e) => write!(f, "could not commit memory for a block: {e}"),
-            Self::MappingLimit { live_blocks, max_map_count } => write!(
+            Self::MappingLimit {
+                live_blocks,
+                max_map_count,
+            } => write!(
                 f,
                 "too many blocks alive ({live_blocks}, about {MAPPINGS_PER_BLOCK} memory mappings each): \
                  another would bring the process near the kernel's limit of {max_map_count} mappings \
@@ -175,7 +178,9 @@ fn max_map_count() -> usize {
             .ok()
             .and_then(|s| s.trim().parse().ok())
             .unwrap_or(65_530);
-        let asked = std::env::var("RAW_TRANSFER_MAX_MAP_COUNT").ok().and_then(|s| s.trim().parse().ok());
+        let asked = std::env::var("RAW_TRANSFER_MAX_MAP_COUNT")
+            .ok()
+            .and_then(|s| s.trim().parse().ok());
         asked.map_or(kernel, |n: usize| n.min(kernel))
     })
 }
@@ -189,7 +194,10 @@ fn check_mapping_headroom() -> Result<(), BlockError> {
 
 fn mapping_headroom(live: usize, limit: usize) -> Result<(), BlockError> {
     if (live + 1) * MAPPINGS_PER_BLOCK > limit / 2 {
-        return Err(BlockError::MappingLimit { live_blocks: live, max_map_count: limit });
+        return Err(BlockError::MappingLimit {
+            live_blocks: live,
+            max_map_count: limit,
+        });
     }
     Ok(())
 }

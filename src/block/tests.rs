@@ -509,7 +509,16 @@ fn blocks_stop_at_half_the_mapping_limit_with_an_error_that_names_it() {
     assert!(super::mapping_headroom(0, 65_530).is_ok());
     assert!(super::mapping_headroom(8_000, 65_530).is_ok());
     let err = super::mapping_headroom(8_191, 65_530).unwrap_err();
-    assert!(matches!(err, BlockError::MappingLimit { live_blocks: 8_191, max_map_count: 65_530 }));
+    assert!(matches!(
+        err,
+        BlockError::MappingLimit {
+            live_blocks: 8_191,
+            max_map_count: 65_530
+        }
+    ));
     let text = err.to_string();
-    assert!(text.contains("vm.max_map_count") && text.contains("65530") && text.contains("8191"), "{text}");
+    assert!(
+        text.contains("vm.max_map_count") && text.contains("65530") && text.contains("8191"),
+        "{text}"
+    );
 }

@@ -489,38 +489,26 @@ impl Job {
             records: Vec::with_capacity(items.len() * Batch::STRIDE),
             ..Batch::default()
         };
-        let mut items = items.into_iter();
-        while let Some(item) = items.next() {
-            let index = f64::from(item.index);
-            let bytes = item.bytes as f64;
-            match item.outcome {
-                Ok((guard, meta, permit)) => {
-                    match self
-                        .env_pool
-                        .send_leased(guard, meta, Some(Box::new(permit)))
-                    {
-                        Ok(sent) => {
-                            batch.records.extend_from_slice(&[
-                                index,
-                                f64::from(sent.id),
-                                f64::from(sent.generation),
-                                bytes,
-                            ]);
-                            if let Some(buffer) = sent.buffer {
-                                batch.buffers.push((sent.id, buffer));
-                            }
-                        }
-                        Err(e) => {
-                            batch.records.extend_from_slice(&[
-                                index,
-                                0.0,
-                                batch.errors.len() as f64,
-                                bytes,
-                            ]);
-                            batch.errors.push(e.into());
-                        }
+        for item in items {
+            let (index, bytes) = (f64::from(item.index), item.bytes as f64);
+            let sent = item.outcome.and_then(|(guard, meta, permit)| {
+                self.env_pool
+                    .send_leased(guard, meta, Some(Box::new(permit)))
+                    .map_err(ProduceError::from)
+            });
+            match sent {
+                Ok(sent) => {
+                    batch.records.extend_from_slice(&[
+                        index,
+                        f64::from(sent.id),
+                        f64::from(sent.generation),
+                        bytes,
+                    ]);
+                    if let Some(buffer) = sent.buffer {
+                        batch.buffers.push((sent.id, buffer));
                     }
                 }
+                // A failed item: id 0, and the index of its error in place of a generation.
                 Err(e) => {
                     batch.records.extend_from_slice(&[
                         index,
