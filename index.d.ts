@@ -461,3 +461,136 @@ export function runJob<V>(
     timeoutError?(item: JobItem, ms: number): unknown
   },
 ): Promise<{ items: number; bytes: number; errors: Array<{ index: number; error: unknown; phase: 'produce' | 'plugin' }> }>
+
+// ---- Parallel plugins (runJsonPlugins, runParallel: js/parallel.js) ----------------------
+
+/** An AbortSignal (written structurally: consumers need not have the DOM or @types/node types). */
+export interface AbortSignalLike {
+  readonly aborted: boolean
+  readonly reason?: unknown
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void
+  removeEventListener(type: 'abort', listener: () => void): void
+}
+
+/** Options every parallel run takes. */
+export interface ParallelOptions {
+  /**
+   * Worker threads (1..64). Default `Math.min(os.availableParallelism(), 8)`; never more
+   * than there are inputs.
+   */
+  workers?: number
+  /** Stops the run: workers are terminated and the promise rejects with an `AbortError` (with `.result`). */
+  signal?: AbortSignalLike
+  /** Called on the main thread as chunks complete (at most every ~50 ms, and once at the end). */
+  onProgress?: (progress: { done: number; total: number }) => void
+}
+
+export interface JsonPluginsOptions extends ParallelOptions {
+  /**
+   * Absolute path of the plugin module (CommonJS or ESM): its default export (or
+   * `module.exports`) is `(doc, path) => result`, sync or async, run in each worker on the
+   * lazy document. It is not called for files that could not be read or parsed.
+   */
+  plugin: string
+  /** Rust threads in all, split across the workers (each gets max(1, round(threads / workers))). Default 2. */
+  threads?: number
+  /** Blocks of each worker's pool. Default 4. */
+  poolSize?: number
+  /** Transfer mode of each worker's pool. Default 'auto'. */
+  transfer?: TransferOption
+  /** Passed to each worker's parseJsonFiles: a plugin promise pending that long is recorded as a PluginTimeoutError. */
+  pluginTimeoutMs?: number
+  /** Passed to each worker's parseJsonFiles (blocks one chunk's job may hold; 0 or unset: its default). */
+  maxBlocks?: number
+}
+
+/** One failure of a parallel run. */
+export type ParallelPhase = 'read' | 'parse' | 'plugin' | 'worker'
+
+export interface JsonPluginError {
+  path: string
+  /**
+   * 'read' / 'parse': as parseJsonFiles reports them (RawTransferError with code 'Io',
+   * JsonSyntaxError, ...); 'plugin': what the plugin threw or rejected with (an Error rebuilt
+   * on the main thread with its class, message, code and fields and the worker's stack; a
+   * non-Error as it was), a PluginTimeoutError, or a DataCloneError for a result that cannot
+   * be sent; 'worker': the file's plugin ended its worker thread (process.exit(), an uncaught
+   * error) when run alone: a RawTransferError with code 'WorkerExited' (`cause`: the uncaught error).
+   */
+  phase: ParallelPhase
+  error: unknown
+}
+
+export interface JsonPluginsResult<R = unknown> {
+  /** `results[i]`: the (structured-cloned) plugin result for `paths[i]`; undefined for a failed file. */
+  results: Array<R | undefined>
+  files: number
+  bytes: number
+  ms: number
+  /** In the order of the paths. */
+  errors: JsonPluginError[]
+  /** Workers replaced after they died. */
+  restarts: number
+}
+
+/** The error a parallel run rejects with when its signal aborts it. */
+export interface ParallelAbortError<T> extends Error {
+  name: 'AbortError'
+  code: 'ABORT_ERR'
+  /** What was done until then. */
+  result: T
+}
+
+/**
+ * Run a plugin module over JSON files in `workers` worker threads: each worker has its own
+ * pool and runs a parseJsonFiles job per chunk of files it is handed (Rust threads read and
+ * parse, the worker's JS runs the plugin on the lazy document, zero-copy). Chunks go to
+ * whichever worker is free. A worker that dies is replaced; a file that kills its worker
+ * when run alone is recorded (phase 'worker'). Every worker has ended (and its blocks are
+ * freed) when the promise settles.
+ * @throws InvalidArgumentError (as a rejection) for a bad argument
+ * @throws ParallelAbortError when `signal` aborts the run
+ */
+export function runJsonPlugins<R = unknown>(paths: string[], options: JsonPluginsOptions): Promise<JsonPluginsResult<R>>
+
+export interface ParallelRunOptions extends ParallelOptions {
+  /**
+   * Absolute path of the runner module, loaded in each worker. It exports
+   * `run(inputs, plugin, options)`: process a chunk of inputs (its own native job and
+   * `runJob`), resolving to `{ results, errors }` with `results[i]` for `inputs[i]` and
+   * errors `{ index, error, phase }` (index in the chunk). Optional: `init(options)` (once,
+   * before the first chunk; a failure rejects the run) and `close(options)` (at the end).
+   */
+  runner: string
+  /** Absolute path of the plugin module: its default export is handed to `run` as `plugin`. */
+  plugin: string
+  /** Anything else is passed, structured-cloned, to the runner as `options`. */
+  [runnerOption: string]: unknown
+}
+
+/** What a runner module's `run` resolves to. */
+export interface ParallelChunkResult {
+  results: unknown[]
+  errors: Array<{ index: number; error: unknown; phase: string }>
+  /** Inputs processed (default: the chunk's length). */
+  files?: number
+  /** Summed into the run's `bytes`. */
+  bytes?: number
+}
+
+export interface ParallelResult<R = unknown> {
+  results: Array<R | undefined>
+  files: number
+  bytes: number
+  ms: number
+  /** In the order of the inputs; phase: the runner's own, or 'worker'. */
+  errors: Array<{ index: number; error: unknown; phase: string }>
+  restarts: number
+}
+
+/**
+ * The generic form of runJsonPlugins for any producer: hand chunks of `inputs`
+ * (structured-cloneable) to `workers` worker threads, each running the `runner` module on
+ * them with the `plugin` module's function. A runner that throws rejects the run.
+ */
+export function runParallel<R = unknown>(inputs: unknown[], options: ParallelRunOptions): Promise<ParallelResult<R>>

@@ -1,9 +1,10 @@
 'use strict'
 // raw-transfer demo: parse a few hundred JSON files on Rust threads into pooled blocks,
 // run three plugins over the lazy view of each, then do the same with readFileSync +
-// JSON.parse and compare.
+// JSON.parse and compare. Then the same plugins in K worker threads: runJsonPlugins (each
+// worker its own pool and Rust threads) against JSON.parse in K worker threads.
 //
-//   node examples/demo.js [dir] [--threads N] [--key NAME] [--pool N] [--mb N] [--keep]
+//   node examples/demo.js [dir] [--threads N] [--key NAME] [--pool N] [--mb N] [--workers K] [--keep]
 //
 // With no dir, a deterministic ~200 MB corpus is generated in a temp dir (removed at the
 // end unless --keep). With a dir, every .json file under it is used.
@@ -14,12 +15,14 @@ const path = require('node:path')
 const rt = require('..')
 const { generateCorpus } = require('./corpus')
 const { visitLazy, visitPlain, lazyPlugins, plainPlugins } = require('./plugins')
+const parallel = require('./parallel-demo')
 
 const MB = 1e6
 const log = (msg) => process.stderr.write(`[demo] ${msg}\n`)
 
 function parseArgs(argv) {
-  const opts = { dir: null, threads: 2, key: 'id', pool: 4, mb: 200, keep: false }
+  const cpus = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length
+  const opts = { dir: null, threads: 2, key: 'id', pool: 4, mb: 200, workers: Math.max(2, Math.min(cpus, 8)), keep: false }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const num = () => {
@@ -30,10 +33,11 @@ function parseArgs(argv) {
     if (a === '--threads') opts.threads = num()
     else if (a === '--pool') opts.pool = num()
     else if (a === '--mb') opts.mb = num()
+    else if (a === '--workers') opts.workers = num()
     else if (a === '--key') opts.key = argv[++i]
     else if (a === '--keep') opts.keep = true
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node examples/demo.js [dir] [--threads N] [--key NAME] [--pool N] [--mb N] [--keep]')
+      console.log('usage: node examples/demo.js [dir] [--threads N] [--key NAME] [--pool N] [--mb N] [--workers K] [--keep]')
       process.exit(0)
     } else if (a.startsWith('--')) throw new Error(`unknown option ${a}`)
     else if (opts.dir === null) opts.dir = a
@@ -367,6 +371,50 @@ async function main() {
     console.log(`(a) raw-transfer: a separate run with a no-op plugin (files read and parsed on ${opts.threads} Rust threads);`)
     console.log('    JSON.parse: time in readFileSync + JSON.parse during the run above')
     console.log('(b) the same three plugins: over the lazy view (raw-transfer), over plain objects (JSON.parse)')
+
+    // ---- parallel plugins: K worker threads ----
+    if (gc) gc()
+    const K = opts.workers
+    log(`runJsonPlugins: ${K} workers, ${opts.threads} Rust threads in all`)
+    const W = await parallel.runWorkers(files, { workers: K, threads: opts.threads, key: opts.key, pool: opts.pool, log })
+    if (gc) gc()
+    log(`JSON.parse in ${K} worker threads`)
+    const C = await parallel.runJsonParseWorkers(files, { workers: K, key: opts.key, log })
+    let liveAfterWorkers = rt.liveBlocks()
+    for (let i = 0; gc && i < 10 && liveAfterWorkers > 0; i++) {
+      gc()
+      await new Promise((r) => setTimeout(r, 20))
+      liveAfterWorkers = rt.liveBlocks()
+    }
+    const wt = W.totals
+    const ct = C.totals
+    console.log(`\n== parallel plugins: ${K} worker threads (${os.cpus().length} CPUs) ==`)
+    console.log(
+      `runJsonPlugins: ${wt.files} files, ${fmt(wt.objects)} objects, ${fmt(wt.keys)} keys, ${fmt(wt.duplicates)} duplicate keys, ` +
+        `"${opts.key}" ${fmt(wt.keyCount)}, deepest ${wt.maxDepth}; ${W.result.errors.length} files failed; ` +
+        `${W.result.restarts} workers replaced; liveBlocks ${liveAfterWorkers} after the runs`,
+    )
+    // The same findings as the single-thread runs (lazy: with duplicates; JSON.parse: without).
+    if (wt.objects !== fa.objects || wt.keys !== fa.keys || wt.duplicates !== fa.dups.count || wt.keyCount !== fa.search.count) {
+      problems.push(`runJsonPlugins found ${JSON.stringify(wt)}; the single-thread run ${fa.objects} objects, ${fa.keys} keys, ${fa.dups.count} duplicates, ${fa.search.count} "${opts.key}"`)
+    }
+    if (W.result.errors.length !== expected.length) problems.push(`runJsonPlugins: ${W.result.errors.length} files failed, the single-thread run ${expected.length}`)
+    if (ct.objects !== fb.objects || ct.keys !== fb.keys || ct.keyCount !== fb.search.count) {
+      problems.push(`JSON.parse in workers found ${JSON.stringify(ct)}; the single-thread run ${fb.objects} objects, ${fb.keys} keys`)
+    }
+    if (gc && liveAfterWorkers !== 0) problems.push(`${liveAfterWorkers} blocks still live after runJsonPlugins`)
+    const rate = (ms) => fmt(A.result.bytes / MB / (ms / 1000), 1)
+    console.log(
+      table([
+        ['', '1 JS thread', `${K} workers`, `JSON.parse, ${K} workers`],
+        ['', '(parseJsonFiles)', '(runJsonPlugins)', '(read + parse in each)'],
+        ['wall ms', fmt(A.wallMs), fmt(W.wallMs), fmt(C.wallMs)],
+        ['MB/s', rate(A.wallMs), rate(W.wallMs), rate(C.wallMs)],
+        ['vs 1 JS thread', '1.00x', `${fmt(A.wallMs / W.wallMs, 2)}x`, `${fmt(A.wallMs / C.wallMs, 2)}x`],
+        [`vs JSON.parse in ${K} workers`, `${fmt(C.wallMs / A.wallMs, 2)}x`, `${fmt(C.wallMs / W.wallMs, 2)}x`, '1.00x'],
+      ]),
+    )
+    console.log(`(the ${K}-worker runs include starting and ending their workers; the plugins walk every object, so the JS threads set the pace)`)
   } finally {
     if (tmp && !opts.keep) fs.rmSync(tmp, { recursive: true, force: true })
     else if (tmp) log(`kept the corpus in ${tmp}`)

@@ -1,0 +1,169 @@
+'use strict'
+// The worker side of runParallel (js/parallel.js): load the runner and the plugin, then run
+// the chunks of inputs the main thread hands out, one after the other, and post each
+// chunk's results and errors back in one message.
+//
+// Messages, main -> worker: { type: 'chunk', id, indices, inputs, suspect }, { type: 'stop' }.
+// Worker -> main: { type: 'ready' } once loaded; { type: 'more' } when the chunk in hand is
+// half done (so the next one is here when it ends: the request costs no idle time);
+// { type: 'done', id, results: [{ index, result }], errors: [{ index, phase, error }],
+// files, bytes }; { type: 'fatal', error } when the runner itself fails; { type: 'closed' }
+// after 'stop'. A chunk's indices are the inputs' indices in the whole run.
+
+const { parentPort, workerData } = require('node:worker_threads')
+const { pathToFileURL } = require('node:url')
+const { serializeError, blockViewIn, safeString } = require('./parallel-wire')
+
+const { runner: runnerPath, plugin: pluginPath, options } = workerData
+
+/** A function export of a module loaded with import(): named, or on the CommonJS default (module.exports). */
+function exported(mod, name) {
+  if (name === 'default') {
+    if (typeof mod.default === 'function') return mod.default
+    // module.exports = { default: fn } (TypeScript's and Babel's CommonJS output)
+    if (mod.default !== null && typeof mod.default === 'object' && typeof mod.default.default === 'function') return mod.default.default
+    return null
+  }
+  if (typeof mod[name] === 'function') return mod[name]
+  if (mod.default !== null && typeof mod.default === 'object' && typeof mod.default[name] === 'function') return mod.default[name]
+  return null
+}
+
+let run
+let close
+let plugin
+const queue = []
+let running = false
+let stopping = false
+
+/** Is a timer of user code pending? (Our own waits are not: they are only set when this says yes.) */
+function timersPending() {
+  return typeof process.getActiveResourcesInfo === 'function' && process.getActiveResourcesInfo().includes('Timeout')
+}
+const timerTurn = () => new Promise((resolve) => setTimeout(resolve, 0))
+
+async function runChunk(chunk) {
+  const { id, indices, inputs, suspect } = chunk
+  // Ask for the next chunk once this one is half done (counted in plugin calls), so the
+  // main thread's answer arrives while this chunk still runs; only if nothing is queued.
+  const half = Math.ceil(inputs.length / 2)
+  let calls = 0
+  let asked = false
+  const counted = function (...args) {
+    if (!asked && ++calls >= half) {
+      asked = true
+      if (queue.length === 0 && !stopping) parentPort.postMessage({ type: 'more' })
+    }
+    return plugin.apply(this, args)
+  }
+  let out
+  try {
+    out = await run(inputs, counted, options)
+    if (out === null || typeof out !== 'object' || !Array.isArray(out.results) || !Array.isArray(out.errors)) {
+      throw new TypeError(`the runner ${runnerPath} must resolve to { results: Array, errors: Array }; got ${safeString(out)}`)
+    }
+  } catch (e) {
+    parentPort.postMessage({ type: 'fatal', id, error: serializeError(e) })
+    return
+  }
+  // A callback the plugin left behind (a setTimeout that throws) should fail this chunk,
+  // whose files the main thread then retries one by one to find the culprit, rather than
+  // whichever chunk runs when it fires: when user timers are pending, let one timer turn
+  // pass first (two for a suspect, which runs alone for exactly that reason).
+  if (timersPending()) {
+    await timerTurn()
+    if (suspect) await timerTurn()
+  }
+  const results = []
+  const errors = []
+  const failed = new Set()
+  for (const e of out.errors) {
+    const local = e?.index
+    if (!Number.isInteger(local) || local < 0 || local >= indices.length) continue
+    failed.add(local)
+    errors.push({ index: indices[local], phase: typeof e.phase === 'string' ? e.phase : 'plugin', error: serializeError(e.error) })
+  }
+  for (let i = 0; i < indices.length; i++) {
+    const result = out.results[i]
+    if (result === undefined || failed.has(i)) continue
+    const where = blockViewIn(result)
+    if (where !== null) {
+      errors.push({ index: indices[i], phase: 'plugin', error: serializeError(notCloneable(`${where} is a view of a 2 GiB block buffer (cloning it would copy the whole block)`)) })
+      continue
+    }
+    results.push({ index: indices[i], result })
+  }
+  const done = { type: 'done', id, results, errors, files: numberOr(out.files, inputs.length), bytes: numberOr(out.bytes, 0) }
+  try {
+    parentPort.postMessage(done)
+  } catch {
+    // Some result cannot be cloned (a JsonNode, a function, ...): find which, record them
+    // as that input's plugin error, and send the rest.
+    done.results = []
+    for (const r of results) {
+      try {
+        structuredClone(r.result)
+        done.results.push(r)
+      } catch (e) {
+        errors.push({ index: r.index, phase: 'plugin', error: serializeError(notCloneable(`it cannot be cloned (${e?.message})`)) })
+      }
+    }
+    parentPort.postMessage(done)
+  }
+}
+
+const numberOr = (v, dflt) => (typeof v === 'number' && Number.isFinite(v) ? v : dflt)
+
+function notCloneable(why) {
+  const err = new Error(`the plugin's result cannot be sent to the main thread: ${why}; return plain values (node.value, doc.toJS(), copies)`)
+  err.name = 'DataCloneError'
+  return err
+}
+
+async function pump() {
+  if (running) return
+  running = true
+  while (queue.length > 0 && !stopping) await runChunk(queue.shift())
+  running = false
+  if (stopping) finish()
+}
+
+let finished = false
+async function finish() {
+  if (finished) return
+  finished = true
+  try {
+    if (close !== null) await close(options)
+  } catch {}
+  parentPort.postMessage({ type: 'closed' })
+}
+
+parentPort.on('message', (m) => {
+  if (m.type === 'chunk') {
+    queue.push(m)
+    pump()
+  } else if (m.type === 'stop') {
+    stopping = true
+    if (!running) finish()
+  }
+})
+
+async function main() {
+  const runnerModule = await import(pathToFileURL(runnerPath).href)
+  run = exported(runnerModule, 'run')
+  if (run === null) throw new TypeError(`the runner module ${runnerPath} does not export a function run(inputs, plugin, options)`)
+  close = exported(runnerModule, 'close')
+  const init = exported(runnerModule, 'init')
+  const pluginModule = await import(pathToFileURL(pluginPath).href)
+  plugin = exported(pluginModule, 'default')
+  if (plugin === null) {
+    throw new TypeError(`the plugin module ${pluginPath} does not export a function (export default, or module.exports = fn)`)
+  }
+  if (init !== null) await init(options)
+  parentPort.postMessage({ type: 'ready' })
+}
+
+main().catch((e) => {
+  // Loading failed: the main thread rejects the run with this error (nothing would work).
+  parentPort.postMessage({ type: 'fatal', id: null, error: serializeError(e) })
+})

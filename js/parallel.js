@@ -1,0 +1,448 @@
+'use strict'
+// Parallel plugins: runParallel hands chunks of inputs to K worker threads, each of which
+// runs a "runner" module on them (its own native job and pool: Rust threads produce, the
+// worker's JS runs the plugin on the blocks, zero-copy in each worker), and gathers the
+// results. runJsonPlugins is runParallel with the built-in JSON runner
+// (js/parallel-json-runner.js: parseJsonFiles in each worker).
+//
+// Why this shape:
+// - Work goes to whichever worker is free: the main thread keeps the inputs and hands out
+//   chunks on request, large at first (few messages) and smaller towards the end (guided
+//   self-scheduling: ~remaining / (4 * workers)), so a slow plugin on one worker never
+//   leaves the others idle for long. A worker asks for its next chunk when the one in hand
+//   is half done, so it rarely waits for the main thread; near the end those early requests
+//   wait until the worker is free, so no chunk sits queued behind a slow one.
+// - One message per chunk each way: per-file messages would cost more than small files do.
+// - Faults stay with their inputs. A plugin that throws or rejects is the runner's business
+//   (an error record for that input). A worker that dies (process.exit() in a plugin, an
+//   uncaught error in a callback, out of memory) loses its chunk in flight: the main thread
+//   replaces the worker and retries that chunk's inputs one per chunk; an input that kills a
+//   worker when alone is recorded (phase 'worker') and skipped. Every death either records
+//   an input or splits a chunk, so the run always ends.
+// - Blocks never cross threads: each worker's environment owns its pool, and its teardown
+//   (the run terminates its workers at the end, on abort and on failure) frees them.
+
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { Worker } = require('node:worker_threads')
+const errors = require('./errors')
+const { InvalidArgumentError, RawTransferError } = errors
+const { MAX_TIMEOUT_MS, show, integer, optionsObject, integerOption } = require('./args')
+const { reviveError, serializeError } = require('./parallel-wire')
+
+const WORKER_FILE = path.join(__dirname, 'parallel-worker.js')
+const JSON_RUNNER = path.join(__dirname, 'parallel-json-runner.js')
+const TRANSFERS = ['auto', 'external', 'copy']
+const MAX_WORKERS = 64
+const MAX_POOL_SIZE = 4096
+// Largest chunk: enough to make a message per chunk cheap, small enough to balance.
+const MAX_CHUNK = 64
+// Progress callbacks at most this often (and once at the end).
+const PROGRESS_MS = 50
+
+/** The package's error classes by name, for rebuilding errors that come from workers. */
+const CLASSES = Object.fromEntries(Object.entries(errors).filter(([k, v]) => k.endsWith('Error') && typeof v === 'function'))
+
+function defaultWorkers() {
+  const n = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length
+  return Math.max(1, Math.min(n, 8))
+}
+
+/** An absolute path to an existing file (a module the workers will import). */
+function modulePath(v, what) {
+  if (typeof v !== 'string' || !path.isAbsolute(v)) {
+    throw new InvalidArgumentError(`${what} must be the absolute path of a module; got ${show(v)}`)
+  }
+  let st
+  try {
+    st = fs.statSync(v)
+  } catch (e) {
+    throw new InvalidArgumentError(`${what} ${v} cannot be read: ${e.code ?? e.message}`)
+  }
+  if (!st.isFile()) throw new InvalidArgumentError(`${what} ${v} is not a file`)
+  return v
+}
+
+function signalOption(signal) {
+  if (signal === undefined) return undefined
+  if (signal === null || typeof signal !== 'object' || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function') {
+    throw new InvalidArgumentError(`signal must be an AbortSignal; got ${show(signal)}`)
+  }
+  return signal
+}
+
+function functionOption(v, what) {
+  if (v !== undefined && typeof v !== 'function') throw new InvalidArgumentError(`${what} must be a function; got ${show(v)}`)
+  return v
+}
+
+/** The rejection of an aborted run: `name` 'AbortError' (as fetch and Node's APIs), the reason as `cause`. */
+function abortError(signal, result) {
+  const reason = signal.reason
+  const why = reason !== undefined && typeof reason?.message === 'string' ? `: ${reason.message}` : ''
+  const err = new Error(`the run was aborted${why}`, { cause: reason })
+  err.name = 'AbortError'
+  err.code = 'ABORT_ERR'
+  err.result = result
+  return err
+}
+
+/**
+ * Run `plugin` (an absolute module path) over `inputs` in `workers` worker threads, each
+ * running the `runner` module's `run(inputs, plugin, options)` on the chunks it is given.
+ * See the README ("Parallel plugins") and index.d.ts.
+ */
+function runParallel(inputs, options) {
+  return start(inputs, options, 'runParallel', null)
+}
+
+/**
+ * `plugin(doc, path)` over the JSON files `paths` in `workers` worker threads, each with its
+ * own pool and a parseJsonFiles job per chunk (`threads` Rust threads in all).
+ */
+function runJsonPlugins(paths, options) {
+  if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string')) {
+    return Promise.reject(new InvalidArgumentError('runJsonPlugins expects an array of paths'))
+  }
+  let runnerOptions
+  try {
+    options = optionsObject(options, 'runJsonPlugins')
+    if (options.plugin === undefined) throw new InvalidArgumentError('runJsonPlugins needs options.plugin: the absolute path of the plugin module')
+    const workers = integerOption(options, 'workers', defaultWorkers(), 1, MAX_WORKERS)
+    const threads = integerOption(options, 'threads', 2, 1, 64)
+    const poolSize = integerOption(options, 'poolSize', 4, 1, MAX_POOL_SIZE)
+    const transfer = options.transfer === undefined ? 'auto' : options.transfer
+    if (!TRANSFERS.includes(transfer)) throw new InvalidArgumentError(`transfer must be one of ${TRANSFERS.join(', ')}; got ${show(transfer)}`)
+    const pluginTimeoutMs = options.pluginTimeoutMs
+    if (pluginTimeoutMs !== undefined) integer(pluginTimeoutMs, 'pluginTimeoutMs', 1, MAX_TIMEOUT_MS)
+    const maxBlocks = options.maxBlocks
+    if (maxBlocks !== undefined) integer(maxBlocks, 'maxBlocks', 0, poolSize)
+    runnerOptions = {
+      runner: JSON_RUNNER,
+      plugin: options.plugin,
+      workers,
+      signal: options.signal,
+      onProgress: options.onProgress,
+      // Rust threads per worker: the total split evenly, at least one each.
+      threads: Math.max(1, Math.round(threads / Math.min(workers, Math.max(1, paths.length)))),
+      poolSize,
+      transfer,
+      pluginTimeoutMs,
+      maxBlocks,
+    }
+  } catch (e) {
+    return Promise.reject(e)
+  }
+  // Errors name their file, in the order of the inputs; a worker's death names it too.
+  const toPaths = (r) => ({
+    ...r,
+    errors: r.errors.map(({ index, error, phase }) => ({ path: paths[index], error, phase })),
+  })
+  return start(paths, runnerOptions, 'runJsonPlugins', { toResult: toPaths, pathOf: (i) => paths[i] })
+}
+
+/** Validate, then run (a promise; argument errors reject it too, as from an async function). */
+function start(inputs, options, what, json) {
+  let run
+  try {
+    if (!Array.isArray(inputs)) throw new InvalidArgumentError(`${what} expects an array of inputs`)
+    options = optionsObject(options, what)
+    const { runner, plugin, workers: _w, signal: _s, onProgress: _p, ...runnerOptions } = options
+    const workers = integerOption(options, 'workers', defaultWorkers(), 1, MAX_WORKERS)
+    // Drop undefined options: the runner sees only what was set.
+    for (const k of Object.keys(runnerOptions)) if (runnerOptions[k] === undefined) delete runnerOptions[k]
+    try {
+      structuredClone(runnerOptions)
+    } catch (e) {
+      throw new InvalidArgumentError(`${what}: the runner's options must be cloneable to the workers (${e.message})`)
+    }
+    run = new Run({
+      inputs,
+      runner: modulePath(runner, 'runner'),
+      plugin: modulePath(plugin, 'plugin'),
+      workers: Math.min(workers, Math.max(1, inputs.length)),
+      signal: signalOption(options.signal),
+      onProgress: functionOption(options.onProgress, 'onProgress'),
+      runnerOptions,
+      toResult: json?.toResult ?? ((r) => r),
+      pathOf: json?.pathOf ?? null,
+    })
+  } catch (e) {
+    return Promise.reject(e)
+  }
+  return run.start()
+}
+
+class Run {
+  constructor(o) {
+    Object.assign(this, o)
+    const n = o.inputs.length
+    this.results = new Array(n).fill(undefined)
+    this.errors = [] // { index, error, phase }
+    this.settled = 0 // inputs with a result or an error
+    this.files = 0
+    this.bytes = 0
+    this.restarts = 0
+    // Inputs not handed out yet: `front` (given back by a dead worker, never started) first,
+    // then `next..n-1`; `suspects` (inputs of a chunk a worker died on) go one per chunk.
+    this.next = 0
+    this.front = []
+    this.suspects = []
+    this.firstChunk = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(n / (o.workers * 8))))
+    this.chunkIds = 0
+    this.slots = new Set()
+    // Deaths without a chunk in flight: not the inputs' fault, so nothing shrinks; past a
+    // limit the run gives up instead of replacing workers for ever.
+    this.idleDeaths = 0
+    this.lastProgress = 0
+    this.state = 'running' // 'running' | 'closing' | 'failed'
+    this.t0 = performance.now()
+  }
+
+  start() {
+    return new Promise((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+      const n = this.inputs.length
+      if (this.signal?.aborted) {
+        reject(abortError(this.signal, this.result()))
+        return
+      }
+      if (n === 0) {
+        resolve(this.result())
+        return
+      }
+      if (this.signal !== undefined) {
+        this.onAbort = () => this.fail(abortError(this.signal, null))
+        this.signal.addEventListener('abort', this.onAbort, { once: true })
+      }
+      this.guard(() => this.dispatch())
+    })
+  }
+
+  /** Run `fn`; a bug or a callback error (onProgress threw) fails the run instead of escaping. */
+  guard(fn) {
+    try {
+      fn()
+    } catch (e) {
+      this.fail(e)
+    }
+  }
+
+  result() {
+    const errs = this.errors.slice().sort((a, b) => a.index - b.index)
+    return this.toResult({
+      results: this.results,
+      files: this.files,
+      bytes: this.bytes,
+      ms: performance.now() - this.t0,
+      errors: errs,
+      restarts: this.restarts,
+    })
+  }
+
+  remaining() {
+    return this.front.length + (this.inputs.length - this.next)
+  }
+
+  /** The next chunk to hand out, or null. */
+  take() {
+    if (this.suspects.length > 0) return { id: ++this.chunkIds, indices: [this.suspects.shift()], suspect: true }
+    const left = this.remaining()
+    if (left === 0) return null
+    const size = Math.max(1, Math.min(this.firstChunk, Math.ceil(left / (this.workers * 4))))
+    const indices = this.front.splice(0, size)
+    while (indices.length < size && this.next < this.inputs.length) indices.push(this.next++)
+    return { id: ++this.chunkIds, indices, suspect: false }
+  }
+
+  hasWork() {
+    return this.suspects.length > 0 || this.remaining() > 0
+  }
+
+  spawn() {
+    const worker = new Worker(WORKER_FILE, {
+      workerData: { runner: this.runner, plugin: this.plugin, options: this.runnerOptions },
+    })
+    const slot = { worker, ready: false, assigned: [], wantsMore: false, error: null, exited: false }
+    this.slots.add(slot)
+    worker.on('message', (m) => this.guard(() => this.onMessage(slot, m)))
+    // An uncaught error in the worker: kept for the 'exit' that follows.
+    worker.on('error', (e) => {
+      slot.error = e
+    })
+    worker.on('exit', (code) => this.guard(() => this.onExit(slot, code)))
+  }
+
+  /** Start workers while there is work for them, and hand chunks to those that can take one. */
+  dispatch() {
+    if (this.state !== 'running') return
+    let live = 0
+    for (const s of this.slots) if (!s.exited) live++
+    while (live < this.workers && this.hasWork()) {
+      this.spawn()
+      live++
+    }
+    for (const slot of this.slots) {
+      if (!slot.ready || slot.exited) continue
+      // A queued chunk only while plenty is left: near the end it would wait behind a slow
+      // plugin while other workers idle.
+      while (
+        slot.assigned.length === 0 ||
+        (slot.assigned.length === 1 && slot.wantsMore && this.remaining() > 2 * this.workers && this.suspects.length === 0)
+      ) {
+        const chunk = this.take()
+        if (chunk === null) break
+        if (slot.assigned.length === 1) slot.wantsMore = false
+        slot.assigned.push(chunk)
+        try {
+          slot.worker.postMessage({ type: 'chunk', id: chunk.id, indices: chunk.indices, inputs: chunk.indices.map((i) => this.inputs[i]), suspect: chunk.suspect })
+        } catch (e) {
+          throw new InvalidArgumentError(`an input of this chunk cannot be sent to a worker (${e.message}): inputs must be cloneable`)
+        }
+      }
+    }
+  }
+
+  onMessage(slot, m) {
+    if (this.state === 'failed') return
+    if (m.type === 'ready') {
+      slot.ready = true
+      this.dispatch()
+    } else if (m.type === 'more') {
+      slot.wantsMore = true
+      this.dispatch()
+    } else if (m.type === 'done') {
+      const at = slot.assigned.findIndex((c) => c.id === m.id)
+      if (at === -1) return
+      const [chunk] = slot.assigned.splice(at, 1)
+      for (const { index, result } of m.results) this.results[index] = result
+      for (const { index, phase, error } of m.errors) this.errors.push({ index, phase, error: reviveError(error, CLASSES) })
+      this.settled += chunk.indices.length
+      this.files += m.files
+      this.bytes += m.bytes
+      this.idleDeaths = 0
+      this.progress()
+      if (this.settled === this.inputs.length) this.finish()
+      else this.dispatch()
+    } else if (m.type === 'fatal') {
+      // The runner failed (or the runner or plugin could not be loaded): nothing would work.
+      const err = reviveError(m.error, CLASSES)
+      this.fail(err)
+    } else if (m.type === 'closed') {
+      slot.worker.terminate()
+    }
+  }
+
+  progress() {
+    if (this.onProgress === undefined) return
+    const now = performance.now()
+    if (this.settled !== this.inputs.length && now - this.lastProgress < PROGRESS_MS) return
+    this.lastProgress = now
+    this.onProgress({ done: this.settled, total: this.inputs.length })
+  }
+
+  onExit(slot, code) {
+    slot.exited = true
+    if (this.state !== 'running') {
+      this.maybeSettle()
+      return
+    }
+    if (!slot.ready) {
+      // It died loading the runner or the plugin: a replacement would too.
+      const err = slot.error ?? new RawTransferError(`a worker exited (code ${code}) before it was ready`)
+      this.fail(err)
+      return
+    }
+    this.restarts++
+    const [inFlight, ...queued] = slot.assigned
+    slot.assigned = []
+    this.slots.delete(slot)
+    // Chunks it had not started go back, first in line; nothing is wrong with them.
+    for (const c of queued.reverse()) {
+      if (c.suspect) this.suspects.unshift(...c.indices)
+      else this.front.unshift(...c.indices)
+    }
+    if (inFlight === undefined) {
+      if (++this.idleDeaths > 2 * this.workers + 2) {
+        const err = new RawTransferError(`workers keep exiting while idle (${this.idleDeaths} in a row, last: code ${code}); the run gave up`, { cause: slot.error ?? undefined })
+        err.code = 'WorkerExited'
+        this.fail(err)
+        return
+      }
+    } else if (inFlight.indices.length === 1) {
+      // Alone in its chunk: this input kills its worker. Recorded, and skipped.
+      const index = inFlight.indices[0]
+      const cause = slot.error
+      const err = new RawTransferError(
+        `${this.pathOf !== null ? this.pathOf(index) : `input ${index}`}: the worker thread running the plugin on it exited (code ${code})` +
+          `${cause ? ` after an uncaught ${cause.name ?? 'error'}: ${cause.message}` : ''}; it was replaced and the run went on`,
+        cause ? { cause } : undefined,
+      )
+      err.code = 'WorkerExited'
+      if (this.pathOf !== null) err.path = this.pathOf(index)
+      this.errors.push({ index, phase: 'worker', error: err })
+      this.settled++
+      this.progress()
+    } else {
+      // Which input did it? Each goes again, alone.
+      this.suspects.push(...inFlight.indices)
+    }
+    if (this.settled === this.inputs.length) this.finish()
+    else this.dispatch()
+  }
+
+  /** Every input settled: stop the workers (their environments free their blocks), then resolve. */
+  finish() {
+    if (this.state !== 'running') return
+    this.state = 'closing'
+    this.outcome = { ok: true, value: this.result() }
+    this.detach()
+    for (const slot of this.slots) {
+      if (slot.exited) continue
+      // A worker that does not answer 'stop' within a second (a plugin busy in a loop) is terminated.
+      slot.stopTimer = setTimeout(() => slot.worker.terminate(), 1000)
+      try {
+        slot.worker.postMessage({ type: 'stop' })
+      } catch {
+        slot.worker.terminate()
+      }
+    }
+    this.maybeSettle()
+  }
+
+  /** End the run with `err` (abort, a fatal error, a broken callback): terminate every worker. */
+  fail(err) {
+    // Once every input is in ('closing'), a late abort or error changes nothing.
+    if (this.state !== 'running') return
+    this.state = 'failed'
+    // What was done until now, on the error (an AbortError is made with result null).
+    if (err !== null && typeof err === 'object' && (err.result === null || err.result === undefined)) {
+      try {
+        err.result = this.result()
+      } catch {}
+    }
+    this.outcome = { ok: false, value: err }
+    this.detach()
+    for (const slot of this.slots) if (!slot.exited) slot.worker.terminate()
+    this.maybeSettle()
+  }
+
+  detach() {
+    if (this.onAbort !== undefined) this.signal.removeEventListener('abort', this.onAbort)
+    this.onAbort = undefined
+  }
+
+  /** Settle the promise once every worker has exited (their blocks are freed by then). */
+  maybeSettle() {
+    if (this.outcome === undefined || this.settledPromise) return
+    for (const slot of this.slots) if (!slot.exited) return
+    this.settledPromise = true
+    for (const slot of this.slots) if (slot.stopTimer !== undefined) clearTimeout(slot.stopTimer)
+    if (this.outcome.ok) this.resolve(this.outcome.value)
+    else this.reject(this.outcome.value)
+  }
+}
+
+module.exports = { runParallel, runJsonPlugins, serializeError, reviveError }
