@@ -117,7 +117,7 @@ impl Parser {
 }
 
 /// Scratch bytes a [`Parser`] keeps per stack between documents (more is given back).
-pub const SCRATCH_KEEP_BYTES: usize = 4 << 20;
+pub const SCRATCH_KEEP_BYTES: usize = 32 << 20;
 
 fn shrink_vec<T>(v: &mut Vec<T>, keep_bytes: usize) {
     let keep = keep_bytes / size_of::<T>().max(1);
