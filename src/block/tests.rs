@@ -101,18 +101,14 @@ fn reserve_failure_is_an_error_not_a_panic() {
     let _serial = SERIAL.lock();
     // Lower the address-space limit below one block (2 GiB) in a child process, so this
     // process keeps its limits.
-    let exe = std::env::current_exe().unwrap();
     if std::env::var_os("RAW_TRANSFER_CHILD_RLIMIT").is_some() {
         return;
     }
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "ulimit -v 1500000 && RAW_TRANSFER_CHILD_RLIMIT_RUN=1 {} block::tests::child_reserve_under_rlimit --exact --nocapture",
-            exe.display()
-        ))
-        .output()
-        .unwrap();
+    let out = run_child(
+        "ulimit -v 1500000 &&",
+        "child_reserve_under_rlimit",
+        "RAW_TRANSFER_CHILD_RLIMIT_RUN",
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
