@@ -39,6 +39,7 @@ const size: number = pool.size
 const closed: boolean = pool.closed
 const stats: PoolStats = pool.stats()
 const statNumbers: number[] = [stats.size, stats.created, stats.available, stats.inUse, stats.committedBytes, stats.residentBytes]
+const memoryMode: 'noreserve' | 'strict' = stats.memoryMode
 pool.trim()
 
 // A block.
@@ -225,6 +226,6 @@ const base: Error = new rt.RawTransferError('x')
 pool.close()
 pool[Symbol.dispose]()
 
-export { geometry, layout, live, mode, size, closed, statNumbers, id, gen, bytes, used, isReleased, copy, again, views, ab, s, rawGen, raw2 }
+export { geometry, layout, live, mode, size, closed, statNumbers, memoryMode, id, gen, bytes, used, isReleased, copy, again, views, ab, s, rawGen, raw2 }
 export { cached, has, cacheSize, received, docNumbers, docRaw, all, json, asJson, text, pos, type, span, value, isContainer }
 export { maybeLength, wrongKeys, someKeys, kids, nodeJson, isNode, docReleased, files, classify, base }
