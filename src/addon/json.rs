@@ -56,6 +56,9 @@ impl JsonFilesJob {
     /// Stop starting new files (finished ones can still be taken).
     #[napi]
     pub fn cancel(&self) -> Result<()> {
-        catch_panic(|| Ok(self.job.cancel()))
+        catch_panic(|| {
+            self.job.cancel();
+            Ok(())
+        })
     }
 }

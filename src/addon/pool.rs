@@ -294,7 +294,10 @@ impl NativePool {
     /// Return several blocks at once (ids not out are skipped).
     #[napi]
     pub fn release_many(&self, ids: Uint32Array) -> Result<()> {
-        catch_panic(|| Ok(self.inner.release_many(&ids)))
+        catch_panic(|| {
+            self.inner.release_many(&ids);
+            Ok(())
+        })
     }
 
     /// Give the memory idle blocks keep for future documents back to the OS.
@@ -311,6 +314,9 @@ impl NativePool {
     /// Let go of every block Rust holds; blocks JS still references are freed by the GC.
     #[napi]
     pub fn close(&self) -> Result<()> {
-        catch_panic(|| Ok(self.inner.close()))
+        catch_panic(|| {
+            self.inner.close();
+            Ok(())
+        })
     }
 }

@@ -158,6 +158,10 @@ fn check(status: sys::napi_status) -> ::napi::Result<()> {
 /// record of what the environment holds. See the [module docs](self) for the rules.
 pub struct EnvPool {
     pool: Arc<FixedSizeAllocatorPool>,
+    /// `env_is_current`: the environment this pool was made in. An `EnvPool` is `!Send`
+    /// (it holds `Rc`s), so its methods run on that environment's thread; the Node-API calls
+    /// made with `env` (hand-offs, copy-target sync and delete) happen only while records
+    /// are in `handed`, which teardown empties before the environment goes.
     env: sys::napi_env,
     state: Rc<EnvState>,
     mode: Cell<TransferMode>,
@@ -180,11 +184,15 @@ impl EnvPool {
         let raw_env = env.raw();
         let mode = match transfer {
             Transfer::Copy => TransferMode::Copy,
-            Transfer::External if !external_buffers_allowed(raw_env) => {
+            // SAFETY: `raw_env` is the environment `env` of the calling #[napi] function.
+            Transfer::External if !unsafe { external_buffers_allowed(raw_env) } => {
                 return Err(HandOffError::ExternalForbidden.into());
             }
             Transfer::External => TransferMode::External,
-            Transfer::Auto if external_buffers_allowed(raw_env) => TransferMode::External,
+            // SAFETY: as above.
+            Transfer::Auto if unsafe { external_buffers_allowed(raw_env) } => {
+                TransferMode::External
+            }
             Transfer::Auto => TransferMode::Copy,
         };
         let state = EnvState::of(raw_env);
@@ -374,7 +382,8 @@ impl EnvPool {
         self.pool.close();
         for (_, handed) in self.handed.borrow_mut().drain() {
             if let Handed::Copy(target) = handed {
-                target.delete(self.env);
+                // SAFETY: see `env_is_current`.
+                unsafe { target.delete(self.env) };
             }
         }
     }
@@ -404,13 +413,15 @@ impl EnvPool {
         match handed.get(&id) {
             Some(Handed::External) => return Ok(None),
             Some(Handed::Copy(target)) => {
-                target.sync(self.env, alloc, from, to)?;
+                // SAFETY: see `env_is_current`.
+                unsafe { target.sync(self.env, alloc, from, to)? };
                 return Ok(None);
             }
             None => {}
         }
         if self.mode.get() == TransferMode::External {
-            match wrap_external(self.env, alloc) {
+            // SAFETY: see `env_is_current`.
+            match unsafe { wrap_external(self.env, alloc) } {
                 Ok((value, owner)) => {
                     self.state.add_owner(owner);
                     handed.insert(id, Handed::External);
@@ -421,8 +432,10 @@ impl EnvPool {
                 Err(e) => return Err(e.into()),
             }
         }
-        let (target, value) = CopyTarget::new(self.env)?;
-        target.sync(self.env, alloc, 0, alloc.used_bytes())?;
+        // SAFETY: see `env_is_current`.
+        let (target, value) = unsafe { CopyTarget::new(self.env)? };
+        // SAFETY: as above; `target` was made just now on `self.env`.
+        unsafe { target.sync(self.env, alloc, 0, alloc.used_bytes())? };
         handed.insert(id, Handed::Copy(target));
         Ok(Some(RawValue(value)))
     }
@@ -430,7 +443,8 @@ impl EnvPool {
     /// Copy mode: bring the JS copy of `[from, to)` and the metadata up to date.
     fn sync(&self, alloc: &FixedSizeAllocator, from: usize, to: usize) -> Result<()> {
         if let Some(Handed::Copy(target)) = self.handed.borrow().get(&alloc.id()) {
-            target.sync(self.env, alloc, from, to)?;
+            // SAFETY: see `env_is_current`.
+            unsafe { target.sync(self.env, alloc, from, to)? };
         }
         Ok(())
     }
@@ -487,10 +501,9 @@ impl Teardown for EnvPool {
         self.pool.close();
         let out = std::mem::take(&mut *self.checked_out.borrow_mut());
         drop(out);
-        for (_, handed) in self.handed.borrow_mut().drain() {
-            // The environment's references die with it.
-            std::mem::forget(handed);
-        }
+        // The environment's references die with it: drop the records without a Node-API
+        // call (a `CopyTarget` has no `Drop`; `delete` is what would call Node-API).
+        self.handed.borrow_mut().clear();
     }
 }
 

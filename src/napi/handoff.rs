@@ -51,7 +51,10 @@ unsafe extern "C" fn finalize_block(_env: sys::napi_env, _data: *mut c_void, hin
 /// lets you call [`JsOwner::release`] at environment teardown (what this crate's pools do),
 /// for runtimes that never finalize a torn-down environment's buffers (Deno workers).
 /// Either way the count is dropped exactly once.
-pub fn wrap_external(
+///
+/// # Safety
+/// `env` must be the Node-API environment of the calling thread, not torn down.
+pub unsafe fn wrap_external(
     env: sys::napi_env,
     alloc: &FixedSizeAllocator,
 ) -> Result<(sys::napi_value, Arc<JsOwner>), HandOffError> {
@@ -92,7 +95,10 @@ pub fn wrap_external(
 }
 
 /// Whether this runtime allows external buffers: wrap a small heap buffer of our own.
-pub fn external_buffers_allowed(env: sys::napi_env) -> bool {
+///
+/// # Safety
+/// `env` must be the Node-API environment of the calling thread, not torn down.
+pub unsafe fn external_buffers_allowed(env: sys::napi_env) -> bool {
     unsafe extern "C" fn free_probe(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
         // SAFETY: `data` is the `Box<[u8; 16]>` leaked in `external_buffers_allowed`, freed
         // once by this finalizer.
@@ -127,7 +133,10 @@ pub struct CopyTarget {
 
 impl CopyTarget {
     /// Allocate the buffer (V8 zero-fills it lazily: untouched pages cost nothing).
-    pub fn new(env: sys::napi_env) -> Result<(Self, sys::napi_value), HandOffError> {
+    ///
+    /// # Safety
+    /// `env` must be the Node-API environment of the calling thread, not torn down.
+    pub unsafe fn new(env: sys::napi_env) -> Result<(Self, sys::napi_value), HandOffError> {
         // V8 aborts the process when the backing store cannot be allocated (e.g. under
         // `vm.overcommit_memory=2`): check first that the OS would give us the memory.
         if !crate::block::can_commit(BUFFER_SIZE) {
@@ -152,7 +161,11 @@ impl CopyTarget {
 
     /// Copy `[from, to)` of the block's data region, and the metadata record, into the JS
     /// buffer at the same offsets.
-    pub fn sync(
+    ///
+    /// # Safety
+    /// `env` must be the environment this target was made in, current on the calling
+    /// thread and not torn down.
+    pub unsafe fn sync(
         &self,
         env: sys::napi_env,
         alloc: &FixedSizeAllocator,
@@ -195,7 +208,11 @@ impl CopyTarget {
     }
 
     /// Drop the strong reference (the JS cache may still hold the buffer).
-    pub fn delete(self, env: sys::napi_env) {
+    ///
+    /// # Safety
+    /// `env` must be the environment this target was made in, current on the calling
+    /// thread and not torn down.
+    pub unsafe fn delete(self, env: sys::napi_env) {
         // SAFETY: the reference was created on `env`, which is current, and is deleted once.
         unsafe { sys::napi_delete_reference(env, self.reference) };
     }

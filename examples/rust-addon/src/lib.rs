@@ -24,8 +24,8 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use raw_transfer::napi::{
-    Batch, EnvPool, ErrorCode, Job, JobOptions, Position, ProduceError, Producer, Sent, Transfer, TransferError,
-    catch_panic,
+    Batch, EnvPool, ErrorCode, Job, JobOptions, Position, ProduceError, Producer, Sent, Transfer,
+    TransferError, catch_panic,
 };
 use raw_transfer::{ACTIVE_SIZE, FixedSizeAllocator, FixedSizeAllocatorPool, RawTransferMetadata};
 
@@ -80,14 +80,25 @@ struct Scratch {
 }
 
 fn syntax(offset: usize, line: u32, column: usize, msg: impl std::fmt::Display) -> ProduceError {
-    ProduceError::new(CSV_SYNTAX, msg).at(Position { offset: offset as u32, line, column: column as u32 + 1 })
+    ProduceError::new(CSV_SYNTAX, msg).at(Position {
+        offset: offset as u32,
+        line,
+        column: column as u32 + 1,
+    })
 }
 
 /// Parse `text` into `block` (fresh from the pool); returns the metadata to hand off.
-fn build(text: &[u8], block: &FixedSizeAllocator, scratch: &mut Scratch) -> std::result::Result<RawTransferMetadata, ProduceError> {
+fn build(
+    text: &[u8],
+    block: &FixedSizeAllocator,
+    scratch: &mut Scratch,
+) -> std::result::Result<RawTransferMetadata, ProduceError> {
     let text = std::str::from_utf8(text).map_err(|e| {
         let at = e.valid_up_to();
-        let line_start = text[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        let line_start = text[..at]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
         let line = text[..at].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
         syntax(at, line, at - line_start, "invalid UTF-8")
     })?;
@@ -120,17 +131,23 @@ fn build(text: &[u8], block: &FixedSizeAllocator, scratch: &mut Scratch) -> std:
                     scratch.name.push(c);
                 }
             }
-            let Some(end) = end else { return Err(err(0, "unterminated quoted name")) };
+            let Some(end) = end else {
+                return Err(err(0, "unterminated quoted name"));
+            };
             if !line[end..].starts_with(',') {
                 return Err(err(end, "expected ',' after the quoted name"));
             }
             (block.try_alloc_str(&scratch.name)?, end + 1)
         } else {
-            let Some(comma) = line.find(',') else { return Err(err(line.len(), "expected name,value")) };
+            let Some(comma) = line.find(',') else {
+                return Err(err(line.len(), "expected name,value"));
+            };
             (block.try_alloc_str(&line[..comma])?, comma + 1)
         };
         let value_text = line[rest_at..].trim();
-        let value: f64 = value_text.parse().map_err(|_| err(rest_at, "value is not a number"))?;
+        let value: f64 = value_text
+            .parse()
+            .map_err(|_| err(rest_at, "value is not a number"))?;
         scratch.rows.push(Row {
             name_ptr: name.as_ptr() as usize as u64,
             name_len: name.len() as u32,
@@ -145,7 +162,12 @@ fn build(text: &[u8], block: &FixedSizeAllocator, scratch: &mut Scratch) -> std:
         _reserved: 0,
     })?;
     let data_offset = block.offset_of(table as *const Table);
-    Ok(RawTransferMetadata { data_offset, producer0: FORMAT, producer1: FORMAT_VERSION, ..Default::default() })
+    Ok(RawTransferMetadata {
+        data_offset,
+        producer0: FORMAT,
+        producer1: FORMAT_VERSION,
+        ..Default::default()
+    })
 }
 
 /// Read `path` whole: regular files only (a FIFO would block a thread for ever), at most
@@ -154,10 +176,16 @@ fn read_file(path: &str) -> std::result::Result<Vec<u8>, ProduceError> {
     let io = |e: std::io::Error| ProduceError::new(ErrorCode::Io, format!("{path}: {e}"));
     let meta = std::fs::metadata(path).map_err(io)?;
     if !meta.is_file() {
-        return Err(ProduceError::new(ErrorCode::Io, format!("{path} is not a regular file")));
+        return Err(ProduceError::new(
+            ErrorCode::Io,
+            format!("{path} is not a regular file"),
+        ));
     }
     if meta.len() > (ACTIVE_SIZE / 2) as u64 {
-        return Err(ProduceError::new(ErrorCode::BlockFull, format!("{path} is too large for a block")));
+        return Err(ProduceError::new(
+            ErrorCode::BlockFull,
+            format!("{path} is too large for a block"),
+        ));
     }
     std::fs::read(path).map_err(io)
 }
@@ -174,13 +202,22 @@ impl Producer for CsvFiles {
         Scratch::default()
     }
 
-    fn load(&self, _: &mut Scratch, path: &String) -> std::result::Result<(Vec<u8>, u64), ProduceError> {
+    fn load(
+        &self,
+        _: &mut Scratch,
+        path: &String,
+    ) -> std::result::Result<(Vec<u8>, u64), ProduceError> {
         let text = read_file(path)?;
         let len = text.len() as u64;
         Ok((text, len))
     }
 
-    fn build(&self, scratch: &mut Scratch, text: Vec<u8>, block: &FixedSizeAllocator) -> std::result::Result<RawTransferMetadata, ProduceError> {
+    fn build(
+        &self,
+        scratch: &mut Scratch,
+        text: Vec<u8>,
+        block: &FixedSizeAllocator,
+    ) -> std::result::Result<RawTransferMetadata, ProduceError> {
         build(&text, block, scratch)
     }
 }
@@ -219,7 +256,10 @@ impl CsvPool {
     pub fn new(env: Env, size: u32, transfer: Option<String>) -> Result<Self> {
         catch_panic(|| {
             if !(1..=1024).contains(&size) {
-                return Err(TransferError::invalid_argument(format!("size must be 1..=1024, got {size}")).into());
+                return Err(TransferError::invalid_argument(format!(
+                    "size must be 1..=1024, got {size}"
+                ))
+                .into());
             }
             let transfer: Transfer = transfer.as_deref().unwrap_or("auto").parse()?;
             let inner = EnvPool::new(&env, FixedSizeAllocatorPool::new(size as usize), transfer)?;
@@ -255,9 +295,7 @@ impl CsvPool {
     /// the block's first hand-off to this environment).
     #[napi(ts_return_type = "{ id: number, generation: number, buffer: ArrayBuffer | null }")]
     pub fn parse(&self, text: String) -> Result<Sent> {
-        catch_panic(|| {
-            self.parse_bytes(text.as_bytes())
-        })
+        catch_panic(|| self.parse_bytes(text.as_bytes()))
     }
 
     /// Read and parse the CSV file at `path` on the JS thread.
@@ -272,23 +310,29 @@ impl CsvPool {
     /// Return block `id` to the pool (`StaleBuffer` if it is not checked out here).
     #[napi]
     pub fn release(&self, id: u32) -> Result<()> {
-        catch_panic(|| {
-            Ok(self.inner.release(id)?)
-        })
+        catch_panic(|| Ok(self.inner.release(id)?))
     }
 
     /// Return several blocks (ids not checked out here are skipped).
     #[napi]
     pub fn release_many(&self, ids: Uint32Array) -> Result<()> {
-        catch_panic(|| Ok(self.inner.release_many(&ids)))
+        catch_panic(|| {
+            self.inner.release_many(&ids);
+            Ok(())
+        })
     }
 
     /// Parse CSV files on `threads` Rust threads; drive the job with `runJob`.
     #[napi]
     pub fn start_files(&self, paths: Vec<String>, threads: u32) -> Result<CsvJob> {
         catch_panic(|| {
-            let options = JobOptions { threads: threads as usize, max_blocks: None };
-            Ok(CsvJob { job: Job::start(&self.inner, Arc::new(CsvFiles), paths, options)? })
+            let options = JobOptions {
+                threads: threads as usize,
+                max_blocks: None,
+            };
+            Ok(CsvJob {
+                job: Job::start(&self.inner, Arc::new(CsvFiles), paths, options)?,
+            })
         })
     }
 
@@ -296,7 +340,10 @@ impl CsvPool {
     /// released (then freed), buffers JS holds until the GC frees them.
     #[napi]
     pub fn close(&self) -> Result<()> {
-        catch_panic(|| Ok(self.inner.close()))
+        catch_panic(|| {
+            self.inner.close();
+            Ok(())
+        })
     }
 }
 
@@ -304,7 +351,9 @@ impl CsvPool {
     fn parse_bytes(&self, text: &[u8]) -> Result<Sent> {
         let block = self.inner.acquire(None)?;
         // On error `block` drops here and goes back to the pool.
-        let meta = SCRATCH.with_borrow_mut(|s| build(text, &block, s)).map_err(TransferError::from)?;
+        let meta = SCRATCH
+            .with_borrow_mut(|s| build(text, &block, s))
+            .map_err(TransferError::from)?;
         Ok(self.inner.send(block, meta)?)
     }
 }
@@ -320,15 +369,16 @@ impl CsvJob {
     /// Release `released` (block ids JS is done with) and take every finished file.
     #[napi]
     pub fn take(&self, env: Env, released: Option<Uint32Array>) -> Result<Batch> {
-        catch_panic(|| {
-            Ok(self.job.take(&env, released.as_deref().unwrap_or(&[]))?)
-        })
+        catch_panic(|| Ok(self.job.take(&env, released.as_deref().unwrap_or(&[]))?))
     }
 
     /// Stop starting new files (finished ones can still be taken) and end the job's
     /// reservation of blocks (runJob calls it once the last plugin let go).
     #[napi]
     pub fn cancel(&self) -> Result<()> {
-        catch_panic(|| Ok(self.job.cancel()))
+        catch_panic(|| {
+            self.job.cancel();
+            Ok(())
+        })
     }
 }
