@@ -86,6 +86,80 @@ fn bench_small_allocations() {
     row("raw_transfer Allocator (standard)", t, base, "ns", per);
 }
 
+/// A 16-byte struct, as an AST node's smallest pieces are.
+#[derive(Clone, Copy)]
+#[allow(dead_code)]
+struct Pair {
+    a: u64,
+    b: u32,
+    c: u16,
+}
+
+const LONG: usize = 8_000_000;
+
+/// Strings of 5–200 bytes, cycled by `alloc_str` / `alloc_slice_copy` in long runs.
+fn texts() -> Vec<String> {
+    (0..64).map(|i| "x".repeat(5 + (i * 37) % 196)).collect()
+}
+
+macro_rules! long_runs {
+    ($a:expr, $texts:expr) => {{
+        let a = $a;
+        for i in 0..LONG {
+            black_box(a.alloc(Pair { a: i as u64, b: i as u32, c: i as u16 }));
+            black_box(a.alloc(i as u8));
+        }
+        for (i, t) in $texts.iter().cycle().take(LONG / 8).enumerate() {
+            if i % 2 == 0 {
+                black_box(a.alloc_str(t));
+            } else {
+                black_box(a.alloc_slice_copy(t.as_bytes()));
+            }
+        }
+    }};
+}
+
+/// Long runs of alternating sizes and alignments (the case `small_allocs` with its short
+/// rounds did not show): 8 M × (a 16-byte struct + a `u8`), then 1 M strings and byte
+/// slices of 5–200 bytes, per round + reset.
+fn bench_long_runs() {
+    println!("\n## Long runs: {LONG} × (16-byte struct + u8), then {} strings / slices of 5–200 B, per round + reset\n", LONG / 8);
+    println!("| allocator | time per allocation | vs bumpalo |\n|---|---|---|");
+    let per = (2 * LONG + LONG / 8) as f64;
+    let texts = texts();
+    let budget = Duration::from_millis(400);
+    let mut bump = bumpalo::Bump::new();
+    let base = measure(5, budget, || {
+        long_runs!(&bump, texts);
+        bump.reset();
+    });
+    row("bumpalo::Bump (baseline)", base, base, "ns", per);
+    let mut oxc = oxc_allocator::Allocator::default();
+    let t = measure(5, budget, || {
+        long_runs!(&oxc, texts);
+        oxc.reset();
+    });
+    row("oxc_allocator 0.127 Allocator", t, base, "ns", per);
+    let mut fixed = FixedSizeAllocator::new().unwrap();
+    let t = measure(5, budget, || {
+        long_runs!(&fixed, texts);
+        fixed.reset();
+    });
+    row("raw_transfer FixedSizeAllocator", t, base, "ns", per);
+    let mut wrapped = Allocator::new_fixed_size().unwrap();
+    let t = measure(5, budget, || {
+        long_runs!(&wrapped, texts);
+        wrapped.reset();
+    });
+    row("raw_transfer Allocator (fixed-size)", t, base, "ns", per);
+    let mut standard = Allocator::new();
+    let t = measure(5, budget, || {
+        long_runs!(&standard, texts);
+        standard.reset();
+    });
+    row("raw_transfer Allocator (standard)", t, base, "ns", per);
+}
+
 fn bench_pool() {
     println!("\n## Pool get + drop (fixed-size, pool of 2)\n");
     println!("| pool | time per get+drop | vs oxc |\n|---|---|---|");
@@ -200,6 +274,7 @@ fn main() {
     }
     println!("# raw-transfer Rust benchmarks (`cargo bench`)");
     bench_small_allocations();
+    bench_long_runs();
     bench_pool();
     bench_block_creation();
 }
