@@ -104,17 +104,7 @@ fn reserve_failure_is_an_error_not_a_panic() {
     if std::env::var_os("RAW_TRANSFER_CHILD_RLIMIT").is_some() {
         return;
     }
-    let out = run_child(
-        "ulimit -v 1500000 &&",
-        "child_reserve_under_rlimit",
-        "RAW_TRANSFER_CHILD_RLIMIT_RUN",
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "child failed: {stdout} {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = child_stdout("ulimit -v 1500000 &&", "child_reserve_under_rlimit");
     assert!(
         stdout.contains("reserve refused:"),
         "child did not see the error: {stdout}"
@@ -140,20 +130,9 @@ fn blocks_need_only_their_own_2_gib_of_address_space() {
     let _serial = SERIAL.lock();
     // Under a 3.5 GiB limit the 6 GiB over-reservation is impossible, so the blocks must come
     // from exact aligned slots.
-    let exe = std::env::current_exe().unwrap();
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "ulimit -v 3600000 && RAW_TRANSFER_CHILD_RLIMIT_RUN=1 {} block::tests::child_reserve_in_small_address_space --exact --nocapture",
-            exe.display()
-        ))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "child failed: {stdout} {}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = child_stdout(
+        "ulimit -v 3600000 &&",
+        "child_reserve_in_small_address_space",
     );
     assert!(stdout.contains("reserved 1 block"), "{stdout}");
 }
@@ -167,6 +146,19 @@ fn child_reserve_in_small_address_space() {
     assert_eq!(a.base_ptr().as_ptr() as usize % BLOCK_ALIGN, 0);
     assert_eq!(*a.alloc(5u64), 5);
     println!("reserved 1 block");
+}
+
+/// Run child test `name` (gated on `RAW_TRANSFER_CHILD_RLIMIT_RUN`) under `shell` (a
+/// `ulimit`); it must succeed. Returns what it printed.
+fn child_stdout(shell: &str, name: &str) -> String {
+    let out = run_child(shell, name, "RAW_TRANSFER_CHILD_RLIMIT_RUN");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "child {name} failed: {stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
 }
 
 /// Run test `name` of this binary in a child process, with `env` set and `shell` (e.g. a
@@ -404,17 +396,7 @@ fn a_data_limit_makes_blocks_strict() {
     }
     // RLIMIT_DATA counts a writable mapping in full: a 600 MB limit refuses a read/write
     // block, so the process picks strict, and a block that asks for noreserve falls back.
-    let out = run_child(
-        "ulimit -d 600000 &&",
-        "child_under_data_limit",
-        "RAW_TRANSFER_CHILD_RLIMIT_RUN",
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "child failed: {stdout} {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = child_stdout("ulimit -d 600000 &&", "child_under_data_limit");
     assert!(
         stdout.contains("strict blocks under RLIMIT_DATA"),
         "{stdout}"

@@ -345,10 +345,9 @@ pub(crate) fn discard(base: NonNull<u8>, from: usize, to: usize) {
     if from == to {
         return;
     }
+    // Failure (impossible for a private anonymous range) would only leave the pages resident.
     // SAFETY: the range lies inside this block's mapping, which we own; nothing of ours
-    // lives there (Rust decommits only past what it still uses, and never the metadata
-    // tail), so dropping its contents is harmless. Failure (impossible for a private
-    // anonymous range) would only leave the pages resident.
+    // lives there (Rust decommits only past what it still uses, never the metadata tail).
     unsafe {
         libc::madvise(
             base.as_ptr().add(from).cast(),
