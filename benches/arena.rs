@@ -106,7 +106,11 @@ macro_rules! long_runs {
     ($a:expr, $texts:expr) => {{
         let a = $a;
         for i in 0..LONG {
-            black_box(a.alloc(Pair { a: i as u64, b: i as u32, c: i as u16 }));
+            black_box(a.alloc(Pair {
+                a: i as u64,
+                b: i as u32,
+                c: i as u16,
+            }));
             black_box(a.alloc(i as u8));
         }
         for (i, t) in $texts.iter().cycle().take(LONG / 8).enumerate() {
@@ -123,7 +127,10 @@ macro_rules! long_runs {
 /// rounds did not show): 8 M × (a 16-byte struct + a `u8`), then 1 M strings and byte
 /// slices of 5–200 bytes, per round + reset.
 fn bench_long_runs() {
-    println!("\n## Long runs: {LONG} × (16-byte struct + u8), then {} strings / slices of 5–200 B, per round + reset\n", LONG / 8);
+    println!(
+        "\n## Long runs: {LONG} × (16-byte struct + u8), then {} strings / slices of 5–200 B, per round + reset\n",
+        LONG / 8
+    );
     println!("| allocator | time per allocation | vs bumpalo |\n|---|---|---|");
     let per = (2 * LONG + LONG / 8) as f64;
     let texts = texts();

@@ -1,5 +1,5 @@
 //! [`TransferError`]: what the napi layer returns, with a [`Display`](std::fmt::Display) for
-//! Rust callers and a conversion to [`napi::Error`](::napi::Error) for `#[napi]` functions.
+//! Rust callers and a conversion to [`napi::Error`] for `#[napi]` functions.
 //!
 //! On the JS side a native error's message is `"<Code>: <text>"`; `js/errors.js` (also
 //! reachable as `raw-transfer/reader`) maps `<Code>` to its error class, so a third-party

@@ -20,7 +20,7 @@
 //!   instead of waiting for blocks only its caller can free. The reservation ends when the
 //!   job is cancelled or dropped: a driver cancels once the last plugin let go of its
 //!   block (`js/job.js` does).
-//! - **Batched wake-ups.** See [`State::should_wake`]: JS is woken once per batch of small
+//! - **Batched wake-ups.** See `State::should_wake`: JS is woken once per batch of small
 //!   items, at once for slow ones.
 //! - **Cancel.** [`Job::cancel`], dropping the `Job`, closing the pool and environment
 //!   teardown (worker termination, `process.exit`) all stop the threads: they finish the
@@ -34,109 +34,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use ::napi::bindgen_prelude::{Env, JsObjectValue, JsValue, Object, ToNapiValue};
-use ::napi::sys;
+use ::napi::bindgen_prelude::{Env, JsValue};
 use parking_lot::{Condvar, Mutex};
 
+use super::batch::Batch;
 use super::env::{EnvState, Teardown};
 use super::env_pool::EnvPool;
 use super::error::{ErrorCode, Result, TransferError};
-use super::value::{RawValue, null};
-use crate::FixedSizeAllocator;
+pub use super::producer::{Position, ProduceError, Producer};
+use super::value::RawValue;
 use crate::pool::{FixedSizeAllocatorGuard, FixedSizeAllocatorPool, PoolError};
 use crate::transfer::RawTransferMetadata;
-
-/// Where in an input an error is: byte offset, 1-based line and column.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Position {
-    pub offset: u32,
-    pub line: u32,
-    pub column: u32,
-}
-
-/// Why a producer could not turn an input into a block.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProduceError {
-    pub code: ErrorCode,
-    pub message: String,
-    pub position: Option<Position>,
-}
-
-impl ProduceError {
-    pub fn new(code: ErrorCode, message: impl std::fmt::Display) -> Self {
-        Self {
-            code,
-            message: message.to_string(),
-            position: None,
-        }
-    }
-
-    pub fn at(mut self, position: Position) -> Self {
-        self.position = Some(position);
-        self
-    }
-}
-
-impl From<TransferError> for ProduceError {
-    fn from(e: TransferError) -> Self {
-        Self {
-            code: e.code,
-            message: e.message,
-            position: None,
-        }
-    }
-}
-
-impl From<ProduceError> for TransferError {
-    /// A positioned error reads `"<offset>:<line>:<column>: <message>"`, which the JS side
-    /// turns back into the position fields (`JsonSyntaxError.offset`, …).
-    fn from(e: ProduceError) -> Self {
-        match e.position {
-            Some(p) => TransferError::new(
-                e.code,
-                format!("{}:{}:{}: {}", p.offset, p.line, p.column, e.message),
-            ),
-            None => TransferError::new(e.code, e.message),
-        }
-    }
-}
-
-impl From<crate::AllocError> for ProduceError {
-    fn from(e: crate::AllocError) -> Self {
-        TransferError::from(e).into()
-    }
-}
-
-/// What a job runs: inputs in, blocks out. Implemented by the JSON producer and by any
-/// addon's own producer. All methods run on the job's threads.
-pub trait Producer: Send + Sync + 'static {
-    /// One unit of work (a path, a URL, a buffer…).
-    type Input: Send + Sync + 'static;
-    /// What [`load`](Self::load) produces: done before a block is taken, so slow I/O never
-    /// holds a block.
-    type Loaded;
-    /// Per-thread state (scratch buffers, a parser), made once per thread.
-    type Worker;
-
-    fn worker(&self) -> Self::Worker;
-
-    /// Read or prepare `input`. Returns what to build from and its size in bytes (reported
-    /// to JS).
-    fn load(
-        &self,
-        worker: &mut Self::Worker,
-        input: &Self::Input,
-    ) -> Result<(Self::Loaded, u64), ProduceError>;
-
-    /// Build into `block` (fresh from the pool). Returns the metadata to hand off; its
-    /// `generation` is filled in by the hand-off.
-    fn build(
-        &self,
-        worker: &mut Self::Worker,
-        loaded: Self::Loaded,
-        block: &FixedSizeAllocator,
-    ) -> Result<RawTransferMetadata, ProduceError>;
-}
 
 /// Options of [`Job::start`].
 #[derive(Clone, Copy, Debug)]
@@ -258,19 +166,6 @@ impl Shared {
                 _ => self.queued.wait(&mut state),
             }
         }
-    }
-
-    /// Wake a waiting JS thread if results have waited long enough (called by threads that
-    /// are themselves waiting, so queued results never wait on them).
-    fn wake_if_due(&self) {
-        let waiter = {
-            let mut state = self.state.lock();
-            let due = state.waiter.is_some()
-                && !state.results.is_empty()
-                && state.should_wake(Instant::now(), state.last_push);
-            if due { state.waiter.take() } else { None }
-        };
-        wake(waiter);
     }
 
     fn cancel(&self) {
@@ -551,108 +446,6 @@ impl From<::napi::Error> for TransferError {
     }
 }
 
-/// What [`Job::take`] returns. As a JS value:
-/// `{ done, wait, records, buffers, errors }` where
-/// - `records` is a `Float64Array` of 4 numbers per item: `index` (of the input),
-///   `id` (of the block; 0 if the item failed), `generation` (or, for a failed item, its
-///   index in `errors`), `bytes` (the size `load` reported);
-/// - `buffers` is `[id, ArrayBuffer, id, ArrayBuffer, …]` for blocks this environment sees
-///   for the first time (put them in the cache before reading the records);
-/// - `errors` is `[{ code, message, position: [offset, line, column] | null }]`;
-/// - `done` is true once every input was produced and taken;
-/// - `wait` is a promise when nothing was ready: await it, then `take` again.
-#[derive(Default)]
-pub struct Batch {
-    pub done: bool,
-    pub records: Vec<f64>,
-    pub buffers: Vec<(u32, RawValue)>,
-    pub errors: Vec<ProduceError>,
-    pub wait: Option<RawValue>,
-}
-
-impl Batch {
-    /// Numbers per item in `records`.
-    pub const STRIDE: usize = 4;
-}
-
-impl ToNapiValue for Batch {
-    unsafe fn to_napi_value(raw: sys::napi_env, val: Self) -> ::napi::Result<sys::napi_value> {
-        // `raw` is the current environment: we are converting a return value.
-        let env = Env::from_raw(raw);
-        let mut obj = Object::new(&env)?;
-        obj.set_named_property("done", val.done)?;
-        let wait = match val.wait {
-            Some(w) => w.0,
-            None => null(raw)?,
-        };
-        obj.set_named_property("wait", RawValue(wait))?;
-        // SAFETY: as above.
-        obj.set_named_property(
-            "records",
-            RawValue(unsafe { float64_array(raw, &val.records)? }),
-        )?;
-        let mut buffers = env.create_array(0)?;
-        for (i, (id, buffer)) in val.buffers.into_iter().enumerate() {
-            buffers.set((2 * i) as u32, id)?;
-            buffers.set((2 * i + 1) as u32, buffer)?;
-        }
-        obj.set_named_property("buffers", buffers)?;
-        let mut errors = env.create_array(0)?;
-        for (i, e) in val.errors.into_iter().enumerate() {
-            let mut o = Object::new(&env)?;
-            o.set_named_property("code", e.code.as_str())?;
-            o.set_named_property("message", e.message)?;
-            match e.position {
-                Some(p) => o.set_named_property("position", vec![p.offset, p.line, p.column])?,
-                None => o.set_named_property("position", RawValue(null(raw)?))?,
-            }
-            errors.set(i as u32, o)?;
-        }
-        obj.set_named_property("errors", errors)?;
-        // SAFETY: as above.
-        unsafe { Object::to_napi_value(raw, obj) }
-    }
-}
-
-/// A `Float64Array` over a fresh JS-allocated `ArrayBuffer` holding `values` (never an
-/// external buffer: those are forbidden in some runtimes).
-///
-/// # Safety
-/// `env` must be the current environment.
-unsafe fn float64_array(env: sys::napi_env, values: &[f64]) -> ::napi::Result<sys::napi_value> {
-    let bytes = std::mem::size_of_val(values);
-    let mut data = std::ptr::null_mut();
-    let mut buffer = std::ptr::null_mut();
-    let mut array = std::ptr::null_mut();
-    // SAFETY: plain Node-API calls with valid out-pointers; `data` is a fresh allocation of
-    // `bytes` bytes (non-overlapping with `values`), written before JS can see it.
-    unsafe {
-        let status = sys::napi_create_arraybuffer(env, bytes, &mut data, &mut buffer);
-        if status != sys::Status::napi_ok {
-            return Err(TransferError::new(
-                ErrorCode::OutOfMemory,
-                "could not allocate a batch's records",
-            )
-            .into());
-        }
-        if bytes > 0 {
-            std::ptr::copy_nonoverlapping(values.as_ptr().cast::<u8>(), data.cast::<u8>(), bytes);
-        }
-        let status = sys::napi_create_typedarray(
-            env,
-            sys::TypedarrayType::float64_array,
-            values.len(),
-            buffer,
-            0,
-            &mut array,
-        );
-        if status != sys::Status::napi_ok {
-            return Err(TransferError::internal("napi_create_typedarray failed").into());
-        }
-    }
-    Ok(array)
-}
-
 /// One producer thread: take the next input, load it, wait for a permit and a block,
 /// build, queue the result; until inputs run out or the job is cancelled.
 fn run_thread<P: Producer>(
@@ -720,10 +513,8 @@ fn produce_one<P: Producer>(
             let guard = loop {
                 match pool.get_timeout(POLL) {
                     Ok(g) => break g,
-                    Err(PoolError::Exhausted { .. }) if !shared.is_cancelled() => {
-                        shared.wake_if_due();
-                        continue;
-                    }
+                    // Results already queued reach JS through the waker meanwhile.
+                    Err(PoolError::Exhausted { .. }) if !shared.is_cancelled() => continue,
                     Err(PoolError::Exhausted { .. }) => return (None, bytes, true),
                     Err(e @ PoolError::Closed) => {
                         return (Some(Err(TransferError::from(e).into())), bytes, true);

@@ -10,22 +10,26 @@
 //! - [`Job`] and [`Producer`]: run a producer on N threads, JS takes finished items in
 //!   batches.
 //! - [`TransferError`]: errors with the codes `raw-transfer/reader`'s `fromNative` maps to
-//!   typed JS errors; converts into [`napi::Error`](::napi::Error).
+//!   typed JS errors; converts into [`napi::Error`].
 //! - [`handoff`]: the raw wrap/copy primitives underneath, for unusual needs.
 //!
 //! On the JS side, `require('raw-transfer/reader')` (pure JS, no native code) gives
 //! `BufferCache`, `RawBuffer` and the typed errors to read what you send.
 
+pub mod batch;
 pub mod env;
 pub mod env_pool;
 pub mod error;
 pub mod handoff;
 pub mod job;
+pub mod producer;
 pub mod value;
 
+pub use batch::Batch;
 pub use env_pool::{EnvPool, Sent, Transfer, TransferMode};
 pub use error::{ErrorCode, TransferError, catch_panic};
-pub use job::{Batch, Job, JobOptions, Position, ProduceError, Producer};
+pub use job::{Job, JobOptions};
+pub use producer::{Position, ProduceError, Producer};
 pub use value::RawValue;
 
 /// The napi-rs crate this layer is built on (use it for the types in its signatures, so

@@ -1,0 +1,98 @@
+//! [`Producer`]: what a [`Job`](super::Job) runs, and [`ProduceError`], how it fails on an
+//! input.
+
+use super::error::{ErrorCode, TransferError};
+use crate::FixedSizeAllocator;
+use crate::transfer::RawTransferMetadata;
+
+/// Where in an input an error is: byte offset, 1-based line and column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub offset: u32,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Why a producer could not turn an input into a block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProduceError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub position: Option<Position>,
+}
+
+impl ProduceError {
+    pub fn new(code: ErrorCode, message: impl std::fmt::Display) -> Self {
+        Self {
+            code,
+            message: message.to_string(),
+            position: None,
+        }
+    }
+
+    pub fn at(mut self, position: Position) -> Self {
+        self.position = Some(position);
+        self
+    }
+}
+
+impl From<TransferError> for ProduceError {
+    fn from(e: TransferError) -> Self {
+        Self {
+            code: e.code,
+            message: e.message,
+            position: None,
+        }
+    }
+}
+
+impl From<ProduceError> for TransferError {
+    /// A positioned error reads `"<offset>:<line>:<column>: <message>"`, which the JS side
+    /// turns back into the position fields (`JsonSyntaxError.offset`, …).
+    fn from(e: ProduceError) -> Self {
+        match e.position {
+            Some(p) => TransferError::new(
+                e.code,
+                format!("{}:{}:{}: {}", p.offset, p.line, p.column, e.message),
+            ),
+            None => TransferError::new(e.code, e.message),
+        }
+    }
+}
+
+impl From<crate::AllocError> for ProduceError {
+    fn from(e: crate::AllocError) -> Self {
+        TransferError::from(e).into()
+    }
+}
+
+/// What a job runs: inputs in, blocks out. Implemented by the JSON producer and by any
+/// addon's own producer. All methods run on the job's threads.
+pub trait Producer: Send + Sync + 'static {
+    /// One unit of work (a path, a URL, a buffer…).
+    type Input: Send + Sync + 'static;
+    /// What [`load`](Self::load) produces: done before a block is taken, so slow I/O never
+    /// holds a block.
+    type Loaded;
+    /// Per-thread state (scratch buffers, a parser), made once per thread.
+    type Worker;
+
+    fn worker(&self) -> Self::Worker;
+
+    /// Read or prepare `input`. Returns what to build from and its size in bytes (reported
+    /// to JS).
+    fn load(
+        &self,
+        worker: &mut Self::Worker,
+        input: &Self::Input,
+    ) -> Result<(Self::Loaded, u64), ProduceError>;
+
+    /// Build into `block` (fresh from the pool). Returns the metadata to hand off; its
+    /// `generation` is filled in by the hand-off.
+    fn build(
+        &self,
+        worker: &mut Self::Worker,
+        loaded: Self::Loaded,
+        block: &FixedSizeAllocator,
+    ) -> Result<RawTransferMetadata, ProduceError>;
+}
