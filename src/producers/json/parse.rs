@@ -19,6 +19,7 @@ use super::{JsonError, JsonErrorKind as K, ParseError};
 use crate::arena::FixedSizeAllocator;
 
 mod keys;
+mod scan;
 mod strings;
 
 type R<T> = Result<T, ParseError>;
@@ -100,6 +101,7 @@ impl Parser {
             entry_count: 0,
             max_depth: 0,
             ascii: true,
+            utf8_valid: simdutf8::basic::from_utf8(text).is_ok(),
         };
         let root = run.document()?;
         let doc = Document {
@@ -167,22 +169,9 @@ struct Run<'a, 'p> {
     max_depth: u32,
     /// No non-ASCII byte seen (they can only occur inside strings).
     ascii: bool,
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// High bit set in the byte lanes of `w` (little-endian) that are `"`, `\` or below 0x20.
-/// Lanes above the first flagged one may be false positives (borrows); the lowest flagged
-/// lane is always a real match, which is all the scanner uses.
-#[inline(always)]
-fn special_lanes(w: u64) -> u64 {
-    let quote = w ^ (ONES * b'"' as u64);
-    let backslash = w ^ (ONES * b'\\' as u64);
-    let zero_quote = quote.wrapping_sub(ONES) & !quote;
-    let zero_backslash = backslash.wrapping_sub(ONES) & !backslash;
-    let control = w.wrapping_sub(ONES * 0x20) & !w;
-    (zero_quote | zero_backslash | control) & HIGHS
+    /// The whole source is valid UTF-8 (checked once up front, so strings need no check of
+    /// their own; when it is not, each non-ASCII string is checked to find where).
+    utf8_valid: bool,
 }
 
 #[inline(always)]
@@ -251,13 +240,18 @@ impl<'a> Run<'a, '_> {
         self.src.get(self.pos).copied()
     }
 
+    /// Skip whitespace. Minified JSON has none (one compare), `": "` has one byte (two),
+    /// and indentation runs go 16 bytes at a time.
     #[inline(always)]
     fn skip_ws(&mut self) {
-        while let Some(&b) = self.src.get(self.pos) {
-            if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
-                break;
-            }
-            self.pos += 1;
+        match self.src.get(self.pos) {
+            Some(&b) if scan::is_ws(b) => {}
+            _ => return,
+        }
+        self.pos += 1;
+        match self.src.get(self.pos) {
+            Some(&b) if scan::is_ws(b) => self.pos = scan::skip_ws(self.src, self.pos + 1),
+            _ => {}
         }
     }
 

@@ -1,7 +1,7 @@
 //! String literals: the fast scan over escape-free bodies, escape decoding into UTF-8, and
 //! the UTF-16 fallback for strings with lone surrogates.
 
-use super::{HIGHS, R, Run, hex_value, special_lanes};
+use super::{R, Run, hex_value};
 use crate::producers::json::JsonErrorKind as K;
 use crate::producers::json::layout::{FLAG_ASCII, FLAG_IN_SOURCE, FLAG_UTF16, Node, TYPE_STRING};
 
@@ -33,41 +33,14 @@ impl Run<'_, '_> {
     /// bytes before it are all ASCII.
     #[inline(always)]
     fn scan(&self, from: usize) -> R<(usize, bool)> {
-        let src = self.src;
-        let mut i = from;
-        let mut high = 0u64;
-        loop {
-            if let Some(chunk) = src.get(i..i + 8) {
-                let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-                let lanes = special_lanes(w);
-                if lanes == 0 {
-                    high |= w;
-                    i += 8;
-                    continue;
-                }
-                let k = lanes.trailing_zeros() as usize / 8;
-                high |= w & ((1u64 << (8 * k)) - 1);
-                i += k;
-                break;
-            }
-            // Fewer than 8 bytes left.
-            while let Some(&b) = src.get(i) {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                high |= b as u64;
-                i += 1;
-            }
-            break;
-        }
-        let ascii = high & HIGHS == 0;
-        if !ascii {
+        let (i, high) = super::scan::string_end(self.src, from);
+        if high && !self.utf8_valid {
             self.check_utf8(from, i)?;
         }
-        if i >= src.len() {
-            return self.fail(K::UnterminatedString, src.len());
+        if i >= self.src.len() {
+            return self.fail(K::UnterminatedString, self.src.len());
         }
-        Ok((i, ascii))
+        Ok((i, !high))
     }
 
     #[inline(never)]
