@@ -64,6 +64,8 @@ module.exports = function makeJson(C, decodeUtf8) {
   const BULK = 3
   const NEVER = 4
   const WINDOW = 1 << 20
+  // Slots of the key cache (Reader.key): a power of two.
+  const KEY_SLOTS = 512
 
   /**
    * Per-document reader state: typed arrays of the block, the document's facts read once
@@ -106,8 +108,8 @@ module.exports = function makeJson(C, decodeUtf8) {
       // Where the value being materialized ends in the block: a window stops there, so the
       // `.value` of a small subtree of a big source decodes about that subtree.
       this.spanEnd = sourcePtr + sourceLen
-      this.keys = new Map()
-      this.keyChars = 0
+      this.keyPtrs = null
+      this.keyStrs = null
     }
 
     /** Throw the error for a document whose bytes were overwritten. */
@@ -153,12 +155,7 @@ module.exports = function makeJson(C, decodeUtf8) {
       const kind = u32[i + KIND]
       const len = u32[i + LEN]
       const ptr = u32[i + PAYLOAD]
-      if ((kind & FLAG_ASCII) !== 0 && len <= 8) {
-        const u8 = this.u8
-        let s = ''
-        for (let k = ptr, end = ptr + len; k < end; k++) s += fromCharCode(u8[k])
-        return s
-      }
+      if ((kind & FLAG_ASCII) !== 0 && len <= 8) return short(this.u8, ptr, len)
       // No honest string is longer than the source (escapes only shrink), and the strings
       // of one call add up to at most the source.
       if (len > this.chars || ptr + ((kind & FLAG_UTF16) !== 0 ? 2 * len : len) > ACTIVE_SIZE) {
@@ -201,17 +198,26 @@ module.exports = function makeJson(C, decodeUtf8) {
     }
 
     /**
-     * An object key. Rust points every occurrence of a key at its first occurrence, so keys
-     * are decoded once per document and V8 gets the same string for every store. The cache
-     * holds at most what an honest document's distinct keys add up to (the source).
+     * An object key. Rust points every occurrence of a key at its first occurrence, so a
+     * cache by pointer decodes each key about once per document, and V8 gets the same
+     * string for every store. The cache is direct-mapped (a slot per pointer hash, the
+     * newest key wins): a Map of pointers costs more than most key decodes, since pointers
+     * past 2^30 are heap numbers to V8. Its size is fixed, so it holds at most KEY_SLOTS
+     * strings, each no longer than the source.
      */
     key(pos, mode) {
       const ptr = this.u32[(pos >> 2) + PAYLOAD]
-      let key = this.keys.get(ptr)
-      if (key === undefined) {
-        key = this.str(pos, mode)
-        if (this.keys.size < 65536 && (this.keyChars += key.length) <= this.sourceLen) this.keys.set(ptr, key)
+      let ptrs = this.keyPtrs
+      if (ptrs === null) {
+        ptrs = this.keyPtrs = new Int32Array(KEY_SLOTS).fill(-1)
+        this.keyStrs = new Array(KEY_SLOTS).fill('')
       }
+      const slot = (ptr ^ (ptr >>> 9)) & (KEY_SLOTS - 1)
+      // Pointers are below ACTIVE_SIZE (< 2^31), so `| 0` keeps them as they are.
+      if (ptrs[slot] === (ptr | 0)) return this.keyStrs[slot]
+      const key = this.str(pos, mode)
+      ptrs[slot] = ptr
+      this.keyStrs[slot] = key
       return key
     }
 
@@ -309,6 +315,33 @@ module.exports = function makeJson(C, decodeUtf8) {
         if (container) stack.push(enter(v, childPos))
       }
       return root
+    }
+  }
+
+  /**
+   * The ASCII string of the `len` (0..8) bytes at `p`: one fromCharCode call makes it flat,
+   * where appending a character at a time builds it in up to eight steps.
+   */
+  function short(u8, p, len) {
+    switch (len) {
+      case 0:
+        return ''
+      case 1:
+        return fromCharCode(u8[p])
+      case 2:
+        return fromCharCode(u8[p], u8[p + 1])
+      case 3:
+        return fromCharCode(u8[p], u8[p + 1], u8[p + 2])
+      case 4:
+        return fromCharCode(u8[p], u8[p + 1], u8[p + 2], u8[p + 3])
+      case 5:
+        return fromCharCode(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4])
+      case 6:
+        return fromCharCode(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5])
+      case 7:
+        return fromCharCode(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5], u8[p + 6])
+      default:
+        return fromCharCode(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5], u8[p + 6], u8[p + 7])
     }
   }
 
