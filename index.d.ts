@@ -7,6 +7,7 @@
 declare global {
   interface SymbolConstructor {
     readonly dispose: unique symbol
+    readonly asyncDispose: unique symbol
   }
 }
 
@@ -594,3 +595,54 @@ export interface ParallelResult<R = unknown> {
  * them with the `plugin` module's function. A runner that throws rejects the run.
  */
 export function runParallel<R = unknown>(inputs: unknown[], options: ParallelRunOptions): Promise<ParallelResult<R>>
+
+/** Options of one run on a host. */
+export interface HostRunOptions {
+  /** Stops the run: its workers are terminated (the host starts new ones for its next run) and the promise rejects with an `AbortError` (with `.result`). */
+  signal?: AbortSignalLike
+  /** Called on the main thread as chunks complete (at most every ~50 ms, and once at the end). */
+  onProgress?: (progress: { done: number; total: number }) => void
+}
+
+/**
+ * Worker threads kept between runs: each loads the package, the runner and the plugin, makes
+ * its pool and compiles its code once, so a run pays none of that (runJsonPlugins and
+ * runParallel start and end a host of their own for each call). Runs are queued: one at a
+ * time uses the workers. Idle workers do not keep the process alive.
+ */
+export interface PluginHost<Inputs, Result> {
+  /** Worker threads the host runs (started on the first run, replaced if they die). */
+  readonly workers: number
+  /** True once close() was called. */
+  readonly closed: boolean
+  /**
+   * Run the plugin over `inputs`. A run that fails or is aborted terminates the workers; the
+   * host starts new ones for its next run.
+   * @throws PoolClosedError (as a rejection) after close()
+   * @throws InvalidArgumentError (as a rejection) for a bad argument
+   * @throws ParallelAbortError when `signal` aborts the run
+   */
+  run(inputs: Inputs, options?: HostRunOptions): Promise<Result>
+  /** End the workers once the queued runs are done; resolves when every worker has exited (their pools freed). */
+  close(): Promise<void>
+  [Symbol.asyncDispose](): Promise<void>
+}
+
+/** runJsonPlugins' options without the per-run ones (signal, onProgress: see HostRunOptions). */
+export type JsonPluginHostOptions = Omit<JsonPluginsOptions, 'signal' | 'onProgress'>
+
+/**
+ * A host for runJsonPlugins' work that keeps its workers between runs:
+ * `const host = createJsonPluginHost({ plugin, workers: 4 }); await host.run(paths); ...; await host.close()`.
+ * @throws InvalidArgumentError for a bad option
+ */
+export function createJsonPluginHost<R = unknown>(options: JsonPluginHostOptions): PluginHost<string[], JsonPluginsResult<R>>
+
+/** runParallel's options without the per-run ones. */
+export type ParallelHostOptions = Omit<ParallelRunOptions, 'signal' | 'onProgress'>
+
+/**
+ * The generic host (any runner module, see runParallel), kept between runs.
+ * @throws InvalidArgumentError for a bad option
+ */
+export function createParallelHost<R = unknown>(options: ParallelHostOptions): PluginHost<unknown[], ParallelResult<R>>

@@ -336,3 +336,87 @@ test('workers do not keep the process alive after the run', () => {
   assert.equal(out.status, 0, out.stderr)
   assert.equal(out.stdout.trim(), '[1,2,3]')
 })
+
+test('a host keeps its workers between runs: same threads, same results, runs queued, close frees everything', async () => {
+  const paths = corpus()
+  const plain = await rt.runJsonPlugins(paths, { plugin: SUMMARY, workers: 2 })
+  const base = await settleLiveBlocks(0)
+  const host = rt.createJsonPluginHost({ plugin: THREAD, workers: 2, threads: 2 })
+  assert.equal(host.workers, 2)
+  assert.equal(host.closed, false)
+  const seen = []
+  for (let round = 0; round < 3; round++) {
+    const r = await host.run(paths)
+    assert.equal(r.files, paths.length)
+    assert.equal(r.restarts, 0)
+    assert.deepEqual(errorFacts(r.errors), errorFacts(plain.errors))
+    seen.push(new Set(r.results.filter(Boolean).map((v) => v.threadId)))
+  }
+  // The same two worker threads served every round.
+  assert.equal(seen[0].size, 2)
+  assert.deepEqual([...seen[1]].sort(), [...seen[0]].sort())
+  assert.deepEqual([...seen[2]].sort(), [...seen[0]].sort())
+  // Two runs started together run one after the other, each with its own results.
+  const a = writeFiles('host-a', [{ id: 'a0' }, { id: 'a1' }])
+  const b = writeFiles('host-b', [{ id: 'b0' }])
+  const [ra, rb] = await Promise.all([host.run(a), host.run(b)])
+  assert.deepEqual(ra.results.map((v) => v.id), ['a0', 'a1'])
+  assert.deepEqual(rb.results.map((v) => v.id), ['b0'])
+  // A JSON host runs JSON: the summary plugin's results equal runJsonPlugins'.
+  const summary = rt.createJsonPluginHost({ plugin: SUMMARY, workers: 2 })
+  assert.deepEqual((await summary.run(paths)).results, plain.results)
+  await summary.close()
+  await host.close()
+  assert.equal(host.closed, true)
+  await host.close() // idempotent
+  await assert.rejects(host.run(paths), rt.PoolClosedError)
+  assert.equal(await settleLiveBlocks(base), base, 'liveBlocks back to its baseline after close()')
+})
+
+test('a host survives faults and aborts: the next run starts new workers and succeeds', async () => {
+  const base = await settleLiveBlocks(0)
+  const docs = Array.from({ length: 40 }, (_, id) => ({ id, fault: id === 5 ? 'exit' : id % 10 === 3 ? 'spin' : undefined }))
+  const paths = writeFiles('host-faults', docs)
+  const host = rt.createJsonPluginHost({ plugin: FAULTS, workers: 2 })
+  const r1 = await host.run(paths)
+  assert.ok(r1.restarts >= 1)
+  assert.deepEqual(r1.errors.map((e) => [path.basename(e.path), e.phase, e.error.code]), [[path.basename(paths[5]), 'worker', 'WorkerExited']])
+  // Aborted mid-run: rejects with the partial result; the host works afterwards.
+  const spin = writeFiles('host-spin', Array.from({ length: 200 }, (_, id) => ({ id, fault: 'spin' })))
+  const ac = new AbortController()
+  const aborted = host.run(spin, { signal: ac.signal, onProgress: (p) => p.done >= 4 && ac.abort(new Error('enough')) })
+  await assert.rejects(aborted, (e) => e.name === 'AbortError' && e.result.results.length === 200 && e.result.results.filter(Boolean).length < 200)
+  const r2 = await host.run(paths.slice(6))
+  assert.deepEqual(r2.results.map((v) => v.id), docs.slice(6).map((d) => d.id))
+  assert.deepEqual(r2.errors, [])
+  // Argument errors reject; per-run options belong to run().
+  await assert.rejects(host.run([1]), rt.InvalidArgumentError)
+  await assert.rejects(host.run(paths, { signal: 'no' }), rt.InvalidArgumentError)
+  assert.throws(() => rt.createJsonPluginHost({ plugin: FAULTS, onProgress: () => {} }), rt.InvalidArgumentError)
+  assert.throws(() => rt.createJsonPluginHost({ plugin: 'relative.js' }), rt.InvalidArgumentError)
+  assert.throws(() => rt.createJsonPluginHost({ plugin: FAULTS, workers: 0 }), rt.InvalidArgumentError)
+  await host[Symbol.asyncDispose]()
+  assert.equal(host.closed, true)
+  assert.equal(await settleLiveBlocks(base), base)
+})
+
+test('createParallelHost: a third-party runner kept warm across runs', async () => {
+  const host = rt.createParallelHost({ runner: fixture('parallel-runner.js'), plugin: fixture('parallel-square.mjs'), workers: 2, factor: 1 })
+  for (let round = 0; round < 2; round++) {
+    const r = await host.run(Array.from({ length: 30 }, (_, n) => ({ n })))
+    assert.deepEqual(r.errors.map((e) => e.index), [13])
+    assert.equal(r.results[29].square, 29 * 29)
+  }
+  await host.close()
+})
+
+test('an idle host does not keep the process alive', () => {
+  const paths = writeFiles('host-alive', [{ id: 1 }, { id: 2 }])
+  const script = `
+    const rt = require(${JSON.stringify(path.join(__dirname, '..'))})
+    const host = rt.createJsonPluginHost({ plugin: ${JSON.stringify(FAULTS)}, workers: 2 })
+    host.run(${JSON.stringify(paths)}).then((r) => console.log(JSON.stringify(r.results.map((v) => v.id))))`
+  const out = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20000 })
+  assert.equal(out.status, 0, out.stderr)
+  assert.equal(out.stdout.trim(), '[1,2]')
+})

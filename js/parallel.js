@@ -27,7 +27,8 @@ const os = require('node:os')
 const path = require('node:path')
 const { Worker } = require('node:worker_threads')
 const errors = require('./errors')
-const { InvalidArgumentError, RawTransferError } = errors
+const { InvalidArgumentError, RawTransferError, PoolClosedError } = errors
+const { asyncDispose } = require('./symbols')
 const { MAX_TIMEOUT_MS, show, integer, optionsObject, integerOption } = require('./args')
 const { reviveError, serializeError } = require('./parallel-wire')
 
@@ -91,10 +92,11 @@ function abortError(signal, result) {
 /**
  * Run `plugin` (an absolute module path) over `inputs` in `workers` worker threads, each
  * running the `runner` module's `run(inputs, plugin, options)` on the chunks it is given.
+ * A host made for this run alone: its workers have ended when the promise settles.
  * See the README ("Parallel plugins") and index.d.ts.
  */
 function runParallel(inputs, options) {
-  return start(inputs, options, 'runParallel', null)
+  return once(() => createParallelHost(hostOptionsOf(options, 'runParallel'), Math.max(1, inputsLength(inputs))), inputs, options, 'runParallel')
 }
 
 /**
@@ -102,81 +104,257 @@ function runParallel(inputs, options) {
  * own pool and a parseJsonFiles job per chunk (`threads` Rust threads in all).
  */
 function runJsonPlugins(paths, options) {
-  if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string')) {
-    return Promise.reject(new InvalidArgumentError('runJsonPlugins expects an array of paths'))
-  }
-  let runnerOptions
+  return once(() => createJsonPluginHost(hostOptionsOf(options, 'runJsonPlugins'), Math.max(1, inputsLength(paths))), paths, options, 'runJsonPlugins')
+}
+
+const inputsLength = (inputs) => (Array.isArray(inputs) ? inputs.length : 0)
+
+/** The options object without the per-run ones (a host takes the rest). */
+function hostOptionsOf(options, what) {
+  options = optionsObject(options, what)
+  const { signal: _s, onProgress: _p, ...rest } = options
+  return rest
+}
+
+/** One run on a host of its own, closed (every worker ended) before the promise settles. */
+async function once(makeHost, inputs, options, what) {
+  const host = makeHost()
+  let outcome
   try {
-    options = optionsObject(options, 'runJsonPlugins')
-    if (options.plugin === undefined) throw new InvalidArgumentError('runJsonPlugins needs options.plugin: the absolute path of the plugin module')
-    const workers = integerOption(options, 'workers', defaultWorkers(), 1, MAX_WORKERS)
-    const threads = integerOption(options, 'threads', 2, 1, 64)
-    const poolSize = integerOption(options, 'poolSize', 4, 1, MAX_POOL_SIZE)
-    const transfer = options.transfer === undefined ? 'auto' : options.transfer
-    if (!TRANSFERS.includes(transfer)) throw new InvalidArgumentError(`transfer must be one of ${TRANSFERS.join(', ')}; got ${show(transfer)}`)
-    const pluginTimeoutMs = options.pluginTimeoutMs
-    if (pluginTimeoutMs !== undefined) integer(pluginTimeoutMs, 'pluginTimeoutMs', 1, MAX_TIMEOUT_MS)
-    const maxBlocks = options.maxBlocks
-    if (maxBlocks !== undefined) integer(maxBlocks, 'maxBlocks', 0, poolSize)
-    runnerOptions = {
-      runner: JSON_RUNNER,
-      plugin: options.plugin,
-      workers,
-      signal: options.signal,
-      onProgress: options.onProgress,
-      // Rust threads per worker: the total split evenly, at least one each.
-      threads: Math.max(1, Math.round(threads / Math.min(workers, Math.max(1, paths.length)))),
-      poolSize,
-      transfer,
-      pluginTimeoutMs,
-      maxBlocks,
-    }
+    outcome = { ok: true, value: await host.run(inputs, runOptionsOf(options, what)) }
   } catch (e) {
-    return Promise.reject(e)
+    outcome = { ok: false, value: e }
   }
-  // Errors name their file, in the order of the inputs; a worker's death names it too.
-  const toPaths = (r) => ({
-    ...r,
-    errors: r.errors.map(({ index, error, phase }) => ({ path: paths[index], error, phase })),
+  await host.close()
+  if (!outcome.ok) throw outcome.value
+  return outcome.value
+}
+
+function runOptionsOf(options, what) {
+  if (options === undefined) return {}
+  options = optionsObject(options, what)
+  return { signal: options.signal, onProgress: options.onProgress }
+}
+
+/**
+ * A host that runs `plugin(doc, path)` over JSON files in worker threads and keeps them
+ * between runs: each worker's package, plugin, compiled code and pool are made once.
+ * `minWorkers` (internal): a one-shot run starts no more workers than it has inputs.
+ */
+function createJsonPluginHost(options, minWorkers) {
+  options = optionsObject(options, 'createJsonPluginHost')
+  if (options.plugin === undefined) throw new InvalidArgumentError('a JSON plugin host needs options.plugin: the absolute path of the plugin module')
+  const workers = Math.min(integerOption(options, 'workers', defaultWorkers(), 1, MAX_WORKERS), minWorkers ?? MAX_WORKERS)
+  const threads = integerOption(options, 'threads', 2, 1, 64)
+  const poolSize = integerOption(options, 'poolSize', 4, 1, MAX_POOL_SIZE)
+  const transfer = options.transfer === undefined ? 'auto' : options.transfer
+  if (!TRANSFERS.includes(transfer)) throw new InvalidArgumentError(`transfer must be one of ${TRANSFERS.join(', ')}; got ${show(transfer)}`)
+  const pluginTimeoutMs = options.pluginTimeoutMs
+  if (pluginTimeoutMs !== undefined) integer(pluginTimeoutMs, 'pluginTimeoutMs', 1, MAX_TIMEOUT_MS)
+  const maxBlocks = options.maxBlocks
+  if (maxBlocks !== undefined) integer(maxBlocks, 'maxBlocks', 0, poolSize)
+  rejectRunOptions(options, 'createJsonPluginHost')
+  const runnerOptions = {
+    // Rust threads per worker: the total split evenly, at least one each.
+    threads: Math.max(1, Math.round(threads / workers)),
+    poolSize,
+    transfer,
+  }
+  if (pluginTimeoutMs !== undefined) runnerOptions.pluginTimeoutMs = pluginTimeoutMs
+  if (maxBlocks !== undefined) runnerOptions.maxBlocks = maxBlocks
+  return new Host({
+    what: 'JSON plugin host',
+    runner: JSON_RUNNER,
+    plugin: modulePath(options.plugin, 'plugin'),
+    workers,
+    runnerOptions,
+    json: true,
   })
-  return start(paths, runnerOptions, 'runJsonPlugins', { toResult: toPaths, pathOf: (i) => paths[i] })
 }
 
-/** Validate, then run (a promise; argument errors reject it too, as from an async function). */
-function start(inputs, options, what, json) {
-  let run
+/** The generic host: any runner module (see runParallel). */
+function createParallelHost(options, minWorkers) {
+  options = optionsObject(options, 'createParallelHost')
+  rejectRunOptions(options, 'createParallelHost')
+  const { runner, plugin, workers: _w, ...runnerOptions } = options
+  const workers = Math.min(integerOption(options, 'workers', defaultWorkers(), 1, MAX_WORKERS), minWorkers ?? MAX_WORKERS)
+  // Drop undefined options: the runner sees only what was set.
+  for (const k of Object.keys(runnerOptions)) if (runnerOptions[k] === undefined) delete runnerOptions[k]
   try {
-    if (!Array.isArray(inputs)) throw new InvalidArgumentError(`${what} expects an array of inputs`)
-    options = optionsObject(options, what)
-    const { runner, plugin, workers: _w, signal: _s, onProgress: _p, ...runnerOptions } = options
-    const workers = integerOption(options, 'workers', defaultWorkers(), 1, MAX_WORKERS)
-    // Drop undefined options: the runner sees only what was set.
-    for (const k of Object.keys(runnerOptions)) if (runnerOptions[k] === undefined) delete runnerOptions[k]
-    try {
-      structuredClone(runnerOptions)
-    } catch (e) {
-      throw new InvalidArgumentError(`${what}: the runner's options must be cloneable to the workers (${e.message})`)
-    }
-    run = new Run({
-      inputs,
-      runner: modulePath(runner, 'runner'),
-      plugin: modulePath(plugin, 'plugin'),
-      workers: Math.min(workers, Math.max(1, inputs.length)),
-      signal: signalOption(options.signal),
-      onProgress: functionOption(options.onProgress, 'onProgress'),
-      runnerOptions,
-      toResult: json?.toResult ?? ((r) => r),
-      pathOf: json?.pathOf ?? null,
-    })
+    structuredClone(runnerOptions)
   } catch (e) {
-    return Promise.reject(e)
+    throw new InvalidArgumentError(`the runner's options must be cloneable to the workers (${e.message})`)
   }
-  return run.start()
+  return new Host({
+    what: 'parallel host',
+    runner: modulePath(runner, 'runner'),
+    plugin: modulePath(plugin, 'plugin'),
+    workers,
+    runnerOptions,
+    json: false,
+  })
 }
 
+/** signal and onProgress belong to a run: `host.run(inputs, { signal, onProgress })`. */
+function rejectRunOptions(options, what) {
+  for (const k of ['signal', 'onProgress']) {
+    if (options[k] !== undefined) throw new InvalidArgumentError(`${what}: ${k} is an option of host.run(inputs, { ${k} }), not of the host`)
+  }
+}
+
+/**
+ * Worker threads that run one runner and plugin, kept between runs. Runs are queued: one at
+ * a time uses the workers. Idle workers do not keep the process alive (they are unref'd
+ * between runs); close() ends them (and frees their pools).
+ */
+class Host {
+  #closing = null
+  #tail = Promise.resolve()
+
+  constructor(o) {
+    this.what = o.what
+    this.runner = o.runner
+    this.plugin = o.plugin
+    this.workers = o.workers
+    this.runnerOptions = o.runnerOptions
+    this.json = o.json
+    this.slots = new Set()
+    this.current = null
+  }
+
+  get closed() {
+    return this.#closing !== null
+  }
+
+  /**
+   * Run the plugin over `inputs` (paths for a JSON host). Resolves to `{ results, files,
+   * bytes, ms, errors, restarts }`; after a run that failed or was aborted the host still
+   * works (it starts new workers).
+   */
+  run(inputs, options) {
+    let run
+    try {
+      if (this.#closing !== null) throw new PoolClosedError(`this ${this.what} is closed`)
+      if (this.json) {
+        if (!Array.isArray(inputs) || inputs.some((p) => typeof p !== 'string')) throw new InvalidArgumentError(`${this.what}: run expects an array of paths`)
+      } else if (!Array.isArray(inputs)) {
+        throw new InvalidArgumentError(`${this.what}: run expects an array of inputs`)
+      }
+      options = optionsObject(options === undefined ? {} : options, 'run')
+      const own = inputs.slice()
+      // Errors name their file, in the order of the inputs; a worker's death names it too.
+      const json = this.json
+        ? {
+            toResult: (r) => ({ ...r, errors: r.errors.map(({ index, error, phase }) => ({ path: own[index], error, phase })) }),
+            pathOf: (i) => own[i],
+          }
+        : null
+      run = new Run({
+        host: this,
+        inputs: own,
+        signal: signalOption(options.signal),
+        onProgress: functionOption(options.onProgress, 'onProgress'),
+        toResult: json?.toResult ?? ((r) => r),
+        pathOf: json?.pathOf ?? null,
+      })
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    const result = this.#tail.then(() => run.start())
+    this.#tail = result.catch(() => {})
+    return result
+  }
+
+  /** End the workers once the queued runs are done. Resolves when every worker has exited (their blocks are freed). */
+  close() {
+    if (this.#closing === null) this.#closing = this.#tail.then(() => this.stopAll())
+    return this.#closing
+  }
+
+  [asyncDispose]() {
+    return this.close()
+  }
+
+  spawn() {
+    const worker = new Worker(WORKER_FILE, {
+      workerData: { runner: this.runner, plugin: this.plugin, options: this.runnerOptions },
+    })
+    let exited
+    const slot = { worker, ready: false, assigned: [], wantsMore: false, error: null, exited: false, exit: new Promise((r) => (exited = r)) }
+    this.slots.add(slot)
+    worker.on('message', (m) => {
+      if (m.type === 'ready') slot.ready = true
+      if (m.type === 'closed') worker.terminate()
+      const run = this.current
+      if (run !== null) run.guard(() => run.onMessage(slot, m))
+    })
+    // An uncaught error in the worker: kept for the 'exit' that follows.
+    worker.on('error', (e) => {
+      slot.error = e
+    })
+    worker.on('exit', (code) => {
+      slot.exited = true
+      const run = this.current
+      if (run !== null) run.guard(() => run.onExit(slot, code))
+      this.slots.delete(slot)
+      exited()
+    })
+    return slot
+  }
+
+  /** Live workers keep the process alive only while a run uses them. */
+  hold(yes) {
+    for (const s of this.slots) {
+      if (s.exited) continue
+      if (yes) s.worker.ref()
+      else s.worker.unref()
+    }
+  }
+
+  /** Terminate every worker; resolves once all have exited. */
+  terminateAll() {
+    const exits = []
+    for (const s of this.slots) {
+      if (s.exited) continue
+      s.worker.terminate()
+      exits.push(s.exit)
+    }
+    return Promise.all(exits)
+  }
+
+  /** Ask every worker to close its runner (its pool), terminate those that do not answer within a second. */
+  stopAll() {
+    const exits = []
+    for (const s of this.slots) {
+      if (s.exited) continue
+      s.worker.ref()
+      const timer = setTimeout(() => s.worker.terminate(), 1000)
+      s.exit.then(() => clearTimeout(timer))
+      try {
+        s.worker.postMessage({ type: 'stop' })
+      } catch {
+        s.worker.terminate()
+      }
+      exits.push(s.exit)
+    }
+    return Promise.all(exits).then(() => undefined)
+  }
+}
+installAsyncDispose(Host.prototype)
+
+/** Make `proto[asyncDispose]` answer to the registered keys too (as installDispose does for dispose). */
+function installAsyncDispose(proto) {
+  const fn = proto[asyncDispose]
+  for (const s of [Symbol.for('Symbol.asyncDispose'), Symbol.for('nodejs.asyncDispose')]) {
+    if (s !== asyncDispose) Object.defineProperty(proto, s, { value: fn, writable: true, configurable: true, enumerable: false })
+  }
+}
+
+/** One run of a host: hands chunks of its inputs to the host's workers and gathers results. */
 class Run {
   constructor(o) {
     Object.assign(this, o)
+    this.workers = o.host.workers
     const n = o.inputs.length
     this.results = new Array(n).fill(undefined)
     this.errors = [] // { index, error, phase }
@@ -189,14 +367,13 @@ class Run {
     this.next = 0
     this.front = []
     this.suspects = []
-    this.firstChunk = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(n / (o.workers * 8))))
+    this.firstChunk = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(n / (this.workers * 8))))
     this.chunkIds = 0
-    this.slots = new Set()
     // Deaths without a chunk in flight: not the inputs' fault, so nothing shrinks; past a
     // limit the run gives up instead of replacing workers for ever.
     this.idleDeaths = 0
     this.lastProgress = 0
-    this.state = 'running' // 'running' | 'closing' | 'failed'
+    this.state = 'running' // 'running' | 'done' | 'failed'
     this.t0 = performance.now()
   }
 
@@ -213,9 +390,18 @@ class Run {
         resolve(this.result())
         return
       }
+      this.t0 = performance.now()
+      this.host.current = this
+      this.host.hold(true)
       if (this.signal !== undefined) {
         this.onAbort = () => this.fail(abortError(this.signal, null))
         this.signal.addEventListener('abort', this.onAbort, { once: true })
+      }
+      // Workers kept from an earlier run of the host already have chunks' worth of state:
+      // the new run's chunks are theirs at once.
+      for (const slot of this.host.slots) {
+        slot.assigned = []
+        slot.wantsMore = false
       }
       this.guard(() => this.dispatch())
     })
@@ -261,30 +447,17 @@ class Run {
     return this.suspects.length > 0 || this.remaining() > 0
   }
 
-  spawn() {
-    const worker = new Worker(WORKER_FILE, {
-      workerData: { runner: this.runner, plugin: this.plugin, options: this.runnerOptions },
-    })
-    const slot = { worker, ready: false, assigned: [], wantsMore: false, error: null, exited: false }
-    this.slots.add(slot)
-    worker.on('message', (m) => this.guard(() => this.onMessage(slot, m)))
-    // An uncaught error in the worker: kept for the 'exit' that follows.
-    worker.on('error', (e) => {
-      slot.error = e
-    })
-    worker.on('exit', (code) => this.guard(() => this.onExit(slot, code)))
-  }
-
   /** Start workers while there is work for them, and hand chunks to those that can take one. */
   dispatch() {
     if (this.state !== 'running') return
+    const host = this.host
     let live = 0
-    for (const s of this.slots) if (!s.exited) live++
+    for (const s of host.slots) if (!s.exited) live++
     while (live < this.workers && this.hasWork()) {
-      this.spawn()
+      host.spawn()
       live++
     }
-    for (const slot of this.slots) {
+    for (const slot of host.slots) {
       if (!slot.ready || slot.exited) continue
       // A queued chunk only while plenty is left: near the end it would wait behind a slow
       // plugin while other workers idle.
@@ -308,7 +481,6 @@ class Run {
   onMessage(slot, m) {
     if (this.state === 'failed') return
     if (m.type === 'ready') {
-      slot.ready = true
       this.dispatch()
     } else if (m.type === 'more') {
       slot.wantsMore = true
@@ -330,8 +502,6 @@ class Run {
       // The runner failed (or the runner or plugin could not be loaded): nothing would work.
       const err = reviveError(m.error, CLASSES)
       this.fail(err)
-    } else if (m.type === 'closed') {
-      slot.worker.terminate()
     }
   }
 
@@ -343,12 +513,9 @@ class Run {
     this.onProgress({ done: this.settled, total: this.inputs.length })
   }
 
+  /** A worker exited during this run (the host forgets it right after). */
   onExit(slot, code) {
-    slot.exited = true
-    if (this.state !== 'running') {
-      this.maybeSettle()
-      return
-    }
+    if (this.state !== 'running') return
     if (!slot.ready) {
       // It died loading the runner or the plugin: a replacement would too.
       const err = slot.error ?? new RawTransferError(`a worker exited (code ${code}) before it was ready`)
@@ -358,7 +525,6 @@ class Run {
     this.restarts++
     const [inFlight, ...queued] = slot.assigned
     slot.assigned = []
-    this.slots.delete(slot)
     // Chunks it had not started go back, first in line; nothing is wrong with them.
     for (const c of queued.reverse()) {
       if (c.suspect) this.suspects.unshift(...c.indices)
@@ -393,28 +559,22 @@ class Run {
     else this.dispatch()
   }
 
-  /** Every input settled: stop the workers (their environments free their blocks), then resolve. */
+  /** Every input settled: resolve; the workers stay with the host for its next run. */
   finish() {
     if (this.state !== 'running') return
-    this.state = 'closing'
-    this.outcome = { ok: true, value: this.result() }
+    this.state = 'done'
     this.detach()
-    for (const slot of this.slots) {
-      if (slot.exited) continue
-      // A worker that does not answer 'stop' within a second (a plugin busy in a loop) is terminated.
-      slot.stopTimer = setTimeout(() => slot.worker.terminate(), 1000)
-      try {
-        slot.worker.postMessage({ type: 'stop' })
-      } catch {
-        slot.worker.terminate()
-      }
-    }
-    this.maybeSettle()
+    this.release()
+    this.resolve(this.result())
   }
 
-  /** End the run with `err` (abort, a fatal error, a broken callback): terminate every worker. */
+  /**
+   * End the run with `err` (abort, a fatal error, a broken callback): terminate every worker
+   * (their environments free their blocks), and reject once all have exited. The host starts
+   * new workers for its next run.
+   */
   fail(err) {
-    // Once every input is in ('closing'), a late abort or error changes nothing.
+    // Once every input is in, a late abort or error changes nothing.
     if (this.state !== 'running') return
     this.state = 'failed'
     // What was done until now, on the error (an AbortError is made with result null).
@@ -423,26 +583,22 @@ class Run {
         err.result = this.result()
       } catch {}
     }
-    this.outcome = { ok: false, value: err }
     this.detach()
-    for (const slot of this.slots) if (!slot.exited) slot.worker.terminate()
-    this.maybeSettle()
+    this.host.terminateAll().then(() => {
+      this.release()
+      this.reject(err)
+    })
+  }
+
+  release() {
+    if (this.host.current === this) this.host.current = null
+    this.host.hold(false)
   }
 
   detach() {
     if (this.onAbort !== undefined) this.signal.removeEventListener('abort', this.onAbort)
     this.onAbort = undefined
   }
-
-  /** Settle the promise once every worker has exited (their blocks are freed by then). */
-  maybeSettle() {
-    if (this.outcome === undefined || this.settledPromise) return
-    for (const slot of this.slots) if (!slot.exited) return
-    this.settledPromise = true
-    for (const slot of this.slots) if (slot.stopTimer !== undefined) clearTimeout(slot.stopTimer)
-    if (this.outcome.ok) this.resolve(this.outcome.value)
-    else this.reject(this.outcome.value)
-  }
 }
 
-module.exports = { runParallel, runJsonPlugins, serializeError, reviveError }
+module.exports = { runParallel, runJsonPlugins, createJsonPluginHost: (o) => createJsonPluginHost(o), createParallelHost: (o) => createParallelHost(o), serializeError, reviveError }

@@ -5,7 +5,7 @@
 const errors = require('./errors')
 const { native, PoolClosedError, StaleBufferError, InvalidArgumentError, PluginTimeoutError } = errors
 const { runJob } = require('./job')
-const { runParallel, runJsonPlugins } = require('./parallel')
+const { runParallel, runJsonPlugins, createJsonPluginHost, createParallelHost } = require('./parallel')
 const { escapeLoneSurrogates } = require('./input')
 const { MAX_TIMEOUT_MS, show, integer, optionsObject, integerOption } = require('./args')
 const C = require('./constants')
@@ -340,6 +340,8 @@ module.exports = function runtime(binding) {
     runJob,
     runParallel,
     runJsonPlugins,
+    createJsonPluginHost,
+    createParallelHost,
     RawBuffer,
     BufferCache,
     constants: C,

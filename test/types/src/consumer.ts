@@ -226,6 +226,31 @@ const base: Error = new rt.RawTransferError('x')
 pool.close()
 pool[Symbol.dispose]()
 
+// Parallel plugins: one-shot runs and kept hosts.
+interface Summary {
+  nodes: number
+}
+async function parallel(paths: string[], signal: rt.AbortSignalLike) {
+  const once = await rt.runJsonPlugins<Summary>(paths, { plugin: '/abs/plugin.js', workers: 2, threads: 2, onProgress: (p) => p.done / p.total })
+  const first: Summary | undefined = once.results[0]
+  const host = rt.createJsonPluginHost<Summary>({ plugin: '/abs/plugin.js', workers: 2, poolSize: 4, pluginTimeoutMs: 1000 })
+  const workers: number = host.workers
+  const closed: boolean = host.closed
+  const r = await host.run(paths, { signal, onProgress: ({ done, total }) => done <= total })
+  const nodes: number | undefined = r.results[0]?.nodes
+  const failed: Array<[string, rt.ParallelPhase]> = r.errors.map((e) => [e.path, e.phase])
+  // @ts-expect-error signal belongs to run(), not to the host
+  rt.createJsonPluginHost({ plugin: '/abs/plugin.js', signal })
+  // @ts-expect-error a JSON host runs paths
+  await host.run([1, 2])
+  await host.close()
+  const generic = rt.createParallelHost<number>({ runner: '/abs/runner.js', plugin: '/abs/plugin.js', workers: 1, factor: 2 })
+  const g = await generic.run([{ n: 1 }])
+  const square: number | undefined = g.results[0]
+  await generic[Symbol.asyncDispose]()
+  return { first, workers, closed, nodes, failed, square, files: r.files + g.files }
+}
+
 export { geometry, layout, live, mode, size, closed, statNumbers, memoryMode, id, gen, bytes, used, isReleased, copy, again, views, ab, s, rawGen, raw2 }
 export { cached, has, cacheSize, received, docNumbers, docRaw, all, json, asJson, text, pos, type, span, value, isContainer }
-export { maybeLength, wrongKeys, someKeys, kids, nodeJson, isNode, docReleased, files, classify, base }
+export { maybeLength, wrongKeys, someKeys, kids, nodeJson, isNode, docReleased, files, classify, base, parallel }
