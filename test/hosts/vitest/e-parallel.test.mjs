@@ -55,3 +55,28 @@ for (const transfer of ['auto', 'copy']) {
     }
   })
 }
+
+test('a kept plugin host (createJsonPluginHost): two runs on the same workers, then close()', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-hosts-host-'))
+  const host = rt.createJsonPluginHost({ plugin, workers: 2, threads: 2 })
+  try {
+    const paths = Array.from({ length: 12 }, (_, i) => {
+      const p = path.join(dir, `h${i}.json`)
+      fs.writeFileSync(p, JSON.stringify({ i, list: Array.from({ length: i }, (_, k) => k) }))
+      return p
+    })
+    const first = await host.run(paths)
+    const second = await host.run(paths.slice(3))
+    expect(first.errors).toEqual([])
+    expect(second.errors).toEqual([])
+    expect(first.results.map((r) => r.value.i)).toEqual(paths.map((_, i) => i))
+    expect(second.results.map((r) => r.value.i)).toEqual(paths.slice(3).map((_, i) => i + 3))
+    // The second run used the first run's worker threads.
+    const threadsOf = (r) => new Set(r.results.map((x) => x.threadId))
+    for (const t of threadsOf(second)) expect(threadsOf(first).has(t)).toBe(true)
+  } finally {
+    await host.close()
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+  expect(host.closed).toBe(true)
+})
