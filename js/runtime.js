@@ -6,7 +6,7 @@ const errors = require('./errors')
 const { native, PoolClosedError, StaleBufferError, InvalidArgumentError, PluginTimeoutError } = errors
 const { runJob } = require('./job')
 const { runParallel, runJsonPlugins, createJsonPluginHost, createParallelHost } = require('./parallel')
-const { escapeLoneSurrogates } = require('./input')
+const { utf8Of } = require('./input')
 const { MAX_TIMEOUT_MS, show, integer, optionsObject, integerOption } = require('./args')
 const C = require('./constants')
 
@@ -102,7 +102,7 @@ module.exports = function runtime(binding) {
         throw new InvalidArgumentError('parseJson expects a string or a Uint8Array of UTF-8')
       }
       // A string with lone surrogates would lose them on the way to UTF-8 (see js/input.js).
-      const input = typeof text === 'string' ? escapeLoneSurrogates(text) : text
+      const input = typeof text === 'string' ? utf8Of(text) : text
       return createDocument(this._block(native(() => this._native.parseJson(input))))
     }
 
