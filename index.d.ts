@@ -87,7 +87,11 @@ export class FixedSizeAllocatorPool {
   /** The cache of buffers this pool has handed to this environment (id -> RawBuffer). */
   readonly cache: BufferCache
   stats(): PoolStats
-  /** Give the memory idle blocks keep for future documents back to the OS. */
+  /**
+   * Give the memory idle blocks keep for future documents back to the OS, and the scratch
+   * this thread keeps for parsing (the parser's stacks, the 4 MiB buffer string input is
+   * encoded into).
+   */
   trim(): void
   /**
    * Check out a block, handed to JS at once.

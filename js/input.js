@@ -48,18 +48,38 @@ function hasReplacement(bytes) {
 }
 const REPLACEMENT_BYTES = BufferCtor !== undefined ? BufferCtor.from(REPLACEMENT) : null
 
+// Strings of up to SCRATCH_BYTES / 3 units are encoded into one buffer kept for the next
+// call (a UTF-16 unit takes at most 3 UTF-8 bytes): a fresh buffer per call would add its
+// size to V8's external memory each time and bring on full GCs of the caller's heap.
+const SCRATCH_BYTES = 4 << 20
+let scratch = null
+
 /**
  * The UTF-8 bytes of JSON text given as a string, lone surrogates written as escapes (see
- * above). One native encode (Buffer.from, else TextEncoder): faster than napi's string
- * conversion, which measures the UTF-8 length in a pass of its own. A lone surrogate comes
- * out as U+FFFD, so the string is checked for them (a scan of its own) only when the bytes
- * hold a U+FFFD: a real one, or a surrogate to escape.
+ * above), valid until the next call. One native encode (TextEncoder.encodeInto into the
+ * kept buffer, or Buffer.from for long strings): faster than napi's string conversion,
+ * which measures the UTF-8 length in a pass of its own. A lone surrogate comes out as
+ * U+FFFD, so the string is checked for them (a scan of its own) only when the bytes hold a
+ * U+FFFD: a real one, or a surrogate to escape.
  */
 function utf8Of(text) {
-  const bytes = BufferCtor !== undefined ? BufferCtor.from(text, 'utf8') : encoder.encode(text)
+  const bytes = encode(text)
   if (!hasReplacement(bytes) || isWellFormed(text)) return bytes
-  const escaped = escapeLoneSurrogates(text)
-  return BufferCtor !== undefined ? BufferCtor.from(escaped, 'utf8') : encoder.encode(escaped)
+  return encode(escapeLoneSurrogates(text))
 }
 
-module.exports = { escapeLoneSurrogates, utf8Of }
+function encode(text) {
+  if (text.length * 3 <= SCRATCH_BYTES) {
+    if (scratch === null) scratch = new Uint8Array(SCRATCH_BYTES)
+    const { written } = encoder.encodeInto(text, scratch)
+    return scratch.subarray(0, written)
+  }
+  return BufferCtor !== undefined ? BufferCtor.from(text, 'utf8') : encoder.encode(text)
+}
+
+/** Drop the kept encode buffer (pool.trim()). */
+function releaseScratch() {
+  scratch = null
+}
+
+module.exports = { escapeLoneSurrogates, utf8Of, releaseScratch }

@@ -6,7 +6,7 @@ const errors = require('./errors')
 const { native, PoolClosedError, StaleBufferError, InvalidArgumentError, PluginTimeoutError } = errors
 const { runJob } = require('./job')
 const { runParallel, runJsonPlugins, createJsonPluginHost, createParallelHost } = require('./parallel')
-const { utf8Of } = require('./input')
+const { utf8Of, releaseScratch } = require('./input')
 const { MAX_TIMEOUT_MS, show, integer, optionsObject, integerOption } = require('./args')
 const C = require('./constants')
 
@@ -68,6 +68,7 @@ module.exports = function runtime(binding) {
     trim() {
       this._check()
       this._native.trim()
+      releaseScratch()
     }
 
     _check() {
