@@ -238,6 +238,21 @@ test('string input keeps lone surrogates as JSON.parse does', () => {
     assert.throws(() => JSON.parse(text), SyntaxError)
     assert.throws(() => pool.parseJson(text), (e) => e.name === 'JsonSyntaxError', JSON.stringify(text))
   }
+  // Both encode paths (the kept 4 MiB buffer, and a fresh one past ~1.4 M units), a real
+  // U+FFFD with and without lone surrogates, and the kept buffer reused by a shorter text.
+  const long = (n, unit) => `[${Array.from({ length: n }, (_, i) => `"s${i}${unit}\\ufffd\ufffd"`).join(',')}]`
+  for (const text of [long(10, '\\ud800'), long(10, '\ud800'), long(10, ''), long(120000, '\udc01'), long(120000, ''), '"\ufffd"']) {
+    const doc = pool.parseJson(text)
+    try {
+      assert.equal(JSON.stringify(doc.toJS()), JSON.stringify(JSON.parse(text)), `${text.length} units`)
+    } finally {
+      doc.release()
+    }
+  }
+  pool.trim() // drops the kept buffer; the next string input makes a new one
+  const again = pool.parseJson('["\ud800x"]')
+  assert.equal(again.toJS()[0], '\ud800x')
+  again.release()
   assert.equal(pool.stats().inUse, 0)
   pool.close()
 })

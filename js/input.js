@@ -40,7 +40,8 @@ const encoder = new TextEncoder()
 
 /** Whether `bytes` holds EF BF BD (a U+FFFD). */
 function hasReplacement(bytes) {
-  if (BufferCtor !== undefined) return BufferCtor.prototype.indexOf.call(bytes, REPLACEMENT_BYTES) !== -1
+  // Buffer#indexOf searches for a sequence natively; only buffers made here reach it.
+  if (REPLACEMENT_BYTES !== null && BufferCtor.isBuffer(bytes)) return bytes.indexOf(REPLACEMENT_BYTES) !== -1
   for (let i = bytes.indexOf(0xef); i !== -1; i = bytes.indexOf(0xef, i + 1)) {
     if (bytes[i + 1] === REPLACEMENT[1] && bytes[i + 2] === REPLACEMENT[2]) return true
   }
@@ -70,7 +71,7 @@ function utf8Of(text) {
 
 function encode(text) {
   if (text.length * 3 <= SCRATCH_BYTES) {
-    if (scratch === null) scratch = new Uint8Array(SCRATCH_BYTES)
+    if (scratch === null) scratch = BufferCtor !== undefined ? BufferCtor.allocUnsafeSlow(SCRATCH_BYTES) : new Uint8Array(SCRATCH_BYTES)
     const { written } = encoder.encodeInto(text, scratch)
     return scratch.subarray(0, written)
   }
