@@ -420,3 +420,37 @@ test('an idle host does not keep the process alive', () => {
   assert.equal(out.status, 0, out.stderr)
   assert.equal(out.stdout.trim(), '[1,2]')
 })
+
+test('a worker that exits while its job parses a big file: its blocks are freed before its exit event', async () => {
+  // The job's producer thread is in the middle of a 30 MB document when the plugin ends
+  // the worker: environment teardown cancels the job and waits for that thread, so by the
+  // worker's 'exit' event the block is back (no GC, no delay).
+  const { Worker } = require('node:worker_threads')
+  const big = path.join(dir, 'teardown-big.json')
+  fs.writeFileSync(big, JSON.stringify(Array.from({ length: 400000 }, (_, i) => ({ i, s: `value ${i}`, f: i / 3 }))))
+  const small = writeFiles('teardown-small', [{ a: 1 }])[0]
+  const base = await settleLiveBlocks(0)
+  for (let round = 0; round < 3; round++) {
+    const w = new Worker(
+      `const rt = require(${JSON.stringify(path.join(__dirname, '..'))})
+       const pool = new rt.FixedSizeAllocatorPool({ size: 3 })
+       pool.parseJsonFiles(${JSON.stringify([small, big, big])}, () => process.exit(0), { threads: 2 })`,
+      { eval: true },
+    )
+    await new Promise((resolve) => w.on('exit', resolve))
+    assert.equal(rt.liveBlocks(), base, `round ${round}: blocks still live after the worker's exit event`)
+  }
+})
+
+test('blocks of a worker that died are freed by the time the run settles (no GC needed)', async () => {
+  // A dying worker's environment cancels its job and waits for the producer thread to
+  // finish the item in hand, so the worker's 'exit' comes after its blocks were freed.
+  const base = await settleLiveBlocks(0)
+  const docs = Array.from({ length: 40 }, (_, i) => ({ id: i, fault: i % 8 === 3 ? 'exit' : null, pad: 'x'.repeat(2000 * (i % 5)) }))
+  const paths = writeFiles('kill-free', docs)
+  for (let round = 0; round < 4; round++) {
+    const r = await rt.runJsonPlugins(paths, { plugin: FAULTS, workers: 2, threads: 2, poolSize: 3 })
+    assert.equal(r.errors.length, 5)
+    assert.equal(rt.liveBlocks(), base, `round ${round}: liveBlocks right after the run`)
+  }
+})

@@ -126,6 +126,12 @@ struct Shared {
 
 impl Shared {
     fn push(&self, item: Finished) {
+        if self.is_cancelled() {
+            // Nobody will take it (the job ended, or its environment is going away): its
+            // block goes back now, not when the job's last reference does.
+            drop(item);
+            return;
+        }
         let now = Instant::now();
         let waiter = {
             let mut state = self.state.lock();
@@ -225,11 +231,28 @@ impl Drop for Permit {
 /// Cancels the threads at environment teardown.
 struct Canceller(Arc<Shared>);
 
+/// How long environment teardown waits for the producer threads to finish the item in hand.
+const TEARDOWN_WAIT: Duration = Duration::from_secs(2);
+
 impl Teardown for Canceller {
     fn teardown(&self) {
-        self.0.cancel();
-        // Results still queued hold blocks of a pool being torn down: let them go now.
-        let results = std::mem::take(&mut self.0.state.lock().results);
+        let shared = &self.0;
+        shared.cancel();
+        // Wait (bounded) for the threads to finish the item in hand, so that the blocks they
+        // hold are back before the environment is gone: a worker thread's 'exit' event then
+        // comes after its job's blocks were freed. Cancelled, they only finish loading or
+        // building one item (no permit or block waits), and push nothing.
+        let results = {
+            let mut state = shared.state.lock();
+            let deadline = Instant::now() + TEARDOWN_WAIT;
+            while state.running > 0 {
+                if shared.queued.wait_until(&mut state, deadline).timed_out() {
+                    break;
+                }
+            }
+            // Results still queued hold blocks of a pool being torn down: let them go now.
+            std::mem::take(&mut state.results)
+        };
         drop(results);
     }
 }
