@@ -131,40 +131,92 @@ fn bench_long_runs() {
         "\n## Long runs: {LONG} × (16-byte struct + u8), then {} strings / slices of 5–200 B, per round + reset\n",
         LONG / 8
     );
-    println!("| allocator | time per allocation | vs bumpalo |\n|---|---|---|");
+    println!("(the allocators take turns within each of 7 rounds; median per allocator)\n");
+    println!("| allocator | time per allocation | vs bumpalo | vs oxc |\n|---|---|---|---|");
     let per = (2 * LONG + LONG / 8) as f64;
     let texts = texts();
-    let budget = Duration::from_millis(400);
+    let budget = Duration::from_millis(300);
     let mut bump = bumpalo::Bump::new();
-    let base = measure(5, budget, || {
-        long_runs!(&bump, texts);
-        bump.reset();
-    });
-    row("bumpalo::Bump (baseline)", base, base, "ns", per);
     let mut oxc = oxc_allocator::Allocator::default();
-    let t = measure(5, budget, || {
-        long_runs!(&oxc, texts);
-        oxc.reset();
-    });
-    row("oxc_allocator 0.127 Allocator", t, base, "ns", per);
     let mut fixed = FixedSizeAllocator::new().unwrap();
-    let t = measure(5, budget, || {
-        long_runs!(&fixed, texts);
-        fixed.reset();
-    });
-    row("raw_transfer FixedSizeAllocator", t, base, "ns", per);
     let mut wrapped = Allocator::new_fixed_size().unwrap();
-    let t = measure(5, budget, || {
-        long_runs!(&wrapped, texts);
-        wrapped.reset();
-    });
-    row("raw_transfer Allocator (fixed-size)", t, base, "ns", per);
     let mut standard = Allocator::new();
-    let t = measure(5, budget, || {
-        long_runs!(&standard, texts);
-        standard.reset();
-    });
-    row("raw_transfer Allocator (standard)", t, base, "ns", per);
+    let pool = raw_transfer::AllocatorPool::new_fixed_size(1);
+    let mut pooled = pool.get().unwrap();
+    let mut cases: Vec<(&str, Box<dyn FnMut() + '_>)> = vec![
+        (
+            "bumpalo::Bump (baseline)",
+            Box::new(|| {
+                long_runs!(&bump, texts);
+                bump.reset();
+            }),
+        ),
+        (
+            "oxc_allocator 0.127 Allocator",
+            Box::new(|| {
+                long_runs!(&oxc, texts);
+                oxc.reset();
+            }),
+        ),
+        (
+            "raw_transfer FixedSizeAllocator",
+            Box::new(|| {
+                long_runs!(&fixed, texts);
+                fixed.reset();
+            }),
+        ),
+        (
+            "raw_transfer Allocator (fixed-size)",
+            Box::new(|| {
+                long_runs!(&wrapped, texts);
+                wrapped.reset();
+            }),
+        ),
+        (
+            "raw_transfer Allocator (standard)",
+            Box::new(|| {
+                long_runs!(&standard, texts);
+                standard.reset();
+            }),
+        ),
+        (
+            "raw_transfer Allocator from AllocatorPool::new_fixed_size",
+            Box::new(|| {
+                long_runs!(&*pooled, texts);
+                pooled.reset();
+            }),
+        ),
+    ];
+    let mut samples = vec![Vec::new(); cases.len()];
+    for (_, f) in cases.iter_mut() {
+        f();
+    }
+    for _ in 0..7 {
+        for (k, (_, f)) in cases.iter_mut().enumerate() {
+            let start = Instant::now();
+            let mut n = 0u64;
+            while n == 0 || start.elapsed() < budget {
+                f();
+                n += 1;
+            }
+            samples[k].push(start.elapsed().as_nanos() as f64 / n as f64);
+        }
+    }
+    let medians: Vec<f64> = samples
+        .into_iter()
+        .map(|mut v| {
+            v.sort_by(|a, b| a.total_cmp(b));
+            v[v.len() / 2]
+        })
+        .collect();
+    for (k, (name, _)) in cases.iter().enumerate() {
+        println!(
+            "| {name:<44} | {:>12.2} ns        | {:>7.2}x | {:>7.2}x |",
+            medians[k] / per,
+            medians[k] / medians[0],
+            medians[k] / medians[1]
+        );
+    }
 }
 
 fn bench_pool() {

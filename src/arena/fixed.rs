@@ -1,5 +1,10 @@
 //! The fixed-size arena: a bump allocator over one block's data region.
 //!
+//! [`FixedSizeAllocator`] is an [`Allocator`] whose memory is a block (a transparent
+//! newtype, so `Allocator::as_fixed_size` is a reference); [`BlockArena`] is that backing:
+//! the block, its commit and retention state, and the slow path. The bump cursor itself is
+//! the [`Allocator`]'s, shared with the standard kind.
+//!
 //! The cursor moves upward from the block base, so the committed part of the data region
 //! is always a prefix `[B, committed_end)` that grows in steps (a quarter of what is
 //! committed, between [`MIN_COMMIT_STEP`] and [`MAX_COMMIT_STEP`]) and shrinks back to the
@@ -10,10 +15,9 @@
 //! wrote before Rust committed them are fine too.)
 
 use std::alloc::Layout;
-use std::cell::Cell;
 use std::ptr::NonNull;
 
-use super::AllocError;
+use super::{AllocError, Allocator, Backing, Bump};
 use crate::block::{
     Block, BlockError, FixedSizeAllocatorMetadata, HUGE_PAGE, MemoryMode, TAIL_START, page_size,
 };
@@ -33,13 +37,14 @@ pub const DEFAULT_MAX_RETAINED_BYTES: usize = 256 << 20;
 
 const _: () = assert!(ACTIVE_SIZE > TAIL_START && ACTIVE_SIZE < BLOCK_SIZE);
 
-/// An arena over one 4 GiB-aligned block, co-owned with JS buffers over it.
-pub struct FixedSizeAllocator {
+/// An arena over one 4 GiB-aligned block, co-owned with JS buffers over it: an
+/// [`Allocator`] whose backing is a [`BlockArena`] (always; only this module makes one).
+#[repr(transparent)]
+pub struct FixedSizeAllocator(Allocator);
+
+/// A fixed-size arena's backing: the block, and what commit and retention need.
+pub(crate) struct BlockArena {
     block: Block,
-    /// Address of the next free byte.
-    cursor: Cell<usize>,
-    /// End of the committed prefix of the data region (an address).
-    committed_end: Cell<usize>,
     /// Bumped on every reset, so JS views of an earlier use can tell they are stale.
     generation: u32,
     /// Floor of committed bytes kept on reset.
@@ -57,101 +62,239 @@ impl FixedSizeAllocator {
     }
 
     pub(crate) fn with_pool_id(pool_id: u64) -> Result<Self, BlockError> {
-        Self::over(Block::new(pool_id)?)
+        Ok(Self::over(Block::new(pool_id)?))
     }
 
     /// Reserve a new block asking for `mode` rather than the process's (for tests of both).
     #[cfg(test)]
     pub(crate) fn with_mode(mode: MemoryMode) -> Result<Self, BlockError> {
-        Self::over(Block::with_mode(0, mode)?)
+        Ok(Self::over(Block::with_mode(0, mode)?))
     }
 
-    fn over(block: Block) -> Result<Self, BlockError> {
+    fn over(block: Block) -> Self {
         let base = block.base().as_ptr() as usize;
-        Ok(Self {
-            block,
-            cursor: Cell::new(base),
-            committed_end: Cell::new(base),
-            generation: 1,
-            retained_bytes: DEFAULT_RETAINED_BYTES,
-            max_retained_bytes: DEFAULT_MAX_RETAINED_BYTES,
-            recent_peak: 0,
+        Self(Allocator {
+            bump: Bump::at(base, base),
+            backing: Backing::Block(BlockArena {
+                block,
+                generation: 1,
+                retained_bytes: DEFAULT_RETAINED_BYTES,
+                max_retained_bytes: DEFAULT_MAX_RETAINED_BYTES,
+                recent_peak: 0,
+            }),
         })
+    }
+
+    /// The allocator a block-backed `Allocator` is, by reference (`Allocator::as_fixed_size`).
+    pub(super) fn from_ref(a: &Allocator) -> Option<&Self> {
+        match a.backing {
+            // SAFETY: `FixedSizeAllocator` is `#[repr(transparent)]` over `Allocator`, so a
+            // reference to one is a valid reference to the other, and its backing is a
+            // block, the one invariant the type adds.
+            Backing::Block(_) => Some(unsafe { &*(a as *const Allocator).cast::<Self>() }),
+            Backing::Heap(_) => None,
+        }
+    }
+
+    /// As [`from_ref`](Self::from_ref), mutably.
+    pub(super) fn from_mut(a: &mut Allocator) -> Option<&mut Self> {
+        match a.backing {
+            // SAFETY: as in `from_ref`; the reference is unique because `a` is.
+            Backing::Block(_) => Some(unsafe { &mut *(a as *mut Allocator).cast::<Self>() }),
+            Backing::Heap(_) => None,
+        }
+    }
+
+    pub(super) fn into_allocator(self) -> Allocator {
+        self.0
+    }
+
+    fn bump(&self) -> &Bump {
+        &self.0.bump
+    }
+
+    fn arena(&self) -> &BlockArena {
+        match &self.0.backing {
+            Backing::Block(b) => b,
+            Backing::Heap(_) => {
+                unreachable!("a FixedSizeAllocator is block-backed (made by `over` only)")
+            }
+        }
+    }
+
+    fn arena_mut(&mut self) -> (&Bump, &mut BlockArena) {
+        match &mut self.0.backing {
+            Backing::Block(b) => (&self.0.bump, b),
+            Backing::Heap(_) => {
+                unreachable!("a FixedSizeAllocator is block-backed (made by `over` only)")
+            }
+        }
     }
 
     /// Set the floor (`min`) and ceiling (`max`) of committed bytes [`reset`](Self::reset)
     /// keeps (rounded to pages). Between the two, a reset keeps what recent uses needed,
     /// past 2 MiB rounded down to whole 2 MiB huge pages.
     pub fn set_retention(&mut self, min: usize, max: usize) {
-        self.retained_bytes = min.next_multiple_of(page_size());
-        self.max_retained_bytes = max.max(min).next_multiple_of(page_size());
+        let (_, arena) = self.arena_mut();
+        arena.retained_bytes = min.next_multiple_of(page_size());
+        arena.max_retained_bytes = max.max(min).next_multiple_of(page_size());
     }
 
     /// Give committed memory above the floor back to the OS now (e.g. when idle).
     pub fn trim(&mut self) {
-        self.recent_peak = 0;
-        self.decommit_above(self.retained_bytes);
-    }
-
-    /// Keep at most `keep` bytes (past 2 MiB, in whole huge pages; and at least what is in
-    /// use) committed; give the rest of the data region back to the OS (in noreserve mode,
-    /// pages JS wrote past the committed prefix too: see `Block::decommit`).
-    fn decommit_above(&mut self, keep: usize) {
-        let base = self.base_addr();
-        let committed = (self.committed_end.get() - base).min(TAIL_START);
-        let mut keep = keep.next_multiple_of(page_size());
-        if keep > HUGE_PAGE {
-            keep -= keep % HUGE_PAGE;
-        }
-        let used = self.used_bytes().next_multiple_of(page_size());
-        let keep = keep.max(used).min(committed);
-        self.block.decommit(keep, committed);
-        if keep < committed {
-            self.committed_end.set(base + keep);
-        }
-    }
-
-    #[inline(always)]
-    fn base_addr(&self) -> usize {
-        self.block.base().as_ptr() as usize
+        let (bump, arena) = self.arena_mut();
+        arena.recent_peak = 0;
+        let keep = arena.retained_bytes;
+        arena.decommit_above(bump, keep);
     }
 
     /// Allocate `layout`; the fast path is a bounds check against the committed end.
     #[inline(always)]
     pub fn try_alloc_layout(&self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
-        let cursor = self.cursor.get();
-        // No overflow: addresses are below 2^48 and `size` is at most `isize::MAX`.
-        let start = (cursor + layout.align() - 1) & !(layout.align() - 1);
-        let end = start + layout.size();
-        if end <= self.committed_end.get() {
-            self.cursor.set(end);
-            // SAFETY: `start` is inside the committed data region of a live block, so it is
-            // not null.
-            return Ok(unsafe { NonNull::new_unchecked(start as *mut u8) });
-        }
-        self.alloc_slow(start, end)
+        self.0.try_alloc_layout(layout)
     }
 
-    #[inline(never)]
-    #[cold]
-    fn alloc_slow(&self, start: usize, end: usize) -> Result<NonNull<u8>, AllocError> {
-        self.ensure_committed(end, start)?;
-        self.cursor.set(end);
-        // SAFETY: as in the fast path.
+    /// Grow the most recent allocation `[ptr, ptr + old_size)` in place to `new_size` bytes.
+    /// Returns `false` (and changes nothing) if it is not the most recent or does not fit.
+    pub(crate) fn try_grow_last(&self, ptr: NonNull<u8>, old_size: usize, new_size: usize) -> bool {
+        self.0.try_grow_last(ptr, old_size, new_size)
+    }
+
+    /// Forget every allocation, bump the generation and give committed memory back to the
+    /// OS above what recent uses needed (kept between the retention floor and ceiling).
+    ///
+    /// The recent peak halves at every reset, so one huge document is followed by a few
+    /// uses' worth of its memory at most, never pinned for ever; a steady stream of large
+    /// documents keeps its pages and does not pay first-touch faults each time.
+    pub fn reset(&mut self) {
+        let (bump, arena) = self.arena_mut();
+        arena.reset(bump);
+    }
+
+    /// Bytes allocated since the last reset (including alignment padding).
+    pub fn used_bytes(&self) -> usize {
+        self.arena().used_bytes(self.bump())
+    }
+
+    /// Bytes of the data region currently committed.
+    pub fn committed_bytes(&self) -> usize {
+        self.arena().committed_bytes(self.bump())
+    }
+
+    /// Bytes of the committed data region currently resident in RAM (from `mincore`).
+    /// Pages JS wrote past the committed prefix (noreserve mode) are not counted: reset
+    /// and trim give them back.
+    pub fn resident_bytes(&self) -> usize {
+        self.arena()
+            .block
+            .resident_bytes(self.committed_bytes().min(TAIL_START))
+    }
+
+    /// Bytes still free for allocation.
+    pub fn remaining_bytes(&self) -> usize {
+        self.arena().base_addr() + ACTIVE_SIZE - self.bump().ptr.get()
+    }
+
+    /// Process-unique id of the block.
+    pub fn id(&self) -> u32 {
+        self.arena().block.metadata().id
+    }
+
+    /// Number of times the block has been reset, plus one (never 0).
+    pub fn generation(&self) -> u32 {
+        self.arena().generation
+    }
+
+    /// Base of the block (4 GiB-aligned); the JS buffer starts here.
+    pub fn base_ptr(&self) -> NonNull<u8> {
+        self.arena().block.base()
+    }
+
+    /// How the block is mapped: whether a JS write past the committed prefix faults.
+    pub fn memory_mode(&self) -> MemoryMode {
+        self.arena().block.mode()
+    }
+
+    /// The block's Rust-private metadata (owner count and id).
+    pub fn metadata(&self) -> &FixedSizeAllocatorMetadata {
+        self.arena().block.metadata()
+    }
+
+    /// Pointer to pass to [`free_fixed_size_allocator`](crate::free_fixed_size_allocator)
+    /// from a JS buffer's finalizer.
+    pub fn metadata_ptr(&self) -> NonNull<FixedSizeAllocatorMetadata> {
+        self.arena().block.metadata_ptr()
+    }
+
+    /// Whether `ptr` points into this block's data region.
+    pub fn contains<T: ?Sized>(&self, ptr: *const T) -> bool {
+        let addr = ptr.cast::<u8>() as usize;
+        let base = self.arena().base_addr();
+        addr >= base && addr <= base + ACTIVE_SIZE
+    }
+
+    /// Byte offset of `ptr` in the JS buffer: its low 32 bits.
+    ///
+    /// Debug builds check that `ptr` is inside this block.
+    #[inline(always)]
+    pub fn offset_of<T: ?Sized>(&self, ptr: *const T) -> u32 {
+        debug_assert!(
+            self.contains(ptr),
+            "pointer {ptr:p} is not inside block {}",
+            self.id()
+        );
+        offset_of_ptr(ptr.cast::<u8>() as usize)
+    }
+}
+
+impl BlockArena {
+    #[inline(always)]
+    fn base_addr(&self) -> usize {
+        self.block.base().as_ptr() as usize
+    }
+
+    fn used_bytes(&self, bump: &Bump) -> usize {
+        bump.ptr.get() - self.base_addr()
+    }
+
+    fn committed_bytes(&self, bump: &Bump) -> usize {
+        bump.end.get() - self.base_addr()
+    }
+
+    /// The slow path of an allocation of `layout`: commit more of the block (or fail with
+    /// `BlockFull` / `CommitFailed`), then allocate.
+    pub(super) fn alloc_slow(
+        &self,
+        bump: &Bump,
+        layout: Layout,
+    ) -> Result<NonNull<u8>, AllocError> {
+        // No overflow: addresses are below 2^48 and the size rounded up to the alignment is
+        // at most `isize::MAX`.
+        let start = bump.ptr.get().next_multiple_of(layout.align());
+        let end = start + layout.size();
+        self.ensure_committed(bump, end, start)?;
+        bump.ptr.set(end);
+        // SAFETY: `start` is inside the committed data region of a live block, so it is not
+        // null.
         Ok(unsafe { NonNull::new_unchecked(start as *mut u8) })
     }
 
     /// Commit enough of the data region for it to reach address `end`.
-    fn ensure_committed(&self, end: usize, start: usize) -> Result<(), AllocError> {
+    pub(super) fn ensure_committed(
+        &self,
+        bump: &Bump,
+        end: usize,
+        start: usize,
+    ) -> Result<(), AllocError> {
         let base = self.base_addr();
         let limit = base + ACTIVE_SIZE;
         if end > limit {
             return Err(AllocError::BlockFull {
                 requested: end.saturating_sub(start),
-                remaining: limit.saturating_sub(self.cursor.get()),
+                remaining: limit.saturating_sub(bump.ptr.get()),
             });
         }
-        let committed = self.committed_end.get() - base;
+        let committed = bump.end.get() - base;
         let needed = end - base;
         if needed <= committed {
             return Ok(());
@@ -173,113 +316,37 @@ impl FixedSizeAllocator {
         } else {
             base + target
         };
-        self.committed_end.set(new_end);
+        bump.end.set(new_end);
         Ok(())
     }
 
-    /// Grow the most recent allocation `[ptr, ptr + old_size)` in place to `new_size` bytes.
-    /// Returns `false` (and changes nothing) if it is not the most recent or does not fit.
-    pub(crate) fn try_grow_last(&self, ptr: NonNull<u8>, old_size: usize, new_size: usize) -> bool {
-        let start = ptr.as_ptr() as usize;
-        if start + old_size != self.cursor.get() {
-            return false;
-        }
-        let end = start + new_size;
-        if end > self.committed_end.get() && self.ensure_committed(end, start).is_err() {
-            return false;
-        }
-        self.cursor.set(end);
-        true
-    }
-
-    /// Forget every allocation, bump the generation and give committed memory back to the
-    /// OS above what recent uses needed (kept between the retention floor and ceiling).
-    ///
-    /// The recent peak halves at every reset, so one huge document is followed by a few
-    /// uses' worth of its memory at most, never pinned for ever; a steady stream of large
-    /// documents keeps its pages and does not pay first-touch faults each time.
-    pub fn reset(&mut self) {
-        let used = self.used_bytes();
+    /// See [`FixedSizeAllocator::reset`].
+    pub(super) fn reset(&mut self, bump: &Bump) {
+        let used = self.used_bytes(bump);
         self.recent_peak = used.max(self.recent_peak / 2);
-        self.cursor.set(self.base_addr());
+        bump.ptr.set(self.base_addr());
         self.generation = self.generation.wrapping_add(1).max(1);
         let keep = self
             .recent_peak
             .clamp(self.retained_bytes, self.max_retained_bytes);
-        self.decommit_above(keep);
+        self.decommit_above(bump, keep);
     }
 
-    /// Bytes allocated since the last reset (including alignment padding).
-    pub fn used_bytes(&self) -> usize {
-        self.cursor.get() - self.base_addr()
-    }
-
-    /// Bytes of the data region currently committed.
-    pub fn committed_bytes(&self) -> usize {
-        self.committed_end.get() - self.base_addr()
-    }
-
-    /// Bytes of the committed data region currently resident in RAM (from `mincore`).
-    /// Pages JS wrote past the committed prefix (noreserve mode) are not counted: reset
-    /// and trim give them back.
-    pub fn resident_bytes(&self) -> usize {
-        self.block
-            .resident_bytes(self.committed_bytes().min(TAIL_START))
-    }
-
-    /// Bytes still free for allocation.
-    pub fn remaining_bytes(&self) -> usize {
-        self.base_addr() + ACTIVE_SIZE - self.cursor.get()
-    }
-
-    /// Process-unique id of the block.
-    pub fn id(&self) -> u32 {
-        self.block.metadata().id
-    }
-
-    /// Number of times the block has been reset, plus one (never 0).
-    pub fn generation(&self) -> u32 {
-        self.generation
-    }
-
-    /// Base of the block (4 GiB-aligned); the JS buffer starts here.
-    pub fn base_ptr(&self) -> NonNull<u8> {
-        self.block.base()
-    }
-
-    /// How the block is mapped: whether a JS write past the committed prefix faults.
-    pub fn memory_mode(&self) -> MemoryMode {
-        self.block.mode()
-    }
-
-    /// The block's Rust-private metadata (owner count and id).
-    pub fn metadata(&self) -> &FixedSizeAllocatorMetadata {
-        self.block.metadata()
-    }
-
-    /// Pointer to pass to [`free_fixed_size_allocator`](crate::free_fixed_size_allocator)
-    /// from a JS buffer's finalizer.
-    pub fn metadata_ptr(&self) -> NonNull<FixedSizeAllocatorMetadata> {
-        self.block.metadata_ptr()
-    }
-
-    /// Whether `ptr` points into this block's data region.
-    pub fn contains<T: ?Sized>(&self, ptr: *const T) -> bool {
-        let addr = ptr.cast::<u8>() as usize;
+    /// Keep at most `keep` bytes (past 2 MiB, in whole huge pages; and at least what is in
+    /// use) committed; give the rest of the data region back to the OS (in noreserve mode,
+    /// pages JS wrote past the committed prefix too: see `Block::decommit`).
+    fn decommit_above(&mut self, bump: &Bump, keep: usize) {
         let base = self.base_addr();
-        addr >= base && addr <= base + ACTIVE_SIZE
-    }
-
-    /// Byte offset of `ptr` in the JS buffer: its low 32 bits.
-    ///
-    /// Debug builds check that `ptr` is inside this block.
-    #[inline(always)]
-    pub fn offset_of<T: ?Sized>(&self, ptr: *const T) -> u32 {
-        debug_assert!(
-            self.contains(ptr),
-            "pointer {ptr:p} is not inside block {}",
-            self.id()
-        );
-        offset_of_ptr(ptr.cast::<u8>() as usize)
+        let committed = (bump.end.get() - base).min(TAIL_START);
+        let mut keep = keep.next_multiple_of(page_size());
+        if keep > HUGE_PAGE {
+            keep -= keep % HUGE_PAGE;
+        }
+        let used = self.used_bytes(bump).next_multiple_of(page_size());
+        let keep = keep.max(used).min(committed);
+        self.block.decommit(keep, committed);
+        if keep < committed {
+            bump.end.set(base + keep);
+        }
     }
 }

@@ -1,17 +1,24 @@
-//! Arenas: [`Allocator`] is either a growable standard arena (`bumpalo`) or a
-//! [`FixedSizeAllocator`] over one 4 GiB-aligned block that can be handed to JS.
+//! Arenas: [`Allocator`] is either a growable standard arena (chunks from the global
+//! allocator) or a [`FixedSizeAllocator`] over one 4 GiB-aligned block that can be handed
+//! to JS.
+//!
+//! Both kinds allocate through one bump cursor ([`Bump`]: the next free address and the
+//! end of what may be handed out without more work), so the fast path is the same few
+//! instructions for both and never asks which kind it is: align up, add, compare, store.
+//! Only the slow path (the chunk or the committed part of the block is full) and `reset`
+//! look at where the memory comes from ([`Backing`]).
 //!
 //! Both have the same small surface (`alloc`, `alloc_slice_copy`, `alloc_str`, their
 //! `try_*` forms, `reset`) and implement `allocator_api2::alloc::Allocator` by reference,
 //! so `allocator_api2::vec::Vec<T, &Allocator>` and `hashbrown` maps can live in them.
 
 use std::alloc::Layout;
+use std::cell::Cell;
 use std::fmt;
 use std::ptr::NonNull;
 
-use bumpalo::Bump;
-
 mod fixed;
+mod heap;
 
 pub use fixed::{
     DEFAULT_MAX_RETAINED_BYTES, DEFAULT_RETAINED_BYTES, FixedSizeAllocator, MAX_COMMIT_STEP,
@@ -54,12 +61,42 @@ impl std::error::Error for AllocError {}
 
 /// An arena allocator: standard (growable) or fixed-size (one block, transferable to JS).
 pub struct Allocator {
-    kind: Kind,
+    bump: Bump,
+    backing: Backing,
 }
 
-enum Kind {
-    Standard(Bump),
-    Fixed(FixedSizeAllocator),
+/// Where an arena's memory comes from; only the slow path and `reset` look.
+enum Backing {
+    Block(fixed::BlockArena),
+    Heap(heap::HeapArena),
+}
+
+/// The bump state both kinds allocate from.
+pub(crate) struct Bump {
+    /// Address of the next free byte.
+    ptr: Cell<usize>,
+    /// End of the memory the fast path may hand out: the committed end of a block, the end
+    /// of a standard arena's current chunk.
+    end: Cell<usize>,
+}
+
+/// Where an empty standard arena's cursor points: a non-null address aligned for anything
+/// up to a page, so zero-sized allocations of such alignment need no chunk. Nothing is ever
+/// read or written there.
+const EMPTY: usize = 4096;
+
+impl Bump {
+    fn at(ptr: usize, end: usize) -> Self {
+        Self {
+            ptr: Cell::new(ptr),
+            end: Cell::new(end),
+        }
+    }
+
+    fn clear(&self) {
+        self.ptr.set(EMPTY);
+        self.end.set(EMPTY);
+    }
 }
 
 impl Default for Allocator {
@@ -70,17 +107,16 @@ impl Default for Allocator {
 
 impl From<FixedSizeAllocator> for Allocator {
     fn from(fixed: FixedSizeAllocator) -> Self {
-        Self {
-            kind: Kind::Fixed(fixed),
-        }
+        fixed.into_allocator()
     }
 }
 
 impl Allocator {
-    /// A growable standard arena.
+    /// A growable standard arena (no memory until the first allocation).
     pub fn new() -> Self {
         Self {
-            kind: Kind::Standard(Bump::new()),
+            bump: Bump::at(EMPTY, EMPTY),
+            backing: Backing::Heap(heap::HeapArena::default()),
         }
     }
 
@@ -89,61 +125,91 @@ impl Allocator {
         FixedSizeAllocator::new().map(Self::from)
     }
 
-    /// The fixed-size allocator inside, if this is one.
+    /// The fixed-size allocator this is, if it is one.
     pub fn as_fixed_size(&self) -> Option<&FixedSizeAllocator> {
-        match &self.kind {
-            Kind::Fixed(f) => Some(f),
-            Kind::Standard(_) => None,
-        }
+        FixedSizeAllocator::from_ref(self)
     }
 
-    /// The fixed-size allocator inside, mutably, if this is one.
+    /// The fixed-size allocator this is, mutably, if it is one.
     pub fn as_fixed_size_mut(&mut self) -> Option<&mut FixedSizeAllocator> {
-        match &mut self.kind {
-            Kind::Fixed(f) => Some(f),
-            Kind::Standard(_) => None,
-        }
+        FixedSizeAllocator::from_mut(self)
     }
 
-    /// Allocate `layout` or report why not.
+    /// Allocate `layout` or report why not. The same code for both kinds: a bounds check
+    /// against the bump's end; past it, the slow path of the kind.
     #[inline(always)]
     pub fn try_alloc_layout(&self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
-        match &self.kind {
-            Kind::Fixed(f) => f.try_alloc_layout(layout),
-            Kind::Standard(b) => b
-                .try_alloc_layout(layout)
-                .map_err(|_| AllocError::OutOfMemory),
+        let ptr = self.bump.ptr.get();
+        // No overflow: `ptr` is below 2^48 and the size rounded up to the alignment is at
+        // most `isize::MAX`, so `start + size <= ptr + isize::MAX`.
+        let start = (ptr + layout.align() - 1) & !(layout.align() - 1);
+        let end = start + layout.size();
+        if end <= self.bump.end.get() {
+            self.bump.ptr.set(end);
+            // SAFETY: `start` is at least `ptr`, which is never null: a block address, a
+            // chunk address, or `EMPTY`.
+            return Ok(unsafe { NonNull::new_unchecked(start as *mut u8) });
+        }
+        self.alloc_slow(layout)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn alloc_slow(&self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
+        match &self.backing {
+            Backing::Block(b) => b.alloc_slow(&self.bump, layout),
+            Backing::Heap(h) => h.alloc_slow(&self.bump, layout),
         }
     }
 
+    /// Grow the most recent allocation `[ptr, ptr + old_size)` in place to `new_size`
+    /// bytes; `false` (nothing changed) if it is not the most recent or cannot grow there.
     fn try_grow_last(&self, ptr: NonNull<u8>, old_size: usize, new_size: usize) -> bool {
-        match &self.kind {
-            Kind::Fixed(f) => f.try_grow_last(ptr, old_size, new_size),
-            Kind::Standard(_) => false,
+        let start = ptr.as_ptr() as usize;
+        if start + old_size != self.bump.ptr.get() {
+            return false;
         }
+        let end = start + new_size;
+        if end > self.bump.end.get() {
+            // Only a block can extend in place (by committing more); a chunk cannot.
+            match &self.backing {
+                Backing::Block(b) => {
+                    if b.ensure_committed(&self.bump, end, start).is_err() {
+                        return false;
+                    }
+                }
+                Backing::Heap(_) => return false,
+            }
+        }
+        self.bump.ptr.set(end);
+        true
     }
 
-    /// Forget every allocation (fixed-size: bump the generation, trim committed memory).
+    /// Forget every allocation (fixed-size: bump the generation, trim committed memory;
+    /// standard: keep the largest chunk, free the others).
     pub fn reset(&mut self) {
-        match &mut self.kind {
-            Kind::Fixed(f) => f.reset(),
-            Kind::Standard(b) => b.reset(),
+        match &mut self.backing {
+            Backing::Block(b) => b.reset(&self.bump),
+            Backing::Heap(h) => h.reset(&self.bump),
         }
     }
 
-    /// Bytes allocated since the last reset.
+    /// Bytes allocated since the last reset (standard: the chunks' bytes minus what is left
+    /// in the current one, so skipped chunk tails count).
     pub fn used_bytes(&self) -> usize {
-        match &self.kind {
-            Kind::Fixed(f) => f.used_bytes(),
-            Kind::Standard(b) => b.allocated_bytes() - b.chunk_capacity(),
+        match self.as_fixed_size() {
+            Some(f) => f.used_bytes(),
+            None => self.committed_bytes() - (self.bump.end.get() - self.bump.ptr.get()),
         }
     }
 
     /// Bytes of memory the arena holds from the OS.
     pub fn committed_bytes(&self) -> usize {
-        match &self.kind {
-            Kind::Fixed(f) => f.committed_bytes(),
-            Kind::Standard(b) => b.allocated_bytes(),
+        match &self.backing {
+            Backing::Block(_) => self
+                .as_fixed_size()
+                .map_or(0, FixedSizeAllocator::committed_bytes),
+            Backing::Heap(h) => h.chunk_bytes(),
         }
     }
 }
@@ -261,6 +327,10 @@ macro_rules! arena_api {
 
 arena_api!(Allocator);
 arena_api!(FixedSizeAllocator);
+
+// The fast path reads the bump at the same place for both kinds: a FixedSizeAllocator is an
+// Allocator (see `Allocator::as_fixed_size`).
+const _: () = assert!(size_of::<FixedSizeAllocator>() == size_of::<Allocator>());
 
 #[cold]
 #[inline(never)]

@@ -205,13 +205,87 @@ proptest! {
         }
     }
 
+    /// The standard arena (chunks) across chunk boundaries, alignments up to 64 KiB, zero
+    /// sizes, and a reset between two rounds: aligned, disjoint, contents kept.
     #[test]
-    fn standard_allocations_are_aligned(reqs in prop::collection::vec((0usize..5000, 0u32..7), 1..200)) {
-        let a = Allocator::new();
-        for &(size, align_pow) in &reqs {
-            let layout = Layout::from_size_align(size, 1 << align_pow).unwrap();
-            let p = a.try_alloc_layout(layout).unwrap().as_ptr();
-            prop_assert_eq!(p as usize % layout.align(), 0);
+    fn standard_allocations_are_aligned_disjoint_and_kept(
+        reqs in prop::collection::vec((0usize..20_000, 0u32..17), 1..200),
+    ) {
+        let mut a = Allocator::new();
+        for round in 0..2u8 {
+            let mut spans: Vec<(usize, usize, u8)> = Vec::new();
+            for (i, &(size, align_pow)) in reqs.iter().enumerate() {
+                let layout = Layout::from_size_align(size, 1 << align_pow).unwrap();
+                let p = a.try_alloc_layout(layout).unwrap().as_ptr();
+                prop_assert_eq!(p as usize % layout.align(), 0);
+                let fill = (i as u8).wrapping_add(round);
+                // SAFETY: `p` is a fresh allocation of `size` bytes.
+                unsafe { std::ptr::write_bytes(p, fill, size) };
+                spans.push((p as usize, p as usize + size, fill));
+            }
+            for &(start, end, fill) in &spans {
+                // SAFETY: each span is a live allocation of the arena, written above.
+                let bytes = unsafe { std::slice::from_raw_parts(start as *const u8, end - start) };
+                prop_assert!(bytes.iter().all(|&b| b == fill), "overwritten");
+            }
+            spans.retain(|s| s.1 > s.0);
+            spans.sort();
+            for w in spans.windows(2) {
+                prop_assert!(w[0].1 <= w[1].0, "overlap {:?}", w);
+            }
+            prop_assert!(a.used_bytes() <= a.committed_bytes());
+            a.reset();
+            prop_assert_eq!(a.used_bytes(), 0);
         }
     }
+}
+
+#[test]
+fn standard_reset_keeps_the_largest_chunk_and_reuses_it() {
+    let mut a = Allocator::new();
+    assert_eq!((a.committed_bytes(), a.used_bytes()), (0, 0));
+    // Zero-sized allocations need no memory.
+    let z = a
+        .try_alloc_layout(Layout::from_size_align(0, 64).unwrap())
+        .unwrap();
+    assert_eq!(z.as_ptr() as usize % 64, 0);
+    assert_eq!(a.committed_bytes(), 0);
+    for i in 0..100_000u64 {
+        a.alloc(i);
+    }
+    let committed = a.committed_bytes();
+    assert!(
+        (800_000..4 * 800_000).contains(&committed),
+        "committed {committed}"
+    );
+    a.reset();
+    let kept = a.committed_bytes();
+    assert!(kept > 0 && kept < committed, "kept {kept} of {committed}");
+    assert_eq!(a.used_bytes(), 0);
+    // The kept chunk serves the next round until it is full: no new memory.
+    let first = a.alloc(1u64) as *mut u64 as usize;
+    let first_end = first + 8;
+    for i in 0..(kept / 8 / 2) as u64 {
+        a.alloc(i);
+    }
+    assert_eq!(a.committed_bytes(), kept);
+    // The whole round went into the kept chunk, one value after the other.
+    assert_eq!(
+        a.alloc(2u64) as *mut u64 as usize,
+        first_end + (kept / 8 / 2) * 8
+    );
+}
+
+#[test]
+fn standard_requests_too_large_are_errors() {
+    let a = Allocator::new();
+    let huge = Layout::from_size_align(isize::MAX as usize - 4095, 4096).unwrap();
+    assert_eq!(a.try_alloc_layout(huge), Err(AllocError::OutOfMemory));
+    let big_align = Layout::from_size_align(8, 1 << 62).unwrap();
+    assert_eq!(a.try_alloc_layout(big_align), Err(AllocError::OutOfMemory));
+    // Still usable afterwards.
+    assert_eq!(*a.alloc(7u32), 7);
+    let mut v: AVec<u64, &Allocator> = AVec::new_in(&a);
+    v.extend(0..10_000u64);
+    assert_eq!(v.iter().sum::<u64>(), (0..10_000u64).sum());
 }
