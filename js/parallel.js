@@ -7,8 +7,9 @@
 //
 // Why this shape:
 // - Work goes to whichever worker is free: the main thread keeps the inputs and hands out
-//   chunks on request, large at first (few messages) and smaller towards the end (guided
-//   self-scheduling: ~remaining / (4 * workers)), so a slow plugin on one worker never
+//   chunks on request, each about CHUNK_MS of work (few messages and jobs per file) and
+//   smaller towards the end (guided self-scheduling: at most remaining / (4 * workers)),
+//   so a slow plugin on one worker never
 //   leaves the others idle for long. A worker asks for its next chunk when the one in hand
 //   is half done, so it rarely waits for the main thread; near the end those early requests
 //   wait until the worker is free, so no chunk sits queued behind a slow one.
@@ -37,8 +38,13 @@ const JSON_RUNNER = path.join(__dirname, 'parallel-json-runner.js')
 const TRANSFERS = ['auto', 'external', 'copy']
 const MAX_WORKERS = 64
 const MAX_POOL_SIZE = 4096
-// Largest chunk: enough to make a message per chunk cheap, small enough to balance.
-const MAX_CHUNK = 64
+// Chunks: the first ones at most FIRST_CHUNK inputs (nothing is measured yet); then about
+// CHUNK_MS of a worker's time each, from the run's mean time per input so far (small files:
+// hundreds per chunk, so a chunk's job and messages cost little per file; slow plugins: one
+// or a few), never more than MAX_CHUNK, and never more than guided self-scheduling allows.
+const FIRST_CHUNK = 64
+const CHUNK_MS = 20
+const MAX_CHUNK = 1024
 // Progress callbacks at most this often (and once at the end).
 const PROGRESS_MS = 50
 
@@ -367,7 +373,7 @@ class Run {
     this.next = 0
     this.front = []
     this.suspects = []
-    this.firstChunk = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(n / (this.workers * 8))))
+    this.firstChunk = Math.max(1, Math.min(FIRST_CHUNK, Math.ceil(n / (this.workers * 8))))
     this.chunkIds = 0
     // Deaths without a chunk in flight: not the inputs' fault, so nothing shrinks; past a
     // limit the run gives up instead of replacing workers for ever.
@@ -437,7 +443,12 @@ class Run {
     if (this.suspects.length > 0) return { id: ++this.chunkIds, indices: [this.suspects.shift()], suspect: true }
     const left = this.remaining()
     if (left === 0) return null
-    const size = Math.max(1, Math.min(this.firstChunk, Math.ceil(left / (this.workers * 4))))
+    let cap = this.firstChunk
+    if (this.settled > 0) {
+      const msPerInput = ((performance.now() - this.t0) * this.workers) / this.settled
+      cap = Math.min(MAX_CHUNK, Math.floor(CHUNK_MS / msPerInput))
+    }
+    const size = Math.max(1, Math.min(cap, Math.ceil(left / (this.workers * 4))))
     const indices = this.front.splice(0, size)
     while (indices.length < size && this.next < this.inputs.length) indices.push(this.next++)
     return { id: ++this.chunkIds, indices, suspect: false }
