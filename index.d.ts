@@ -28,6 +28,12 @@ export const constants: Readonly<Record<string, number>>
 
 /** Blocks in this process (all worker threads) created and not yet freed. */
 export function liveBlocks(): number
+/**
+ * Diagnostics: `[id, poolId, ownerCount]` of every live block (all threads). An owner count
+ * of 1 is the Rust allocator alone (a pool, or a Rust thread holding the block); more are
+ * JS buffers over it. For finding what keeps a block alive.
+ */
+export function liveBlockOwners(): Array<[number, number, number]>
 
 export type TransferOption = 'auto' | 'external' | 'copy'
 

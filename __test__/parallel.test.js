@@ -454,3 +454,20 @@ test('blocks of a worker that died are freed by the time the run settles (no GC 
     assert.equal(rt.liveBlocks(), base, `round ${round}: liveBlocks right after the run`)
   }
 })
+
+test('a job collected by the GC with results nobody took frees their blocks', async () => {
+  // Queued results hold a block and a read-ahead permit that points back at the job's
+  // shared state: dropping the job must let them go, or the cycle keeps the blocks for ever.
+  const base = await settleLiveBlocks(0)
+  const paths = writeFiles('untaken', Array.from({ length: 6 }, (_, i) => ({ i, pad: 'y'.repeat(1000) })))
+  const pool = new rt.FixedSizeAllocatorPool({ size: 4 })
+  ;(() => {
+    const job = pool._native.startJsonFiles(paths, 2, 0)
+    assert.equal(typeof job.take, 'function')
+  })()
+  // Let the producer threads queue what they can (3 blocks' worth), then drop every reference.
+  await new Promise((r) => setTimeout(r, 200))
+  assert.ok(rt.liveBlocks() > base, 'the job produced into blocks')
+  pool.close()
+  assert.equal(await settleLiveBlocks(base), base, `blocks left: ${JSON.stringify(rt.liveBlockOwners())}`)
+})

@@ -336,6 +336,8 @@ module.exports = function runtime(binding) {
     JsonDocument,
     JsonNode,
     liveBlocks: () => binding.liveBlocks(),
+    /** Diagnostics: `[id, poolId, ownerCount]` of every live block (owner count 1: held by Rust alone). */
+    liveBlockOwners: () => binding.liveBlockOwners(),
     FixedSizeAllocatorPool,
     Block,
     runJob,

@@ -324,6 +324,24 @@ impl<T: Pooled> Pool<T> {
         drop(items);
     }
 
+    /// After [`close`](Self::close): wait until every allocator checked out has come back
+    /// (and been dropped), or `timeout` has passed. Returns whether none is out any more.
+    pub fn wait_all_returned(&self, timeout: Duration) -> bool {
+        let deadline = far_future_or(Instant::now(), timeout);
+        let mut state = self.shared.state.lock();
+        while state.closed && state.created > 0 {
+            if self
+                .shared
+                .freed
+                .wait_until(&mut state, deadline)
+                .timed_out()
+            {
+                break;
+            }
+        }
+        state.created == 0
+    }
+
     /// Give the memory that idle allocators keep for future uses back to the OS.
     pub fn trim(&self) {
         let mut state = self.shared.state.lock();
@@ -415,12 +433,19 @@ impl<T: Pooled> Drop for PoolGuard<T> {
             state.created -= 1;
             drop(state);
             drop(item);
+            // Someone may wait for the closed pool's last block (`wait_all_returned`).
+            self.shared.freed.notify_all();
             return;
         }
         state.available.push(item);
         drop(state);
         self.shared.freed.notify_one();
     }
+}
+
+/// `now + timeout`, or "never" if that overflows.
+fn far_future_or(now: Instant, timeout: Duration) -> Instant {
+    now.checked_add(timeout).unwrap_or_else(|| far_future(now))
 }
 
 /// A deadline for a timeout `Instant` cannot represent (`now + timeout` overflows): about a

@@ -160,7 +160,10 @@ async function main(res) {
     await bounded(Promise.all(closing), 'background closes')
     // Every worker has exited: their blocks are freed, no GC needed.
     res.leaked = rt.liveBlocks() - base
-    res.check(res.leaked === 0, `liveBlocks ${rt.liveBlocks()} after every host closed, baseline ${base}`)
+    res.check(
+      res.leaked === 0,
+      () => `liveBlocks ${rt.liveBlocks()} after every host closed, baseline ${base}; live [id, poolId, owners]: ${JSON.stringify(rt.liveBlockOwners())}`,
+    )
     res.faults = (counts.abort || 0) + (counts.closeQueued || 0) + (counts.afterClose || 0) + (counts.newHost || 0)
     res.note(`steps: ${JSON.stringify(counts)}`)
   } finally {

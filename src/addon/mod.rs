@@ -16,6 +16,20 @@ pub fn live_blocks() -> u32 {
     crate::block::live_blocks() as u32
 }
 
+/// Diagnostics: `[id, poolId, ownerCount]` of every live block (all threads). An owner
+/// count of 1 is the Rust allocator alone (a pool or a Rust thread holds it); more are JS
+/// buffers over it.
+#[napi(js_name = "liveBlockOwners")]
+pub fn live_block_owners() -> Vec<Vec<f64>> {
+    catch_panic(|| -> ::napi::Result<Vec<Vec<f64>>> {
+        Ok(crate::block::live_block_owners()
+            .into_iter()
+            .map(|(id, pool, owners)| vec![f64::from(id), pool as f64, f64::from(owners)])
+            .collect())
+    })
+    .unwrap_or_default()
+}
+
 /// Every layout constant the JS reader needs, from the Rust definitions (`js/constants.js`
 /// holds the same numbers as data for the pure-JS reader; a test checks they agree).
 #[napi]

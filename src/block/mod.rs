@@ -250,6 +250,19 @@ pub fn live_blocks() -> usize {
     LIVE_BLOCKS.lock().len()
 }
 
+/// `(id, pool id, owner count)` of every live block (diagnostics: what holds a block that
+/// should be gone; an owner count of 1 is the Rust allocator alone, more are JS buffers).
+pub fn live_block_owners() -> Vec<(u32, u64, u32)> {
+    let live = LIVE_BLOCKS.lock();
+    live.iter()
+        .map(|&addr| {
+            // SAFETY: as in `usage_of_pool`: listed blocks are live while we hold the lock.
+            let meta = unsafe { &*(addr as *const FixedSizeAllocatorMetadata) };
+            (meta.id, meta.pool_id, meta.owner_count())
+        })
+        .collect()
+}
+
 /// Figures summed over a pool's live blocks (see `usage_of_pool`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BlockUsage {

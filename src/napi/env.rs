@@ -124,7 +124,9 @@ fn teardown_env(env: sys::napi_env) {
     }) else {
         return;
     };
-    for part in state.parts.take() {
+    // Newest first, as destructors go: a job is torn down (its threads cancelled and
+    // finished) before the pool it draws from, which then waits for its last blocks.
+    for part in state.parts.take().into_iter().rev() {
         if let Some(part) = part.upgrade() {
             part.teardown();
         }

@@ -495,6 +495,9 @@ fn not_out(id: u32) -> TransferError {
     ))
 }
 
+/// How long environment teardown waits for blocks still held by Rust threads.
+const TEARDOWN_WAIT: Duration = Duration::from_secs(2);
+
 impl Teardown for EnvPool {
     fn teardown(&self) {
         self.closed.set(true);
@@ -504,6 +507,10 @@ impl Teardown for EnvPool {
         // The environment's references die with it: drop the records without a Node-API
         // call (a `CopyTarget` has no `Drop`; `delete` is what would call Node-API).
         self.handed.borrow_mut().clear();
+        // Blocks still out are in Rust threads (a job's producer finishing the item in hand;
+        // the jobs were cancelled before this, see `teardown_env`): wait for them, bounded,
+        // so the environment ends (a worker's 'exit' event comes) with its blocks freed.
+        self.pool.wait_all_returned(TEARDOWN_WAIT);
     }
 }
 

@@ -460,6 +460,11 @@ impl Job {
 impl Drop for Job {
     fn drop(&mut self) {
         self.shared.cancel();
+        // Results nobody took (the job's JS object was collected mid-run) hold blocks, and
+        // permits that point back at `Shared`: a reference cycle that would keep both for
+        // ever. Let them go now (outside the lock: a permit's drop takes it).
+        let results = std::mem::take(&mut self.shared.state.lock().results);
+        drop(results);
     }
 }
 
