@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 
 use raw_transfer::{Allocator, FixedSizeAllocator, FixedSizeAllocatorPool};
 
+mod common;
+use common::measure_interleaved;
+
 /// Median over `rounds` of the per-call time of `f`, each round running for ~`budget`.
 fn measure(rounds: usize, budget: Duration, mut f: impl FnMut()) -> f64 {
     for _ in 0..3 {
@@ -187,28 +190,13 @@ fn bench_long_runs() {
             }),
         ),
     ];
-    let mut samples = vec![Vec::new(); cases.len()];
-    for (_, f) in cases.iter_mut() {
-        f();
-    }
-    for _ in 0..7 {
-        for (k, (_, f)) in cases.iter_mut().enumerate() {
-            let start = Instant::now();
-            let mut n = 0u64;
-            while n == 0 || start.elapsed() < budget {
-                f();
-                n += 1;
-            }
-            samples[k].push(start.elapsed().as_nanos() as f64 / n as f64);
-        }
-    }
-    let medians: Vec<f64> = samples
-        .into_iter()
-        .map(|mut v| {
-            v.sort_by(|a, b| a.total_cmp(b));
-            v[v.len() / 2]
-        })
-        .collect();
+    let medians = {
+        let mut fs: Vec<&mut dyn FnMut()> = cases
+            .iter_mut()
+            .map(|(_, f)| &mut **f as &mut dyn FnMut())
+            .collect();
+        measure_interleaved(7, budget, &mut fs)
+    };
     for (k, (name, _)) in cases.iter().enumerate() {
         println!(
             "| {name:<44} | {:>12.2} ns        | {:>7.2}x | {:>7.2}x |",

@@ -6,38 +6,13 @@
 //! escapes and non-ASCII text (the same shape as `bench/json.js`'s).
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use raw_transfer::FixedSizeAllocator;
 use raw_transfer::producers::json::Parser;
 
-/// Per-call time of each of `fs`, the median over `rounds` rounds. The parsers take turns
-/// within each round (each running for ~`budget`), so a change in the machine's load hits
-/// all of them alike instead of whichever ran at that moment.
-fn measure_interleaved(rounds: usize, budget: Duration, fs: &mut [&mut dyn FnMut()]) -> Vec<f64> {
-    let mut samples = vec![Vec::with_capacity(rounds); fs.len()];
-    for f in fs.iter_mut() {
-        f();
-    }
-    for _ in 0..rounds {
-        for (k, f) in fs.iter_mut().enumerate() {
-            let start = Instant::now();
-            let mut n = 0u64;
-            while n == 0 || start.elapsed() < budget {
-                f();
-                n += 1;
-            }
-            samples[k].push(start.elapsed().as_nanos() as f64 / n as f64);
-        }
-    }
-    samples
-        .into_iter()
-        .map(|mut s| {
-            s.sort_by(|a, b| a.total_cmp(b));
-            s[rounds / 2]
-        })
-        .collect()
-}
+mod common;
+use common::measure_interleaved;
 
 /// The generated document: `mb` MiB of records like `bench/json.js` builds.
 fn generated(mb: usize) -> Vec<u8> {

@@ -1,0 +1,35 @@
+//! What the benches share (a module, not a bench target: `benches/common/mod.rs`).
+
+use std::time::{Duration, Instant};
+
+/// Per-call time of each of `fs`, the median over `rounds` rounds. The cases take turns
+/// within each round (each running for ~`budget`), so a change in the machine's load hits
+/// all of them alike instead of whichever ran at that moment.
+pub fn measure_interleaved(
+    rounds: usize,
+    budget: Duration,
+    fs: &mut [&mut dyn FnMut()],
+) -> Vec<f64> {
+    let mut samples = vec![Vec::with_capacity(rounds); fs.len()];
+    for f in fs.iter_mut() {
+        f();
+    }
+    for _ in 0..rounds {
+        for (k, f) in fs.iter_mut().enumerate() {
+            let start = Instant::now();
+            let mut n = 0u64;
+            while n == 0 || start.elapsed() < budget {
+                f();
+                n += 1;
+            }
+            samples[k].push(start.elapsed().as_nanos() as f64 / n as f64);
+        }
+    }
+    samples
+        .into_iter()
+        .map(|mut s| {
+            s.sort_by(|a, b| a.total_cmp(b));
+            s[rounds / 2]
+        })
+        .collect()
+}
