@@ -253,11 +253,11 @@ impl BlockArena {
         self.block.base().as_ptr() as usize
     }
 
-    fn used_bytes(&self, bump: &Bump) -> usize {
+    pub(super) fn used_bytes(&self, bump: &Bump) -> usize {
         bump.ptr.get() - self.base_addr()
     }
 
-    fn committed_bytes(&self, bump: &Bump) -> usize {
+    pub(super) fn committed_bytes(&self, bump: &Bump) -> usize {
         bump.end.get() - self.base_addr()
     }
 

@@ -197,18 +197,16 @@ impl Allocator {
     /// Bytes allocated since the last reset (standard: the chunks' bytes minus what is left
     /// in the current one, so skipped chunk tails count).
     pub fn used_bytes(&self) -> usize {
-        match self.as_fixed_size() {
-            Some(f) => f.used_bytes(),
-            None => self.committed_bytes() - (self.bump.end.get() - self.bump.ptr.get()),
+        match &self.backing {
+            Backing::Block(b) => b.used_bytes(&self.bump),
+            Backing::Heap(h) => h.chunk_bytes() - (self.bump.end.get() - self.bump.ptr.get()),
         }
     }
 
     /// Bytes of memory the arena holds from the OS.
     pub fn committed_bytes(&self) -> usize {
         match &self.backing {
-            Backing::Block(_) => self
-                .as_fixed_size()
-                .map_or(0, FixedSizeAllocator::committed_bytes),
+            Backing::Block(b) => b.committed_bytes(&self.bump),
             Backing::Heap(h) => h.chunk_bytes(),
         }
     }

@@ -181,6 +181,16 @@ impl Shared {
         self.queued.notify_all();
     }
 
+    /// Cancel, and let go of the results nobody will take now: they hold blocks, and
+    /// permits that point back at this `Shared`, a reference cycle that would keep both for
+    /// ever (a job collected mid-run, an environment torn down). Dropped outside the lock: a
+    /// permit's drop takes it. What the threads finish later, `push` drops.
+    fn stop(&self) {
+        self.cancel();
+        let results = std::mem::take(&mut self.state.lock().results);
+        drop(results);
+    }
+
     fn is_cancelled(&self) -> bool {
         self.cancelled.load(Ordering::Acquire)
     }
@@ -228,32 +238,13 @@ impl Drop for Permit {
     }
 }
 
-/// Cancels the threads at environment teardown.
+/// Cancels the threads at environment teardown. (The job's pool, torn down after it, then
+/// waits for the blocks those threads still hold: see `EnvPool`'s teardown.)
 struct Canceller(Arc<Shared>);
-
-/// How long environment teardown waits for the producer threads to finish the item in hand.
-const TEARDOWN_WAIT: Duration = Duration::from_secs(2);
 
 impl Teardown for Canceller {
     fn teardown(&self) {
-        let shared = &self.0;
-        shared.cancel();
-        // Wait (bounded) for the threads to finish the item in hand, so that the blocks they
-        // hold are back before the environment is gone: a worker thread's 'exit' event then
-        // comes after its job's blocks were freed. Cancelled, they only finish loading or
-        // building one item (no permit or block waits), and push nothing.
-        let results = {
-            let mut state = shared.state.lock();
-            let deadline = Instant::now() + TEARDOWN_WAIT;
-            while state.running > 0 {
-                if shared.queued.wait_until(&mut state, deadline).timed_out() {
-                    break;
-                }
-            }
-            // Results still queued hold blocks of a pool being torn down: let them go now.
-            std::mem::take(&mut state.results)
-        };
-        drop(results);
+        self.0.stop();
     }
 }
 
@@ -459,12 +450,7 @@ impl Job {
 
 impl Drop for Job {
     fn drop(&mut self) {
-        self.shared.cancel();
-        // Results nobody took (the job's JS object was collected mid-run) hold blocks, and
-        // permits that point back at `Shared`: a reference cycle that would keep both for
-        // ever. Let them go now (outside the lock: a permit's drop takes it).
-        let results = std::mem::take(&mut self.shared.state.lock().results);
-        drop(results);
+        self.shared.stop();
     }
 }
 
