@@ -28,11 +28,24 @@ const inspect = Symbol.for('nodejs.util.inspect.custom')
  * the same function). Call once per class: `installDispose(Block.prototype)`.
  */
 function installDispose(proto) {
-  const fn = proto[dispose]
-  if (typeof fn !== 'function') throw new TypeError('installDispose: the prototype has no [dispose]() method')
-  for (const s of disposeSymbols) {
-    if (s !== dispose) Object.defineProperty(proto, s, { value: fn, writable: true, configurable: true, enumerable: false })
+  installAliases(proto, dispose, disposeSymbols)
+}
+
+/** `proto[key]` also under every other symbol of `symbols` (non-enumerable aliases). */
+function installAliases(proto, key, symbols) {
+  const fn = proto[key]
+  if (typeof fn !== 'function') throw new TypeError(`the prototype has no [${String(key)}]() method`)
+  for (const s of symbols) {
+    if (s !== key) Object.defineProperty(proto, s, { value: fn, writable: true, configurable: true, enumerable: false })
   }
 }
 
-module.exports = { dispose, asyncDispose, disposeSymbols, inspect, installDispose }
+/** The same for `asyncDispose`: this realm's, and the registered keys transpilers and Node use. */
+const asyncDisposeSymbols = [...new Set([asyncDispose, Symbol.for('Symbol.asyncDispose'), Symbol.for('nodejs.asyncDispose')])]
+
+/** Make `proto[asyncDispose]` answer to every key of `asyncDisposeSymbols`, as installDispose does. */
+function installAsyncDispose(proto) {
+  installAliases(proto, asyncDispose, asyncDisposeSymbols)
+}
+
+module.exports = { dispose, asyncDispose, disposeSymbols, inspect, installDispose, installAsyncDispose }
