@@ -1,0 +1,314 @@
+'use strict'
+// The reader behind the lazy view (js/json.js): one per document, holding its typed arrays
+// and bounds, decoding strings and keys, and materializing values (toJS, node.value).
+
+const { CorruptDocumentError } = require('./errors')
+
+module.exports = function makeReader(L, decodeUtf8) {
+  const { NODE_SIZE, ENTRY_SIZE, ENTRY_VALUE, KIND, LEN, END, PAYLOAD, TYPE_MASK, T_FALSE, T_TRUE, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, FLAG_ASCII, FLAG_UTF16, FLAG_IN_SOURCE, ACTIVE_SIZE } = L
+  const RECURSION_LIMIT = 1000
+  const fromCharCode = String.fromCharCode
+  // Reader.str modes (see there), and the latin1 window: sources up to WINDOW bytes are
+  // decoded whole, longer ones WINDOW bytes at a time.
+  const ONE = 0
+  const KEY = 1
+  const BULK_KEY = 2
+  const BULK = 3
+  const NEVER = 4
+  const WINDOW = 1 << 20
+  // Slots of the key cache (Reader.key): a power of two.
+  const KEY_SLOTS = 512
+
+  /**
+   * Per-document reader state: typed arrays of the block, the document's facts read once
+   * when it was created (JS can overwrite any byte of the block, so nothing that bounds a
+   * walk is read again), and windows of the source decoded as latin1 (bytes == chars), so
+   * escape-free ASCII strings are `substring`s of them.
+   *
+   * Hostile bytes: every walk is bounded by the document's own size. A container may not
+   * claim more children than the document has nodes, nor point outside the block; one
+   * public call (a toJS, an entries(), ...) may not materialize more nodes than the
+   * document has (`nodes`) nor decode more string bytes than its source holds (`chars`),
+   * which is what an honest document needs at most. Past that the document is corrupt
+   * (CorruptDocumentError): a cycle written by JS ends there instead of in a V8 fatal
+   * out-of-memory, and a length written by JS cannot make us decode gigabytes.
+   */
+
+  class Reader {
+    constructor(raw, sourcePtr, sourceLen, nodeCount, ascii) {
+      this.raw = raw
+      this.u8 = raw.u8
+      this.u16 = raw.u16
+      this.u32 = raw.u32
+      this.f64 = raw.f64
+      this.buf = raw.nodeBuffer
+      this.sourcePtr = sourcePtr
+      this.sourceLen = sourceLen
+      this.nodeCount = nodeCount
+      // Budgets of the current public call (reset by the document at each one).
+      this.nodes = nodeCount
+      this.chars = sourceLen
+      // latin1Slice of an ASCII source is a memcpy (~10 GB/s); with other bytes it is
+      // several times slower than decoding the strings one by one, so only then is it used.
+      // Small sources are decoded whole on first use, also for lazy key reads; larger ones
+      // a window at a time, and only while materializing (reads in source order): a lazy
+      // get() on a 300 MB document decodes its keys, not 300 MB (nor fails past V8's
+      // 512 MiB string limit).
+      this.minWindowMode = !ascii || this.buf === null ? NEVER : sourceLen <= WINDOW ? KEY : BULK_KEY
+      this.win = ''
+      this.winStart = 0
+      this.winLen = 0
+      // Where the value being materialized ends in the block: a window stops there, so the
+      // `.value` of a small subtree of a big source decodes about that subtree.
+      this.spanEnd = sourcePtr + sourceLen
+      this.keyPtrs = null
+      this.keyStrs = null
+    }
+
+    /** Throw the error for a document whose bytes were overwritten. */
+    corrupt(what) {
+      throw new CorruptDocumentError(
+        `JSON document is corrupt (its block was written to from JS?): ${what}; ` +
+          `the document has ${this.nodeCount} nodes and ${this.sourceLen} source bytes`,
+      )
+    }
+
+    /**
+     * Take `len` children of the container at byte `pos` (payload `base`, children of
+     * `size` bytes) from this call's node budget, after checking they are inside the block.
+     */
+    claim(pos, len, base, size) {
+      if (len > this.nodes || (len !== 0 && ((base & 7) !== 0 || base + len * size > ACTIVE_SIZE))) {
+        this.corrupt(`the container at ${pos} has ${len} children at ${base}`)
+      }
+      this.nodes -= len
+    }
+
+    /** The checked number of children of the container whose u32 index is `i` (lazy reads). */
+    count(i, size) {
+      const len = this.u32[i + LEN]
+      const base = this.u32[i + PAYLOAD]
+      if (len > this.nodeCount || (len !== 0 && ((base & 7) !== 0 || base + len * size > ACTIVE_SIZE))) {
+        this.corrupt(`the container at ${i << 2} has ${len} children at ${base}`)
+      }
+      return len
+    }
+
+    /**
+     * The string held by the string node at byte offset `pos`. Strategy by benchmark
+     * (bench/strings.js, Node 20): up to 8 ASCII bytes, a fromCharCode loop; longer ASCII
+     * text in the source, a substring of a latin1 window of the source (`mode`: ONE, a
+     * value read on its own, never; KEY, a key, when the source is small; BULK_KEY and
+     * BULK, a key or a value while materializing, where the decode pays off); other ASCII,
+     * latin1Slice; anything else, utf8Slice (TextDecoder without Buffer).
+     */
+    str(pos, mode) {
+      const i = pos >> 2
+      const u32 = this.u32
+      const kind = u32[i + KIND]
+      const len = u32[i + LEN]
+      const ptr = u32[i + PAYLOAD]
+      if ((kind & FLAG_ASCII) !== 0 && len <= 8) return short(this.u8, ptr, len)
+      // No honest string is longer than the source (escapes only shrink), and the strings
+      // of one call add up to at most the source.
+      if (len > this.chars || ptr + ((kind & FLAG_UTF16) !== 0 ? 2 * len : len) > ACTIVE_SIZE) {
+        this.corrupt(`the string at ${pos} has ${len} units at ${ptr}`)
+      }
+      this.chars -= len
+      if ((kind & FLAG_ASCII) !== 0) {
+        if (mode >= this.minWindowMode && len <= 64 && (kind & FLAG_IN_SOURCE) !== 0) {
+          const at = ptr - this.winStart
+          if (at >= 0 && at + len <= this.winLen) return this.win.substring(at, at + len)
+          return this.slide(ptr, len, mode)
+        }
+        if (this.buf !== null) return this.buf.latin1Slice(ptr, ptr + len)
+      }
+      if ((kind & FLAG_UTF16) !== 0) return utf16(this.u16, ptr >> 1, len)
+      return decodeUtf8(this.u8, this.buf, ptr, len)
+    }
+
+    /**
+     * `str` of an ASCII string in the source outside the current window: decode the whole
+     * source if it is small, else the WINDOW bytes from `ptr` (materializing goes forward
+     * through the source). Values are met in source order, so one behind the window starts
+     * a new window there (a second toJS, a subtree before the last one); a key behind it
+     * (pointing at its first occurrence) is decoded alone rather than moving the window
+     * back and forth.
+     */
+    slide(ptr, len, mode) {
+      const start = this.sourcePtr
+      const end = start + this.sourceLen
+      const small = this.sourceLen <= WINDOW
+      if (ptr < start || ptr + len > end || (!small && (mode < BULK_KEY || (mode === BULK_KEY && ptr < this.winStart)))) {
+        return this.buf.latin1Slice(ptr, ptr + len)
+      }
+      const from = small ? start : ptr
+      const to = small ? end : Math.min(end, from + WINDOW, Math.max(this.spanEnd, ptr + len))
+      this.win = this.buf.latin1Slice(from, to)
+      this.winStart = from
+      this.winLen = to - from
+      return this.win.substring(ptr - from, ptr - from + len)
+    }
+
+    /**
+     * An object key. Rust points every occurrence of a key at its first occurrence, so a
+     * cache by pointer decodes each key about once per document, and V8 gets the same
+     * string for every store. The cache is direct-mapped (a slot per pointer hash, the
+     * newest key wins): a Map of pointers costs more than most key decodes, since pointers
+     * past 2^30 are heap numbers to V8. Its size is fixed, so it holds at most KEY_SLOTS
+     * strings, each no longer than the source.
+     */
+    key(pos, mode) {
+      const ptr = this.u32[(pos >> 2) + PAYLOAD]
+      let ptrs = this.keyPtrs
+      if (ptrs === null) {
+        ptrs = this.keyPtrs = new Int32Array(KEY_SLOTS).fill(-1)
+        this.keyStrs = new Array(KEY_SLOTS).fill('')
+      }
+      const slot = (ptr ^ (ptr >>> 9)) & (KEY_SLOTS - 1)
+      // Pointers are below ACTIVE_SIZE (< 2^31), so `| 0` keeps them as they are.
+      if (ptrs[slot] === (ptr | 0)) return this.keyStrs[slot]
+      const key = this.str(pos, mode)
+      ptrs[slot] = ptr
+      this.keyStrs[slot] = key
+      return key
+    }
+
+    /** The JS value of the node at `pos`, fully materialized. */
+    value(pos) {
+      const t = this.u32[(pos >> 2) + KIND] & TYPE_MASK
+      if (t === T_STRING) return this.str(pos, ONE)
+      if (t === T_NUMBER) return this.f64[(pos + 16) >> 3]
+      if (t === T_OBJECT || t === T_ARRAY) {
+        this.spanEnd = this.sourcePtr + this.u32[(pos >> 2) + END]
+        return this.build(pos, 0)
+      }
+      if (t === T_TRUE) return true
+      if (t === T_FALSE) return false
+      return null
+    }
+
+    build(pos, depth) {
+      if (depth > RECURSION_LIMIT) return this.buildIterative(pos)
+      const u32 = this.u32
+      const i = pos >> 2
+      const t = u32[i + KIND] & TYPE_MASK
+      const len = u32[i + LEN]
+      let p = u32[i + PAYLOAD]
+      if (t === T_ARRAY) {
+        this.claim(pos, len, p, NODE_SIZE)
+        const arr = []
+        for (let k = 0; k < len; k++, p += NODE_SIZE) arr.push(this.child(p, depth))
+        return arr
+      }
+      this.claim(pos, len, p, ENTRY_SIZE)
+      const obj = {}
+      for (let k = 0; k < len; k++, p += ENTRY_SIZE) {
+        const key = this.key(p, BULK_KEY)
+        const v = this.child(p + ENTRY_VALUE, depth)
+        if (key === '__proto__') defineOwn(obj, key, v)
+        else obj[key] = v
+      }
+      return obj
+    }
+
+    child(pos, depth) {
+      const u32 = this.u32
+      const t = u32[(pos >> 2) + KIND] & TYPE_MASK
+      switch (t) {
+        case T_STRING:
+          return this.str(pos, BULK)
+        case T_NUMBER:
+          return this.f64[(pos + 16) >> 3]
+        case T_OBJECT:
+        case T_ARRAY:
+          return this.build(pos, depth + 1)
+        case T_TRUE:
+          return true
+        case T_FALSE:
+          return false
+        default:
+          return null
+      }
+    }
+
+    /** toJS with an explicit stack, for documents nested deeper than the JS stack allows. */
+    buildIterative(rootPos) {
+      const u32 = this.u32
+      // Frames: [container value, is array, length, payload, next child index]; a
+      // container's length is claimed from the node budget once, when it is entered.
+      const enter = (value, pos) => {
+        const i = pos >> 2
+        const isArray = (u32[i + KIND] & TYPE_MASK) === T_ARRAY
+        const len = u32[i + LEN]
+        const base = u32[i + PAYLOAD]
+        this.claim(pos, len, base, isArray ? NODE_SIZE : ENTRY_SIZE)
+        return [value, isArray, len, base, 0]
+      }
+      const root = (u32[(rootPos >> 2) + KIND] & TYPE_MASK) === T_ARRAY ? [] : {}
+      const stack = [enter(root, rootPos)]
+      while (stack.length > 0) {
+        const frame = stack[stack.length - 1]
+        const [target, isArray, len, base, k] = frame
+        if (k >= len) {
+          stack.pop()
+          continue
+        }
+        frame[4] = k + 1
+        const childPos = isArray ? base + k * NODE_SIZE : base + k * ENTRY_SIZE + ENTRY_VALUE
+        const ct = u32[(childPos >> 2) + KIND] & TYPE_MASK
+        const container = ct === T_ARRAY || ct === T_OBJECT
+        const v = container ? (ct === T_ARRAY ? [] : {}) : this.child(childPos, 0)
+        if (isArray) target.push(v)
+        else {
+          const key = this.key(base + k * ENTRY_SIZE, BULK_KEY)
+          if (key === '__proto__') defineOwn(target, key, v)
+          else target[key] = v
+        }
+        if (container) stack.push(enter(v, childPos))
+      }
+      return root
+    }
+  }
+
+  /**
+   * The ASCII string of the `len` (0..8) bytes at `p`: one fromCharCode call makes it flat,
+   * where appending a character at a time builds it in up to eight steps.
+   */
+  function short(u8, p, len) {
+    switch (len) {
+      case 0:
+        return ''
+      case 1:
+        return fromCharCode(u8[p])
+      case 2:
+        return fromCharCode(u8[p], u8[p + 1])
+      case 3:
+        return fromCharCode(u8[p], u8[p + 1], u8[p + 2])
+      case 4:
+        return fromCharCode(u8[p], u8[p + 1], u8[p + 2], u8[p + 3])
+      case 5:
+        return fromCharCode(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4])
+      case 6:
+        return fromCharCode(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5])
+      case 7:
+        return fromCharCode(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5], u8[p + 6])
+      default:
+        return fromCharCode(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5], u8[p + 6], u8[p + 7])
+    }
+  }
+
+  function defineOwn(obj, key, value) {
+    Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true })
+  }
+
+  function utf16(u16, at, len) {
+    let s = ''
+    for (let k = 0; k < len; k += 4096)
+      s += fromCharCode.apply(null, u16.subarray(at + k, at + Math.min(len, k + 4096)))
+    return s
+  }
+
+
+  return { Reader, ONE, KEY }
+}
