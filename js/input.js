@@ -65,8 +65,9 @@ let scratch = null
  */
 function utf8Of(text) {
   const bytes = encode(text)
-  if (!hasReplacement(bytes) || isWellFormed(text)) return bytes
-  return encode(escapeLoneSurrogates(text))
+  if (!hasReplacement(bytes)) return bytes
+  const escaped = escapeLoneSurrogates(text)
+  return escaped === text ? bytes : encode(escaped)
 }
 
 function encode(text) {
@@ -83,4 +84,4 @@ function releaseScratch() {
   scratch = null
 }
 
-module.exports = { escapeLoneSurrogates, utf8Of, releaseScratch }
+module.exports = { utf8Of, releaseScratch }
