@@ -78,7 +78,7 @@ function functionOption(v, what) {
  * See the README ("Parallel plugins") and index.d.ts.
  */
 function runParallel(inputs, options) {
-  return once(() => createParallelHost(hostOptionsOf(options, 'runParallel'), Math.max(1, inputsLength(inputs))), inputs, options, 'runParallel')
+  return once(() => createParallelHost(hostOptionsOf(options, 'runParallel'), Math.max(1, inputsLength(inputs))), inputs, options)
 }
 
 /**
@@ -86,7 +86,7 @@ function runParallel(inputs, options) {
  * own pool and a parseJsonFiles job per chunk (`threads` Rust threads in all).
  */
 function runJsonPlugins(paths, options) {
-  return once(() => createJsonPluginHost(hostOptionsOf(options, 'runJsonPlugins'), Math.max(1, inputsLength(paths))), paths, options, 'runJsonPlugins')
+  return once(() => createJsonPluginHost(hostOptionsOf(options, 'runJsonPlugins'), Math.max(1, inputsLength(paths))), paths, options)
 }
 
 const inputsLength = (inputs) => (Array.isArray(inputs) ? inputs.length : 0)
@@ -99,23 +99,18 @@ function hostOptionsOf(options, what) {
 }
 
 /** One run on a host of its own, closed (every worker ended) before the promise settles. */
-async function once(makeHost, inputs, options, what) {
+async function once(makeHost, inputs, options) {
   const host = makeHost()
   let outcome
   try {
-    outcome = { ok: true, value: await host.run(inputs, runOptionsOf(options, what)) }
+    // The host took the rest of `options`; run() reads its signal and onProgress.
+    outcome = { ok: true, value: await host.run(inputs, options) }
   } catch (e) {
     outcome = { ok: false, value: e }
   }
   await host.close()
   if (!outcome.ok) throw outcome.value
   return outcome.value
-}
-
-function runOptionsOf(options, what) {
-  if (options === undefined) return {}
-  options = optionsObject(options, what)
-  return { signal: options.signal, onProgress: options.onProgress }
 }
 
 /**
