@@ -154,6 +154,13 @@ fn grow_bounded<T>(v: &mut Vec<T>, alloc: &FixedSizeAllocator) -> R<()> {
 
 /// State of one parse. `src` is the caller's text (never the JS-writable copy);
 /// `src_addr + offset` is where the copy of byte `offset` is, for payloads.
+///
+/// Every method is inlined into the one loop of [`Run::document`], and nothing that is not
+/// inlined takes the run: the errors are functions of the text, and the decoding of
+/// escaped strings gets a [`strings::Decoder`] of the pieces it needs. A reference to the
+/// run passed to an out-of-line call, even one never made, would pin the whole run in
+/// memory, and every read and bump of `pos` in the hot loop would be a load and a store
+/// (it was: keeping it in registers made the parse of minified records ~11% faster).
 struct Run<'a, 'p> {
     alloc: &'a FixedSizeAllocator,
     src: &'p [u8],
@@ -190,51 +197,52 @@ const POW10: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
+/// Fail with `kind` at `offset`.
+#[cold]
+#[inline(never)]
+fn fail<T>(src: &[u8], kind: K, offset: usize) -> R<T> {
+    Err(ParseError::Syntax(JsonError::at(src, kind, offset)))
+}
+
+/// Fail with `kind` at `offset`, unless the byte there starts invalid UTF-8, which is
+/// reported as such.
+#[cold]
+#[inline(never)]
+fn fail_at<T>(src: &[u8], kind: K, offset: usize) -> R<T> {
+    match src.get(offset) {
+        Some(&b) if b >= 0x80 && char_at(src, offset).is_none() => {
+            fail(src, K::InvalidUtf8, offset)
+        }
+        _ => fail(src, kind, offset),
+    }
+}
+
+/// Fail with "Unexpected token" for the character at `offset` (or unexpected end).
+#[cold]
+#[inline(never)]
+fn unexpected<T>(src: &[u8], offset: usize) -> R<T> {
+    if offset >= src.len() {
+        return fail(src, K::UnexpectedEnd, src.len());
+    }
+    match char_at(src, offset) {
+        // Like V8, name the token a number or string would start.
+        Some('-' | '0'..='9') => fail(src, K::UnexpectedNumber, offset),
+        Some('"') => fail(src, K::UnexpectedString, offset),
+        Some(c) => fail(src, K::UnexpectedToken(c), offset),
+        None => fail(src, K::InvalidUtf8, offset),
+    }
+}
+
+/// The character starting at `offset`, if the bytes there are valid UTF-8.
+fn char_at(src: &[u8], offset: usize) -> Option<char> {
+    let end = (offset + 4).min(src.len());
+    src[offset..end]
+        .utf8_chunks()
+        .next()
+        .and_then(|c| c.valid().chars().next())
+}
+
 impl<'a> Run<'a, '_> {
-    #[cold]
-    #[inline(never)]
-    fn fail<T>(&self, kind: K, offset: usize) -> R<T> {
-        Err(ParseError::Syntax(JsonError::at(self.src, kind, offset)))
-    }
-
-    /// Fail with `kind` at `offset`, unless the byte there starts invalid UTF-8, which is
-    /// reported as such.
-    #[cold]
-    #[inline(never)]
-    fn fail_at<T>(&self, kind: K, offset: usize) -> R<T> {
-        match self.src.get(offset) {
-            Some(&b) if b >= 0x80 && self.char_at(offset).is_none() => {
-                self.fail(K::InvalidUtf8, offset)
-            }
-            _ => self.fail(kind, offset),
-        }
-    }
-
-    /// Fail with "Unexpected token" for the character at `offset` (or unexpected end).
-    #[cold]
-    #[inline(never)]
-    fn unexpected<T>(&self, offset: usize) -> R<T> {
-        if offset >= self.src.len() {
-            return self.fail(K::UnexpectedEnd, self.src.len());
-        }
-        match self.char_at(offset) {
-            // Like V8, name the token a number or string would start.
-            Some('-' | '0'..='9') => self.fail(K::UnexpectedNumber, offset),
-            Some('"') => self.fail(K::UnexpectedString, offset),
-            Some(c) => self.fail(K::UnexpectedToken(c), offset),
-            None => self.fail(K::InvalidUtf8, offset),
-        }
-    }
-
-    /// The character starting at `offset`, if the bytes there are valid UTF-8.
-    fn char_at(&self, offset: usize) -> Option<char> {
-        let end = (offset + 4).min(self.src.len());
-        self.src[offset..end]
-            .utf8_chunks()
-            .next()
-            .and_then(|c| c.valid().chars().next())
-    }
-
     #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.src.get(self.pos).copied()
@@ -256,6 +264,7 @@ impl<'a> Run<'a, '_> {
     }
 
     /// Parse the whole text; returns the root node.
+    #[inline(always)]
     fn document(&mut self) -> R<Node> {
         self.skip_ws();
         // Invariant at the top: whitespace skipped, a value must start at `pos`.
@@ -278,7 +287,7 @@ impl<'a> Run<'a, '_> {
                             self.key()?;
                             continue 'value;
                         }
-                        _ => return self.fail_at(K::ExpectedPropertyNameOrBrace, self.pos),
+                        _ => return fail_at(self.src, K::ExpectedPropertyNameOrBrace, self.pos),
                     }
                 }
                 Some(b'[') => {
@@ -296,7 +305,7 @@ impl<'a> Run<'a, '_> {
                 Some(b't') => self.literal(b"true", TYPE_TRUE)?,
                 Some(b'f') => self.literal(b"false", TYPE_FALSE)?,
                 Some(b'n') => self.literal(b"null", TYPE_NULL)?,
-                _ => return self.unexpected(start),
+                _ => return unexpected(self.src, start),
             };
             // `node` is complete: hand it to the enclosing container, closing containers
             // for as long as their closing bracket follows.
@@ -305,7 +314,7 @@ impl<'a> Run<'a, '_> {
                 let Some(&frame) = self.frames.last() else {
                     self.skip_ws();
                     if self.pos < self.src.len() {
-                        return self.fail_at(K::TrailingCharacters, self.pos);
+                        return fail_at(self.src, K::TrailingCharacters, self.pos);
                     }
                     return Ok(node);
                 };
@@ -320,7 +329,7 @@ impl<'a> Run<'a, '_> {
                         self.skip_ws();
                         if frame.object {
                             if self.peek() != Some(b'"') {
-                                return self.fail_at(K::ExpectedPropertyName, self.pos);
+                                return fail_at(self.src, K::ExpectedPropertyName, self.pos);
                             }
                             self.key()?;
                         }
@@ -328,8 +337,10 @@ impl<'a> Run<'a, '_> {
                     }
                     Some(b']') if !frame.object => node = self.close(frame, TYPE_ARRAY)?,
                     Some(b'}') if frame.object => node = self.close(frame, TYPE_OBJECT)?,
-                    _ if frame.object => return self.fail_at(K::ExpectedCommaOrBrace, self.pos),
-                    _ => return self.fail_at(K::ExpectedCommaOrBracket, self.pos),
+                    _ if frame.object => {
+                        return fail_at(self.src, K::ExpectedCommaOrBrace, self.pos);
+                    }
+                    _ => return fail_at(self.src, K::ExpectedCommaOrBracket, self.pos),
                 }
             }
         }
@@ -389,13 +400,14 @@ impl<'a> Run<'a, '_> {
         self.entry_count += 1;
         self.skip_ws();
         if self.peek() != Some(b':') {
-            return self.fail_at(K::ExpectedColon, self.pos);
+            return fail_at(self.src, K::ExpectedColon, self.pos);
         }
         self.pos += 1;
         self.skip_ws();
         Ok(())
     }
 
+    #[inline(always)]
     fn literal(&mut self, word: &'static [u8], ty: u32) -> R<Node> {
         let start = self.pos;
         let end = start + word.len();
@@ -405,14 +417,15 @@ impl<'a> Run<'a, '_> {
         }
         for (k, &expected) in word.iter().enumerate() {
             match self.src.get(start + k) {
-                None => return self.fail(K::UnexpectedEnd, self.src.len()),
-                Some(&b) if b != expected => return self.unexpected(start + k),
+                None => return fail(self.src, K::UnexpectedEnd, self.src.len()),
+                Some(&b) if b != expected => return unexpected(self.src, start + k),
                 Some(_) => {}
             }
         }
-        self.unexpected(start)
+        unexpected(self.src, start)
     }
 
+    #[inline(always)]
     fn number(&mut self) -> R<Node> {
         let src = self.src;
         let start = self.pos;
@@ -423,7 +436,7 @@ impl<'a> Run<'a, '_> {
             Some(b'0') => {
                 i += 1;
                 if matches!(src.get(i), Some(b'0'..=b'9')) {
-                    return self.fail(K::UnexpectedNumber, i);
+                    return fail(self.src, K::UnexpectedNumber, i);
                 }
             }
             Some(&b @ b'1'..=b'9') => {
@@ -434,7 +447,7 @@ impl<'a> Run<'a, '_> {
                     i += 1;
                 }
             }
-            _ => return self.fail_at(K::NoNumberAfterMinus, i),
+            _ => return fail_at(self.src, K::NoNumberAfterMinus, i),
         }
         let int_end = i;
         let mut digits = int_end - start - neg as usize;
@@ -442,7 +455,7 @@ impl<'a> Run<'a, '_> {
         if src.get(i) == Some(&b'.') {
             i += 1;
             if !matches!(src.get(i), Some(b'0'..=b'9')) {
-                return self.fail_at(K::UnterminatedFraction, i);
+                return fail_at(self.src, K::UnterminatedFraction, i);
             }
             while let Some(&b @ b'0'..=b'9') = src.get(i) {
                 mantissa = mantissa.wrapping_mul(10).wrapping_add((b - b'0') as u64);
@@ -458,7 +471,7 @@ impl<'a> Run<'a, '_> {
                 i += 1;
             }
             if !matches!(src.get(i), Some(b'0'..=b'9')) {
-                return self.fail_at(K::MissingExponent, i);
+                return fail_at(self.src, K::MissingExponent, i);
             }
             while matches!(src.get(i), Some(b'0'..=b'9')) {
                 i += 1;

@@ -1,7 +1,8 @@
 //! String literals: the fast scan over escape-free bodies, escape decoding into UTF-8, and
 //! the UTF-16 fallback for strings with lone surrogates.
 
-use super::{R, Run, hex_value};
+use super::{R, Run, fail, fail_at, hex_value};
+use crate::arena::FixedSizeAllocator;
 use crate::producers::json::JsonErrorKind as K;
 use crate::producers::json::layout::{FLAG_ASCII, FLAG_IN_SOURCE, FLAG_UTF16, Node, TYPE_STRING};
 
@@ -11,9 +12,19 @@ impl Run<'_, '_> {
     pub(super) fn string(&mut self) -> R<Node> {
         let start = self.pos;
         let body = start + 1;
-        let (i, ascii) = self.scan(body)?;
+        let (i, ascii) = scan(self.src, self.utf8_valid, body)?;
         if self.src[i] != b'"' {
-            return self.escaped_string(start, i, ascii);
+            let mut decoder = Decoder {
+                src: self.src,
+                utf8_valid: self.utf8_valid,
+                buf: &mut *self.buf,
+                buf16: &mut *self.buf16,
+                alloc: self.alloc,
+            };
+            let (node, end, ascii) = decoder.escaped_string(start, i, ascii)?;
+            self.pos = end;
+            self.ascii &= ascii;
+            return Ok(node);
         }
         self.pos = i + 1;
         self.ascii &= ascii;
@@ -27,37 +38,56 @@ impl Run<'_, '_> {
             payload,
         ))
     }
+}
 
-    /// From `from`, find the first `"`, `\` or control character, checking that the bytes
-    /// before it are UTF-8. Returns its offset (always inside the source) and whether the
-    /// bytes before it are all ASCII.
-    #[inline(always)]
-    fn scan(&self, from: usize) -> R<(usize, bool)> {
-        let (i, high) = super::scan::string_end(self.src, from);
-        if high && !self.utf8_valid {
-            self.check_utf8(from, i)?;
-        }
-        if i >= self.src.len() {
-            return self.fail(K::UnterminatedString, self.src.len());
-        }
-        Ok((i, !high))
+/// From `from`, find the first `"`, `\` or control character, checking that the bytes
+/// before it are UTF-8 (unless the whole source is known to be). Returns its offset (always
+/// inside the source) and whether the bytes before it are all ASCII.
+#[inline(always)]
+fn scan(src: &[u8], utf8_valid: bool, from: usize) -> R<(usize, bool)> {
+    let (i, high) = super::scan::string_end(src, from);
+    if high && !utf8_valid {
+        check_utf8(src, from, i)?;
     }
-
-    #[inline(never)]
-    fn check_utf8(&self, from: usize, to: usize) -> R<()> {
-        match std::str::from_utf8(&self.src[from..to]) {
-            Ok(_) => Ok(()),
-            Err(e) => self.fail(K::InvalidUtf8, from + e.valid_up_to()),
-        }
+    if i >= src.len() {
+        return fail(src, K::UnterminatedString, src.len());
     }
+    Ok((i, !high))
+}
 
+#[inline(never)]
+fn check_utf8(src: &[u8], from: usize, to: usize) -> R<()> {
+    match std::str::from_utf8(&src[from..to]) {
+        Ok(_) => Ok(()),
+        Err(e) => fail(src, K::InvalidUtf8, from + e.valid_up_to()),
+    }
+}
+
+/// The decoding of strings with escapes, out of line. It gets what it needs from the run
+/// (the text, the scratch buffers, the arena), not the run itself: see [`Run`] on why no
+/// function that is not inlined may take the run.
+pub(super) struct Decoder<'a, 'p> {
+    src: &'p [u8],
+    utf8_valid: bool,
+    buf: &'p mut Vec<u8>,
+    buf16: &'p mut Vec<u16>,
+    alloc: &'a FixedSizeAllocator,
+}
+
+impl Decoder<'_, '_> {
     /// Decode a string with escapes into the arena. `start` is its `"`, `i` the first
-    /// special byte, `ascii` whether the bytes before `i` are ASCII.
+    /// special byte, `ascii` whether the bytes before `i` are ASCII. Returns the node, the
+    /// offset after its closing `"`, and whether the decoded text is ASCII.
     #[inline(never)]
-    fn escaped_string(&mut self, start: usize, mut i: usize, mut ascii: bool) -> R<Node> {
+    fn escaped_string(
+        &mut self,
+        start: usize,
+        mut i: usize,
+        mut ascii: bool,
+    ) -> R<(Node, usize, bool)> {
         let src = self.src;
         self.buf.clear();
-        self.buf.extend_from_slice(&src[start + 1..i]);
+        push_segment(self.buf, src, start + 1, i);
         loop {
             let Some((unit, len)) = self.escape(i)? else {
                 break;
@@ -76,40 +106,45 @@ impl Run<'_, '_> {
             };
             // Never a surrogate nor above U+10FFFF, so never the replacement.
             let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
-            ascii &= c.is_ascii();
-            self.buf
-                .extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
-            let (j, segment_ascii) = self.scan(i)?;
+            if c.is_ascii() {
+                self.buf.push(c as u8);
+            } else {
+                ascii = false;
+                self.buf
+                    .extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+            }
+            let (j, segment_ascii) = scan(src, self.utf8_valid, i)?;
             ascii &= segment_ascii;
-            self.buf.extend_from_slice(&src[i..j]);
+            push_segment(self.buf, src, i, j);
             i = j;
         }
-        self.pos = i + 1;
+        let end = i + 1;
         let data = self.alloc.try_alloc_slice_copy(self.buf.as_slice())?;
-        self.ascii &= ascii;
         let kind = TYPE_STRING | if ascii { FLAG_ASCII } else { 0 };
-        Ok(Node::new(
+        let node = Node::new(
             kind,
             data.len() as u32,
             start as u32,
-            self.pos as u32,
+            end as u32,
             data.as_ptr() as u64,
-        ))
+        );
+        Ok((node, end, ascii))
     }
 
     /// Decode the string at `start` (its `"`) into UTF-16 code units: the string holds a
-    /// lone surrogate, which UTF-8 cannot represent.
+    /// lone surrogate, which UTF-8 cannot represent. (Reported as not ASCII: the raw
+    /// segments are not tracked here.)
     #[cold]
     #[inline(never)]
-    fn utf16_string(&mut self, start: usize) -> R<Node> {
+    fn utf16_string(&mut self, start: usize) -> R<(Node, usize, bool)> {
         let src = self.src;
         self.buf16.clear();
         let mut i = start + 1;
         loop {
-            let (j, _) = self.scan(i)?;
+            let (j, _) = scan(src, self.utf8_valid, i)?;
             // `scan` checked the segment; this cannot fail.
             let Ok(segment) = std::str::from_utf8(&src[i..j]) else {
-                return self.fail(K::InvalidUtf8, i);
+                return fail(src, K::InvalidUtf8, i);
             };
             self.buf16.extend(segment.encode_utf16());
             i = j;
@@ -119,17 +154,17 @@ impl Run<'_, '_> {
             self.buf16.push(unit);
             i += len;
         }
-        self.pos = i + 1;
+        let end = i + 1;
         let data = self.alloc.try_alloc_slice_copy(self.buf16.as_slice())?;
-        self.ascii = false; // conservative: the raw segments are not tracked here
         let kind = TYPE_STRING | FLAG_UTF16;
-        Ok(Node::new(
+        let node = Node::new(
             kind,
             data.len() as u32,
             start as u32,
-            self.pos as u32,
+            end as u32,
             data.as_ptr() as u64,
-        ))
+        );
+        Ok((node, end, false))
     }
 
     /// At `i`, the byte that stopped a string scan: `None` for the closing `"`, or the
@@ -140,10 +175,10 @@ impl Run<'_, '_> {
         match src[i] {
             b'"' => return Ok(None),
             b'\\' => {}
-            _ => return self.fail(K::BadControlCharacter, i),
+            _ => return fail(src, K::BadControlCharacter, i),
         }
         let Some(&escape) = src.get(i + 1) else {
-            return self.fail(K::UnexpectedEnd, src.len());
+            return fail(src, K::UnexpectedEnd, src.len());
         };
         let unit = match escape {
             b'"' | b'\\' | b'/' => escape as u16,
@@ -153,7 +188,7 @@ impl Run<'_, '_> {
             b'r' => b'\r' as u16,
             b't' => b'\t' as u16,
             b'u' => return Ok(Some((self.hex4(i + 2)?, 6))),
-            _ => return self.fail_at(K::BadEscape, i + 1),
+            _ => return fail_at(src, K::BadEscape, i + 1),
         };
         Ok(Some((unit, 2)))
     }
@@ -164,11 +199,11 @@ impl Run<'_, '_> {
         let mut value = 0u32;
         for k in at..at + 4 {
             let Some(&b) = self.src.get(k) else {
-                return self.fail(K::BadUnicodeEscape, self.src.len());
+                return fail(self.src, K::BadUnicodeEscape, self.src.len());
             };
             let digit = hex_value(b);
             if digit > 15 {
-                return self.fail_at(K::BadUnicodeEscape, k);
+                return fail_at(self.src, K::BadUnicodeEscape, k);
             }
             value = value << 4 | digit;
         }
@@ -191,5 +226,28 @@ impl Run<'_, '_> {
             value = value << 4 | digit;
         }
         (0xdc00..=0xdfff).contains(&value).then_some(value as u16)
+    }
+}
+
+/// Append `src[from..to]` to `buf`. The text between two escapes is usually short, and a
+/// `memcpy` call per piece cost more than the decoding: up to 16 bytes go as one fixed
+/// 16-byte copy into the spare capacity (of which only the piece's bytes are kept).
+#[inline(always)]
+fn push_segment(buf: &mut Vec<u8>, src: &[u8], from: usize, to: usize) {
+    let n = to - from;
+    if n <= 16 && from + 16 <= src.len() {
+        buf.reserve(16);
+        let len = buf.len();
+        // SAFETY: `from + 16 <= src.len()`, so 16 bytes are readable at `from`, and
+        // `reserve(16)` left at least 16 writable bytes after `len`; `src` and `buf` are
+        // distinct allocations (`buf` is the parser's scratch, `src` the caller's text), so
+        // they do not overlap. `set_len` then claims only the first `n <= 16` of the bytes
+        // just written, all initialized by the copy.
+        unsafe {
+            std::ptr::copy_nonoverlapping(src.as_ptr().add(from), buf.as_mut_ptr().add(len), 16);
+            buf.set_len(len + n);
+        }
+    } else {
+        buf.extend_from_slice(&src[from..to]);
     }
 }
