@@ -179,6 +179,34 @@ test('one call decodes at most the source: strings pointed at one long string en
   }
 })
 
+test('short strings whose bytes JS overwrote with invalid UTF-8 give garbage strings, bounded by their length', () => {
+  const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
+  try {
+    const doc = pool.parseJson(JSON.stringify(Array.from({ length: 17 }, (_, n) => 'q'.repeat(n))))
+    const v = nodeView(doc)
+    const u8 = doc.raw.u8
+    const hostile = [0x80, 0xbf, 0xc0, 0xdf, 0xe0, 0xef, 0xf0, 0xf4, 0xf8, 0xff]
+    for (let n = 1; n <= 16; n++) {
+      const el = v.element(v.root, n)
+      // A UTF-8 (not ASCII) string: the JS decoder, not the ASCII paths.
+      v.set(el, { kind: C.JSON_TYPE_STRING | C.JSON_FLAG_IN_SOURCE })
+      for (const b of hostile) {
+        for (const at of [0, n - 1]) {
+          u8[v.payload(el) + at] = b
+          const s = doc.root.at(n).value
+          assert.equal(typeof s, 'string')
+          // At most a unit per byte, and one more for a four-byte lead in the last byte.
+          assert.ok(s.length <= n + 1, `${s.length} units from ${n} bytes`)
+        }
+      }
+    }
+    assert.equal(typeof JSON.stringify(doc.toJS()), 'string')
+    doc.release()
+  } finally {
+    pool.close()
+  }
+})
+
 test('the document header is read once: counts overwritten later change nothing', () => {
   const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
   try {

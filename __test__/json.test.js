@@ -74,6 +74,30 @@ test('toJS equals JSON.parse on 2000 generated documents (string and bytes input
   pool.close()
 })
 
+test('short strings of every width and UTF-8 length decode as JSON.parse does (values, keys, toJS)', () => {
+  // Up to 16 bytes are decoded in JS (Reader.str): 1- to 4-byte sequences at every offset
+  // around that bound, as values read alone, as keys, and materialized.
+  const chars = ['a', 'é', '中', '😀', '\u0080', '\u07ff', '\u0800', '\uffff', '\u{10000}', '\u{10ffff}']
+  const strings = ['']
+  for (const c of chars) {
+    for (let pad = 0; pad <= 18; pad++) strings.push('x'.repeat(pad) + c, c + 'y'.repeat(pad), 'x'.repeat(pad >> 1) + c + 'y'.repeat(pad - (pad >> 1)))
+  }
+  for (let n = 1; n <= 20; n++) strings.push('é'.repeat(n), '中'.repeat(n), '😀'.repeat(n), 'z'.repeat(n))
+  const obj = Object.fromEntries(strings.map((str, i) => [str, i]))
+  const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
+  try {
+    const doc = pool.parseJson(JSON.stringify({ list: strings, obj }))
+    const list = doc.root.get('list')
+    for (let i = 0; i < strings.length; i++) assert.equal(list.at(i).value, strings[i], `element ${i}`)
+    const keys = doc.root.get('obj').keys()
+    assert.deepEqual(keys, Object.keys(obj))
+    assert.equal(sameJson(doc.toJS(), { list: strings, obj }), null)
+    doc.release()
+  } finally {
+    pool.close()
+  }
+})
+
 test('deep nesting: 100 000 levels parse and materialize without stack overflow', () => {
   const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
   const n = 100000

@@ -18,6 +18,12 @@ module.exports = function makeReader(L, decodeUtf8) {
   const WINDOW = 1 << 20
   // Slots of the key cache (Reader.key): a power of two.
   const KEY_SLOTS = 512
+  // Strings of up to SMALL bytes (so at most SMALL UTF-16 units) are decoded in JS (`small`):
+  // a native slice costs more than the decode at that size.
+  const SMALL = 16
+  // small()'s UTF-16 units: a packed array of small integers, which V8 reads fastest. One
+  // spare: corrupt bytes can end in a four-byte lead, two units for the last byte.
+  const units = new Array(SMALL + 1).fill(0)
 
   /**
    * Per-document reader state: typed arrays of the block, the document's facts read once
@@ -96,11 +102,13 @@ module.exports = function makeReader(L, decodeUtf8) {
 
     /**
      * The string held by the string node at byte offset `pos`. Strategy by benchmark
-     * (bench/strings.js, Node 20): up to 8 ASCII bytes, a fromCharCode loop; longer ASCII
+     * (bench/strings.js, Node 20): up to 8 ASCII bytes, one fromCharCode call; longer ASCII
      * text in the source, a substring of a latin1 window of the source (`mode`: ONE, a
      * value read on its own, never; KEY, a key, when the source is small; BULK_KEY and
-     * BULK, a key or a value while materializing, where the decode pays off); other ASCII,
-     * latin1Slice; anything else, utf8Slice (TextDecoder without Buffer).
+     * BULK, a key or a value while materializing, where the decode pays off); other
+     * strings of up to SMALL bytes, decoded in JS (2-2.5x faster than a native slice, whose
+     * call dominates at that size); longer ASCII, latin1Slice; anything else, utf8Slice
+     * (TextDecoder without Buffer).
      */
     str(pos, mode) {
       const i = pos >> 2
@@ -121,9 +129,11 @@ module.exports = function makeReader(L, decodeUtf8) {
           if (at >= 0 && at + len <= this.winLen) return this.win.substring(at, at + len)
           return this.slide(ptr, len, mode)
         }
+        if (len <= SMALL) return small(this.u8, ptr, len)
         if (this.buf !== null) return this.buf.latin1Slice(ptr, ptr + len)
       }
       if ((kind & FLAG_UTF16) !== 0) return utf16(this.u16, ptr >> 1, len)
+      if (len <= SMALL) return small(this.u8, ptr, len)
       return decodeUtf8(this.u8, this.buf, ptr, len)
     }
 
@@ -295,6 +305,75 @@ module.exports = function makeReader(L, decodeUtf8) {
         return fromCharCode(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5], u8[p + 6])
       default:
         return fromCharCode(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5], u8[p + 6], u8[p + 7])
+    }
+  }
+
+  /**
+   * The string of the `len` (0..SMALL) bytes of UTF-8 at `p`. Each step writes one unit per
+   * one to three bytes, or two per four, so valid UTF-8 gives at most `len` units; bytes
+   * that are not (a block written to from JS) give garbage, and at most one unit more.
+   */
+  function small(u8, p, len) {
+    const t = units
+    let n = 0
+    for (let i = p, end = p + len; i < end; n++) {
+      const c = u8[i]
+      if (c < 0x80) {
+        t[n] = c
+        i++
+      } else if (c < 0xe0) {
+        t[n] = ((c & 0x1f) << 6) | (u8[i + 1] & 0x3f)
+        i += 2
+      } else if (c < 0xf0) {
+        t[n] = ((c & 0x0f) << 12) | ((u8[i + 1] & 0x3f) << 6) | (u8[i + 2] & 0x3f)
+        i += 3
+      } else {
+        const cp = ((c & 0x07) << 18) | ((u8[i + 1] & 0x3f) << 12) | ((u8[i + 2] & 0x3f) << 6) | (u8[i + 3] & 0x3f)
+        t[n++] = 0xd7c0 + (cp >> 10) // high surrogate of cp: 0xd800 + ((cp - 0x10000) >> 10)
+        t[n] = 0xdc00 | (cp & 0x3ff)
+        i += 4
+      }
+    }
+    return fromUnits(t, n)
+  }
+
+  /** One fromCharCode call over the first `n` (0..SMALL) units of `t`: a flat string (more: the first SMALL). */
+  function fromUnits(t, n) {
+    switch (n) {
+      case 0:
+        return ''
+      case 1:
+        return fromCharCode(t[0])
+      case 2:
+        return fromCharCode(t[0], t[1])
+      case 3:
+        return fromCharCode(t[0], t[1], t[2])
+      case 4:
+        return fromCharCode(t[0], t[1], t[2], t[3])
+      case 5:
+        return fromCharCode(t[0], t[1], t[2], t[3], t[4])
+      case 6:
+        return fromCharCode(t[0], t[1], t[2], t[3], t[4], t[5])
+      case 7:
+        return fromCharCode(t[0], t[1], t[2], t[3], t[4], t[5], t[6])
+      case 8:
+        return fromCharCode(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7])
+      case 9:
+        return fromCharCode(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8])
+      case 10:
+        return fromCharCode(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9])
+      case 11:
+        return fromCharCode(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10])
+      case 12:
+        return fromCharCode(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11])
+      case 13:
+        return fromCharCode(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], t[12])
+      case 14:
+        return fromCharCode(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], t[12], t[13])
+      case 15:
+        return fromCharCode(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], t[12], t[13], t[14])
+      default:
+        return fromCharCode(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], t[12], t[13], t[14], t[15])
     }
   }
 
