@@ -15,19 +15,23 @@
 //       runJsonPlugins (workers: 2) vs parseJsonFiles on this thread
 //   (e) for contrast, (a)-(c) with a selective plugin (a few fields per record,
 //       bench/plugins/select.js): there the Rust threads, not the plugin, set the pace
+//   (f) (a)-(c) with the demo's three plugins over the demo's corpus (examples/corpus.js,
+//       ~200 MB, its 3 invalid files left out; bench/plugins/demo.js): the issue's other
+//       plugin-dominated workload
 //
-//   node --expose-gc bench/parallel.js [--files N] [--runs N]
+//   node --expose-gc bench/parallel.js [--files N] [--runs N] [--demo-mb N]
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { Worker } = require('node:worker_threads')
 const rt = require('..')
-const { prng } = require('../examples/corpus')
+const { prng, generateCorpus } = require('../examples/corpus')
 const { table } = require('./util')
 
 const WALK = path.join(__dirname, 'plugins', 'walk.js')
 const SELECT = path.join(__dirname, 'plugins', 'select.js')
 const NOOP = path.join(__dirname, 'plugins', 'noop.js')
+const DEMO = path.join(__dirname, 'plugins', 'demo.js')
 
 const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'café', 'naïve', 'Zürich', '東京', 'emoji 😀', 'line\nbreak', 'quote "q"', 'tab\tx']
 
@@ -82,14 +86,15 @@ function makeSmallFiles(dir, count) {
   return paths
 }
 
-/** Sum of per-file summaries (to check every way computes the same thing). */
+/** Sum of per-file summaries, field by field (to check every way computes the same thing). */
 function total(summaries) {
-  const t = { nodes: 0, objects: 0, keys: 0, strings: 0, chars: 0, sum: 0 }
+  const t = {}
   for (const s of summaries) {
     if (s === undefined) continue
-    for (const k of Object.keys(t)) t[k] += s[k]
+    for (const [k, v] of Object.entries(s)) t[k] = (t[k] ?? 0) + v
   }
-  t.sum = Math.round(t.sum)
+  // Sums of floats depend on the order they were added in.
+  if (t.sum !== undefined) t.sum = Math.round(t.sum)
   return t
 }
 
@@ -100,7 +105,7 @@ async function singleThread(paths, plugin) {
   const index = new Map(paths.map((p, i) => [p, i]))
   const t0 = performance.now()
   await pool.parseJsonFiles(paths, (doc, p) => {
-    out[index.get(p)] = walk(doc)
+    out[index.get(p)] = walk(doc, p)
   }, { threads: 2 })
   const ms = performance.now() - t0
   pool.close()
@@ -131,7 +136,7 @@ const JSON_PARSE_WORKER = `
   const walk = require(workerData.walk).plain
   function run({ paths, counter }) {
     const out = []
-    for (let i; (i = Atomics.add(counter, 0, 1)) < paths.length; ) out.push([i, walk(JSON.parse(fs.readFileSync(paths[i], 'utf8')))])
+    for (let i; (i = Atomics.add(counter, 0, 1)) < paths.length; ) out.push([i, walk(JSON.parse(fs.readFileSync(paths[i], 'utf8')), paths[i])])
     parentPort.postMessage(out)
   }
   if (workerData.paths !== undefined) run(workerData)
@@ -220,7 +225,7 @@ module.exports = async function run({ files = option('files', 300), runs = optio
     await singleThread(large.slice(0, 20), WALK)
     await workers(large.slice(0, 20), WALK, { workers: 2, threads: 2 })
     await jsonParseWorkers(large.slice(0, 20), 2, WALK)
-    const compare = async (plugin) => {
+    const compare = async (plugin, large) => {
       const host = rt.createJsonPluginHost({ plugin, workers: 2, threads: 2 })
       const plain = jsonParseHost(2, plugin)
       // Warm both kept hosts (their workers' code and pools), as their users' second run would be.
@@ -245,8 +250,8 @@ module.exports = async function run({ files = option('files', 300), runs = optio
       }
       return r
     }
-    const { a, b, bw, c, cw } = await compare(WALK)
-    const e = await compare(SELECT)
+    const { a, b, bw, c, cw } = await compare(WALK, large)
+    const e = await compare(SELECT, large)
     const mbs = (x) => `${(mb / (x.ms / 1000)).toFixed(0)} MB/s`
     const row = (label, x, base, other) => [label, `${x.ms.toFixed(0)} ms`, mbs(x), `${(base.ms / x.ms).toFixed(2)}x`, `${(other.ms / x.ms).toFixed(2)}x`]
     table(
@@ -266,6 +271,25 @@ module.exports = async function run({ files = option('files', 300), runs = optio
       ],
     )
     console.log('\nvs (a) / vs (c): how many times faster than (a) / (c) (>1: faster); kept-host rows compare with the kept JSON.parse workers. Issue targets: (b) >= 1.6x (a), (b) >= 2x (c).')
+
+    const demoDir = path.join(dir, 'demo')
+    const corpus = generateCorpus(demoDir, { totalBytes: option('demo-mb', 200) * 1e6 }).filter((f) => f.kind !== 'invalid')
+    const demoFiles = corpus.map((f) => f.path)
+    const demoMb = corpus.reduce((n, f) => n + f.bytes, 0) / 1e6
+    const f = await compare(DEMO, demoFiles)
+    fs.rmSync(demoDir, { recursive: true, force: true })
+    const demoRow = (label, x, base, other) => [label, `${x.ms.toFixed(0)} ms`, `${(demoMb / (x.ms / 1000)).toFixed(0)} MB/s`, `${(base.ms / x.ms).toFixed(2)}x`, `${(other.ms / x.ms).toFixed(2)}x`]
+    table(
+      `Parallel plugins, the demo's workload: its three plugins over its corpus, ${demoFiles.length} files, ${demoMb.toFixed(0)} MB, ${f.a.summary.objects.toLocaleString('en-US')} objects (best of ${runs})`,
+      ['case', 'time', 'throughput', 'vs (a)', 'vs (c)'],
+      [
+        demoRow('(f-a) parseJsonFiles, 1 JS thread, 2 Rust threads', f.a, f.a, f.c),
+        demoRow('**(f-b) runJsonPlugins, workers: 2, threads: 2** (workers started for the run)', f.b, f.a, f.c),
+        demoRow('**(f-b-warm) the same on a kept host**', f.bw, f.a, f.cw),
+        demoRow('(f-c) readFileSync + JSON.parse + the plugins in 2 worker threads', f.c, f.a, f.c),
+        demoRow('(f-c-warm) the same 2 workers, kept', f.cw, f.a, f.cw),
+      ],
+    )
 
     const small = makeSmallFiles(dir, 5000)
     const fifth = small.slice(0, small.length / 5)
