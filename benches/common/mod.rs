@@ -1,4 +1,6 @@
 //! What the benches share (a module, not a bench target: `benches/common/mod.rs`).
+// Each bench compiles this module on its own and uses part of it.
+#![allow(dead_code)]
 
 use std::time::{Duration, Instant};
 
@@ -10,6 +12,19 @@ pub fn measure_interleaved(
     budget: Duration,
     fs: &mut [&mut dyn FnMut()],
 ) -> Vec<f64> {
+    rounds_interleaved(rounds, budget, fs)
+        .into_iter()
+        .map(|s| s[rounds / 2])
+        .collect()
+}
+
+/// Per-call time of each of `fs` in each of `rounds` interleaved rounds (as
+/// [`measure_interleaved`]), sorted: `[0]` is the best round, `[rounds / 2]` the median.
+pub fn rounds_interleaved(
+    rounds: usize,
+    budget: Duration,
+    fs: &mut [&mut dyn FnMut()],
+) -> Vec<Vec<f64>> {
     let mut samples = vec![Vec::with_capacity(rounds); fs.len()];
     for f in fs.iter_mut() {
         f();
@@ -25,11 +40,8 @@ pub fn measure_interleaved(
             samples[k].push(start.elapsed().as_nanos() as f64 / n as f64);
         }
     }
+    for s in &mut samples {
+        s.sort_by(|a, b| a.total_cmp(b));
+    }
     samples
-        .into_iter()
-        .map(|mut s| {
-            s.sort_by(|a, b| a.total_cmp(b));
-            s[rounds / 2]
-        })
-        .collect()
 }
