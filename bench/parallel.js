@@ -326,7 +326,7 @@ module.exports = async function run({ files = option('files', 300), runs = optio
         ['kept host (createJsonPluginHost), workers: 2, threads: 2', `${d5.ms.toFixed(0)} ms`, `${((d5.ms * 1000) / n).toFixed(1)} µs`, marginal(d5, d6), once(d5, d6)],
       ],
     )
-    return { a, b, bw, c, cw, e, d1, d2, d3, d4, d5, d6, files, mb }
+    return { a, b, bw, c, cw, e, f, d1, d2, d3, d4, d5, d6, files, mb }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
   }
