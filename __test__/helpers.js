@@ -15,6 +15,24 @@ async function collectUntil(done, rounds = 50) {
   return done()
 }
 
+/**
+ * liveBlocks() once the garbage of earlier tests is collected: GC and finalizers until the
+ * count holds still for three rounds. A test that compares its end with its start needs
+ * this: a block an earlier test left to the GC may otherwise be counted at the start and
+ * freed during the test.
+ */
+async function liveBlocksBaseline() {
+  let last = -1
+  let still = 0
+  for (let i = 0; i < 50 && still < 3; i++) {
+    await collectUntil(() => false, 1)
+    const n = rt.liveBlocks()
+    still = n === last ? still + 1 : 0
+    last = n
+  }
+  return rt.liveBlocks()
+}
+
 /** Wait until liveBlocks() equals `n`; returns the final count. */
 async function settleLiveBlocks(n) {
   await collectUntil(() => rt.liveBlocks() === n)
@@ -23,4 +41,4 @@ async function settleLiveBlocks(n) {
 
 const MODES = ['external', 'copy']
 
-module.exports = { rt, tick, collectUntil, settleLiveBlocks, MODES }
+module.exports = { rt, tick, collectUntil, settleLiveBlocks, liveBlocksBaseline, MODES }

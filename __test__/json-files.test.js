@@ -4,7 +4,7 @@ const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { rt, settleLiveBlocks, MODES } = require('./helpers')
+const { rt, settleLiveBlocks, MODES, liveBlocksBaseline } = require('./helpers')
 
 function makeFiles(n) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-json-files-'))
@@ -19,7 +19,7 @@ function makeFiles(n) {
 
 for (const transfer of MODES) {
   test(`${transfer}: more files than blocks, with bad files and failing plugins`, async () => {
-    const start = rt.liveBlocks()
+    const start = await liveBlocksBaseline()
     const { dir, paths } = makeFiles(40)
     const empty = path.join(dir, 'empty.json')
     fs.writeFileSync(empty, '')
@@ -103,7 +103,7 @@ test('parseJsonFiles argument and state errors', async () => {
 })
 
 test('closing the pool during parseJsonFiles rejects with the partial result', async () => {
-  const start = rt.liveBlocks()
+  const start = await liveBlocksBaseline()
   const { dir, paths } = makeFiles(30)
   const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
   let n = 0

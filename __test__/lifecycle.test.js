@@ -3,11 +3,11 @@
 // last JS buffer), in both orders, in both transfer modes.
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { rt, settleLiveBlocks, collectUntil, MODES } = require('./helpers')
+const { rt, settleLiveBlocks, collectUntil, MODES, liveBlocksBaseline } = require('./helpers')
 
 for (const transfer of MODES) {
   test(`${transfer}: pool closed while JS holds buffers — readable until the last reference goes`, async () => {
-    const start = rt.liveBlocks()
+    const start = await liveBlocksBaseline()
     let holder = (() => {
       const pool = new rt.FixedSizeAllocatorPool({ size: 2, transfer })
       const a = pool.acquire()
@@ -26,7 +26,7 @@ for (const transfer of MODES) {
   })
 
   test(`${transfer}: JS drops its buffer first, Rust frees on release after close`, async () => {
-    const start = rt.liveBlocks()
+    const start = await liveBlocksBaseline()
     const pool = new rt.FixedSizeAllocatorPool({ size: 1, transfer })
     let block = pool.acquire()
     const id = block.id // keep only the Rust side (the checked-out allocator)
@@ -40,7 +40,7 @@ for (const transfer of MODES) {
   })
 
   test(`${transfer}: JS drops buffers while the pool lives — the block stays and is reused`, async () => {
-    const start = rt.liveBlocks()
+    const start = await liveBlocksBaseline()
     const pool = new rt.FixedSizeAllocatorPool({ size: 1, transfer })
     let id
     ;(() => {
@@ -61,7 +61,7 @@ for (const transfer of MODES) {
   })
 
   test(`${transfer}: many pools, blocks and GCs leave nothing behind`, async () => {
-    const start = rt.liveBlocks()
+    const start = await liveBlocksBaseline()
     for (let round = 0; round < 5; round++) {
       ;(() => {
         const pool = new rt.FixedSizeAllocatorPool({ size: 3, transfer })

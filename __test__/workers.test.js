@@ -5,7 +5,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const path = require('node:path')
 const { Worker } = require('node:worker_threads')
-const { rt, settleLiveBlocks, MODES } = require('./helpers')
+const { rt, settleLiveBlocks, MODES, liveBlocksBaseline } = require('./helpers')
 
 const workerFile = path.join(__dirname, 'fixtures', 'block-worker.js')
 
@@ -22,7 +22,7 @@ function runWorker(workerData) {
 
 for (const transfer of MODES) {
   test(`${transfer}: 4 workers acquire, read and exit; blocks return to baseline`, async () => {
-    const start = rt.liveBlocks()
+    const start = await liveBlocksBaseline()
     const runs = [0, 1, 2, 3].map((i) => runWorker({ transfer, index: i, hold: false }))
     const codes = await Promise.all(runs.map((r) => r.done))
     assert.deepEqual(codes, [0, 0, 0, 0])
@@ -37,7 +37,7 @@ for (const transfer of MODES) {
   })
 
   test(`${transfer}: workers terminated while holding blocks free them`, async () => {
-    const start = rt.liveBlocks()
+    const start = await liveBlocksBaseline()
     const runs = [0, 1, 2, 3].map((i) => runWorker({ transfer, index: i, hold: true }))
     // Wait until each worker holds its blocks, then terminate it mid-flight.
     await Promise.all(
