@@ -252,8 +252,15 @@ module.exports = async function run({ files = option('files', 300), runs = optio
     }
     const { a, b, bw, c, cw } = await compare(WALK, large)
     const e = await compare(SELECT, large)
-    const mbs = (x) => `${(mb / (x.ms / 1000)).toFixed(0)} MB/s`
-    const row = (label, x, base, other) => [label, `${x.ms.toFixed(0)} ms`, mbs(x), `${(base.ms / x.ms).toFixed(2)}x`, `${(other.ms / x.ms).toFixed(2)}x`]
+    // A table row: time, throughput over `megabytes`, and how many times faster than `base` and `other`.
+    const rowOver = (megabytes) => (label, x, base, other) => [
+      label,
+      `${x.ms.toFixed(0)} ms`,
+      `${(megabytes / (x.ms / 1000)).toFixed(0)} MB/s`,
+      `${(base.ms / x.ms).toFixed(2)}x`,
+      `${(other.ms / x.ms).toFixed(2)}x`,
+    ]
+    const row = rowOver(mb)
     table(
       `Parallel plugins: ${files} files, ${mb.toFixed(0)} MB, a plugin walking all ${a.summary.nodes.toLocaleString('en-US')} values (${os.availableParallelism?.() ?? os.cpus().length} CPUs, best of ${runs})`,
       ['case', 'time', 'throughput', 'vs (a)', 'vs (c)'],
@@ -278,7 +285,7 @@ module.exports = async function run({ files = option('files', 300), runs = optio
     const demoMb = corpus.reduce((n, f) => n + f.bytes, 0) / 1e6
     const f = await compare(DEMO, demoFiles)
     fs.rmSync(demoDir, { recursive: true, force: true })
-    const demoRow = (label, x, base, other) => [label, `${x.ms.toFixed(0)} ms`, `${(demoMb / (x.ms / 1000)).toFixed(0)} MB/s`, `${(base.ms / x.ms).toFixed(2)}x`, `${(other.ms / x.ms).toFixed(2)}x`]
+    const demoRow = rowOver(demoMb)
     table(
       `Parallel plugins, the demo's workload: its three plugins over its corpus, ${demoFiles.length} files, ${demoMb.toFixed(0)} MB, ${f.a.summary.objects.toLocaleString('en-US')} objects (best of ${runs})`,
       ['case', 'time', 'throughput', 'vs (a)', 'vs (c)'],

@@ -238,11 +238,9 @@ fn push_segment(buf: &mut Vec<u8>, src: &[u8], from: usize, to: usize) {
     if n <= 16 && from + 16 <= src.len() {
         buf.reserve(16);
         let len = buf.len();
-        // SAFETY: `from + 16 <= src.len()`, so 16 bytes are readable at `from`, and
-        // `reserve(16)` left at least 16 writable bytes after `len`; `src` and `buf` are
-        // distinct allocations (`buf` is the parser's scratch, `src` the caller's text), so
-        // they do not overlap. `set_len` then claims only the first `n <= 16` of the bytes
-        // just written, all initialized by the copy.
+        // SAFETY: 16 bytes are readable at `from` (`from + 16 <= src.len()`) and writable
+        // at `len` (`reserve(16)`); `src` (the caller's text) and `buf` (our scratch) never
+        // overlap; `set_len` claims only the first `n <= 16` bytes, all written by the copy.
         unsafe {
             std::ptr::copy_nonoverlapping(src.as_ptr().add(from), buf.as_mut_ptr().add(len), 16);
             buf.set_len(len + n);
