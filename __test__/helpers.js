@@ -1,4 +1,7 @@
 'use strict'
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
 const rt = require('..')
 
 const tick = () => new Promise((resolve) => setImmediate(resolve))
@@ -39,6 +42,17 @@ async function settleLiveBlocks(n) {
   return rt.liveBlocks()
 }
 
+/** `n` JSON files in a new temporary directory, file `i` holding `content(i)`: `{ dir, paths }`. */
+function writeJsonFiles(n, content = (i) => ({ i })) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'))
+  const paths = Array.from({ length: n }, (_, i) => {
+    const p = path.join(dir, `f${i}.json`)
+    fs.writeFileSync(p, JSON.stringify(content(i)))
+    return p
+  })
+  return { dir, paths }
+}
+
 const MODES = ['external', 'copy']
 
-module.exports = { rt, tick, collectUntil, settleLiveBlocks, liveBlocksBaseline, MODES }
+module.exports = { rt, tick, collectUntil, settleLiveBlocks, liveBlocksBaseline, writeJsonFiles, MODES }

@@ -2,20 +2,11 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
-const os = require('node:os')
 const path = require('node:path')
-const { rt, settleLiveBlocks, MODES, liveBlocksBaseline } = require('./helpers')
+const { rt, settleLiveBlocks, MODES, liveBlocksBaseline, writeJsonFiles } = require('./helpers')
 
-function makeFiles(n) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-json-files-'))
-  const paths = []
-  for (let i = 0; i < n; i++) {
-    const p = path.join(dir, `f${i}.json`)
-    fs.writeFileSync(p, JSON.stringify({ i, name: `file ${i}`, items: Array.from({ length: i % 7 }, (_, k) => k * i) }))
-    paths.push(p)
-  }
-  return { dir, paths }
-}
+/** `n` files of small records (the `items` vary in length). */
+const makeFiles = (n) => writeJsonFiles(n, (i) => ({ i, name: `file ${i}`, items: Array.from({ length: i % 7 }, (_, k) => k * i) }))
 
 for (const transfer of MODES) {
   test(`${transfer}: more files than blocks, with bad files and failing plugins`, async () => {
