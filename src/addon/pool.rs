@@ -9,7 +9,7 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
 
-use crate::napi::{EnvPool, RawValue, Sent, Transfer, TransferError, catch_panic};
+use crate::napi::{EnvPool, ErrorCode, RawValue, Sent, Transfer, TransferError, catch_panic};
 use crate::pool::FixedSizeAllocatorPool;
 use crate::producers::json::Parser;
 use crate::producers::json::files::produce_error;
@@ -61,6 +61,24 @@ fn bytes_option(v: f64, what: &str) -> std::result::Result<usize, TransferError>
     }
 }
 
+/// `bytes`, or a copy of them (fallible) when they lie in a block: JS may pass a view of a
+/// block buffer, whose bytes a write into the same block would overwrite while they are
+/// read (a released block is the next one handed out), or another thread may be filling.
+fn outside_blocks(bytes: &[u8]) -> std::result::Result<std::borrow::Cow<'_, [u8]>, TransferError> {
+    if !crate::block::overlaps_live_block(bytes.as_ptr(), bytes.len()) {
+        return Ok(std::borrow::Cow::Borrowed(bytes));
+    }
+    let mut copy = Vec::new();
+    copy.try_reserve_exact(bytes.len()).map_err(|_| {
+        TransferError::new(
+            ErrorCode::OutOfMemory,
+            format!("could not allocate {} bytes to copy an input out of a block", bytes.len()),
+        )
+    })?;
+    copy.extend_from_slice(bytes);
+    Ok(std::borrow::Cow::Owned(copy))
+}
+
 impl NativePool {
     fn acquire_guard(&self) -> Result<crate::FixedSizeAllocatorGuard> {
         Ok(self.inner.acquire(self.acquire_timeout)?)
@@ -68,6 +86,7 @@ impl NativePool {
 
     /// Copy `bytes` into block `id`'s arena at an `align`-aligned offset; returns that offset.
     fn write(&self, id: u32, bytes: &[u8], align: usize) -> Result<u32> {
+        let bytes = &*outside_blocks(bytes)?;
         Ok(self.inner.write(id, |alloc: &FixedSizeAllocator| {
             if bytes.len() > crate::ACTIVE_SIZE {
                 return Err(AllocError::BlockFull {
@@ -80,7 +99,7 @@ impl NativePool {
                 .map_err(|_| AllocError::OutOfMemory)?;
             let dst = alloc.try_alloc_layout(layout)?;
             // SAFETY: `dst` is a fresh arena allocation of `bytes.len()` bytes, disjoint from
-            // `bytes` (which lives in JS or Rust heap memory, not in this block's free space).
+            // `bytes`, which `outside_blocks` made sure lie in no block.
             unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), dst.as_ptr(), bytes.len()) };
             Ok(alloc.offset_of(dst.as_ptr()))
         })?)
@@ -183,6 +202,7 @@ impl NativePool {
                 Either::A(s) => s.as_bytes(),
                 Either::B(b) => b,
             };
+            let bytes = &*outside_blocks(bytes)?;
             let guard = self.acquire_guard()?;
             let meta = PARSER.with_borrow_mut(|p| {
                 p.parse(&guard, bytes)
@@ -197,6 +217,12 @@ impl NativePool {
     #[napi(ts_return_type = "{ id: number, generation: number, buffer: ArrayBuffer | null }")]
     pub fn hand_off(&self, id: u32) -> Result<Sent> {
         catch_panic(|| Ok(self.inner.hand_off(id)?))
+    }
+
+    /// Block `id`'s buffer again, for a JS cache that lost it (see `EnvPool::resend`).
+    #[napi(ts_return_type = "ArrayBuffer")]
+    pub fn resend(&self, id: u32) -> Result<RawValue> {
+        catch_panic(|| Ok(self.inner.resend(id)?))
     }
 
     #[napi]

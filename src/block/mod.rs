@@ -250,6 +250,31 @@ pub fn live_blocks() -> usize {
     LIVE_BLOCKS.lock().len()
 }
 
+/// Whether `[ptr, ptr + len)` overlaps the mapping of a live block of this copy of the
+/// crate: bytes JS passed in may be a view of a block (its own buffer, or a released one's),
+/// which another thread may be writing, or which a copy into the same block would
+/// overwrite while it is read. Callers copy such input out first.
+pub fn overlaps_live_block(ptr: *const u8, len: usize) -> bool {
+    if len == 0 {
+        return false;
+    }
+    let first = ptr as usize;
+    let last = first.saturating_add(len - 1);
+    // A block maps `[base, base + BLOCK_MAPPED_SIZE)` of its 4 GiB-aligned region, so an
+    // address is in a block only if it is that near its region's base. An input spans at
+    // most two regions (a view never straddles two mappings, but check both ends).
+    let candidate = |addr: usize| {
+        let base = addr & !(BLOCK_ALIGN - 1);
+        (addr - base < BLOCK_MAPPED_SIZE).then_some(base + FIXED_METADATA_OFFSET)
+    };
+    let (a, b) = (candidate(first), candidate(last));
+    if a.is_none() && b.is_none() {
+        return false;
+    }
+    let live = LIVE_BLOCKS.lock();
+    live.iter().any(|&m| Some(m) == a || Some(m) == b)
+}
+
 /// `(id, pool id, owner count)` of every live block (diagnostics: what holds a block that
 /// should be gone; an owner count of 1 is the Rust allocator alone, more are JS buffers).
 pub fn live_block_owners() -> Vec<(u32, u64, u32)> {

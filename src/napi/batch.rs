@@ -15,7 +15,8 @@ use super::value::{RawValue, null};
 ///   index in `errors`), `bytes` (the size `load` reported);
 /// - `buffers` is `[id, ArrayBuffer, id, ArrayBuffer, …]` for blocks this environment sees
 ///   for the first time (put them in the cache before reading the records);
-/// - `errors` is `[{ code, message, position: [offset, line, column] | null }]`;
+/// - `errors` is `[{ code, message, position: [offset, line, column] | null, errno?,
+///   syscall? }]` (`errno`, positive, and `syscall` for OS errors);
 /// - `done` is true once every input was produced and taken;
 /// - `wait` is a promise when nothing was ready: await it, then `take` again.
 #[derive(Default)]
@@ -62,6 +63,10 @@ impl ToNapiValue for Batch {
             match e.position {
                 Some(p) => o.set_named_property("position", vec![p.offset, p.line, p.column])?,
                 None => o.set_named_property("position", RawValue(null(raw)?))?,
+            }
+            if let Some(os) = e.os {
+                o.set_named_property("errno", os.errno)?;
+                o.set_named_property("syscall", os.syscall)?;
             }
             errors.set(i as u32, o)?;
         }

@@ -43,6 +43,7 @@ use super::error::{ErrorCode, Result, TransferError};
 use super::handoff::{CopyTarget, HandOffError, external_buffers_allowed, wrap_external};
 use super::value::{RawValue, null};
 use crate::FixedSizeAllocator;
+use crate::geometry::BUFFER_SIZE;
 use crate::pool::{FixedSizeAllocatorGuard, FixedSizeAllocatorPool};
 use crate::transfer::RawTransferMetadata;
 
@@ -89,9 +90,10 @@ impl TransferMode {
     }
 }
 
-/// What this environment holds of a block.
+/// What this environment holds of a block: a strong reference to the buffer it was sent,
+/// so that it can be sent again to a JS cache that lost it ([`EnvPool::resend`]).
 enum Handed {
-    External,
+    External(sys::napi_ref),
     Copy(CopyTarget),
 }
 
@@ -381,11 +383,70 @@ impl EnvPool {
         self.closed.set(true);
         self.pool.close();
         for (_, handed) in self.handed.borrow_mut().drain() {
-            if let Handed::Copy(target) = handed {
+            match handed {
+                // SAFETY: see `env_is_current`; each reference is deleted once, here.
+                Handed::External(reference) => unsafe {
+                    sys::napi_delete_reference(self.env, reference);
+                },
                 // SAFETY: see `env_is_current`.
-                unsafe { target.delete(self.env) };
+                Handed::Copy(target) => unsafe { target.delete(self.env) },
             }
         }
+    }
+
+    /// The buffer of checked-out block `id` again, for a JS cache that lost the one it was
+    /// sent (cleared, or a copy-mode buffer transferred away, which is replaced by a new copy).
+    /// Fails with `StaleBuffer` if the block is not checked out here, or if its external
+    /// buffer was detached (transferred to another thread, where it still is).
+    pub fn resend(&self, id: u32) -> Result<RawValue> {
+        self.check_writable(id)?;
+        let out = self.checked_out.borrow();
+        let Some(CheckedOut { guard, .. }) = out.get(&id) else {
+            return Err(not_out(id));
+        };
+        let mut handed = self.handed.borrow_mut();
+        match handed.get(&id) {
+            Some(Handed::External(reference)) => {
+                // SAFETY: see `env_is_current`; the reference is live until `close`.
+                let value = unsafe { reference_value(self.env, *reference)? };
+                // SAFETY: as above; `value` was just read from the reference.
+                if unsafe { arraybuffer_len(self.env, value)? } != BUFFER_SIZE {
+                    return Err(HandOffError::Detached.into());
+                }
+                Ok(RawValue(value))
+            }
+            Some(Handed::Copy(target)) => {
+                // SAFETY: see `env_is_current`.
+                match unsafe { target.sync(self.env, guard, 0, guard.used_bytes()) } {
+                    // SAFETY: as above.
+                    Ok(()) => Ok(RawValue(unsafe { target.value(self.env)? })),
+                    Err(HandOffError::Detached) => {
+                        let value = self.replace_copy_target(&mut handed, guard)?;
+                        Ok(RawValue(value))
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+            None => Err(not_out(id)),
+        }
+    }
+
+    /// Copy mode: JS transferred the block's buffer away (it is detached here). Make a new
+    /// one with every byte in use, to be sent in place of the old.
+    fn replace_copy_target(
+        &self,
+        handed: &mut HashMap<u32, Handed>,
+        alloc: &FixedSizeAllocator,
+    ) -> Result<sys::napi_value> {
+        // SAFETY: see `env_is_current`.
+        let (target, value) = unsafe { CopyTarget::new(self.env)? };
+        // SAFETY: as above; `target` was made just now on `self.env`.
+        unsafe { target.sync(self.env, alloc, 0, alloc.used_bytes())? };
+        if let Some(Handed::Copy(old)) = handed.insert(alloc.id(), Handed::Copy(target)) {
+            // SAFETY: as above; the old target's reference is deleted once, here.
+            unsafe { old.delete(self.env) };
+        }
+        Ok(value)
     }
 
     fn check_writable(&self, id: u32) -> Result<()> {
@@ -411,11 +472,17 @@ impl EnvPool {
         let id = alloc.id();
         let mut handed = self.handed.borrow_mut();
         match handed.get(&id) {
-            Some(Handed::External) => return Ok(None),
+            Some(Handed::External(_)) => return Ok(None),
             Some(Handed::Copy(target)) => {
                 // SAFETY: see `env_is_current`.
-                unsafe { target.sync(self.env, alloc, from, to)? };
-                return Ok(None);
+                return match unsafe { target.sync(self.env, alloc, from, to) } {
+                    Ok(()) => Ok(None),
+                    // Transferred away by JS: a new buffer replaces it in the JS cache.
+                    Err(HandOffError::Detached) => {
+                        Ok(Some(RawValue(self.replace_copy_target(&mut handed, alloc)?)))
+                    }
+                    Err(e) => Err(e.into()),
+                };
             }
             None => {}
         }
@@ -424,7 +491,16 @@ impl EnvPool {
             match unsafe { wrap_external(self.env, alloc) } {
                 Ok((value, owner)) => {
                     self.state.add_owner(owner);
-                    handed.insert(id, Handed::External);
+                    let mut reference = std::ptr::null_mut();
+                    // SAFETY: `value` was created just now on the current environment.
+                    let status =
+                        unsafe { sys::napi_create_reference(self.env, value, 1, &mut reference) };
+                    if status != sys::Status::napi_ok {
+                        return Err(TransferError::internal(format!(
+                            "napi_create_reference failed with status {status}"
+                        )));
+                    }
+                    handed.insert(id, Handed::External(reference));
                     return Ok(Some(RawValue(value)));
                 }
                 // `Auto` found out only now (the probe passed): switch for good.
@@ -487,6 +563,38 @@ impl EnvPool {
     pub fn raw_env(&self) -> sys::napi_env {
         self.env
     }
+}
+
+/// The value of a strong reference.
+///
+/// # Safety
+/// `env` must be current and `reference` a live reference made on it.
+unsafe fn reference_value(env: sys::napi_env, reference: sys::napi_ref) -> Result<sys::napi_value> {
+    let mut value = std::ptr::null_mut();
+    // SAFETY: per the contract; `value` is a valid out-pointer.
+    let status = unsafe { sys::napi_get_reference_value(env, reference, &mut value) };
+    if status != sys::Status::napi_ok || value.is_null() {
+        return Err(TransferError::internal(format!(
+            "napi_get_reference_value failed with status {status}"
+        )));
+    }
+    Ok(value)
+}
+
+/// The byte length of an `ArrayBuffer` (0 once detached).
+///
+/// # Safety
+/// `env` must be current and `value` an `ArrayBuffer` of it.
+unsafe fn arraybuffer_len(env: sys::napi_env, value: sys::napi_value) -> Result<usize> {
+    let (mut data, mut len) = (std::ptr::null_mut(), 0usize);
+    // SAFETY: per the contract; valid out-pointers.
+    let status = unsafe { sys::napi_get_arraybuffer_info(env, value, &mut data, &mut len) };
+    if status != sys::Status::napi_ok {
+        return Err(TransferError::internal(format!(
+            "napi_get_arraybuffer_info failed with status {status}"
+        )));
+    }
+    Ok(if data.is_null() { 0 } else { len })
 }
 
 fn not_out(id: u32) -> TransferError {

@@ -23,6 +23,8 @@ pub enum ErrorCode {
     OutOfMemory,
     InvalidArgument,
     JsonSyntax,
+    /// A job's `take()` while the promise of an earlier one is pending.
+    JobBusy,
     /// An I/O error of a producer's input (e.g. a file that cannot be read).
     Io,
     /// A bug or an unexpected Node-API failure.
@@ -42,6 +44,7 @@ impl ErrorCode {
             Self::OutOfMemory => "OutOfMemory",
             Self::InvalidArgument => "InvalidArgument",
             Self::JsonSyntax => "JsonSyntax",
+            Self::JobBusy => "JobBusy",
             Self::Io => "Io",
             Self::Internal => "Internal",
             Self::Other(code) => code,

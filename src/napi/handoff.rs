@@ -207,6 +207,21 @@ impl CopyTarget {
         Ok(())
     }
 
+    /// The buffer (detached if JS transferred it away).
+    ///
+    /// # Safety
+    /// `env` must be the environment this target was made in, current on the calling
+    /// thread and not torn down.
+    pub unsafe fn value(&self, env: sys::napi_env) -> Result<sys::napi_value, HandOffError> {
+        let mut value = ptr::null_mut();
+        // SAFETY: `reference` is a live strong reference created on this environment.
+        check(
+            unsafe { sys::napi_get_reference_value(env, self.reference, &mut value) },
+            "napi_get_reference_value",
+        )?;
+        Ok(value)
+    }
+
     /// Drop the strong reference (the JS cache may still hold the buffer).
     ///
     /// # Safety

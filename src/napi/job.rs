@@ -126,15 +126,18 @@ struct Shared {
 
 impl Shared {
     fn push(&self, item: Finished) {
-        if self.is_cancelled() {
-            // Nobody will take it (the job ended, or its environment is going away): its
-            // block goes back now, not when the job's last reference does.
-            drop(item);
-            return;
-        }
         let now = Instant::now();
         let waiter = {
             let mut state = self.state.lock();
+            // Checked under the lock: `stop` sets the flag, then empties the queue under it,
+            // so an item is either seen by that emptying or refused here, never left behind.
+            if self.is_cancelled() {
+                // Nobody will take it (the job ended, or its environment is going away): its
+                // block goes back now, not when the job's last reference does.
+                drop(state);
+                drop(item);
+                return;
+            }
             state.results.push_back(item);
             state.oldest.get_or_insert(now);
             let previous = state.last_push.replace(now);
@@ -335,13 +338,12 @@ impl Job {
                 .name("raw-transfer-job".into())
                 .spawn(move || run_thread(&*producer, &inputs, &pool, &thread_shared));
             if let Err(e) = spawned {
-                // The threads already started stop; the ones not started never ran.
-                shared.cancel();
-                let mut state = shared.state.lock();
-                state.running -= threads - i;
-                return Err(TransferError::internal(format!(
-                    "could not start a producer thread: {e}"
-                )));
+                // The threads already started stop, and what they queued goes back now (its
+                // permits point at `shared`: left queued, they would keep its blocks for
+                // ever). The ones not started never ran.
+                shared.state.lock().running -= threads - i;
+                shared.stop();
+                return Err(spawn_error(&e));
             }
         }
         let waker_shared = Arc::clone(&shared);
@@ -349,10 +351,8 @@ impl Job {
             .name("raw-transfer-wake".into())
             .spawn(move || waker_shared.run_waker());
         if let Err(e) = waker {
-            shared.cancel();
-            return Err(TransferError::internal(format!(
-                "could not start a job thread: {e}"
-            )));
+            shared.stop();
+            return Err(spawn_error(&e));
         }
         let canceller = Rc::new(Canceller(Arc::clone(&shared)));
         let part: Rc<dyn Teardown> = canceller.clone();
@@ -386,7 +386,17 @@ impl Job {
     /// Release the blocks in `released` (ids JS is done with; unknown ids are ignored,
     /// so a block released twice is harmless), then take every finished item: blocks are
     /// checked out to this environment and handed off. See [`Batch`] for the JS shape.
+    ///
+    /// Fails with `JobBusy` while the promise of an earlier `take` is pending: one driver
+    /// at a time (a second one would replace the first's promise, which would then never
+    /// settle).
     pub fn take(&self, env: &Env, released: &[u32]) -> Result<Batch> {
+        if self.shared.state.lock().waiter.is_some() {
+            return Err(TransferError::new(
+                ErrorCode::JobBusy,
+                "take() was called while the promise of an earlier take() is pending: a job has one driver",
+            ));
+        }
         self.env_pool.release_many(released);
         let (items, done) = {
             let mut state = self.shared.state.lock();
@@ -446,6 +456,20 @@ impl Job {
         }
         Ok(batch)
     }
+}
+
+/// A thread the OS would not start (`ulimit -u`, out of memory): the job cannot run.
+fn spawn_error(e: &std::io::Error) -> TransferError {
+    // EAGAIN: the thread limit or the memory for a stack; either way, resources ran out.
+    let code = if matches!(
+        e.kind(),
+        std::io::ErrorKind::OutOfMemory | std::io::ErrorKind::WouldBlock
+    ) {
+        ErrorCode::OutOfMemory
+    } else {
+        ErrorCode::Internal
+    };
+    TransferError::new(code, format!("could not start a job thread: {e}"))
 }
 
 impl Drop for Job {
@@ -517,12 +541,14 @@ fn produce_one<P: Producer>(
     // an Internal error for that input.
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
         || -> (Option<Outcome>, u64, bool) {
+            // The permit comes first: a loaded input holds memory too (a file read whole),
+            // so read-ahead is bounded by the job's blocks, not by its threads.
+            let Some(permit) = shared.take_permit() else {
+                return (None, 0, true);
+            };
             let (loaded, bytes) = match producer.load(worker, input) {
                 Ok(l) => l,
                 Err(e) => return (Some(Err(e)), 0, false),
-            };
-            let Some(permit) = shared.take_permit() else {
-                return (None, bytes, true);
             };
             let guard = loop {
                 match pool.get_timeout(POLL) {

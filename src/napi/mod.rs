@@ -29,7 +29,7 @@ pub use batch::Batch;
 pub use env_pool::{EnvPool, Sent, Transfer, TransferMode};
 pub use error::{ErrorCode, TransferError, catch_panic};
 pub use job::{Job, JobOptions};
-pub use producer::{Position, ProduceError, Producer};
+pub use producer::{OsError, Position, ProduceError, Producer};
 pub use value::RawValue;
 
 /// The napi-rs crate this layer is built on (use it for the types in its signatures, so

@@ -13,12 +13,25 @@ pub struct Position {
     pub column: u32,
 }
 
+/// The OS error behind an input that could not be read, as Node reports one: JS gets
+/// `errno` (negated, as Node's are), `syscall` and the error's name as its `code`
+/// (`ENOENT`, `EISDIR`, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OsError {
+    /// The positive OS error number.
+    pub errno: i32,
+    /// The call that failed: `"open"`, `"read"`, ...
+    pub syscall: &'static str,
+}
+
 /// Why a producer could not turn an input into a block.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProduceError {
     pub code: ErrorCode,
     pub message: String,
     pub position: Option<Position>,
+    /// For `Io` errors with an OS error behind them.
+    pub os: Option<OsError>,
 }
 
 impl ProduceError {
@@ -27,7 +40,19 @@ impl ProduceError {
             code,
             message: message.to_string(),
             position: None,
+            os: None,
         }
+    }
+
+    /// An `Io` error of `syscall` (JS adds the input's name); out-of-memory errors get
+    /// `OutOfMemory`.
+    pub fn io(syscall: &'static str, e: &std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::OutOfMemory {
+            return Self::new(ErrorCode::OutOfMemory, e);
+        }
+        let mut err = Self::new(ErrorCode::Io, e);
+        err.os = e.raw_os_error().map(|errno| OsError { errno, syscall });
+        err
     }
 
     pub fn at(mut self, position: Position) -> Self {
@@ -42,6 +67,7 @@ impl From<TransferError> for ProduceError {
             code: e.code,
             message: e.message,
             position: None,
+            os: None,
         }
     }
 }

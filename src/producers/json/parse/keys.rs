@@ -94,8 +94,8 @@ impl KeyInterner {
         if bytes.len() > 16 && text_at.is_none() {
             return;
         }
-        if self.slots.is_empty() {
-            self.slots = vec![Slot::default(); 256];
+        if self.slots.is_empty() && !self.grow_to(256) {
+            return;
         }
         let sig = signature(bytes);
         let h = hash(sig, bytes.len());
@@ -133,7 +133,7 @@ impl KeyInterner {
         };
         self.used += 1;
         if self.used * 2 > self.slots.len() {
-            self.grow();
+            self.grow_to(self.slots.len() * 2);
         }
     }
 
@@ -150,9 +150,18 @@ impl KeyInterner {
         self.slots.capacity() * size_of::<Slot>()
     }
 
-    fn grow(&mut self) {
-        let old = std::mem::take(&mut self.slots);
-        self.slots = vec![Slot::default(); old.len() * 2];
+    /// Rehash into `len` slots. Interning only saves memory and decoding, so when the table
+    /// cannot grow (allocation failed) it is dropped and `false` returned: the keys after
+    /// are read like any other string.
+    fn grow_to(&mut self, len: usize) -> bool {
+        let mut slots = Vec::new();
+        if slots.try_reserve_exact(len).is_err() {
+            self.slots = Vec::new();
+            self.used = 0;
+            return false;
+        }
+        slots.resize(len, Slot::default());
+        let old = std::mem::replace(&mut self.slots, slots);
         let mask = self.slots.len() - 1;
         for s in old.into_iter().filter(|s| s.generation == self.generation) {
             let mut i = s.hash as usize & mask;
@@ -161,6 +170,7 @@ impl KeyInterner {
             }
             self.slots[i] = s;
         }
+        true
     }
 }
 

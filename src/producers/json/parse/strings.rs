@@ -87,7 +87,7 @@ impl Decoder<'_, '_> {
     ) -> R<(Node, usize, bool)> {
         let src = self.src;
         self.buf.clear();
-        push_segment(self.buf, src, start + 1, i);
+        push_segment(self.buf, src, start + 1, i)?;
         loop {
             let Some((unit, len)) = self.escape(i)? else {
                 break;
@@ -106,6 +106,7 @@ impl Decoder<'_, '_> {
             };
             // Never a surrogate nor above U+10FFFF, so never the replacement.
             let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
+            room(self.buf, 4)?;
             if c.is_ascii() {
                 self.buf.push(c as u8);
             } else {
@@ -115,7 +116,7 @@ impl Decoder<'_, '_> {
             }
             let (j, segment_ascii) = scan(src, self.utf8_valid, i)?;
             ascii &= segment_ascii;
-            push_segment(self.buf, src, i, j);
+            push_segment(self.buf, src, i, j)?;
             i = j;
         }
         let end = i + 1;
@@ -146,6 +147,8 @@ impl Decoder<'_, '_> {
             let Ok(segment) = std::str::from_utf8(&src[i..j]) else {
                 return fail(src, K::InvalidUtf8, i);
             };
+            // A UTF-8 segment never has more UTF-16 units than bytes.
+            room(self.buf16, segment.len() + 1)?;
             self.buf16.extend(segment.encode_utf16());
             i = j;
             let Some((unit, len)) = self.escape(i)? else {
@@ -233,19 +236,39 @@ impl Decoder<'_, '_> {
 /// `memcpy` call per piece cost more than the decoding: up to 16 bytes go as one fixed
 /// 16-byte copy into the spare capacity (of which only the piece's bytes are kept).
 #[inline(always)]
-fn push_segment(buf: &mut Vec<u8>, src: &[u8], from: usize, to: usize) {
+fn push_segment(buf: &mut Vec<u8>, src: &[u8], from: usize, to: usize) -> R<()> {
     let n = to - from;
     if n <= 16 && from + 16 <= src.len() {
-        buf.reserve(16);
+        room(buf, 16)?;
         let len = buf.len();
         // SAFETY: 16 bytes are readable at `from` (`from + 16 <= src.len()`) and writable
-        // at `len` (`reserve(16)`); `src` (the caller's text) and `buf` (our scratch) never
+        // at `len` (`room(buf, 16)`); `src` (the caller's text) and `buf` (our scratch) never
         // overlap; `set_len` claims only the first `n <= 16` bytes, all written by the copy.
         unsafe {
             std::ptr::copy_nonoverlapping(src.as_ptr().add(from), buf.as_mut_ptr().add(len), 16);
             buf.set_len(len + n);
         }
     } else {
+        room(buf, n)?;
         buf.extend_from_slice(&src[from..to]);
     }
+    Ok(())
+}
+
+/// Make room for `n` more elements in a decode buffer. The buffers grow with the input (a
+/// string of 230 MB of escapes decodes into 115 MB), so a failed allocation must be an
+/// `OutOfMemory` error, not an abort.
+#[inline(always)]
+fn room<T>(buf: &mut Vec<T>, n: usize) -> R<()> {
+    if buf.capacity() - buf.len() < n {
+        grow(buf, n)?;
+    }
+    Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn grow<T>(buf: &mut Vec<T>, n: usize) -> R<()> {
+    buf.try_reserve(n)
+        .map_err(|_| crate::arena::AllocError::OutOfMemory.into())
 }
