@@ -22,6 +22,7 @@ const SCENARIOS = [
   { name: 'gc-orders', file: 'gc-orders.js', timeoutMs: 180_000, what: 'random acquire/release/GC/close/worker orders, exit with live buffers' },
   { name: 'load', file: 'load.js', timeoutMs: 120_000, what: '100k parseJsonFiles + 100k parseJson, RSS and liveBlocks' },
   { name: 'overcommit', file: 'overcommit.js', timeoutMs: 150_000, what: 'ulimit -v, ulimit -d, vm.overcommit_memory=2' },
+  { name: 'exhaustion', file: 'exhaustion.js', timeoutMs: 120_000, what: 'ulimit -d on big reads and decodes, read-ahead held by one block, thread limit' },
   { name: 'hosts', file: 'hosts.js', timeoutMs: 150_000, what: 'plugin hosts: runs with every fault, aborts, queued runs, close at any time' },
 ]
 
