@@ -90,6 +90,13 @@ pub trait Pooled: Sized + Send + 'static {
     fn trim(&mut self) {}
     /// Bytes this item holds (for standard-pool statistics).
     fn held_bytes(&self) -> usize;
+    /// A closed pool lets go of the item: give back every page it committed. A block may
+    /// outlive the pool while a JS buffer over it waits for the GC; until then it holds
+    /// no memory (JS reads zeros there, and the pool's statistics say so).
+    fn retire(&mut self) {
+        self.set_retention(0, 0);
+        self.trim();
+    }
 }
 
 impl Pooled for Allocator {
@@ -321,7 +328,9 @@ impl<T: Pooled> Pool<T> {
             std::mem::take(&mut state.available)
         };
         self.shared.freed.notify_all();
-        drop(items);
+        for mut item in items {
+            item.retire();
+        }
     }
 
     /// After [`close`](Self::close): wait until every allocator checked out has come back
@@ -432,6 +441,7 @@ impl<T: Pooled> Drop for PoolGuard<T> {
         if state.closed {
             state.created -= 1;
             drop(state);
+            item.retire();
             drop(item);
             // Someone may wait for the closed pool's last block (`wait_all_returned`).
             self.shared.freed.notify_all();
