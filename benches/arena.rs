@@ -11,6 +11,9 @@ use raw_transfer::{Allocator, FixedSizeAllocator, FixedSizeAllocatorPool};
 mod common;
 use common::rounds_interleaved;
 
+/// One case's round of work.
+type Round<'a> = Box<dyn FnMut() + 'a>;
+
 /// Median over `rounds` of the per-call time of `f`, each round running for ~`budget`.
 fn measure(rounds: usize, budget: Duration, mut f: impl FnMut()) -> f64 {
     for _ in 0..3 {
@@ -75,7 +78,7 @@ fn bench_small_allocations() {
         fixed.reset();
     });
     row("raw_transfer FixedSizeAllocator", t, base, "ns", per);
-    let mut wrapped = Allocator::new_fixed_size().unwrap();
+    let mut wrapped = Allocator::from(FixedSizeAllocator::new().unwrap());
     let t = measure(7, Duration::from_millis(150), || {
         small_allocs!(&wrapped);
         wrapped.reset();
@@ -152,7 +155,7 @@ fn bench_long_runs() {
     const RETAIN: (usize, usize) = (16 << 20, 1 << 30);
     let mut fixed = FixedSizeAllocator::new().unwrap();
     fixed.set_retention(RETAIN.0, RETAIN.1);
-    let mut wrapped = Allocator::new_fixed_size().unwrap();
+    let mut wrapped = Allocator::from(FixedSizeAllocator::new().unwrap());
     let retain = |a: &mut Allocator| {
         a.as_fixed_size_mut()
             .expect("fixed-size")
@@ -164,7 +167,7 @@ fn bench_long_runs() {
     let mut pooled = pool.get().unwrap();
     retain(&mut pooled);
     let mut default_retention = FixedSizeAllocator::new().unwrap();
-    let mut cases: Vec<(&str, Box<dyn FnMut() + '_>)> = vec![
+    let mut cases: Vec<(&str, Round<'_>)> = vec![
         (
             "bumpalo::Bump (baseline)",
             Box::new(|| {

@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use raw_transfer::FixedSizeAllocator;
-use raw_transfer::producers::json::Parser;
+use raw_transfer::json::Parser;
 
 mod common;
 use common::measure_interleaved;
@@ -28,7 +28,7 @@ fn generated(mb: usize) -> Vec<u8> {
         let _ = write!(
             s,
             r#"{{"id":{i},"name":"user {i} é","email":"u{i}@example.com","active":{},"score":{score},"tags":["a","b{}"],"address":{{"street":"{i} Main Street","city":"Springfield","zip":"{}","geo":[{},{}]}},"bio":"line one\nline \"two\" \u00e9"}}"#,
-            i % 2 == 0,
+            i.is_multiple_of(2),
             i % 10,
             10000 + i % 89999,
             (i % 180) as f64 - 90.5,

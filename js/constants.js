@@ -1,49 +1,5 @@
 'use strict'
-// Generated from the Rust layout (src/producers/mod.rs, js_constants); do not edit.
-// `cargo test` fails if this file and the Rust definitions disagree; regenerate with
-// RAW_TRANSFER_WRITE_CONSTANTS=1 cargo test --no-default-features js_constants_file
-module.exports = Object.freeze({
-  BLOCK_ALIGN: 4294967296,
-  BLOCK_SIZE: 2147483632,
-  BUFFER_SIZE: 2147483600,
-  ACTIVE_SIZE: 2147483584,
-  RAW_METADATA_SIZE: 16,
-  RAW_METADATA_OFFSET: 2147483584,
-  DEFAULT_RETAINED_BYTES: 16777216,
-  DEFAULT_MAX_RETAINED_BYTES: 268435456,
-  META_DATA_OFFSET: 0,
-  META_GENERATION: 1,
-  META_PRODUCER0: 2,
-  META_PRODUCER1: 3,
-  JSON_FORMAT_VERSION: 2,
-  JSON_NODE_SIZE: 24,
-  JSON_NODE_ALIGN: 8,
-  JSON_NODE_KIND: 0,
-  JSON_NODE_LEN: 4,
-  JSON_NODE_START: 8,
-  JSON_NODE_END: 12,
-  JSON_NODE_PAYLOAD: 16,
-  JSON_ENTRY_SIZE: 48,
-  JSON_ENTRY_KEY: 0,
-  JSON_ENTRY_VALUE: 24,
-  JSON_DOC_SIZE: 56,
-  JSON_DOC_SOURCE_PTR: 0,
-  JSON_DOC_SOURCE_LEN: 8,
-  JSON_DOC_NODE_COUNT: 12,
-  JSON_DOC_MAX_DEPTH: 16,
-  JSON_DOC_ENTRY_COUNT: 20,
-  JSON_DOC_FLAGS: 24,
-  JSON_DOC_ROOT: 32,
-  JSON_DOC_FLAG_ASCII: 1,
-  JSON_TYPE_MASK: 255,
-  JSON_TYPE_NULL: 0,
-  JSON_TYPE_FALSE: 1,
-  JSON_TYPE_TRUE: 2,
-  JSON_TYPE_NUMBER: 3,
-  JSON_TYPE_STRING: 4,
-  JSON_TYPE_ARRAY: 5,
-  JSON_TYPE_OBJECT: 6,
-  JSON_FLAG_ASCII: 256,
-  JSON_FLAG_UTF16: 512,
-  JSON_FLAG_IN_SOURCE: 1024,
-})
+// Every layout constant: the generic ones (block geometry, hand-off record fields, pool
+// defaults) and the JSON layout's, both generated from the Rust definitions into
+// js/generated/ (src/js_constants.rs).
+module.exports = Object.freeze({ ...require('./generated/constants'), ...require('./generated/json-constants') })

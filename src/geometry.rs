@@ -11,8 +11,9 @@
 //! into the block are its byte offset in the JS buffer. Because `BLOCK_SIZE < 2 GiB`, that
 //! offset also fits in an `i32`, so JS can index `Int32Array`s with `offset >> 2`.
 
-use crate::block::FixedSizeAllocatorMetadata;
-use crate::transfer::RawTransferMetadata;
+// The bottom layer: nothing of the crate is imported here. The two metadata records'
+// sizes and alignment are stated as numbers, and the layers that define the records
+// (`block`, `transfer`) assert at compile time that their types match them.
 
 #[cfg(not(all(target_pointer_width = "64", target_endian = "little")))]
 compile_error!(
@@ -26,13 +27,23 @@ pub const BLOCK_ALIGN: usize = 1 << 32;
 /// Bytes owned by one block, from its base.
 pub const BLOCK_SIZE: usize = (1 << 31) - 16;
 
-/// Size of [`RawTransferMetadata`], the last bytes of the JS-visible buffer.
-pub const RAW_METADATA_SIZE: usize = size_of::<RawTransferMetadata>();
+/// Size of `RawTransferMetadata`, the last bytes of the JS-visible buffer (asserted where the
+/// type is defined).
+pub const RAW_METADATA_SIZE: usize = 16;
+
+/// Alignment of `RawTransferMetadata` (asserted where the type is defined).
+pub const RAW_METADATA_ALIGN: usize = 4;
+
+/// Size of `FixedSizeAllocatorMetadata`, the Rust-private record at the block's end
+/// (asserted where the type is defined).
+pub const FIXED_METADATA_SIZE: usize = 32;
+
+/// Alignment of `FixedSizeAllocatorMetadata` (asserted where the type is defined).
+pub const FIXED_METADATA_ALIGN: usize = 8;
 
 /// Bytes reserved at the end of the block for [`FixedSizeAllocatorMetadata`]
 /// (rounded up so the JS buffer ends on a 16-byte boundary).
-pub const FIXED_METADATA_SIZE_ROUNDED: usize =
-    size_of::<FixedSizeAllocatorMetadata>().next_multiple_of(16);
+pub const FIXED_METADATA_SIZE_ROUNDED: usize = FIXED_METADATA_SIZE.next_multiple_of(16);
 
 /// Length of the `ArrayBuffer` JS sees: `[B, B + BUFFER_SIZE)`.
 pub const BUFFER_SIZE: usize = BLOCK_SIZE - FIXED_METADATA_SIZE_ROUNDED;
@@ -63,18 +74,28 @@ const _: () = {
     assert!(RAW_METADATA_SIZE == 16);
     assert!(ACTIVE_SIZE + RAW_METADATA_SIZE == BUFFER_SIZE);
     assert!(BUFFER_SIZE + FIXED_METADATA_SIZE_ROUNDED == BLOCK_SIZE);
-    assert!(FIXED_METADATA_OFFSET % align_of::<FixedSizeAllocatorMetadata>() == 0);
-    assert!(RAW_METADATA_OFFSET % align_of::<RawTransferMetadata>() == 0);
+    assert!(FIXED_METADATA_OFFSET.is_multiple_of(FIXED_METADATA_ALIGN));
+    assert!(RAW_METADATA_OFFSET.is_multiple_of(RAW_METADATA_ALIGN));
     assert!(
-        RAW_METADATA_OFFSET % 8 == 0,
+        RAW_METADATA_OFFSET.is_multiple_of(8),
         "JS reads metadata through 4- and 8-byte views"
     );
-    assert!(BUFFER_SIZE % 16 == 0);
+    assert!(BUFFER_SIZE.is_multiple_of(16));
     assert!(BLOCK_MAPPED_SIZE <= 1 << 31);
     // Both metadata records sit in the block's last 64 KiB (one page on every platform), so
     // committing that page once at creation makes them always accessible.
     assert!(RAW_METADATA_OFFSET >= BLOCK_MAPPED_SIZE - (1 << 16));
 };
+
+/// This layer's numbers for the JS reader (see `js_constants`).
+pub(crate) const JS_CONSTANTS: &[(&str, usize)] = &[
+    ("BLOCK_ALIGN", BLOCK_ALIGN),
+    ("BLOCK_SIZE", BLOCK_SIZE),
+    ("BUFFER_SIZE", BUFFER_SIZE),
+    ("ACTIVE_SIZE", ACTIVE_SIZE),
+    ("RAW_METADATA_SIZE", RAW_METADATA_SIZE),
+    ("RAW_METADATA_OFFSET", RAW_METADATA_OFFSET),
+];
 
 /// Byte offset of `ptr` in the JS buffer of the block that contains it: its low 32 bits.
 #[inline(always)]

@@ -12,43 +12,56 @@
 //! control data (arena cursor, owner count, generation) outside the JS-visible range and
 //! never trusts what it reads back from it.
 //!
-//! Layers, bottom to top (nothing calls upward):
-//! 1. [`geometry`] – block constants and their compile-time checks.
-//! 2. [`block`] – reserve/commit/decommit/free, [`FixedSizeAllocatorMetadata`], the owner count.
-//! 3. [`arena`] – [`Allocator`] and [`FixedSizeAllocator`].
-//! 4. [`pool`] – [`AllocatorPool`], [`FixedSizeAllocatorPool`], their guards.
-//! 5. [`transfer`] – [`RawTransferMetadata`], written at each hand-off; with the cargo
-//!    feature `napi`, [`napi`]: the public, generic Node-API layer other addons build on
-//!    (per-environment hand-off, copy fallback, errors, the threaded producer job). It
-//!    registers no JS exports.
-//! 6. `addon` (cargo feature `addon`, the default) – this package's own `#[napi]` classes,
-//!    built on 5 like any other addon's.
-//! 7. [`producers`] – the reference JSON producer.
+//! # Layers
+//!
+//! Bottom to top; a layer imports only the layers below it (`tests/layers.rs` fails when
+//! an import points up), and each is one folder or file under `src/`:
+//! 1. `geometry` – block constants and their compile-time checks. Imports nothing.
+//! 2. `block` – reserve/commit/decommit/free one block, its Rust-private metadata, the
+//!    owner count, the live-block registry.
+//! 3. `transfer` – [`RawTransferMetadata`], the record each hand-off writes for JS.
+//! 4. `arena` – [`Allocator`] and [`FixedSizeAllocator`] (bump allocation in a block).
+//! 5. `pool` – [`Pool`]: [`FixedSizeAllocatorPool`], [`AllocatorPool`], their guards.
+//! 6. [`napi`] (cargo feature `napi`) – the generic Node-API layer other addons build on:
+//!    per-environment hand-off, copy fallback, typed errors, the threaded producer job.
+//!    Registers no JS exports.
+//! 7. [`json`] (in `src/producers/`) – the reference producer: a JSON parser writing into
+//!    a block, and the job that reads and parses files.
+//! 8. `js_constants` – the numbers the JS reader needs, assembled from each layer's own
+//!    list into `js/generated/`.
+//! 9. `addon` (cargo feature `addon`, the default) – this package's own `#[napi]` classes.
 //!
 //! Other addons depend on the crate with `default-features = false, features = ["napi"]`.
+//!
+//! Every public item has one path: the types at the root, the Node-API layer under
+//! [`napi`], the JSON producer under [`json`].
+
+mod arena;
+mod block;
+mod geometry;
+mod js_constants;
+#[cfg(feature = "napi")]
+pub mod napi;
+mod pool;
+mod producers;
+mod transfer;
 
 #[cfg(feature = "addon")]
 mod addon;
-pub mod arena;
-pub mod block;
-pub mod geometry;
-#[cfg(feature = "napi")]
-pub mod napi;
-pub mod pool;
-pub mod producers;
-pub mod transfer;
 
 /// The `allocator-api2` this crate's [`Allocator`] implements `Allocator` of: use it for
 /// arena collections (`allocator_api2::vec::Vec::new_in(&*block)`).
 pub use allocator_api2;
 pub use arena::{AllocError, Allocator, FixedSizeAllocator};
 pub use block::{
-    BlockError, FixedSizeAllocatorMetadata, MemoryMode, free_fixed_size_allocator, live_blocks,
-    memory_mode,
+    BlockError, MemoryMode, live_block_owners, live_blocks, memory_mode, overlaps_live_block,
 };
-pub use geometry::{ACTIVE_SIZE, BLOCK_ALIGN, BLOCK_SIZE, BUFFER_SIZE, RAW_METADATA_SIZE};
+pub use geometry::{
+    ACTIVE_SIZE, BLOCK_ALIGN, BLOCK_SIZE, BUFFER_SIZE, RAW_METADATA_OFFSET, RAW_METADATA_SIZE,
+};
 pub use pool::{
-    AllocatorGuard, AllocatorPool, FixedSizeAllocatorGuard, FixedSizeAllocatorPool, PoolError,
-    PoolStats,
+    AllocatorGuard, AllocatorPool, FixedSizeAllocatorGuard, FixedSizeAllocatorPool, Pool,
+    PoolError, PoolGuard, PoolStats, Pooled,
 };
+pub use producers::json;
 pub use transfer::RawTransferMetadata;

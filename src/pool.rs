@@ -16,15 +16,18 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 
 use crate::arena::{Allocator, FixedSizeAllocator};
-use crate::block::{BlockError, MemoryMode, memory_mode, usage_of_pool};
+use crate::block::{BlockError, MemoryMode, memory_mode, usage_with_tag};
 
 /// Why a pool could not hand out an allocator.
 #[derive(Debug)]
 pub enum PoolError {
     /// `try_get` / `get_timeout` found every allocator checked out.
     Exhausted {
+        /// The pool's size.
         size: usize,
+        /// Allocators checked out when the wait ended.
         in_use: usize,
+        /// How long the caller waited.
         waited: Duration,
     },
     /// The pool was closed.
@@ -63,10 +66,13 @@ impl From<BlockError> for PoolError {
 /// A snapshot of a pool's state.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PoolStats {
+    /// The most allocators the pool holds.
     pub size: usize,
     /// Allocators created so far (and not yet dropped by a closed pool).
     pub created: usize,
+    /// Allocators idle in the pool.
     pub available: usize,
+    /// Allocators checked out (`created - available`).
     pub in_use: usize,
     /// Fixed-size: committed bytes of every live block the pool created (including blocks
     /// only JS still holds). Standard: bytes held by the allocators in the pool.
@@ -193,7 +199,7 @@ impl Pool<Allocator> {
     /// A pool of up to `size` fixed-size allocators, each over its own block.
     pub fn new_fixed_size(size: usize) -> Self {
         Self::with(size, true, |pool_id| {
-            FixedSizeAllocator::with_pool_id(pool_id).map(Allocator::from)
+            FixedSizeAllocator::with_tag(pool_id).map(Allocator::from)
         })
     }
 }
@@ -201,7 +207,7 @@ impl Pool<Allocator> {
 impl Pool<FixedSizeAllocator> {
     /// A pool of up to `size` fixed-size allocators.
     pub fn new(size: usize) -> Self {
-        Self::with(size, true, FixedSizeAllocator::with_pool_id)
+        Self::with(size, true, FixedSizeAllocator::with_tag)
     }
 
     /// A pool whose blocks keep between `min` and `max` committed bytes across resets
@@ -362,7 +368,7 @@ impl<T: Pooled> Pool<T> {
         self.shared.state.lock().closed
     }
 
-    /// Process-unique id of this pool (the `pool_id` in its blocks' metadata).
+    /// Process-unique id of this pool (the `tag` in its blocks' metadata).
     pub fn id(&self) -> u64 {
         self.shared.id
     }
@@ -381,7 +387,7 @@ impl<T: Pooled> Pool<T> {
             (state.created, state.available.len(), held)
         };
         let (committed_bytes, resident_bytes, memory_mode) = if fixed_size {
-            let usage = usage_of_pool(self.shared.id);
+            let usage = usage_with_tag(self.shared.id);
             let mode = if usage.strict_blocks > 0 {
                 MemoryMode::Strict
             } else {
@@ -391,7 +397,8 @@ impl<T: Pooled> Pool<T> {
         } else {
             (held, held, None)
         };
-        let stats = PoolStats {
+
+        PoolStats {
             size: self.shared.size,
             created,
             available,
@@ -399,8 +406,7 @@ impl<T: Pooled> Pool<T> {
             committed_bytes,
             resident_bytes,
             memory_mode,
-        };
-        stats
+        }
     }
 }
 

@@ -4,7 +4,6 @@
 //! Rust writes it and never reads it back (JS may overwrite it at will); the generation
 //! Rust writes comes from the Rust-side allocator, not from the block.
 
-use crate::arena::FixedSizeAllocator;
 use crate::geometry::RAW_METADATA_OFFSET;
 
 /// The record at `[B + ACTIVE_SIZE, B + BUFFER_SIZE)`. All fields little-endian `u32`, so JS
@@ -30,36 +29,23 @@ pub mod field {
     pub const PRODUCER1: usize = 3;
 }
 
+/// This layer's numbers for the JS reader (see `js_constants`): the field indices.
+pub(crate) const JS_CONSTANTS: &[(&str, usize)] = &[
+    ("META_DATA_OFFSET", field::DATA_OFFSET),
+    ("META_GENERATION", field::GENERATION),
+    ("META_PRODUCER0", field::PRODUCER0),
+    ("META_PRODUCER1", field::PRODUCER1),
+];
+
 const _: () = {
-    assert!(size_of::<RawTransferMetadata>() == 16);
+    assert!(size_of::<RawTransferMetadata>() == crate::geometry::RAW_METADATA_SIZE);
+    assert!(align_of::<RawTransferMetadata>() <= crate::geometry::RAW_METADATA_ALIGN);
     assert!(std::mem::offset_of!(RawTransferMetadata, data_offset) == field::DATA_OFFSET * 4);
     assert!(std::mem::offset_of!(RawTransferMetadata, generation) == field::GENERATION * 4);
     assert!(std::mem::offset_of!(RawTransferMetadata, producer0) == field::PRODUCER0 * 4);
     assert!(std::mem::offset_of!(RawTransferMetadata, producer1) == field::PRODUCER1 * 4);
-    assert!(RAW_METADATA_OFFSET % 4 == 0);
+    assert!(RAW_METADATA_OFFSET.is_multiple_of(4));
 };
-
-impl FixedSizeAllocator {
-    /// Write the hand-off record for this block's current contents. `generation` is
-    /// always this allocator's own, whatever `meta.generation` says.
-    pub fn write_raw_metadata(&self, meta: RawTransferMetadata) {
-        let meta = RawTransferMetadata {
-            generation: self.generation(),
-            ..meta
-        };
-        // JS may write the same bytes concurrently only if it misuses a stale view; a
-        // volatile write keeps the compiler from assuming anything about them.
-        // SAFETY: `base + RAW_METADATA_OFFSET` lies in the block's last page, committed at
-        // creation, aligned (geometry asserts), and owned by this allocator.
-        unsafe {
-            let ptr = self
-                .base_ptr()
-                .add(RAW_METADATA_OFFSET)
-                .cast::<RawTransferMetadata>();
-            ptr.write_volatile(meta);
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests;

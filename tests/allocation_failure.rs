@@ -6,14 +6,16 @@
 //! runs once per allocation with that one failing. An infallible allocation (`Vec::push`,
 //! `vec!`) that fails calls `handle_alloc_error`, which aborts this test binary; a fallible
 //! one (`try_reserve`) must come back as an error of the call.
+//!
+//! It reads files through the JSON files producer, which needs the cargo feature `napi`.
+#![cfg(feature = "napi")]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::io::Write;
 
 use raw_transfer::FixedSizeAllocator;
-use raw_transfer::producers::json::files::read_input;
-use raw_transfer::producers::json::{ParseError, Parser};
+use raw_transfer::json::{ParseError, Parser, read_input};
 
 struct FailingAllocator;
 
@@ -108,7 +110,11 @@ fn texts() -> Vec<String> {
     keys.push_str("\"end\":0}");
     let escapes = format!("\"{}\"", "a\\nb\\u00e9c\\\"".repeat(5000));
     let long_pieces = format!("[\"{}\\n{}\"]", "x".repeat(70_000), "y".repeat(70_000));
-    let surrogates = format!("[\"{}\\ud800{}\"]", "z".repeat(9000), "\\u0041".repeat(4000));
+    let surrogates = format!(
+        "[\"{}\\ud800{}\"]",
+        "z".repeat(9000),
+        "\\u0041".repeat(4000)
+    );
     let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
     let wide = format!("[{}0]", "[1,{\"a\":\"b\\t\"}],".repeat(20_000));
     vec![keys, escapes, long_pieces, surrogates, deep, wide]

@@ -8,7 +8,7 @@ use napi_derive::napi;
 
 use super::pool::NativePool;
 use crate::napi::{Batch, Job, JobOptions, catch_panic};
-use crate::producers::json::files::JsonFiles;
+use crate::producers::json::JsonFiles;
 
 /// A running `parseJsonFiles` job.
 #[napi]

@@ -2,6 +2,9 @@
 //! `require('raw-transfer')` loads. Built on the public [`crate::napi`] layer only, like
 //! any other addon's would be (see `examples/rust-addon/`).
 
+// napi-derive registers the exported functions only outside `cfg(test)`: there they are unused.
+#![cfg_attr(test, allow(dead_code))]
+
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -36,7 +39,7 @@ pub fn live_block_owners() -> Vec<Vec<f64>> {
 pub fn constants(env: &Env) -> Result<Object<'_>> {
     catch_panic(|| {
         let mut obj = Object::new(env)?;
-        for (name, value) in crate::producers::js_constants() {
+        for (name, value) in crate::js_constants::all() {
             obj.set_named_property(&name, value)?;
         }
         Ok(obj)

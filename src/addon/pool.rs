@@ -12,7 +12,6 @@ use napi_derive::napi;
 use crate::napi::{EnvPool, ErrorCode, RawValue, Sent, Transfer, TransferError, catch_panic};
 use crate::pool::FixedSizeAllocatorPool;
 use crate::producers::json::Parser;
-use crate::producers::json::files::produce_error;
 use crate::transfer::RawTransferMetadata;
 use crate::{AllocError, FixedSizeAllocator};
 
@@ -72,7 +71,10 @@ fn outside_blocks(bytes: &[u8]) -> std::result::Result<std::borrow::Cow<'_, [u8]
     copy.try_reserve_exact(bytes.len()).map_err(|_| {
         TransferError::new(
             ErrorCode::OutOfMemory,
-            format!("could not allocate {} bytes to copy an input out of a block", bytes.len()),
+            format!(
+                "could not allocate {} bytes to copy an input out of a block",
+                bytes.len()
+            ),
         )
     })?;
     copy.extend_from_slice(bytes);
@@ -208,7 +210,7 @@ impl NativePool {
                 p.parse(&guard, bytes)
                     .map(|doc| doc.raw_transfer_metadata(&guard))
             });
-            let meta = meta.map_err(|e| TransferError::from(produce_error(e)))?;
+            let meta = meta.map_err(|e| TransferError::from(crate::napi::ProduceError::from(e)))?;
             Ok(self.inner.send(guard, meta)?)
         })
     }

@@ -58,11 +58,11 @@ pub(crate) struct BlockArena {
 impl FixedSizeAllocator {
     /// Reserve a new block, not attached to any pool.
     pub fn new() -> Result<Self, BlockError> {
-        Self::with_pool_id(0)
+        Self::with_tag(0)
     }
 
-    pub(crate) fn with_pool_id(pool_id: u64) -> Result<Self, BlockError> {
-        Ok(Self::over(Block::new(pool_id)?))
+    pub(crate) fn with_tag(tag: u64) -> Result<Self, BlockError> {
+        Ok(Self::over(Block::new(tag)?))
     }
 
     /// Reserve a new block asking for `mode` rather than the process's (for tests of both).
@@ -347,6 +347,28 @@ impl BlockArena {
         self.block.decommit(keep, committed);
         if keep < committed {
             bump.end.set(base + keep);
+        }
+    }
+}
+
+impl FixedSizeAllocator {
+    /// Write the hand-off record for this block's current contents. `generation` is
+    /// always this allocator's own, whatever `meta.generation` says.
+    pub fn write_raw_metadata(&self, meta: crate::transfer::RawTransferMetadata) {
+        let meta = crate::transfer::RawTransferMetadata {
+            generation: self.generation(),
+            ..meta
+        };
+        // JS may write the same bytes concurrently only if it misuses a stale view; a
+        // volatile write keeps the compiler from assuming anything about them.
+        // SAFETY: `base + RAW_METADATA_OFFSET` lies in the block's last page, committed at
+        // creation, aligned (geometry asserts), and owned by this allocator.
+        unsafe {
+            let ptr = self
+                .base_ptr()
+                .add(crate::geometry::RAW_METADATA_OFFSET)
+                .cast::<crate::transfer::RawTransferMetadata>();
+            ptr.write_volatile(meta);
         }
     }
 }

@@ -20,16 +20,24 @@ use std::ptr::NonNull;
 mod fixed;
 mod heap;
 
-pub use fixed::{
-    DEFAULT_MAX_RETAINED_BYTES, DEFAULT_RETAINED_BYTES, FixedSizeAllocator, MAX_COMMIT_STEP,
-    MIN_COMMIT_STEP,
-};
+pub use fixed::{DEFAULT_MAX_RETAINED_BYTES, DEFAULT_RETAINED_BYTES, FixedSizeAllocator};
+
+/// This layer's numbers for the JS reader (see `js_constants`): the pool defaults.
+pub(crate) const JS_CONSTANTS: &[(&str, usize)] = &[
+    ("DEFAULT_RETAINED_BYTES", DEFAULT_RETAINED_BYTES),
+    ("DEFAULT_MAX_RETAINED_BYTES", DEFAULT_MAX_RETAINED_BYTES),
+];
 
 /// Why an allocation failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AllocError {
     /// A fixed-size block cannot hold the request.
-    BlockFull { requested: usize, remaining: usize },
+    BlockFull {
+        /// Bytes asked for.
+        requested: usize,
+        /// Bytes the block had left.
+        remaining: usize,
+    },
     /// The OS refused to commit more memory for the block.
     CommitFailed,
     /// The standard arena could not get memory from the system allocator, or the request
@@ -105,6 +113,7 @@ impl Default for Allocator {
     }
 }
 
+/// A fixed-size arena as an `Allocator`: `Allocator::from(FixedSizeAllocator::new()?)`.
 impl From<FixedSizeAllocator> for Allocator {
     fn from(fixed: FixedSizeAllocator) -> Self {
         fixed.into_allocator()
@@ -118,11 +127,6 @@ impl Allocator {
             bump: Bump::at(EMPTY, EMPTY),
             backing: Backing::Heap(heap::HeapArena::default()),
         }
-    }
-
-    /// A fixed-size arena over a newly reserved block.
-    pub fn new_fixed_size() -> Result<Self, crate::BlockError> {
-        FixedSizeAllocator::new().map(Self::from)
     }
 
     /// The fixed-size allocator this is, if it is one.

@@ -18,7 +18,7 @@ fn commit_on_demand_tracks_use() {
     assert_eq!(data.len(), MB);
     let committed = a.committed_bytes();
     assert!(
-        committed >= MB && committed <= MB + MB / 2,
+        (MB..=MB + MB / 2).contains(&committed),
         "committed {committed} for 1 MB of data"
     );
     let resident = a.resident_bytes();
@@ -158,7 +158,7 @@ fn standard_allocator_grows() {
 #[test]
 fn allocator_api2_collections_live_in_the_arena() {
     let _serial = SERIAL.lock();
-    let a = Allocator::new_fixed_size().unwrap();
+    let a = Allocator::from(FixedSizeAllocator::new().unwrap());
     let fixed = a.as_fixed_size().unwrap();
     let mut v: AVec<u32, &Allocator> = AVec::new_in(&a);
     for i in 0..100_000 {
@@ -166,7 +166,7 @@ fn allocator_api2_collections_live_in_the_arena() {
     }
     assert_eq!(
         v.iter().map(|&x| x as u64).sum::<u64>(),
-        (0..100_000u64).sum()
+        (0..100_000u64).sum::<u64>()
     );
     assert!(fixed.contains(v.as_ptr()));
     // Growing the last allocation happens in place: used bytes stay ~ the final capacity.
@@ -287,5 +287,5 @@ fn standard_requests_too_large_are_errors() {
     assert_eq!(*a.alloc(7u32), 7);
     let mut v: AVec<u64, &Allocator> = AVec::new_in(&a);
     v.extend(0..10_000u64);
-    assert_eq!(v.iter().sum::<u64>(), (0..10_000u64).sum());
+    assert_eq!(v.iter().sum::<u64>(), (0..10_000u64).sum::<u64>());
 }

@@ -42,8 +42,6 @@ mod system;
 #[cfg(not(unix))]
 use system as os;
 
-#[cfg_attr(not(feature = "napi"), allow(unused_imports))]
-pub(crate) use os::can_commit;
 pub(crate) use os::page_size;
 
 /// Start of the block's last 64 KiB, committed at creation (it holds both metadata records):
@@ -135,7 +133,9 @@ pub enum BlockError {
     /// their JS buffers (after the current task): a loop creating pools without yielding
     /// piles them up.
     MappingLimit {
+        /// Blocks this copy of the crate had live.
         live_blocks: usize,
+        /// The limit that was near: `vm.max_map_count`.
         max_map_count: usize,
     },
 }
@@ -214,8 +214,9 @@ pub struct FixedSizeAllocatorMetadata {
     pub id: u32,
     /// Number of owners: the Rust allocator plus one per live JS buffer over the block.
     owner_count: AtomicU32,
-    /// Id of the pool that created the block (0: none). Only used for statistics.
-    pub pool_id: u64,
+    /// A number the block's creator chose (0: none), for statistics by creator: the pool
+    /// layer tags each block with its pool's id.
+    pub tag: u64,
     /// Bytes of the data region currently committed (statistics only; below 2^31).
     committed: AtomicU32,
     /// How the block is mapped (fixed at creation).
@@ -229,7 +230,10 @@ pub struct FixedSizeAllocatorMetadata {
 
 // `FIXED_METADATA_SIZE_ROUNDED`, hence `BUFFER_SIZE` (a constant JS sees), follow from this
 // size: new fields must fit the existing padding.
-const _: () = assert!(size_of::<FixedSizeAllocatorMetadata>() == 32);
+const _: () = {
+    assert!(size_of::<FixedSizeAllocatorMetadata>() == crate::geometry::FIXED_METADATA_SIZE);
+    assert!(align_of::<FixedSizeAllocatorMetadata>() <= crate::geometry::FIXED_METADATA_ALIGN);
+};
 
 /// Address of every live block's metadata: the process-wide live count, and what pool
 /// statistics walk. A block leaves it (under the lock) before it is unmapped, so a holder of
@@ -264,7 +268,7 @@ pub fn overlaps_live_block(ptr: *const u8, len: usize) -> bool {
     // address is in a block only if it is that near its region's base. An input spans at
     // most two regions (a view never straddles two mappings, but check both ends).
     let candidate = |addr: usize| {
-        let base = addr & !(BLOCK_ALIGN - 1);
+        let base = crate::geometry::block_base_of(addr);
         (addr - base < BLOCK_MAPPED_SIZE).then_some(base + FIXED_METADATA_OFFSET)
     };
     let (a, b) = (candidate(first), candidate(last));
@@ -275,20 +279,20 @@ pub fn overlaps_live_block(ptr: *const u8, len: usize) -> bool {
     live.iter().any(|&m| Some(m) == a || Some(m) == b)
 }
 
-/// `(id, pool id, owner count)` of every live block (diagnostics: what holds a block that
+/// `(id, tag, owner count)` of every live block (diagnostics: what holds a block that
 /// should be gone; an owner count of 1 is the Rust allocator alone, more are JS buffers).
 pub fn live_block_owners() -> Vec<(u32, u64, u32)> {
     let live = LIVE_BLOCKS.lock();
     live.iter()
         .map(|&addr| {
-            // SAFETY: as in `usage_of_pool`: listed blocks are live while we hold the lock.
+            // SAFETY: as in `usage_with_tag`: listed blocks are live while we hold the lock.
             let meta = unsafe { &*(addr as *const FixedSizeAllocatorMetadata) };
-            (meta.id, meta.pool_id, meta.owner_count())
+            (meta.id, meta.tag, meta.owner_count())
         })
         .collect()
 }
 
-/// Figures summed over a pool's live blocks (see `usage_of_pool`).
+/// Figures summed over the live blocks of one tag (see `usage_with_tag`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BlockUsage {
     pub committed_bytes: usize,
@@ -297,15 +301,15 @@ pub struct BlockUsage {
     pub strict_blocks: usize,
 }
 
-/// Sum the usage of live blocks created by pool `pool_id`.
-pub(crate) fn usage_of_pool(pool_id: u64) -> BlockUsage {
+/// Sum the usage of the live blocks created with `tag`.
+pub(crate) fn usage_with_tag(tag: u64) -> BlockUsage {
     let live = LIVE_BLOCKS.lock();
     let mut usage = BlockUsage::default();
     for &addr in live.iter() {
         // SAFETY: blocks are removed from `LIVE_BLOCKS` under this lock before they are
         // unmapped, and we hold the lock, so `addr` points at a live block's metadata.
         let meta = unsafe { &*(addr as *const FixedSizeAllocatorMetadata) };
-        if meta.pool_id != pool_id {
+        if meta.tag != tag {
             continue;
         }
         let committed = meta.committed.load(Ordering::Relaxed) as usize;
@@ -361,14 +365,14 @@ pub(crate) struct Block {
 
 impl Block {
     /// Reserve a new block in the process's [`memory_mode`].
-    pub(crate) fn new(pool_id: u64) -> Result<Self, BlockError> {
-        Self::with_mode(pool_id, memory_mode())
+    pub(crate) fn new(tag: u64) -> Result<Self, BlockError> {
+        Self::with_mode(tag, memory_mode())
     }
 
     /// Reserve a new block asking for `mode` (the OS may impose [`MemoryMode::Strict`]),
     /// commit its last 64 KiB (both metadata records) and initialise the private metadata
     /// with one owner.
-    pub(crate) fn with_mode(pool_id: u64, mode: MemoryMode) -> Result<Self, BlockError> {
+    pub(crate) fn with_mode(tag: u64, mode: MemoryMode) -> Result<Self, BlockError> {
         check_mapping_headroom()?;
         let (base, mode, release) = os::reserve(mode)?;
         debug_assert_eq!(base.as_ptr() as usize % BLOCK_ALIGN, 0);
@@ -380,7 +384,7 @@ impl Block {
         let meta = FixedSizeAllocatorMetadata {
             id: block_id(base),
             owner_count: AtomicU32::new(1),
-            pool_id,
+            tag,
             committed: AtomicU32::new(0),
             mode,
             exposed: AtomicBool::new(false),

@@ -78,8 +78,3 @@ pub(crate) unsafe fn free(release: &Release) {
     // SAFETY: `ptr` came from `alloc(LAYOUT)` and is freed once (caller's duty).
     unsafe { dealloc(release.ptr as *mut u8, LAYOUT) };
 }
-
-#[cfg_attr(not(feature = "napi"), allow(dead_code))]
-pub(crate) fn can_commit(_len: usize) -> bool {
-    true
-}

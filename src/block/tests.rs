@@ -44,6 +44,7 @@ fn rust_first_then_js_release() {
     assert_eq!(live_blocks(), start + 1);
     // SAFETY: the simulated JS owner still holds the block.
     assert_eq!(unsafe { *data }, 42);
+    // SAFETY: as above: the block and its metadata are alive.
     assert_eq!(unsafe { meta.as_ref() }.owner_count(), 1);
     // SAFETY: the JS owner gives up its count (what a finalizer does).
     unsafe { free_fixed_size_allocator(meta) };

@@ -273,7 +273,7 @@ pub(crate) fn commit_tail(base: NonNull<u8>, mode: MemoryMode) -> Result<(), Blo
 /// page-aligned).
 pub(crate) fn commit(base: NonNull<u8>, from: usize, to: usize) -> Result<(), BlockError> {
     debug_assert!(from <= to && to <= BLOCK_MAPPED_SIZE);
-    debug_assert!(from % page_size() == 0 && to % page_size() == 0);
+    debug_assert!(from.is_multiple_of(page_size()) && to.is_multiple_of(page_size()));
     if from == to {
         return Ok(());
     }
@@ -413,28 +413,4 @@ pub(crate) fn resident_bytes(base: NonNull<u8>, len: usize) -> usize {
 pub(crate) unsafe fn free(release: &Release) {
     // SAFETY: the caller guarantees the block is unused; the range is exactly our mapping.
     unsafe { libc::munmap(release.base as *mut libc::c_void, BLOCK_MAPPED_SIZE) };
-}
-
-/// Whether the OS would commit `len` more bytes right now: map them read/write (which is
-/// charged against the commit limit under `vm.overcommit_memory=2`) and unmap at once.
-/// Used before asking the JS engine for a large buffer, since V8 aborts the process when
-/// such an allocation fails instead of reporting it.
-#[cfg_attr(not(feature = "napi"), allow(dead_code))]
-pub(crate) fn can_commit(len: usize) -> bool {
-    // SAFETY: a fresh anonymous mapping of our own, never touched, unmapped right away.
-    unsafe {
-        let addr = libc::mmap(
-            std::ptr::null_mut(),
-            len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-            -1,
-            0,
-        );
-        if addr == libc::MAP_FAILED {
-            return false;
-        }
-        libc::munmap(addr, len);
-    }
-    true
 }

@@ -21,10 +21,15 @@ use super::value::{RawValue, null};
 /// - `wait` is a promise when nothing was ready: await it, then `take` again.
 #[derive(Default)]
 pub struct Batch {
+    /// Every input was produced and taken.
     pub done: bool,
+    /// `Batch::STRIDE` numbers per item: index, block id (0: failed), generation (or error index), bytes.
     pub records: Vec<f64>,
+    /// `(id, ArrayBuffer)` of blocks this environment sees for the first time.
     pub buffers: Vec<(u32, RawValue)>,
+    /// The errors of failed items.
     pub errors: Vec<ProduceError>,
+    /// A promise to await before the next `take`, when nothing was ready.
     pub wait: Option<RawValue>,
 }
 
@@ -44,11 +49,9 @@ impl ToNapiValue for Batch {
             None => null(raw)?,
         };
         obj.set_named_property("wait", RawValue(wait))?;
-        // SAFETY: as above.
-        obj.set_named_property(
-            "records",
-            RawValue(unsafe { float64_array(raw, &val.records)? }),
-        )?;
+        // SAFETY: as above (`raw` is the current environment).
+        let records = unsafe { float64_array(raw, &val.records)? };
+        obj.set_named_property("records", RawValue(records))?;
         let mut buffers = env.create_array(0)?;
         for (i, (id, buffer)) in val.buffers.into_iter().enumerate() {
             buffers.set((2 * i) as u32, id)?;

@@ -77,11 +77,14 @@ impl std::str::FromStr for Transfer {
 /// How blocks reach JS, as decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TransferMode {
+    /// Blocks are wrapped in external `ArrayBuffer`s (zero-copy).
     External,
+    /// Blocks are copied into JS-allocated `ArrayBuffer`s (the fallback).
     Copy,
 }
 
 impl TransferMode {
+    /// `"external"` or `"copy"`, as JS sees it.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::External => "external",
@@ -111,7 +114,9 @@ struct CheckedOut {
 /// `{ id, generation, buffer }`, `buffer` being `null` after the first hand-off of that
 /// block to this environment.
 pub struct Sent {
+    /// The block id (`base >> 32`): what JS passes back to name the block.
     pub id: u32,
+    /// The block's generation at this hand-off (a view of an older one is stale).
     pub generation: u32,
     /// The block's `ArrayBuffer` (first hand-off to this environment) or `None`.
     pub buffer: Option<RawValue>,
@@ -478,9 +483,9 @@ impl EnvPool {
                 return match unsafe { target.sync(self.env, alloc, from, to) } {
                     Ok(()) => Ok(None),
                     // Transferred away by JS: a new buffer replaces it in the JS cache.
-                    Err(HandOffError::Detached) => {
-                        Ok(Some(RawValue(self.replace_copy_target(&mut handed, alloc)?)))
-                    }
+                    Err(HandOffError::Detached) => Ok(Some(RawValue(
+                        self.replace_copy_target(&mut handed, alloc)?,
+                    ))),
                     Err(e) => Err(e.into()),
                 };
             }

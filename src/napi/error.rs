@@ -15,13 +15,21 @@ use crate::pool::PoolError;
 /// `RawTransferError` whose `code` is that string.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
+    /// Every block is checked out (JS: `PoolExhaustedError`).
     PoolExhausted,
+    /// The pool was closed (`PoolClosedError`).
     PoolClosed,
+    /// The block cannot hold the data (`BlockFullError`).
     BlockFull,
+    /// A block or view that was released or lost (`StaleBufferError`).
     StaleBuffer,
+    /// The runtime forbids external buffers (`ExternalBuffersForbiddenError`).
     ExternalForbidden,
+    /// The OS refused memory or a thread (`OutOfMemoryError`).
     OutOfMemory,
+    /// A bad argument from JS (`InvalidArgumentError`).
     InvalidArgument,
+    /// Text `JSON.parse` would reject (`JsonSyntaxError`).
     JsonSyntax,
     /// A job's `take()` while the promise of an earlier one is pending.
     JobBusy,
@@ -34,6 +42,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// The code as JS sees it (the message prefix and `err.code`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::PoolExhausted => "PoolExhausted",
@@ -61,11 +70,14 @@ impl fmt::Display for ErrorCode {
 /// An error of the hand-off layer or of a producer, with the code JS maps to a class.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TransferError {
+    /// The code JS maps to a class.
     pub code: ErrorCode,
+    /// The text after `"<Code>: "`.
     pub message: String,
 }
 
 impl TransferError {
+    /// An error with `code`.
     pub fn new(code: ErrorCode, message: impl fmt::Display) -> Self {
         Self {
             code,
@@ -73,14 +85,17 @@ impl TransferError {
         }
     }
 
+    /// An `InvalidArgument` error.
     pub fn invalid_argument(message: impl fmt::Display) -> Self {
         Self::new(ErrorCode::InvalidArgument, message)
     }
 
+    /// A `StaleBuffer` error.
     pub fn stale(message: impl fmt::Display) -> Self {
         Self::new(ErrorCode::StaleBuffer, message)
     }
 
+    /// An `Internal` error (a bug, or an unexpected Node-API failure).
     pub fn internal(message: impl fmt::Display) -> Self {
         Self::new(ErrorCode::Internal, message)
     }

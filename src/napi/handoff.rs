@@ -139,7 +139,7 @@ impl CopyTarget {
     pub unsafe fn new(env: sys::napi_env) -> Result<(Self, sys::napi_value), HandOffError> {
         // V8 aborts the process when the backing store cannot be allocated (e.g. under
         // `vm.overcommit_memory=2`): check first that the OS would give us the memory.
-        if !crate::block::can_commit(BUFFER_SIZE) {
+        if !can_commit(BUFFER_SIZE) {
             return Err(HandOffError::OutOfMemory);
         }
         let mut data = ptr::null_mut();
@@ -215,10 +215,8 @@ impl CopyTarget {
     pub unsafe fn value(&self, env: sys::napi_env) -> Result<sys::napi_value, HandOffError> {
         let mut value = ptr::null_mut();
         // SAFETY: `reference` is a live strong reference created on this environment.
-        check(
-            unsafe { sys::napi_get_reference_value(env, self.reference, &mut value) },
-            "napi_get_reference_value",
-        )?;
+        let status = unsafe { sys::napi_get_reference_value(env, self.reference, &mut value) };
+        check(status, "napi_get_reference_value")?;
         Ok(value)
     }
 
@@ -231,6 +229,35 @@ impl CopyTarget {
         // SAFETY: the reference was created on `env`, which is current, and is deleted once.
         unsafe { sys::napi_delete_reference(env, self.reference) };
     }
+}
+
+/// Whether the OS would commit `len` bytes of private memory now: map them read/write and
+/// unmap them at once. Asked before V8 is asked for a large buffer, since V8 aborts the
+/// process when such an allocation fails instead of reporting it.
+#[cfg(unix)]
+fn can_commit(len: usize) -> bool {
+    // SAFETY: a fresh anonymous mapping of our own, never touched, unmapped right away.
+    unsafe {
+        let addr = libc::mmap(
+            ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        if addr == libc::MAP_FAILED {
+            return false;
+        }
+        libc::munmap(addr, len);
+    }
+    true
+}
+
+/// Elsewhere (Windows commits on demand per page) there is no cheap way to ask: assume yes.
+#[cfg(not(unix))]
+fn can_commit(_len: usize) -> bool {
+    true
 }
 
 fn check(status: sys::napi_status, what: &'static str) -> Result<(), HandOffError> {

@@ -41,7 +41,7 @@ use super::batch::Batch;
 use super::env::{EnvState, Teardown};
 use super::env_pool::EnvPool;
 use super::error::{ErrorCode, Result, TransferError};
-pub use super::producer::{Position, ProduceError, Producer};
+use super::producer::{ProduceError, Producer};
 use super::value::RawValue;
 use crate::pool::{FixedSizeAllocatorGuard, FixedSizeAllocatorPool, PoolError};
 use crate::transfer::RawTransferMetadata;
@@ -371,6 +371,7 @@ impl Job {
         self.total
     }
 
+    /// Whether the job has no inputs.
     pub fn is_empty(&self) -> bool {
         self.total == 0
     }

@@ -11,19 +11,18 @@
 //!   batches.
 //! - [`TransferError`]: errors with the codes `raw-transfer/reader`'s `fromNative` maps to
 //!   typed JS errors; converts into [`napi::Error`].
-//! - [`handoff`]: the raw wrap/copy primitives underneath, for unusual needs.
 //!
 //! On the JS side, `require('raw-transfer/reader')` (pure JS, no native code) gives
 //! `BufferCache`, `RawBuffer` and the typed errors to read what you send.
 
-pub mod batch;
-pub mod env;
-pub mod env_pool;
-pub mod error;
-pub mod handoff;
-pub mod job;
-pub mod producer;
-pub mod value;
+mod batch;
+mod env;
+mod env_pool;
+mod error;
+mod handoff;
+mod job;
+mod producer;
+mod value;
 
 pub use batch::Batch;
 pub use env_pool::{EnvPool, Sent, Transfer, TransferMode};

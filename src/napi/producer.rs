@@ -8,8 +8,11 @@ use crate::transfer::RawTransferMetadata;
 /// Where in an input an error is: byte offset, 1-based line and column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Position {
+    /// Byte offset in the input.
     pub offset: u32,
+    /// 1-based line.
     pub line: u32,
+    /// 1-based column.
     pub column: u32,
 }
 
@@ -27,14 +30,18 @@ pub struct OsError {
 /// Why a producer could not turn an input into a block.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProduceError {
+    /// What JS maps to an error class (and sets as `code`).
     pub code: ErrorCode,
+    /// What went wrong, for people.
     pub message: String,
+    /// Where in the input, if the producer knows (JS: `offset`, `line`, `column`).
     pub position: Option<Position>,
     /// For `Io` errors with an OS error behind them.
     pub os: Option<OsError>,
 }
 
 impl ProduceError {
+    /// An error with `code` and `message`, no position.
     pub fn new(code: ErrorCode, message: impl std::fmt::Display) -> Self {
         Self {
             code,
@@ -55,6 +62,7 @@ impl ProduceError {
         err
     }
 
+    /// The same error at `position`.
     pub fn at(mut self, position: Position) -> Self {
         self.position = Some(position);
         self
@@ -103,6 +111,7 @@ pub trait Producer: Send + Sync + 'static {
     /// Per-thread state (scratch buffers, a parser), made once per thread.
     type Worker;
 
+    /// Make one thread's state (called once on each producer thread).
     fn worker(&self) -> Self::Worker;
 
     /// Read or prepare `input`. Returns what to build from and its size in bytes (reported

@@ -136,7 +136,7 @@ fn js_owner_keeps_block_after_pool_drop() {
     drop(pool);
     assert_eq!(live_blocks(), start + 1, "JS still owns the block");
     // SAFETY: the simulated JS owner gives up its count.
-    unsafe { crate::free_fixed_size_allocator(meta) };
+    unsafe { crate::block::free_fixed_size_allocator(meta) };
     assert_eq!(live_blocks(), start);
 }
 

@@ -10,17 +10,20 @@ use crate::transfer::RawTransferMetadata;
 /// Parses JSON files into blocks.
 pub struct JsonFiles;
 
-/// A parse error as a producer error (`JsonSyntax` with its position, or `BlockFull`).
-pub fn produce_error(e: ParseError) -> ProduceError {
-    match e {
-        ParseError::Syntax(s) => {
-            ProduceError::new(ErrorCode::JsonSyntax, s.message()).at(Position {
-                offset: s.offset as u32,
-                line: s.line,
-                column: s.column,
-            })
+impl From<ParseError> for ProduceError {
+    /// A parse error as a producer error: `JsonSyntax` with its position (JS: a
+    /// `JsonSyntaxError`), or the allocation error (`BlockFull`, `OutOfMemory`).
+    fn from(e: ParseError) -> Self {
+        match e {
+            ParseError::Syntax(s) => {
+                ProduceError::new(ErrorCode::JsonSyntax, s.message()).at(Position {
+                    offset: s.offset as u32,
+                    line: s.line,
+                    column: s.column,
+                })
+            }
+            ParseError::Alloc(a) => a.into(),
         }
-        ParseError::Alloc(a) => a.into(),
     }
 }
 
@@ -40,9 +43,7 @@ pub fn read_input(path: &str) -> Result<Vec<u8>, ProduceError> {
     let file = options
         .open(path)
         .map_err(|e| ProduceError::io("open", &e))?;
-    let meta = file
-        .metadata()
-        .map_err(|e| ProduceError::io("fstat", &e))?;
+    let meta = file.metadata().map_err(|e| ProduceError::io("fstat", &e))?;
     if meta.is_dir() {
         #[cfg(unix)]
         return Err(ProduceError::io(
@@ -82,7 +83,10 @@ pub fn read_input(path: &str) -> Result<Vec<u8>, ProduceError> {
         text.try_reserve_exact(room).map_err(|_| {
             ProduceError::new(
                 ErrorCode::OutOfMemory,
-                format!("could not allocate {} bytes to read {path}", text.len() + room),
+                format!(
+                    "could not allocate {} bytes to read {path}",
+                    text.len() + room
+                ),
             )
         })?;
         let before = text.len();
@@ -154,7 +158,7 @@ impl Producer for JsonFiles {
         text: Vec<u8>,
         block: &FixedSizeAllocator,
     ) -> Result<RawTransferMetadata, ProduceError> {
-        let doc = parser.parse(block, &text).map_err(produce_error)?;
+        let doc = parser.parse(block, &text).map_err(ProduceError::from)?;
         Ok(doc.raw_transfer_metadata(block))
     }
 }

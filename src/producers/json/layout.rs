@@ -207,6 +207,7 @@ pub const LAYOUT_CONSTANTS: &[(&str, u32)] = &[
 ];
 
 /// Look up one of [`LAYOUT_CONSTANTS`] by name.
+#[cfg(test)]
 pub fn layout_constant(name: &str) -> Option<u32> {
     LAYOUT_CONSTANTS
         .iter()
@@ -225,7 +226,11 @@ impl Node {
             payload,
         }
     }
+}
 
+/// Accessors for the tests (the crate itself reads nodes only as JS does, by offset).
+#[cfg(test)]
+impl Node {
     /// The whole `kind` word: type code plus flags.
     pub fn kind(&self) -> u32 {
         self.kind
@@ -236,19 +241,9 @@ impl Node {
         self.kind & TYPE_MASK
     }
 
-    /// The flag bits (`FLAG_*`).
-    pub fn flags(&self) -> u32 {
-        self.kind & !TYPE_MASK
-    }
-
     /// String length (bytes, or UTF-16 units with [`FLAG_UTF16`]), element or entry count.
     pub fn len(&self) -> u32 {
         self.len
-    }
-
-    /// Whether `len` is 0.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
     }
 
     /// Byte offset of the value's first byte in the source.
@@ -261,22 +256,8 @@ impl Node {
         self.end
     }
 
-    /// The raw payload: `f64` bits for numbers, an arena pointer otherwise (0 if none).
-    pub fn payload(&self) -> u64 {
-        self.payload
-    }
-
     /// The number, if this is a number node.
     pub fn as_f64(&self) -> Option<f64> {
         (self.ty() == TYPE_NUMBER).then(|| f64::from_bits(self.payload))
-    }
-
-    /// The boolean, if this is `true` or `false`.
-    pub fn as_bool(&self) -> Option<bool> {
-        match self.ty() {
-            TYPE_TRUE => Some(true),
-            TYPE_FALSE => Some(false),
-            _ => None,
-        }
     }
 }

@@ -4,13 +4,13 @@
 //! [`parse`] accepts exactly what JavaScript's `JSON.parse` accepts (RFC 8259, UTF-8 input)
 //! and produces the same values: numbers are correctly rounded `f64`s (`-0` stays `-0`,
 //! `1e400` is `Infinity`), strings keep lone surrogates from `\uD800`-style escapes (stored
-//! as UTF-16 units, see [`FLAG_UTF16`]), and objects keep every entry in source order,
+//! as UTF-16 units, flagged in the node), and objects keep every entry in source order,
 //! duplicate keys included (`JSON.parse` would keep the last; the reader decides).
 //! `"__proto__"` is an ordinary key.
 //!
 //! The parser is iterative, so nesting depth is limited only by memory, and it allocates
 //! nothing per value except for strings with escapes. The source text is copied into the
-//! arena first; escape-free strings point into that copy. See [`layout`] for what JS reads.
+//! arena first; escape-free strings point into that copy. The `layout` module says what JS reads.
 //!
 //! ```ignore
 //! let alloc = FixedSizeAllocator::new()?;
@@ -24,16 +24,21 @@ use crate::arena::{AllocError, FixedSizeAllocator};
 use crate::transfer::RawTransferMetadata;
 
 #[cfg(feature = "napi")]
-pub mod files;
-pub mod layout;
+mod files;
+// What JS reads: crate-private, JS gets these numbers from `js/generated/json-constants.js`.
+pub(crate) mod layout;
 mod parse;
 #[cfg(test)]
 mod tests;
 
-pub use layout::{
-    Document, Entry, FLAG_ASCII, FLAG_IN_SOURCE, FLAG_UTF16, FORMAT_VERSION, LAYOUT_CONSTANTS,
-    Node, TYPE_ARRAY, TYPE_FALSE, TYPE_MASK, TYPE_NULL, TYPE_NUMBER, TYPE_OBJECT, TYPE_STRING,
-    TYPE_TRUE, layout_constant,
+#[cfg(feature = "napi")]
+pub use files::{JsonFiles, read_input};
+pub use layout::Document;
+use layout::FORMAT_VERSION as LAYOUT_VERSION;
+#[cfg(test)]
+use layout::{
+    FLAG_ASCII, FLAG_IN_SOURCE, FLAG_UTF16, FORMAT_VERSION, LAYOUT_CONSTANTS, Node as LayoutNode,
+    TYPE_ARRAY, TYPE_MASK, TYPE_NULL, TYPE_OBJECT, TYPE_STRING, layout_constant,
 };
 pub use parse::Parser;
 
@@ -59,7 +64,8 @@ impl Document {
     }
 
     /// The root value.
-    pub fn root(&self) -> &Node {
+    #[cfg(test)]
+    pub(crate) fn root(&self) -> &LayoutNode {
         &self.root
     }
 
@@ -79,13 +85,13 @@ impl Document {
     }
 
     /// The hand-off record for this document: its offset as `data_offset` and
-    /// [`FORMAT_VERSION`] as `producer0`. Pass it to
+    /// the layout's format version as `producer0`. Pass it to
     /// [`FixedSizeAllocator::write_raw_metadata`].
     pub fn raw_transfer_metadata(&self, alloc: &FixedSizeAllocator) -> RawTransferMetadata {
         RawTransferMetadata {
             data_offset: alloc.offset_of(self),
             generation: alloc.generation(),
-            producer0: FORMAT_VERSION,
+            producer0: LAYOUT_VERSION,
             producer1: 0,
         }
     }
@@ -131,9 +137,13 @@ impl std::error::Error for ParseError {
 /// **UTF-16 code units** from the start of the line, as a JS editor or string index would.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JsonError {
+    /// What is wrong.
     pub kind: JsonErrorKind,
+    /// Byte offset in the text where `JSON.parse` would report it.
     pub offset: usize,
+    /// 1-based line of `offset`.
     pub line: u32,
+    /// 1-based column of `offset`, in UTF-16 units as JS counts.
     pub column: u32,
 }
 

@@ -46,6 +46,7 @@ pub struct Parser {
 }
 
 impl Parser {
+    /// A parser with empty scratch (it grows to fit the documents it parses).
     pub fn new() -> Self {
         Self::default()
     }
@@ -520,8 +521,11 @@ fn slow_number(text: &[u8]) -> f64 {
 pub(crate) mod tests_hook {
     use std::cell::Cell;
 
+    /// A test's function run on the arena copy of the source (pointer, length).
+    pub(crate) type Hook = fn(*mut u8, usize);
+
     thread_local! {
-        pub(crate) static AFTER_COPY: Cell<Option<fn(*mut u8, usize)>> = const { Cell::new(None) };
+        pub(crate) static AFTER_COPY: Cell<Option<Hook>> = const { Cell::new(None) };
     }
 
     pub(super) fn after_copy(copy: &[u8]) {

@@ -88,10 +88,7 @@ impl Decoder<'_, '_> {
         let src = self.src;
         self.buf.clear();
         push_segment(self.buf, src, start + 1, i)?;
-        loop {
-            let Some((unit, len)) = self.escape(i)? else {
-                break;
-            };
+        while let Some((unit, len)) = self.escape(i)? {
             i += len;
             let code = match unit {
                 0xd800..=0xdbff => match self.low_surrogate_at(i) {
