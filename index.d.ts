@@ -85,7 +85,7 @@ export interface PoolStats {
 
 /** A pool of fixed-size, 4 GiB-aligned arena blocks, bound to the JS environment (thread) that created it. */
 export class FixedSizeAllocatorPool {
-  /** @throws InvalidArgumentError for options that are not an object (null, '3', 5n) or a field out of type or range */
+  /** @throws InvalidArgumentError for options that are not an object (null, '3', 5n), an unknown option name (a typo: the message names the nearest one) or a field out of type or range */
   constructor(options?: PoolOptions)
   readonly size: number
   readonly transferMode: 'external' | 'copy'
@@ -171,9 +171,9 @@ export class Block {
 
 /**
  * A reader over a block buffer received from Rust. Its views are private state (getters):
- * `Object.keys(raw)` is `['notCloneable']`, util.inspect prints a one-line summary, and
- * `structuredClone(raw)` / `postMessage(raw)` throw a DataCloneError at once (a block is
- * 2 GiB: send `block.copyToBuffer(ptr, len)` or plain values).
+ * `Object.keys(raw)` is `[]`, util.inspect prints a one-line summary, and
+ * `structuredClone(raw)` / `postMessage(raw)` give `{}`: nothing of the 2 GiB block is
+ * copied (send `block.copyToBuffer(ptr, len)` or plain values).
  */
 export class RawBuffer {
   /** @throws InvalidArgumentError if `buffer` is not a whole block buffer (BUFFER_SIZE bytes). */
@@ -258,8 +258,8 @@ export interface JsonFilesResult {
  * walk. Child views are new objects on each call (`node.get('a') !== node.get('a')`);
  * `doc.root` is the same object each time.
  * `JSON.stringify(node)` gives its JSON (toJSON), util.inspect a one-line summary;
- * `structuredClone(node)` / `postMessage(node)` throw a DataCloneError at once (send
- * `node.value`).
+ * `Object.keys(node)` is `[]`; `structuredClone(node)` / `postMessage(node)` give `{}`, as
+ * for any class instance whose state is private (send `node.value`).
  */
 export interface JsonNodeBase {
   readonly type: JsonType
@@ -357,8 +357,7 @@ export const JsonNode: {
  * A parsed document; holds one block until release(). Reads after release throw
  * StaleBufferError. Made by `pool.parseJson()` and `pool.parseJsonFiles()` only: `new
  * JsonDocument()` throws InvalidArgumentError. `JSON.stringify(doc)` gives the document's
- * JSON (toJSON); `structuredClone(doc)` / `postMessage(doc)` throw a DataCloneError at once
- * (send `doc.toJS()`).
+ * JSON (toJSON); `structuredClone(doc)` / `postMessage(doc)` give `{}` (send `doc.toJS()`).
  */
 export class JsonDocument {
   private constructor()
@@ -406,6 +405,10 @@ export class BlockFullError extends RawTransferError {}
 export class ExternalBuffersForbiddenError extends RawTransferError {}
 export class OutOfMemoryError extends RawTransferError {}
 export class InvalidArgumentError extends RawTransferError {}
+/** A job driven twice at once (a second `take()` or `runJob` while one waits); `code` is 'JobBusy'. */
+export class JobBusyError extends RawTransferError {
+  code: 'JobBusy'
+}
 /**
  * A document whose nodes JS overwrote points outside the block, claims more nodes or
  * string bytes than the document has, or forms a cycle: readers stop with this error.

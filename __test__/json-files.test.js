@@ -54,7 +54,7 @@ for (const transfer of MODES) {
       [byName['broken.json'].offset, byName['broken.json'].line, byName['broken.json'].column],
       [12, 1, 13],
     )
-    assert.equal(byName['missing.json'].code, 'Io')
+    assert.equal(byName['missing.json'].code, 'ENOENT')
     assert.ok(byName['missing.json'] instanceof rt.RawTransferError)
     const messages = result.errors.map((e) => `${path.basename(e.path)}: ${e.error.message}`)
     assert.equal(result.errors.length, 5, messages.join('\n'))

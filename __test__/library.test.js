@@ -119,6 +119,8 @@ test('special and oversized inputs are errors, not hangs', async () => {
   const pool = new rt.FixedSizeAllocatorPool({ size: 2 })
   const r = await pool.parseJsonFiles(['/dev/zero', os.tmpdir(), '/nonexistent/x.json'], () => {})
   assert.equal(r.files, 3)
-  assert.deepEqual(r.errors.map((e) => e.error.code).sort(), ['Io', 'Io', 'Io'])
+  // Not a regular file ('Io', no OS error), a directory and a missing file (as Node names them).
+  assert.deepEqual(r.errors.map((e) => e.error.code).sort(), ['EISDIR', 'ENOENT', 'Io'])
+  assert.deepEqual(r.errors.map((e) => e.phase), ['read', 'read', 'read'])
   pool.close()
 })

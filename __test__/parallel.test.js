@@ -127,7 +127,8 @@ test('results equal a single-thread parseJsonFiles run (200 files, malformed, mi
   assert.equal(syntax.error.path, syntax.path)
   const missing = r.errors.find((e) => e.phase === 'read')
   assert.ok(missing.error instanceof rt.RawTransferError)
-  assert.equal(missing.error.code, 'Io')
+  assert.equal(missing.error.code, 'ENOENT')
+  assert.equal(missing.error.syscall, 'open')
   // Progress: increasing, ending at the total.
   assert.ok(progress.length >= 1)
   for (let i = 1; i < progress.length; i++) assert.ok(progress[i].done > progress[i - 1].done)

@@ -126,7 +126,10 @@ test('FIFOs, /dev/stdin on a pipe and /dev/zero are read errors, not hangs', asy
   assert.equal(code, 0, `exit ${code} (killed after 20 s = hang): ${err}`)
   const r = JSON.parse(out)
   assert.equal(r.files, 4)
-  assert.deepEqual(r.errors, [['read', 'Io'], ['read', 'Io'], ['read', 'Io']])
+  // Refused as not regular files ('Io'), or by the OS (/dev/stdin is a socket under
+  // spawn's 'pipe': ENXIO).
+  assert.deepEqual(r.errors.map(([phase]) => phase), ['read', 'read', 'read'])
+  for (const [, code] of r.errors) assert.match(code, /^(Io|E[A-Z]+)$/)
 })
 
 test('a job started from a plugin of another job on the same pool: runs on what is left, or fails at once', async () => {

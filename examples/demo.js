@@ -280,7 +280,7 @@ async function main() {
     if (gc) gc()
     const A = await runRawTransfer(files, opts, dir)
     const fa = printFindings('raw-transfer (lazy view)', A.plugins, A.infos, dir)
-    const expected = A.result.errors.filter((e) => e.error instanceof rt.JsonSyntaxError || e.error?.code === 'Io')
+    const expected = A.result.errors.filter((e) => e.error instanceof rt.JsonSyntaxError || e.phase === 'read')
     const unexpected = A.result.errors.filter((e) => !expected.includes(e))
     console.log('\nparse errors (raw-transfer):')
     for (const { path: p, error: e } of expected) {

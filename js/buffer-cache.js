@@ -9,28 +9,42 @@ module.exports = function makeBufferCache(RawBuffer) {
   class BufferCache {
     /** id -> RawBuffer; private, so util.inspect and structuredClone never reach the buffers. */
     #map = new Map()
+    #resend
 
     /**
-     * Take a hand-off: `buffer` the first time this environment sees block `id`, `null`
-     * afterwards. Returns the block's RawBuffer.
+     * `resend(id)`: the block's buffer again, from the pool that handed it (a native pool's
+     * `resend`). With it, a cache that lost a buffer (cleared, or a copy-mode buffer
+     * transferred away) asks for it instead of failing every later hand-off of that block.
+     */
+    constructor(resend) {
+      if (resend !== undefined && typeof resend !== 'function') {
+        throw new InvalidArgumentError('BufferCache: resend must be a function or undefined')
+      }
+      this.#resend = resend ?? null
+    }
+
+    /**
+     * Take a hand-off: `buffer` the first time this environment sees block `id` (or when the
+     * pool sends a new one), `null` afterwards. Returns the block's RawBuffer.
      */
     receive(id, buffer) {
       if (!Number.isInteger(id) || id <= 0)
         throw new InvalidArgumentError(`block id must be a positive integer, got ${id}`)
-      const cached = this.#map.get(id)
       if (buffer === null || buffer === undefined) {
-        if (cached === undefined) {
+        const cached = this.#map.get(id)
+        if (cached !== undefined && cached.arrayBuffer.byteLength !== 0) return cached
+        if (this.#resend === null) {
           throw new StaleBufferError(
-            `block ${id} was handed off without its buffer, but this cache does not hold it ` +
-              '(was the cache cleared or replaced while the pool was open?)',
+            cached === undefined
+              ? `block ${id} was handed off without its buffer, but this cache does not hold it ` +
+                  '(was the cache cleared or replaced while the pool was open?)'
+              : `block ${id}'s cached buffer was detached (transferred with postMessage?)`,
           )
         }
-        return cached
+        buffer = this.#resend(id)
       }
-      if (cached !== undefined) {
-        // Rust only resends a buffer it believes this environment does not hold.
-        throw new InvalidArgumentError(`block ${id} is already cached; a block buffer is sent once per environment`)
-      }
+      // A buffer for a cached id replaces it: the pool sends one again only when the one
+      // sent before is gone (detached, or this cache was cleared).
       const raw = buffer instanceof RawBuffer ? buffer : new RawBuffer(buffer)
       this.#map.set(id, raw)
       return raw

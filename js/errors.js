@@ -40,6 +40,13 @@ class BlockFullError extends RawTransferError {}
 class ExternalBuffersForbiddenError extends RawTransferError {}
 class OutOfMemoryError extends RawTransferError {}
 class InvalidArgumentError extends RawTransferError {}
+/** A job was driven twice at once (a second take() or runJob while one waits): refused, as the first would never settle. */
+class JobBusyError extends RawTransferError {
+  constructor(message, options) {
+    super(message, options)
+    this.code = 'JobBusy'
+  }
+}
 
 /**
  * A document's nodes point outside the block, at more nodes than the document has, or in a
@@ -83,6 +90,7 @@ const byCode = {
   ExternalForbidden: ExternalBuffersForbiddenError,
   OutOfMemory: OutOfMemoryError,
   InvalidArgument: InvalidArgumentError,
+  JobBusy: JobBusyError,
   CorruptDocument: CorruptDocumentError,
   PluginTimeout: PluginTimeoutError,
 }
@@ -118,7 +126,11 @@ function fromNative(err) {
     }
   }
   const Cls = byCode[code]
-  if (Cls) return new Cls(m[2], { cause: err })
+  if (Cls) {
+    const e = new Cls(m[2], { cause: err })
+    e.code = code
+    return e
+  }
   // A TransferError with another code (Io, Internal, a producer's own) reaches JS as a napi
   // GenericFailure; keep its code so callers can switch on it.
   if (err.code === undefined || err.code === 'GenericFailure') {
@@ -147,6 +159,7 @@ module.exports = {
   ExternalBuffersForbiddenError,
   OutOfMemoryError,
   InvalidArgumentError,
+  JobBusyError,
   CorruptDocumentError,
   PluginTimeoutError,
   JsonSyntaxError,

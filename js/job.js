@@ -3,10 +3,14 @@
 // items in batches, run the plugin on each, return blocks to the pool in the next batch
 // call, record errors. Used by parseJsonFiles and by any addon's own jobs.
 
-const { fromNative, native, InvalidArgumentError, PluginTimeoutError } = require('./errors')
-const { MAX_TIMEOUT_MS, integer } = require('./args')
+const { fromNative, native, InvalidArgumentError, JobBusyError, PluginTimeoutError } = require('./errors')
+const { MAX_TIMEOUT_MS, integer, knownOptions } = require('./args')
 
 const STRIDE = 4 // numbers per item in a batch's records (Batch::STRIDE in Rust)
+const RUN_JOB_OPTIONS = ['cache', 'open', 'plugin', 'fail', 'release', 'failuresToPlugin', 'pluginTimeoutMs', 'timeoutError']
+
+/** Jobs a runJob is driving: a second driver would take the first's items and promise. */
+const driven = new WeakSet()
 
 /**
  * Drive `job` (an object with `take(released: Uint32Array | null)` returning the native
@@ -42,14 +46,27 @@ async function runJob(job, options) {
     throw new InvalidArgumentError('runJob expects a native job: an object with take() and cancel()')
   }
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('runJob expects an options object')
-  const { cache, open, plugin, fail, release, failuresToPlugin = false, pluginTimeoutMs, timeoutError = defaultTimeoutError } = options
+  const checked = knownOptions(options, RUN_JOB_OPTIONS, 'runJob')
+  const { cache, open, plugin, fail, release, failuresToPlugin = false, pluginTimeoutMs, timeoutError = defaultTimeoutError } = checked
   for (const [name, fn] of [['open', open], ['plugin', plugin], ['fail', fail], ['release', release], ['timeoutError', timeoutError]]) {
     if (typeof fn !== 'function') throw new InvalidArgumentError(`runJob: options.${name} must be a function`)
   }
-  if (cache === null || typeof cache !== 'object' || typeof cache.receive !== 'function') {
-    throw new InvalidArgumentError('runJob: options.cache must be a BufferCache')
-  }
+  let isCache = false
+  try {
+    isCache = cache !== null && typeof cache === 'object' && typeof cache.receive === 'function'
+  } catch {} // a Proxy whose get trap throws is no BufferCache either
+  if (!isCache) throw new InvalidArgumentError('runJob: options.cache must be a BufferCache')
   if (pluginTimeoutMs !== undefined) integer(pluginTimeoutMs, 'pluginTimeoutMs', 1, MAX_TIMEOUT_MS)
+  if (driven.has(job)) throw new JobBusyError('runJob: this job is already being run; a job has one driver')
+  driven.add(job)
+  try {
+    return await drive(job, cache, open, plugin, fail, release, failuresToPlugin, pluginTimeoutMs, timeoutError)
+  } finally {
+    driven.delete(job)
+  }
+}
+
+async function drive(job, cache, open, plugin, fail, release, failuresToPlugin, pluginTimeoutMs, timeoutError) {
   let released = []
   const errors = []
   const pending = new Set()

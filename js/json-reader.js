@@ -25,6 +25,44 @@ module.exports = function makeReader(L, decodeUtf8) {
   // spare: corrupt bytes can end in a four-byte lead, two units for the last byte.
   const units = new Array(SMALL + 1).fill(0)
 
+  // toJS builds every container at its final size, as JSON.parse does: an array grown by
+  // push keeps spare capacity (17 slots for one element), and `{}` has four in-object
+  // slots whatever it holds, which took 2-3x JSON.parse's heap. Arrays are made with
+  // `new Array(len)`. Objects of up to 8 entries come from a constructor per entry
+  // count: V8's slack tracking shrinks each one's instances to the fields its first few
+  // objects used (so those must be objects of named keys: see objectFor), i.e. to exactly
+  // that count. Their prototype is Object.prototype, and each is named Object so that heap
+  // snapshots and V8's constructor-name lookups say Object.
+  const sizedObject = () => {
+    const ctor = function Object() {}
+    ctor.prototype = Object.prototype
+    return ctor
+  }
+  const [O1, O2, O3, O4, O5, O6, O7, O8] = Array.from({ length: 8 }, sizedObject)
+  /** An empty plain object with room for `len` properties (one `new` site per size: V8 inlines each). */
+  function newObject(len) {
+    switch (len) {
+      case 1:
+        return new O1()
+      case 2:
+        return new O2()
+      case 3:
+        return new O3()
+      case 4:
+        return new O4()
+      case 5:
+        return new O5()
+      case 6:
+        return new O6()
+      case 7:
+        return new O7()
+      case 8:
+        return new O8()
+      default:
+        return {}
+    }
+  }
+
   /**
    * Per-document reader state: typed arrays of the block, the document's facts read once
    * when it was created (JS can overwrite any byte of the block, so nothing that bounds a
@@ -138,6 +176,28 @@ module.exports = function makeReader(L, decodeUtf8) {
     }
 
     /**
+     * The first `max` UTF-16 units of the string node at `pos` (fewer only if the string is
+     * shorter), decoding at most 4 * `max` + 3 of its bytes: util.inspect's preview of a
+     * string of any length, with no budget spent.
+     */
+    strPrefix(pos, max) {
+      const i = pos >> 2
+      const kind = this.u32[i + KIND]
+      const len = this.u32[i + LEN]
+      const ptr = this.u32[i + PAYLOAD]
+      const utf16Units = (kind & FLAG_UTF16) !== 0
+      if (len > this.sourceLen || ptr + (utf16Units ? 2 * len : len) > ACTIVE_SIZE) {
+        this.corrupt(`the string at ${pos} has ${len} units at ${ptr}`)
+      }
+      if (utf16Units) return utf16(this.u16, ptr >> 1, Math.min(len, max))
+      let n = Math.min(len, 4 * max + 3)
+      // Cut before a code point, not inside one: every code point takes 1 to 4 bytes, so the
+      // bytes kept still hold at least `max` units when the string has more.
+      if (n < len) while (n > 0 && (this.u8[ptr + n] & 0xc0) === 0x80) n--
+      return decodeUtf8(this.u8, this.buf, ptr, n)
+    }
+
+    /**
      * `str` of an ASCII string in the source outside the current window: decode the whole
      * source if it is small, else the WINDOW bytes from `ptr` (materializing goes forward
      * through the source). Values are met in source order, so one behind the window starts
@@ -188,7 +248,7 @@ module.exports = function makeReader(L, decodeUtf8) {
     value(pos) {
       const t = this.u32[(pos >> 2) + KIND] & TYPE_MASK
       if (t === T_STRING) return this.str(pos, ONE)
-      if (t === T_NUMBER) return this.f64[(pos + 16) >> 3]
+      if (t === T_NUMBER) return number(this.f64, pos)
       if (t === T_OBJECT || t === T_ARRAY) {
         this.spanEnd = this.sourcePtr + this.u32[(pos >> 2) + END]
         return this.build(pos, 0)
@@ -207,12 +267,21 @@ module.exports = function makeReader(L, decodeUtf8) {
       let p = u32[i + PAYLOAD]
       if (t === T_ARRAY) {
         this.claim(pos, len, p, NODE_SIZE)
-        const arr = []
-        for (let k = 0; k < len; k++, p += NODE_SIZE) arr.push(this.child(p, depth))
+        if (len > 0 && (u32[(p >> 2) + KIND] & TYPE_MASK) === T_NUMBER) {
+          // Arrays starting with a number are made and filled at sites of their own: V8
+          // gives an array the most general elements kind its allocation site has made and
+          // its store site has stored, so arrays of strings or objects would turn arrays of
+          // doubles into arrays of boxed numbers (JSON.parse keeps them unboxed).
+          const nums = new Array(len)
+          for (let k = 0; k < len; k++, p += NODE_SIZE) nums[k] = this.child(p, depth)
+          return nums
+        }
+        const arr = new Array(len)
+        for (let k = 0; k < len; k++, p += NODE_SIZE) arr[k] = this.child(p, depth)
         return arr
       }
       this.claim(pos, len, p, ENTRY_SIZE)
-      const obj = {}
+      const obj = this.objectFor(len, p)
       for (let k = 0; k < len; k++, p += ENTRY_SIZE) {
         const key = this.key(p, BULK_KEY)
         const v = this.child(p + ENTRY_VALUE, depth)
@@ -222,6 +291,17 @@ module.exports = function makeReader(L, decodeUtf8) {
       return obj
     }
 
+    /**
+     * An empty object for the `len` entries at `base` (claimed), sized for them unless its
+     * first key may be an array index: those live in the elements, and objects without
+     * fields among a sized constructor's first would shrink all its later ones.
+     */
+    objectFor(len, base) {
+      if (len === 0 || len > 8) return {}
+      const c = this.key(base, BULK_KEY).charCodeAt(0)
+      return c >= 0x30 && c <= 0x39 ? {} : newObject(len)
+    }
+
     child(pos, depth) {
       const u32 = this.u32
       const t = u32[(pos >> 2) + KIND] & TYPE_MASK
@@ -229,7 +309,7 @@ module.exports = function makeReader(L, decodeUtf8) {
         case T_STRING:
           return this.str(pos, BULK)
         case T_NUMBER:
-          return this.f64[(pos + 16) >> 3]
+          return number(this.f64, pos)
         case T_OBJECT:
         case T_ARRAY:
           return this.build(pos, depth + 1)
@@ -246,17 +326,18 @@ module.exports = function makeReader(L, decodeUtf8) {
     buildIterative(rootPos) {
       const u32 = this.u32
       // Frames: [container value, is array, length, payload, next child index]; a
-      // container's length is claimed from the node budget once, when it is entered.
-      const enter = (value, pos) => {
+      // container's length is claimed from the node budget once, when it is entered, and
+      // before its value is made at that length.
+      const enter = (pos) => {
         const i = pos >> 2
         const isArray = (u32[i + KIND] & TYPE_MASK) === T_ARRAY
         const len = u32[i + LEN]
         const base = u32[i + PAYLOAD]
         this.claim(pos, len, base, isArray ? NODE_SIZE : ENTRY_SIZE)
-        return [value, isArray, len, base, 0]
+        return [isArray ? new Array(len) : this.objectFor(len, base), isArray, len, base, 0]
       }
-      const root = (u32[(rootPos >> 2) + KIND] & TYPE_MASK) === T_ARRAY ? [] : {}
-      const stack = [enter(root, rootPos)]
+      const stack = [enter(rootPos)]
+      const root = stack[0][0]
       while (stack.length > 0) {
         const frame = stack[stack.length - 1]
         const [target, isArray, len, base, k] = frame
@@ -267,15 +348,15 @@ module.exports = function makeReader(L, decodeUtf8) {
         frame[4] = k + 1
         const childPos = isArray ? base + k * NODE_SIZE : base + k * ENTRY_SIZE + ENTRY_VALUE
         const ct = u32[(childPos >> 2) + KIND] & TYPE_MASK
-        const container = ct === T_ARRAY || ct === T_OBJECT
-        const v = container ? (ct === T_ARRAY ? [] : {}) : this.child(childPos, 0)
-        if (isArray) target.push(v)
+        const frameOfChild = ct === T_ARRAY || ct === T_OBJECT ? enter(childPos) : null
+        const v = frameOfChild !== null ? frameOfChild[0] : this.child(childPos, 0)
+        if (isArray) target[k] = v
         else {
           const key = this.key(base + k * ENTRY_SIZE, BULK_KEY)
           if (key === '__proto__') defineOwn(target, key, v)
           else target[key] = v
         }
-        if (container) stack.push(enter(v, childPos))
+        if (frameOfChild !== null) stack.push(frameOfChild)
       }
       return root
     }
@@ -375,6 +456,17 @@ module.exports = function makeReader(L, decodeUtf8) {
       default:
         return fromCharCode(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], t[12], t[13], t[14], t[15])
     }
+  }
+
+  /**
+   * The number node at byte `pos`. Integral values come back as small integers, as
+   * JSON.parse gives them: a double read from the Float64Array would be stored as a boxed
+   * heap number (16 bytes more each) in the arrays and objects of toJS. -0 stays a double.
+   */
+  function number(f64, pos) {
+    const d = f64[(pos + 16) >> 3]
+    const i = d | 0
+    return i === d && (i !== 0 || 1 / d > 0) ? i : d
   }
 
   function defineOwn(obj, key, value) {

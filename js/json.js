@@ -11,19 +11,19 @@ const makeReader = require('./json-reader')
 module.exports = function makeJson(C, decodeUtf8) {
   const L = jsonLayout(C)
   const { NODE_SIZE, ENTRY_SIZE, ENTRY_VALUE, KIND, START, END, PAYLOAD, DOC_SOURCE_PTR, DOC_SOURCE_LEN, DOC_NODE_COUNT, DOC_MAX_DEPTH, DOC_ROOT, DOC_SIZE, DOC_FLAGS, DOC_FLAG_ASCII, TYPE_MASK, T_STRING, T_ARRAY, T_OBJECT, FORMAT_VERSION, META_GEN, META_PRODUCER0, TYPE_NAMES, ACTIVE_SIZE } = L
-  const { Reader, ONE, KEY } = makeReader(L, decodeUtf8)
+  const { Reader, KEY } = makeReader(L, decodeUtf8)
 
   // Construction: only this module makes nodes and documents (runtime.js through
   // createDocument). User code calling `new JsonDocument()` gets a clear error instead of a
   // half-built object that crashes on first use.
   const TOKEN = Symbol('raw-transfer json construction token')
 
-  // structuredClone / postMessage: V8 copies own enumerable string-keyed properties and skips
-  // #private fields, so a node or document would silently clone to `{}`. One own enumerable
-  // property holding a symbol makes the serializer throw at once instead, before copying
-  // anything: `DataCloneError: Symbol(raw-transfer: ...) could not be cloned.` It is the
-  // only own property (`Object.keys(node)` is `['notCloneable']`). Send `node.value` or
-  // `doc.toJS()` (or JSON.stringify(node), which uses toJSON) instead.
+  // Nodes and documents keep their state in #private fields and have no own enumerable
+  // property: `Object.keys(node)` is `[]` and `{ ...node }` is `{}`. Like any class instance
+  // whose state is private, structuredClone/postMessage of one gives `{}` (send `node.value`,
+  // `doc.toJS()` or JSON.stringify(node) instead); the parallel hosts refuse a node or
+  // document returned as a plugin's result. The marker below, on the prototype, names that
+  // for anyone who looks.
   const NODE_NOT_CLONEABLE = Symbol(
     'raw-transfer: a JsonNode (a lazy view of a block) cannot be cloned or posted; send node.value instead',
   )
@@ -62,10 +62,6 @@ module.exports = function makeJson(C, decodeUtf8) {
       }
       this.#doc = doc
       this.#pos = pos
-      // Own and enumerable so that structuredClone/postMessage throw (see NODE_NOT_CLONEABLE).
-      // Assigned here rather than as a class field: V8 builds a node faster (a walk that
-      // makes one per value, 2-3 % in all).
-      this.notCloneable = NODE_NOT_CLONEABLE
     }
 
     get type() {
@@ -255,7 +251,11 @@ module.exports = function makeJson(C, decodeUtf8) {
     }
   }
 
-  /** The body of a node's inspect summary. */
+  /**
+   * The body of a node's inspect summary. Strings and keys are decoded only as far as the
+   * preview shows: a string of hundreds of millions of characters previews in microseconds
+   * (its whole decode would take long or exceed V8's string length limit).
+   */
   function summary(r, pos) {
     const i = pos >> 2
     const t = r.u32[i + KIND] & TYPE_MASK
@@ -264,10 +264,10 @@ module.exports = function makeJson(C, decodeUtf8) {
       const len = r.count(i, ENTRY_SIZE)
       const keys = []
       const base = r.u32[i + PAYLOAD]
-      for (let k = 0; k < Math.min(len, 5); k++) keys.push(preview(r.key(base + k * ENTRY_SIZE, ONE), 24))
+      for (let k = 0; k < Math.min(len, 5); k++) keys.push(preview(r.strPrefix(base + k * ENTRY_SIZE, 25), 24))
       return `object, ${len} ${len === 1 ? 'entry' : 'entries'}${len ? `: ${keys.join(', ')}${len > 5 ? ', …' : ''}` : ''}`
     }
-    if (t === T_STRING) return `string ${preview(r.str(pos, ONE).slice(0, 41), 40)}`
+    if (t === T_STRING) return `string ${preview(r.strPrefix(pos, 41), 40)}`
     const v = r.value(pos)
     return `${TYPE_NAMES[t]} ${Object.is(v, -0) ? '-0' : String(v)}`
   }
@@ -291,8 +291,6 @@ module.exports = function makeJson(C, decodeUtf8) {
     #root = null
     #lineStarts = null
     #colCache = null
-    /** Own and enumerable so that structuredClone/postMessage throw (see DOC_NOT_CLONEABLE). */
-    notCloneable = DOC_NOT_CLONEABLE
 
     static {
       readerOf = (doc) => doc.#reader()
@@ -477,6 +475,8 @@ module.exports = function makeJson(C, decodeUtf8) {
     }
   }
   installDispose(JsonDocument.prototype)
+  Object.defineProperty(JsonNode.prototype, 'notCloneable', { value: NODE_NOT_CLONEABLE })
+  Object.defineProperty(JsonDocument.prototype, 'notCloneable', { value: DOC_NOT_CLONEABLE })
 
   /**
    * The document held by runtime Block `block` (which it releases on release()). If the

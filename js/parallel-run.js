@@ -5,7 +5,7 @@
 
 const errors = require('./errors')
 const { InvalidArgumentError, RawTransferError } = errors
-const { reviveError } = require('./parallel-wire')
+const { reviveError, serializeError, notCloneable, decodeEntries } = require('./parallel-wire')
 
 // Chunks: the first ones at most FIRST_CHUNK inputs (nothing is measured yet); then about
 // CHUNK_MS of a worker's time each, from the run's mean time per input so far (small files:
@@ -22,14 +22,22 @@ const CLASSES = Object.fromEntries(Object.entries(errors).filter(([k, v]) => k.e
 
 /** The rejection of an aborted run: `name` 'AbortError' (as fetch and Node's APIs), the reason as `cause`. */
 function abortError(signal, result) {
-  const reason = signal.reason
-  const why = reason !== undefined && typeof reason?.message === 'string' ? `: ${reason.message}` : ''
+  // Never throws: it runs in the signal's listener, where a throw would leave the run pending.
+  let reason
+  let why = ''
+  try {
+    reason = signal.reason
+    if (reason !== undefined && typeof reason?.message === 'string') why = `: ${reason.message}`
+  } catch {}
   const err = new Error(`the run was aborted${why}`, { cause: reason })
   err.name = 'AbortError'
   err.code = 'ABORT_ERR'
   err.result = result
   return err
 }
+
+/** The entry of an input whose part of a worker's message cannot be read (not expected: the worker checked it). */
+const unreadable = (index, why) => ({ index, phase: 'plugin', error: serializeError(notCloneable('the result or error', why)) })
 
 /** One run of a host: hands chunks of its inputs to the host's workers and gathers results. */
 class Run {
@@ -63,21 +71,39 @@ class Run {
       this.resolve = resolve
       this.reject = reject
       const n = this.inputs.length
-      if (this.signal?.aborted) {
-        reject(abortError(this.signal, this.result()))
-        return
-      }
-      if (n === 0) {
+      // The signal is read and subscribed to before the run takes the host's workers (refs
+      // them): a signal that throws then rejects the run and leaves the host idle, unref'd.
+      if (this.signal !== undefined) {
+        try {
+          if (this.signal.aborted === true) {
+            this.state = 'failed'
+            reject(abortError(this.signal, this.result()))
+            return
+          }
+          if (n === 0) {
+            this.state = 'done'
+            resolve(this.result())
+            return
+          }
+          // Once the run has settled, a late call (the signal ignores `once`) finds it settled.
+          this.onAbort = () => this.fail(abortError(this.signal, null))
+          this.signal.addEventListener('abort', this.onAbort, { once: true })
+        } catch (e) {
+          this.state = 'failed'
+          this.detach()
+          reject(e)
+          return
+        }
+        // addEventListener may have called back at once: the run already failed.
+        if (this.state !== 'running') return
+      } else if (n === 0) {
+        this.state = 'done'
         resolve(this.result())
         return
       }
       this.t0 = performance.now()
       this.host.current = this
       this.host.hold(true)
-      if (this.signal !== undefined) {
-        this.onAbort = () => this.fail(abortError(this.signal, null))
-        this.signal.addEventListener('abort', this.onAbort, { once: true })
-      }
       // Workers kept from an earlier run of the host already have chunks' worth of state:
       // the new run's chunks are theirs at once.
       for (const slot of this.host.slots) {
@@ -175,8 +201,10 @@ class Run {
       const at = slot.assigned.findIndex((c) => c.id === m.id)
       if (at === -1) return
       const [chunk] = slot.assigned.splice(at, 1)
-      for (const { index, result } of m.results) this.results[index] = result
-      for (const { index, phase, error } of m.errors) this.errors.push({ index, phase, error: reviveError(error, CLASSES) })
+      for (const entry of decodeEntries(m, unreadable)) {
+        if (entry.phase === undefined) this.results[entry.index] = entry.result
+        else this.errors.push({ index: entry.index, phase: entry.phase, error: reviveError(entry.error, CLASSES) })
+      }
       this.settled += chunk.indices.length
       this.files += m.files
       this.bytes += m.bytes
@@ -184,10 +212,14 @@ class Run {
       this.progress()
       if (this.settled === this.inputs.length) this.finish()
       else this.dispatch()
+    } else if (m.type === 'uncaught') {
+      // The worker's uncaught error, sent just before it exits: onExit names it as the cause.
+      const [entry] = decodeEntries(m, unreadable)
+      slot.error = reviveError(entry.error, CLASSES)
     } else if (m.type === 'fatal') {
       // The runner failed (or the runner or plugin could not be loaded): nothing would work.
-      const err = reviveError(m.error, CLASSES)
-      this.fail(err)
+      const [entry] = decodeEntries(m, unreadable)
+      this.fail(reviveError(entry.error, CLASSES))
     }
   }
 
@@ -251,7 +283,14 @@ class Run {
     this.state = 'done'
     this.detach()
     this.release()
-    this.resolve(this.result())
+    let result
+    try {
+      result = this.result()
+    } catch (e) {
+      this.reject(e)
+      return
+    }
+    this.resolve(result)
   }
 
   /**
@@ -264,26 +303,37 @@ class Run {
     if (this.state !== 'running') return
     this.state = 'failed'
     // What was done until now, on the error (an AbortError is made with result null).
-    if (err !== null && typeof err === 'object' && (err.result === null || err.result === undefined)) {
-      try {
-        err.result = this.result()
-      } catch {}
-    }
+    try {
+      if (err !== null && typeof err === 'object' && (err.result === null || err.result === undefined)) err.result = this.result()
+    } catch {}
     this.detach()
-    this.host.terminateAll().then(() => {
+    // Not the host's current run yet (its signal called back from addEventListener): the
+    // host's workers are not this run's to end.
+    let ending = Promise.resolve()
+    try {
+      if (this.host.current === this) ending = this.host.terminateAll()
+    } catch {}
+    ending.then(() => {
       this.release()
       this.reject(err)
     })
   }
 
+  /** Give the host back: idle, its workers unref'd (they must not keep the process alive). */
   release() {
-    if (this.host.current === this) this.host.current = null
+    if (this.host.current !== this) return
+    this.host.current = null
     this.host.hold(false)
   }
 
+  /** Unsubscribe from the signal; a removeEventListener that throws changes nothing. */
   detach() {
-    if (this.onAbort !== undefined) this.signal.removeEventListener('abort', this.onAbort)
+    const onAbort = this.onAbort
     this.onAbort = undefined
+    if (onAbort === undefined) return
+    try {
+      this.signal.removeEventListener('abort', onAbort)
+    } catch {}
   }
 }
 

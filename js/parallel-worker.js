@@ -6,13 +6,17 @@
 // Messages, main -> worker: { type: 'chunk', id, indices, inputs, suspect }, { type: 'stop' }.
 // Worker -> main: { type: 'ready' } once loaded; { type: 'more' } when the chunk in hand is
 // half done (so the next one is here when it ends: the request costs no idle time);
-// { type: 'done', id, results: [{ index, result }], errors: [{ index, phase, error }],
-// files, bytes }; { type: 'fatal', error } when the runner itself fails; { type: 'closed' }
-// after 'stop'. A chunk's indices are the inputs' indices in the whole run.
+// { type: 'done', id, files, bytes, ...entries } where entries (js/parallel-wire.js
+// encodeEntries) hold `{ index, result }` and `{ index, phase, error }` serialized here, so
+// that nothing a plugin made is cloned by postMessage (a block's buffer would be copied
+// whole); { type: 'fatal', id, ...entries } with one `{ index: -1, error }` when the runner
+// itself fails, { type: 'uncaught', ...entries } likewise before the worker exits on an
+// uncaught error; { type: 'closed' } after 'stop'. A chunk's indices are the inputs' indices
+// in the whole run.
 
 const { parentPort, workerData } = require('node:worker_threads')
 const { pathToFileURL } = require('node:url')
-const { serializeError, blockViewIn, safeString } = require('./parallel-wire')
+const { serializeError, notCloneable, lazyValue, lazyRefused, encodeEntries, safeString } = require('./parallel-wire')
 
 const { runner: runnerPath, plugin: pluginPath, options } = workerData
 
@@ -60,10 +64,10 @@ async function runChunk(chunk) {
   try {
     out = await run(inputs, counted, options)
     if (out === null || typeof out !== 'object' || !Array.isArray(out.results) || !Array.isArray(out.errors)) {
-      throw new TypeError(`the runner ${runnerPath} must resolve to { results: Array, errors: Array }; got ${safeString(out)}`)
+      throw new TypeError(`the runner ${runnerPath} must resolve to { results: Array, errors: Array }; got ${describe(out)}`)
     }
   } catch (e) {
-    parentPort.postMessage({ type: 'fatal', id, error: serializeError(e) })
+    postFatal(id, e)
     return
   }
   // A callback the plugin left behind (a setTimeout that throws) should fail this chunk,
@@ -74,51 +78,51 @@ async function runChunk(chunk) {
     await timerTurn()
     if (suspect) await timerTurn()
   }
-  const results = []
-  const errors = []
+  const entries = []
   const failed = new Set()
   for (const e of out.errors) {
     const local = e?.index
     if (!Number.isInteger(local) || local < 0 || local >= indices.length) continue
     failed.add(local)
-    errors.push({ index: indices[local], phase: typeof e.phase === 'string' ? e.phase : 'plugin', error: serializeError(e.error) })
+    entries.push({ index: indices[local], phase: typeof e.phase === 'string' ? e.phase : 'plugin', error: serializeError(e.error) })
   }
   for (let i = 0; i < indices.length; i++) {
     const result = out.results[i]
     if (result === undefined || failed.has(i)) continue
-    const where = blockViewIn(result)
-    if (where !== null) {
-      errors.push({ index: indices[i], phase: 'plugin', error: serializeError(notCloneable(`${where} is a view of a 2 GiB block buffer (cloning it would copy the whole block)`)) })
-      continue
-    }
-    results.push({ index: indices[i], result })
+    const lazy = lazyValue(result)
+    if (lazy !== null) entries.push({ index: indices[i], phase: 'plugin', error: serializeError(notCloneable("the plugin's result", lazyRefused(lazy))) })
+    else entries.push({ index: indices[i], result })
   }
-  const done = { type: 'done', id, results, errors, files: numberOr(out.files, inputs.length), bytes: numberOr(out.bytes, 0) }
+  // What cannot be sent (a JsonNode, a function, a view of a block) becomes that input's
+  // plugin error; the rest goes.
+  const { body, transfer } = encodeEntries(entries, unsendable)
+  parentPort.postMessage({ type: 'done', id, files: numberOr(out.files, inputs.length), bytes: numberOr(out.bytes, 0), ...body }, transfer)
+}
+
+/** The entry that replaces one that cannot be sent: plain values only. */
+function unsendable(entry, why) {
+  if (entry.phase === undefined) return { index: entry.index, phase: 'plugin', error: serializeError(notCloneable("the plugin's result", why)) }
+  // serializeError checked the values it kept: only a getter that returned something else
+  // the second time gets here.
+  return { index: entry.index, phase: entry.phase, error: serializeError(notCloneable('the error', why)) }
+}
+
+function postFatal(id, e) {
+  const { body, transfer } = encodeEntries([{ index: -1, phase: 'fatal', error: serializeError(e) }], unsendable)
+  parentPort.postMessage({ type: 'fatal', id, ...body }, transfer)
+}
+
+/** A short description of a value for a message: never a huge string (String() of a block view would be one). */
+function describe(v) {
+  if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return safeString(v)
   try {
-    parentPort.postMessage(done)
+    return Object.prototype.toString.call(v)
   } catch {
-    // Some result cannot be cloned (a JsonNode, a function, ...): find which, record them
-    // as that input's plugin error, and send the rest.
-    done.results = []
-    for (const r of results) {
-      try {
-        structuredClone(r.result)
-        done.results.push(r)
-      } catch (e) {
-        errors.push({ index: r.index, phase: 'plugin', error: serializeError(notCloneable(`it cannot be cloned (${e?.message})`)) })
-      }
-    }
-    parentPort.postMessage(done)
+    return typeof v
   }
 }
 
 const numberOr = (v, dflt) => (typeof v === 'number' && Number.isFinite(v) ? v : dflt)
-
-function notCloneable(why) {
-  const err = new Error(`the plugin's result cannot be sent to the main thread: ${why}; return plain values (node.value, doc.toJS(), copies)`)
-  err.name = 'DataCloneError'
-  return err
-}
 
 async function pump() {
   if (running) return
@@ -137,6 +141,20 @@ async function finish() {
   } catch {}
   parentPort.postMessage({ type: 'closed' })
 }
+
+// An error a plugin's callback throws (or a rejection nobody handles) ends this worker, as
+// it would anyway, but it is sent through the same serializer first: Node would serialize
+// it itself for the worker's 'error' event, copying whatever block it reaches.
+process.on('uncaughtException', (e) => {
+  // A plugin that handles its own uncaught errors keeps its worker, as it would without this.
+  if (process.listenerCount('uncaughtException') > 1) return
+  try {
+    const { body, transfer } = encodeEntries([{ index: -1, phase: 'uncaught', error: serializeError(e) }], unsendable)
+    parentPort.postMessage({ type: 'uncaught', ...body }, transfer)
+  } finally {
+    process.exit(1)
+  }
+})
 
 parentPort.on('message', (m) => {
   if (m.type === 'chunk') {
@@ -165,5 +183,5 @@ async function main() {
 
 main().catch((e) => {
   // Loading failed: the main thread rejects the run with this error (nothing would work).
-  parentPort.postMessage({ type: 'fatal', id: null, error: serializeError(e) })
+  postFatal(null, e)
 })

@@ -30,12 +30,17 @@ const { Worker } = require('node:worker_threads')
 const { InvalidArgumentError, PoolClosedError } = require('./errors')
 const { asyncDispose, installAsyncDispose } = require('./symbols')
 const { Run } = require('./parallel-run')
-const { MAX_TIMEOUT_MS, show, integer, optionsObject, integerOption } = require('./args')
+const { MAX_TIMEOUT_MS, show, integer, knownOptions, integerOption, stringArray } = require('./args')
 const { reviveError, serializeError } = require('./parallel-wire')
 
 const WORKER_FILE = path.join(__dirname, 'parallel-worker.js')
 const JSON_RUNNER = path.join(__dirname, 'parallel-json-runner.js')
 const TRANSFERS = ['auto', 'external', 'copy']
+// The option names each entry point takes (index.d.ts); any other is refused as a typo,
+// except by runParallel and createParallelHost, which hand the others to their runner.
+const RUN_OPTIONS = ['signal', 'onProgress']
+const JSON_HOST_OPTIONS = ['plugin', 'workers', 'threads', 'poolSize', 'transfer', 'pluginTimeoutMs', 'maxBlocks', ...RUN_OPTIONS]
+const PARALLEL_HOST_OPTIONS = ['runner', 'plugin', 'workers', ...RUN_OPTIONS]
 const MAX_WORKERS = 64
 const MAX_POOL_SIZE = 4096
 function defaultWorkers() {
@@ -58,11 +63,24 @@ function modulePath(v, what) {
   return v
 }
 
+/**
+ * An AbortSignal, or an object with its whole shape (a polyfill's, another realm's): a run
+ * subscribes to it and unsubscribes when it settles, so both methods must be there. How
+ * they then behave (throwing, calling back at once or twice) cannot leave a run unsettled
+ * (js/parallel-run.js).
+ */
 function signalOption(signal) {
   if (signal === undefined) return undefined
-  if (signal === null || typeof signal !== 'object' || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function') {
-    throw new InvalidArgumentError(`signal must be an AbortSignal; got ${show(signal)}`)
-  }
+  let ok = false
+  try {
+    ok =
+      signal !== null &&
+      typeof signal === 'object' &&
+      typeof signal.aborted === 'boolean' &&
+      typeof signal.addEventListener === 'function' &&
+      typeof signal.removeEventListener === 'function'
+  } catch {}
+  if (!ok) throw new InvalidArgumentError(`signal must be an AbortSignal (aborted, addEventListener, removeEventListener); got ${show(signal)}`)
   return signal
 }
 
@@ -78,7 +96,8 @@ function functionOption(v, what) {
  * See the README ("Parallel plugins") and index.d.ts.
  */
 function runParallel(inputs, options) {
-  return once(() => createParallelHost(hostOptionsOf(options, 'runParallel'), Math.max(1, inputsLength(inputs))), inputs, options)
+  const run = {}
+  return once(() => createParallelHost(hostOptionsOf(options, 'runParallel', PARALLEL_HOST_OPTIONS, true, run), Math.max(1, inputsLength(inputs))), inputs, run)
 }
 
 /**
@@ -86,15 +105,21 @@ function runParallel(inputs, options) {
  * own pool and a parseJsonFiles job per chunk (`threads` Rust threads in all).
  */
 function runJsonPlugins(paths, options) {
-  return once(() => createJsonPluginHost(hostOptionsOf(options, 'runJsonPlugins'), Math.max(1, inputsLength(paths))), paths, options)
+  const run = {}
+  return once(() => createJsonPluginHost(hostOptionsOf(options, 'runJsonPlugins', JSON_HOST_OPTIONS, false, run), Math.max(1, inputsLength(paths))), paths, run)
 }
 
 const inputsLength = (inputs) => (Array.isArray(inputs) ? inputs.length : 0)
 
-/** The options object without the per-run ones (a host takes the rest). */
-function hostOptionsOf(options, what) {
-  options = optionsObject(options, what)
-  const { signal: _s, onProgress: _p, ...rest } = options
+/**
+ * The options, read once and checked against `names` (see knownOptions), without the
+ * per-run ones: the host takes the rest, and the per-run ones go into `run`, which once()
+ * hands to host.run() after making the host.
+ */
+function hostOptionsOf(options, what, names, open, run) {
+  const { signal, onProgress, ...rest } = knownOptions(options, names, what, open)
+  run.signal = signal
+  run.onProgress = onProgress
   return rest
 }
 
@@ -119,7 +144,7 @@ async function once(makeHost, inputs, options) {
  * `minWorkers` (internal): a one-shot run starts no more workers than it has inputs.
  */
 function createJsonPluginHost(options, minWorkers) {
-  options = optionsObject(options, 'createJsonPluginHost')
+  options = knownOptions(options, JSON_HOST_OPTIONS, 'createJsonPluginHost')
   if (options.plugin === undefined) throw new InvalidArgumentError('a JSON plugin host needs options.plugin: the absolute path of the plugin module')
   const workers = Math.min(integerOption(options, 'workers', defaultWorkers(), 1, MAX_WORKERS), minWorkers ?? MAX_WORKERS)
   const threads = integerOption(options, 'threads', 2, 1, 64)
@@ -151,7 +176,7 @@ function createJsonPluginHost(options, minWorkers) {
 
 /** The generic host: any runner module (see runParallel). */
 function createParallelHost(options, minWorkers) {
-  options = optionsObject(options, 'createParallelHost')
+  options = knownOptions(options, PARALLEL_HOST_OPTIONS, 'createParallelHost', true)
   rejectRunOptions(options, 'createParallelHost')
   const { runner, plugin, workers: _w, ...runnerOptions } = options
   const workers = Math.min(integerOption(options, 'workers', defaultWorkers(), 1, MAX_WORKERS), minWorkers ?? MAX_WORKERS)
@@ -212,13 +237,15 @@ class Host {
     let run
     try {
       if (this.#closing !== null) throw new PoolClosedError(`this ${this.what} is closed`)
+      let own
       if (this.json) {
-        if (!Array.isArray(inputs) || inputs.some((p) => typeof p !== 'string')) throw new InvalidArgumentError(`${this.what}: run expects an array of paths`)
+        own = stringArray(inputs, `${this.what}: run expects an array of paths`)
       } else if (!Array.isArray(inputs)) {
         throw new InvalidArgumentError(`${this.what}: run expects an array of inputs`)
+      } else {
+        own = inputs.slice()
       }
-      options = optionsObject(options === undefined ? {} : options, 'run')
-      const own = inputs.slice()
+      options = knownOptions(options, RUN_OPTIONS, 'run')
       // Errors name their file, in the order of the inputs; a worker's death names it too.
       const json = this.json
         ? {

@@ -6,6 +6,28 @@ const { InvalidArgumentError, StaleBufferError } = require('./errors')
 const { show } = require('./args')
 const { inspect } = require('./symbols')
 
+// Every block buffer wrapped in this thread, held weakly, in one registry per thread that
+// every copy of this module shares (an addon may bring its own raw-transfer/reader): a
+// parallel worker refuses to post a value that reaches one (js/parallel-wire.js), as
+// cloning it would copy the whole 2 GiB block.
+const REGISTRY = Symbol.for('raw-transfer: block buffers')
+if (!Object.hasOwn(globalThis, REGISTRY)) Object.defineProperty(globalThis, REGISTRY, { value: { set: new WeakSet(), refs: [], limit: 64 } })
+const blockBuffers = globalThis[REGISTRY]
+
+function noteBlockBuffer(ab) {
+  if (blockBuffers.set.has(ab)) return
+  blockBuffers.set.add(ab)
+  const refs = blockBuffers.refs
+  // Buffers of closed pools die with them: drop their refs as the list grows.
+  if (refs.length >= blockBuffers.limit) {
+    const live = refs.filter((r) => r.deref() !== undefined)
+    refs.length = 0
+    refs.push(...live)
+    blockBuffers.limit = 2 * live.length + 64
+  }
+  refs.push(new WeakRef(ab))
+}
+
 module.exports = function makeRawBuffer(C) {
   const { BUFFER_SIZE, RAW_METADATA_OFFSET, META_DATA_OFFSET, META_GENERATION } = C
   const META_U32 = RAW_METADATA_OFFSET >> 2
@@ -106,12 +128,11 @@ module.exports = function makeRawBuffer(C) {
     #f64 = null
     #u16 = null
     #buf = undefined
-    /** @type {symbol} own and enumerable so that structuredClone/postMessage throw (see NOT_CLONEABLE). */
-    notCloneable = NOT_CLONEABLE
 
     /** @param {ArrayBuffer | Uint8Array} buffer a block buffer received from Rust */
     constructor(buffer) {
       const ab = toArrayBuffer(buffer, 'RawBuffer')
+      noteBlockBuffer(ab)
       this.#ab = ab
       this.#u8 = new Uint8Array(ab)
       this.#u32 = new Uint32Array(ab)
@@ -200,5 +221,10 @@ module.exports = function makeRawBuffer(C) {
     }
   }
 
+  // No own enumerable property (the buffer is #private): a clone of a RawBuffer is `{}`,
+  // never its 2 GiB buffer.
+  Object.defineProperty(RawBuffer.prototype, 'notCloneable', { value: NOT_CLONEABLE })
+
   return { RawBuffer, toArrayBuffer, decodeUtf8, isArrayBuffer, isUint8Array }
 }
+module.exports.blockBuffers = blockBuffers

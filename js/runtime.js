@@ -2,12 +2,13 @@
 // The JS runtime: wraps the native addon's pool class into the public API. Blocks are
 // named by id; the native side keeps which ids this environment holds.
 
+const util = require('node:util')
 const errors = require('./errors')
 const { native, PoolClosedError, StaleBufferError, InvalidArgumentError, PluginTimeoutError } = errors
 const { runJob } = require('./job')
 const { runParallel, runJsonPlugins, createJsonPluginHost, createParallelHost } = require('./parallel')
 const { utf8Of, releaseScratch } = require('./input')
-const { MAX_TIMEOUT_MS, show, integer, optionsObject, integerOption } = require('./args')
+const { MAX_TIMEOUT_MS, show, integer, knownOptions, integerOption, stringArray } = require('./args')
 const C = require('./constants')
 
 module.exports = function runtime(binding) {
@@ -22,6 +23,9 @@ module.exports = function runtime(binding) {
   // The native pool's own limits (src/addon/pool.rs): checked here first, so that a wrong
   // number is an InvalidArgumentError from JS whatever the native side would make of it.
   const MAX_POOL_SIZE = 4096
+  // The option names each takes (index.d.ts: PoolOptions, JsonFilesOptions); others are typos.
+  const POOL_OPTIONS = ['size', 'transfer', 'acquireTimeoutMs', 'retainBytes', 'maxRetainBytes']
+  const JSON_FILES_OPTIONS = ['threads', 'maxBlocks', 'pluginTimeoutMs']
 
   class FixedSizeAllocatorPool {
     /**
@@ -29,7 +33,7 @@ module.exports = function runtime(binding) {
      *   retainBytes?: number, maxRetainBytes?: number }} [options] undefined fields take their defaults
      */
     constructor(options) {
-      options = optionsObject(options, 'FixedSizeAllocatorPool')
+      options = knownOptions(options, POOL_OPTIONS, 'FixedSizeAllocatorPool')
       const size = integerOption(options, 'size', 4, 1, MAX_POOL_SIZE)
       const acquireTimeoutMs = integerOption(options, 'acquireTimeoutMs', 0, 0, MAX_TIMEOUT_MS)
       const retainBytes = integerOption(options, 'retainBytes', C.DEFAULT_RETAINED_BYTES, 0, C.ACTIVE_SIZE)
@@ -41,7 +45,7 @@ module.exports = function runtime(binding) {
       // RAW_TRANSFER_MODE=copy forces the copy fallback wherever the caller left it to us.
       if (transfer === 'auto' && process.env.RAW_TRANSFER_MODE === 'copy') transfer = 'copy'
       this._native = native(() => new binding.NativePool(size, transfer, acquireTimeoutMs, retainBytes, maxRetainBytes))
-      this._cache = new BufferCache()
+      this._cache = new BufferCache((id) => native(() => this._native.resend(id)))
       this._closed = false
     }
 
@@ -118,11 +122,9 @@ module.exports = function runtime(binding) {
      */
     async parseJsonFiles(paths, plugin, options) {
       this._check()
-      if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string')) {
-        throw new InvalidArgumentError('parseJsonFiles expects an array of paths')
-      }
+      paths = stringArray(paths, 'parseJsonFiles expects an array of paths')
       if (typeof plugin !== 'function') throw new InvalidArgumentError('parseJsonFiles expects a plugin function')
-      options = optionsObject(options, 'parseJsonFiles')
+      options = knownOptions(options, JSON_FILES_OPTIONS, 'parseJsonFiles')
       const threads = integerOption(options, 'threads', 2, 1, 64)
       // 0: the job's default (what other running jobs leave of the pool).
       const maxBlocks = integerOption(options, 'maxBlocks', 0, 0, this.size)
@@ -164,7 +166,7 @@ module.exports = function runtime(binding) {
         errors: errors.map(({ index, error, phase }) => ({
           path: paths[index],
           error,
-          phase: phase === 'plugin' ? 'plugin' : error.code === 'Io' ? 'read' : 'parse',
+          phase: phase === 'plugin' ? 'plugin' : error.code === 'Io' || error.syscall !== undefined ? 'read' : 'parse',
         })),
       }
       if (this._closed && items < paths.length) {
@@ -208,8 +210,6 @@ module.exports = function runtime(binding) {
 
   /** A checked-out block. Returned to the pool by release() (or `using`). */
   class Block {
-    // A Block cannot be cloned: this own field makes structuredClone/postMessage throw at once.
-    notCloneable = BLOCK_NOT_CLONEABLE
     // Private (and read through prototype getters): a clone never reaches the 2 GiB buffer,
     // and a Block is cheap to make (one per file in parseJsonFiles).
     #pool
@@ -308,6 +308,9 @@ module.exports = function runtime(binding) {
     }
   }
   installDispose(Block.prototype)
+  // No own enumerable property (its state is #private): a clone of a Block is `{}`, never
+  // its buffer; the parallel hosts refuse one as a plugin's result.
+  Object.defineProperty(Block.prototype, 'notCloneable', { value: BLOCK_NOT_CLONEABLE })
   installDispose(FixedSizeAllocatorPool.prototype)
 
   /** The typed error for a file the producer failed on (`{ code, message, position }` from Rust). */
@@ -328,7 +331,21 @@ module.exports = function runtime(binding) {
       err.path = path
     }
     err.code = code
+    if (typeof failure.errno === 'number') {
+      // As Node's fs errors: code 'ENOENT', errno -2, syscall 'open', path.
+      err.code = systemErrorName(failure.errno) ?? code
+      err.errno = -failure.errno
+      err.syscall = failure.syscall
+    }
     return err
+  }
+
+  function systemErrorName(errno) {
+    try {
+      return util.getSystemErrorName(-errno)
+    } catch {
+      return undefined
+    }
   }
 
   return {

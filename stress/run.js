@@ -23,6 +23,7 @@ const SCENARIOS = [
   { name: 'load', file: 'load.js', timeoutMs: 120_000, what: '100k parseJsonFiles + 100k parseJson, RSS and liveBlocks' },
   { name: 'overcommit', file: 'overcommit.js', timeoutMs: 150_000, what: 'ulimit -v, ulimit -d, vm.overcommit_memory=2' },
   { name: 'exhaustion', file: 'exhaustion.js', timeoutMs: 120_000, what: 'ulimit -d on big reads and decodes, read-ahead held by one block, thread limit' },
+  { name: 'plugin-values', file: 'plugin-values.js', timeoutMs: 120_000, what: 'every result/error a plugin can produce through the worker path: typed errors, no block copied' },
   { name: 'hosts', file: 'hosts.js', timeoutMs: 150_000, what: 'plugin hosts: runs with every fault, aborts, queued runs, close at any time' },
 ]
 

@@ -372,7 +372,7 @@ for (const transfer of ['auto', 'copy']) {
       assert.ok(failed.get('broken.json') instanceof rt.JsonSyntaxError)
       assert.equal(failed.get('broken.json').offset, 12)
       assert.ok(failed.get('missing.json') instanceof rt.RawTransferError)
-      assert.equal(failed.get('missing.json').code, 'Io')
+      assert.equal(failed.get('missing.json').code, 'ENOENT')
       assert.equal(result.errors.length, 2)
     } finally {
       fs.rmSync(dir, { recursive: true, force: true })
