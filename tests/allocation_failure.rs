@@ -15,7 +15,8 @@ use std::cell::Cell;
 use std::io::Write;
 
 use raw_transfer::FixedSizeAllocator;
-use raw_transfer::json::{ParseError, Parser, read_input};
+use raw_transfer::json::{ParseError, Parser};
+use raw_transfer::napi::read_file;
 
 struct FailingAllocator;
 
@@ -160,12 +161,12 @@ fn every_allocation_of_a_file_read_may_fail() {
     drop(f);
     let path = path.to_str().unwrap().to_owned();
     let baseline = count(|| {
-        read_input(&path).unwrap();
+        read_file(&path, 1 << 30).unwrap();
     });
     assert!(baseline > 0);
     let mut failed = 0;
     for n in 0..baseline {
-        match with_failure(n, || read_input(&path)) {
+        match with_failure(n, || read_file(&path, 1 << 30)) {
             Ok(text) => assert_eq!(text.len(), 300_003),
             Err(e) => {
                 failed += 1;

@@ -7,7 +7,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use super::pool::NativePool;
-use crate::napi::{Batch, Job, JobOptions, catch_panic};
+use crate::napi::{Job, JobOptions, catch_panic};
 use crate::producers::json::JsonFiles;
 
 /// A running `parseJsonFiles` job.
@@ -42,23 +42,4 @@ impl NativePool {
     }
 }
 
-#[napi]
-impl JsonFilesJob {
-    /// Release `released` (block ids JS is done with) and take every finished file.
-    #[napi(ts_return_type = "import('./js/job').NativeBatch")]
-    pub fn take(&self, env: Env, released: Option<Uint32Array>) -> Result<Batch> {
-        catch_panic(|| {
-            let released: &[u32] = released.as_deref().unwrap_or(&[]);
-            Ok(self.job.take(&env, released)?)
-        })
-    }
-
-    /// Stop starting new files (finished ones can still be taken).
-    #[napi]
-    pub fn cancel(&self) -> Result<()> {
-        catch_panic(|| {
-            self.job.cancel();
-            Ok(())
-        })
-    }
-}
+crate::job_methods!(JsonFilesJob.job);

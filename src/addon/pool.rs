@@ -152,21 +152,6 @@ impl NativePool {
         })
     }
 
-    #[napi(getter)]
-    pub fn size(&self) -> u32 {
-        self.inner.pool().size() as u32
-    }
-
-    #[napi(getter)]
-    pub fn transfer_mode(&self) -> &'static str {
-        self.inner.transfer_mode().as_str()
-    }
-
-    #[napi(getter)]
-    pub fn closed(&self) -> bool {
-        self.inner.is_closed()
-    }
-
     #[napi]
     pub fn stats(&self) -> Result<NativePoolStats> {
         catch_panic(|| {
@@ -219,12 +204,6 @@ impl NativePool {
     #[napi(ts_return_type = "{ id: number, generation: number, buffer: ArrayBuffer | null }")]
     pub fn hand_off(&self, id: u32) -> Result<Sent> {
         catch_panic(|| Ok(self.inner.hand_off(id)?))
-    }
-
-    /// Block `id`'s buffer again, for a JS cache that lost it (see `EnvPool::resend`).
-    #[napi(ts_return_type = "ArrayBuffer")]
-    pub fn resend(&self, id: u32) -> Result<RawValue> {
-        catch_panic(|| Ok(self.inner.resend(id)?))
     }
 
     #[napi]
@@ -312,22 +291,6 @@ impl NativePool {
         })
     }
 
-    /// Return block `id` to the pool. Releasing a block that is not out is an error
-    /// (StaleBuffer); the JS runtime makes `release()` idempotent.
-    #[napi]
-    pub fn release(&self, id: u32) -> Result<()> {
-        catch_panic(|| Ok(self.inner.release(id)?))
-    }
-
-    /// Return several blocks at once (ids not out are skipped).
-    #[napi]
-    pub fn release_many(&self, ids: Uint32Array) -> Result<()> {
-        catch_panic(|| {
-            self.inner.release_many(&ids);
-            Ok(())
-        })
-    }
-
     /// Give the memory idle blocks keep for future documents back to the OS.
     #[napi]
     pub fn trim(&self) -> Result<()> {
@@ -338,13 +301,6 @@ impl NativePool {
             Ok(())
         })
     }
-
-    /// Let go of every block Rust holds; blocks JS still references are freed by the GC.
-    #[napi]
-    pub fn close(&self) -> Result<()> {
-        catch_panic(|| {
-            self.inner.close();
-            Ok(())
-        })
-    }
 }
+
+crate::pool_methods!(NativePool.inner);

@@ -24,8 +24,8 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use raw_transfer::napi::{
-    Batch, EnvPool, ErrorCode, Job, JobOptions, Position, ProduceError, Producer, Sent, Transfer,
-    TransferError, catch_panic,
+    EnvPool, ErrorCode, Job, JobOptions, Position, ProduceError, Producer, Sent, Transfer,
+    TransferError, catch_panic, load_file, read_file,
 };
 use raw_transfer::{ACTIVE_SIZE, FixedSizeAllocator, FixedSizeAllocatorPool, RawTransferMetadata};
 
@@ -170,26 +170,6 @@ fn build(
     })
 }
 
-/// Read `path` whole: regular files only (a FIFO would block a thread for ever), at most
-/// half a block (names are copied into the block next to the rows).
-fn read_file(path: &str) -> std::result::Result<Vec<u8>, ProduceError> {
-    let io = |e: std::io::Error| ProduceError::new(ErrorCode::Io, format!("{path}: {e}"));
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if !meta.is_file() {
-        return Err(ProduceError::new(
-            ErrorCode::Io,
-            format!("{path} is not a regular file"),
-        ));
-    }
-    if meta.len() > (ACTIVE_SIZE / 2) as u64 {
-        return Err(ProduceError::new(
-            ErrorCode::BlockFull,
-            format!("{path} is too large for a block"),
-        ));
-    }
-    std::fs::read(path).map_err(io)
-}
-
 /// The job's producer: CSV files, read and parsed on the job's threads.
 struct CsvFiles;
 
@@ -207,9 +187,8 @@ impl Producer for CsvFiles {
         _: &mut Scratch,
         path: &String,
     ) -> std::result::Result<(Vec<u8>, u64), ProduceError> {
-        let text = read_file(path)?;
-        let len = text.len() as u64;
-        Ok((text, len))
+        // Names are copied into the block next to the rows: at most half a block of text.
+        load_file(path, (ACTIVE_SIZE / 2) as u64)
     }
 
     fn build(
@@ -267,17 +246,6 @@ impl CsvPool {
         })
     }
 
-    /// 'external' or 'copy' (what 'auto' decided).
-    #[napi(getter)]
-    pub fn transfer_mode(&self) -> &'static str {
-        self.inner.transfer_mode().as_str()
-    }
-
-    #[napi(getter)]
-    pub fn closed(&self) -> bool {
-        self.inner.is_closed()
-    }
-
     #[napi]
     pub fn stats(&self) -> CsvPoolStats {
         let s = self.inner.pool().stats();
@@ -302,23 +270,8 @@ impl CsvPool {
     #[napi(ts_return_type = "{ id: number, generation: number, buffer: ArrayBuffer | null }")]
     pub fn parse_file(&self, path: String) -> Result<Sent> {
         catch_panic(|| {
-            let text = read_file(&path).map_err(TransferError::from)?;
+            let text = read_file(&path, (ACTIVE_SIZE / 2) as u64).map_err(TransferError::from)?;
             self.parse_bytes(&text)
-        })
-    }
-
-    /// Return block `id` to the pool (`StaleBuffer` if it is not checked out here).
-    #[napi]
-    pub fn release(&self, id: u32) -> Result<()> {
-        catch_panic(|| Ok(self.inner.release(id)?))
-    }
-
-    /// Return several blocks (ids not checked out here are skipped).
-    #[napi]
-    pub fn release_many(&self, ids: Uint32Array) -> Result<()> {
-        catch_panic(|| {
-            self.inner.release_many(&ids);
-            Ok(())
         })
     }
 
@@ -335,17 +288,10 @@ impl CsvPool {
             })
         })
     }
-
-    /// Free idle blocks and hand out no more; checked-out blocks stay readable until
-    /// released (then freed), buffers JS holds until the GC frees them.
-    #[napi]
-    pub fn close(&self) -> Result<()> {
-        catch_panic(|| {
-            self.inner.close();
-            Ok(())
-        })
-    }
 }
+
+// size, transferMode, closed, checkedOut, release, releaseMany, resend, close.
+raw_transfer::pool_methods!(CsvPool.inner);
 
 impl CsvPool {
     fn parse_bytes(&self, text: &[u8]) -> Result<Sent> {
@@ -364,21 +310,5 @@ pub struct CsvJob {
     job: Job,
 }
 
-#[napi]
-impl CsvJob {
-    /// Release `released` (block ids JS is done with) and take every finished file.
-    #[napi]
-    pub fn take(&self, env: Env, released: Option<Uint32Array>) -> Result<Batch> {
-        catch_panic(|| Ok(self.job.take(&env, released.as_deref().unwrap_or(&[]))?))
-    }
-
-    /// Stop starting new files (finished ones can still be taken) and end the job's
-    /// reservation of blocks (runJob calls it once the last plugin let go).
-    #[napi]
-    pub fn cancel(&self) -> Result<()> {
-        catch_panic(|| {
-            self.job.cancel();
-            Ok(())
-        })
-    }
-}
+// take(released) and cancel(), what runJob drives.
+raw_transfer::job_methods!(CsvJob.job);

@@ -32,7 +32,7 @@ mod parse;
 mod tests;
 
 #[cfg(feature = "napi")]
-pub use files::{JsonFiles, read_input};
+pub use files::JsonFiles;
 pub use layout::Document;
 use layout::FORMAT_VERSION as LAYOUT_VERSION;
 #[cfg(test)]
