@@ -1,4 +1,4 @@
-// Types of `require('raw-transfer')` (checked by test/types: tsc --strict, nodenext and bundler).
+// Types of `require('raw-transfer')` (checked by __test__/types: tsc --strict, nodenext and bundler).
 //
 // `[Symbol.dispose]` needs TypeScript 5.2+ with lib "esnext.disposable" (or "esnext", or
 // @types/node 20+); the declaration below supplies the symbol for other libs. At run time the
@@ -11,20 +11,70 @@ declare global {
   }
 }
 
-/** Alignment of every block base: 4 GiB. */
-export const BLOCK_ALIGN: number
-/** Bytes owned by one block (2 GiB - 16). */
-export const BLOCK_SIZE: number
-/** Length of the ArrayBuffer JS sees over a block. */
-export const BUFFER_SIZE: number
-/** Length of the arena's data region (BUFFER_SIZE - RAW_METADATA_SIZE). */
-export const ACTIVE_SIZE: number
-/** Size of RawTransferMetadata, the last bytes of the buffer (16). */
-export const RAW_METADATA_SIZE: number
-/** Offset of RawTransferMetadata in the buffer (= ACTIVE_SIZE). */
-export const RAW_METADATA_OFFSET: number
-/** Every layout constant exported by Rust (geometry, metadata fields, JSON node layout). */
-export const constants: Readonly<Record<string, number>>
+export {
+  ReaderConstants,
+  BLOCK_ALIGN,
+  BLOCK_SIZE,
+  BUFFER_SIZE,
+  ACTIVE_SIZE,
+  RAW_METADATA_SIZE,
+  RAW_METADATA_OFFSET,
+  RawBuffer,
+  BufferCache,
+  RawTransferError,
+  PoolExhaustedError,
+  StaleBufferError,
+  BlockFullError,
+  ExternalBuffersForbiddenError,
+  OutOfMemoryError,
+  InvalidArgumentError,
+  JobBusyError,
+  CorruptDocumentError,
+  PluginTimeoutError,
+  JobItem,
+  NativeBatch,
+  NativeJob,
+  runJob,
+} from './js/reader'
+import { ReaderConstants, RawBuffer, BufferCache, RawTransferError } from './js/reader'
+import * as reader from './js/reader'
+
+/** The JSON document layout (node and document field offsets, type tags, flags), generated from the Rust definitions. */
+export interface JsonLayoutConstants {
+  readonly JSON_FORMAT_VERSION: number
+  readonly JSON_NODE_SIZE: number
+  readonly JSON_NODE_ALIGN: number
+  readonly JSON_NODE_KIND: number
+  readonly JSON_NODE_LEN: number
+  readonly JSON_NODE_START: number
+  readonly JSON_NODE_END: number
+  readonly JSON_NODE_PAYLOAD: number
+  readonly JSON_ENTRY_SIZE: number
+  readonly JSON_ENTRY_KEY: number
+  readonly JSON_ENTRY_VALUE: number
+  readonly JSON_DOC_SIZE: number
+  readonly JSON_DOC_SOURCE_PTR: number
+  readonly JSON_DOC_SOURCE_LEN: number
+  readonly JSON_DOC_NODE_COUNT: number
+  readonly JSON_DOC_MAX_DEPTH: number
+  readonly JSON_DOC_ENTRY_COUNT: number
+  readonly JSON_DOC_FLAGS: number
+  readonly JSON_DOC_ROOT: number
+  readonly JSON_DOC_FLAG_ASCII: number
+  readonly JSON_TYPE_MASK: number
+  readonly JSON_TYPE_NULL: number
+  readonly JSON_TYPE_FALSE: number
+  readonly JSON_TYPE_TRUE: number
+  readonly JSON_TYPE_NUMBER: number
+  readonly JSON_TYPE_STRING: number
+  readonly JSON_TYPE_ARRAY: number
+  readonly JSON_TYPE_OBJECT: number
+  readonly JSON_FLAG_ASCII: number
+  readonly JSON_FLAG_UTF16: number
+  readonly JSON_FLAG_IN_SOURCE: number
+}
+/** Every layout constant Rust exports (the reader's and the JSON layout's), frozen. */
+export const constants: ReaderConstants & JsonLayoutConstants
 
 /** Blocks in this process (all worker threads) created and not yet freed. */
 export function liveBlocks(): number
@@ -38,7 +88,7 @@ export function liveBlockOwners(): Array<[number, number, number]>
 export type TransferOption = 'auto' | 'external' | 'copy'
 
 /**
- * Options of `new FixedSizeAllocatorPool()`. An undefined field takes its default; any other
+ * Options of `new JsonPool()`. An undefined field takes its default; any other
  * value must be of the stated type and range (integers are numbers, not strings or BigInts),
  * else the constructor throws InvalidArgumentError.
  */
@@ -83,8 +133,12 @@ export interface PoolStats {
   memoryMode: 'noreserve' | 'strict'
 }
 
-/** A pool of fixed-size, 4 GiB-aligned arena blocks, bound to the JS environment (thread) that created it. */
-export class FixedSizeAllocatorPool {
+/**
+ * A pool of fixed-size, 4 GiB-aligned arena blocks, bound to the JS environment (thread)
+ * that created it: it checks blocks out (`acquire`) and parses JSON into them (`parseJson`,
+ * `parseJsonFiles`).
+ */
+export class JsonPool {
   /** @throws InvalidArgumentError for options that are not an object (null, '3', 5n), an unknown option name (a typo: the message names the nearest one) or a field out of type or range */
   constructor(options?: PoolOptions)
   readonly size: number
@@ -132,6 +186,10 @@ export class FixedSizeAllocatorPool {
   close(): void
   [Symbol.dispose](): void
 }
+/** The former name of JsonPool: the same class. */
+export const FixedSizeAllocatorPool: typeof JsonPool
+export type FixedSizeAllocatorPool = JsonPool
+
 
 export interface Written {
   /** Byte offset of the data in the block's buffer (the low 32 bits of the Rust pointer). */
@@ -167,43 +225,6 @@ export class Block {
   /** Return the block to the pool; later use throws StaleBufferError. Idempotent. */
   release(): void
   [Symbol.dispose](): void
-}
-
-/**
- * A reader over a block buffer received from Rust. Its views are private state (getters):
- * `Object.keys(raw)` is `[]`, util.inspect prints a one-line summary, and
- * `structuredClone(raw)` / `postMessage(raw)` give `{}`: nothing of the 2 GiB block is
- * copied (send `block.copyToBuffer(ptr, len)` or plain values).
- */
-export class RawBuffer {
-  /** @throws InvalidArgumentError if `buffer` is not a whole block buffer (BUFFER_SIZE bytes). */
-  constructor(buffer: ArrayBuffer | Uint8Array)
-  readonly arrayBuffer: ArrayBuffer
-  readonly u8: Uint8Array
-  readonly u16: Uint16Array
-  readonly u32: Uint32Array
-  readonly i32: Int32Array
-  readonly f64: Float64Array
-  /** Low 32 bits of the 8-byte pointer at byte `pos` (8-aligned): an offset in this buffer. @throws InvalidArgumentError unless `pos` is a multiple of 4 inside the buffer */
-  ptr(pos: number): number
-  /** The UTF-8 string of `len` bytes at offset `ptr`. @throws InvalidArgumentError unless integers inside the buffer */
-  str(ptr: number, len: number): string
-  /** RawTransferMetadata.data_offset. */
-  readonly dataOffset: number
-  /** RawTransferMetadata.generation. */
-  readonly generation: number
-  /** @throws StaleBufferError if the block has been reused since `generation`. */
-  assertGeneration(generation: number): void
-}
-
-/** Block id -> RawBuffer for one JS environment. */
-export class BufferCache {
-  /** Take a hand-off: the buffer the first time this environment sees block `id`, null afterwards. */
-  receive(id: number, buffer: ArrayBuffer | Uint8Array | null): RawBuffer
-  get(id: number): RawBuffer | undefined
-  has(id: number): boolean
-  readonly size: number
-  clear(): void
 }
 
 export interface Span {
@@ -384,42 +405,11 @@ export class JsonDocument {
   [Symbol.dispose](): void
 }
 
-/**
- * Base of every error this package throws. `instanceof` works across realms (Jest, vitest
- * vmThreads, `vm` contexts): an error made by another copy of this package is recognized
- * by its brand and class name.
- */
-export class RawTransferError extends Error {
-  /** The native error code ('Io', 'JsonSyntax', a producer's own, ...) where there is one. */
-  code?: string
-  /** For errors from parseJsonFiles: the file. */
-  path?: string
-}
-export class PoolExhaustedError extends RawTransferError {}
-export class PoolClosedError extends RawTransferError {
-  /** When thrown by parseJsonFiles (the pool was closed during the run): what the run did until then. */
+/** When thrown by parseJsonFiles (the pool was closed during the run), `result` is what the run did until then. */
+export class PoolClosedError extends reader.PoolClosedError {
   result?: JsonFilesResult
 }
-export class StaleBufferError extends RawTransferError {}
-export class BlockFullError extends RawTransferError {}
-export class ExternalBuffersForbiddenError extends RawTransferError {}
-export class OutOfMemoryError extends RawTransferError {}
-export class InvalidArgumentError extends RawTransferError {}
-/** A job driven twice at once (a second `take()` or `runJob` while one waits); `code` is 'JobBusy'. */
-export class JobBusyError extends RawTransferError {
-  code: 'JobBusy'
-}
-/**
- * A document whose nodes JS overwrote points outside the block, claims more nodes or
- * string bytes than the document has, or forms a cycle: readers stop with this error.
- */
-export class CorruptDocumentError extends RawTransferError {
-  code: 'CorruptDocument'
-}
-/** A plugin's promise did not settle within `pluginTimeoutMs` (parseJsonFiles, runJob); its block was released. */
-export class PluginTimeoutError extends RawTransferError {
-  code: 'PluginTimeout'
-}
+/** A JSON syntax error with the position of the offending byte; `code` is 'JsonSyntax'. */
 export class JsonSyntaxError extends RawTransferError {
   /** Byte offset of the offending byte in the UTF-8 input. */
   readonly offset: number
@@ -431,52 +421,7 @@ export class JsonSyntaxError extends RawTransferError {
   readonly path?: string
 }
 
-/** An item of a native producer job (raw_transfer::napi::Job), as the driver sees it. */
-export interface JobItem {
-  /** Index of the input. */
-  index: number
-  /** Block id (0 if the producer failed on this input). */
-  id: number
-  generation: number
-  /** Size the producer reported for the input. */
-  bytes: number
-}
-
-/** What a native job's `take()` returns (raw_transfer::napi::Batch). */
-export interface NativeBatch {
-  done: boolean
-  wait: Promise<void> | null
-  records: Float64Array
-  buffers: Array<number | ArrayBuffer>
-  errors: Array<{ code: string; message: string; position: [number, number, number] | null }>
-}
-
-export interface NativeJob {
-  take(released: Uint32Array | null): NativeBatch
-  cancel(): void
-}
-
-/**
- * Drive a native producer job to the end: batches of finished items, the plugin on each,
- * blocks returned in the next batch call, errors recorded. See js/job.js.
- */
-export function runJob<V>(
-  job: NativeJob,
-  options: {
-    cache: BufferCache
-    open(item: JobItem, giveBack: () => void): { value: V; close(): void } | null
-    plugin(value: V, item: JobItem): unknown
-    fail(failure: NativeBatch['errors'][number], item: JobItem): unknown
-    release(ids: Uint32Array): void
-    failuresToPlugin?: boolean
-    /** A plugin promise pending this long (integer ms, 1..2^31-1) is recorded as `timeoutError(item, ms)` and its value closed. */
-    pluginTimeoutMs?: number
-    /** The error recorded for a timed-out item. Default: a PluginTimeoutError. */
-    timeoutError?(item: JobItem, ms: number): unknown
-  },
-): Promise<{ items: number; bytes: number; errors: Array<{ index: number; error: unknown; phase: 'produce' | 'plugin' }> }>
-
-// ---- Parallel plugins (runJsonPlugins, runParallel: js/parallel.js) ----------------------
+// ---- Parallel plugins (runJsonPlugins, runParallel: js/parallel/) ----------------------
 
 /** An AbortSignal (written structurally: consumers need not have the DOM or @types/node types). */
 export interface AbortSignalLike {

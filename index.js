@@ -1,40 +1,58 @@
 'use strict'
-// Platform loader: find the native addon for this platform, then hand it to the JS runtime.
-//
-// Looks for the optional platform package raw-transfer-<triple> (prebuilt), then for
-// ./raw-transfer.<triple>.node (built from source by `npm install`). RAW_TRANSFER_NATIVE=<path>
-// overrides both.
+// require('raw-transfer'): this platform's native addon (js/native/binding.js) under the
+// JS API. The code lives in js/ by concern: reader/ (pure-JS reading of blocks, also
+// `raw-transfer/reader`), jobs/ (the producer-job driver), json/ (the lazy JSON view),
+// native/ (the pool and its blocks), parallel/ (worker-thread plugin hosts), generated/
+// (constants written by Rust).
 
-const path = require('node:path')
-const { triple } = require('./js/platform')
+const { loadBinding } = require('./js/native/binding')
+const reader = require('./js/reader')
+const { JsonDocument, JsonNode } = require('./js/json/document')
+const { JsonSyntaxError } = require('./js/json/errors')
+const { Block } = require('./js/native/block')
+const { runParallel, runJsonPlugins, createJsonPluginHost, createParallelHost } = require('./js/parallel')
 
-function loadBinding() {
-  const t = triple()
-  if (process.env.RAW_TRANSFER_NATIVE) {
-    // An explicit override is used or fails: never silently replaced by another binary.
-    const file = path.resolve(process.env.RAW_TRANSFER_NATIVE)
-    try {
-      return require(file)
-    } catch (e) {
-      throw new Error(`raw-transfer: RAW_TRANSFER_NATIVE=${file} could not be loaded: ${e.message.split('\n')[0]}`)
-    }
-  }
-  const candidates = []
-  candidates.push(`raw-transfer-${t}`, path.join(__dirname, `raw-transfer.${t}.node`))
-  const errors = []
-  for (const c of candidates) {
-    try {
-      return require(c)
-    } catch (e) {
-      errors.push(`  ${c}: ${e.message.split('\n')[0]}`)
-    }
-  }
-  throw new Error(
-    `raw-transfer: no native addon for ${t}. Tried:\n${errors.join('\n')}\n` +
-      `Install the prebuilt platform package (npm install raw-transfer-${t}), or install Rust ` +
-      '(rustup) and reinstall raw-transfer so its source build runs (pnpm 10: `pnpm approve-builds`; npm 11: `npm install-scripts approve raw-transfer`; ' +
-      'installs with --ignore-scripts skip the build: run `npm rebuild raw-transfer`).',
-  )
+const binding = loadBinding()
+const JsonPool = require('./js/native/pool')(binding)
+
+/** Every layout constant Rust exports: the reader's (geometry, metadata, pool defaults) and the JSON layout. */
+const constants = Object.freeze({ ...reader.constants, ...require('./js/generated/json-constants') })
+
+module.exports = {
+  JsonPool,
+  /** The former name of JsonPool (the same class). */
+  FixedSizeAllocatorPool: JsonPool,
+  Block,
+  JsonDocument,
+  JsonNode,
+  RawBuffer: reader.RawBuffer,
+  BufferCache: reader.BufferCache,
+  runJob: reader.runJob,
+  runParallel,
+  runJsonPlugins,
+  createJsonPluginHost,
+  createParallelHost,
+  /** Blocks in this process (all threads) created and not yet freed. */
+  liveBlocks: () => binding.liveBlocks(),
+  /** Diagnostics: `[id, poolId, ownerCount]` of every live block (owner count 1: held by Rust alone). */
+  liveBlockOwners: () => binding.liveBlockOwners(),
+  constants,
+  BLOCK_ALIGN: constants.BLOCK_ALIGN,
+  BLOCK_SIZE: constants.BLOCK_SIZE,
+  BUFFER_SIZE: constants.BUFFER_SIZE,
+  ACTIVE_SIZE: constants.ACTIVE_SIZE,
+  RAW_METADATA_SIZE: constants.RAW_METADATA_SIZE,
+  RAW_METADATA_OFFSET: constants.RAW_METADATA_OFFSET,
+  RawTransferError: reader.RawTransferError,
+  PoolExhaustedError: reader.PoolExhaustedError,
+  PoolClosedError: reader.PoolClosedError,
+  StaleBufferError: reader.StaleBufferError,
+  BlockFullError: reader.BlockFullError,
+  ExternalBuffersForbiddenError: reader.ExternalBuffersForbiddenError,
+  OutOfMemoryError: reader.OutOfMemoryError,
+  InvalidArgumentError: reader.InvalidArgumentError,
+  JobBusyError: reader.JobBusyError,
+  CorruptDocumentError: reader.CorruptDocumentError,
+  PluginTimeoutError: reader.PluginTimeoutError,
+  JsonSyntaxError,
 }
-
-module.exports = require('./js/runtime')(loadBinding())

@@ -1,1 +1,2 @@
+// Only for resolvers without package.json "exports" (TypeScript's node10): raw-transfer/reader.
 export * from './js/reader'

@@ -1,3 +1,3 @@
 'use strict'
-// raw-transfer/reader for resolvers without package.json "exports" (TypeScript node10).
+// Only for resolvers without package.json "exports" (TypeScript's node10): raw-transfer/reader.
 module.exports = require('./js/reader')

@@ -87,7 +87,7 @@ test('Block and RawBuffer check their integers', () => {
 test('pool options are checked in JS before the native pool is made', () => {
   // A fake binding records what reaches native code: nothing, for a bad option.
   const made = []
-  const fake = require('../js/runtime')({
+  const FakePool = require('../js/native/pool')({
     NativePool: class {
       constructor(...args) {
         made.push(args)
@@ -98,26 +98,26 @@ test('pool options are checked in JS before the native pool is made', () => {
   const bad = [Number.MAX_VALUE, 1e22, Infinity, -Infinity, NaN, -1, 0.5, '3', 5n, null, true, 2 ** 53]
   for (const name of ['size', 'acquireTimeoutMs', 'retainBytes', 'maxRetainBytes']) {
     for (const v of bad) {
-      assert.throws(() => new fake.FixedSizeAllocatorPool({ [name]: v }), fake.InvalidArgumentError, `${name}: ${String(v)}`)
+      assert.throws(() => new FakePool({ [name]: v }), rt.InvalidArgumentError, `${name}: ${String(v)}`)
       assert.throws(() => new rt.FixedSizeAllocatorPool({ [name]: v }), rt.InvalidArgumentError, `${name}: ${String(v)}`)
     }
   }
   for (const [name, v] of [['size', 0], ['size', 4097], ['acquireTimeoutMs', 2 ** 31], ['retainBytes', C.ACTIVE_SIZE + 1], ['maxRetainBytes', 2 ** 40]]) {
-    assert.throws(() => new fake.FixedSizeAllocatorPool({ [name]: v }), fake.InvalidArgumentError, `${name}: ${v}`)
+    assert.throws(() => new FakePool({ [name]: v }), rt.InvalidArgumentError, `${name}: ${v}`)
   }
   for (const v of [5, null, 'external', 'zero']) {
     if (v === 'external') continue
-    assert.throws(() => new fake.FixedSizeAllocatorPool({ transfer: v }), fake.InvalidArgumentError, `transfer: ${v}`)
+    assert.throws(() => new FakePool({ transfer: v }), rt.InvalidArgumentError, `transfer: ${v}`)
   }
   for (const options of ['3', 5n, null, 5, [], true, Symbol('o')]) {
-    assert.throws(() => new fake.FixedSizeAllocatorPool(options), fake.InvalidArgumentError, String(options))
+    assert.throws(() => new FakePool(options), rt.InvalidArgumentError, String(options))
     assert.throws(() => new rt.FixedSizeAllocatorPool(options), rt.InvalidArgumentError, String(options))
   }
   assert.deepEqual(made, [], 'no bad option reached the native pool')
   // undefined (the argument or a field) means the defaults; limits are accepted.
-  new fake.FixedSizeAllocatorPool()
-  new fake.FixedSizeAllocatorPool({ size: undefined, transfer: 'copy', acquireTimeoutMs: 2 ** 31 - 1, retainBytes: 0, maxRetainBytes: C.ACTIVE_SIZE })
-  new fake.FixedSizeAllocatorPool({ size: 4096 })
+  new FakePool()
+  new FakePool({ size: undefined, transfer: 'copy', acquireTimeoutMs: 2 ** 31 - 1, retainBytes: 0, maxRetainBytes: C.ACTIVE_SIZE })
+  new FakePool({ size: 4096 })
   const auto = process.env.RAW_TRANSFER_MODE === 'copy' ? 'copy' : 'auto'
   assert.deepEqual(made, [
     [4, auto, 0, C.DEFAULT_RETAINED_BYTES, C.DEFAULT_MAX_RETAINED_BYTES],

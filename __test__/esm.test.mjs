@@ -2,9 +2,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
-import * as ns from '../index.mjs'
-import * as readerNs from '../reader.mjs'
-import { FixedSizeAllocatorPool } from '../index.mjs'
+import * as ns from '../js/index.mjs'
+import * as readerNs from '../js/reader/index.mjs'
+import { FixedSizeAllocatorPool } from '../js/index.mjs'
 
 const require = createRequire(import.meta.url)
 
@@ -20,6 +20,6 @@ test('index.mjs names every CommonJS export', () => {
 })
 
 test('reader.mjs names every export of the reader', () => {
-  const cjs = require('../js/reader.js')
+  const cjs = require('../js/reader/index.js')
   assert.deepEqual(Object.keys(readerNs).filter((k) => k !== 'default').sort(), Object.keys(cjs).sort())
 })

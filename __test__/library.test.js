@@ -13,7 +13,7 @@ const root = path.join(__dirname, '..')
 
 test('raw-transfer/reader loads no native addon', () => {
   const code = `
-    const r = require(${JSON.stringify(path.join(root, 'js/reader.js'))})
+    const r = require(${JSON.stringify(path.join(root, 'js/reader/index.js'))})
     const natives = Object.keys(require.cache).filter((f) => f.endsWith('.node'))
     const cache = new r.BufferCache()
     console.log(JSON.stringify({ natives, names: Object.keys(r).sort(), size: r.BUFFER_SIZE, hasCache: typeof cache.receive }))`
@@ -28,9 +28,13 @@ test('raw-transfer/reader loads no native addon', () => {
   }
 })
 
-test('js/constants.js equals the addon\'s constants()', () => {
-  const binding = require(path.join(root, `raw-transfer.${require('../js/platform').triple()}.node`))
-  assert.deepEqual({ ...require('../js/constants') }, { ...binding.constants() })
+test("the package's constants equal the addon's constants(); the reader's are the generic ones", () => {
+  const binding = require(path.join(root, `raw-transfer.${require('../js/native/platform').triple()}.node`))
+  assert.deepEqual({ ...rt.constants }, { ...binding.constants() })
+  const reader = require('../js/reader')
+  assert.deepEqual({ ...reader.constants }, { ...require('../js/generated/constants') })
+  assert.ok(Object.isFrozen(rt.constants) && Object.isFrozen(reader.constants))
+  assert.deepEqual(Object.keys(reader.constants).filter((k) => k.startsWith('JSON_')), [])
 })
 
 test('block ids are the block base >> 32: distinct, non-zero, stable across reuse', () => {

@@ -105,7 +105,7 @@ test('an unknown option is an InvalidArgumentError naming it and the nearest kno
     })
     assert.throws(() => new rt.FixedSizeAllocatorPool({ sise: 2 }), {
       name: 'InvalidArgumentError',
-      message: /FixedSizeAllocatorPool: unknown option "sise"; did you mean 'size'\?/,
+      message: /JsonPool: unknown option "sise"; did you mean 'size'\?/,
     })
     await assert.rejects(rt.runJsonPlugins([], { plugin, worker: 2 }), {
       name: 'InvalidArgumentError',

@@ -13,7 +13,8 @@ const Module = require('node:module')
 
 const root = path.join(__dirname, '..')
 const outer = require('..')
-const errorsJs = require('../js/errors')
+const errorsJs = require('../js/reader/errors')
+const { JsonSyntaxError } = require('../js/json/errors') // registers the 'JsonSyntax' code with errorsJs
 
 /** A context and a CommonJS loader that evaluates .js files in it (native and builtin modules: the real require). */
 function sandbox() {
@@ -123,7 +124,7 @@ test('fromNative maps errors of any realm by their message code', () => {
     assert.equal(e.message, msg.slice(msg.indexOf(': ') + 2))
   }
   const syntax = errorsJs.fromNative(foreign('JsonSyntax: 7:1:8: unexpected }'))
-  assert.ok(syntax instanceof errorsJs.JsonSyntaxError)
+  assert.ok(syntax instanceof JsonSyntaxError)
   assert.deepEqual([syntax.offset, syntax.line, syntax.column], [7, 1, 8])
   const io = errorsJs.fromNative(foreign('Io: f.json: no such file'))
   assert.ok(io instanceof errorsJs.RawTransferError)
@@ -157,14 +158,13 @@ test('using in the sandbox: documents dispose through the esbuild fallback symbo
   assert.deepEqual({ ...r, v: [...r.v] }, { hasIt: true, released: true, v: [2] })
 })
 
-// Block and FixedSizeAllocatorPool are js/runtime.js's: they answer to the fallback once it
-// uses js/symbols.js (`installDispose(Block.prototype)` etc.).
+// Block and the pool answer to the fallback symbol (js/reader/symbols.js installDispose).
 const runtimeHasFallback =
   typeof outer.Block.prototype[Symbol.for('Symbol.dispose')] === 'function' &&
   typeof outer.FixedSizeAllocatorPool.prototype[Symbol.for('Symbol.dispose')] === 'function'
 test(
   'using in the sandbox: blocks and pools dispose through the fallback symbol',
-  { todo: runtimeHasFallback ? false : 'js/runtime.js: key Block and pool disposers by js/symbols.js' },
+  { todo: runtimeHasFallback ? false : 'key Block and pool disposers by js/reader/symbols.js' },
   () => {
     const { run } = sandbox()
     const r = run(`

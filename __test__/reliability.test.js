@@ -12,7 +12,7 @@ const path = require('node:path')
 const { rt } = require('./helpers')
 
 const root = path.join(__dirname, '..')
-const binding = () => require(path.join(root, `raw-transfer.${require('../js/platform').triple()}.node`))
+const binding = () => require(path.join(root, `raw-transfer.${require('../js/native/platform').triple()}.node`))
 
 /** Run `code` in a fresh node (with gc exposed); returns { status, signal, stdout, stderr }. */
 function node(code, options = {}) {
@@ -45,7 +45,7 @@ test('timeouts too big for the clock are refused by the native pool, not a panic
   // thread releases; no overflow on the way.
   const res = node(`
     const { Worker } = require('node:worker_threads')
-    const { NativePool } = require(${JSON.stringify(path.join(root, `raw-transfer.${require('../js/platform').triple()}.node`))})
+    const { NativePool } = require(${JSON.stringify(path.join(root, `raw-transfer.${require('../js/native/platform').triple()}.node`))})
     const pool = new NativePool(1, 'auto', 2 ** 31 - 1, 0, 1 << 20)
     const a = pool.acquire()
     pool.release(a.id)

@@ -3,7 +3,7 @@
 //! their DOM values, each measured in the same run; the ratio column is time against
 //! sonic-rs (below 1: faster). Documents: `../shared/corpus` (twitter.json,
 //! citm_catalog.json) when present, and a generated ~100 MB array of API-like records with
-//! escapes and non-ASCII text (the same shape as `bench/json.js`'s).
+//! escapes and non-ASCII text (the same shape as `benches/js/json.js`'s).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -14,7 +14,7 @@ use raw_transfer::json::Parser;
 mod common;
 use common::measure_interleaved;
 
-/// The generated document: `mb` MiB of records like `bench/json.js` builds.
+/// The generated document: `mb` MiB of records like `benches/js/json.js` builds.
 fn generated(mb: usize) -> Vec<u8> {
     use std::fmt::Write;
     let mut s = String::with_capacity(mb << 20 | 1024);

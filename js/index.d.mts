@@ -1,3 +1,4 @@
-import rt = require('./index.js')
-export * from './index.js'
+// Types of the ESM entry (js/index.mjs): those of the CommonJS entry, plus its default export.
+import rt = require('../index.js')
+export * from '../index.js'
 export default rt

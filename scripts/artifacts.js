@@ -6,7 +6,7 @@
 'use strict'
 const fs = require('node:fs')
 const path = require('node:path')
-const { triple } = require('../js/platform')
+const { triple } = require('../js/native/platform')
 
 const root = path.join(__dirname, '..')
 const t = triple()

@@ -5,7 +5,7 @@
 const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
-const { triple } = require('../js/platform')
+const { triple } = require('../js/native/platform')
 
 const root = path.join(__dirname, '..')
 const debug = process.argv.includes('--debug')

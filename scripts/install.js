@@ -9,7 +9,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { spawnSync } = require('node:child_process')
-const { triple } = require('../js/platform')
+const { triple } = require('../js/native/platform')
 
 const root = path.join(__dirname, '..')
 const t = triple()

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run test:hosts`: raw-transfer inside test runners that put test files in worker
-// threads or child processes. The fixture project test/hosts/ (its own package.json,
+// threads or child processes. The fixture project __test__/hosts/ (its own package.json,
 // depending on this package through "file:../..", so the addon is this repo's built .node)
 // has four test files per runner, each acquiring blocks, handing off, reading and parsing
 // JSON repeatedly, all running at once:
@@ -14,7 +14,7 @@
 //   jest (testEnvironment node, 4 workers)         4 files in child processes, each file's
 //                                                  modules in a vm context (another realm)
 //
-// With the threads pool, vitest's globalSetup (test/hosts/vitest/global-setup.mjs) also checks
+// With the threads pool, vitest's globalSetup (__test__/hosts/vitest/global-setup.mjs) also checks
 // that liveBlocks() in the main process is back to its start once the workers are gone.
 //
 // Installs the fixture's dependencies (vitest 3 with Vite 7: Node 20.19+; ava 6; jest 30) with npm
@@ -31,7 +31,7 @@ const os = require('node:os')
 const path = require('node:path')
 
 const root = path.join(__dirname, '..')
-const hostsDir = path.join(root, 'test', 'hosts')
+const hostsDir = path.join(root, '__test__', 'hosts')
 const { flag, option } = require('./cli')
 const VERBOSE = flag('verbose')
 const REPEAT = Math.max(1, Number(option('repeat') ?? 1) | 0)
@@ -72,7 +72,7 @@ function install() {
   const t0 = Date.now()
   // --ignore-scripts: the file: link would otherwise run this package's own install script
   // (a cargo build); the runners need no install scripts. --no-package-lock: no lockfile
-  // in the repo (test/hosts/.gitignore).
+  // in the repo (__test__/hosts/.gitignore).
   const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts', '--loglevel=error'], {
     cwd: hostsDir,
     stdio: 'inherit',

@@ -9,12 +9,12 @@
 //
 // What runs where:
 //   Node  the node:test suite (`node --expose-gc --test __test__/*.test.js`), then
-//         test/runtimes/smoke.js. Both decide pass/fail.
-//   Bun   test/runtimes/smoke.js decides. The node:test suite also runs (`bun test`, one
+//         __test__/runtimes/smoke.js. Both decide pass/fail.
+//   Bun   __test__/runtimes/smoke.js decides. The node:test suite also runs (`bun test`, one
 //   Deno  file per process; Deno with `deno test --unstable-detect-cjs`) and is reported,
 //         but it is informational: some of its tests measure V8/Node specifics (see
 //         SUITE_NOTES). --strict makes it decide too, along with smoke-test xfails.
-//   All   test/runtimes/transfer-probe.js, each case in a process of its own: what
+//   All   __test__/runtimes/transfer-probe.js, each case in a process of its own: what
 //         postMessage / structuredClone do with a block buffer (a table; informational).
 //
 // Options:
@@ -53,7 +53,7 @@ const RUNTIMES = [
   { name: 'deno', kind: 'deno', spec: '@deno/linux-x64-glibc@2', bin: 'node_modules/deno/deno' },
 ]
 
-// Why the node:test suite is informational outside Node (measured; test/runtimes/README.md).
+// Why the node:test suite is informational outside Node (measured; __test__/runtimes/README.md).
 const SUITE_NOTES = {
   bun:
     'suite (info): JSC keeps an async function\'s temporaries alive across await, so the lifecycle tests ' +
@@ -65,8 +65,8 @@ const SUITE_NOTES = {
     'Uint8Array',
 }
 
-const SMOKE = path.join(root, 'test', 'runtimes', 'smoke.js')
-const GC_SHIM = path.join(root, 'test', 'runtimes', 'bun-gc-preload.js')
+const SMOKE = path.join(root, '__test__', 'runtimes', 'smoke.js')
+const GC_SHIM = path.join(root, '__test__', 'runtimes', 'bun-gc-preload.js')
 
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g
 
@@ -281,7 +281,7 @@ async function runSmoke(rt) {
   return { result, ms: r.ms, error, logFile, code: r.code }
 }
 
-const PROBE = path.join(root, 'test', 'runtimes', 'transfer-probe.js')
+const PROBE = path.join(root, '__test__', 'runtimes', 'transfer-probe.js')
 const PROBES = [
   ['transfer', 'auto'],
   ['transfer', 'copy'],

@@ -18,7 +18,7 @@ function where() {
 }
 
 
-const { sameJson, rng } = require('../../__test__/json-helpers')
+const { sameJson, rng } = require('../json-helpers')
 
 const PIECES = ['a', 'Z', ' ', 'é', '中', '😀', '\\n', '\\"', '\\\\', '\\u00e9', '\\uD83D\\uDE00', '\\ud800', '__proto__']
 const NUMBERS = ['0', '-0', '1', '-2.5e+3', '1e400', '5e-324', '0.1', '9007199254740993', '123456789012345678901234567890']

@@ -10,7 +10,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { spawnSync } = require('node:child_process')
-const { triple } = require('../../js/platform')
+const { triple } = require('../../js/native/platform')
 
 const root = path.join(__dirname, '..', '..')
 const t = triple()
@@ -90,7 +90,7 @@ try {
   const platform = pack(path.join(root, 'npm', t))
   const files = run('tar', ['-tzf', main]).out.split('\n')
   check('main tarball contents', () => {
-    for (const f of ['package/LICENSE', 'package/index.mjs', 'package/js/reader.js', 'package/benches/arena.rs', 'package/Cargo.toml']) {
+    for (const f of ['package/LICENSE', 'package/js/index.mjs', 'package/js/reader/index.js', 'package/benches/arena.rs', 'package/Cargo.toml']) {
       if (!files.includes(f)) throw new Error(`${f} missing from the tarball`)
     }
     if (files.some((f) => f.endsWith('.node'))) throw new Error('a .node binary is in the main tarball')

@@ -1,5 +1,5 @@
 'use strict'
-// Worker of test/runtimes/smoke.js. workerData: { transfer, index, mode }
+// Worker of __test__/runtimes/smoke.js. workerData: { transfer, index, mode }
 //   mode 'work':     20 rounds of acquire / write / read / parseJson, post the result, close, exit
 //   mode 'no-close': one round, post the result, exit without closing the pool
 //   mode 'hold':     check out two blocks, post 'holding', stay alive until terminated

@@ -2,9 +2,9 @@
 // A portable smoke test of raw-transfer: no node:test, only node:assert and plain async
 // functions, so it runs as it is in Node 18+, Bun and Deno:
 //
-//   node --expose-gc test/runtimes/smoke.js
-//   bun --expose-gc test/runtimes/smoke.js
-//   deno run -A --v8-flags=--expose-gc test/runtimes/smoke.js   (package.json here: CommonJS)
+//   node --expose-gc __test__/runtimes/smoke.js
+//   bun --expose-gc __test__/runtimes/smoke.js
+//   deno run -A --v8-flags=--expose-gc __test__/runtimes/smoke.js   (package.json here: CommonJS)
 //
 // Prints one line per test, "N passed, N failed", and a machine-readable
 // `SMOKE_RESULT {...}` line (read by scripts/test-runtimes.js). Exit code 1 on any failure.
@@ -95,7 +95,7 @@ const note = (s) => notes.includes(s) || notes.push(s)
 
 // ---------------------------------------------------------------- helpers
 
-const { sameJson } = require('../../__test__/json-helpers')
+const { sameJson } = require('../json-helpers')
 
 // Strings across the reader's paths: the ASCII fast path (< 32 bytes), the decoder, and
 // the boundaries between them; lone surrogates become U+FFFD on the way to UTF-8.

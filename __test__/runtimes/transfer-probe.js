@@ -2,7 +2,7 @@
 // What a runtime does with a block buffer handed to postMessage or structuredClone. Run in a
 // process of its own, since the answer can be a crash:
 //
-//   <runtime> test/runtimes/transfer-probe.js <transfer|clone> [auto|copy]
+//   <runtime> __test__/runtimes/transfer-probe.js <transfer|clone> [auto|copy]
 //
 //   transfer: port.postMessage(buffer, [buffer]) over a MessageChannel
 //   clone:    structuredClone(buffer) (copies all BUFFER_SIZE bytes: in external mode that

@@ -8,7 +8,7 @@
 //
 // src/consumer.ts uses every public API; its `// @ts-expect-error` lines are misuses the
 // types must reject (tsc fails on an unused one). Installs typescript into
-// test/types/node_modules with npm when missing (--reinstall forces it), and links
+// __test__/types/node_modules with npm when missing (--reinstall forces it), and links
 // node_modules/raw-transfer to the repo root so the package resolves through its own
 // package.json ("types", "exports"). Nothing is emitted.
 'use strict'
@@ -23,8 +23,8 @@ const tsc = path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc')
 const CONFIGS = ['tsconfig.json', 'tsconfig.bundler.json', 'tsconfig.es2020.json']
 
 function install() {
-  console.log('installing typescript in test/types/ (npm) ...')
-  // --no-package-lock: no lockfile in the repo (test/types/.gitignore).
+  console.log('installing typescript in __test__/types/ (npm) ...')
+  // --no-package-lock: no lockfile in the repo (__test__/types/.gitignore).
   const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts', '--loglevel=error'], {
     cwd: dir,
     stdio: 'inherit',

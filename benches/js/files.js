@@ -7,7 +7,7 @@
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const rt = require('..')
+const rt = require('../..')
 const { fmtNs, table } = require('./util')
 
 function record(i, k) {

@@ -1,7 +1,7 @@
 'use strict'
 // Hand-off of arena data to JS vs a napi Buffer copy vs JSON. Ratios are against the
 // copy baseline measured in the same run.
-const rt = require('..')
+const rt = require('../..')
 const { measure, table, fmtBytes, fmtNs } = require('./util')
 
 function payloadJson(bytes) {

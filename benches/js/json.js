@@ -3,11 +3,11 @@
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const rt = require('..')
+const rt = require('../..')
 const { measure, table, fmtNs } = require('./util')
 const walk = require('./plugins/walk')
 
-const corpusDir = path.join(__dirname, '..', '..', 'shared', 'corpus')
+const corpusDir = path.join(__dirname, '..', '..', '..', 'shared', 'corpus')
 
 /** A ~`mb` MB document of API-response-like records, deterministic. */
 function generated(mb) {

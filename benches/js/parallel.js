@@ -1,6 +1,6 @@
 'use strict'
 // Parallel plugins (runJsonPlugins) on a plugin-dominated workload: a plugin that visits
-// every value of every document through the lazy view (bench/plugins/walk.js), over ~300
+// every value of every document through the lazy view (benches/js/plugins/walk.js), over ~300
 // generated files of 200–600 KB. Measured in one run, so the ratios compare like with like:
 //
 //   (a) pool.parseJsonFiles on this thread (2 Rust threads), the same plugin
@@ -14,17 +14,17 @@
 //   (d) per-file overhead of the worker path: a no-op plugin over 5 000 small files,
 //       runJsonPlugins (workers: 2) vs parseJsonFiles on this thread
 //   (e) for contrast, (a)-(c) with a selective plugin (a few fields per record,
-//       bench/plugins/select.js): there the Rust threads, not the plugin, set the pace
+//       benches/js/plugins/select.js): there the Rust threads, not the plugin, set the pace
 //   (f) (a)-(c) with the demo's three plugins over the demo's corpus (examples/corpus.js,
-//       ~200 MB, its 3 invalid files left out; bench/plugins/demo.js): the other
+//       ~200 MB, its 3 invalid files left out; benches/js/plugins/demo.js): the other
 //       plugin-dominated workload
 //
-//   node --expose-gc bench/parallel.js [--files N] [--runs N] [--demo-mb N]
+//   node --expose-gc benches/js/parallel.js [--files N] [--runs N] [--demo-mb N]
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { Worker } = require('node:worker_threads')
-const rt = require('..')
+const rt = require('../..')
 const { prng, generateCorpus } = require('../examples/corpus')
 const { table } = require('./util')
 

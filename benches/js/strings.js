@@ -1,7 +1,7 @@
 'use strict'
 // How to turn arena bytes into JS strings on this runtime: each strategy decodes the same
 // strings from one block; ratios against TextDecoder, in the same run.
-const rt = require('..')
+const rt = require('../..')
 const { measure, table, fmtNs } = require('./util')
 
 function strategies(raw, spans, srcStart, srcLen) {

@@ -17,7 +17,8 @@ function loadReader() {
   }
 }
 const reader = loadReader()
-const { RawTransferError, RAW_METADATA_OFFSET, META_PRODUCER0, META_PRODUCER1 } = reader
+const { RawTransferError, RAW_METADATA_OFFSET } = reader
+const { META_PRODUCER0, META_PRODUCER1 } = reader.constants
 
 // Must match src/lib.rs (its compile-time asserts pin the Rust side).
 const FORMAT = 0x43535631 // "CSV1"
@@ -67,35 +68,10 @@ function readTable(raw) {
   return out
 }
 
-/**
- * `fromNative`, plus the position of a CsvSyntax error: Rust sends
- * "CsvSyntax: <offset>:<line>:<column>: <message>".
- */
-function fromNative(err) {
-  const e = reader.fromNative(err)
-  if (e instanceof RawTransferError && e.code === 'CsvSyntax') return withPosition(e)
-  return e
-}
-
-function withPosition(e) {
-  const m = /^(\d+):(\d+):(\d+): ([\s\S]*)$/.exec(e.message)
-  if (m) {
-    e.offset = Number(m[1])
-    e.line = Number(m[2])
-    e.column = Number(m[3])
-    e.message = `${m[4]} at line ${e.line} column ${e.column} (byte ${e.offset})`
-  }
-  return e
-}
-
-/** Call `fn`, rethrowing native errors as typed ones. */
-function native(fn) {
-  try {
-    return fn()
-  } catch (e) {
-    throw fromNative(e)
-  }
-}
+// reader.fromNative (and reader.native, which rethrows through it) makes a CsvSyntax error,
+// "CsvSyntax: <offset>:<line>:<column>: <message>", a RawTransferError with code, offset,
+// line and column.
+const { fromNative, native } = reader
 
 /** A job failure (`{ code, message, position }` from Rust) as a typed error. */
 function fromFailure(failure, what) {

@@ -3,8 +3,8 @@
 // items in batches, run the plugin on each, return blocks to the pool in the next batch
 // call, record errors. Used by parseJsonFiles and by any addon's own jobs.
 
-const { fromNative, native, InvalidArgumentError, JobBusyError, PluginTimeoutError } = require('./errors')
-const { MAX_TIMEOUT_MS, integer, knownOptions } = require('./args')
+const { fromNative, native, InvalidArgumentError, JobBusyError, PluginTimeoutError } = require('../reader/errors')
+const { MAX_TIMEOUT_MS, integer, knownOptions } = require('../reader/args')
 
 const STRIDE = 4 // numbers per item in a batch's records (Batch::STRIDE in Rust)
 const RUN_JOB_OPTIONS = ['cache', 'open', 'plugin', 'fail', 'release', 'failuresToPlugin', 'pluginTimeoutMs', 'timeoutError']
@@ -220,4 +220,4 @@ function defaultTimeoutError(item, ms) {
   return new PluginTimeoutError(`the plugin's promise for input ${item.index} did not settle within ${ms} ms; its block was released`)
 }
 
-module.exports = { runJob, fromNative }
+module.exports = { runJob }

@@ -1,8 +1,8 @@
 'use strict'
-// The reader behind the lazy view (js/json.js): one per document, holding its typed arrays
+// The reader behind the lazy view (document.js): one per document, holding its typed arrays
 // and bounds, decoding strings and keys, and materializing values (toJS, node.value).
 
-const { CorruptDocumentError } = require('./errors')
+const { CorruptDocumentError } = require('../reader/errors')
 
 module.exports = function makeReader(L, decodeUtf8) {
   const { NODE_SIZE, ENTRY_SIZE, ENTRY_VALUE, KIND, LEN, END, PAYLOAD, TYPE_MASK, T_FALSE, T_TRUE, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, FLAG_ASCII, FLAG_UTF16, FLAG_IN_SOURCE, ACTIVE_SIZE } = L
@@ -140,7 +140,7 @@ module.exports = function makeReader(L, decodeUtf8) {
 
     /**
      * The string held by the string node at byte offset `pos`. Strategy by benchmark
-     * (bench/strings.js, Node 20): up to 8 ASCII bytes, one fromCharCode call; longer ASCII
+     * (benches/js/strings.js, Node 20): up to 8 ASCII bytes, one fromCharCode call; longer ASCII
      * text in the source, a substring of a latin1 window of the source (`mode`: ONE, a
      * value read on its own, never; KEY, a key, when the source is small; BULK_KEY and
      * BULK, a key or a value while materializing, where the decode pays off); other

@@ -1,39 +1,38 @@
 'use strict'
-// The JS runtime: wraps the native addon's pool class into the public API. Blocks are
-// named by id; the native side keeps which ids this environment holds.
+// JsonPool over the native pool class of a binding: blocks checked out by id (the native
+// side keeps which ids this environment holds), JSON parsed into them, files parsed on Rust
+// threads with the plugin run here.
 
-const util = require('node:util')
-const errors = require('./errors')
-const { native, PoolClosedError, StaleBufferError, InvalidArgumentError, PluginTimeoutError } = errors
-const { runJob } = require('./job')
-const { runParallel, runJsonPlugins, createJsonPluginHost, createParallelHost } = require('./parallel')
-const { utf8Of, releaseScratch } = require('./input')
-const { MAX_TIMEOUT_MS, show, integer, knownOptions, integerOption, stringArray } = require('./args')
-const C = require('./constants')
+const { native, PoolClosedError, StaleBufferError, InvalidArgumentError, PluginTimeoutError } = require('../reader/errors')
+const { MAX_TIMEOUT_MS, show, integer, knownOptions, integerOption, stringArray } = require('../reader/args')
+const { isUint8Array } = require('../reader/raw-buffer')
+const BufferCache = require('../reader/buffer-cache')
+const { dispose, installDispose } = require('../reader/symbols')
+const C = require('../generated/constants')
+const { runJob } = require('../jobs/run-job')
+const { createDocument } = require('../json/document')
+require('../json/errors') // maps 'JsonSyntax' errors to JsonSyntaxError
+const { utf8Of, releaseScratch } = require('../json/input')
+const { Block } = require('./block')
+const { fileError } = require('./file-errors')
 
-module.exports = function runtime(binding) {
-  const { RawBuffer, decodeUtf8, isUint8Array } = require('./raw-buffer')(C)
-  const { JsonDocument, JsonNode, createDocument } = require('./json')(C, decodeUtf8)
-  const BufferCache = require('./buffer-cache')(RawBuffer)
-  // Symbol.dispose where it exists, else the fallback TypeScript's and esbuild's `using`
-  // helpers look up; installDispose adds the other keys (vm contexts have none on Node 20).
-  const { dispose, inspect, installDispose } = require('./symbols')
+const TRANSFERS = ['auto', 'external', 'copy']
+// The native pool's own limits (src/addon/pool.rs): checked here first, so that a wrong
+// number is an InvalidArgumentError from JS whatever the native side would make of it.
+const MAX_POOL_SIZE = 4096
+// The option names each takes (index.d.ts: PoolOptions, JsonFilesOptions); others are typos.
+const POOL_OPTIONS = ['size', 'transfer', 'acquireTimeoutMs', 'retainBytes', 'maxRetainBytes']
+const JSON_FILES_OPTIONS = ['threads', 'maxBlocks', 'pluginTimeoutMs']
 
-  const TRANSFERS = ['auto', 'external', 'copy']
-  // The native pool's own limits (src/addon/pool.rs): checked here first, so that a wrong
-  // number is an InvalidArgumentError from JS whatever the native side would make of it.
-  const MAX_POOL_SIZE = 4096
-  // The option names each takes (index.d.ts: PoolOptions, JsonFilesOptions); others are typos.
-  const POOL_OPTIONS = ['size', 'transfer', 'acquireTimeoutMs', 'retainBytes', 'maxRetainBytes']
-  const JSON_FILES_OPTIONS = ['threads', 'maxBlocks', 'pluginTimeoutMs']
-
-  class FixedSizeAllocatorPool {
+/** The JsonPool class over `binding.NativePool` (a binding, or a test's fake of one). */
+module.exports = function makeJsonPool(binding) {
+  class JsonPool {
     /**
      * @param {{ size?: number, transfer?: 'auto'|'external'|'copy', acquireTimeoutMs?: number,
      *   retainBytes?: number, maxRetainBytes?: number }} [options] undefined fields take their defaults
      */
     constructor(options) {
-      options = knownOptions(options, POOL_OPTIONS, 'FixedSizeAllocatorPool')
+      options = knownOptions(options, POOL_OPTIONS, 'JsonPool')
       const size = integerOption(options, 'size', 4, 1, MAX_POOL_SIZE)
       const acquireTimeoutMs = integerOption(options, 'acquireTimeoutMs', 0, 0, MAX_TIMEOUT_MS)
       const retainBytes = integerOption(options, 'retainBytes', C.DEFAULT_RETAINED_BYTES, 0, C.ACTIVE_SIZE)
@@ -206,165 +205,6 @@ module.exports = function runtime(binding) {
     }
   }
 
-  const BLOCK_NOT_CLONEABLE = Symbol('raw-transfer: a Block cannot be cloned or posted; send block.copyToBuffer(ptr, len)')
-
-  /** A checked-out block. Returned to the pool by release() (or `using`). */
-  class Block {
-    // Private (and read through prototype getters): a clone never reaches the 2 GiB buffer,
-    // and a Block is cheap to make (one per file in parseJsonFiles).
-    #pool
-    #id
-    #generation
-    #raw
-    #giveBack
-    #released = false
-    constructor(pool, id, generation, raw, giveBack) {
-      this.#pool = pool
-      this.#id = id
-      this.#generation = generation
-      this.#raw = raw
-      this.#giveBack = giveBack ?? null
-    }
-
-    get id() {
-      return this.#id
-    }
-    get generation() {
-      return this.#generation
-    }
-    /** The block's RawBuffer. */
-    get raw() {
-      return this.#raw
-    }
-    /** The block's bytes (`raw.u8`). */
-    get buffer() {
-      return this.#raw.u8
-    }
-
-    get released() {
-      return this.#released
-    }
-
-    #native() {
-      if (this.#released) throw new StaleBufferError(`block ${this.id} (generation ${this.generation}) was released`)
-      return this.#pool._native
-    }
-
-    /** Bytes allocated in the block's arena. */
-    get usedBytes() {
-      const n = this.#native()
-      return native(() => n.usedBytes(this.id))
-    }
-
-    /** Copy `bytes` into the arena, 8-byte aligned. Returns `{ ptr, len }`, ptr being the offset in `buffer`. */
-    writeBytes(bytes) {
-      if (!isUint8Array(bytes)) throw new InvalidArgumentError('writeBytes expects a Uint8Array')
-      const n = this.#native()
-      return native(() => n.writeBytes(this.id, bytes))
-    }
-
-    /** Copy `str` into the arena as UTF-8. Returns `{ ptr, len }` (len in bytes). */
-    writeString(str) {
-      if (typeof str !== 'string') throw new InvalidArgumentError('writeString expects a string')
-      const n = this.#native()
-      return native(() => n.writeString(this.id, str))
-    }
-
-    /** Set RawTransferMetadata.data_offset (must be within what was written). */
-    setDataOffset(ptr) {
-      integer(ptr, 'data offset', 0, C.ACTIVE_SIZE)
-      const n = this.#native()
-      native(() => n.setDataOffset(this.id, ptr))
-    }
-
-    /** A copy of `[ptr, ptr + len)` in a new Node Buffer (outlives the block). */
-    copyToBuffer(ptr, len) {
-      integer(ptr, 'ptr', 0, C.ACTIVE_SIZE)
-      integer(len, 'len', 0, C.ACTIVE_SIZE - ptr)
-      const n = this.#native()
-      return native(() => n.copyToBuffer(this.id, ptr, len))
-    }
-
-    /** Re-run the hand-off (what a producer does each time it passes the block to JS). */
-    handOff() {
-      const n = this.#native()
-      return this.#pool._receive(native(() => n.handOff(this.id)))
-    }
-
-    /** Return the block to the pool. Later use of this Block throws StaleBufferError. */
-    release() {
-      if (this.#released) return
-      this.#released = true
-      if (this.#giveBack !== null) this.#giveBack()
-      else native(() => this.#pool._native.release(this.id))
-    }
-
-    [dispose]() {
-      this.release()
-    }
-
-    [inspect]() {
-      return `Block <id ${this.id}, generation ${this.generation}${this.#released ? ', released' : ''}>`
-    }
-  }
-  installDispose(Block.prototype)
-  // No own enumerable property (its state is #private): a clone of a Block is `{}`, never
-  // its buffer; the parallel hosts refuse one as a plugin's result.
-  Object.defineProperty(Block.prototype, 'notCloneable', { value: BLOCK_NOT_CLONEABLE })
-  installDispose(FixedSizeAllocatorPool.prototype)
-
-  /** The typed error for a file the producer failed on (`{ code, message, position }` from Rust). */
-  function fileError(failure, path) {
-    const { code, message, position } = failure
-    let err
-    if (code === 'JsonSyntax' && position !== null) {
-      const [offset, line, column] = position
-      err = new errors.JsonSyntaxError(`${path}: ${message} at line ${line} column ${column} (byte ${offset})`, {
-        offset,
-        line,
-        column,
-        path,
-      })
-    } else {
-      err = errors.fromNative(new Error(`${code}: ${path}: ${message}`))
-      if (!(err instanceof errors.RawTransferError)) err = new errors.RawTransferError(`${path}: ${message}`)
-      err.path = path
-    }
-    err.code = code
-    if (typeof failure.errno === 'number') {
-      // As Node's fs errors: code 'ENOENT', errno -2, syscall 'open', path.
-      err.code = systemErrorName(failure.errno) ?? code
-      err.errno = -failure.errno
-      err.syscall = failure.syscall
-    }
-    return err
-  }
-
-  function systemErrorName(errno) {
-    try {
-      return util.getSystemErrorName(-errno)
-    } catch {
-      return undefined
-    }
-  }
-
-  return {
-    ...C,
-    JsonDocument,
-    JsonNode,
-    liveBlocks: () => binding.liveBlocks(),
-    /** Diagnostics: `[id, poolId, ownerCount]` of every live block (owner count 1: held by Rust alone). */
-    liveBlockOwners: () => binding.liveBlockOwners(),
-    FixedSizeAllocatorPool,
-    Block,
-    runJob,
-    runParallel,
-    runJsonPlugins,
-    createJsonPluginHost,
-    createParallelHost,
-    RawBuffer,
-    BufferCache,
-    constants: C,
-    ...Object.fromEntries(Object.entries(errors).filter(([k]) => k.endsWith('Error'))),
-  }
+  installDispose(JsonPool.prototype)
+  return JsonPool
 }

@@ -1,12 +1,12 @@
 'use strict'
-// The runner of runJsonPlugins (a runParallel runner, see js/parallel.js): runs inside each
+// The runner of runJsonPlugins (a runParallel runner, see index.js): runs inside each
 // worker thread. Its pool is the worker's own (its environment wraps each block once, for
 // the pool's life); each chunk of paths is one parseJsonFiles job, whose Rust threads read
 // and parse while this thread runs the plugin on the lazy documents.
 
 // The same entry the main thread loaded (this file's package, by path): works from a repo
 // checkout and from an installed tarball alike.
-const rt = require('../index.js')
+const rt = require('../../index.js')
 
 let pool = null
 

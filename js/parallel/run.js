@@ -1,11 +1,12 @@
 'use strict'
-// One run of a parallel host (js/parallel.js): hands chunks of its inputs to the host's
+// One run of a parallel host (index.js): hands chunks of its inputs to the host's
 // worker threads as they ask, gathers their results and errors, replaces workers that die,
 // and settles once every input has a result or an error (or on abort / a fatal error).
 
-const errors = require('./errors')
+const errors = require('../reader/errors')
+const { JsonSyntaxError } = require('../json/errors')
 const { InvalidArgumentError, RawTransferError } = errors
-const { reviveError, serializeError, notCloneable, decodeEntries } = require('./parallel-wire')
+const { reviveError, serializeError, notCloneable, decodeEntries } = require('./wire')
 
 // Chunks: the first ones at most FIRST_CHUNK inputs (nothing is measured yet); then about
 // CHUNK_MS of a worker's time each, from the run's mean time per input so far (small files:
@@ -18,7 +19,10 @@ const MAX_CHUNK = 1024
 const PROGRESS_MS = 50
 
 /** The package's error classes by name, for rebuilding errors that come from workers. */
-const CLASSES = Object.fromEntries(Object.entries(errors).filter(([k, v]) => k.endsWith('Error') && typeof v === 'function'))
+const CLASSES = {
+  ...Object.fromEntries(Object.entries(errors).filter(([k, v]) => k.endsWith('Error') && typeof v === 'function')),
+  JsonSyntaxError,
+}
 
 /** The rejection of an aborted run: `name` 'AbortError' (as fetch and Node's APIs), the reason as `cause`. */
 function abortError(signal, result) {

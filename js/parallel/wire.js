@@ -14,8 +14,8 @@
 
 const v8 = require('node:v8')
 const { isDataView, isSharedArrayBuffer } = require('node:util').types
-const { BUFFER_SIZE } = require('./constants')
-const { blockBuffers } = require('./raw-buffer')
+const { BUFFER_SIZE } = require('../generated/constants')
+const { blockBuffers } = require('../reader/raw-buffer')
 
 /** Error classes a record may name besides the package's own (the realm's builtins). */
 const BUILTIN_ERRORS = ['Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'EvalError', 'URIError']

@@ -1,12 +1,12 @@
 'use strict'
-// The worker side of runParallel (js/parallel.js): load the runner and the plugin, then run
+// The worker side of runParallel (index.js): load the runner and the plugin, then run
 // the chunks of inputs the main thread hands out, one after the other, and post each
 // chunk's results and errors back in one message.
 //
 // Messages, main -> worker: { type: 'chunk', id, indices, inputs, suspect }, { type: 'stop' }.
 // Worker -> main: { type: 'ready' } once loaded; { type: 'more' } when the chunk in hand is
 // half done (so the next one is here when it ends: the request costs no idle time);
-// { type: 'done', id, files, bytes, ...entries } where entries (js/parallel-wire.js
+// { type: 'done', id, files, bytes, ...entries } where entries (wire.js
 // encodeEntries) hold `{ index, result }` and `{ index, phase, error }` serialized here, so
 // that nothing a plugin made is cloned by postMessage (a block's buffer would be copied
 // whole); { type: 'fatal', id, ...entries } with one `{ index: -1, error }` when the runner
@@ -16,7 +16,7 @@
 
 const { parentPort, workerData } = require('node:worker_threads')
 const { pathToFileURL } = require('node:url')
-const { serializeError, notCloneable, lazyValue, lazyRefused, encodeEntries, safeString } = require('./parallel-wire')
+const { serializeError, notCloneable, lazyValue, lazyRefused, encodeEntries, safeString } = require('./wire')
 
 const { runner: runnerPath, plugin: pluginPath, options } = workerData
 

@@ -1,6 +1,7 @@
 'use strict'
 // Error classes users can `instanceof`, and the mapping from native error codes.
-// A native error's message is "<Code>: <text>" (see src/napi/error.rs).
+// A native error's message is "<Code>: <text>" (see src/napi/error.rs); a producer's error
+// at a position of its input is "<Code>: <offset>:<line>:<column>: <text>".
 //
 // Realms: under Jest, vitest's vmThreads pool or a `vm` context, this module runs in a
 // different JS realm than the one the native addon throws its errors in, so `err instanceof
@@ -71,17 +72,7 @@ class PluginTimeoutError extends RawTransferError {
   }
 }
 
-/** A JSON syntax error with the position of the offending byte. */
-class JsonSyntaxError extends RawTransferError {
-  constructor(message, { offset, line, column, path } = {}) {
-    super(message)
-    this.offset = offset
-    this.line = line
-    this.column = column
-    if (path !== undefined) this.path = path
-  }
-}
-
+/** The classes of the generic codes. */
 const byCode = {
   PoolExhausted: PoolExhaustedError,
   PoolClosed: PoolClosedError,
@@ -115,22 +106,15 @@ function fromNative(err) {
   const m = /^([A-Z][A-Za-z0-9]*): ([\s\S]*)$/.exec(err.message)
   if (!m) return err
   const code = m[1]
-  if (code === 'JsonSyntax') {
-    // "JsonSyntax: <offset>:<line>:<column>: <message>"
-    const j = /^(\d+):(\d+):(\d+): ([\s\S]*)$/.exec(m[2])
-    if (j) {
-      const [offset, line, column] = [Number(j[1]), Number(j[2]), Number(j[3])]
-      const e = new JsonSyntaxError(`${j[4]} at line ${line} column ${column} (byte ${offset})`, { offset, line, column })
-      e.code = code
-      return e
-    }
-  }
   const Cls = byCode[code]
   if (Cls) {
     const e = new Cls(m[2], { cause: err })
     e.code = code
     return e
   }
+  // "<Code>: <offset>:<line>:<column>: <message>": a producer's error at a position of its input.
+  const p = /^(\d+):(\d+):(\d+): ([\s\S]*)$/.exec(m[2])
+  if (p) return positionedError(code, p[4], [Number(p[1]), Number(p[2]), Number(p[3])], err)
   // A TransferError with another code (Io, Internal, a producer's own) reaches JS as a napi
   // GenericFailure; keep its code so callers can switch on it.
   if (err.code === undefined || err.code === 'GenericFailure') {
@@ -139,6 +123,35 @@ function fromNative(err) {
     return e
   }
   return err
+}
+
+/** Codes whose positioned errors have a class of their own (registerPositionedError). */
+const positioned = new Map()
+
+/**
+ * Errors of `code` that carry a position are made as `new Class(message, { offset, line,
+ * column })`; the JSON side registers JsonSyntaxError for 'JsonSyntax'. Other codes give a
+ * RawTransferError with the same fields.
+ */
+function registerPositionedError(code, Class) {
+  positioned.set(code, Class)
+}
+
+/** The error for `code` at `[offset, line, column]` of a producer's input; `cause` only for the generic class. */
+function positionedError(code, text, [offset, line, column], cause) {
+  const message = `${text} at line ${line} column ${column} (byte ${offset})`
+  const Cls = positioned.get(code)
+  let e
+  if (Cls) {
+    e = new Cls(message, { offset, line, column })
+  } else {
+    e = new RawTransferError(message, cause === undefined ? undefined : { cause })
+    e.offset = offset
+    e.line = line
+    e.column = column
+  }
+  e.code = code
+  return e
 }
 
 /** Call `fn`, rethrowing native errors as typed ones. */
@@ -162,8 +175,9 @@ module.exports = {
   JobBusyError,
   CorruptDocumentError,
   PluginTimeoutError,
-  JsonSyntaxError,
   fromNative,
+  registerPositionedError,
+  positionedError,
   native,
   isErrorLike,
   isRawTransferError,

@@ -2,14 +2,14 @@
 // `require('raw-transfer/reader')`: everything needed to read blocks sent by any addon
 // built on the raw_transfer crate, with no native code: RawBuffer, BufferCache, the typed
 // errors (and `fromNative`, which maps a native error's "<Code>: …" message to its class),
-// the geometry constants, and the generic job driver.
+// the block geometry, and the generic job driver. Nothing here knows a producer's format.
 
-const C = require('./constants')
+const constants = require('../generated/constants')
 const errors = require('./errors')
-const { RawBuffer, decodeUtf8: decodeTrusted, isUint8Array } = require('./raw-buffer')(C)
+const { RawBuffer, decodeUtf8: decodeTrusted, isUint8Array } = require('./raw-buffer')
 const { show } = require('./args')
-const BufferCache = require('./buffer-cache')(RawBuffer)
-const { runJob } = require('./job')
+const BufferCache = require('./buffer-cache')
+const { runJob } = require('../jobs/run-job')
 
 /**
  * Decode `len` bytes of UTF-8 at `pos` of `u8` (`buf`: a Buffer over the same memory, or
@@ -36,11 +36,28 @@ function decodeUtf8(u8, buf, pos, len) {
 }
 
 module.exports = {
-  ...C,
-  constants: C,
+  constants,
+  BLOCK_ALIGN: constants.BLOCK_ALIGN,
+  BLOCK_SIZE: constants.BLOCK_SIZE,
+  BUFFER_SIZE: constants.BUFFER_SIZE,
+  ACTIVE_SIZE: constants.ACTIVE_SIZE,
+  RAW_METADATA_SIZE: constants.RAW_METADATA_SIZE,
+  RAW_METADATA_OFFSET: constants.RAW_METADATA_OFFSET,
   RawBuffer,
   BufferCache,
   decodeUtf8,
   runJob,
-  ...errors,
+  RawTransferError: errors.RawTransferError,
+  PoolExhaustedError: errors.PoolExhaustedError,
+  PoolClosedError: errors.PoolClosedError,
+  StaleBufferError: errors.StaleBufferError,
+  BlockFullError: errors.BlockFullError,
+  ExternalBuffersForbiddenError: errors.ExternalBuffersForbiddenError,
+  OutOfMemoryError: errors.OutOfMemoryError,
+  InvalidArgumentError: errors.InvalidArgumentError,
+  JobBusyError: errors.JobBusyError,
+  CorruptDocumentError: errors.CorruptDocumentError,
+  PluginTimeoutError: errors.PluginTimeoutError,
+  fromNative: errors.fromNative,
+  native: errors.native,
 }

@@ -1,6 +1,7 @@
 'use strict'
 // The JS reader over a block's buffer: cached typed-array views, pointer and string
-// readers, and the RawTransferMetadata fields. Layout constants come from Rust.
+// readers, and the RawTransferMetadata fields. Layout constants come from Rust
+// (js/generated/constants.js).
 
 const { InvalidArgumentError, StaleBufferError } = require('./errors')
 const { show } = require('./args')
@@ -28,203 +29,200 @@ function noteBlockBuffer(ab) {
   refs.push(new WeakRef(ab))
 }
 
-module.exports = function makeRawBuffer(C) {
-  const { BUFFER_SIZE, RAW_METADATA_OFFSET, META_DATA_OFFSET, META_GENERATION } = C
-  const META_U32 = RAW_METADATA_OFFSET >> 2
+const { BUFFER_SIZE, RAW_METADATA_OFFSET, META_DATA_OFFSET, META_GENERATION } = require('../generated/constants')
+const META_U32 = RAW_METADATA_OFFSET >> 2
 
-  // `Buffer#utf8Slice` / `latin1Slice` are undocumented but present in every Node, Bun and
-  // Deno we test; fall back to TextDecoder where they are missing.
-  const BufferCtor = typeof Buffer === 'function' ? Buffer : undefined
-  const hasUtf8Slice = !!(BufferCtor && typeof BufferCtor.prototype.utf8Slice === 'function')
-  const decoder = new TextDecoder('utf-8')
-  const fromCharCode = String.fromCharCode
+// `Buffer#utf8Slice` / `latin1Slice` are undocumented but present in every Node, Bun and
+// Deno we test; fall back to TextDecoder where they are missing.
+const BufferCtor = typeof Buffer === 'function' ? Buffer : undefined
+const hasUtf8Slice = !!(BufferCtor && typeof BufferCtor.prototype.utf8Slice === 'function')
+const decoder = new TextDecoder('utf-8')
+const fromCharCode = String.fromCharCode
+
+/**
+ * Decode `len` bytes of UTF-8 at `pos` of `u8`. Up to 8 ASCII bytes, a fromCharCode loop;
+ * past that the loop falls behind the native decoders (benches/js/strings.js: 24 bytes take 10x
+ * longer than latin1Slice/utf8Slice).
+ */
+function decodeUtf8(u8, buf, pos, len) {
+  if (len <= 8) {
+    let s = ''
+    const end = pos + len
+    for (let i = pos; i < end; i++) {
+      const c = u8[i]
+      if (c >= 0x80) return slowDecode(u8, buf, pos, len)
+      s += fromCharCode(c)
+    }
+    return s
+  }
+  return slowDecode(u8, buf, pos, len)
+}
+
+function slowDecode(u8, buf, pos, len) {
+  if (buf !== null) return buf.utf8Slice(pos, pos + len)
+  return decoder.decode(u8.subarray(pos, pos + len))
+}
+
+// Realm-safe brand checks. `x instanceof ArrayBuffer` / `instanceof Uint8Array` are false
+// for buffers made in another realm: under Jest or vitest's vmThreads pool, the addon's
+// buffers and fs.readFileSync's Buffers come from the main realm while this module runs in
+// the test's. The built-in getters below throw (or return undefined) for anything else.
+const abByteLength = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength').get
+const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag).get
+
+/** True for an ArrayBuffer of any realm (not a SharedArrayBuffer). */
+function isArrayBuffer(x) {
+  if (typeof x !== 'object' || x === null) return false
+  try {
+    abByteLength.call(x)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** True for a Uint8Array (or Node Buffer) of any realm. */
+function isUint8Array(x) {
+  return ArrayBuffer.isView(x) && typedArrayTag.call(x) === 'Uint8Array'
+}
+
+function toArrayBuffer(bufferLike, what) {
+  let ab = bufferLike
+  let problem = null
+  if (ArrayBuffer.isView(bufferLike)) {
+    ab = bufferLike.buffer
+    if (bufferLike.byteOffset !== 0 || bufferLike.byteLength !== BUFFER_SIZE) {
+      problem = `a view of ${bufferLike.byteLength} bytes at offset ${bufferLike.byteOffset}`
+    }
+  }
+  if (problem === null) {
+    if (!isArrayBuffer(ab)) problem = `a ${ab === null ? 'null' : typeof ab}`
+    else if (ab.byteLength === 0) problem = 'a detached or empty ArrayBuffer'
+    else if (ab.byteLength !== BUFFER_SIZE) problem = `an ArrayBuffer of ${ab.byteLength} bytes`
+  }
+  if (problem !== null) {
+    throw new InvalidArgumentError(
+      `${what} expects a whole block buffer from raw-transfer (an ArrayBuffer of ${BUFFER_SIZE} bytes, ` +
+        `or a Uint8Array over all of it); got ${problem}`,
+    )
+  }
+  return ab
+}
+
+/**
+ * structuredClone / postMessage of a RawBuffer would copy the whole 2 GiB block (every
+ * typed-array view is over all of it). V8's serializer copies an object's own enumerable
+ * string-keyed properties and skips #private fields, so without a guard a clone would be
+ * a silent `{}`. The guard is one own enumerable property holding a symbol, which the
+ * serializer refuses at once: `DataCloneError: Symbol(raw-transfer: ...) could not be
+ * cloned.` (Node 18-26, Deno and Bun alike), before anything is copied.
+ */
+// Kept under ~100 characters: Node 22's V8 elides the middle of longer descriptions.
+const NOT_CLONEABLE = Symbol('raw-transfer: a RawBuffer cannot be cloned or posted; send block.copyToBuffer(ptr, len)')
+
+class RawBuffer {
+  #ab
+  #u8
+  #u32
+  #i32 = null
+  #f64 = null
+  #u16 = null
+  #buf = undefined
+
+  /** @param {ArrayBuffer | Uint8Array} buffer a block buffer received from Rust */
+  constructor(buffer) {
+    const ab = toArrayBuffer(buffer, 'RawBuffer')
+    noteBlockBuffer(ab)
+    this.#ab = ab
+    this.#u8 = new Uint8Array(ab)
+    this.#u32 = new Uint32Array(ab)
+  }
+
+  /** The block's ArrayBuffer (BUFFER_SIZE bytes). */
+  get arrayBuffer() {
+    return this.#ab
+  }
+  get u8() {
+    return this.#u8
+  }
+  get u32() {
+    return this.#u32
+  }
+  get i32() {
+    return this.#i32 ?? (this.#i32 = new Int32Array(this.#ab))
+  }
+  get f64() {
+    return this.#f64 ?? (this.#f64 = new Float64Array(this.#ab))
+  }
+  get u16() {
+    return this.#u16 ?? (this.#u16 = new Uint16Array(this.#ab))
+  }
+  /** A Node `Buffer` view over the block (no copy), or null outside Node-compatible runtimes. */
+  get nodeBuffer() {
+    if (this.#buf === undefined) this.#buf = hasUtf8Slice ? BufferCtor.from(this.#ab) : null
+    return this.#buf
+  }
 
   /**
-   * Decode `len` bytes of UTF-8 at `pos` of `u8`. Up to 8 ASCII bytes, a fromCharCode loop;
-   * past that the loop falls behind the native decoders (bench/strings.js: 24 bytes take 10x
-   * longer than latin1Slice/utf8Slice).
+   * Low 32 bits of the 8-byte pointer stored at byte `pos` (8-aligned): an offset into this
+   * buffer. `pos` must be a multiple of 4 inside the buffer: `pos >> 2` would silently read
+   * another place for 0.5, 2 ** 32 or '8'.
    */
-  function decodeUtf8(u8, buf, pos, len) {
-    if (len <= 8) {
-      let s = ''
-      const end = pos + len
-      for (let i = pos; i < end; i++) {
-        const c = u8[i]
-        if (c >= 0x80) return slowDecode(u8, buf, pos, len)
-        s += fromCharCode(c)
-      }
-      return s
+  ptr(pos) {
+    if (typeof pos !== 'number' || !(pos >= 0 && pos <= BUFFER_SIZE - 8) || pos % 4 !== 0) {
+      throw new InvalidArgumentError(`ptr() expects a byte offset in the buffer, a multiple of 4; got ${show(pos)}`)
     }
-    return slowDecode(u8, buf, pos, len)
+    return this.#u32[pos >> 2]
   }
 
-  function slowDecode(u8, buf, pos, len) {
-    if (buf !== null) return buf.utf8Slice(pos, pos + len)
-    return decoder.decode(u8.subarray(pos, pos + len))
+  /** The UTF-8 string of `len` bytes at offset `ptr`. */
+  str(ptr, len) {
+    if (!Number.isInteger(ptr) || !Number.isInteger(len)) {
+      throw new InvalidArgumentError(`str() expects integers ptr and len; got ${show(ptr)} and ${show(len)}`)
+    }
+    if (ptr < 0 || len < 0 || ptr + len > BUFFER_SIZE) {
+      throw new InvalidArgumentError(`string range [${ptr}, ${ptr + len}) is outside the buffer`)
+    }
+    return decodeUtf8(this.#u8, this.nodeBuffer, ptr, len)
   }
 
-  // Realm-safe brand checks. `x instanceof ArrayBuffer` / `instanceof Uint8Array` are false
-  // for buffers made in another realm: under Jest or vitest's vmThreads pool, the addon's
-  // buffers and fs.readFileSync's Buffers come from the main realm while this module runs in
-  // the test's. The built-in getters below throw (or return undefined) for anything else.
-  const abByteLength = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength').get
-  const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag).get
-
-  /** True for an ArrayBuffer of any realm (not a SharedArrayBuffer). */
-  function isArrayBuffer(x) {
-    if (typeof x !== 'object' || x === null) return false
-    try {
-      abByteLength.call(x)
-      return true
-    } catch {
-      return false
-    }
+  /** `RawTransferMetadata.data_offset`: where the producer's root structure starts. */
+  get dataOffset() {
+    return this.#u32[META_U32 + META_DATA_OFFSET]
   }
 
-  /** True for a Uint8Array (or Node Buffer) of any realm. */
-  function isUint8Array(x) {
-    return ArrayBuffer.isView(x) && typedArrayTag.call(x) === 'Uint8Array'
+  /** `RawTransferMetadata.generation`: bumped each time the block is reused. */
+  get generation() {
+    return this.#u32[META_U32 + META_GENERATION]
   }
 
-  function toArrayBuffer(bufferLike, what) {
-    let ab = bufferLike
-    let problem = null
-    if (ArrayBuffer.isView(bufferLike)) {
-      ab = bufferLike.buffer
-      if (bufferLike.byteOffset !== 0 || bufferLike.byteLength !== BUFFER_SIZE) {
-        problem = `a view of ${bufferLike.byteLength} bytes at offset ${bufferLike.byteOffset}`
-      }
+  /** Throw StaleBufferError if the block has been reused since `generation`. */
+  assertGeneration(generation) {
+    if (!Number.isInteger(generation) || generation < 0 || generation > 0xffffffff) {
+      throw new InvalidArgumentError(`assertGeneration() expects a generation (a u32); got ${show(generation)}`)
     }
-    if (problem === null) {
-      if (!isArrayBuffer(ab)) problem = `a ${ab === null ? 'null' : typeof ab}`
-      else if (ab.byteLength === 0) problem = 'a detached or empty ArrayBuffer'
-      else if (ab.byteLength !== BUFFER_SIZE) problem = `an ArrayBuffer of ${ab.byteLength} bytes`
-    }
-    if (problem !== null) {
-      throw new InvalidArgumentError(
-        `${what} expects a whole block buffer from raw-transfer (an ArrayBuffer of ${BUFFER_SIZE} bytes, ` +
-          `or a Uint8Array over all of it); got ${problem}`,
+    const now = this.#u32[META_U32 + META_GENERATION]
+    if (now !== generation) {
+      throw new StaleBufferError(
+        `this view is of generation ${generation} of its block, which now holds generation ${now}: ` +
+          'the block was released and reused; do not keep views past release()',
       )
     }
-    return ab
   }
 
-  /**
-   * structuredClone / postMessage of a RawBuffer would copy the whole 2 GiB block (every
-   * typed-array view is over all of it). V8's serializer copies an object's own enumerable
-   * string-keyed properties and skips #private fields, so without a guard a clone would be
-   * a silent `{}`. The guard is one own enumerable property holding a symbol, which the
-   * serializer refuses at once: `DataCloneError: Symbol(raw-transfer: ...) could not be
-   * cloned.` (Node 18-26, Deno and Bun alike), before anything is copied.
-   */
-  // Kept under ~100 characters: Node 22's V8 elides the middle of longer descriptions.
-  const NOT_CLONEABLE = Symbol('raw-transfer: a RawBuffer cannot be cloned or posted; send block.copyToBuffer(ptr, len)')
-
-  class RawBuffer {
-    #ab
-    #u8
-    #u32
-    #i32 = null
-    #f64 = null
-    #u16 = null
-    #buf = undefined
-
-    /** @param {ArrayBuffer | Uint8Array} buffer a block buffer received from Rust */
-    constructor(buffer) {
-      const ab = toArrayBuffer(buffer, 'RawBuffer')
-      noteBlockBuffer(ab)
-      this.#ab = ab
-      this.#u8 = new Uint8Array(ab)
-      this.#u32 = new Uint32Array(ab)
-    }
-
-    /** The block's ArrayBuffer (BUFFER_SIZE bytes). */
-    get arrayBuffer() {
-      return this.#ab
-    }
-    get u8() {
-      return this.#u8
-    }
-    get u32() {
-      return this.#u32
-    }
-    get i32() {
-      return this.#i32 ?? (this.#i32 = new Int32Array(this.#ab))
-    }
-    get f64() {
-      return this.#f64 ?? (this.#f64 = new Float64Array(this.#ab))
-    }
-    get u16() {
-      return this.#u16 ?? (this.#u16 = new Uint16Array(this.#ab))
-    }
-    /** A Node `Buffer` view over the block (no copy), or null outside Node-compatible runtimes. */
-    get nodeBuffer() {
-      if (this.#buf === undefined) this.#buf = hasUtf8Slice ? BufferCtor.from(this.#ab) : null
-      return this.#buf
-    }
-
-    /**
-     * Low 32 bits of the 8-byte pointer stored at byte `pos` (8-aligned): an offset into this
-     * buffer. `pos` must be a multiple of 4 inside the buffer: `pos >> 2` would silently read
-     * another place for 0.5, 2 ** 32 or '8'.
-     */
-    ptr(pos) {
-      if (typeof pos !== 'number' || !(pos >= 0 && pos <= BUFFER_SIZE - 8) || pos % 4 !== 0) {
-        throw new InvalidArgumentError(`ptr() expects a byte offset in the buffer, a multiple of 4; got ${show(pos)}`)
-      }
-      return this.#u32[pos >> 2]
-    }
-
-    /** The UTF-8 string of `len` bytes at offset `ptr`. */
-    str(ptr, len) {
-      if (!Number.isInteger(ptr) || !Number.isInteger(len)) {
-        throw new InvalidArgumentError(`str() expects integers ptr and len; got ${show(ptr)} and ${show(len)}`)
-      }
-      if (ptr < 0 || len < 0 || ptr + len > BUFFER_SIZE) {
-        throw new InvalidArgumentError(`string range [${ptr}, ${ptr + len}) is outside the buffer`)
-      }
-      return decodeUtf8(this.#u8, this.nodeBuffer, ptr, len)
-    }
-
-    /** `RawTransferMetadata.data_offset`: where the producer's root structure starts. */
-    get dataOffset() {
-      return this.#u32[META_U32 + META_DATA_OFFSET]
-    }
-
-    /** `RawTransferMetadata.generation`: bumped each time the block is reused. */
-    get generation() {
-      return this.#u32[META_U32 + META_GENERATION]
-    }
-
-    /** Throw StaleBufferError if the block has been reused since `generation`. */
-    assertGeneration(generation) {
-      if (!Number.isInteger(generation) || generation < 0 || generation > 0xffffffff) {
-        throw new InvalidArgumentError(`assertGeneration() expects a generation (a u32); got ${show(generation)}`)
-      }
-      const now = this.#u32[META_U32 + META_GENERATION]
-      if (now !== generation) {
-        throw new StaleBufferError(
-          `this view is of generation ${generation} of its block, which now holds generation ${now}: ` +
-            'the block was released and reused; do not keep views past release()',
-        )
-      }
-    }
-
-    /** A one-line summary for console.log / util.inspect: never the buffer's bytes. */
-    [inspect](depth, options) {
-      const detached = this.#ab.byteLength === 0
-      const body = detached
-        ? 'detached'
-        : `${this.#ab.byteLength} bytes, generation ${this.generation}, dataOffset ${this.dataOffset}`
-      const s = `RawBuffer <${body}>`
-      return options && typeof options.stylize === 'function' ? options.stylize(s, 'special') : s
-    }
+  /** A one-line summary for console.log / util.inspect: never the buffer's bytes. */
+  [inspect](depth, options) {
+    const detached = this.#ab.byteLength === 0
+    const body = detached
+      ? 'detached'
+      : `${this.#ab.byteLength} bytes, generation ${this.generation}, dataOffset ${this.dataOffset}`
+    const s = `RawBuffer <${body}>`
+    return options && typeof options.stylize === 'function' ? options.stylize(s, 'special') : s
   }
-
-  // No own enumerable property (the buffer is #private): a clone of a RawBuffer is `{}`,
-  // never its 2 GiB buffer.
-  Object.defineProperty(RawBuffer.prototype, 'notCloneable', { value: NOT_CLONEABLE })
-
-  return { RawBuffer, toArrayBuffer, decodeUtf8, isArrayBuffer, isUint8Array }
 }
-module.exports.blockBuffers = blockBuffers
+
+// No own enumerable property (the buffer is #private): a clone of a RawBuffer is `{}`,
+// never its 2 GiB buffer.
+Object.defineProperty(RawBuffer.prototype, 'notCloneable', { value: NOT_CLONEABLE })
+
+module.exports = { RawBuffer, toArrayBuffer, decodeUtf8, isArrayBuffer, isUint8Array, blockBuffers }

@@ -1,5 +1,5 @@
 // A TypeScript user of every public API in index.d.ts, checked with tsc --strict (never run:
-// test/types/run.js type-checks it with module nodenext and with module bundler). Lines
+// __test__/types/run.js type-checks it with module nodenext and with module bundler). Lines
 // marked @ts-expect-error are misuses the types must reject; tsc fails if one is accepted.
 import * as rt from 'raw-transfer'
 import type {

@@ -1,5 +1,5 @@
 'use strict'
-// bench/parallel.js's second workload, the one the demo runs: its three plugins
+// benches/js/parallel.js's second workload, the one the demo runs: its three plugins
 // (examples/plugins.js: duplicate keys, nesting depth, a key search) over every object of
 // a document, through the lazy view; `plain` is the same over a JSON.parse result. Both
 // return the same per-file summary (not the key count: the lazy view keeps duplicate keys,

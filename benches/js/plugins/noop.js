@@ -1,3 +1,3 @@
 'use strict'
-// bench/parallel.js's no-op plugin: measures what the worker path itself costs per file.
+// benches/js/parallel.js's no-op plugin: measures what the worker path itself costs per file.
 module.exports = () => undefined

@@ -1,5 +1,5 @@
 'use strict'
-// bench/parallel.js's selective plugin: read a few fields of every record (what most
+// benches/js/parallel.js's selective plugin: read a few fields of every record (what most
 // linters and extractors do), leaving the rest of the document unread. `plain`: the same
 // over a JSON.parse result.
 

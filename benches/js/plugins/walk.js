@@ -1,5 +1,5 @@
 'use strict'
-// bench/parallel.js's plugin: visit every value of a document through the lazy view
+// benches/js/parallel.js's plugin: visit every value of a document through the lazy view
 // (doc.root, entries() of objects, at(i) of arrays, .value of every scalar) and return a
 // small summary. `plain` is the same walk over a JSON.parse result, for the comparison.
 

@@ -10,7 +10,7 @@ const { csv, expected } = require('./helpers')
 
 const root = path.join(__dirname, '..', '..', '..')
 const rt = require(root) // raw-transfer's index.js: loads raw-transfer.<triple>.node
-const { triple } = require(path.join(root, 'js', 'platform'))
+const { triple } = require(path.join(root, 'js', 'native', 'platform'))
 const main = require(path.join(root, `raw-transfer.${triple()}.node`)) // the same module index.js loaded
 
 test('exports: only this addon\'s own names, none of raw-transfer\'s', () => {

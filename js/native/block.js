@@ -1,0 +1,118 @@
+'use strict'
+// A block checked out of a pool, handed to JS: its bytes (`raw`, `buffer`), the arena
+// writes a producer in JS can do, and release. The pool passes itself in; Block calls its
+// `_native` (the native pool) and `_receive` (the hand-off into the pool's cache).
+
+const { native, StaleBufferError, InvalidArgumentError } = require('../reader/errors')
+const { integer } = require('../reader/args')
+const { isUint8Array } = require('../reader/raw-buffer')
+const { dispose, inspect, installDispose } = require('../reader/symbols')
+const { ACTIVE_SIZE } = require('../generated/constants')
+
+const BLOCK_NOT_CLONEABLE = Symbol('raw-transfer: a Block cannot be cloned or posted; send block.copyToBuffer(ptr, len)')
+
+/** A checked-out block. Returned to the pool by release() (or `using`). */
+class Block {
+  // Private (and read through prototype getters): a clone never reaches the 2 GiB buffer,
+  // and a Block is cheap to make (one per file in parseJsonFiles).
+  #pool
+  #id
+  #generation
+  #raw
+  #giveBack
+  #released = false
+  constructor(pool, id, generation, raw, giveBack) {
+    this.#pool = pool
+    this.#id = id
+    this.#generation = generation
+    this.#raw = raw
+    this.#giveBack = giveBack ?? null
+  }
+
+  get id() {
+    return this.#id
+  }
+  get generation() {
+    return this.#generation
+  }
+  /** The block's RawBuffer. */
+  get raw() {
+    return this.#raw
+  }
+  /** The block's bytes (`raw.u8`). */
+  get buffer() {
+    return this.#raw.u8
+  }
+
+  get released() {
+    return this.#released
+  }
+
+  #native() {
+    if (this.#released) throw new StaleBufferError(`block ${this.id} (generation ${this.generation}) was released`)
+    return this.#pool._native
+  }
+
+  /** Bytes allocated in the block's arena. */
+  get usedBytes() {
+    const n = this.#native()
+    return native(() => n.usedBytes(this.id))
+  }
+
+  /** Copy `bytes` into the arena, 8-byte aligned. Returns `{ ptr, len }`, ptr being the offset in `buffer`. */
+  writeBytes(bytes) {
+    if (!isUint8Array(bytes)) throw new InvalidArgumentError('writeBytes expects a Uint8Array')
+    const n = this.#native()
+    return native(() => n.writeBytes(this.id, bytes))
+  }
+
+  /** Copy `str` into the arena as UTF-8. Returns `{ ptr, len }` (len in bytes). */
+  writeString(str) {
+    if (typeof str !== 'string') throw new InvalidArgumentError('writeString expects a string')
+    const n = this.#native()
+    return native(() => n.writeString(this.id, str))
+  }
+
+  /** Set RawTransferMetadata.data_offset (must be within what was written). */
+  setDataOffset(ptr) {
+    integer(ptr, 'data offset', 0, ACTIVE_SIZE)
+    const n = this.#native()
+    native(() => n.setDataOffset(this.id, ptr))
+  }
+
+  /** A copy of `[ptr, ptr + len)` in a new Node Buffer (outlives the block). */
+  copyToBuffer(ptr, len) {
+    integer(ptr, 'ptr', 0, ACTIVE_SIZE)
+    integer(len, 'len', 0, ACTIVE_SIZE - ptr)
+    const n = this.#native()
+    return native(() => n.copyToBuffer(this.id, ptr, len))
+  }
+
+  /** Re-run the hand-off (what a producer does each time it passes the block to JS). */
+  handOff() {
+    const n = this.#native()
+    return this.#pool._receive(native(() => n.handOff(this.id)))
+  }
+
+  /** Return the block to the pool. Later use of this Block throws StaleBufferError. */
+  release() {
+    if (this.#released) return
+    this.#released = true
+    if (this.#giveBack !== null) this.#giveBack()
+    else native(() => this.#pool._native.release(this.id))
+  }
+
+  [dispose]() {
+    this.release()
+  }
+
+  [inspect]() {
+    return `Block <id ${this.id}, generation ${this.generation}${this.#released ? ', released' : ''}>`
+  }
+}
+installDispose(Block.prototype)
+// No own enumerable property (its state is #private): a clone of a Block is `{}`, never
+// its buffer; the parallel hosts refuse one as a plugin's result.
+Object.defineProperty(Block.prototype, 'notCloneable', { value: BLOCK_NOT_CLONEABLE })
+
+module.exports = { Block }

@@ -1,0 +1,139 @@
+'use strict'
+// The options of the parallel entry points, read once and checked: a wrong one is an
+// InvalidArgumentError naming it, before any worker starts.
+
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { InvalidArgumentError } = require('../reader/errors')
+const { MAX_TIMEOUT_MS, show, integer, knownOptions, integerOption } = require('../reader/args')
+
+const JSON_RUNNER = path.join(__dirname, 'json-runner.js')
+const TRANSFERS = ['auto', 'external', 'copy']
+// The option names each entry point takes (index.d.ts); any other is refused as a typo,
+// except by runParallel and createParallelHost, which hand the others to their runner.
+const RUN_OPTIONS = ['signal', 'onProgress']
+const JSON_HOST_OPTIONS = ['plugin', 'workers', 'threads', 'poolSize', 'transfer', 'pluginTimeoutMs', 'maxBlocks', ...RUN_OPTIONS]
+const PARALLEL_HOST_OPTIONS = ['runner', 'plugin', 'workers', ...RUN_OPTIONS]
+const MAX_WORKERS = 64
+const MAX_POOL_SIZE = 4096
+function defaultWorkers() {
+  const n = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length
+  return Math.max(1, Math.min(n, 8))
+}
+
+/** An absolute path to an existing file (a module the workers will import). */
+function modulePath(v, what) {
+  if (typeof v !== 'string' || !path.isAbsolute(v)) {
+    throw new InvalidArgumentError(`${what} must be the absolute path of a module; got ${show(v)}`)
+  }
+  let st
+  try {
+    st = fs.statSync(v)
+  } catch (e) {
+    throw new InvalidArgumentError(`${what} ${v} cannot be read: ${e.code ?? e.message}`)
+  }
+  if (!st.isFile()) throw new InvalidArgumentError(`${what} ${v} is not a file`)
+  return v
+}
+
+/**
+ * An AbortSignal, or an object with its whole shape (a polyfill's, another realm's): a run
+ * subscribes to it and unsubscribes when it settles, so both methods must be there. How
+ * they then behave (throwing, calling back at once or twice) cannot leave a run unsettled
+ * (run.js).
+ */
+function signalOption(signal) {
+  if (signal === undefined) return undefined
+  let ok = false
+  try {
+    ok =
+      signal !== null &&
+      typeof signal === 'object' &&
+      typeof signal.aborted === 'boolean' &&
+      typeof signal.addEventListener === 'function' &&
+      typeof signal.removeEventListener === 'function'
+  } catch {}
+  if (!ok) throw new InvalidArgumentError(`signal must be an AbortSignal (aborted, addEventListener, removeEventListener); got ${show(signal)}`)
+  return signal
+}
+
+function functionOption(v, what) {
+  if (v !== undefined && typeof v !== 'function') throw new InvalidArgumentError(`${what} must be a function; got ${show(v)}`)
+  return v
+}
+
+/**
+ * The Host settings of a JSON plugin host from createJsonPluginHost's options.
+ * `minWorkers`: a one-shot run starts no more workers than it has inputs.
+ */
+function jsonHostConfig(options, minWorkers) {
+  options = knownOptions(options, JSON_HOST_OPTIONS, 'createJsonPluginHost')
+  if (options.plugin === undefined) throw new InvalidArgumentError('a JSON plugin host needs options.plugin: the absolute path of the plugin module')
+  const workers = Math.min(integerOption(options, 'workers', defaultWorkers(), 1, MAX_WORKERS), minWorkers ?? MAX_WORKERS)
+  const threads = integerOption(options, 'threads', 2, 1, 64)
+  const poolSize = integerOption(options, 'poolSize', 4, 1, MAX_POOL_SIZE)
+  const transfer = options.transfer === undefined ? 'auto' : options.transfer
+  if (!TRANSFERS.includes(transfer)) throw new InvalidArgumentError(`transfer must be one of ${TRANSFERS.join(', ')}; got ${show(transfer)}`)
+  const pluginTimeoutMs = options.pluginTimeoutMs
+  if (pluginTimeoutMs !== undefined) integer(pluginTimeoutMs, 'pluginTimeoutMs', 1, MAX_TIMEOUT_MS)
+  const maxBlocks = options.maxBlocks
+  if (maxBlocks !== undefined) integer(maxBlocks, 'maxBlocks', 0, poolSize)
+  rejectRunOptions(options, 'createJsonPluginHost')
+  const runnerOptions = {
+    // Rust threads per worker: the total split evenly, at least one each.
+    threads: Math.max(1, Math.round(threads / workers)),
+    poolSize,
+    transfer,
+  }
+  if (pluginTimeoutMs !== undefined) runnerOptions.pluginTimeoutMs = pluginTimeoutMs
+  if (maxBlocks !== undefined) runnerOptions.maxBlocks = maxBlocks
+  return {
+    what: 'JSON plugin host',
+    runner: JSON_RUNNER,
+    plugin: modulePath(options.plugin, 'plugin'),
+    workers,
+    runnerOptions,
+    json: true,
+  }
+}
+
+/** The Host settings of a generic host (any runner module, see runParallel). */
+function parallelHostConfig(options, minWorkers) {
+  options = knownOptions(options, PARALLEL_HOST_OPTIONS, 'createParallelHost', true)
+  rejectRunOptions(options, 'createParallelHost')
+  const { runner, plugin, workers: _w, ...runnerOptions } = options
+  const workers = Math.min(integerOption(options, 'workers', defaultWorkers(), 1, MAX_WORKERS), minWorkers ?? MAX_WORKERS)
+  // Drop undefined options: the runner sees only what was set.
+  for (const k of Object.keys(runnerOptions)) if (runnerOptions[k] === undefined) delete runnerOptions[k]
+  try {
+    structuredClone(runnerOptions)
+  } catch (e) {
+    throw new InvalidArgumentError(`the runner's options must be cloneable to the workers (${e.message})`)
+  }
+  return {
+    what: 'parallel host',
+    runner: modulePath(runner, 'runner'),
+    plugin: modulePath(plugin, 'plugin'),
+    workers,
+    runnerOptions,
+    json: false,
+  }
+}
+
+/** signal and onProgress belong to a run: `host.run(inputs, { signal, onProgress })`. */
+function rejectRunOptions(options, what) {
+  for (const k of ['signal', 'onProgress']) {
+    if (options[k] !== undefined) throw new InvalidArgumentError(`${what}: ${k} is an option of host.run(inputs, { ${k} }), not of the host`)
+  }
+}
+
+module.exports = {
+  RUN_OPTIONS,
+  JSON_HOST_OPTIONS,
+  PARALLEL_HOST_OPTIONS,
+  signalOption,
+  functionOption,
+  jsonHostConfig,
+  parallelHostConfig,
+}
