@@ -51,7 +51,7 @@ async function main(res) {
   const st = {
     pools: [], // { pool, transfer, size, closed, held: Set<entry>, n }
     held: [], // { kind: 'block'|'doc', obj, poolRec, writes: [{ptr,len,s}], expected }
-    kept: [], // views JS keeps after release / close: { raw, writes, intact }
+    kept: [], // views JS keeps after release / close: { raw, writes, state: 'intact' | 'zeroed' | 'unknown', entry? }
     dropped: [], // released Blocks / docs still referenced (stale checks)
     workers: [], // { w, kind, exited, done }
     hung: 0,
@@ -98,17 +98,21 @@ async function main(res) {
     if (e.kind === 'block') res.check(throwsName(() => e.obj.writeString('x'), 'StaleBufferError'), 'released Block accepted a write')
     else res.check(throwsName(() => e.obj.toJS(), 'StaleBufferError'), 'released document readable')
     if (st.dropped.length < 50) st.dropped.push(e.obj)
-    // A view kept past release is only guaranteed intact if nobody can reuse the block: its
-    // pool is closed (external mode: the JS buffer keeps the block alive).
-    if (keepView && st.kept.length < 20) st.kept.push({ raw, writes: e.writes || [], intact: e.poolRec.closed })
+    // Released into a closed pool, a block's memory goes back to the OS at once: a view
+    // kept of it (external) reads zeros until the GC collects its buffer; copy mode keeps
+    // JS's own copy. Released into an open pool, the block may be reused: no guarantee.
+    const pastClose = e.poolRec.closed ? afterClose(e.poolRec) : 'unknown'
+    for (const k of st.kept) if (k.entry === e) k.state = pastClose
+    if (keepView && st.kept.length < 20) st.kept.push({ raw, writes: e.writes || [], state: pastClose })
   }
+  const afterClose = (p) => (p.pool.transferMode === 'copy' ? 'intact' : 'zeroed')
   const closePool = (p) => {
     trace(`close pool ${p.n} with ${p.held.size} held`)
     p.pool.close()
     p.closed = true
     // Views of blocks still held stay valid (external: the buffer co-owns the block; copy:
     // JS owns its copy). Record them so their content is checked until dropped.
-    for (const e of p.held) if (e.kind === 'block' && st.kept.length < 20) st.kept.push({ raw: e.obj.raw, writes: e.writes.slice(), intact: true })
+    for (const e of p.held) if (e.kind === 'block' && st.kept.length < 20) st.kept.push({ raw: e.obj.raw, writes: e.writes.slice(), state: 'intact', entry: e })
   }
 
   newPool()
@@ -200,7 +204,12 @@ async function main(res) {
         }
         case 'verify':
           verifyHeld(r.pick(st.held), where)
-          for (const k of st.kept) if (k.intact) for (const w of k.writes) res.check(k.raw.str(w.ptr, w.len) === w.s, `${where}: a view kept past close lost its content`)
+          for (const k of st.kept) {
+            for (const w of k.writes) {
+              if (k.state === 'intact') res.check(k.raw.str(w.ptr, w.len) === w.s, `${where}: a view kept past close lost its content`)
+              else if (k.state === 'zeroed') res.check(k.raw.str(w.ptr, w.len) === '\0'.repeat(w.len), `${where}: a block released after close still holds its bytes`)
+            }
+          }
           break
         case 'release':
           release(r.pick(st.held), r.chance(0.3))
