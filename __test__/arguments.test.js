@@ -1,7 +1,7 @@
 'use strict'
-// Issue 11, "nothing a JS caller does brings the process down": every public function takes
-// its integers, strings and options checked (finite, integer, in range, no coercion) and
-// throws InvalidArgumentError otherwise. (Hostile bytes in a block: hardening.test.js.)
+// Nothing a JS caller passes brings the process down: every public function takes its
+// integers, strings and options checked (finite, integer, in range, no coercion) and throws
+// InvalidArgumentError otherwise. (Hostile bytes in a block: corrupt-documents.test.js.)
 
 const test = require('node:test')
 const assert = require('node:assert/strict')

@@ -1,7 +1,7 @@
 'use strict'
 // A native job has one driver: a second take() while the first one's promise is pending,
 // or a second runJob on a running job, is refused with JobBusyError, and the first goes on
-// to the end (before, the first promise was dropped and never settled).
+// to the end (a second driver would take the first's items and leave its promise unsettled).
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')

@@ -1,5 +1,5 @@
 'use strict'
-// What a JS write past the memory Rust committed does (issue 11, item 3). A plugin host must
+// What a JS write past the memory Rust committed does A plugin host must
 // not die from one careless plugin: `u8.fill()`, `reverse()`, `sort()`,
 // `crypto.getRandomValues`, `TextEncoder#encodeInto`, `Atomics`, a DataView or a view kept
 // past `release()` all write wherever they are pointed. Where the OS lets blocks be mapped

@@ -130,3 +130,16 @@ test('uncommitted parts of a block read as zeros (no fault), and slices work', (
   block.release()
   pool.close()
 })
+
+test('block ids are the block base >> 32: distinct, non-zero, stable across reuse', () => {
+  const pool = new rt.FixedSizeAllocatorPool({ size: 3 })
+  const blocks = [pool.acquire(), pool.acquire(), pool.acquire()]
+  const ids = blocks.map((b) => b.id)
+  assert.equal(new Set(ids).size, 3)
+  for (const id of ids) assert.ok(Number.isInteger(id) && id > 0 && id < 2 ** 25)
+  blocks[1].release()
+  const again = pool.acquire()
+  assert.equal(again.id, ids[1])
+  assert.ok(again.generation > blocks[1].generation)
+  pool.close()
+})

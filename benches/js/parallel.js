@@ -16,7 +16,7 @@
 //   (e) for contrast, (a)-(c) with a selective plugin (a few fields per record,
 //       benches/js/plugins/select.js): there the Rust threads, not the plugin, set the pace
 //   (f) (a)-(c) with the demo's three plugins over the demo's corpus (examples/corpus.js,
-//       ~200 MB, its 3 invalid files left out; benches/js/plugins/demo.js): the issue's other
+//       ~200 MB, its 3 invalid files left out; benches/js/plugins/demo.js): a second
 //       plugin-dominated workload
 //
 //   node --expose-gc benches/js/parallel.js [--files N] [--runs N] [--demo-mb N]
@@ -277,7 +277,7 @@ module.exports = async function run({ files = option('files', 300), runs = optio
         row('(e-c-warm) selective plugin: JSON.parse, 2 kept workers', e.cw, e.a, e.cw),
       ],
     )
-    console.log('\nvs (a) / vs (c): how many times faster than (a) / (c) (>1: faster); kept-host rows compare with the kept JSON.parse workers. Issue targets: (b) >= 1.6x (a), (b) >= 2x (c).')
+    console.log('\nvs (a) / vs (c): how many times faster than (a) / (c) (>1: faster); kept-host rows compare with the kept JSON.parse workers. Targets: (b) >= 1.6x (a), (b) >= 2x (c).')
 
     const demoDir = path.join(dir, 'demo')
     const corpus = generateCorpus(demoDir, { totalBytes: option('demo-mb', 200) * 1e6 }).filter((f) => f.kind !== 'invalid')

@@ -2,7 +2,7 @@
 // Argument checks shared by the public JS API. Every public function checks what it is
 // given and throws InvalidArgumentError: nothing is coerced (0.5 -> 0, '3' -> 3, null -> 0)
 // into a read of the wrong place, and nothing out of range reaches native code, where a
-// number too big for its Rust type used to panic and abort the process.
+// number too big for its Rust type would panic and abort the process.
 
 const { InvalidArgumentError } = require('./errors')
 

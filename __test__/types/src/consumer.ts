@@ -22,7 +22,10 @@ import type {
 
 // Constants and process-wide functions.
 const geometry: number[] = [rt.BLOCK_ALIGN, rt.BLOCK_SIZE, rt.BUFFER_SIZE, rt.ACTIVE_SIZE, rt.RAW_METADATA_SIZE, rt.RAW_METADATA_OFFSET]
-const layout: number | undefined = rt.constants['JSON_NODE_SIZE']
+const layout: number = rt.constants.JSON_NODE_SIZE
+const meta: number = rt.constants.META_PRODUCER0
+// @ts-expect-error the layout is in `constants`, not at the top level
+rt.JSON_NODE_SIZE
 const live: number = rt.liveBlocks()
 // @ts-expect-error constants are read-only
 rt.constants.BLOCK_SIZE = 1
@@ -30,10 +33,12 @@ rt.constants.BLOCK_SIZE = 1
 // The pool.
 const transfer: TransferOption = 'auto'
 const options: PoolOptions = { size: 2, transfer, acquireTimeoutMs: 0, retainBytes: 1 << 20, maxRetainBytes: 1 << 28 }
-const pool = new rt.FixedSizeAllocatorPool(options)
-new rt.FixedSizeAllocatorPool()
+const pool: rt.JsonPool = new rt.JsonPool(options)
+// FixedSizeAllocatorPool: the former name, the same class and type.
+const alias: rt.FixedSizeAllocatorPool = new rt.FixedSizeAllocatorPool()
+const same: rt.JsonPool = alias
 // @ts-expect-error not a transfer mode
-new rt.FixedSizeAllocatorPool({ transfer: 'zero' })
+new rt.JsonPool({ transfer: 'zero' })
 const mode: 'external' | 'copy' = pool.transferMode
 const size: number = pool.size
 const closed: boolean = pool.closed

@@ -1,54 +1,14 @@
 'use strict'
-// The library side: the pure-JS reader entry, constants as data, ids, and the generic job's
-// read-ahead bound and batching as parseJsonFiles shows them.
+// The generic job as parseJsonFiles shows it: its read-ahead bound and batching, blocks
+// given back once, and a job started from a plugin of another job on the same pool.
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
-const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { rt, MODES } = require('./helpers')
 
 const root = path.join(__dirname, '..')
-
-test('raw-transfer/reader loads no native addon', () => {
-  const code = `
-    const r = require(${JSON.stringify(path.join(root, 'js/reader/index.js'))})
-    const natives = Object.keys(require.cache).filter((f) => f.endsWith('.node'))
-    const cache = new r.BufferCache()
-    console.log(JSON.stringify({ natives, names: Object.keys(r).sort(), size: r.BUFFER_SIZE, hasCache: typeof cache.receive }))`
-  const res = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' })
-  assert.equal(res.status, 0, res.stderr)
-  const out = JSON.parse(res.stdout)
-  assert.deepEqual(out.natives, [])
-  assert.equal(out.size, rt.BUFFER_SIZE)
-  assert.equal(out.hasCache, 'function')
-  for (const name of ['RawBuffer', 'BufferCache', 'runJob', 'fromNative', 'StaleBufferError', 'constants']) {
-    assert.ok(out.names.includes(name), name)
-  }
-})
-
-test("the package's constants equal the addon's constants(); the reader's are the generic ones", () => {
-  const binding = require(path.join(root, `raw-transfer.${require('../js/native/platform').triple()}.node`))
-  assert.deepEqual({ ...rt.constants }, { ...binding.constants() })
-  const reader = require('../js/reader')
-  assert.deepEqual({ ...reader.constants }, { ...require('../js/generated/constants') })
-  assert.ok(Object.isFrozen(rt.constants) && Object.isFrozen(reader.constants))
-  assert.deepEqual(Object.keys(reader.constants).filter((k) => k.startsWith('JSON_')), [])
-})
-
-test('block ids are the block base >> 32: distinct, non-zero, stable across reuse', () => {
-  const pool = new rt.FixedSizeAllocatorPool({ size: 3 })
-  const blocks = [pool.acquire(), pool.acquire(), pool.acquire()]
-  const ids = blocks.map((b) => b.id)
-  assert.equal(new Set(ids).size, 3)
-  for (const id of ids) assert.ok(Number.isInteger(id) && id > 0 && id < 2 ** 25)
-  blocks[1].release()
-  const again = pool.acquire()
-  assert.equal(again.id, ids[1])
-  assert.ok(again.generation > blocks[1].generation)
-  pool.close()
-})
 
 function files(n) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-lib-'))
@@ -119,12 +79,59 @@ test('a plugin that releases its document early does not release the block twice
   fs.rmSync(dir, { recursive: true })
 })
 
-test('special and oversized inputs are errors, not hangs', async () => {
-  const pool = new rt.FixedSizeAllocatorPool({ size: 2 })
-  const r = await pool.parseJsonFiles(['/dev/zero', os.tmpdir(), '/nonexistent/x.json'], () => {})
-  assert.equal(r.files, 3)
-  // Not a regular file ('Io', no OS error), a directory and a missing file (as Node names them).
-  assert.deepEqual(r.errors.map((e) => e.error.code).sort(), ['EISDIR', 'ENOENT', 'Io'])
-  assert.deepEqual(r.errors.map((e) => e.phase), ['read', 'read', 'read'])
-  pool.close()
+test('a job started from a plugin of another job on the same pool: runs on what is left, or fails at once', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-nested-'))
+  const paths = Array.from({ length: 6 }, (_, i) => {
+    const p = path.join(dir, `n${i}.json`)
+    fs.writeFileSync(p, JSON.stringify({ i }))
+    return p
+  })
+  try {
+    // Pool of 1: the outer job holds the only block; the nested one cannot run.
+    const one = new rt.FixedSizeAllocatorPool({ size: 1 })
+    const outer1 = await one.parseJsonFiles(paths.slice(0, 2), async () => {
+      await assert.rejects(one.parseJsonFiles(paths, () => {}), (e) => e.name === 'PoolExhaustedError' && /running jobs hold/.test(e.message))
+    })
+    assert.deepEqual(outer1.errors, [])
+    // Once the outer job is done, the pool takes jobs again.
+    assert.equal((await one.parseJsonFiles(paths, () => {})).files, 6)
+    one.close()
+    // Bigger pools: the outer job leaves blocks by default; nested jobs run on them while
+    // there are some, and the ones started when running jobs hold every block fail at once.
+    for (const size of [2, 3, 4]) {
+      const pool = new rt.FixedSizeAllocatorPool({ size })
+      let seen = 0
+      let ran = 0
+      let refused = 0
+      const outer = await pool.parseJsonFiles(paths.slice(0, 3), async (doc) => {
+        try {
+          const inner = await pool.parseJsonFiles(paths, (d, p) => {
+            assert.equal(d.root.get('i').value, paths.indexOf(p))
+            seen++
+          })
+          assert.equal(inner.files, 6)
+          ran++
+        } catch (e) {
+          assert.equal(e.name, 'PoolExhaustedError')
+          refused++
+        }
+        doc.root.get('i').value
+      })
+      assert.deepEqual(outer.errors, [])
+      assert.equal(ran + refused, 3)
+      assert.ok(ran >= 1, `size ${size}: no nested job ran`)
+      assert.equal(seen, 6 * ran)
+      if (size === 2) assert.equal(ran, 3, 'one plugin at a time: each nested job finds the block left')
+      assert.equal(pool.stats().inUse, 0)
+      pool.close()
+    }
+    // An explicit maxBlocks that the running jobs cannot leave fails at once too.
+    const pool = new rt.FixedSizeAllocatorPool({ size: 4 })
+    await pool.parseJsonFiles(paths.slice(0, 1), async () => {
+      await assert.rejects(pool.parseJsonFiles(paths, () => {}, { maxBlocks: 4 }), (e) => e.name === 'PoolExhaustedError')
+    })
+    pool.close()
+  } finally {
+    fs.rmSync(dir, { recursive: true })
+  }
 })

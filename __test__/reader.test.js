@@ -1,9 +1,41 @@
 'use strict'
-// raw-transfer/reader's decodeUtf8 checks its range against the buffer: a read out of range
-// is an InvalidArgumentError, not NULs, bytes counted from the end or a RangeError.
-const test = require('node:test')
+// raw-transfer/reader: it loads no native code and carries the generic constants only;
+// its decodeUtf8 checks its range against the buffer (a read out of range is an
+// InvalidArgumentError, not NULs, bytes counted from the end or a RangeError).
+const { test } = require('node:test')
 const assert = require('node:assert/strict')
+const { spawnSync } = require('node:child_process')
+const path = require('node:path')
+const { rt } = require('./helpers')
 const reader = require('../reader')
+
+const root = path.join(__dirname, '..')
+
+test('raw-transfer/reader loads no native addon', () => {
+  const code = `
+    const r = require(${JSON.stringify(path.join(root, 'js/reader/index.js'))})
+    const natives = Object.keys(require.cache).filter((f) => f.endsWith('.node'))
+    const cache = new r.BufferCache()
+    console.log(JSON.stringify({ natives, names: Object.keys(r).sort(), size: r.BUFFER_SIZE, hasCache: typeof cache.receive }))`
+  const res = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' })
+  assert.equal(res.status, 0, res.stderr)
+  const out = JSON.parse(res.stdout)
+  assert.deepEqual(out.natives, [])
+  assert.equal(out.size, rt.BUFFER_SIZE)
+  assert.equal(out.hasCache, 'function')
+  for (const name of ['RawBuffer', 'BufferCache', 'runJob', 'fromNative', 'StaleBufferError', 'constants']) {
+    assert.ok(out.names.includes(name), name)
+  }
+})
+
+test("the package's constants equal the addon's constants(); the reader's are the generic ones", () => {
+  const binding = require(path.join(root, `raw-transfer.${require('../js/native/platform').triple()}.node`))
+  assert.deepEqual({ ...rt.constants }, { ...binding.constants() })
+  const reader = require('../js/reader')
+  assert.deepEqual({ ...reader.constants }, { ...require('../js/generated/constants') })
+  assert.ok(Object.isFrozen(rt.constants) && Object.isFrozen(reader.constants))
+  assert.deepEqual(Object.keys(reader.constants).filter((k) => k.startsWith('JSON_')), [])
+})
 
 test('decodeUtf8 decodes in-range bytes, through a Buffer or without one', () => {
   const text = 'héllo wörld 😀, and a longer ASCII tail past eight bytes'

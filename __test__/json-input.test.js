@@ -1,0 +1,88 @@
+'use strict'
+// JSON given on the JS thread: string input keeps lone surrogates as JSON.parse does, and
+// the parser's scratch for a big document is bounded and given back.
+const { test } = require('node:test')
+const assert = require('node:assert/strict')
+const { spawnSync } = require('node:child_process')
+const fs = require('node:fs')
+const path = require('node:path')
+const { rt } = require('./helpers')
+
+const root = path.join(__dirname, '..')
+
+/** Run `code` in a fresh node (with gc exposed); returns { status, signal, stdout, stderr }. */
+function node(code, options = {}) {
+  return spawnSync(process.execPath, ['--expose-gc', '-e', code], { encoding: 'utf8', timeout: 60_000, ...options })
+}
+
+test('string input keeps lone surrogates as JSON.parse does', () => {
+  const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
+  const cases = [
+    '{"k\ud800":"v"}',
+    '["a\udc00b", "\ud83d\ude00", "\\\\\ud800", "x\udbff"]',
+    '{"\udfff": {"\ud800\ud800": [1, "\ud800"]}}',
+  ]
+  for (const text of cases) {
+    const doc = pool.parseJson(text)
+    try {
+      assert.deepEqual(doc.toJS(), JSON.parse(text), JSON.stringify(text))
+      assert.equal(JSON.stringify(doc.toJS()), JSON.stringify(JSON.parse(text)))
+    } finally {
+      doc.release()
+    }
+  }
+  // Where JSON.parse refuses a lone surrogate (outside a string, or after a backslash), so
+  // does parseJson.
+  for (const text of ['\ud800', '[1, \udc00]', '["\\\ud800"]']) {
+    assert.throws(() => JSON.parse(text), SyntaxError)
+    assert.throws(() => pool.parseJson(text), (e) => e.name === 'JsonSyntaxError', JSON.stringify(text))
+  }
+  // Every encode path: the kept 4 MiB buffer; a fresh one for texts of over 4 M units; a
+  // fresh one for texts of fewer units whose UTF-8 does not fit in 4 MiB (3-byte
+  // characters); each with a real U+FFFD, with and without lone surrogates; and the kept
+  // buffer reused by a shorter text.
+  const long = (n, unit) => `[${Array.from({ length: n }, (_, i) => `"s${i}${unit}\\ufffd\ufffd"`).join(',')}]`
+  const wide = (unit) => `["${'中'.repeat(1500000)}${unit}", "\ufffd"]`
+  const texts = [long(10, '\\ud800'), long(10, '\ud800'), long(10, ''), long(120000, '\udc01'), long(120000, ''), long(300000, '\udc01'), long(300000, '')]
+  texts.push(wide('\ud800'), wide(''), '"\ufffd"')
+  assert.ok(texts[5].length > 4 << 20 && wide('').length < 4 << 20 && Buffer.byteLength(wide('')) > 4 << 20)
+  for (const text of texts) {
+    const doc = pool.parseJson(text)
+    try {
+      assert.equal(JSON.stringify(doc.toJS()), JSON.stringify(JSON.parse(text)), `${text.length} units`)
+    } finally {
+      doc.release()
+    }
+  }
+  pool.trim() // drops the kept buffer; the next string input makes a new one
+  const again = pool.parseJson('["\ud800x"]')
+  assert.equal(again.toJS()[0], '\ud800x')
+  again.release()
+  assert.equal(pool.stats().inUse, 0)
+  pool.close()
+})
+
+test('a big document on the JS thread: scratch is bounded and given back (RSS returns after release and trim)', () => {
+  // 10 M numbers: the parser's node stack needed 240 MB of Rust heap and kept it for the
+  // life of the thread.
+  const res = node(`
+    const rt = require(${JSON.stringify(root)})
+    const rss = () => Number(require('node:fs').readFileSync('/proc/self/status', 'utf8').match(/VmRSS:\\s+(\\d+)/)[1]) * 1024
+    const text = Buffer.from('[' + '0,'.repeat(10_000_000) + '0]')
+    const pool = new rt.FixedSizeAllocatorPool({ size: 1, retainBytes: 0 })
+    pool.parseJson('[1]').release()
+    global.gc()
+    const base = rss()
+    const doc = pool.parseJson(text)
+    const nodes = doc.nodeCount
+    const peak = rss()
+    doc.release()
+    pool.trim()
+    global.gc()
+    console.log(JSON.stringify({ nodes, grew: peak - base, after: rss() - base }))`)
+  assert.equal(res.status, 0, res.stderr)
+  const out = JSON.parse(res.stdout)
+  assert.equal(out.nodes, 10_000_002)
+  assert.ok(out.grew > 200e6, `the document itself takes memory while held: ${out.grew}`)
+  assert.ok(out.after < 64e6, `RSS after release + trim is ${(out.after / 1e6).toFixed(0)} MB above the baseline`)
+})

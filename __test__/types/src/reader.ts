@@ -1,0 +1,46 @@
+// A user of `raw-transfer/reader` (a third-party addon's JS): every export is typed, and the
+// reader has nothing of the JSON producer.
+import * as reader from 'raw-transfer/reader'
+import type { JobItem, NativeJob, ReaderConstants } from 'raw-transfer/reader'
+
+const c: ReaderConstants = reader.constants
+const offsets: number[] = [c.RAW_METADATA_OFFSET, c.META_DATA_OFFSET, c.META_GENERATION, c.META_PRODUCER0, c.META_PRODUCER1]
+const geometry: number[] = [reader.BLOCK_ALIGN, reader.BLOCK_SIZE, reader.BUFFER_SIZE, reader.ACTIVE_SIZE, reader.RAW_METADATA_SIZE]
+// @ts-expect-error the JSON layout is not the reader's
+reader.constants.JSON_NODE_SIZE
+// @ts-expect-error JsonSyntaxError lives with the JSON producer (raw-transfer)
+reader.JsonSyntaxError
+
+const cache = new reader.BufferCache()
+const raw: reader.RawBuffer | undefined = cache.get(1)
+const text: string = reader.decodeUtf8(new Uint8Array(4), null, 0, 4)
+const n: number = reader.native(() => 1)
+const e = reader.fromNative(new Error('CsvSyntax: 4:1:5: bad row'))
+if (e instanceof reader.RawTransferError) {
+  const where: Array<number | undefined> = [e.offset, e.line, e.column]
+  const code: string | undefined = e.code
+}
+const errors = [
+  reader.PoolExhaustedError,
+  reader.PoolClosedError,
+  reader.StaleBufferError,
+  reader.BlockFullError,
+  reader.ExternalBuffersForbiddenError,
+  reader.OutOfMemoryError,
+  reader.InvalidArgumentError,
+  reader.JobBusyError,
+  reader.CorruptDocumentError,
+  reader.PluginTimeoutError,
+]
+
+export async function drive(job: NativeJob): Promise<number> {
+  const r = await reader.runJob<JobItem>(job, {
+    cache,
+    open: (item) => ({ value: item, close() {} }),
+    plugin: (item) => item.index,
+    fail: (failure) => new reader.RawTransferError(failure.message),
+    release() {},
+  })
+  return r.items
+}
+export { offsets, geometry, raw, text, n, errors }
