@@ -2,6 +2,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { rt, MODES } = require('./helpers')
+const { checkStaleAfterRelease } = require('./cases')
 
 for (const transfer of MODES) {
   test(`${transfer}: closed pool`, () => {
@@ -53,18 +54,8 @@ for (const transfer of MODES) {
   })
 
   test(`${transfer}: stale use after release`, () => {
-    const pool = new rt.FixedSizeAllocatorPool({ size: 1, transfer })
-    const block = pool.acquire()
-    const gen = block.generation
-    block.release()
-    assert.throws(() => block.writeString('x'), rt.StaleBufferError)
-    assert.throws(() => block.setDataOffset(0), rt.StaleBufferError)
-    assert.throws(() => block.usedBytes, rt.StaleBufferError)
-    block.release() // idempotent
-    const next = pool.acquire()
-    assert.throws(() => block.raw.assertGeneration(gen), rt.StaleBufferError)
-    next.raw.assertGeneration(next.generation)
-    next.release()
+    const pool = new rt.JsonPool({ size: 1, transfer })
+    checkStaleAfterRelease(rt, pool).release()
     pool.close()
   })
 

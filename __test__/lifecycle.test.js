@@ -4,25 +4,14 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { rt, settleLiveBlocks, collectUntil, MODES, liveBlocksBaseline } = require('./helpers')
+const { closedPoolHolder, readAfterClose } = require('./cases')
 
 for (const transfer of MODES) {
   test(`${transfer}: pool closed while JS holds buffers — readable until the last reference goes`, async () => {
     const start = await liveBlocksBaseline()
-    let holder = (() => {
-      const pool = new rt.FixedSizeAllocatorPool({ size: 2, transfer })
-      const a = pool.acquire()
-      const w = a.writeString('survives close')
-      a.release()
-      const raw = a.raw
-      pool.close()
-      return { raw, w }
-    })()
+    let holder = closedPoolHolder(rt, transfer)
     await collectUntil(() => false, 5)
-    // Rust has let go. External: the block stays mapped for JS, but its memory went back
-    // at close (it was released, so its bytes were stale anyway): zeros. Copy: JS holds
-    // its own copy.
-    const expected = transfer === 'external' ? '\0'.repeat(holder.w.len) : 'survives close'
-    assert.equal(holder.raw.str(holder.w.ptr, holder.w.len), expected)
+    readAfterClose(holder) // Rust has let go
     assert.equal(rt.liveBlocks(), transfer === 'external' ? start + 1 : start)
     holder = null
     assert.equal(await settleLiveBlocks(start), start)

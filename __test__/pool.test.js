@@ -2,6 +2,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { rt, settleLiveBlocks, MODES, liveBlocksBaseline } = require('./helpers')
+const { checkCopyModeForcedByEnv } = require('./cases')
 
 test('geometry constants come from Rust', () => {
   assert.equal(rt.BLOCK_ALIGN, 2 ** 32)
@@ -100,19 +101,7 @@ test('external: zero-copy — Rust writes appear in JS without a copy', () => {
 })
 
 test('copy: the fallback is reported and forced by RAW_TRANSFER_MODE', () => {
-  const saved = process.env.RAW_TRANSFER_MODE
-  process.env.RAW_TRANSFER_MODE = 'copy'
-  try {
-    const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
-    assert.equal(pool.transferMode, 'copy')
-    pool.close()
-    const explicit = new rt.FixedSizeAllocatorPool({ size: 1, transfer: 'external' })
-    assert.equal(explicit.transferMode, 'external')
-    explicit.close()
-  } finally {
-    if (saved === undefined) delete process.env.RAW_TRANSFER_MODE
-    else process.env.RAW_TRANSFER_MODE = saved
-  }
+  checkCopyModeForcedByEnv(rt, process.env)
 })
 
 test('uncommitted parts of a block read as zeros (no fault), and slices work', () => {

@@ -96,62 +96,8 @@ const note = (s) => notes.includes(s) || notes.push(s)
 // ---------------------------------------------------------------- helpers
 
 const { sameJson } = require('../json-helpers')
-
-// Strings across the reader's paths: the ASCII fast path (< 32 bytes), the decoder, and
-// the boundaries between them; lone surrogates become U+FFFD on the way to UTF-8.
-const STRINGS = [
-  '',
-  'a',
-  'plain ascii',
-  'x'.repeat(31),
-  'x'.repeat(32),
-  'x'.repeat(33),
-  'x'.repeat(30) + 'é',
-  'héllo, wörld ✓ 😀',
-  '中文字符串',
-  '\u0000nul\u0001',
-  'x'.repeat(5000) + '😀',
-  'lone \ud800 surrogate',
-]
+const { STRINGS, BAD_JSON, checkTrickyJson, checkCopyModeForcedByEnv, checkStaleAfterRelease, closedPoolHolder, readAfterClose } = require('../cases')
 const utf8RoundTrip = (s) => new TextDecoder().decode(new TextEncoder().encode(s))
-
-const JSON_DOCS = [
-  'null',
-  'true',
-  '-0',
-  '1e400',
-  '-1e400',
-  '5e-324',
-  '1.7976931348623157e308',
-  '123456789012345678901234567890',
-  '9007199254740993',
-  ' \t\r\n 42 \n',
-  '""',
-  '"\\"\\\\\\/\\b\\f\\n\\r\\t"',
-  '"\\u0000\\u001f\\u00e9\\u4e2d"',
-  '"\\uD83D\\uDE00 pair"',
-  '"lone \\ud800"',
-  '"\\udc00x"',
-  '"é中😀 raw utf-8"',
-  '[[[]]]',
-  '{"a":{"b":{"c":[1,{"d":null}]}}}',
-  '{"a":1,"b":2,"a":3}',
-  '{"__proto__":{"x":1}}',
-  '{"__proto__":1,"__proto__":2}',
-  '{"constructor":"c","toString":1,"hasOwnProperty":2}',
-  '{"":"empty key","é":"accented","😀":"emoji"}',
-  '[1,"two",true,null,{"x":[]},-0.5e-3,' + '"' + 'long '.repeat(40) + '"]',
-  JSON.stringify({ list: Array.from({ length: 300 }, (_, i) => ({ i, s: `item ${i}`, f: i / 7 })) }),
-  '['.repeat(2000) + ']'.repeat(2000),
-]
-
-const BAD_JSON = [
-  ['{"a":1,}', 7, 1, 8],
-  ['[1,2', 4, 1, 5],
-  ['', 0, 1, 1],
-  ['[\n  "é", tru]', 13, 2, 11],
-  ['"raw\ncontrol"', 4, 1, 5],
-]
 
 let autoMode = null
 
@@ -190,21 +136,7 @@ test("'auto' picks a transfer mode; 'external' agrees with it", () => {
 })
 
 test('RAW_TRANSFER_MODE=copy turns auto into copy (explicit modes are kept)', () => {
-  const saved = proc.env.RAW_TRANSFER_MODE
-  proc.env.RAW_TRANSFER_MODE = 'copy'
-  try {
-    const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
-    assert.equal(pool.transferMode, 'copy')
-    pool.close()
-    if (autoMode === 'external') {
-      const explicit = new rt.FixedSizeAllocatorPool({ size: 1, transfer: 'external' })
-      assert.equal(explicit.transferMode, 'external')
-      explicit.close()
-    }
-  } finally {
-    if (saved === undefined) delete proc.env.RAW_TRANSFER_MODE
-    else proc.env.RAW_TRANSFER_MODE = saved
-  }
+  checkCopyModeForcedByEnv(rt, proc.env, { externalAllowed: autoMode === 'external' })
 })
 
 for (const transfer of ['auto', 'copy']) {
@@ -269,18 +201,10 @@ for (const transfer of ['auto', 'copy']) {
 
   test(`${transfer}: stale, exhausted, closed and bad-argument errors`, () => {
     const pool = new rt.FixedSizeAllocatorPool({ size: 1, transfer })
-    const block = pool.acquire()
-    const gen = block.generation
+    const only = pool.acquire()
     assert.throws(() => pool.acquire(), (e) => e instanceof rt.PoolExhaustedError && /1 of 1/.test(e.message))
-    block.release()
-    assert.throws(() => block.writeString('x'), rt.StaleBufferError)
-    assert.throws(() => block.writeBytes(new Uint8Array(1)), rt.StaleBufferError)
-    assert.throws(() => block.setDataOffset(0), rt.StaleBufferError)
-    assert.throws(() => block.usedBytes, rt.StaleBufferError)
-    block.release() // idempotent
-    const next = pool.acquire()
-    assert.throws(() => block.raw.assertGeneration(gen), rt.StaleBufferError)
-    next.raw.assertGeneration(next.generation)
+    only.release()
+    const next = checkStaleAfterRelease(rt, pool)
     next.writeString('abc')
     assert.throws(() => next.setDataOffset(1 << 20), rt.InvalidArgumentError)
     assert.throws(() => next.writeString(42), rt.InvalidArgumentError)
@@ -299,15 +223,7 @@ for (const transfer of ['auto', 'copy']) {
     const start = await quiesce()
     await isolated(() => {
       const pool = new rt.FixedSizeAllocatorPool({ size: 1, transfer })
-      const enc = new TextEncoder()
-      for (const [i, text] of JSON_DOCS.entries()) {
-        const expected = JSON.parse(text)
-        const doc = pool.parseJson(i % 2 ? enc.encode(text) : text)
-        assert.equal(sameJson(doc.toJS(), expected), null, text.slice(0, 80))
-        assert.equal(sameJson(doc.root.value, expected), null, `lazy view: ${text.slice(0, 80)}`)
-        assert.equal(doc.text(), text)
-        doc.release()
-      }
+      checkTrickyJson(pool)
       const doc = pool.parseJson('{"id": 7, "tags": ["a", "bé"], "id": "dup"}')
       assert.deepEqual(doc.root.keys(), ['id', 'tags', 'id'])
       assert.equal(doc.root.get('id').value, 'dup')
@@ -384,18 +300,10 @@ for (const transfer of ['auto', 'copy']) {
     const start = await quiesce()
     // An async function of its own: when it has returned, nothing of it holds the block.
     await isolated(async () => {
-      const holder = (() => {
-        const pool = new rt.FixedSizeAllocatorPool({ size: 2, transfer })
-        const a = pool.acquire()
-        const w = a.writeString('survives close')
-        a.release()
-        const raw = a.raw
-        pool.close()
-        return { raw, w }
-      })()
+      const holder = closedPoolHolder(rt, transfer)
       gc()
       await sleep(20)
-      assert.equal(holder.raw.str(holder.w.ptr, holder.w.len), 'survives close')
+      readAfterClose(holder)
     })
     assert.equal(await settle(start), start, 'liveBlocks back to baseline after GC')
   })
