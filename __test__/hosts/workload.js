@@ -211,4 +211,49 @@ function nestedWorker({ transfer = 'auto', rounds = 20 } = {}) {
   })
 }
 
-module.exports = { rt, where, handoffRounds, jsonRounds, filesRound, poolChurn, nestedWorker, realmChecks }
+/** `make(rep)`'s cases for rep 0, 1, 2. */
+const repeated = (make) => [0, 1, 2].flatMap(make)
+
+/**
+ * The repeated cases of the test files, `{ name, fn }` with node:assert inside, so that
+ * every runner registers the same ones (`runner` labels their files).
+ */
+const cases = {
+  handoff: (runner) =>
+    repeated((rep) => [
+      {
+        name: `auto: 150 rounds (repeat ${rep})`,
+        fn: () => assert.ok(['external', 'copy'].includes(handoffRounds({ transfer: 'auto', rounds: 150, label: `${runner}-a${rep}` }).transferMode)),
+      },
+      {
+        name: `copy: 100 rounds (repeat ${rep})`,
+        fn: () => assert.equal(handoffRounds({ transfer: 'copy', rounds: 100, label: `${runner}-a-copy${rep}` }).transferMode, 'copy'),
+      },
+    ]),
+  files: (runner) => [
+    ...repeated((rep) => [
+      { name: `auto: 24 files + a broken one (repeat ${rep})`, fn: async () => assert.equal((await filesRound({ transfer: 'auto', label: `${runner}-c${rep}` })).files, 24) },
+      {
+        name: `copy: 24 files + a broken one (repeat ${rep})`,
+        fn: async () => assert.equal((await filesRound({ transfer: 'copy', label: `${runner}-c-copy${rep}` })).transferMode, 'copy'),
+      },
+    ]),
+    { name: 'hand-off between file rounds', fn: () => void handoffRounds({ transfer: 'auto', rounds: 50, label: `${runner}-c-handoff` }) },
+  ],
+  lifecycle: () =>
+    repeated((rep) =>
+      ['auto', 'copy'].flatMap((transfer) => [
+        { name: `${transfer}: pool churn (repeat ${rep})`, fn: () => assert.equal(poolChurn({ transfer, pools: 20 }).pools, 20) },
+        {
+          name: `${transfer}: a nested worker thread does its own hand-offs (repeat ${rep})`,
+          fn: async () => {
+            const r = await nestedWorker({ transfer, rounds: 30 })
+            assert.equal(r.isMainThread, false)
+            assert.equal(r.rounds, 30)
+          },
+        },
+      ]),
+    ),
+}
+
+module.exports = { rt, where, handoffRounds, jsonRounds, filesRound, poolChurn, nestedWorker, realmChecks, cases }

@@ -9,11 +9,4 @@ test('raw-transfer resolves through the file: link and loads in the Jest sandbox
   expect(rt).toBe(w.rt)
   expect(typeof rt.liveBlocks()).toBe('number')
 })
-for (let rep = 0; rep < 3; rep++) {
-  test(`auto: 150 rounds (repeat ${rep})`, () => {
-    expect(['external', 'copy']).toContain(w.handoffRounds({ transfer: 'auto', rounds: 150, label: `jest-a${rep}` }).transferMode)
-  })
-  test(`copy: 100 rounds (repeat ${rep})`, () => {
-    expect(w.handoffRounds({ transfer: 'copy', rounds: 100, label: `jest-a-copy${rep}` }).transferMode).toBe('copy')
-  })
-}
+for (const c of w.cases.handoff('jest')) test(c.name, c.fn)

@@ -16,13 +16,5 @@ describe('hand-off', () => {
     block.release()
     pool.close()
   })
-  for (let rep = 0; rep < 3; rep++) {
-    test(`auto: 150 rounds (repeat ${rep})`, () => {
-      const r = w.handoffRounds({ transfer: 'auto', rounds: 150, label: `vitest-a${rep}` })
-      expect(['external', 'copy']).toContain(r.transferMode)
-    })
-    test(`copy: 100 rounds (repeat ${rep})`, () => {
-      expect(w.handoffRounds({ transfer: 'copy', rounds: 100, label: `vitest-a-copy${rep}` }).transferMode).toBe('copy')
-    })
-  }
+  for (const c of w.cases.handoff('vitest')) test(c.name, c.fn)
 })

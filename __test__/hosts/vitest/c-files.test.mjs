@@ -4,14 +4,4 @@ import { expect, test } from 'vitest'
 
 const w = createRequire(import.meta.url)('../workload.js')
 
-for (let rep = 0; rep < 3; rep++) {
-  test(`auto: 24 files + a broken one (repeat ${rep})`, async () => {
-    expect((await w.filesRound({ transfer: 'auto', label: `vitest-c${rep}` })).files).toBe(24)
-  })
-  test(`copy: 24 files + a broken one (repeat ${rep})`, async () => {
-    expect((await w.filesRound({ transfer: 'copy', label: `vitest-c-copy${rep}` })).transferMode).toBe('copy')
-  })
-}
-test('hand-off between file rounds', () => {
-  w.handoffRounds({ transfer: 'auto', rounds: 50, label: 'vitest-c-handoff' })
-})
+for (const c of w.cases.files('vitest')) test(c.name, c.fn)

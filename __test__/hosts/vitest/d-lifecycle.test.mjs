@@ -15,15 +15,4 @@ test('realm: typed errors, using via Symbol.dispose or its fallback, JSON.string
   // Under --pool=vmThreads this file and the package's JS run in a vm context of the worker.
   expect(w.realmChecks().liveBlocks).toBeGreaterThanOrEqual(0)
 })
-for (let rep = 0; rep < 3; rep++) {
-  for (const transfer of ['auto', 'copy']) {
-    test(`${transfer}: pool churn (repeat ${rep})`, () => {
-      expect(w.poolChurn({ transfer, pools: 20 }).pools).toBe(20)
-    })
-    test(`${transfer}: a nested worker thread does its own hand-offs (repeat ${rep})`, async () => {
-      const r = await w.nestedWorker({ transfer, rounds: 30 })
-      expect(r.isMainThread).toBe(false)
-      expect(r.rounds).toBe(30)
-    })
-  }
-}
+for (const c of w.cases.lifecycle()) test(c.name, c.fn)
