@@ -18,6 +18,9 @@ const JsonPool = require('./js/native/pool')(binding)
 /** Every layout constant Rust exports: the reader's (geometry, metadata, pool defaults) and the JSON layout. */
 const constants = Object.freeze({ ...reader.constants, ...require('./js/generated/json-constants') })
 
+// The reader's classes, errors, geometry and runJob; not its helpers for other addons' JS.
+const { decodeUtf8, fromNative, native, constants: _, ...fromReader } = reader
+
 module.exports = {
   JsonPool,
   /** The former name of JsonPool (the same class). */
@@ -25,9 +28,7 @@ module.exports = {
   Block,
   JsonDocument,
   JsonNode,
-  RawBuffer: reader.RawBuffer,
-  BufferCache: reader.BufferCache,
-  runJob: reader.runJob,
+  JsonSyntaxError,
   runParallel,
   runJsonPlugins,
   createJsonPluginHost,
@@ -37,22 +38,5 @@ module.exports = {
   /** Diagnostics: `[id, poolId, ownerCount]` of every live block (owner count 1: held by Rust alone). */
   liveBlockOwners: () => binding.liveBlockOwners(),
   constants,
-  BLOCK_ALIGN: constants.BLOCK_ALIGN,
-  BLOCK_SIZE: constants.BLOCK_SIZE,
-  BUFFER_SIZE: constants.BUFFER_SIZE,
-  ACTIVE_SIZE: constants.ACTIVE_SIZE,
-  RAW_METADATA_SIZE: constants.RAW_METADATA_SIZE,
-  RAW_METADATA_OFFSET: constants.RAW_METADATA_OFFSET,
-  RawTransferError: reader.RawTransferError,
-  PoolExhaustedError: reader.PoolExhaustedError,
-  PoolClosedError: reader.PoolClosedError,
-  StaleBufferError: reader.StaleBufferError,
-  BlockFullError: reader.BlockFullError,
-  ExternalBuffersForbiddenError: reader.ExternalBuffersForbiddenError,
-  OutOfMemoryError: reader.OutOfMemoryError,
-  InvalidArgumentError: reader.InvalidArgumentError,
-  JobBusyError: reader.JobBusyError,
-  CorruptDocumentError: reader.CorruptDocumentError,
-  PluginTimeoutError: reader.PluginTimeoutError,
-  JsonSyntaxError,
+  ...fromReader,
 }

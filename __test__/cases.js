@@ -144,10 +144,10 @@ function closedPoolHolder(rt, transfer) {
   return { raw, w, mode }
 }
 
-function readAfterClose({ raw, w, mode }) {
-  const text = raw.str(w.ptr, w.len)
-  assert.equal(text, mode === 'external' ? '\0'.repeat(w.len) : 'survives close')
-  return text
+function readAfterClose({ raw, w, mode, text = 'survives close' }) {
+  const read = raw.str(w.ptr, w.len)
+  assert.equal(read, mode === 'external' ? '\0'.repeat(w.len) : text)
+  return read
 }
 
 module.exports = { STRINGS, TRICKY_JSON, BAD_JSON, checkTrickyJson, checkCopyModeForcedByEnv, checkStaleAfterRelease, closedPoolHolder, readAfterClose }

@@ -1,4 +1,5 @@
 'use strict'
+const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -53,6 +54,19 @@ function writeJsonFiles(n, content = (i) => ({ i })) {
   return { dir, paths }
 }
 
+/** Run `code` in a fresh node (with gc exposed); returns { status, signal, stdout, stderr }. */
+function node(code, options = {}) {
+  return spawnSync(process.execPath, ['--expose-gc', '-e', code], { encoding: 'utf8', timeout: 60_000, ...options })
+}
+
+/** `node(code)` with `ulimit -v kb` (address space, KiB). */
+function limited(kb, code) {
+  return spawnSync('bash', ['-c', `ulimit -v ${kb} && exec "$0" --expose-gc -e "$1"`, process.execPath, code], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
+}
+
 const MODES = ['external', 'copy']
 
-module.exports = { rt, tick, collectUntil, settleLiveBlocks, liveBlocksBaseline, writeJsonFiles, MODES }
+module.exports = { rt, tick, collectUntil, settleLiveBlocks, liveBlocksBaseline, writeJsonFiles, node, limited, MODES }

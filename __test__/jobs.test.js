@@ -6,20 +6,11 @@ const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { rt, MODES } = require('./helpers')
+const { rt, MODES, writeJsonFiles } = require('./helpers')
+
+const files = (n) => writeJsonFiles(n, (i) => ({ i, pad: 'x'.repeat(i % 50) }))
 
 const root = path.join(__dirname, '..')
-
-function files(n) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-lib-'))
-  const paths = []
-  for (let i = 0; i < n; i++) {
-    const p = path.join(dir, `f${i}.json`)
-    fs.writeFileSync(p, JSON.stringify({ i, pad: 'x'.repeat(i % 50) }))
-    paths.push(p)
-  }
-  return { dir, paths }
-}
 
 for (const transfer of MODES) {
   test(`${transfer}: a job leaves one block for others by default, and holds at most maxBlocks`, async () => {

@@ -3,17 +3,11 @@
 // the parser's scratch for a big document is bounded and given back.
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
-const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
-const { rt } = require('./helpers')
+const { rt, node } = require('./helpers')
 
 const root = path.join(__dirname, '..')
-
-/** Run `code` in a fresh node (with gc exposed); returns { status, signal, stdout, stderr }. */
-function node(code, options = {}) {
-  return spawnSync(process.execPath, ['--expose-gc', '-e', code], { encoding: 'utf8', timeout: 60_000, ...options })
-}
 
 test('string input keeps lone surrogates as JSON.parse does', () => {
   const pool = new rt.FixedSizeAllocatorPool({ size: 1 })

@@ -5,24 +5,11 @@ const { test } = require('node:test')
 const assert = require('node:assert/strict')
 const { spawnSync } = require('node:child_process')
 const path = require('node:path')
-const { rt } = require('./helpers')
+const { rt, node, limited } = require('./helpers')
 
 const root = path.join(__dirname, '..')
 
 const binding = () => require(path.join(root, `raw-transfer.${require('../js/native/platform').triple()}.node`))
-
-/** Run `code` in a fresh node (with gc exposed); returns { status, signal, stdout, stderr }. */
-function node(code, options = {}) {
-  return spawnSync(process.execPath, ['--expose-gc', '-e', code], { encoding: 'utf8', timeout: 60_000, ...options })
-}
-
-/** `node(code)` with `ulimit -v kb` (address space, KiB). */
-function limited(kb, code) {
-  return spawnSync('bash', ['-c', `ulimit -v ${kb} && exec "$0" --expose-gc -e "$1"`, process.execPath, code], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  })
-}
 
 test('timeouts too big for the clock are refused by the native pool, not a panic that aborts', () => {
   // Straight to the native class, past the JS runtime's own checks: the native layer must

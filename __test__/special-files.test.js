@@ -11,17 +11,6 @@ const { rt } = require('./helpers')
 
 const root = path.join(__dirname, '..')
 
-function files(n) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-lib-'))
-  const paths = []
-  for (let i = 0; i < n; i++) {
-    const p = path.join(dir, `f${i}.json`)
-    fs.writeFileSync(p, JSON.stringify({ i, pad: 'x'.repeat(i % 50) }))
-    paths.push(p)
-  }
-  return { dir, paths }
-}
-
 test('FIFOs, /dev/stdin on a pipe and /dev/zero are read errors, not hangs', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-special-'))
   const fifo = path.join(dir, 'fifo')

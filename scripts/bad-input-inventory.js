@@ -48,8 +48,8 @@ tryIt('toJS() of a document whose nodes JS made a cycle', () => {
   const d = p.parseJson('[[1]]')
   try {
     const u32 = d.raw.u32
-    const base = u32[(d.raw.dataOffset + rt.JSON_DOC_ROOT + rt.JSON_NODE_PAYLOAD) >> 2]
-    u32[(base + rt.JSON_NODE_PAYLOAD) >> 2] = base
+    const base = u32[(d.raw.dataOffset + rt.constants.JSON_DOC_ROOT + rt.constants.JSON_NODE_PAYLOAD) >> 2]
+    u32[(base + rt.constants.JSON_NODE_PAYLOAD) >> 2] = base
     d.toJS()
   } finally {
     d.release()
