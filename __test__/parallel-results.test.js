@@ -1,5 +1,5 @@
 'use strict'
-// What a plugin's worker sends to the main thread (js/parallel-wire.js): results and thrown
+// What a plugin's worker sends to the main thread (js/parallel/wire.js): results and thrown
 // values are cloned as postMessage would, except that nothing reaching a block (a view of
 // one, or its ArrayBuffer) is ever sent, whatever the path to it: it becomes that file's
 // DataCloneError, and the block is never copied (cloning one copies 2 GiB).

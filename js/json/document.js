@@ -271,7 +271,7 @@ function summary(r, pos) {
   return `${TYPE_NAMES[t]} ${Object.is(v, -0) ? '-0' : String(v)}`
 }
 
-/** A parsed document holding one block until released. Made by createDocument (runtime.js). */
+/** A parsed document holding one block until released. Made by createDocument (for the pool). */
 class JsonDocument {
   #block
   #raw

@@ -105,7 +105,7 @@ module.exports = function makeJsonPool(binding) {
       if (typeof text !== 'string' && !isUint8Array(text)) {
         throw new InvalidArgumentError('parseJson expects a string or a Uint8Array of UTF-8')
       }
-      // A string with lone surrogates would lose them on the way to UTF-8 (see js/input.js).
+      // A string with lone surrogates would lose them on the way to UTF-8 (see js/json/input.js).
       const input = typeof text === 'string' ? utf8Of(text) : text
       return createDocument(this._block(native(() => this._native.parseJson(input))))
     }

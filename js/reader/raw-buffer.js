@@ -9,7 +9,7 @@ const { inspect } = require('./symbols')
 
 // Every block buffer wrapped in this thread, held weakly, in one registry per thread that
 // every copy of this module shares (an addon may bring its own raw-transfer/reader): a
-// parallel worker refuses to post a value that reaches one (js/parallel-wire.js), as
+// parallel worker refuses to post a value that reaches one (js/parallel/wire.js), as
 // cloning it would copy the whole 2 GiB block.
 const REGISTRY = Symbol.for('raw-transfer: block buffers')
 if (!Object.hasOwn(globalThis, REGISTRY)) Object.defineProperty(globalThis, REGISTRY, { value: { set: new WeakSet(), refs: [], limit: 64 } })
