@@ -51,7 +51,7 @@ pub const BUFFER_SIZE: usize = BLOCK_SIZE - FIXED_METADATA_SIZE_ROUNDED;
 /// Length of the arena's data region: `[B, B + ACTIVE_SIZE)`.
 pub const ACTIVE_SIZE: usize = BUFFER_SIZE - RAW_METADATA_SIZE;
 
-/// Offset of [`RawTransferMetadata`] from the block base.
+/// Offset of `RawTransferMetadata` from the block base.
 pub const RAW_METADATA_OFFSET: usize = ACTIVE_SIZE;
 
 /// Offset of [`FixedSizeAllocatorMetadata`] from the block base.

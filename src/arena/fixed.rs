@@ -38,7 +38,7 @@ pub const DEFAULT_MAX_RETAINED_BYTES: usize = 256 << 20;
 const _: () = assert!(ACTIVE_SIZE > TAIL_START && ACTIVE_SIZE < BLOCK_SIZE);
 
 /// An arena over one 4 GiB-aligned block, co-owned with JS buffers over it: an
-/// [`Allocator`] whose backing is a [`BlockArena`] (always; only this module makes one).
+/// [`Allocator`] whose backing is a block arena (always; only this module makes one).
 #[repr(transparent)]
 pub struct FixedSizeAllocator(Allocator);
 
@@ -215,14 +215,17 @@ impl FixedSizeAllocator {
         self.arena().block.mode()
     }
 
-    /// The block's Rust-private metadata (owner count and id).
-    pub fn metadata(&self) -> &FixedSizeAllocatorMetadata {
+    /// The block's Rust-private metadata (owner count and id). (For the Node-API layer's
+    /// JS owners: unused without it.)
+    #[allow(dead_code)]
+    pub(crate) fn metadata(&self) -> &FixedSizeAllocatorMetadata {
         self.arena().block.metadata()
     }
 
-    /// Pointer to pass to [`free_fixed_size_allocator`](crate::free_fixed_size_allocator)
-    /// from a JS buffer's finalizer.
-    pub fn metadata_ptr(&self) -> NonNull<FixedSizeAllocatorMetadata> {
+    /// Pointer to pass to the block layer's `free_fixed_size_allocator` from a JS buffer's
+    /// finalizer. (For the Node-API layer: unused without it.)
+    #[allow(dead_code)]
+    pub(crate) fn metadata_ptr(&self) -> NonNull<FixedSizeAllocatorMetadata> {
         self.arena().block.metadata_ptr()
     }
 

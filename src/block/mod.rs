@@ -331,7 +331,9 @@ impl FixedSizeAllocatorMetadata {
     /// Register one more owner of this block (e.g. a JS buffer about to be created over it).
     ///
     /// The caller must itself be an owner, so the count cannot be zero here and the block
-    /// cannot be freed concurrently: `Relaxed` is enough, as for `Arc::clone`.
+    /// cannot be freed concurrently: `Relaxed` is enough, as for `Arc::clone`. (Only the
+    /// Node-API layer makes JS owners: unused without it.)
+    #[allow(dead_code)]
     pub fn add_owner(&self) {
         // Whoever gets the new count may write anywhere in the buffer. Relaxed: the next
         // sweep runs on the Rust owner, which is the caller or later receives the block
@@ -350,6 +352,7 @@ impl FixedSizeAllocatorMetadata {
     }
 
     /// How the block is mapped: what a JS write past the committed prefix does.
+    #[cfg(test)]
     pub fn memory_mode(&self) -> MemoryMode {
         self.mode
     }

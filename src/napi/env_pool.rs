@@ -162,7 +162,7 @@ fn check(status: sys::napi_status) -> ::napi::Result<()> {
 }
 
 /// A pool bound to one JS environment: hands its blocks to that environment and keeps the
-/// record of what the environment holds. See the [module docs](self) for the rules.
+/// record of what the environment holds. See the [`napi`](crate::napi) module docs for the rules.
 pub struct EnvPool {
     pool: Arc<FixedSizeAllocatorPool>,
     /// `env_is_current`: the environment this pool was made in. An `EnvPool` is `!Send`
