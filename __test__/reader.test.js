@@ -83,3 +83,21 @@ test('decodeUtf8 refuses reads outside the buffer and arguments it cannot use', 
   assert.equal(reader.decodeUtf8(view, null, 0, 8), 'ijklmnop')
   assert.throws(() => reader.decodeUtf8(view, null, 4, 5), reader.InvalidArgumentError)
 })
+
+test('fromNative types every code a producer may use, lower-case included, and sets code on known classes', () => {
+  const native = (message) => Object.assign(new Error(message), { code: 'GenericFailure' })
+  const exhausted = reader.fromNative(native('PoolExhausted: every block is out'))
+  assert.ok(exhausted instanceof reader.PoolExhaustedError)
+  assert.equal(exhausted.code, 'PoolExhausted')
+  assert.equal(exhausted.message, 'every block is out')
+  const own = reader.fromNative(native('csvSyntax: 3:1:4: bad row'))
+  assert.ok(own instanceof reader.RawTransferError)
+  assert.equal(own.code, 'csvSyntax')
+  assert.deepEqual([own.offset, own.line, own.column], [3, 1, 4])
+  const busy = reader.fromNative(native('JobBusy: take() while one waits'))
+  assert.ok(busy instanceof reader.JobBusyError)
+  assert.equal(busy.code, 'JobBusy')
+  // Not of the "<Code>: text" form: returned as it is.
+  const plain = native('failed to convert value')
+  assert.equal(reader.fromNative(plain), plain)
+})

@@ -103,7 +103,7 @@ function isRawTransferError(err) {
  */
 function fromNative(err) {
   if (!isErrorLike(err) || isRawTransferError(err)) return err
-  const m = /^([A-Z][A-Za-z0-9]*): ([\s\S]*)$/.exec(err.message)
+  const m = /^([A-Za-z][A-Za-z0-9]*): ([\s\S]*)$/.exec(err.message)
   if (!m) return err
   const code = m[1]
   const Cls = byCode[code]

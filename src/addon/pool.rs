@@ -9,7 +9,9 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
 
-use crate::napi::{EnvPool, ErrorCode, RawValue, Sent, Transfer, TransferError, catch_panic};
+use crate::napi::{
+    EnvPool, ErrorCode, RawValue, Sent, Transfer, TransferError, Wait, catch_panic,
+};
 use crate::pool::FixedSizeAllocatorPool;
 use crate::producers::json::Parser;
 use crate::transfer::RawTransferMetadata;
@@ -24,7 +26,7 @@ thread_local! {
 #[napi]
 pub struct NativePool {
     pub(crate) inner: Rc<EnvPool>,
-    acquire_timeout: Option<Duration>,
+    acquire_wait: Wait,
 }
 
 #[napi(object)]
@@ -83,7 +85,7 @@ fn outside_blocks(bytes: &[u8]) -> std::result::Result<std::borrow::Cow<'_, [u8]
 
 impl NativePool {
     fn acquire_guard(&self) -> Result<crate::FixedSizeAllocatorGuard> {
-        Ok(self.inner.acquire(self.acquire_timeout)?)
+        Ok(self.inner.acquire(self.acquire_wait)?)
     }
 
     /// Copy `bytes` into block `id`'s arena at an `align`-aligned offset; returns that offset.
@@ -140,14 +142,14 @@ impl NativePool {
             let transfer: Transfer = transfer.parse()?;
             let pool = FixedSizeAllocatorPool::with_retention(size as usize, retain, max_retain);
             let inner = EnvPool::new(&env, pool, transfer)?;
-            let acquire_timeout = if acquire_timeout_ms == 0.0 {
-                None
+            let acquire_wait = if acquire_timeout_ms == 0.0 {
+                Wait::No
             } else {
-                Some(Duration::from_secs_f64(acquire_timeout_ms / 1000.0))
+                Wait::AtMost(Duration::from_secs_f64(acquire_timeout_ms / 1000.0))
             };
             Ok(Self {
                 inner,
-                acquire_timeout,
+                acquire_wait,
             })
         })
     }

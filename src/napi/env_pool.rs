@@ -47,6 +47,18 @@ use crate::geometry::BUFFER_SIZE;
 use crate::pool::{FixedSizeAllocatorGuard, FixedSizeAllocatorPool};
 use crate::transfer::RawTransferMetadata;
 
+/// How long [`EnvPool::acquire`] waits when every block is out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    /// Fail at once with `PoolExhausted`.
+    No,
+    /// Wait at most this long, then fail with `PoolExhausted`.
+    AtMost(Duration),
+    /// Wait until a block comes back (or the pool is closed). Only where another thread
+    /// returns blocks: on the JS thread, a block JS holds can never come back meanwhile.
+    Forever,
+}
+
 /// How blocks reach JS, as asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Transfer {
@@ -238,18 +250,19 @@ impl EnvPool {
         self.checked_out.borrow().len()
     }
 
-    /// Take a block from the pool on the JS thread: `None` fails at once when every block
-    /// is out, `Some(t)` waits up to `t` (this blocks the JS thread; keep it short).
-    pub fn acquire(&self, timeout: Option<Duration>) -> Result<FixedSizeAllocatorGuard> {
+    /// Take a block from the pool on the JS thread, waiting as `wait` says when every block
+    /// is out (waiting blocks the JS thread: keep it short, or [`Wait::No`]).
+    pub fn acquire(&self, wait: Wait) -> Result<FixedSizeAllocatorGuard> {
         if self.closed.get() {
             return Err(TransferError::new(
                 ErrorCode::PoolClosed,
                 "the pool is closed",
             ));
         }
-        Ok(match timeout {
-            None => self.pool.try_get()?,
-            Some(t) => self.pool.get_timeout(t)?,
+        Ok(match wait {
+            Wait::No => self.pool.try_get()?,
+            Wait::AtMost(t) => self.pool.get_timeout(t)?,
+            Wait::Forever => self.pool.get()?,
         })
     }
 

@@ -27,7 +27,7 @@ mod producer;
 mod value;
 
 pub use batch::Batch;
-pub use env_pool::{EnvPool, Sent, Transfer, TransferMode};
+pub use env_pool::{EnvPool, Sent, Transfer, TransferMode, Wait};
 pub use error::{ErrorCode, TransferError, catch_panic};
 pub use files::{load_file, read_file};
 pub use job::{Job, JobOptions};

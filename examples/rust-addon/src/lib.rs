@@ -25,7 +25,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use raw_transfer::napi::{
     EnvPool, ErrorCode, Job, JobOptions, Position, ProduceError, Producer, Sent, Transfer,
-    TransferError, catch_panic, load_file, read_file,
+    TransferError, Wait, catch_panic, load_file, read_file,
 };
 use raw_transfer::{ACTIVE_SIZE, FixedSizeAllocator, FixedSizeAllocatorPool, RawTransferMetadata};
 
@@ -295,7 +295,7 @@ raw_transfer::pool_methods!(CsvPool.inner);
 
 impl CsvPool {
     fn parse_bytes(&self, text: &[u8]) -> Result<Sent> {
-        let block = self.inner.acquire(None)?;
+        let block = self.inner.acquire(Wait::No)?;
         // On error `block` drops here and goes back to the pool.
         let meta = SCRATCH
             .with_borrow_mut(|s| build(text, &block, s))
