@@ -155,7 +155,7 @@ test('a released document is stale', () => {
 
 const corpusDir = path.join(__dirname, '..', '..', 'shared', 'corpus')
 test('real-world corpus equals JSON.parse', (t) => {
-  if (!fs.existsSync(corpusDir)) return t.skip(`no corpus at ${corpusDir}`)
+  if (!fs.existsSync(corpusDir)) return t.skip(`no JSON corpus at ${corpusDir} (twitter.json, citm_catalog.json: see README.md, Testing)`)
   const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
   for (const name of fs.readdirSync(corpusDir).filter((f) => f.endsWith('.json'))) {
     const bytes = fs.readFileSync(path.join(corpusDir, name))

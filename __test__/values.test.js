@@ -62,7 +62,7 @@ test('JSON.stringify(doc) and JSON.stringify(node) equal JSON.stringify(JSON.par
 })
 
 test('JSON.stringify on the corpus files', (t) => {
-  if (!fs.existsSync(corpusDir)) return t.skip(`no corpus at ${corpusDir}`)
+  if (!fs.existsSync(corpusDir)) return t.skip(`no JSON corpus at ${corpusDir} (twitter.json, citm_catalog.json: see README.md, Testing)`)
   withPool((pool) => {
     for (const name of fs.readdirSync(corpusDir).filter((f) => f.endsWith('.json'))) {
       const text = fs.readFileSync(path.join(corpusDir, name), 'utf8')
