@@ -11,9 +11,11 @@ const binding = require(path.join(__dirname, 'rust-addon.node'))
 class CsvPool {
   #native
   #cache
-  constructor({ size = 2, transfer = 'auto', cache = new BufferCache() } = {}) {
-    this.#native = native(() => new binding.CsvPool(size, transfer))
-    this.#cache = cache
+  constructor({ size = 2, transfer = 'auto', cache } = {}) {
+    const pool = native(() => new binding.CsvPool(size, transfer))
+    this.#native = pool
+    // The pool sends a block's buffer once; `resend` gets it again for a cache that lost it.
+    this.#cache = cache ?? new BufferCache((id) => native(() => pool.resend(id)))
   }
   get native() {
     return this.#native

@@ -67,7 +67,18 @@ export class RawBuffer {
 
 /** Block id -> RawBuffer for one JS environment. */
 export class BufferCache {
-  /** Take a hand-off: the buffer the first time this environment sees block `id`, null afterwards. */
+  /**
+   * `resend(id)`: the block's buffer again, from the pool that handed it (a native pool's
+   * `resend`, which `pool_methods!` adds). With it, a cache that lost a buffer (cleared, or a
+   * copy-mode buffer transferred away) asks for it instead of throwing StaleBufferError.
+   * @throws InvalidArgumentError if `resend` is neither a function nor undefined
+   */
+  constructor(resend?: (id: number) => ArrayBuffer | Uint8Array)
+  /**
+   * Take a hand-off: the buffer the first time this environment sees block `id` (or when the
+   * pool sends a new one, which replaces the cached one), null afterwards.
+   * @throws StaleBufferError for null when the cache holds no live buffer for `id` and has no `resend`
+   */
   receive(id: number, buffer: ArrayBuffer | Uint8Array | null): RawBuffer
   get(id: number): RawBuffer | undefined
   has(id: number): boolean
@@ -134,7 +145,8 @@ export interface NativeBatch {
   wait: Promise<void> | null
   records: Float64Array
   buffers: Array<number | ArrayBuffer>
-  errors: Array<{ code: string; message: string; position: [number, number, number] | null }>
+  /** `errno` (positive) and `syscall` for OS errors of an input (a file that cannot be read). */
+  errors: Array<{ code: string; message: string; position: [number, number, number] | null; errno?: number; syscall?: string }>
 }
 
 export interface NativeJob {
