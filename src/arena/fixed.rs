@@ -29,8 +29,10 @@ pub const MIN_COMMIT_STEP: usize = 256 << 10;
 pub const MAX_COMMIT_STEP: usize = 64 << 20;
 /// Default floor of committed bytes a block keeps across [`reset`](FixedSizeAllocator::reset).
 pub const DEFAULT_RETAINED_BYTES: usize = 16 << 20;
-/// Default ceiling of committed bytes a block keeps across resets: the retention threshold.
-pub const DEFAULT_MAX_RETAINED_BYTES: usize = 256 << 20;
+/// Default ceiling of committed bytes a block keeps across resets. The policy (see
+/// [`FixedSizeAllocator::reset`]) already gives back what a lone big use took; the
+/// ceiling bounds what a steady stream of big uses keeps.
+pub const DEFAULT_MAX_RETAINED_BYTES: usize = 1 << 30;
 // Past `HUGE_PAGE` of committed memory, the committed end moves (up on commit, down on
 // reset) in whole huge pages, so the kernel can back them with transparent huge pages
 // (first touch then costs a fraction of 4 KiB faults) and no huge page straddles it.
@@ -51,8 +53,9 @@ pub(crate) struct BlockArena {
     retained_bytes: usize,
     /// Ceiling of committed bytes kept on reset.
     max_retained_bytes: usize,
-    /// Recent peak use, halved at each reset: what the next uses probably need.
-    recent_peak: usize,
+    /// Bytes the previous use (between the two resets before) needed; `usize::MAX` when
+    /// there is none to go by (a new block, or after `trim`).
+    previous_used: usize,
 }
 
 impl FixedSizeAllocator {
@@ -80,7 +83,7 @@ impl FixedSizeAllocator {
                 generation: 1,
                 retained_bytes: DEFAULT_RETAINED_BYTES,
                 max_retained_bytes: DEFAULT_MAX_RETAINED_BYTES,
-                recent_peak: 0,
+                previous_used: usize::MAX,
             }),
         })
     }
@@ -143,7 +146,7 @@ impl FixedSizeAllocator {
     /// Give committed memory above the floor back to the OS now (e.g. when idle).
     pub fn trim(&mut self) {
         let (bump, arena) = self.arena_mut();
-        arena.recent_peak = 0;
+        arena.previous_used = usize::MAX;
         let keep = arena.retained_bytes;
         arena.decommit_above(bump, keep);
     }
@@ -163,9 +166,10 @@ impl FixedSizeAllocator {
     /// Forget every allocation, bump the generation and give committed memory back to the
     /// OS above what recent uses needed (kept between the retention floor and ceiling).
     ///
-    /// The recent peak halves at every reset, so one huge document is followed by a few
-    /// uses' worth of its memory at most, never pinned for ever; a steady stream of large
-    /// documents keeps its pages and does not pay first-touch faults each time.
+    /// It keeps what the last two uses needed, but at most twice the smaller of the two
+    /// (past the floor): a steady stream of large documents keeps its pages and does not pay
+    /// first-touch faults each time, and one huge document among small ones gives its
+    /// memory back at its own reset.
     pub fn reset(&mut self) {
         let (bump, arena) = self.arena_mut();
         arena.reset(bump);
@@ -326,12 +330,16 @@ impl BlockArena {
     /// See [`FixedSizeAllocator::reset`].
     pub(super) fn reset(&mut self, bump: &Bump) {
         let used = self.used_bytes(bump);
-        self.recent_peak = used.max(self.recent_peak / 2);
+        // Keep what the last two uses needed, so a steady workload finds its pages committed
+        // (re-faulting them each round would cost more than the allocations); but at most
+        // twice the smaller of the two (past the floor), so what one big use took among
+        // small ones goes back at its own reset.
+        let (high, low) = (used.max(self.previous_used), used.min(self.previous_used));
+        let want = high.min(low.saturating_mul(2).saturating_add(self.retained_bytes));
+        self.previous_used = used;
         bump.ptr.set(self.base_addr());
         self.generation = self.generation.wrapping_add(1).max(1);
-        let keep = self
-            .recent_peak
-            .clamp(self.retained_bytes, self.max_retained_bytes);
+        let keep = want.clamp(self.retained_bytes, self.max_retained_bytes);
         self.decommit_above(bump, keep);
     }
 

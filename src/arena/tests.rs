@@ -112,6 +112,30 @@ fn steady_large_uses_keep_their_pages_and_trim_releases_them() {
 }
 
 #[test]
+fn a_lone_big_use_among_small_ones_goes_back_at_its_own_reset() {
+    let _serial = SERIAL.lock();
+    let mut a = FixedSizeAllocator::new().unwrap();
+    let small = vec![2u8; 2 * MB];
+    let big = vec![3u8; 200 * MB];
+    for _ in 0..3 {
+        a.alloc_slice_copy(&small);
+        a.reset();
+    }
+    a.alloc_slice_copy(&big);
+    a.reset();
+    // Twice the small use past the floor at most, not the 200 MB.
+    let kept = a.committed_bytes();
+    assert!(kept <= 2 * 2 * MB + DEFAULT_RETAINED_BYTES + 2 * MB, "kept {kept}");
+    // Two big uses in a row are a steady workload: the second finds its pages.
+    a.alloc_slice_copy(&big);
+    a.reset();
+    let kept = a.committed_bytes();
+    assert!(kept >= 200 * MB, "kept {kept}");
+    a.alloc_slice_copy(&big);
+    assert_eq!(a.committed_bytes(), kept, "no new commit needed");
+}
+
+#[test]
 fn filling_the_block_yields_an_error_and_reset_recovers() {
     let _serial = SERIAL.lock();
     let mut a = FixedSizeAllocator::new().unwrap();
