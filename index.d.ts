@@ -106,9 +106,10 @@ export interface PoolOptions {
   acquireTimeoutMs?: number
   /**
    * Committed memory a block keeps across reuses: at least `retainBytes` (default 16 MiB), at
-   * most `maxRetainBytes` (default 256 MiB), and in between what recent documents needed
-   * (halving at each reuse). Larger values save page faults on large documents; `trim()`
-   * gives it all back. Integers 0..ACTIVE_SIZE.
+   * most `maxRetainBytes` (default 1 GiB), and in between what its last two documents needed,
+   * at most twice the smaller of the two (one big document among small ones gives its memory
+   * back at once). Larger values save page faults on large documents; `trim()` gives it all
+   * back. Integers 0..ACTIVE_SIZE.
    */
   retainBytes?: number
   maxRetainBytes?: number
