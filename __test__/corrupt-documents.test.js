@@ -248,7 +248,9 @@ test('random words written over documents: every reader returns or throws a RawT
       const offsets = []
       for (let i = 0; i < used; i += 8) offsets.push(i) // pointers to anything 8-aligned we wrote
       for (let m = 0, count = 1 + Math.floor(r() * 6); m < count; m++) {
-        const word = Math.floor((r() * used) / 4)
+        // Past the hand-off record (the block's first 16 bytes): scribbles over its
+        // generation make the document stale, which other tests cover.
+        const word = 4 + Math.floor((r() * (used - 16)) / 4)
         const x = r()
         u32[word] = x < 0.4 ? specials[Math.floor(r() * specials.length)] : x < 0.8 ? offsets[Math.floor(r() * offsets.length)] : Math.floor(r() * 2 ** 32)
       }

@@ -2,10 +2,15 @@
 //!
 //! ```text
 //!  B = block base, a multiple of BLOCK_ALIGN (4 GiB)
-//!  B                                  B+ACTIVE_SIZE   B+BUFFER_SIZE         B+BLOCK_SIZE
-//!  |------------ arena data region ------------|-- raw --|-- fixed meta --|
-//!  |<------------------- JS-visible buffer (BUFFER_SIZE) -->|  Rust-private  |
+//!  B     B+DATA_START                               B+BUFFER_SIZE           B+BLOCK_SIZE
+//!  |-raw-|------------ arena data region ---------------|---- fixed meta ----|
+//!  |<-- JS buffer: a prefix of [B, B+BUFFER_SIZE) ------>|    Rust-private    |
 //! ```
+//!
+//! The hand-off record (`raw`) comes first, so any prefix of the block that holds the data
+//! in use also holds it: JS gets a buffer sized to what the block has committed, not 2 GiB
+//! (V8 counts an external buffer's whole length as external memory and collects garbage
+//! for it).
 //!
 //! Because `B` is 4 GiB-aligned and `BLOCK_SIZE < 4 GiB`, the low 32 bits of any pointer
 //! into the block are its byte offset in the JS buffer. Because `BLOCK_SIZE < 2 GiB`, that
@@ -45,14 +50,18 @@ pub const FIXED_METADATA_ALIGN: usize = 8;
 /// (rounded up so the JS buffer ends on a 16-byte boundary).
 pub const FIXED_METADATA_SIZE_ROUNDED: usize = FIXED_METADATA_SIZE.next_multiple_of(16);
 
-/// Length of the `ArrayBuffer` JS sees: `[B, B + BUFFER_SIZE)`.
+/// The longest `ArrayBuffer` JS sees of a block: `[B, B + BUFFER_SIZE)`. What a hand-off
+/// gives JS is a prefix of it, as long as the data in use needs.
 pub const BUFFER_SIZE: usize = BLOCK_SIZE - FIXED_METADATA_SIZE_ROUNDED;
 
-/// Length of the arena's data region: `[B, B + ACTIVE_SIZE)`.
-pub const ACTIVE_SIZE: usize = BUFFER_SIZE - RAW_METADATA_SIZE;
+/// Offset of `RawTransferMetadata` from the block base: the first bytes of every buffer.
+pub const RAW_METADATA_OFFSET: usize = 0;
 
-/// Offset of `RawTransferMetadata` from the block base.
-pub const RAW_METADATA_OFFSET: usize = ACTIVE_SIZE;
+/// Where the arena's data region starts: just past the hand-off record.
+pub const DATA_START: usize = RAW_METADATA_SIZE;
+
+/// Length of the arena's data region: `[B + DATA_START, B + BUFFER_SIZE)`.
+pub const ACTIVE_SIZE: usize = BUFFER_SIZE - DATA_START;
 
 /// Offset of [`FixedSizeAllocatorMetadata`] from the block base.
 pub const FIXED_METADATA_OFFSET: usize = BUFFER_SIZE;
@@ -72,7 +81,7 @@ const _: () = {
         "offsets must fit an i32 for JS typed arrays"
     );
     assert!(RAW_METADATA_SIZE == 16);
-    assert!(ACTIVE_SIZE + RAW_METADATA_SIZE == BUFFER_SIZE);
+    assert!(DATA_START + ACTIVE_SIZE == BUFFER_SIZE);
     assert!(BUFFER_SIZE + FIXED_METADATA_SIZE_ROUNDED == BLOCK_SIZE);
     assert!(FIXED_METADATA_OFFSET.is_multiple_of(FIXED_METADATA_ALIGN));
     assert!(RAW_METADATA_OFFSET.is_multiple_of(RAW_METADATA_ALIGN));
@@ -82,9 +91,10 @@ const _: () = {
     );
     assert!(BUFFER_SIZE.is_multiple_of(16));
     assert!(BLOCK_MAPPED_SIZE <= 1 << 31);
-    // Both metadata records sit in the block's last 64 KiB (one page on every platform), so
-    // committing that page once at creation makes them always accessible.
-    assert!(RAW_METADATA_OFFSET >= BLOCK_MAPPED_SIZE - (1 << 16));
+    // The Rust-private record sits in the block's last 64 KiB (one page on every
+    // platform), committed at creation.
+    assert!(FIXED_METADATA_OFFSET >= BLOCK_MAPPED_SIZE - (1 << 16));
+    assert!(RAW_METADATA_OFFSET + RAW_METADATA_SIZE <= DATA_START);
 };
 
 /// This layer's numbers for the JS reader (see `js_constants`).
@@ -95,6 +105,7 @@ pub(crate) const JS_CONSTANTS: &[(&str, usize)] = &[
     ("ACTIVE_SIZE", ACTIVE_SIZE),
     ("RAW_METADATA_SIZE", RAW_METADATA_SIZE),
     ("RAW_METADATA_OFFSET", RAW_METADATA_OFFSET),
+    ("DATA_START", DATA_START),
 ];
 
 /// Byte offset of `ptr` in the JS buffer of the block that contains it: its low 32 bits.

@@ -119,6 +119,11 @@ impl Pooled for Allocator {
             f.trim();
         }
     }
+    fn retire(&mut self) {
+        if let Some(f) = self.as_fixed_size_mut() {
+            f.release_memory();
+        }
+    }
     fn held_bytes(&self) -> usize {
         self.committed_bytes()
     }
@@ -136,6 +141,9 @@ impl Pooled for FixedSizeAllocator {
     }
     fn held_bytes(&self) -> usize {
         self.committed_bytes()
+    }
+    fn retire(&mut self) {
+        self.release_memory();
     }
 }
 

@@ -5,7 +5,7 @@
 const { CorruptDocumentError } = require('../reader/errors')
 
 module.exports = function makeReader(L, decodeUtf8) {
-  const { NODE_SIZE, ENTRY_SIZE, ENTRY_VALUE, KIND, LEN, END, PAYLOAD, TYPE_MASK, T_FALSE, T_TRUE, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, FLAG_ASCII, FLAG_UTF16, FLAG_IN_SOURCE, ACTIVE_SIZE } = L
+  const { NODE_SIZE, ENTRY_SIZE, ENTRY_VALUE, KIND, LEN, END, PAYLOAD, TYPE_MASK, T_FALSE, T_TRUE, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, FLAG_ASCII, FLAG_UTF16, FLAG_IN_SOURCE } = L
   const RECURSION_LIMIT = 1000
   const fromCharCode = String.fromCharCode
   // Reader.str modes (see there), and the latin1 window: sources up to WINDOW bytes are
@@ -82,6 +82,8 @@ module.exports = function makeReader(L, decodeUtf8) {
     constructor(raw, sourcePtr, sourceLen, nodeCount, ascii) {
       this.raw = raw
       this.u8 = raw.u8
+      // Every pointer is checked against the buffer JS holds (a prefix of the block).
+      this.end = raw.u8.length
       this.u16 = raw.u16
       this.u32 = raw.u32
       this.f64 = raw.f64
@@ -122,7 +124,7 @@ module.exports = function makeReader(L, decodeUtf8) {
      * `size` bytes) from this call's node budget, after checking they are inside the block.
      */
     claim(pos, len, base, size) {
-      if (len > this.nodes || (len !== 0 && ((base & 7) !== 0 || base + len * size > ACTIVE_SIZE))) {
+      if (len > this.nodes || (len !== 0 && ((base & 7) !== 0 || base + len * size > this.end))) {
         this.corrupt(`the container at ${pos} has ${len} children at ${base}`)
       }
       this.nodes -= len
@@ -132,7 +134,7 @@ module.exports = function makeReader(L, decodeUtf8) {
     count(i, size) {
       const len = this.u32[i + LEN]
       const base = this.u32[i + PAYLOAD]
-      if (len > this.nodeCount || (len !== 0 && ((base & 7) !== 0 || base + len * size > ACTIVE_SIZE))) {
+      if (len > this.nodeCount || (len !== 0 && ((base & 7) !== 0 || base + len * size > this.end))) {
         this.corrupt(`the container at ${i << 2} has ${len} children at ${base}`)
       }
       return len
@@ -157,7 +159,7 @@ module.exports = function makeReader(L, decodeUtf8) {
       if ((kind & FLAG_ASCII) !== 0 && len <= 8) return short(this.u8, ptr, len)
       // No honest string is longer than the source (escapes only shrink), and the strings
       // of one call add up to at most the source.
-      if (len > this.chars || ptr + ((kind & FLAG_UTF16) !== 0 ? 2 * len : len) > ACTIVE_SIZE) {
+      if (len > this.chars || ptr + ((kind & FLAG_UTF16) !== 0 ? 2 * len : len) > this.end) {
         this.corrupt(`the string at ${pos} has ${len} units at ${ptr}`)
       }
       this.chars -= len
@@ -186,7 +188,7 @@ module.exports = function makeReader(L, decodeUtf8) {
       const len = this.u32[i + LEN]
       const ptr = this.u32[i + PAYLOAD]
       const utf16Units = (kind & FLAG_UTF16) !== 0
-      if (len > this.sourceLen || ptr + (utf16Units ? 2 * len : len) > ACTIVE_SIZE) {
+      if (len > this.sourceLen || ptr + (utf16Units ? 2 * len : len) > this.end) {
         this.corrupt(`the string at ${pos} has ${len} units at ${ptr}`)
       }
       if (utf16Units) return utf16(this.u16, ptr >> 1, Math.min(len, max))

@@ -310,14 +310,15 @@ class JsonDocument {
     }
     const docPos = this.#raw.dataOffset
     const d = docPos >> 2
-    const ok = (docPos & 7) === 0 && docPos + DOC_SIZE <= ACTIVE_SIZE
+    const end = this.#raw.u8.length
+    const ok = (docPos & 7) === 0 && docPos + DOC_SIZE <= end
     this.#docPos = docPos
     this.#sourcePtr = ok ? u32[d + DOC_SOURCE_PTR] : 0
     this.#sourceLen = ok ? u32[d + DOC_SOURCE_LEN] : 0
     this.#nodeCount = ok ? u32[d + DOC_NODE_COUNT] : 0
     this.#maxDepth = ok ? u32[d + DOC_MAX_DEPTH] : 0
     this.#ascii = ok && (u32[d + DOC_FLAGS] & DOC_FLAG_ASCII) !== 0
-    if (!ok || this.#sourcePtr + this.#sourceLen > ACTIVE_SIZE || this.#nodeCount < 1 || this.#nodeCount * NODE_SIZE > ACTIVE_SIZE) {
+    if (!ok || this.#sourcePtr + this.#sourceLen > end || this.#nodeCount < 1 || this.#nodeCount * NODE_SIZE > end) {
       throw new CorruptDocumentError(`block ${block.id} holds a corrupt JSON document header at ${docPos}`)
     }
   }

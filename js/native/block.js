@@ -59,18 +59,28 @@ class Block {
     return native(() => n.usedBytes(this.id))
   }
 
-  /** Copy `bytes` into the arena, 8-byte aligned. Returns `{ ptr, len }`, ptr being the offset in `buffer`. */
+  /**
+   * Copy `bytes` into the arena, 8-byte aligned. Returns `{ ptr, len }`, ptr being the
+   * offset in `buffer`. When the block grows past the buffer JS holds, a longer one is
+   * handed off: read `raw`/`buffer` again after writing (an earlier RawBuffer stays short).
+   */
   writeBytes(bytes) {
     if (!isUint8Array(bytes)) throw new InvalidArgumentError('writeBytes expects a Uint8Array')
     const n = this.#native()
-    return native(() => n.writeBytes(this.id, bytes))
+    return this.#reach(native(() => n.writeBytes(this.id, bytes)))
   }
 
-  /** Copy `str` into the arena as UTF-8. Returns `{ ptr, len }` (len in bytes). */
+  /** Copy `str` into the arena as UTF-8. Returns `{ ptr, len }` (len in bytes); see writeBytes. */
   writeString(str) {
     if (typeof str !== 'string') throw new InvalidArgumentError('writeString expects a string')
     const n = this.#native()
-    return native(() => n.writeString(this.id, str))
+    return this.#reach(native(() => n.writeString(this.id, str)))
+  }
+
+  /** After a write: if it ends past the buffer JS holds, hand the block off again (a longer buffer). */
+  #reach(written) {
+    if (written.ptr + written.len > this.#raw.u8.length) this.handOff()
+    return written
   }
 
   /** Set RawTransferMetadata.data_offset (must be within what was written). */
@@ -88,10 +98,11 @@ class Block {
     return native(() => n.copyToBuffer(this.id, ptr, len))
   }
 
-  /** Re-run the hand-off (what a producer does each time it passes the block to JS). */
+  /** Re-run the hand-off (what a producer does each time it passes the block to JS). Returns the block's RawBuffer, which `raw` then is. */
   handOff() {
     const n = this.#native()
-    return this.#pool._receive(native(() => n.handOff(this.id)))
+    this.#raw = this.#pool._receive(native(() => n.handOff(this.id)))
+    return this.#raw
   }
 
   /** Return the block to the pool. Later use of this Block throws StaleBufferError. */

@@ -8,10 +8,13 @@ export interface ReaderConstants {
   readonly BUFFER_SIZE: number
   readonly ACTIVE_SIZE: number
   readonly RAW_METADATA_SIZE: number
+  /** 0: the hand-off record is a block's first bytes, in every buffer sent. */
   readonly RAW_METADATA_OFFSET: number
+  /** Where a block's data starts (just past the hand-off record). */
+  readonly DATA_START: number
   /** A pool's default `retainBytes` (16 MiB). */
   readonly DEFAULT_RETAINED_BYTES: number
-  /** A pool's default `maxRetainBytes` (256 MiB). */
+  /** A pool's default `maxRetainBytes` (1 GiB). */
   readonly DEFAULT_MAX_RETAINED_BYTES: number
   /** u32 index, in RawTransferMetadata, of data_offset. */
   readonly META_DATA_OFFSET: number

@@ -86,24 +86,31 @@ function isUint8Array(x) {
   return ArrayBuffer.isView(x) && typedArrayTag.call(x) === 'Uint8Array'
 }
 
+/**
+ * Whether `n` is the length of a buffer a pool sends: a power of two of at least 1 MiB (a
+ * prefix of the block as long as the data in use needs), or the whole `BUFFER_SIZE`.
+ */
+const isBlockLength = (n) => n === BUFFER_SIZE || (n >= MIN_BUFFER && n < BUFFER_SIZE && (n & (n - 1)) === 0)
+const MIN_BUFFER = 1 << 20
+
 function toArrayBuffer(bufferLike, what) {
   let ab = bufferLike
   let problem = null
   if (ArrayBuffer.isView(bufferLike)) {
     ab = bufferLike.buffer
-    if (bufferLike.byteOffset !== 0 || bufferLike.byteLength !== BUFFER_SIZE) {
+    if (bufferLike.byteOffset !== 0 || !isArrayBuffer(ab) || bufferLike.byteLength !== ab.byteLength) {
       problem = `a view of ${bufferLike.byteLength} bytes at offset ${bufferLike.byteOffset}`
     }
   }
   if (problem === null) {
     if (!isArrayBuffer(ab)) problem = `a ${ab === null ? 'null' : typeof ab}`
     else if (ab.byteLength === 0) problem = 'a detached or empty ArrayBuffer'
-    else if (ab.byteLength !== BUFFER_SIZE) problem = `an ArrayBuffer of ${ab.byteLength} bytes`
+    else if (!isBlockLength(ab.byteLength)) problem = `an ArrayBuffer of ${ab.byteLength} bytes`
   }
   if (problem !== null) {
     throw new InvalidArgumentError(
-      `${what} expects a whole block buffer from raw-transfer (an ArrayBuffer of ${BUFFER_SIZE} bytes, ` +
-        `or a Uint8Array over all of it); got ${problem}`,
+      `${what} expects a block buffer from raw-transfer (an ArrayBuffer of a power of two of at least 1 MiB, or ` +
+        `${BUFFER_SIZE} bytes, or a Uint8Array over all of it); got ${problem}`,
     )
   }
   return ab
@@ -138,7 +145,7 @@ class RawBuffer {
     this.#u32 = new Uint32Array(ab)
   }
 
-  /** The block's ArrayBuffer (BUFFER_SIZE bytes). */
+  /** The block's ArrayBuffer: a prefix of the block, as long as the data sent needs. */
   get arrayBuffer() {
     return this.#ab
   }
@@ -169,7 +176,7 @@ class RawBuffer {
    * another place for 0.5, 2 ** 32 or '8'.
    */
   ptr(pos) {
-    if (typeof pos !== 'number' || !(pos >= 0 && pos <= BUFFER_SIZE - 8) || pos % 4 !== 0) {
+    if (typeof pos !== 'number' || !(pos >= 0 && pos <= this.#u8.length - 8) || pos % 4 !== 0) {
       throw new InvalidArgumentError(`ptr() expects a byte offset in the buffer, a multiple of 4; got ${show(pos)}`)
     }
     return this.#u32[pos >> 2]
@@ -180,7 +187,7 @@ class RawBuffer {
     if (!Number.isInteger(ptr) || !Number.isInteger(len)) {
       throw new InvalidArgumentError(`str() expects integers ptr and len; got ${show(ptr)} and ${show(len)}`)
     }
-    if (ptr < 0 || len < 0 || ptr + len > BUFFER_SIZE) {
+    if (ptr < 0 || len < 0 || ptr + len > this.#u8.length) {
       throw new InvalidArgumentError(`string range [${ptr}, ${ptr + len}) is outside the buffer`)
     }
     return decodeUtf8(this.#u8, this.nodeBuffer, ptr, len)

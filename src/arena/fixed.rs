@@ -21,7 +21,7 @@ use super::{AllocError, Allocator, Backing, Bump};
 use crate::block::{
     Block, BlockError, FixedSizeAllocatorMetadata, HUGE_PAGE, MemoryMode, TAIL_START, page_size,
 };
-use crate::geometry::{ACTIVE_SIZE, BLOCK_SIZE, offset_of_ptr};
+use crate::geometry::{BLOCK_SIZE, BUFFER_SIZE, DATA_START, offset_of_ptr};
 
 /// Smallest commit step.
 pub const MIN_COMMIT_STEP: usize = 256 << 10;
@@ -37,7 +37,7 @@ pub const DEFAULT_MAX_RETAINED_BYTES: usize = 1 << 30;
 // reset) in whole huge pages, so the kernel can back them with transparent huge pages
 // (first touch then costs a fraction of 4 KiB faults) and no huge page straddles it.
 
-const _: () = assert!(ACTIVE_SIZE > TAIL_START && ACTIVE_SIZE < BLOCK_SIZE);
+const _: () = assert!(BUFFER_SIZE > TAIL_START && BUFFER_SIZE < BLOCK_SIZE);
 
 /// An arena over one 4 GiB-aligned block, co-owned with JS buffers over it: an
 /// [`Allocator`] whose backing is a block arena (always; only this module makes one).
@@ -77,7 +77,8 @@ impl FixedSizeAllocator {
     fn over(block: Block) -> Self {
         let base = block.base().as_ptr() as usize;
         Self(Allocator {
-            bump: Bump::at(base, base),
+            // The data region starts past the hand-off record; nothing is committed yet.
+            bump: Bump::at(base + DATA_START, base),
             backing: Backing::Block(BlockArena {
                 block,
                 generation: 1,
@@ -175,7 +176,8 @@ impl FixedSizeAllocator {
         arena.reset(bump);
     }
 
-    /// Bytes allocated since the last reset (including alignment padding).
+    /// Bytes of the block in use: the hand-off record (`DATA_START` bytes) and what was
+    /// allocated since the last reset (with alignment padding). JS needs `[0, used_bytes)`.
     pub fn used_bytes(&self) -> usize {
         self.arena().used_bytes(self.bump())
     }
@@ -196,7 +198,7 @@ impl FixedSizeAllocator {
 
     /// Bytes still free for allocation.
     pub fn remaining_bytes(&self) -> usize {
-        self.arena().base_addr() + ACTIVE_SIZE - self.bump().ptr.get()
+        self.arena().base_addr() + BUFFER_SIZE - self.bump().ptr.get()
     }
 
     /// Process-unique id of the block.
@@ -237,7 +239,7 @@ impl FixedSizeAllocator {
     pub fn contains<T: ?Sized>(&self, ptr: *const T) -> bool {
         let addr = ptr.cast::<u8>() as usize;
         let base = self.arena().base_addr();
-        addr >= base && addr <= base + ACTIVE_SIZE
+        addr >= base + DATA_START && addr <= base + BUFFER_SIZE
     }
 
     /// Byte offset of `ptr` in the JS buffer: its low 32 bits.
@@ -294,7 +296,7 @@ impl BlockArena {
         start: usize,
     ) -> Result<(), AllocError> {
         let base = self.base_addr();
-        let limit = base + ACTIVE_SIZE;
+        let limit = base + BUFFER_SIZE;
         if end > limit {
             return Err(AllocError::BlockFull {
                 requested: end.saturating_sub(start),
@@ -337,7 +339,7 @@ impl BlockArena {
         let (high, low) = (used.max(self.previous_used), used.min(self.previous_used));
         let want = high.min(low.saturating_mul(2).saturating_add(self.retained_bytes));
         self.previous_used = used;
-        bump.ptr.set(self.base_addr());
+        bump.ptr.set(self.base_addr() + DATA_START);
         self.generation = self.generation.wrapping_add(1).max(1);
         let keep = want.clamp(self.retained_bytes, self.max_retained_bytes);
         self.decommit_above(bump, keep);
@@ -349,12 +351,20 @@ impl BlockArena {
     fn decommit_above(&mut self, bump: &Bump, keep: usize) {
         let base = self.base_addr();
         let committed = (bump.end.get() - base).min(TAIL_START);
-        let mut keep = keep.next_multiple_of(page_size());
+        let used = self.used_bytes(bump);
+        let mut keep = keep.max(used).next_multiple_of(page_size());
         if keep > HUGE_PAGE {
-            keep -= keep % HUGE_PAGE;
+            keep = keep.next_multiple_of(HUGE_PAGE);
         }
-        let used = self.used_bytes(bump).next_multiple_of(page_size());
-        let keep = keep.max(used).min(committed);
+        self.decommit_from(bump, keep.min(committed));
+    }
+
+    /// Give back the committed data region from `keep` (page-aligned, at most the committed
+    /// end) on.
+    fn decommit_from(&mut self, bump: &Bump, keep: usize) {
+        let base = self.base_addr();
+        let committed = (bump.end.get() - base).min(TAIL_START);
+        let keep = keep.min(committed);
         self.block.decommit(keep, committed);
         if keep < committed {
             bump.end.set(base + keep);
@@ -363,17 +373,25 @@ impl BlockArena {
 }
 
 impl FixedSizeAllocator {
-    /// Write the hand-off record for this block's current contents. `generation` is
-    /// always this allocator's own, whatever `meta.generation` says.
-    pub fn write_raw_metadata(&self, meta: crate::transfer::RawTransferMetadata) {
+    /// Write the hand-off record for this block's current contents at its start. `generation`
+    /// is always this allocator's own, whatever `meta.generation` says. Fails only when the
+    /// OS will not commit the block's first page (strict memory mode, nothing allocated yet).
+    pub fn write_raw_metadata(
+        &self,
+        meta: crate::transfer::RawTransferMetadata,
+    ) -> Result<(), AllocError> {
         let meta = crate::transfer::RawTransferMetadata {
             generation: self.generation(),
             ..meta
         };
+        let base = self.arena().base_addr();
+        self.arena()
+            .ensure_committed(self.bump(), base + DATA_START, base)?;
         // JS may write the same bytes concurrently only if it misuses a stale view; a
         // volatile write keeps the compiler from assuming anything about them.
-        // SAFETY: `base + RAW_METADATA_OFFSET` lies in the block's last page, committed at
-        // creation, aligned (geometry asserts), and owned by this allocator.
+        // SAFETY: `[base, base + DATA_START)` holds exactly the record (geometry asserts it
+        // fits, and `base` is 4 GiB-aligned), is committed (just ensured), and is owned by
+        // this allocator: the arena never hands it out.
         unsafe {
             let ptr = self
                 .base_ptr()
@@ -381,5 +399,16 @@ impl FixedSizeAllocator {
                 .cast::<crate::transfer::RawTransferMetadata>();
             ptr.write_volatile(meta);
         }
+        Ok(())
+    }
+
+    /// Give back every page of the data region, the record's included: for a block its pool
+    /// lets go of (a JS buffer may keep it mapped until the GC runs; it reads zeros).
+    pub(crate) fn release_memory(&mut self) {
+        let (bump, arena) = self.arena_mut();
+        arena.previous_used = usize::MAX;
+        let base = arena.base_addr();
+        bump.ptr.set(base + DATA_START);
+        arena.decommit_from(bump, 0);
     }
 }

@@ -108,8 +108,18 @@ impl TransferMode {
 /// What this environment holds of a block: a strong reference to the buffer it was sent,
 /// so that it can be sent again to a JS cache that lost it ([`EnvPool::resend`]).
 enum Handed {
-    External(sys::napi_ref),
+    /// The external buffer last sent, and its length.
+    External(sys::napi_ref, usize),
     Copy(CopyTarget),
+}
+
+/// The length of the buffer to send for a block with `used` bytes in use: a power of two of
+/// at least 1 MiB, so that a small document costs V8 1 MiB of external memory (V8 counts a
+/// buffer's whole length, and collects garbage for it), and a growing one is wrapped again
+/// at most once per doubling.
+fn buffer_len(used: usize) -> usize {
+    const MIN: usize = 1 << 20;
+    used.max(MIN).next_power_of_two().min(BUFFER_SIZE)
 }
 
 /// A block checked out to JS, with whatever must be dropped when it comes back (a job's
@@ -285,7 +295,7 @@ impl EnvPool {
                 "this block belongs to another pool",
             ));
         }
-        guard.write_raw_metadata(meta);
+        guard.write_raw_metadata(meta)?;
         let (id, generation) = (guard.id(), guard.generation());
         let buffer = self.hand_off_alloc(&guard, 0, guard.used_bytes())?;
         let meta = RawTransferMetadata { generation, ..meta };
@@ -313,7 +323,7 @@ impl EnvPool {
             return Err(not_out(id));
         };
         // JS may have scribbled over the record since: write it again from Rust's copy.
-        guard.write_raw_metadata(*meta);
+        guard.write_raw_metadata(*meta)?;
         let buffer = self.hand_off_alloc(guard, 0, guard.used_bytes())?;
         Ok(Sent {
             id,
@@ -364,7 +374,7 @@ impl EnvPool {
         let Some(c) = out.get_mut(&id) else {
             return Err(not_out(id));
         };
-        c.guard.write_raw_metadata(meta);
+        c.guard.write_raw_metadata(meta)?;
         c.meta = RawTransferMetadata {
             generation: c.guard.generation(),
             ..meta
@@ -403,7 +413,7 @@ impl EnvPool {
         for (_, handed) in self.handed.borrow_mut().drain() {
             match handed {
                 // SAFETY: see `env_is_current`; each reference is deleted once, here.
-                Handed::External(reference) => unsafe {
+                Handed::External(reference, _) => unsafe {
                     sys::napi_delete_reference(self.env, reference);
                 },
                 // SAFETY: see `env_is_current`.
@@ -424,11 +434,11 @@ impl EnvPool {
         };
         let mut handed = self.handed.borrow_mut();
         match handed.get(&id) {
-            Some(Handed::External(reference)) => {
+            Some(Handed::External(reference, len)) => {
                 // SAFETY: see `env_is_current`; the reference is live until `close`.
                 let value = unsafe { reference_value(self.env, *reference)? };
                 // SAFETY: as above; `value` was just read from the reference.
-                if unsafe { arraybuffer_len(self.env, value)? } != BUFFER_SIZE {
+                if unsafe { arraybuffer_len(self.env, value)? } != *len {
                     return Err(HandOffError::Detached.into());
                 }
                 Ok(RawValue(value))
@@ -439,7 +449,8 @@ impl EnvPool {
                     // SAFETY: as above.
                     Ok(()) => Ok(RawValue(unsafe { target.value(self.env)? })),
                     Err(HandOffError::Detached) => {
-                        let value = self.replace_copy_target(&mut handed, guard)?;
+                        let len = buffer_len(guard.used_bytes());
+                        let value = self.replace_copy_target(&mut handed, guard, len)?;
                         Ok(RawValue(value))
                     }
                     Err(e) => Err(e.into()),
@@ -449,15 +460,16 @@ impl EnvPool {
         }
     }
 
-    /// Copy mode: JS transferred the block's buffer away (it is detached here). Make a new
-    /// one with every byte in use, to be sent in place of the old.
+    /// Copy mode: a new JS buffer of `len` bytes with every byte in use, to be sent in place
+    /// of the old (transferred away by JS, or too short for what the block now holds).
     fn replace_copy_target(
         &self,
         handed: &mut HashMap<u32, Handed>,
         alloc: &FixedSizeAllocator,
+        len: usize,
     ) -> Result<sys::napi_value> {
         // SAFETY: see `env_is_current`.
-        let (target, value) = unsafe { CopyTarget::new(self.env)? };
+        let (target, value) = unsafe { CopyTarget::new(self.env, len)? };
         // SAFETY: as above; `target` was made just now on `self.env`.
         unsafe { target.sync(self.env, alloc, 0, alloc.used_bytes())? };
         if let Some(Handed::Copy(old)) = handed.insert(alloc.id(), Handed::Copy(target)) {
@@ -479,8 +491,10 @@ impl EnvPool {
         Ok(())
     }
 
-    /// Pass `alloc`'s block to JS: the buffer the first time, `None` afterwards (copy mode:
-    /// after copying `[from, to)` and the metadata into the JS buffer).
+    /// Pass `alloc`'s block to JS: a buffer the first time, and again when the one sent
+    /// before is too short for the bytes in use now (copy mode: also when JS transferred it
+    /// away); `None` otherwise (copy mode: after copying the record and `[from, to)` into
+    /// the JS buffer).
     fn hand_off_alloc(
         &self,
         alloc: &FixedSizeAllocator,
@@ -488,25 +502,33 @@ impl EnvPool {
         to: usize,
     ) -> Result<Option<RawValue>> {
         let id = alloc.id();
+        let used = alloc.used_bytes();
         let mut handed = self.handed.borrow_mut();
         match handed.get(&id) {
-            Some(Handed::External(_)) => return Ok(None),
-            Some(Handed::Copy(target)) => {
+            Some(Handed::External(_, len)) if *len >= used => return Ok(None),
+            Some(Handed::Copy(target)) if target.len() >= used => {
                 // SAFETY: see `env_is_current`.
                 return match unsafe { target.sync(self.env, alloc, from, to) } {
                     Ok(()) => Ok(None),
                     // Transferred away by JS: a new buffer replaces it in the JS cache.
-                    Err(HandOffError::Detached) => Ok(Some(RawValue(
-                        self.replace_copy_target(&mut handed, alloc)?,
-                    ))),
+                    Err(HandOffError::Detached) => {
+                        let len = buffer_len(used);
+                        Ok(Some(RawValue(self.replace_copy_target(&mut handed, alloc, len)?)))
+                    }
                     Err(e) => Err(e.into()),
                 };
             }
-            None => {}
+            Some(Handed::Copy(_)) => {
+                let len = buffer_len(used);
+                return Ok(Some(RawValue(self.replace_copy_target(&mut handed, alloc, len)?)));
+            }
+            // Not sent here yet, or an external buffer too short: wrap (again) below.
+            _ => {}
         }
+        let len = buffer_len(used);
         if self.mode.get() == TransferMode::External {
             // SAFETY: see `env_is_current`.
-            match unsafe { wrap_external(self.env, alloc) } {
+            match unsafe { wrap_external(self.env, alloc, len) } {
                 Ok((value, owner)) => {
                     self.state.add_owner(owner);
                     let mut reference = std::ptr::null_mut();
@@ -518,7 +540,13 @@ impl EnvPool {
                             "napi_create_reference failed with status {status}"
                         )));
                     }
-                    handed.insert(id, Handed::External(reference));
+                    let old = handed.insert(id, Handed::External(reference, len));
+                    if let Some(Handed::External(old, _)) = old {
+                        // The shorter buffer sent before: JS replaces it in its cache; ours
+                        // goes (its owner count goes with the buffer, when the GC takes it).
+                        // SAFETY: see `env_is_current`; the old reference is deleted once.
+                        unsafe { sys::napi_delete_reference(self.env, old) };
+                    }
                     return Ok(Some(RawValue(value)));
                 }
                 // `Auto` found out only now (the probe passed): switch for good.
@@ -526,17 +554,15 @@ impl EnvPool {
                 Err(e) => return Err(e.into()),
             }
         }
-        // SAFETY: see `env_is_current`.
-        let (target, value) = unsafe { CopyTarget::new(self.env)? };
-        // SAFETY: as above; `target` was made just now on `self.env`.
-        unsafe { target.sync(self.env, alloc, 0, alloc.used_bytes())? };
-        handed.insert(id, Handed::Copy(target));
-        Ok(Some(RawValue(value)))
+        Ok(Some(RawValue(self.replace_copy_target(&mut handed, alloc, len)?)))
     }
 
     /// Copy mode: bring the JS copy of `[from, to)` and the metadata up to date.
+    /// A buffer too short for `to` is left alone: the next hand-off sends a longer one.
     fn sync(&self, alloc: &FixedSizeAllocator, from: usize, to: usize) -> Result<()> {
-        if let Some(Handed::Copy(target)) = self.handed.borrow().get(&alloc.id()) {
+        if let Some(Handed::Copy(target)) = self.handed.borrow().get(&alloc.id())
+            && target.len() >= to
+        {
             // SAFETY: see `env_is_current`.
             unsafe { target.sync(self.env, alloc, from, to)? };
         }

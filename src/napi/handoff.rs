@@ -17,7 +17,7 @@ use std::sync::Arc;
 use super::env::JsOwner;
 use super::error::{ErrorCode, TransferError};
 use crate::FixedSizeAllocator;
-use crate::geometry::{ACTIVE_SIZE, BUFFER_SIZE, RAW_METADATA_OFFSET, RAW_METADATA_SIZE};
+use crate::geometry::{BUFFER_SIZE, DATA_START};
 
 /// Why a hand-off failed.
 #[derive(Debug)]
@@ -45,7 +45,7 @@ unsafe extern "C" fn finalize_block(_env: sys::napi_env, _data: *mut c_void, hin
     let _ = std::panic::catch_unwind(move || owner.release());
 }
 
-/// Create an external `ArrayBuffer` over `[base, base + BUFFER_SIZE)` of `alloc`'s block,
+/// Create an external `ArrayBuffer` over `[base, base + len)` of `alloc`'s block,
 /// owning one count of it. The count is held by the returned [`JsOwner`], which the
 /// buffer's finalizer releases. The caller may simply drop the returned handle; keeping it
 /// lets you call [`JsOwner::release`] at environment teardown (what this crate's pools do),
@@ -57,20 +57,24 @@ unsafe extern "C" fn finalize_block(_env: sys::napi_env, _data: *mut c_void, hin
 pub unsafe fn wrap_external(
     env: sys::napi_env,
     alloc: &FixedSizeAllocator,
+    len: usize,
 ) -> Result<(sys::napi_value, Arc<JsOwner>), HandOffError> {
+    debug_assert!(len <= BUFFER_SIZE);
+    let len = len.min(BUFFER_SIZE);
     let meta = alloc.metadata_ptr();
     alloc.metadata().add_owner();
     let owner = JsOwner::new(meta);
     let hint = Arc::into_raw(Arc::clone(&owner));
     let mut value = ptr::null_mut();
     // SAFETY: `env` is the current environment (we are called from a JS call on its
-    // thread); the data range is the block's JS-visible buffer, which stays mapped while the
-    // owner count we just added is held; the finalizer releases exactly that count.
+    // thread); the data range is a prefix of the block's JS-visible buffer (`len <=
+    // BUFFER_SIZE`), which stays mapped while the owner count we just added is held; the
+    // finalizer releases exactly that count.
     let status = unsafe {
         sys::napi_create_external_arraybuffer(
             env,
             alloc.base_ptr().as_ptr().cast(),
-            BUFFER_SIZE,
+            len,
             Some(finalize_block),
             hint.cast_mut().cast(),
             &mut value,
@@ -125,10 +129,11 @@ pub unsafe fn external_buffers_allowed(env: sys::napi_env) -> bool {
     false
 }
 
-/// A JS-allocated `ArrayBuffer` of `BUFFER_SIZE` bytes, held by a strong reference, into
-/// which the copy mode copies used ranges at their block offsets.
+/// A JS-allocated `ArrayBuffer` of `len` bytes (a prefix of the block), held by a strong
+/// reference, into which the copy mode copies used ranges at their block offsets.
 pub struct CopyTarget {
     reference: sys::napi_ref,
+    len: usize,
 }
 
 impl CopyTarget {
@@ -136,10 +141,14 @@ impl CopyTarget {
     ///
     /// # Safety
     /// `env` must be the Node-API environment of the calling thread, not torn down.
-    pub unsafe fn new(env: sys::napi_env) -> Result<(Self, sys::napi_value), HandOffError> {
+    pub unsafe fn new(
+        env: sys::napi_env,
+        len: usize,
+    ) -> Result<(Self, sys::napi_value), HandOffError> {
+        let len = len.min(BUFFER_SIZE);
         // V8 aborts the process when the backing store cannot be allocated (e.g. under
         // `vm.overcommit_memory=2`): check first that the OS would give us the memory.
-        if !can_commit(BUFFER_SIZE) {
+        if !can_commit(len) {
             return Err(HandOffError::OutOfMemory);
         }
         let mut data = ptr::null_mut();
@@ -147,7 +156,7 @@ impl CopyTarget {
         // SAFETY: plain Node-API calls on the current environment with valid out-pointers.
         unsafe {
             check(
-                sys::napi_create_arraybuffer(env, BUFFER_SIZE, &mut data, &mut value),
+                sys::napi_create_arraybuffer(env, len, &mut data, &mut value),
                 "napi_create_arraybuffer",
             )?;
             let mut reference = ptr::null_mut();
@@ -155,12 +164,17 @@ impl CopyTarget {
                 sys::napi_create_reference(env, value, 1, &mut reference),
                 "napi_create_reference",
             )?;
-            Ok((Self { reference }, value))
+            Ok((Self { reference, len }, value))
         }
     }
 
-    /// Copy `[from, to)` of the block's data region, and the metadata record, into the JS
-    /// buffer at the same offsets.
+    /// The buffer's length.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Copy the hand-off record and `[from, to)` of the block into the JS buffer at the same
+    /// offsets (`to` at most the buffer's length).
     ///
     /// # Safety
     /// `env` must be the environment this target was made in, current on the calling
@@ -172,7 +186,9 @@ impl CopyTarget {
         from: usize,
         to: usize,
     ) -> Result<(), HandOffError> {
-        debug_assert!(from <= to && to <= ACTIVE_SIZE);
+        debug_assert!(from <= to && to <= self.len);
+        let to = to.min(self.len);
+        let from = from.min(to);
         let mut value = ptr::null_mut();
         let mut data = ptr::null_mut();
         let mut len = 0usize;
@@ -187,22 +203,22 @@ impl CopyTarget {
                 "napi_get_arraybuffer_info",
             )?;
         }
-        if len != BUFFER_SIZE || data.is_null() {
+        if len != self.len || data.is_null() {
             return Err(HandOffError::Detached);
         }
         let base = alloc.base_ptr().as_ptr();
-        // Both ranges are inside their buffers (`to <= ACTIVE_SIZE < BUFFER_SIZE`, the
-        // metadata record ends at BUFFER_SIZE); we are on the JS thread, so JS cannot run.
+        // Both ranges are inside both buffers (`to <= self.len`, the JS buffer's length,
+        // and `self.len <= BUFFER_SIZE`; the record is `[0, DATA_START)`, committed once it
+        // was written); we are on the JS thread, so JS cannot run.
         // SAFETY: in-bounds ranges of committed block memory owned by `alloc` and of a
         // distinct JS-owned allocation, so valid and non-overlapping.
         unsafe {
             let dst = data.cast::<u8>();
-            ptr::copy_nonoverlapping(base.add(from), dst.add(from), to - from);
-            ptr::copy_nonoverlapping(
-                base.add(RAW_METADATA_OFFSET),
-                dst.add(RAW_METADATA_OFFSET),
-                RAW_METADATA_SIZE,
-            );
+            ptr::copy_nonoverlapping(base, dst, DATA_START.min(self.len));
+            let from = from.max(DATA_START);
+            if from < to {
+                ptr::copy_nonoverlapping(base.add(from), dst.add(from), to - from);
+            }
         }
         Ok(())
     }

@@ -19,7 +19,7 @@ fn blocks_are_created_lazily_and_reused() {
     let g = pool.get().unwrap();
     let fixed = g.as_fixed_size().unwrap();
     assert_eq!(fixed.id(), id, "the returned block is reused");
-    assert_eq!(g.used_bytes(), 0, "and was reset");
+    assert_eq!(g.used_bytes(), crate::geometry::DATA_START, "and was reset");
     assert_eq!(fixed.generation(), 2);
     let s = pool.stats();
     assert_eq!((s.size, s.created, s.available, s.in_use), (3, 1, 0, 1));

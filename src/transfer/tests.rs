@@ -2,7 +2,7 @@
 //! back the way JS does (low 32 bits of pointers as offsets into the buffer).
 
 use crate::block::tests::SERIAL;
-use crate::{BUFFER_SIZE, FixedSizeAllocatorPool, RAW_METADATA_SIZE, RawTransferMetadata};
+use crate::{FixedSizeAllocatorPool, RAW_METADATA_OFFSET, RAW_METADATA_SIZE, RawTransferMetadata};
 
 #[repr(C)]
 struct Item {
@@ -37,10 +37,12 @@ fn produce(
         len: items.len() as u32,
     });
     let data_offset = block.offset_of(list as *const List);
-    block.write_raw_metadata(RawTransferMetadata {
-        data_offset,
-        ..Default::default()
-    });
+    block
+        .write_raw_metadata(RawTransferMetadata {
+            data_offset,
+            ..Default::default()
+        })
+        .unwrap();
     drop(items);
     Ok(block)
 }
@@ -50,18 +52,18 @@ fn readme_producer_reads_back_through_offsets() {
     let _serial = SERIAL.lock();
     let pool = FixedSizeAllocatorPool::new(1);
     let block = produce(&pool).unwrap();
-    // What JS sees: the buffer [base, base + BUFFER_SIZE).
+    // What JS sees: a prefix of the block, the record first.
     // SAFETY: the block is owned by `block` and the range read is committed (metadata page
     // and the arena's used prefix).
     let buf = unsafe { std::slice::from_raw_parts(block.base_ptr().as_ptr(), block.used_bytes()) };
     let u32_at = |pos: usize| u32::from_le_bytes(buf[pos..pos + 4].try_into().unwrap());
-    // SAFETY: the metadata record is in the block's last page, committed at creation.
+    // SAFETY: the record is the block's first bytes, committed when it was written.
     let meta = unsafe {
         std::slice::from_raw_parts(
             block
                 .base_ptr()
                 .as_ptr()
-                .add(BUFFER_SIZE - RAW_METADATA_SIZE),
+                .add(RAW_METADATA_OFFSET),
             RAW_METADATA_SIZE,
         )
     };

@@ -298,7 +298,7 @@ fn metadata_and_layout_constants() {
     assert_eq!(meta.data_offset % 8, 0);
     assert_eq!(meta.producer0, FORMAT_VERSION);
     assert_eq!(meta.generation, alloc.generation());
-    alloc.write_raw_metadata(meta);
+    alloc.write_raw_metadata(meta).unwrap();
 
     let mut names: Vec<_> = LAYOUT_CONSTANTS.iter().map(|(n, _)| *n).collect();
     names.sort_unstable();
