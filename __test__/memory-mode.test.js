@@ -31,21 +31,28 @@ const skipUnlessNoreserve = NORESERVE ? false : `blocks are '${DEFAULT_MODE}' he
 
 /**
  * Run `body` in a fresh node with a pool of one block, `b` acquired with a string written,
- * `u8` its buffer, `committed` the bytes Rust committed, `TAIL_START` the start of the
- * always-committed last 64 KiB, `rss()` the process's VmRSS in bytes (Linux). `env` is
- * added to (or, with undefined values, removed from) this process's environment.
+ * `u8` its buffer, `committed` the bytes Rust committed, `END` the buffer's length,
+ * `rss()` the process's VmRSS in bytes (Linux). The block once held 300 MB, so the buffer
+ * JS holds is 512 MiB long while only the retention floor (16 MiB) is committed: most of
+ * what JS can reach is past the committed prefix. `env` is added to (or, with undefined
+ * values, removed from) this process's environment.
  */
 function child(body, env = {}) {
   const code = `
     const rt = require(${JSON.stringify(root)})
     const fs = require('node:fs')
     const rss = () => Number(/VmRSS:\\s+(\\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]) * 1024
-    const TAIL_START = Math.ceil(rt.BLOCK_SIZE / 65536) * 65536 - 65536
     const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
-    const b = pool.acquire()
+    const first = pool.acquire()
+    first.writeBytes(new Uint8Array(300 * ${MB}))
+    first.release()
+    pool.trim()
+    const b = pool.acquire() // the same block, and the 512 MiB buffer it was sent
     b.writeString('committed')
     const u8 = b.buffer
+    const END = u8.length
     const committed = pool.stats().committedBytes
+    if (END < committed + 400 * ${MB}) throw new Error('setup: buffer ' + END + ', committed ' + committed)
     console.log('mode ' + pool.stats().memoryMode)
     ${body}
   `
@@ -93,11 +100,11 @@ const HAZARDS = {
     s.sort()
     console.log('sorted ' + s[s.length - 1])`,
   'crypto.getRandomValues on the last 64 KiB of the buffer': `
-    const s = u8.subarray(rt.BUFFER_SIZE - 65536)
+    const s = u8.subarray(END - 65536)
     crypto.getRandomValues(s)
     console.log('random ' + (s.some((x) => x !== 0) ? 'ok' : 'zeros'))`,
   'TextEncoder#encodeInto far past the committed prefix': `
-    const r = new TextEncoder().encodeInto('héllo'.repeat(1000), u8.subarray(1000 * ${MB}))
+    const r = new TextEncoder().encodeInto('héllo'.repeat(1000), u8.subarray(400 * ${MB}))
     console.log('encoded ' + r.written)`,
   'Atomics on an Int32Array past the committed prefix': `
     const i32 = new Int32Array(u8.buffer, u8.byteOffset, u8.length >> 2)
@@ -105,16 +112,16 @@ const HAZARDS = {
     Atomics.store(i32, at, 40)
     Atomics.add(i32, at, 2)
     console.log('atomics ' + Atomics.load(i32, at))`,
-  'DataView writes at the last byte of the data region and of the buffer': `
+  'DataView writes at the last bytes of the buffer': `
     const dv = new DataView(u8.buffer, u8.byteOffset, u8.length)
-    dv.setFloat64(TAIL_START - 8, 1.5, true)
-    dv.setUint8(rt.BUFFER_SIZE - 1, 0xab)
-    console.log('dataview ' + dv.getFloat64(TAIL_START - 8, true) + ' ' + dv.getUint8(rt.BUFFER_SIZE - 1))`,
+    dv.setFloat64(END - 16, 1.5, true)
+    dv.setUint8(END - 1, 0xab)
+    console.log('dataview ' + dv.getFloat64(END - 16, true) + ' ' + dv.getUint8(END - 1))`,
   'a write through a view kept past release()': `
     const kept = b.buffer
     b.release()
     kept.fill(9, committed, committed + 64 * ${MB})
-    kept[TAIL_START - 1] = 9
+    kept[END - 1] = 9
     // The pool still works, and Rust's data is Rust's again.
     const doc = pool.parseJson('{"still": ["fine"]}')
     console.log('kept ' + kept[committed + 64 * ${MB} - 1] + ' ' + doc.root.get('still').at(0).value)`,
@@ -126,7 +133,7 @@ const EXPECTED = {
   'crypto.getRandomValues on the last 64 KiB of the buffer': 'random ok',
   'TextEncoder#encodeInto far past the committed prefix': 'encoded 6000',
   'Atomics on an Int32Array past the committed prefix': 'atomics 42',
-  'DataView writes at the last byte of the data region and of the buffer': 'dataview 1.5 171',
+  'DataView writes at the last bytes of the buffer': 'dataview 1.5 171',
   'a write through a view kept past release()': 'kept 9 fine',
 }
 
@@ -173,14 +180,12 @@ test('strict (RAW_TRANSFER_MEMORY_MODE=strict): a write past the committed prefi
   assert.equal(past.signal, 'SIGSEGV', `status ${past.status} signal ${past.signal}: ${past.stdout}${past.stderr}`)
   assert.ok(past.stdout.includes('mode strict') && past.stdout.includes('read ok 0'), past.stdout)
   assert.ok(!past.stdout.includes('no fault'), past.stdout)
-  // Reads anywhere, and writes to the committed prefix and the last 64 KiB, are fine.
+  // Reads anywhere, and writes to the committed prefix, are fine.
   const ok = child(
     `
-    const dv = new DataView(u8.buffer, u8.byteOffset, u8.length)
-    dv.setUint8(rt.BUFFER_SIZE - 1, 0xab)
-    u8.fill(3, 0, committed)
-    console.log('reads ' + u8[TAIL_START - 1] + ' ' + u8.subarray(committed, TAIL_START).indexOf(1) + ' last ' + dv.getUint8(rt.BUFFER_SIZE - 1))`,
+    u8.fill(3, 16, committed)
+    console.log('reads ' + u8[END - 1] + ' ' + u8.subarray(committed, END).indexOf(1) + ' first ' + u8[16])`,
     env,
   )
-  assertLived(ok, ['mode strict', 'reads 0 -1 last 171'])
+  assertLived(ok, ['mode strict', 'reads 0 -1 first 3'])
 })

@@ -125,28 +125,32 @@ const SPARSE_CHANCE = 0.005
  */
 function scribble(u8, kind, committed, G, C, r) {
   let n = 0
+  // JS holds a prefix of the block, as long as its data needs: scribbles stay inside it.
+  const END = u8.length
+  const DATA_END = Math.min(G.TAIL_START, END)
   if (kind === 'data' || kind === 'all') {
     if (committed > 0) crypto.randomFillSync(u8, 0, committed)
     n += committed
     if (G.mode === 'noreserve') {
       for (let k = r.chance(0.2) ? 2 : 1; k > 0; k--) {
-        const start = r.int(0, G.TAIL_START - 1)
-        const len = Math.min(r.int(1, 16 << 10), G.TAIL_START - start)
+        const start = r.int(0, DATA_END - 1)
+        const len = Math.min(r.int(1, 16 << 10), DATA_END - start)
         crypto.randomFillSync(u8, start, len)
         n += len
       }
       if (r.chance(SPARSE_CHANCE)) {
-        for (let p = r.int(0, SPARSE_STRIDE - 1); p < C.BUFFER_SIZE; p += SPARSE_STRIDE) u8[p] = r.int(0, 255)
-        n += Math.floor(C.BUFFER_SIZE / SPARSE_STRIDE)
+        for (let p = r.int(0, SPARSE_STRIDE - 1); p < END; p += SPARSE_STRIDE) u8[p] = r.int(0, 255)
+        n += Math.floor(END / SPARSE_STRIDE)
       }
     }
   }
-  if (kind === 'tail' || kind === 'all') {
-    crypto.randomFillSync(u8, G.TAIL_START, C.BUFFER_SIZE - G.TAIL_START)
-    n += C.BUFFER_SIZE - G.TAIL_START
+  if ((kind === 'tail' || kind === 'all') && G.mode === 'noreserve') {
+    // The last 64 KiB of the buffer JS holds (past the committed prefix: noreserve only).
+    crypto.randomFillSync(u8, END - 65536, 65536)
+    n += 65536
   }
   if (kind === 'meta') {
-    r.fill(u8, C.RAW_METADATA_OFFSET, C.BUFFER_SIZE)
+    r.fill(u8, C.RAW_METADATA_OFFSET, C.RAW_METADATA_OFFSET + C.RAW_METADATA_SIZE)
     n += C.RAW_METADATA_SIZE
   }
   return n
@@ -165,7 +169,7 @@ function writeStringPath({ rt, C, G, r, res }, transfer, iters) {
     const m0 = meta(b.raw, G, C)
     res.check(m0.generation === b.generation, () => `${label} #${i}: hand-off wrote generation ${m0.generation}, block says ${b.generation}`)
     res.check(m0.dataOffset === 0 && m0.producer0 === 0, () => `${label} #${i}: fresh hand-off metadata not reset: ${JSON.stringify(m0)}`)
-    res.check(b.usedBytes === 0, () => `${label} #${i}: usedBytes ${b.usedBytes} on a fresh checkout`)
+    res.check(b.usedBytes === C.DATA_START, () => `${label} #${i}: usedBytes ${b.usedBytes} on a fresh checkout`)
     if (previous && previous.id === b.id) {
       res.check(previous.generation !== b.generation, `${label} #${i}: generation not bumped on reuse`)
       res.check(throwsStale(() => previous.raw.assertGeneration(previous.generation)), `${label} #${i}: stale view passed assertGeneration after reuse`)
@@ -413,7 +417,8 @@ async function jsonFilesPath({ rt, C, G, r, res }, transfer, iters) {
 }
 
 /**
- * (c) Noreserve: a plugin overwrites every byte of its 2 GiB buffer, in a child process
+ * (c) Noreserve: a plugin overwrites every byte of a 2 GiB buffer (its block once held
+ * 1.1 GB, so the buffer JS keeps is the whole block), in a child process
  * (started before the paths, awaited after them). The block must work afterwards, and the
  * 2 GiB, all but what Rust committed counted nowhere, must go back to the OS at release
  * (the reset sweeps past the committed prefix) and stay gone after trim (VmRSS).
@@ -490,12 +495,19 @@ function probeChild(what) {
   const C = rt.constants
   const G = geometry(C)
   const pool = new rt.FixedSizeAllocatorPool({ size: 1 })
+  // JS holds a prefix of a block as long as its data needs: have the block once hold
+  // 1.1 GB, so the buffer it keeps is the whole BUFFER_SIZE, then give the memory back.
+  const grow = pool.acquire()
+  grow.writeBytes(new Uint8Array(1.1e9))
+  grow.release()
+  pool.trim()
   const b = pool.acquire()
   b.writeString('probe')
   const u8 = b.buffer
+  if (u8.length !== C.BUFFER_SIZE) throw new Error(`probe buffer ${u8.length}, want ${C.BUFFER_SIZE}`)
   if (what === 'tail') {
-    for (let i = G.TAIL_START; i < C.BUFFER_SIZE; i += 4096) u8[i] = u8[i] ^ 0xff
-    u8[C.BUFFER_SIZE - 1] = 1
+    for (let i = u8.length - 65536; i < u8.length; i += 4096) u8[i] = u8[i] ^ 0xff
+    u8[u8.length - 1] = 1
     console.log('tail ok')
     process.exit(0)
   }
@@ -506,7 +518,7 @@ function probeChild(what) {
     const w = b.writeString('before the fill')
     u8.fill(value)
     rssMB.filled = vmRssMB()
-    for (const at of [0, w.ptr, G.TAIL_START - 1, C.RAW_METADATA_OFFSET, C.BUFFER_SIZE - 1]) {
+    for (const at of [0, w.ptr, u8.length - 65537, C.RAW_METADATA_OFFSET, u8.length - 1]) {
       if (u8[at] !== value) problems.push(`byte ${at} reads ${u8[at]} after the fill with ${value}`)
     }
     b.handOff() // rewrites the metadata record
