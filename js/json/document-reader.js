@@ -16,8 +16,18 @@ module.exports = function makeReader(L, decodeUtf8) {
   const BULK = 3
   const NEVER = 4
   const WINDOW = 1 << 20
-  // Slots of the key cache (Reader.key): a power of two.
+  // The key cache (Reader.key), one for all documents of this thread: KEY_SLOTS slots (a
+  // power of two), each the owner Reader's id, the key's payload pointer and its string.
+  // Shared, because a cache per document cost more to allocate (6 KB) than a small
+  // document's reads. Keys longer than KEY_CACHED bytes are not kept, so the strings it
+  // keeps alive after their documents are gone stay small.
   const KEY_SLOTS = 512
+  const KEY_CACHED = 256
+  const keyOwners = new Int32Array(KEY_SLOTS)
+  const keyPtrs = new Int32Array(KEY_SLOTS)
+  const keyStrs = new Array(KEY_SLOTS).fill('')
+  // Reader ids start at 1 (0 marks an empty slot); see nextReaderId.
+  let lastReaderId = 0
   // Strings of up to SMALL bytes (so at most SMALL UTF-16 units) are decoded in JS (`small`):
   // a native slice costs more than the decode at that size.
   const SMALL = 16
@@ -105,8 +115,7 @@ module.exports = function makeReader(L, decodeUtf8) {
       // Where the value being materialized ends in the block: a window stops there, so the
       // `.value` of a small subtree of a big source decodes about that subtree.
       this.spanEnd = sourcePtr + sourceLen
-      this.keyPtrs = null
-      this.keyStrs = null
+      this.id = nextReaderId()
     }
 
     /** Throw the error for a document whose bytes were overwritten. */
@@ -224,23 +233,21 @@ module.exports = function makeReader(L, decodeUtf8) {
      * An object key. Rust points every occurrence of a key at its first occurrence, so a
      * cache by pointer decodes each key about once per document, and V8 gets the same
      * string for every store. The cache is direct-mapped (a slot per pointer hash, the
-     * newest key wins): a Map of pointers costs more than most key decodes, since pointers
+     * newest key wins) and shared by the thread's documents, each slot tagged with its
+     * reader's id: a Map of pointers costs more than most key decodes, since pointers
      * past 2^30 are heap numbers to V8. Its size is fixed, so it holds at most KEY_SLOTS
-     * strings, each no longer than the source.
+     * strings, each of at most KEY_CACHED bytes.
      */
     key(pos, mode) {
-      const ptr = this.u32[(pos >> 2) + PAYLOAD]
-      let ptrs = this.keyPtrs
-      if (ptrs === null) {
-        ptrs = this.keyPtrs = new Int32Array(KEY_SLOTS).fill(-1)
-        this.keyStrs = new Array(KEY_SLOTS).fill('')
-      }
+      const ptr = this.u32[(pos >> 2) + PAYLOAD] | 0 // below ACTIVE_SIZE (< 2^31): unchanged
       const slot = (ptr ^ (ptr >>> 9)) & (KEY_SLOTS - 1)
-      // Pointers are below ACTIVE_SIZE (< 2^31), so `| 0` keeps them as they are.
-      if (ptrs[slot] === (ptr | 0)) return this.keyStrs[slot]
+      if (keyPtrs[slot] === ptr && keyOwners[slot] === this.id) return keyStrs[slot]
       const key = this.str(pos, mode)
-      ptrs[slot] = ptr
-      this.keyStrs[slot] = key
+      if (this.u32[(pos >> 2) + LEN] <= KEY_CACHED) {
+        keyOwners[slot] = this.id
+        keyPtrs[slot] = ptr
+        keyStrs[slot] = key
+      }
       return key
     }
 
@@ -360,6 +367,19 @@ module.exports = function makeReader(L, decodeUtf8) {
       }
       return root
     }
+  }
+
+  /**
+   * A new Reader's id for the key cache. Ids wrap after 2^31 - 1 readers; the cache is
+   * emptied then, so that no slot of an old reader can pass for one of a new reader.
+   */
+  function nextReaderId() {
+    if (lastReaderId === 0x7fffffff) {
+      keyOwners.fill(0)
+      keyStrs.fill('')
+      lastReaderId = 0
+    }
+    return ++lastReaderId
   }
 
   /**
