@@ -251,6 +251,48 @@ module.exports = function makeReader(L, decodeUtf8) {
       return key
     }
 
+    /**
+     * The byte offset of the last entry whose key is `key` in the object whose u32 index is
+     * `i`, or -1. An ASCII `key` is compared with the entries' stored bytes (UTF-16 units
+     * for keys with lone surrogates), after their lengths, so no key is decoded: most
+     * entries differ in length, and the rest in their first bytes. Other keys are compared
+     * decoded (the key cache). Reads of an entry's bytes are bounded as `str`'s are.
+     */
+    find(i, key) {
+      const u32 = this.u32
+      const len = this.count(i, ENTRY_SIZE)
+      const base = u32[i + PAYLOAD]
+      const n = key.length
+      if (!isAscii(key, n)) return this.findDecoded(base, len, key)
+      const u8 = this.u8
+      for (let e = base + (len - 1) * ENTRY_SIZE; e >= base; e -= ENTRY_SIZE) {
+        const j = e >> 2
+        if (u32[j + LEN] !== n) continue
+        const kind = u32[j + KIND]
+        const ptr = u32[j + PAYLOAD]
+        let c = 0
+        if ((kind & FLAG_UTF16) === 0) {
+          if (ptr + n > ACTIVE_SIZE) this.corrupt(`the string at ${e} has ${n} units at ${ptr}`)
+          while (c < n && u8[ptr + c] === key.charCodeAt(c)) c++
+        } else {
+          if (ptr + 2 * n > ACTIVE_SIZE) this.corrupt(`the string at ${e} has ${n} units at ${ptr}`)
+          const u16 = this.u16
+          const at = ptr >> 1
+          while (c < n && u16[at + c] === key.charCodeAt(c)) c++
+        }
+        if (c === n) return e
+      }
+      return -1
+    }
+
+    /** `find` for a key that is not ASCII: the entries' keys decoded, through the key cache. */
+    findDecoded(base, len, key) {
+      for (let e = base + (len - 1) * ENTRY_SIZE; e >= base; e -= ENTRY_SIZE) {
+        if (this.key(e, KEY) === key) return e
+      }
+      return -1
+    }
+
     /** The JS value of the node at `pos`, fully materialized. */
     value(pos) {
       const t = this.u32[(pos >> 2) + KIND] & TYPE_MASK
@@ -367,6 +409,12 @@ module.exports = function makeReader(L, decodeUtf8) {
       }
       return root
     }
+  }
+
+  /** Whether the first `n` units of `s` are all below 0x80. */
+  function isAscii(s, n) {
+    for (let c = 0; c < n; c++) if (s.charCodeAt(c) >= 0x80) return false
+    return true
   }
 
   /**
