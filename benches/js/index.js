@@ -6,6 +6,7 @@ async function main() {
   require('./strings')()
   await require('./json')()
   await require('./files')()
+  require('./small-records')()
   await require('./parallel')()
 }
 main().catch((e) => {

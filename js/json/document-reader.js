@@ -16,8 +16,18 @@ module.exports = function makeReader(L, decodeUtf8) {
   const BULK = 3
   const NEVER = 4
   const WINDOW = 1 << 20
-  // Slots of the key cache (Reader.key): a power of two.
+  // The key cache (Reader.key), one for all documents of this thread: KEY_SLOTS slots (a
+  // power of two), each the owner Reader's id, the key's payload pointer and its string.
+  // Shared, because a cache per document cost more to allocate (6 KB) than a small
+  // document's reads. Keys longer than KEY_CACHED bytes are not kept, so the strings it
+  // keeps alive after their documents are gone stay small.
   const KEY_SLOTS = 512
+  const KEY_CACHED = 256
+  const keyOwners = new Int32Array(KEY_SLOTS)
+  const keyPtrs = new Int32Array(KEY_SLOTS)
+  const keyStrs = new Array(KEY_SLOTS).fill('')
+  // Reader ids start at 1 (0 marks an empty slot); see nextReaderId.
+  let lastReaderId = 0
   // Strings of up to SMALL bytes (so at most SMALL UTF-16 units) are decoded in JS (`small`):
   // a native slice costs more than the decode at that size.
   const SMALL = 16
@@ -107,8 +117,7 @@ module.exports = function makeReader(L, decodeUtf8) {
       // Where the value being materialized ends in the block: a window stops there, so the
       // `.value` of a small subtree of a big source decodes about that subtree.
       this.spanEnd = sourcePtr + sourceLen
-      this.keyPtrs = null
-      this.keyStrs = null
+      this.id = nextReaderId()
     }
 
     /** Throw the error for a document whose bytes were overwritten. */
@@ -226,24 +235,64 @@ module.exports = function makeReader(L, decodeUtf8) {
      * An object key. Rust points every occurrence of a key at its first occurrence, so a
      * cache by pointer decodes each key about once per document, and V8 gets the same
      * string for every store. The cache is direct-mapped (a slot per pointer hash, the
-     * newest key wins): a Map of pointers costs more than most key decodes, since pointers
+     * newest key wins) and shared by the thread's documents, each slot tagged with its
+     * reader's id: a Map of pointers costs more than most key decodes, since pointers
      * past 2^30 are heap numbers to V8. Its size is fixed, so it holds at most KEY_SLOTS
-     * strings, each no longer than the source.
+     * strings, each of at most KEY_CACHED bytes.
      */
     key(pos, mode) {
-      const ptr = this.u32[(pos >> 2) + PAYLOAD]
-      let ptrs = this.keyPtrs
-      if (ptrs === null) {
-        ptrs = this.keyPtrs = new Int32Array(KEY_SLOTS).fill(-1)
-        this.keyStrs = new Array(KEY_SLOTS).fill('')
-      }
+      const ptr = this.u32[(pos >> 2) + PAYLOAD] | 0 // below ACTIVE_SIZE (< 2^31): unchanged
       const slot = (ptr ^ (ptr >>> 9)) & (KEY_SLOTS - 1)
-      // Pointers are below ACTIVE_SIZE (< 2^31), so `| 0` keeps them as they are.
-      if (ptrs[slot] === (ptr | 0)) return this.keyStrs[slot]
+      if (keyPtrs[slot] === ptr && keyOwners[slot] === this.id) return keyStrs[slot]
       const key = this.str(pos, mode)
-      ptrs[slot] = ptr
-      this.keyStrs[slot] = key
+      if (this.u32[(pos >> 2) + LEN] <= KEY_CACHED) {
+        keyOwners[slot] = this.id
+        keyPtrs[slot] = ptr
+        keyStrs[slot] = key
+      }
       return key
+    }
+
+    /**
+     * The byte offset of the last entry whose key is `key` in the object whose u32 index is
+     * `i`, or -1. An ASCII `key` is compared with the entries' stored bytes (UTF-16 units
+     * for keys with lone surrogates), after their lengths, so no key is decoded: most
+     * entries differ in length, and the rest in their first bytes. Other keys are compared
+     * decoded (the key cache). Reads of an entry's bytes are bounded as `str`'s are.
+     */
+    find(i, key) {
+      const u32 = this.u32
+      const len = this.count(i, ENTRY_SIZE)
+      const base = u32[i + PAYLOAD]
+      const n = key.length
+      if (!isAscii(key, n)) return this.findDecoded(base, len, key)
+      const u8 = this.u8
+      for (let e = base + (len - 1) * ENTRY_SIZE; e >= base; e -= ENTRY_SIZE) {
+        const j = e >> 2
+        if (u32[j + LEN] !== n) continue
+        const kind = u32[j + KIND]
+        const ptr = u32[j + PAYLOAD]
+        let c = 0
+        if ((kind & FLAG_UTF16) === 0) {
+          if (ptr + n > ACTIVE_SIZE) this.corrupt(`the string at ${e} has ${n} units at ${ptr}`)
+          while (c < n && u8[ptr + c] === key.charCodeAt(c)) c++
+        } else {
+          if (ptr + 2 * n > ACTIVE_SIZE) this.corrupt(`the string at ${e} has ${n} units at ${ptr}`)
+          const u16 = this.u16
+          const at = ptr >> 1
+          while (c < n && u16[at + c] === key.charCodeAt(c)) c++
+        }
+        if (c === n) return e
+      }
+      return -1
+    }
+
+    /** `find` for a key that is not ASCII: the entries' keys decoded, through the key cache. */
+    findDecoded(base, len, key) {
+      for (let e = base + (len - 1) * ENTRY_SIZE; e >= base; e -= ENTRY_SIZE) {
+        if (this.key(e, KEY) === key) return e
+      }
+      return -1
     }
 
     /** The JS value of the node at `pos`, fully materialized. */
@@ -362,6 +411,25 @@ module.exports = function makeReader(L, decodeUtf8) {
       }
       return root
     }
+  }
+
+  /** Whether the first `n` units of `s` are all below 0x80. */
+  function isAscii(s, n) {
+    for (let c = 0; c < n; c++) if (s.charCodeAt(c) >= 0x80) return false
+    return true
+  }
+
+  /**
+   * A new Reader's id for the key cache. Ids wrap after 2^31 - 1 readers; the cache is
+   * emptied then, so that no slot of an old reader can pass for one of a new reader.
+   */
+  function nextReaderId() {
+    if (lastReaderId === 0x7fffffff) {
+      keyOwners.fill(0)
+      keyStrs.fill('')
+      lastReaderId = 0
+    }
+    return ++lastReaderId
   }
 
   /**

@@ -99,12 +99,8 @@ class JsonNode {
     const r = readerOf(this.#doc)
     const i = this.#pos >> 2
     if ((r.u32[i + KIND] & TYPE_MASK) !== T_OBJECT) return undefined
-    const base = r.u32[i + PAYLOAD]
-    for (let k = r.count(i, ENTRY_SIZE) - 1; k >= 0; k--) {
-      const e = base + k * ENTRY_SIZE
-      if (r.key(e, KEY) === key) return new JsonNode(TOKEN, this.#doc, e + ENTRY_VALUE)
-    }
-    return undefined
+    const e = r.find(i, key)
+    return e < 0 ? undefined : new JsonNode(TOKEN, this.#doc, e + ENTRY_VALUE)
   }
 
   /**

@@ -61,12 +61,14 @@ let scratch = null
  * above), valid until the next call. One native encode (TextEncoder.encodeInto into the
  * kept buffer, or Buffer.from for long strings): faster than napi's string conversion,
  * which measures the UTF-8 length in a pass of its own. A lone surrogate comes out as
- * U+FFFD, so the string is checked for them (a scan of its own) only when the bytes hold a
- * U+FFFD: a real one, or a surrogate to escape.
+ * U+FFFD, so a string that is not ASCII is checked for them (a scan of its own) only when
+ * the bytes hold a U+FFFD: a real one, or a surrogate to escape.
  */
 function utf8Of(text) {
   const bytes = encode(text)
-  if (!hasReplacement(bytes)) return bytes
+  // As many bytes as units: every unit was ASCII (any other takes 2 or more bytes, a lone
+  // surrogate 3), so there is nothing to look for.
+  if (bytes.length === text.length || !hasReplacement(bytes)) return bytes
   const escaped = escapeLoneSurrogates(text)
   return escaped === text ? bytes : encode(escaped)
 }
