@@ -241,7 +241,7 @@ module.exports = function makeReader(L, decodeUtf8) {
      * strings, each of at most KEY_CACHED bytes.
      */
     key(pos, mode) {
-      const ptr = this.u32[(pos >> 2) + PAYLOAD] | 0 // below ACTIVE_SIZE (< 2^31): unchanged
+      const ptr = this.u32[(pos >> 2) + PAYLOAD] | 0 // below 2^31: unchanged
       const slot = (ptr ^ (ptr >>> 9)) & (KEY_SLOTS - 1)
       if (keyPtrs[slot] === ptr && keyOwners[slot] === this.id) return keyStrs[slot]
       const key = this.str(pos, mode)
@@ -274,10 +274,10 @@ module.exports = function makeReader(L, decodeUtf8) {
         const ptr = u32[j + PAYLOAD]
         let c = 0
         if ((kind & FLAG_UTF16) === 0) {
-          if (ptr + n > ACTIVE_SIZE) this.corrupt(`the string at ${e} has ${n} units at ${ptr}`)
+          if (ptr + n > this.end) this.corrupt(`the string at ${e} has ${n} units at ${ptr}`)
           while (c < n && u8[ptr + c] === key.charCodeAt(c)) c++
         } else {
-          if (ptr + 2 * n > ACTIVE_SIZE) this.corrupt(`the string at ${e} has ${n} units at ${ptr}`)
+          if (ptr + 2 * n > this.end) this.corrupt(`the string at ${e} has ${n} units at ${ptr}`)
           const u16 = this.u16
           const at = ptr >> 1
           while (c < n && u16[at + c] === key.charCodeAt(c)) c++
