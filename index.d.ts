@@ -205,7 +205,10 @@ export class Block {
   readonly id: number
   /** The block's generation at this checkout. */
   readonly generation: number
-  /** The whole block as bytes (zero-copy in 'external' mode). */
+  /**
+   * The block as bytes (zero-copy in 'external' mode): the prefix its data needs. After a
+   * write past it the block is handed off again with a longer one: read `buffer` again.
+   */
   readonly buffer: Uint8Array
   readonly raw: RawBuffer
   readonly released: boolean

@@ -32,11 +32,11 @@ export const constants: ReaderConstants
 export const BLOCK_ALIGN: number
 /** Bytes owned by one block (2 GiB - 16). */
 export const BLOCK_SIZE: number
-/** Length of the ArrayBuffer JS sees over a block. */
+/** The longest buffer of a block JS can be sent (a hand-off sends the prefix the data needs). */
 export const BUFFER_SIZE: number
-/** Length of the arena's data region (BUFFER_SIZE - RAW_METADATA_SIZE). */
+/** Length of the arena's data region (BUFFER_SIZE - DATA_START). */
 export const ACTIVE_SIZE: number
-/** Size of RawTransferMetadata, the last bytes of the buffer (16). */
+/** Size of RawTransferMetadata, the first bytes of every buffer (16). */
 export const RAW_METADATA_SIZE: number
 /** Offset of RawTransferMetadata in the buffer (= ACTIVE_SIZE). */
 export const RAW_METADATA_OFFSET: number
@@ -48,7 +48,11 @@ export const RAW_METADATA_OFFSET: number
  * copied (send `block.copyToBuffer(ptr, len)` or plain values).
  */
 export class RawBuffer {
-  /** @throws InvalidArgumentError if `buffer` is not a whole block buffer (BUFFER_SIZE bytes). */
+  /**
+   * @throws InvalidArgumentError if `buffer` is not a block buffer a pool sends: a prefix of
+   * the block of a power of two of at least 1 MiB, or BUFFER_SIZE bytes (a Uint8Array over
+   * all of one is accepted).
+   */
   constructor(buffer: ArrayBuffer | Uint8Array)
   readonly arrayBuffer: ArrayBuffer
   readonly u8: Uint8Array
