@@ -64,7 +64,7 @@ if (scenario === 'clone') {
   } catch (e) {
     result.outcome = 'refused'
     result.detail = `${e.name}: ${e.message}`
-    if (ab.byteLength !== rt.BUFFER_SIZE || block.raw.str(w.ptr, w.len) !== 'probe text') result.outcome = 'refused, but the block changed'
+    if (ab.byteLength !== block.raw.u8.length || block.raw.str(w.ptr, w.len) !== 'probe text') result.outcome = 'refused, but the block changed'
   }
   afterwards()
   // Give a posted message time to arrive, then report what the receiver got.
