@@ -71,9 +71,10 @@ test('a kept plugin host (createJsonPluginHost): two runs on the same workers, t
     expect(second.errors).toEqual([])
     expect(first.results.map((r) => r.value.i)).toEqual(paths.map((_, i) => i))
     expect(second.results.map((r) => r.value.i)).toEqual(paths.slice(3).map((_, i) => i + 3))
-    // The second run used the first run's worker threads.
-    const threadsOf = (r) => new Set(r.results.map((x) => x.threadId))
-    for (const t of threadsOf(second)) expect(threadsOf(first).has(t)).toBe(true)
+    // Both runs used the host's two kept workers: no more than two threads in all (one
+    // worker may have done all of a short run while the other was still starting).
+    const threads = new Set([...first.results, ...second.results].map((x) => x.threadId))
+    expect(threads.size).toBeLessThanOrEqual(2)
   } finally {
     await host.close()
     fs.rmSync(dir, { recursive: true, force: true })
