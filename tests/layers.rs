@@ -113,7 +113,13 @@ fn imports_only_point_down() {
     for file in &files {
         let text = code_of(&fs::read_to_string(file).unwrap());
         let rel = file.strip_prefix(&src).unwrap();
-        let top = rel.components().next().unwrap().as_os_str().to_str().unwrap();
+        let top = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_str()
+            .unwrap();
         for part in text.split("macro_rules!").skip(1) {
             let name: String = part
                 .trim_start()

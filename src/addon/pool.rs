@@ -9,9 +9,7 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
 
-use crate::napi::{
-    EnvPool, ErrorCode, RawValue, Sent, Transfer, TransferError, Wait, catch_panic,
-};
+use crate::napi::{EnvPool, ErrorCode, RawValue, Sent, Transfer, TransferError, Wait, catch_panic};
 use crate::pool::FixedSizeAllocatorPool;
 use crate::producers::json::Parser;
 use crate::transfer::RawTransferMetadata;

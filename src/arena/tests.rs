@@ -125,7 +125,10 @@ fn a_lone_big_use_among_small_ones_goes_back_at_its_own_reset() {
     a.reset();
     // Twice the small use past the floor at most, not the 200 MB.
     let kept = a.committed_bytes();
-    assert!(kept <= 2 * 2 * MB + DEFAULT_RETAINED_BYTES + 2 * MB, "kept {kept}");
+    assert!(
+        kept <= 2 * 2 * MB + DEFAULT_RETAINED_BYTES + 2 * MB,
+        "kept {kept}"
+    );
     // Two big uses in a row are a steady workload: the second finds its pages.
     a.alloc_slice_copy(&big);
     a.reset();

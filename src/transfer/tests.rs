@@ -60,10 +60,7 @@ fn readme_producer_reads_back_through_offsets() {
     // SAFETY: the record is the block's first bytes, committed when it was written.
     let meta = unsafe {
         std::slice::from_raw_parts(
-            block
-                .base_ptr()
-                .as_ptr()
-                .add(RAW_METADATA_OFFSET),
+            block.base_ptr().as_ptr().add(RAW_METADATA_OFFSET),
             RAW_METADATA_SIZE,
         )
     };
