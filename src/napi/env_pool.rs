@@ -41,69 +41,12 @@ use ::napi::sys;
 use super::env::{EnvState, Teardown};
 use super::error::{ErrorCode, Result, TransferError};
 use super::handoff::{CopyTarget, HandOffError, external_buffers_allowed, wrap_external};
-use super::value::{RawValue, null};
+use super::mode::{Transfer, TransferMode, Wait};
+use super::value::{RawValue, arraybuffer_len, null, reference_value};
 use crate::FixedSizeAllocator;
 use crate::geometry::BUFFER_SIZE;
 use crate::pool::{FixedSizeAllocatorGuard, FixedSizeAllocatorPool};
 use crate::transfer::RawTransferMetadata;
-
-/// How long [`EnvPool::acquire`] waits when every block is out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Wait {
-    /// Fail at once with `PoolExhausted`.
-    No,
-    /// Wait at most this long, then fail with `PoolExhausted`.
-    AtMost(Duration),
-    /// Wait until a block comes back (or the pool is closed). Only where another thread
-    /// returns blocks: on the JS thread, a block JS holds can never come back meanwhile.
-    Forever,
-}
-
-/// How blocks reach JS, as asked for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Transfer {
-    /// External buffers where the runtime allows them, the copy fallback otherwise.
-    #[default]
-    Auto,
-    /// External buffers only (fails with `ExternalForbidden` where forbidden).
-    External,
-    /// Always the copy fallback.
-    Copy,
-}
-
-impl std::str::FromStr for Transfer {
-    type Err = TransferError;
-    /// `"auto"`, `"external"` or `"copy"`.
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "auto" => Ok(Self::Auto),
-            "external" => Ok(Self::External),
-            "copy" => Ok(Self::Copy),
-            other => Err(TransferError::invalid_argument(format!(
-                "transfer must be 'auto', 'external' or 'copy', got '{other}'"
-            ))),
-        }
-    }
-}
-
-/// How blocks reach JS, as decided.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TransferMode {
-    /// Blocks are wrapped in external `ArrayBuffer`s (zero-copy).
-    External,
-    /// Blocks are copied into JS-allocated `ArrayBuffer`s (the fallback).
-    Copy,
-}
-
-impl TransferMode {
-    /// `"external"` or `"copy"`, as JS sees it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::External => "external",
-            Self::Copy => "copy",
-        }
-    }
-}
 
 /// What this environment holds of a block: a strong reference to the buffer it was sent,
 /// so that it can be sent again to a JS cache that lost it ([`EnvPool::resend`]).
@@ -513,14 +456,22 @@ impl EnvPool {
                     // Transferred away by JS: a new buffer replaces it in the JS cache.
                     Err(HandOffError::Detached) => {
                         let len = buffer_len(used);
-                        Ok(Some(RawValue(self.replace_copy_target(&mut handed, alloc, len)?)))
+                        Ok(Some(RawValue(self.replace_copy_target(
+                            &mut handed,
+                            alloc,
+                            len,
+                        )?)))
                     }
                     Err(e) => Err(e.into()),
                 };
             }
             Some(Handed::Copy(_)) => {
                 let len = buffer_len(used);
-                return Ok(Some(RawValue(self.replace_copy_target(&mut handed, alloc, len)?)));
+                return Ok(Some(RawValue(self.replace_copy_target(
+                    &mut handed,
+                    alloc,
+                    len,
+                )?)));
             }
             // Not sent here yet, or an external buffer too short: wrap (again) below.
             _ => {}
@@ -554,7 +505,11 @@ impl EnvPool {
                 Err(e) => return Err(e.into()),
             }
         }
-        Ok(Some(RawValue(self.replace_copy_target(&mut handed, alloc, len)?)))
+        Ok(Some(RawValue(self.replace_copy_target(
+            &mut handed,
+            alloc,
+            len,
+        )?)))
     }
 
     /// Copy mode: bring the JS copy of `[from, to)` and the metadata up to date.
@@ -607,38 +562,6 @@ impl EnvPool {
     pub fn raw_env(&self) -> sys::napi_env {
         self.env
     }
-}
-
-/// The value of a strong reference.
-///
-/// # Safety
-/// `env` must be current and `reference` a live reference made on it.
-unsafe fn reference_value(env: sys::napi_env, reference: sys::napi_ref) -> Result<sys::napi_value> {
-    let mut value = std::ptr::null_mut();
-    // SAFETY: per the contract; `value` is a valid out-pointer.
-    let status = unsafe { sys::napi_get_reference_value(env, reference, &mut value) };
-    if status != sys::Status::napi_ok || value.is_null() {
-        return Err(TransferError::internal(format!(
-            "napi_get_reference_value failed with status {status}"
-        )));
-    }
-    Ok(value)
-}
-
-/// The byte length of an `ArrayBuffer` (0 once detached).
-///
-/// # Safety
-/// `env` must be current and `value` an `ArrayBuffer` of it.
-unsafe fn arraybuffer_len(env: sys::napi_env, value: sys::napi_value) -> Result<usize> {
-    let (mut data, mut len) = (std::ptr::null_mut(), 0usize);
-    // SAFETY: per the contract; valid out-pointers.
-    let status = unsafe { sys::napi_get_arraybuffer_info(env, value, &mut data, &mut len) };
-    if status != sys::Status::napi_ok {
-        return Err(TransferError::internal(format!(
-            "napi_get_arraybuffer_info failed with status {status}"
-        )));
-    }
-    Ok(if data.is_null() { 0 } else { len })
 }
 
 fn not_out(id: u32) -> TransferError {

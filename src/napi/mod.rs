@@ -23,14 +23,16 @@ mod files;
 mod glue;
 mod handoff;
 mod job;
+mod mode;
 mod producer;
 mod value;
 
 pub use batch::Batch;
-pub use env_pool::{EnvPool, Sent, Transfer, TransferMode, Wait};
+pub use env_pool::{EnvPool, Sent};
 pub use error::{ErrorCode, TransferError, catch_panic};
 pub use files::{load_file, read_file};
 pub use job::{Job, JobOptions};
+pub use mode::{Transfer, TransferMode, Wait};
 pub use producer::{OsError, Position, ProduceError, Producer};
 pub use value::RawValue;
 
