@@ -5,15 +5,12 @@
 // native/ (the pool and its blocks), parallel/ (worker-thread plugin hosts), generated/
 // (constants written by Rust).
 
-const { loadBinding } = require('./js/native/binding')
+const { binding, JsonPool } = require('./js/native')
 const reader = require('./js/reader')
 const { JsonDocument, JsonNode } = require('./js/json/document')
 const { JsonSyntaxError } = require('./js/json/errors')
 const { Block } = require('./js/native/block')
 const { runParallel, runJsonPlugins, createJsonPluginHost, createParallelHost } = require('./js/parallel')
-
-const binding = loadBinding()
-const JsonPool = require('./js/native/pool')(binding)
 
 /** Every layout constant Rust exports: the reader's (geometry, metadata, pool defaults) and the JSON layout. */
 const constants = Object.freeze({ ...reader.constants, ...require('./js/generated/json-constants') })

@@ -52,3 +52,15 @@ test('FixedSizeAllocatorPool is the former name of JsonPool: the same class', ()
   assert.equal(rt.RawBuffer, reader.RawBuffer)
   assert.equal(rt.StaleBufferError, reader.StaleBufferError)
 })
+
+test('no module under js/ requires the package entry (the entry assembles js/, not the reverse)', () => {
+  const files = fs.readdirSync(path.join(root, 'js'), { recursive: true }).filter((f) => f.endsWith('.js'))
+  assert.ok(files.length > 20)
+  for (const f of files) {
+    const text = fs.readFileSync(path.join(root, 'js', f), 'utf8')
+    for (const m of text.matchAll(/require\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+      const target = m[1].startsWith('.') ? path.resolve(path.dirname(path.join(root, 'js', f)), m[1]) : m[1]
+      assert.ok(![root, path.join(root, 'index'), path.join(root, 'index.js'), 'raw-transfer'].includes(target), `js/${f} requires ${m[1]}`)
+    }
+  }
+})

@@ -4,15 +4,15 @@
 // the pool's life); each chunk of paths is one parseJsonFiles job, whose Rust threads read
 // and parse while this thread runs the plugin on the lazy documents.
 
-// The same entry the main thread loaded (this file's package, by path): works from a repo
-// checkout and from an installed tarball alike.
-const rt = require('../../index.js')
+// The pool class of this package (by relative path: a repo checkout and an installed
+// tarball alike); a plugin that requires the package in this worker gets the same class.
+const { JsonPool } = require('../native')
 
 let pool = null
 
 /** Once per worker, before any chunk: the worker's pool (options were checked by runJsonPlugins). */
 function init(options) {
-  pool = new rt.FixedSizeAllocatorPool({ size: options.poolSize, transfer: options.transfer })
+  pool = new JsonPool({ size: options.poolSize, transfer: options.transfer })
 }
 
 /**
