@@ -60,13 +60,14 @@ async function runJob(job, options) {
   if (driven.has(job)) throw new JobBusyError('runJob: this job is already being run; a job has one driver')
   driven.add(job)
   try {
-    return await drive(job, cache, open, plugin, fail, release, failuresToPlugin, pluginTimeoutMs, timeoutError)
+    return await drive(job, { cache, open, plugin, fail, release, failuresToPlugin, pluginTimeoutMs, timeoutError })
   } finally {
     driven.delete(job)
   }
 }
 
-async function drive(job, cache, open, plugin, fail, release, failuresToPlugin, pluginTimeoutMs, timeoutError) {
+/** runJob's loop, once the job and the options (defaults applied) are checked. */
+async function drive(job, { cache, open, plugin, fail, release, failuresToPlugin, pluginTimeoutMs, timeoutError }) {
   let released = []
   const errors = []
   const pending = new Set()
