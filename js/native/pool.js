@@ -3,7 +3,7 @@
 // side keeps which ids this environment holds), JSON parsed into them, files parsed on Rust
 // threads with the plugin run here.
 
-const { native, PoolClosedError, StaleBufferError, InvalidArgumentError, PluginTimeoutError } = require('../reader/errors')
+const { native, PoolClosedError, InvalidArgumentError, PluginTimeoutError } = require('../reader/errors')
 const { MAX_TIMEOUT_MS, show, integer, knownOptions, integerOption, stringArray } = require('../reader/args')
 const { isUint8Array } = require('../reader/raw-buffer')
 const BufferCache = require('../reader/buffer-cache')
@@ -180,16 +180,9 @@ module.exports = function makeJsonPool(binding) {
 
     /** Receive a hand-off record: the block's RawBuffer, from the cache after the first time. */
     _receive(sent) {
-      const raw = this._cache.receive(sent.id, sent.buffer)
-      if (raw.arrayBuffer.byteLength === 0) {
-        // Some runtimes (Deno) let an external buffer be transferred with postMessage,
-        // which detaches it here.
-        throw new StaleBufferError(
-          `block ${sent.id}'s buffer was detached (transferred with postMessage?); block buffers cannot be ` +
-            'transferred or cloned: send copies (block.copyToBuffer) or plain values instead',
-        )
-      }
-      return raw
+      // A buffer JS detached (a runtime that lets an external buffer be transferred) is
+      // resent by the cache, or refused by the native side with a StaleBufferError.
+      return this._cache.receive(sent.id, sent.buffer)
     }
 
     /** Rust lets go of its blocks and this package drops its references; blocks user code still references are freed by the GC. */
