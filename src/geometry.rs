@@ -60,6 +60,10 @@ pub const RAW_METADATA_OFFSET: usize = 0;
 /// Where the arena's data region starts: just past the hand-off record.
 pub const DATA_START: usize = RAW_METADATA_SIZE;
 
+/// The shortest buffer a hand-off sends: buffers are powers of two from this up (or the
+/// whole `BUFFER_SIZE`), so V8 counts at least this much external memory per block.
+pub const MIN_BUFFER_SIZE: usize = 1 << 20;
+
 /// Length of the arena's data region: `[B + DATA_START, B + BUFFER_SIZE)`.
 pub const ACTIVE_SIZE: usize = BUFFER_SIZE - DATA_START;
 
@@ -90,6 +94,7 @@ const _: () = {
         "JS reads metadata through 4- and 8-byte views"
     );
     assert!(BUFFER_SIZE.is_multiple_of(16));
+    assert!(MIN_BUFFER_SIZE.is_power_of_two() && MIN_BUFFER_SIZE < BUFFER_SIZE);
     assert!(BLOCK_MAPPED_SIZE <= 1 << 31);
     // The Rust-private record sits in the block's last 64 KiB (one page on every
     // platform), committed at creation.
@@ -106,6 +111,7 @@ pub(crate) const JS_CONSTANTS: &[(&str, usize)] = &[
     ("RAW_METADATA_SIZE", RAW_METADATA_SIZE),
     ("RAW_METADATA_OFFSET", RAW_METADATA_OFFSET),
     ("DATA_START", DATA_START),
+    ("MIN_BUFFER_SIZE", MIN_BUFFER_SIZE),
 ];
 
 /// Byte offset of `ptr` in the JS buffer of the block that contains it: its low 32 bits.

@@ -12,6 +12,8 @@ export interface ReaderConstants {
   readonly RAW_METADATA_OFFSET: number
   /** Where a block's data starts (just past the hand-off record). */
   readonly DATA_START: number
+  /** The shortest buffer a hand-off sends (1 MiB); buffers are powers of two from it, or BUFFER_SIZE. */
+  readonly MIN_BUFFER_SIZE: number
   /** A pool's default `retainBytes` (16 MiB). */
   readonly DEFAULT_RETAINED_BYTES: number
   /** A pool's default `maxRetainBytes` (1 GiB). */

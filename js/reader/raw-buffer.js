@@ -29,7 +29,7 @@ function noteBlockBuffer(ab) {
   refs.push(new WeakRef(ab))
 }
 
-const { BUFFER_SIZE, RAW_METADATA_OFFSET, META_DATA_OFFSET, META_GENERATION } = require('../generated/constants')
+const { BUFFER_SIZE, MIN_BUFFER_SIZE, RAW_METADATA_OFFSET, META_DATA_OFFSET, META_GENERATION } = require('../generated/constants')
 const META_U32 = RAW_METADATA_OFFSET >> 2
 
 // `Buffer#utf8Slice` / `latin1Slice` are undocumented but present in every Node, Bun and
@@ -90,8 +90,7 @@ function isUint8Array(x) {
  * Whether `n` is the length of a buffer a pool sends: a power of two of at least 1 MiB (a
  * prefix of the block as long as the data in use needs), or the whole `BUFFER_SIZE`.
  */
-const isBlockLength = (n) => n === BUFFER_SIZE || (n >= MIN_BUFFER && n < BUFFER_SIZE && (n & (n - 1)) === 0)
-const MIN_BUFFER = 1 << 20
+const isBlockLength = (n) => n === BUFFER_SIZE || (n >= MIN_BUFFER_SIZE && n < BUFFER_SIZE && (n & (n - 1)) === 0)
 
 function toArrayBuffer(bufferLike, what) {
   let ab = bufferLike

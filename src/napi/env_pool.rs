@@ -44,7 +44,7 @@ use super::handoff::{CopyTarget, HandOffError, external_buffers_allowed, wrap_ex
 use super::mode::{Transfer, TransferMode, Wait};
 use super::value::{RawValue, arraybuffer_len, null, reference_value};
 use crate::FixedSizeAllocator;
-use crate::geometry::BUFFER_SIZE;
+use crate::geometry::{BUFFER_SIZE, MIN_BUFFER_SIZE};
 use crate::pool::{FixedSizeAllocatorGuard, FixedSizeAllocatorPool};
 use crate::transfer::RawTransferMetadata;
 
@@ -61,8 +61,7 @@ enum Handed {
 /// buffer's whole length, and collects garbage for it), and a growing one is wrapped again
 /// at most once per doubling.
 fn buffer_len(used: usize) -> usize {
-    const MIN: usize = 1 << 20;
-    used.max(MIN).next_power_of_two().min(BUFFER_SIZE)
+    used.max(MIN_BUFFER_SIZE).next_power_of_two().min(BUFFER_SIZE)
 }
 
 /// A block checked out to JS, with whatever must be dropped when it comes back (a job's
