@@ -35,9 +35,9 @@ export {
   NativeBatch,
   NativeJob,
   runJob,
-} from './js/reader'
-import { ReaderConstants, RawBuffer, BufferCache, RawTransferError } from './js/reader'
-import * as reader from './js/reader'
+} from 'raw-transfer-reader'
+import { ReaderConstants, RawBuffer, BufferCache, RawTransferError } from 'raw-transfer-reader'
+import * as reader from 'raw-transfer-reader'
 
 /** The JSON document layout (node and document field offsets, type tags, flags), generated from the Rust definitions. */
 export interface JsonLayoutConstants {

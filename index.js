@@ -6,7 +6,7 @@
 // (constants written by Rust).
 
 const { binding, JsonPool } = require('./js/native')
-const reader = require('./js/reader')
+const reader = require('raw-transfer-reader')
 const { JsonDocument, JsonNode } = require('./js/json/document')
 const { JsonSyntaxError } = require('./js/json/errors')
 const { Block } = require('./js/native/block')

@@ -1,2 +1,2 @@
-// Only for resolvers without package.json "exports" (TypeScript's node10): raw-transfer/reader.
-export * from './js/reader'
+// Types of raw-transfer/reader (reader.js): those of the raw-transfer-reader package.
+export * from 'raw-transfer-reader'

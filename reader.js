@@ -1,3 +1,4 @@
 'use strict'
-// Only for resolvers without package.json "exports" (TypeScript's node10): raw-transfer/reader.
-module.exports = require('./js/reader')
+// require('raw-transfer/reader') (through package.json "exports", and by path for resolvers
+// without it, such as TypeScript's node10): the raw-transfer-reader package.
+module.exports = require('raw-transfer-reader')

@@ -11,7 +11,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 const { spawnSync } = require('node:child_process')
 const { writeJsonFiles } = require('./helpers')
-const { blockBuffers } = require('../js/reader/raw-buffer')
+const { blockBuffers } = require('raw-transfer-reader/raw-buffer')
 const { encode, decode, serializeError } = require('../js/parallel/wire')
 
 const BLOCK_VALUES = path.join(__dirname, 'fixtures', 'parallel-block-values.js')

@@ -1,6 +1,6 @@
 'use strict'
-// raw-transfer/reader: it loads no native code and carries the generic constants only;
-// its decodeUtf8 checks its range against the buffer (a read out of range is an
+// raw-transfer-reader (also raw-transfer/reader): it loads no native code and carries the
+// generic constants only; its decodeUtf8 checks its range against the buffer (a read out of range is an
 // InvalidArgumentError, not NULs, bytes counted from the end or a RangeError).
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
@@ -11,9 +11,9 @@ const reader = require('../reader')
 
 const root = path.join(__dirname, '..')
 
-test('raw-transfer/reader loads no native addon', () => {
+test('raw-transfer-reader loads no native addon', () => {
   const code = `
-    const r = require(${JSON.stringify(path.join(root, 'js/reader/index.js'))})
+    const r = require(${JSON.stringify(require.resolve('raw-transfer-reader'))})
     const natives = Object.keys(require.cache).filter((f) => f.endsWith('.node'))
     const cache = new r.BufferCache()
     console.log(JSON.stringify({ natives, names: Object.keys(r).sort(), size: r.BUFFER_SIZE, hasCache: typeof cache.receive }))`
@@ -31,8 +31,8 @@ test('raw-transfer/reader loads no native addon', () => {
 test("the package's constants equal the addon's constants(); the reader's are the generic ones", () => {
   const binding = require(path.join(root, `raw-transfer.${require('../js/native/platform').triple()}.node`))
   assert.deepEqual({ ...rt.constants }, { ...binding.constants() })
-  const reader = require('../js/reader')
-  assert.deepEqual({ ...reader.constants }, { ...require('../js/generated/constants') })
+  const reader = require('raw-transfer-reader')
+  assert.deepEqual({ ...reader.constants }, { ...require('raw-transfer-reader/constants') })
   assert.ok(Object.isFrozen(rt.constants) && Object.isFrozen(reader.constants))
   assert.deepEqual(Object.keys(reader.constants).filter((k) => k.startsWith('JSON_')), [])
 })

@@ -13,7 +13,7 @@ const Module = require('node:module')
 
 const root = path.join(__dirname, '..')
 const outer = require('..')
-const errorsJs = require('../js/reader/errors')
+const errorsJs = require('raw-transfer-reader/errors')
 const { JsonSyntaxError } = require('../js/json/errors') // registers the 'JsonSyntax' code with errorsJs
 
 /** A context and a CommonJS loader that evaluates .js files in it (native and builtin modules: the real require). */
@@ -158,13 +158,13 @@ test('using in the sandbox: documents dispose through the esbuild fallback symbo
   assert.deepEqual({ ...r, v: [...r.v] }, { hasIt: true, released: true, v: [2] })
 })
 
-// Block and the pool answer to the fallback symbol (js/reader/symbols.js installDispose).
+// Block and the pool answer to the fallback symbol (raw-transfer-reader's symbols.js installDispose).
 const runtimeHasFallback =
   typeof outer.Block.prototype[Symbol.for('Symbol.dispose')] === 'function' &&
   typeof outer.FixedSizeAllocatorPool.prototype[Symbol.for('Symbol.dispose')] === 'function'
 test(
   'using in the sandbox: blocks and pools dispose through the fallback symbol',
-  { todo: runtimeHasFallback ? false : 'key Block and pool disposers by js/reader/symbols.js' },
+  { todo: runtimeHasFallback ? false : 'key Block and pool disposers by raw-transfer-reader/symbols' },
   () => {
     const { run } = sandbox()
     const r = run(`

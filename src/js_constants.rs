@@ -1,7 +1,8 @@
 //! The numbers the JS side reads, assembled from each layer's own list: the block's
-//! geometry, the hand-off record's fields and the pool defaults (`js/generated/constants.js`,
-//! what the generic reader needs), and the JSON layout (`js/generated/json-constants.js`,
-//! what the JSON reader needs). Generated as data so that the pure-JS reader needs no
+//! geometry, the hand-off record's fields and the pool defaults
+//! (`npm/reader/generated/constants.js`, in the pure-JS `raw-transfer-reader` package that
+//! any addon's JS reads blocks with), and the JSON layout (`js/generated/json-constants.js`,
+//! what this package's JSON reader needs). Generated as data so that the pure-JS reader needs no
 //! native code; the addon's `constants()` returns the same numbers, and a test fails when
 //! a generated file is stale (`RAW_TRANSFER_WRITE_CONSTANTS=1 cargo test js_constants`
 //! rewrites them).
@@ -52,25 +53,25 @@ fn render(what: &str, constants: &[(String, f64)]) -> String {
 
 #[cfg(test)]
 mod tests {
-    /// The files in `js/generated/` must match the Rust layout.
+    /// The generated files (`npm/reader/generated/`, `js/generated/`) must match the Rust
+    /// layout.
     #[test]
     fn js_constants_files_are_current() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/js/generated");
         let files = [
             (
-                "constants.js",
+                "npm/reader/generated/constants.js",
                 super::render(
                     "Block geometry, hand-off record fields, pool defaults",
                     &super::block_constants(),
                 ),
             ),
             (
-                "json-constants.js",
+                "js/generated/json-constants.js",
                 super::render("The JSON document layout", &super::json_constants()),
             ),
         ];
         for (name, want) in files {
-            let path = format!("{dir}/{name}");
+            let path = format!("{}/{name}", env!("CARGO_MANIFEST_DIR"));
             if std::env::var_os("RAW_TRANSFER_WRITE_CONSTANTS").is_some() {
                 std::fs::write(&path, &want).unwrap();
             }

@@ -2,7 +2,7 @@
 // The reader behind the lazy view (document.js): one per document, holding its typed arrays
 // and bounds, decoding strings and keys, and materializing values (toJS, node.value).
 
-const { CorruptDocumentError } = require('../reader/errors')
+const { CorruptDocumentError } = require('raw-transfer-reader/errors')
 
 module.exports = function makeReader(L, decodeUtf8) {
   const { NODE_SIZE, ENTRY_SIZE, ENTRY_VALUE, KIND, LEN, END, PAYLOAD, TYPE_MASK, T_FALSE, T_TRUE, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, FLAG_ASCII, FLAG_UTF16, FLAG_IN_SOURCE } = L

@@ -2,10 +2,10 @@
 // The lazy view of a JSON document parsed by Rust into a block, and its full
 // materialization. Field positions: layout.js.
 
-const { StaleBufferError, InvalidArgumentError, CorruptDocumentError } = require('../reader/errors')
-const { show } = require('../reader/args')
-const { dispose, inspect, installDispose } = require('../reader/symbols')
-const { decodeUtf8 } = require('../reader/raw-buffer')
+const { StaleBufferError, InvalidArgumentError, CorruptDocumentError } = require('raw-transfer-reader/errors')
+const { show } = require('raw-transfer-reader/args')
+const { dispose, inspect, installDispose } = require('raw-transfer-reader/symbols')
+const { decodeUtf8 } = require('raw-transfer-reader/raw-buffer')
 const L = require('./layout')
 const makeReader = require('./document-reader')
 

@@ -2,7 +2,7 @@
 // The JSON producer's own error, registered with the reader's mapping of native errors so
 // that "JsonSyntax: <offset>:<line>:<column>: <text>" becomes one.
 
-const { RawTransferError, registerPositionedError } = require('../reader/errors')
+const { RawTransferError, registerPositionedError } = require('raw-transfer-reader/errors')
 
 /** A JSON syntax error with the position of the offending byte. */
 class JsonSyntaxError extends RawTransferError {

@@ -3,7 +3,7 @@
 // (u32 indices), type tags and flags, from the constants Rust generates
 // (js/generated/json-constants.js). Shared by the lazy view and its reader.
 
-const C = { ...require('../generated/constants'), ...require('../generated/json-constants') }
+const C = { ...require('raw-transfer-reader/constants'), ...require('../generated/json-constants') }
 
 const J = (name) => {
   const v = C[`JSON_${name}`]

@@ -3,11 +3,11 @@
 // writes a producer in JS can do, and release. The pool passes itself in; Block calls its
 // `_native` (the native pool) and `_receive` (the hand-off into the pool's cache).
 
-const { native, StaleBufferError, InvalidArgumentError } = require('../reader/errors')
-const { integer } = require('../reader/args')
-const { isUint8Array } = require('../reader/raw-buffer')
-const { dispose, inspect, installDispose } = require('../reader/symbols')
-const { ACTIVE_SIZE } = require('../generated/constants')
+const { native, StaleBufferError, InvalidArgumentError } = require('raw-transfer-reader/errors')
+const { integer } = require('raw-transfer-reader/args')
+const { isUint8Array } = require('raw-transfer-reader/raw-buffer')
+const { dispose, inspect, installDispose } = require('raw-transfer-reader/symbols')
+const { ACTIVE_SIZE } = require('raw-transfer-reader/constants')
 
 const BLOCK_NOT_CLONEABLE = Symbol('raw-transfer: a Block cannot be cloned or posted; send block.copyToBuffer(ptr, len)')
 

@@ -2,7 +2,7 @@
 // The errors of a file job (parseJsonFiles): each names its file, as Node's fs errors do.
 
 const util = require('node:util')
-const errors = require('../reader/errors')
+const errors = require('raw-transfer-reader/errors')
 
 /**
  * The typed error for a file a job failed on (`{ code, message, position, errno?, syscall? }`

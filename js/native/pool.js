@@ -3,13 +3,13 @@
 // side keeps which ids this environment holds), JSON parsed into them, files parsed on Rust
 // threads with the plugin run here.
 
-const { native, PoolClosedError, InvalidArgumentError, PluginTimeoutError } = require('../reader/errors')
-const { MAX_TIMEOUT_MS, show, integer, knownOptions, integerOption, stringArray } = require('../reader/args')
-const { isUint8Array } = require('../reader/raw-buffer')
-const BufferCache = require('../reader/buffer-cache')
-const { dispose, installDispose } = require('../reader/symbols')
-const C = require('../generated/constants')
-const { runJob } = require('../jobs/run-job')
+const { native, PoolClosedError, InvalidArgumentError, PluginTimeoutError } = require('raw-transfer-reader/errors')
+const { MAX_TIMEOUT_MS, show, integer, knownOptions, integerOption, stringArray } = require('raw-transfer-reader/args')
+const { isUint8Array } = require('raw-transfer-reader/raw-buffer')
+const BufferCache = require('raw-transfer-reader/buffer-cache')
+const { dispose, installDispose } = require('raw-transfer-reader/symbols')
+const C = require('raw-transfer-reader/constants')
+const { runJob } = require('raw-transfer-reader/run-job')
 const { createDocument } = require('../json/document')
 require('../json/errors') // maps 'JsonSyntax' errors to JsonSyntaxError
 const { utf8Of, releaseScratch } = require('../json/input')

@@ -4,9 +4,9 @@
 
 const path = require('node:path')
 const { Worker } = require('node:worker_threads')
-const { InvalidArgumentError, PoolClosedError } = require('../reader/errors')
-const { asyncDispose, installAsyncDispose } = require('../reader/symbols')
-const { knownOptions, stringArray } = require('../reader/args')
+const { InvalidArgumentError, PoolClosedError } = require('raw-transfer-reader/errors')
+const { asyncDispose, installAsyncDispose } = require('raw-transfer-reader/symbols')
+const { knownOptions, stringArray } = require('raw-transfer-reader/args')
 const { RUN_OPTIONS, signalOption, functionOption } = require('./options')
 const { Run } = require('./run')
 

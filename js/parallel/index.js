@@ -8,7 +8,7 @@
 // worker that dies is replaced and its chunk retried one input at a time, so an input that
 // kills a worker alone is recorded and every run ends.
 
-const { knownOptions } = require('../reader/args')
+const { knownOptions } = require('raw-transfer-reader/args')
 const { Host } = require('./host')
 const { JSON_HOST_OPTIONS, PARALLEL_HOST_OPTIONS, jsonHostConfig, parallelHostConfig } = require('./options')
 

@@ -5,8 +5,8 @@
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { InvalidArgumentError } = require('../reader/errors')
-const { MAX_TIMEOUT_MS, show, integer, knownOptions, integerOption } = require('../reader/args')
+const { InvalidArgumentError } = require('raw-transfer-reader/errors')
+const { MAX_TIMEOUT_MS, show, integer, knownOptions, integerOption } = require('raw-transfer-reader/args')
 
 const JSON_RUNNER = path.join(__dirname, 'json-runner.js')
 const TRANSFERS = ['auto', 'external', 'copy']

@@ -3,7 +3,7 @@
 // worker threads as they ask, gathers their results and errors, replaces workers that die,
 // and settles once every input has a result or an error (or on abort / a fatal error).
 
-const errors = require('../reader/errors')
+const errors = require('raw-transfer-reader/errors')
 const { JsonSyntaxError } = require('../json/errors')
 const { InvalidArgumentError, RawTransferError } = errors
 const { reviveError, serializeError, notCloneable, decodeEntries } = require('./wire')

@@ -14,8 +14,8 @@
 
 const v8 = require('node:v8')
 const { isDataView, isSharedArrayBuffer } = require('node:util').types
-const { BUFFER_SIZE } = require('../generated/constants')
-const { blockBuffers } = require('../reader/raw-buffer')
+const { BUFFER_SIZE } = require('raw-transfer-reader/constants')
+const { blockBuffers } = require('raw-transfer-reader/raw-buffer')
 
 /** Error classes a record may name besides the package's own (the realm's builtins). */
 const BUILTIN_ERRORS = ['Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'EvalError', 'URIError']

@@ -1,16 +1,16 @@
 'use strict'
 // The JS reader over a block's buffer: cached typed-array views, pointer and string
 // readers, and the RawTransferMetadata fields. Layout constants come from Rust
-// (js/generated/constants.js).
+// (generated/constants.js).
 
 const { InvalidArgumentError, StaleBufferError } = require('./errors')
 const { show } = require('./args')
 const { inspect } = require('./symbols')
 
 // Every block buffer wrapped in this thread, held weakly, in one registry per thread that
-// every copy of this module shares (an addon may bring its own raw-transfer/reader): a
-// parallel worker refuses to post a value that reaches one (js/parallel/wire.js), as
-// cloning it would copy the whole 2 GiB block.
+// every copy of this module shares (an addon may bring its own raw-transfer-reader): a
+// parallel worker refuses to post a value that reaches one (raw-transfer's
+// js/parallel/wire.js), as cloning it would copy the whole 2 GiB block.
 const REGISTRY = Symbol.for('raw-transfer: block buffers')
 if (!Object.hasOwn(globalThis, REGISTRY)) Object.defineProperty(globalThis, REGISTRY, { value: { set: new WeakSet(), refs: [], limit: 64 } })
 const blockBuffers = globalThis[REGISTRY]
@@ -29,7 +29,7 @@ function noteBlockBuffer(ab) {
   refs.push(new WeakRef(ab))
 }
 
-const { BUFFER_SIZE, MIN_BUFFER_SIZE, RAW_METADATA_OFFSET, META_DATA_OFFSET, META_GENERATION } = require('../generated/constants')
+const { BUFFER_SIZE, MIN_BUFFER_SIZE, RAW_METADATA_OFFSET, META_DATA_OFFSET, META_GENERATION } = require('./generated/constants')
 const META_U32 = RAW_METADATA_OFFSET >> 2
 
 // `Buffer#utf8Slice` / `latin1Slice` are undocumented but present in every Node, Bun and

@@ -1,15 +1,15 @@
 'use strict'
-// `require('raw-transfer/reader')`: everything needed to read blocks sent by any addon
+// `require('raw-transfer-reader')` (also `raw-transfer/reader`): everything needed to read blocks sent by any addon
 // built on the raw_transfer crate, with no native code: RawBuffer, BufferCache, the typed
 // errors (and `fromNative`, which maps a native error's "<Code>: …" message to its class),
 // the block geometry, and the generic job driver. Nothing here knows a producer's format.
 
-const constants = require('../generated/constants')
+const constants = require('./generated/constants')
 const errors = require('./errors')
 const { RawBuffer, decodeUtf8: decodeTrusted, isUint8Array } = require('./raw-buffer')
 const { show } = require('./args')
 const BufferCache = require('./buffer-cache')
-const { runJob } = require('../jobs/run-job')
+const { runJob } = require('./run-job')
 
 /**
  * Decode `len` bytes of UTF-8 at `pos` of `u8` (`buf`: a Buffer over the same memory, or

@@ -3,8 +3,8 @@
 // items in batches, run the plugin on each, return blocks to the pool in the next batch
 // call, record errors. Used by parseJsonFiles and by any addon's own jobs.
 
-const { fromNative, native, InvalidArgumentError, JobBusyError, PluginTimeoutError } = require('../reader/errors')
-const { MAX_TIMEOUT_MS, integer, knownOptions } = require('../reader/args')
+const { fromNative, native, InvalidArgumentError, JobBusyError, PluginTimeoutError } = require('./errors')
+const { MAX_TIMEOUT_MS, integer, knownOptions } = require('./args')
 
 const STRIDE = 4 // numbers per item in a batch's records (Batch::STRIDE in Rust)
 const RUN_JOB_OPTIONS = ['cache', 'open', 'plugin', 'fail', 'release', 'failuresToPlugin', 'pluginTimeoutMs', 'timeoutError']

@@ -1,5 +1,6 @@
-// Types of `raw-transfer/reader` (index.js): the pure-JS reader of blocks any addon built
-// on the raw_transfer crate sends; no native code, nothing of a producer's format.
+// Types of `raw-transfer-reader` (index.js; also `raw-transfer/reader`): the pure-JS reader
+// of blocks any addon built on the raw_transfer crate sends; no native code, nothing of a
+// producer's format.
 
 /** The constants of a block and its hand-off record, generated from the Rust definitions. */
 export interface ReaderConstants {
@@ -165,7 +166,7 @@ export interface NativeJob {
 
 /**
  * Drive a native producer job to the end: batches of finished items, the plugin on each,
- * blocks returned in the next batch call, errors recorded. See js/jobs/run-job.js.
+ * blocks returned in the next batch call, errors recorded. See run-job.js.
  */
 export function runJob<V>(
   job: NativeJob,
