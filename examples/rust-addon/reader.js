@@ -1,22 +1,9 @@
 'use strict'
-// Reads the CSV table blocks this addon sends, with raw-transfer/reader only (pure JS:
-// nothing here loads raw-transfer's own .node). The layout is src/lib.rs's Table and Row.
+// Reads the CSV table blocks this addon sends, with raw-transfer-reader only (pure JS, its
+// one dependency: nothing here loads raw-transfer's own .node). The layout is src/lib.rs's
+// Table and Row.
 
-/**
- * `raw-transfer/reader` when it is installed (an app depending on raw-transfer). In this
- * repo the example deliberately has no npm dependency on raw-transfer: npm 11 runs the
- * install script of a `file:` dependency, which would rebuild the main package from
- * source on every `npm install` here. So fall back to the same file by relative path.
- */
-function loadReader() {
-  try {
-    return require('raw-transfer/reader')
-  } catch (e) {
-    if (e.code !== 'MODULE_NOT_FOUND') throw e
-    return require('../../js/reader')
-  }
-}
-const reader = loadReader()
+const reader = require('raw-transfer-reader')
 const { RawTransferError, RAW_METADATA_OFFSET } = reader
 const { META_PRODUCER0, META_PRODUCER1 } = reader.constants
 
@@ -43,16 +30,18 @@ function checkFormat(raw) {
   }
 }
 
-/** Number of rows of the table in `raw`. */
-function rowCount(raw) {
+/** Number of rows of the table at `table` (default: the block's data offset) in `raw`. */
+function rowCount(raw, table = raw.dataOffset) {
   checkFormat(raw)
-  return raw.u32[(raw.dataOffset + TABLE_ROWS_LEN) >> 2]
+  return raw.u32[(table + TABLE_ROWS_LEN) >> 2]
 }
 
-/** The rows of the table in `raw` as plain `{ name, value, line }` objects. */
-function readTable(raw) {
+/**
+ * The rows of the table at `table` in `raw` as plain `{ name, value, line }` objects (a job's
+ * item gives its table's offset as `root`; a block holds several).
+ */
+function readTable(raw, table = raw.dataOffset) {
   checkFormat(raw)
-  const table = raw.dataOffset
   const rows = raw.ptr(table + TABLE_ROWS_PTR)
   const len = raw.u32[(table + TABLE_ROWS_LEN) >> 2]
   const { u32, f64 } = raw

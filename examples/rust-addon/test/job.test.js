@@ -1,6 +1,6 @@
 'use strict'
 // The threaded job: startFiles over 200 temp files on 2 Rust threads, driven by runJob from
-// raw-transfer/reader; every file's rows checked; a missing file is an 'Io' error and a
+// raw-transfer-reader; every file's rows checked; a missing file is an 'Io' error and a
 // malformed one a 'CsvSyntax' error with its position, and the job goes on.
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
