@@ -1,16 +1,20 @@
 #!/usr/bin/env node
-// The TypeScript consumer test: type-check src/ against this repo's index.d.ts with
-// tsc --strict, as a user would (import 'raw-transfer'), under three configurations:
+// The TypeScript consumer test: type-check src/ against this repo's index.d.ts and
+// raw-transfer-reader's (npm/reader) with tsc --strict, as a user would (import
+// 'raw-transfer', 'raw-transfer/reader', 'raw-transfer-reader'), under four configurations:
 //
 //   tsconfig.json          module nodenext (CommonJS .ts and an ES module .mts)
 //   tsconfig.bundler.json  module esnext, moduleResolution bundler
 //   tsconfig.es2020.json   lib es2020 without Symbol.dispose (index.d.ts must still compile)
+//   tsconfig.node10.json   moduleResolution node10 (no "exports"): the reader files only
 //
 // src/consumer.ts uses every public API; its `// @ts-expect-error` lines are misuses the
 // types must reject (tsc fails on an unused one). Installs typescript into
 // __test__/types/node_modules with npm when missing (--reinstall forces it), and links
-// node_modules/raw-transfer to the repo root so the package resolves through its own
-// package.json ("types", "exports"). Nothing is emitted.
+// node_modules/raw-transfer to the repo root and node_modules/raw-transfer-reader to
+// npm/reader, so each package resolves through its own package.json ("types", "exports").
+// The root's index.d.ts finds raw-transfer-reader from the repo root, where `npm install`
+// links it (the workspace). Nothing is emitted.
 'use strict'
 
 const { spawnSync } = require('node:child_process')
@@ -20,7 +24,7 @@ const path = require('node:path')
 const dir = __dirname
 const root = path.join(dir, '..', '..')
 const tsc = path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc')
-const CONFIGS = ['tsconfig.json', 'tsconfig.bundler.json', 'tsconfig.es2020.json']
+const CONFIGS = ['tsconfig.json', 'tsconfig.bundler.json', 'tsconfig.es2020.json', 'tsconfig.node10.json']
 
 function install() {
   console.log('installing typescript in __test__/types/ (npm) ...')
@@ -35,21 +39,26 @@ function install() {
   }
 }
 
-/** node_modules/raw-transfer -> the repo root (npm install of the fixture does not make it: no dependency on it). */
-function link() {
-  const at = path.join(dir, 'node_modules', 'raw-transfer')
+/** node_modules/<name> -> `target` (npm install of the fixture does not make it: no dependency on it). */
+function link(name, target) {
+  const at = path.join(dir, 'node_modules', name)
   let ok = false
   try {
-    ok = fs.realpathSync(at) === fs.realpathSync(root)
+    ok = fs.realpathSync(at) === fs.realpathSync(target)
   } catch {}
   if (ok) return
   fs.rmSync(at, { recursive: true, force: true })
-  fs.symlinkSync(path.relative(path.dirname(at), root), at, process.platform === 'win32' ? 'junction' : 'dir')
+  fs.symlinkSync(path.relative(path.dirname(at), target), at, process.platform === 'win32' ? 'junction' : 'dir')
 }
 
 const t0 = Date.now()
 if (process.argv.includes('--reinstall') || !fs.existsSync(tsc)) install()
-link()
+link('raw-transfer', root)
+link('raw-transfer-reader', path.join(root, 'npm', 'reader'))
+if (!fs.existsSync(path.join(root, 'node_modules', 'raw-transfer-reader', 'package.json'))) {
+  console.error('node_modules/raw-transfer-reader is missing at the repo root: run `npm install` there first (it links the npm/reader workspace)')
+  process.exit(1)
+}
 const version = spawnSync(process.execPath, [tsc, '--version'], { encoding: 'utf8' }).stdout.trim()
 let failed = 0
 for (const config of CONFIGS) {
