@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// `npm run test:pack`: install the package the way a user does. `npm pack` the main package
+// `npm run test:pack`: install the package the way a user does. `npm pack` the main package,
+// the pure-JS reader (npm/reader, raw-transfer-reader, which the main package depends on)
 // and this machine's platform package, then in fresh projects outside the repo:
-//  (a) platform tarball + main tarball with no cargo on PATH: no source build may run;
-//  (b) the main tarball alone with cargo: the install builds from source (deps cached in
-//      target/pack-cargo so repeated runs are quick) and leaves no target/ behind.
-// Each project then uses the package from CJS and ESM (named imports).
+//  (a) platform + reader + main tarballs with no cargo on PATH: no source build may run;
+//  (b) reader + main tarballs with cargo: the install builds from source (deps cached in
+//      target/pack-cargo so repeated runs are quick) and leaves no target/ behind;
+//  (c) the reader tarball alone with no cargo on PATH: what a third-party addon's JS gets.
+// The reader tarball stands in for the registry's raw-transfer-reader, as npm would fetch it.
+// Each project then uses what it installed from CJS and ESM (named imports).
 'use strict'
 const fs = require('node:fs')
 const os = require('node:os')
@@ -41,27 +44,65 @@ doc.release()
 pool.close()
 const reader = require('raw-transfer/reader')
 if (typeof reader.BufferCache !== 'function') throw new Error('no reader')
+if (reader !== require('raw-transfer-reader') || rt.RawBuffer !== reader.RawBuffer) throw new Error('raw-transfer/reader is not the installed raw-transfer-reader')
 console.log('cjs ok')
 `
 const USE_ESM = `
 import { FixedSizeAllocatorPool } from 'raw-transfer'
 import * as ns from 'raw-transfer'
 import { BufferCache } from 'raw-transfer/reader'
+import { BufferCache as ReaderCache } from 'raw-transfer-reader'
 const pool = new FixedSizeAllocatorPool({ size: 1 })
 const doc = pool.parseJson('[true]')
-if (doc.toJS()[0] !== true || typeof ns.JsonSyntaxError !== 'function' || typeof BufferCache !== 'function') throw new Error('bad')
+if (doc.toJS()[0] !== true || typeof ns.JsonSyntaxError !== 'function' || typeof BufferCache !== 'function' || BufferCache !== ReaderCache) throw new Error('bad')
 doc.release()
 pool.close()
 console.log('esm ok')
 `
 
-function project(name, tarballs, env) {
+// A third-party addon's JS with raw-transfer-reader alone: a cache, a RawBuffer over a 1 MiB
+// block-shaped buffer, the constants, the error classes, and no native code loaded.
+const READER_CHECKS = `
+if (typeof BufferCache !== 'function' || typeof runJob !== 'function') throw new Error('no BufferCache or runJob')
+const ab = new ArrayBuffer(1 << 20)
+new Uint32Array(ab)[constants.META_DATA_OFFSET] = constants.DATA_START
+new Uint32Array(ab)[constants.META_GENERATION] = 7
+const cache = new BufferCache()
+const raw = cache.receive(3, ab)
+if (!(raw instanceof RawBuffer) || cache.get(3) !== raw || raw.u8.length !== 1 << 20) throw new Error('bad cache')
+if (raw.dataOffset !== constants.DATA_START || raw.generation !== 7) throw new Error('bad metadata')
+new Uint8Array(ab).set(new TextEncoder().encode('héllo'), 64)
+if (raw.str(64, 6) !== 'héllo') throw new Error('bad str')
+if (constants.MIN_BUFFER_SIZE !== 1 << 20 || BLOCK_ALIGN !== 2 ** 32 || constants.BUFFER_SIZE !== BUFFER_SIZE || !Object.isFrozen(constants)) throw new Error('bad constants')
+let threw = null
+try { cache.receive(4, new ArrayBuffer(1000)) } catch (e) { threw = e }
+if (!(threw instanceof InvalidArgumentError) || !(threw instanceof RawTransferError)) throw new Error('no InvalidArgumentError')
+const stale = fromNative(new Error('StaleBuffer: block 3 was released'))
+if (!(stale instanceof StaleBufferError) || !(stale instanceof RawTransferError) || stale.code !== 'StaleBuffer') throw new Error('bad fromNative')
+if (!(new PoolExhaustedError('x') instanceof RawTransferError)) throw new Error('bad classes')
+`
+const READER_NAMES = 'BufferCache, RawBuffer, runJob, fromNative, constants, BLOCK_ALIGN, BUFFER_SIZE, RawTransferError, StaleBufferError, InvalidArgumentError, PoolExhaustedError'
+const USE_READER_CJS = `
+const { ${READER_NAMES} } = require('raw-transfer-reader')
+${READER_CHECKS}
+if (Object.keys(require.cache).some((f) => f.endsWith('.node'))) throw new Error('a .node was loaded')
+console.log('reader cjs ok')
+`
+const USE_READER_ESM = `
+import { ${READER_NAMES} } from 'raw-transfer-reader'
+import reader from 'raw-transfer-reader'
+${READER_CHECKS}
+if (reader.RawBuffer !== RawBuffer) throw new Error('default export differs')
+console.log('reader esm ok')
+`
+
+function project(name, tarballs, env, uses = { cjs: USE_CJS, esm: USE_ESM }) {
   const dir = path.join(work, name)
   fs.mkdirSync(dir)
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true }))
   const inst = run('npm', ['install', '--no-audit', '--no-fund', ...tarballs], { cwd: dir, env })
-  fs.writeFileSync(path.join(dir, 'use.cjs'), USE_CJS)
-  fs.writeFileSync(path.join(dir, 'use.mjs'), USE_ESM)
+  fs.writeFileSync(path.join(dir, 'use.cjs'), uses.cjs)
+  fs.writeFileSync(path.join(dir, 'use.mjs'), uses.esm)
   const cjs = run(process.execPath, ['use.cjs'], { cwd: dir, env })
   const esm = run(process.execPath, ['use.mjs'], { cwd: dir, env })
   const leftover = fs.existsSync(path.join(dir, 'node_modules', 'raw-transfer', 'target'))
@@ -87,32 +128,60 @@ function pathWithoutCargo() {
 try {
   run(process.execPath, [path.join(root, 'scripts', 'artifacts.js')])
   const main = pack(root)
+  const reader = pack(path.join(root, 'npm', 'reader'))
   const platform = pack(path.join(root, 'npm', t))
   const files = run('tar', ['-tzf', main]).out.split('\n')
   check('main tarball contents', () => {
-    for (const f of ['package/LICENSE', 'package/js/index.mjs', 'package/js/reader/index.js', 'package/benches/arena.rs', 'package/Cargo.toml']) {
+    for (const f of ['package/LICENSE', 'package/js/index.mjs', 'package/reader.js', 'package/js/reader.mjs', 'package/benches/arena.rs', 'package/Cargo.toml']) {
       if (!files.includes(f)) throw new Error(`${f} missing from the tarball`)
     }
     if (files.some((f) => f.endsWith('.node'))) throw new Error('a .node binary is in the main tarball')
+    if (files.some((f) => f.startsWith('package/npm/'))) throw new Error('npm/ (the reader or a platform package) is in the main tarball')
+    const pkg = JSON.parse(run('tar', ['-xzOf', main, 'package/package.json']).out)
+    if (pkg.dependencies?.['raw-transfer-reader'] !== pkg.version) throw new Error(`dependencies: ${JSON.stringify(pkg.dependencies)}`)
     return `${files.length} files`
   })
-  check('@arethetypeswrong/cli on the main tarball', () => {
-    const res = spawnSync('npx', ['--yes', '@arethetypeswrong/cli', main, '--format', 'ascii'], { encoding: 'utf8' })
-    if (res.status !== 0 || !/No problems found/.test(res.stdout)) throw new Error(`attw reported problems:\n${res.stdout}\n${res.stderr}`)
-    return 'no problems found'
+  check('reader tarball contents: pure JS, no install script', () => {
+    const rfiles = run('tar', ['-tzf', reader]).out.split('\n')
+    for (const f of ['package/LICENSE', 'package/README.md', 'package/index.js', 'package/index.mjs', 'package/index.d.ts', 'package/index.d.mts', 'package/generated/constants.js']) {
+      if (!rfiles.includes(f)) throw new Error(`${f} missing from the reader tarball`)
+    }
+    const foreign = rfiles.filter((f) => !/\.(js|mjs|d\.ts|d\.mts|json|md)$|\/LICENSE$/.test(f))
+    if (foreign.length) throw new Error(`not pure JS: ${foreign.join(', ')}`)
+    if (rfiles.some((f) => /\.(node|rs)$|Cargo\.(toml|lock)$|build\.rs$/.test(f))) throw new Error('native code or Rust in the reader tarball')
+    const pkg = JSON.parse(run('tar', ['-xzOf', reader, 'package/package.json']).out)
+    const hooks = Object.keys(pkg.scripts ?? {}).filter((s) => /^(pre|post)?(install|prepare)$/.test(s))
+    if (hooks.length || pkg.gypfile) throw new Error(`install scripts: ${hooks.join(', ') || 'gypfile'}`)
+    const deps = Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies, ...pkg.peerDependencies })
+    if (deps.length) throw new Error(`dependencies: ${deps.join(', ')}`)
+    return `${rfiles.length} files`
   })
+  for (const [label, tarball] of [['main', main], ['reader', reader]]) {
+    check(`@arethetypeswrong/cli on the ${label} tarball`, () => {
+      const res = spawnSync('npx', ['--yes', '@arethetypeswrong/cli', tarball, '--format', 'ascii'], { encoding: 'utf8' })
+      if (res.status !== 0 || !/No problems found/.test(res.stdout)) throw new Error(`attw reported problems:\n${res.stdout}\n${res.stderr}`)
+      return 'no problems found'
+    })
+  }
   check('prebuilt install, no cargo on PATH', () => {
     const env = { ...process.env, PATH: pathWithoutCargo() }
     if (spawnSync('sh', ['-c', 'command -v cargo'], { env }).status === 0) throw new Error('cargo is still on PATH')
-    const p = project('prebuilt', [platform, main], env)
+    const p = project('prebuilt', [platform, reader, main], env)
     if (p.leftover) throw new Error('a source build ran (target/ in node_modules/raw-transfer)')
     return `${p.out}; install ${(p.installMs / 1000).toFixed(1)} s`
   })
   check('source-build install, cargo available', () => {
     const env = { ...process.env, CARGO_TARGET_DIR: path.join(root, 'target', 'pack-cargo') }
-    const p = project('source', [main], env)
+    const p = project('source', [reader, main], env)
     if (p.leftover) throw new Error('target/ left in node_modules/raw-transfer')
     if (!fs.existsSync(path.join(p.dir, 'node_modules', 'raw-transfer', `raw-transfer.${t}.node`))) throw new Error('no binary built')
+    return `${p.out}; install ${(p.installMs / 1000).toFixed(1)} s`
+  })
+  check('reader alone, no cargo on PATH (a third-party addon\'s JS)', () => {
+    const env = { ...process.env, PATH: pathWithoutCargo() }
+    const p = project('reader-only', [reader], env, { cjs: USE_READER_CJS, esm: USE_READER_ESM })
+    const installed = fs.readdirSync(path.join(p.dir, 'node_modules')).filter((d) => !d.startsWith('.'))
+    if (installed.join() !== 'raw-transfer-reader') throw new Error(`node_modules holds ${installed.join(', ')}`)
     return `${p.out}; install ${(p.installMs / 1000).toFixed(1)} s`
   })
 } finally {
