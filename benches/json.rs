@@ -114,7 +114,10 @@ fn documents() -> Vec<(String, Vec<Vec<u8>>)> {
     // `JSON_BENCH_FILE=path`: one more document of your own.
     if let Some(path) = std::env::var_os("JSON_BENCH_FILE") {
         let bytes = std::fs::read(&path).expect("JSON_BENCH_FILE is readable");
-        docs.push((std::path::Path::new(&path).display().to_string(), vec![bytes]));
+        docs.push((
+            std::path::Path::new(&path).display().to_string(),
+            vec![bytes],
+        ));
     }
     docs
 }
@@ -142,9 +145,7 @@ fn main() {
         let mb = bytes as f64 / 1e6;
         let mut sonic = || {
             for text in &texts {
-                black_box(
-                    sonic_rs::from_slice::<sonic_rs::Value>(black_box(text)).expect("valid"),
-                );
+                black_box(sonic_rs::from_slice::<sonic_rs::Value>(black_box(text)).expect("valid"));
             }
         };
         let mut ours = || {

@@ -19,6 +19,7 @@ use super::{JsonError, JsonErrorKind as K, ParseError};
 use crate::arena::FixedSizeAllocator;
 
 mod keys;
+mod number;
 mod scan;
 mod strings;
 
@@ -191,12 +192,6 @@ fn hex_value(b: u8) -> u32 {
         _ => 16,
     }
 }
-
-/// Powers of ten exactly representable as `f64`.
-const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
 
 /// Fail with `kind` at `offset`.
 #[cold]
@@ -428,91 +423,17 @@ impl<'a> Run<'a, '_> {
 
     #[inline(always)]
     fn number(&mut self) -> R<Node> {
-        let src = self.src;
         let start = self.pos;
-        let neg = src[start] == b'-';
-        let mut i = start + neg as usize;
-        let mut mantissa: u64 = 0;
-        match src.get(i) {
-            Some(b'0') => {
-                i += 1;
-                if matches!(src.get(i), Some(b'0'..=b'9')) {
-                    return fail(self.src, K::UnexpectedNumber, i);
-                }
-            }
-            Some(&b @ b'1'..=b'9') => {
-                mantissa = (b - b'0') as u64;
-                i += 1;
-                while let Some(&b @ b'0'..=b'9') = src.get(i) {
-                    mantissa = mantissa.wrapping_mul(10).wrapping_add((b - b'0') as u64);
-                    i += 1;
-                }
-            }
-            _ => return fail_at(self.src, K::NoNumberAfterMinus, i),
-        }
-        let int_end = i;
-        let mut digits = int_end - start - neg as usize;
-        let mut scale: i64 = 0; // value = mantissa * 10^scale while digits <= 15
-        if src.get(i) == Some(&b'.') {
-            i += 1;
-            if !matches!(src.get(i), Some(b'0'..=b'9')) {
-                return fail_at(self.src, K::UnterminatedFraction, i);
-            }
-            while let Some(&b @ b'0'..=b'9') = src.get(i) {
-                mantissa = mantissa.wrapping_mul(10).wrapping_add((b - b'0') as u64);
-                scale -= 1;
-                i += 1;
-            }
-            digits += i - int_end - 1;
-        }
-        let mut has_exp = false;
-        if matches!(src.get(i), Some(b'e' | b'E')) {
-            i += 1;
-            if matches!(src.get(i), Some(b'+' | b'-')) {
-                i += 1;
-            }
-            if !matches!(src.get(i), Some(b'0'..=b'9')) {
-                return fail_at(self.src, K::MissingExponent, i);
-            }
-            while matches!(src.get(i), Some(b'0'..=b'9')) {
-                i += 1;
-            }
-            has_exp = true;
-        }
-        // Fast paths (exact, hence correctly rounded): up to 15 significant digits are an
-        // exact integer in an f64, and so is 10^k for k <= 22; one IEEE division of two
-        // exact values rounds correctly (Clinger). Everything else goes to the standard
-        // library's correctly rounded parser, as V8 is correctly rounded too.
-        let value = if digits <= 15 && !has_exp && scale >= -22 {
-            let v = mantissa as f64 / POW10[(-scale) as usize];
-            if neg { -v } else { v }
-        } else {
-            slow_number(&src[start..i])
-        };
-        self.pos = i;
+        let (value, end) = number::number(self.src, start)?;
+        self.pos = end;
         Ok(Node::new(
             TYPE_NUMBER,
             0,
             start as u32,
-            i as u32,
+            end as u32,
             value.to_bits(),
         ))
     }
-}
-
-/// Parse a grammar-checked JSON number with the correctly rounded standard parser.
-#[cold]
-#[inline(never)]
-fn slow_number(text: &[u8]) -> f64 {
-    debug_assert!(text.iter().all(|b| b"+-.0123456789eE".contains(b)));
-    // SAFETY: `number` checked the JSON number grammar over these bytes, so they are all
-    // ASCII (`-`, `+`, `.`, digits, `e`/`E`), which is valid UTF-8.
-    let s = unsafe { std::str::from_utf8_unchecked(text) };
-    // A JSON number is a valid Rust float literal, so this cannot fail.
-    s.parse::<f64>().unwrap_or_else(|_| {
-        debug_assert!(false, "validated number {s:?} did not parse");
-        f64::NAN
-    })
 }
 
 /// Tests stand in for JS writing to the block at the worst moment: right after the source
