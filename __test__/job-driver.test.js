@@ -24,8 +24,9 @@ test('a second take() while one waits throws JobBusyError; the first still settl
   let items = 0
   for (;;) {
     const batch = job.take(null)
-    for (let i = 1; i < batch.records.length; i += 4) if (batch.records[i] !== 0) pool._native.release(batch.records[i])
-    items += batch.records.length / 4
+    const r = batch.records // 6 numbers per item: index, id, generation, bytes, root, doc
+    for (let i = 0; i < r.length; i += 6) if (r[i + 1] !== 0) pool._native.releaseMany(Uint32Array.of(r[i + 1], r[i + 5]))
+    items += r.length / 6
     if (batch.done) break
     if (batch.wait) await batch.wait
   }

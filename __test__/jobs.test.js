@@ -32,22 +32,28 @@ for (const transfer of MODES) {
     assert.equal(seen.size, 200)
     assert.ok(maxInUse <= 4, `in use ${maxInUse}`)
 
-    let held = 0
+    // Documents in flight, by block: a block holds several small ones (packed by the job).
+    const held = new Map()
     let maxHeld = 0
+    let maxDocs = 0
     const r2 = await pool.parseJsonFiles(
       paths,
       async (doc) => {
-        held++
-        maxHeld = Math.max(maxHeld, held)
+        const id = doc.bufferId
+        held.set(id, (held.get(id) ?? 0) + 1)
+        maxHeld = Math.max(maxHeld, held.size)
+        maxDocs = Math.max(maxDocs, [...held.values()].reduce((a, b) => a + b, 0))
         await new Promise((res) => setTimeout(res, 1))
         assert.equal(doc.root.get('pad').value.length, doc.root.get('i').value % 50)
-        held--
+        if (held.get(id) === 1) held.delete(id)
+        else held.set(id, held.get(id) - 1)
       },
       { maxBlocks: 2 },
     )
     assert.equal(r2.files, 200)
     assert.deepEqual(r2.errors, [])
     assert.ok(maxHeld <= 2, `held ${maxHeld} blocks at once with maxBlocks: 2`)
+    assert.ok(maxDocs > 2, `${maxDocs} documents in flight: small ones share blocks`)
     await assert.rejects(pool.parseJsonFiles(paths, () => {}, { maxBlocks: 5 }), rt.InvalidArgumentError)
     await assert.rejects(pool.parseJsonFiles(paths, () => {}, { threads: 0 }), rt.InvalidArgumentError)
     await assert.rejects(pool.parseJsonFiles(paths, () => {}, { threads: 1.5 }), rt.InvalidArgumentError)
@@ -112,7 +118,9 @@ test('a job started from a plugin of another job on the same pool: runs on what 
       assert.equal(ran + refused, 3)
       assert.ok(ran >= 1, `size ${size}: no nested job ran`)
       assert.equal(seen, 6 * ran)
-      if (size === 2) assert.equal(ran, 3, 'one plugin at a time: each nested job finds the block left')
+      // (The outer job's three small documents share one block and arrive together, so their
+      // plugins overlap: with a pool of 2, the first nested job takes the block left and the
+      // others may be refused.)
       assert.equal(pool.stats().inUse, 0)
       pool.close()
     }

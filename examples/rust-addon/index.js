@@ -50,8 +50,9 @@ class CsvPool {
     const job = native(() => this.#native.startFiles(paths, threads))
     return runJob(job, {
       cache: this.#cache,
-      release: (ids) => this.#native.releaseMany(ids),
-      open: (item, giveBack) => ({ value: readTable(this.#cache.receive(item.id, null)), close: giveBack }),
+      release: (pairs) => this.#native.releaseMany(pairs),
+      // A block holds several tables (the job packs small ones): each at its own root.
+      open: (item, giveBack) => ({ value: readTable(this.#cache.receive(item.id, null), item.root), close: giveBack }),
       plugin: (rows, item) => plugin(rows, paths[item.index], item),
       fail: (failure, item) => fromFailure(failure, paths[item.index]),
     })

@@ -30,16 +30,18 @@ function checkFormat(raw) {
   }
 }
 
-/** Number of rows of the table in `raw`. */
-function rowCount(raw) {
+/** Number of rows of the table at `table` (default: the block's data offset) in `raw`. */
+function rowCount(raw, table = raw.dataOffset) {
   checkFormat(raw)
-  return raw.u32[(raw.dataOffset + TABLE_ROWS_LEN) >> 2]
+  return raw.u32[(table + TABLE_ROWS_LEN) >> 2]
 }
 
-/** The rows of the table in `raw` as plain `{ name, value, line }` objects. */
-function readTable(raw) {
+/**
+ * The rows of the table at `table` in `raw` as plain `{ name, value, line }` objects (a job's
+ * item gives its table's offset as `root`; a block holds several).
+ */
+function readTable(raw, table = raw.dataOffset) {
   checkFormat(raw)
-  const table = raw.dataOffset
   const rows = raw.ptr(table + TABLE_ROWS_PTR)
   const len = raw.u32[(table + TABLE_ROWS_LEN) >> 2]
   const { u32, f64 } = raw

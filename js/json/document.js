@@ -292,7 +292,7 @@ class JsonDocument {
     liveReaderOf = (doc) => doc.#live()
   }
 
-  constructor(token, block) {
+  constructor(token, block, root) {
     if (token !== TOKEN) {
       throw new InvalidArgumentError('JsonDocument objects come from pool.parseJson() or parseJsonFiles()')
     }
@@ -304,10 +304,10 @@ class JsonDocument {
     if (u32[META_PRODUCER0] !== FORMAT_VERSION) {
       throw new InvalidArgumentError(`block ${block.id} does not hold a JSON document of format ${FORMAT_VERSION}`)
     }
-    const docPos = this.#raw.dataOffset
+    const docPos = root
     const d = docPos >> 2
     const end = this.#raw.u8.length
-    const ok = (docPos & 7) === 0 && docPos + DOC_SIZE <= end
+    const ok = Number.isInteger(docPos) && docPos >= 0 && (docPos & 7) === 0 && docPos + DOC_SIZE <= end
     this.#docPos = docPos
     this.#sourcePtr = ok ? u32[d + DOC_SOURCE_PTR] : 0
     this.#sourceLen = ok ? u32[d + DOC_SOURCE_LEN] : 0
@@ -475,12 +475,13 @@ Object.defineProperty(JsonNode.prototype, 'notCloneable', { value: NODE_NOT_CLON
 Object.defineProperty(JsonDocument.prototype, 'notCloneable', { value: DOC_NOT_CLONEABLE })
 
 /**
- * The document held by runtime Block `block` (which it releases on release()). If the
- * block does not hold a readable document, the block is released and the error thrown.
+ * The document at `root` (default: the block's data offset) of runtime Block `block`
+ * (which it releases on release()). If the block does not hold a readable document there,
+ * the block is released and the error thrown.
  */
-function createDocument(block) {
+function createDocument(block, root = block.raw.dataOffset) {
   try {
-    return new JsonDocument(TOKEN, block)
+    return new JsonDocument(TOKEN, block, root)
   } catch (e) {
     block.release()
     throw e

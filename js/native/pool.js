@@ -140,8 +140,9 @@ module.exports = function makeJsonPool(binding) {
             giveBack() // closed mid-run: the block only goes back
             return null
           }
+          // One document of the block (a job packs small ones together): its own root and release.
           const block = new Block(pool, item.id, item.generation, pool._cache.receive(item.id, null), giveBack)
-          const doc = createDocument(block)
+          const doc = createDocument(block, item.root)
           return { value: doc, close: () => doc.release() }
         },
         plugin: (doc, item) => plugin(doc, paths[item.index]),

@@ -147,12 +147,17 @@ export interface JobItem {
   generation: number
   /** Size the producer reported for the input. */
   bytes: number
+  /** Offset of the item's root in its block (the producer's `data_offset`). */
+  root: number
+  /** The item's number in its block (a block holds several): `[id, doc]` releases it. */
+  doc: number
 }
 
 /** What a native job's `take()` returns (raw_transfer::napi::Batch). */
 export interface NativeBatch {
   done: boolean
   wait: Promise<void> | null
+  /** 6 numbers per item: index, id (0: failed), generation (failed: index in `errors`), bytes, root, doc. */
   records: Float64Array
   buffers: Array<number | ArrayBuffer>
   /** `errno` (positive) and `syscall` for OS errors of an input (a file that cannot be read). */
@@ -160,6 +165,7 @@ export interface NativeBatch {
 }
 
 export interface NativeJob {
+  /** Release `[id, doc, …]` pairs, then take every finished item. */
   take(released: Uint32Array | null): NativeBatch
   cancel(): void
 }
@@ -175,7 +181,8 @@ export function runJob<V>(
     open(item: JobItem, giveBack: () => void): { value: V; close(): void } | null
     plugin(value: V, item: JobItem): unknown
     fail(failure: NativeBatch['errors'][number], item: JobItem): unknown
-    release(ids: Uint32Array): void
+    /** Release documents at once: `[id, doc, id, doc, …]` (a pool's `releaseMany`). */
+    release(pairs: Uint32Array): void
     failuresToPlugin?: boolean
     /** A plugin promise pending this long (integer ms, 1..2^31-1) is recorded as `timeoutError(item, ms)` and its value closed. */
     pluginTimeoutMs?: number

@@ -6,7 +6,7 @@
 const { fromNative, native, InvalidArgumentError, JobBusyError, PluginTimeoutError } = require('./errors')
 const { MAX_TIMEOUT_MS, integer, knownOptions } = require('./args')
 
-const STRIDE = 4 // numbers per item in a batch's records (Batch::STRIDE in Rust)
+const STRIDE = 6 // numbers per item in a batch's records (Batch::STRIDE in Rust)
 const RUN_JOB_OPTIONS = ['cache', 'open', 'plugin', 'fail', 'release', 'failuresToPlugin', 'pluginTimeoutMs', 'timeoutError']
 
 /** Jobs a runJob is driving: a second driver would take the first's items and promise. */
@@ -14,23 +14,26 @@ const driven = new WeakSet()
 
 /**
  * Drive `job` (an object with `take(released: Uint32Array | null)` returning the native
- * batch, and `cancel()`) to the end.
+ * batch, and `cancel()`) to the end. A job packs small results into one block, so an item
+ * is a document in a block: `[id, doc]` names it when it is released, and the block
+ * returns to the pool with its last document.
  *
  * - `cache`: the BufferCache of the pool the job fills.
- * - `open(item, giveBack)`: make the plugin's value from a block (`item` = `{ index, id,
- *   generation, bytes }`; `cache.receive(item.id, null)` is its RawBuffer), e.g. a lazy
- *   document. Return `{ value, close }`, or `null` to skip the item after calling
- *   `giveBack()`: the driver calls `close()` when the plugin is done with the value
- *   (it returned, or its promise settled). `close()`, or the user releasing the value
- *   earlier, must call `giveBack()`: that returns the block (later calls do nothing). If
- *   `open` throws, the block is given back and the error recorded (phase 'produce').
+ * - `open(item, giveBack)`: make the plugin's value from a document (`item` = `{ index,
+ *   id, generation, bytes, root, doc }`; `cache.receive(item.id, null)` is its block's
+ *   RawBuffer, `root` the offset of its root there), e.g. a lazy document. Return
+ *   `{ value, close }`, or `null` to skip the item after calling `giveBack()`: the driver
+ *   calls `close()` when the plugin is done with the value (it returned, or its promise
+ *   settled). `close()`, or the user releasing the value earlier, must call `giveBack()`:
+ *   that releases the document (later calls do nothing). If `open` throws, the document is
+ *   given back and the error recorded (phase 'produce').
  * - `plugin(value, item)`: runs for each produced item; may return a promise (any
  *   thenable): the block goes back when it settles.
  * - `fail(error, item)`: for an item the producer failed on (`error` = `{ code, message,
  *   position }`, from Rust); return what to record as the error (e.g. a typed Error).
  * - `failuresToPlugin`: also call `plugin(thatError, item)` for failed items.
- * - `release(ids)`: return blocks at once (used when an async plugin settles while the
- *   driver waits for more).
+ * - `release(pairs)`: release documents at once, `[id, doc, …]` (the pool's
+ *   `releaseMany`; used when an async plugin settles while the driver waits for more).
  * - `pluginTimeoutMs`: if set (an integer, 1..2^31-1), a plugin promise still pending after
  *   that long is recorded as `timeoutError(item, ms)` (default: a PluginTimeoutError), its
  *   value is closed (the block goes back) and the job goes on; how it settles later is
@@ -75,16 +78,16 @@ async function drive(job, { cache, open, plugin, fail, release, failuresToPlugin
   let bytes = 0
   let waiting = false
 
-  // While the driver waits for more, a block given back must go back at once: producer
-  // threads may be waiting for it. Once per block: a close() after a timeout, or a
-  // failed open() that already gave it back, does not return it twice.
-  const giveBackOf = (id) => {
+  // While the driver waits for more, a document given back must go back at once:
+  // producer threads may be waiting for its block. Once per document: a close() after a
+  // timeout, or a failed open() that already gave it back, does not release it twice.
+  const giveBackOf = (id, doc) => {
     let given = false
     return () => {
       if (given) return
       given = true
-      if (waiting) release(Uint32Array.of(id))
-      else released.push(id)
+      if (waiting) release(Uint32Array.of(id, doc))
+      else released.push(id, doc)
     }
   }
 
@@ -167,7 +170,7 @@ async function drive(job, { cache, open, plugin, fail, release, failuresToPlugin
       for (let r = 0; r < records.length; r += STRIDE) {
         const index = records[r]
         const id = records[r + 1]
-        const item = { index, id, generation: records[r + 2], bytes: records[r + 3] }
+        const item = { index, id, generation: records[r + 2], bytes: records[r + 3], root: records[r + 4], doc: records[r + 5] }
         items++
         bytes += item.bytes
         if (id === 0) {
@@ -177,7 +180,7 @@ async function drive(job, { cache, open, plugin, fail, release, failuresToPlugin
           if (failuresToPlugin) call(error, item, null)
           continue
         }
-        const giveBack = giveBackOf(id)
+        const giveBack = giveBackOf(id, item.doc)
         let opened
         try {
           opened = open(item, giveBack)
@@ -187,7 +190,12 @@ async function drive(job, { cache, open, plugin, fail, release, failuresToPlugin
           if (failuresToPlugin) call(e, item, null)
           continue
         }
-        if (opened === null) continue // skipped (e.g. the pool was closed): open gave it back
+        if (opened === null) {
+          // Skipped (e.g. the pool was closed): open gave it back, and it was not processed.
+          items--
+          bytes -= item.bytes
+          continue
+        }
         call(opened.value, item, opened.close)
       }
       if (batch.done) break

@@ -182,6 +182,18 @@ impl FixedSizeAllocator {
         self.arena().used_bytes(self.bump())
     }
 
+    /// Forget what was allocated since [`used_bytes`](Self::used_bytes) was `used`: a
+    /// producer's failed build in a block that already holds other results leaves nothing
+    /// behind. The pages stay committed. Does nothing unless `used` is between the start of
+    /// the data region and the current use. `&mut self`: no reference into what is forgotten
+    /// can still be alive.
+    pub(crate) fn rewind(&mut self, used: usize) {
+        if used >= DATA_START && used < self.used_bytes() {
+            let base = self.arena().base_addr();
+            self.bump().ptr.set(base + used);
+        }
+    }
+
     /// Bytes of the data region currently committed.
     pub fn committed_bytes(&self) -> usize {
         self.arena().committed_bytes(self.bump())

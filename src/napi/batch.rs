@@ -10,9 +10,11 @@ use super::value::{RawValue, null};
 
 /// What [`Job::take`](super::Job::take) returns. As a JS value:
 /// `{ done, wait, records, buffers, errors }` where
-/// - `records` is a `Float64Array` of 4 numbers per item: `index` (of the input),
+/// - `records` is a `Float64Array` of 6 numbers per item: `index` (of the input),
 ///   `id` (of the block; 0 if the item failed), `generation` (or, for a failed item, its
-///   index in `errors`), `bytes` (the size `load` reported);
+///   index in `errors`), `bytes` (the size `load` reported), `root` (the offset of the
+///   item's root in the block: its metadata's `data_offset`) and `doc` (the item's number
+///   in its block: release it as the pair `[id, doc]`; a block holds several items);
 /// - `buffers` is `[id, ArrayBuffer, id, ArrayBuffer, …]` for blocks this environment sees
 ///   for the first time (put them in the cache before reading the records);
 /// - `errors` is `[{ code, message, position: [offset, line, column] | null, errno?,
@@ -23,7 +25,8 @@ use super::value::{RawValue, null};
 pub struct Batch {
     /// Every input was produced and taken.
     pub done: bool,
-    /// `Batch::STRIDE` numbers per item: index, block id (0: failed), generation (or error index), bytes.
+    /// `Batch::STRIDE` numbers per item: index, block id (0: failed), generation (or error
+    /// index), bytes, root, doc.
     pub records: Vec<f64>,
     /// `(id, ArrayBuffer)` of blocks this environment sees for the first time.
     pub buffers: Vec<(u32, RawValue)>,
@@ -35,7 +38,20 @@ pub struct Batch {
 
 impl Batch {
     /// Numbers per item in `records`.
-    pub const STRIDE: usize = 4;
+    pub const STRIDE: usize = 6;
+
+    /// Add a record for input `index`, which failed with `error`.
+    pub(crate) fn push_failed(&mut self, index: u32, bytes: u64, error: ProduceError) {
+        self.records.extend_from_slice(&[
+            f64::from(index),
+            0.0,
+            self.errors.len() as f64,
+            bytes as f64,
+            0.0,
+            0.0,
+        ]);
+        self.errors.push(error);
+    }
 }
 
 impl ToNapiValue for Batch {

@@ -71,7 +71,51 @@ struct CheckedOut {
     /// What was last written to the block's metadata record (Rust never reads it back from
     /// the JS-visible block).
     meta: RawTransferMetadata,
+    /// The documents in the block JS has not released: the block goes back to the pool
+    /// when the last one is.
+    docs: Docs,
     _lease: Option<Box<dyn std::any::Any>>,
+}
+
+/// The most documents one block holds (a job packs small results up to this many).
+pub(crate) const MAX_DOCS_PER_BLOCK: usize = 1 << 12;
+
+/// Which documents of a block are still held by JS: document `k` is bit `k`. Releasing one
+/// twice is harmless (the bit is already clear), so JS cannot return a block early by
+/// releasing the same document again.
+struct Docs {
+    bits: Vec<u64>,
+    live: usize,
+}
+
+impl Docs {
+    /// `n` documents (1..=`MAX_DOCS_PER_BLOCK`), all held.
+    fn all(n: usize) -> Result<Self> {
+        debug_assert!((1..=MAX_DOCS_PER_BLOCK).contains(&n));
+        let words = n.div_ceil(64);
+        let mut bits = Vec::new();
+        bits.try_reserve_exact(words).map_err(|_| {
+            TransferError::new(ErrorCode::OutOfMemory, "out of memory for a block's document set")
+        })?;
+        bits.resize(words, u64::MAX);
+        if !n.is_multiple_of(64) {
+            bits[words - 1] = (1u64 << (n % 64)) - 1;
+        }
+        Ok(Self { bits, live: n })
+    }
+
+    /// Let go of document `doc`; whether it was held.
+    fn release(&mut self, doc: u32) -> bool {
+        let (word, bit) = ((doc / 64) as usize, doc % 64);
+        match self.bits.get_mut(word) {
+            Some(w) if *w & (1 << bit) != 0 => {
+                *w &= !(1 << bit);
+                self.live -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
 }
 
 /// A hand-off: what JS needs to read a block. As a JS value (it implements `ToNapiValue`),
@@ -221,16 +265,19 @@ impl EnvPool {
     /// Write `meta` (with the block's own generation) into the block, check it out to this
     /// environment and hand it off. On error the block goes back to the pool.
     pub fn send(&self, guard: FixedSizeAllocatorGuard, meta: RawTransferMetadata) -> Result<Sent> {
-        self.send_leased(guard, meta, None)
+        self.send_leased(guard, meta, None, 1)
     }
 
-    /// [`send`](Self::send), keeping `lease` alive until the block is released.
+    /// [`send`](Self::send) a block holding `docs` documents (numbered from 0 for
+    /// [`release_doc`](Self::release_doc)), keeping `lease` alive until the block goes back.
     pub(crate) fn send_leased(
         &self,
         guard: FixedSizeAllocatorGuard,
         meta: RawTransferMetadata,
         lease: Option<Box<dyn std::any::Any>>,
+        docs: usize,
     ) -> Result<Sent> {
+        let docs = Docs::all(docs)?;
         self.check_writable(guard.id())?;
         if guard.pool_id() != self.pool.id() {
             return Err(TransferError::invalid_argument(
@@ -246,6 +293,7 @@ impl EnvPool {
             CheckedOut {
                 guard,
                 meta,
+                docs,
                 _lease: lease,
             },
         );
@@ -325,7 +373,8 @@ impl EnvPool {
         self.sync(&c.guard, used, used)
     }
 
-    /// Return checked-out block `id` to the pool. Fails (`StaleBuffer`) if it is not out.
+    /// Return checked-out block `id` to the pool, whatever documents it holds (they become
+    /// stale). Fails (`StaleBuffer`) if it is not out.
     pub fn release(&self, id: u32) -> Result<()> {
         let out = self.checked_out.borrow_mut().remove(&id);
         match out {
@@ -338,12 +387,43 @@ impl EnvPool {
         }
     }
 
-    /// Return every block of `ids` that is checked out (others are skipped: a block released
-    /// twice is harmless). What a batch of releases from JS calls.
-    pub fn release_many(&self, ids: &[u32]) {
-        for &id in ids {
-            let _ = self.release(id);
+    /// Let go of document `doc` of checked-out block `id`; the block returns to the pool
+    /// with its last document. Fails (`StaleBuffer`) if the block is not out or that
+    /// document was already released.
+    pub fn release_doc(&self, id: u32, doc: u32) -> Result<()> {
+        let back = {
+            let mut out = self.checked_out.borrow_mut();
+            let Some(c) = out.get_mut(&id) else {
+                return Err(not_out(id));
+            };
+            if !c.docs.release(doc) {
+                return Err(TransferError::stale(format!(
+                    "document {doc} of block {id} is not held (released already, or never sent)"
+                )));
+            }
+            if c.docs.live > 0 {
+                return Ok(());
+            }
+            out.remove(&id)
+        };
+        // Dropped outside the borrow: a guard's drop resets and may decommit.
+        drop(back);
+        Ok(())
+    }
+
+    /// Let go of every document of `pairs` (`[id, doc, id, doc, …]`) that is held (others
+    /// are skipped: a document released twice is harmless). What a batch of releases from
+    /// JS calls.
+    pub fn release_docs(&self, pairs: &[u32]) -> Result<()> {
+        if !pairs.len().is_multiple_of(2) {
+            return Err(TransferError::invalid_argument(
+                "released documents come as [id, doc] pairs: the array's length must be even",
+            ));
         }
+        for pair in pairs.chunks_exact(2) {
+            let _ = self.release_doc(pair[0], pair[1]);
+        }
+        Ok(())
     }
 
     /// Close the pool: idle blocks are freed, no more are handed out, and blocks checked

@@ -13,7 +13,8 @@
 ///
 /// JS gets the getters `size`, `transferMode` (`'external'` or `'copy'`), `closed` and
 /// `checkedOut`, and the methods `release(id)` (`StaleBufferError` if the block is not out),
-/// `releaseMany(ids: Uint32Array)` (ids not out are skipped), `resend(id)` (the block's
+/// `releaseMany(pairs: Uint32Array)` (`[id, doc, …]`: a job's documents; those not held are
+/// skipped), `resend(id)` (the block's
 /// buffer again, for a `BufferCache` that lost it: pass it as the cache's `resend`) and
 /// `close()`.
 #[macro_export]
@@ -51,16 +52,14 @@ macro_rules! pool_methods {
                 $crate::napi::catch_panic(|| Ok(self.$field.release(id)?))
             }
 
-            /// Return several blocks (ids not checked out here are skipped).
+            /// Let go of documents, `[id, doc, id, doc, …]` (a job's items: a block holds
+            /// several; it returns to the pool with its last). Documents not held are skipped.
             #[napi]
             pub fn release_many(
                 &self,
-                ids: ::napi::bindgen_prelude::Uint32Array,
+                pairs: ::napi::bindgen_prelude::Uint32Array,
             ) -> ::napi::Result<()> {
-                $crate::napi::catch_panic(|| {
-                    self.$field.release_many(&ids);
-                    Ok(())
-                })
+                $crate::napi::catch_panic(|| Ok(self.$field.release_docs(&pairs)?))
             }
 
             /// Block `id`'s buffer again, for a JS cache that lost it.
@@ -94,7 +93,8 @@ macro_rules! job_methods {
     ($ty:ident . $field:ident) => {
         #[::napi_derive::napi]
         impl $ty {
-            /// Release `released` (block ids JS is done with) and take every finished item.
+            /// Let go of `released` (`[id, doc, …]` pairs of the documents JS is done with)
+            /// and take every finished item.
             #[napi(ts_return_type = "import('raw-transfer/reader').NativeBatch")]
             pub fn take(
                 &self,

@@ -20,6 +20,12 @@
 //!   instead of waiting for blocks only its caller can free. The reservation ends when the
 //!   job is cancelled or dropped: a driver cancels once the last plugin let go of its
 //!   block (`js/job.js` does).
+//! - **Many documents per block.** A thread packs small results into the block it holds
+//!   (each with its own root and release; see [`Producer::build`]) until the block has
+//!   `PACK_BYTES` in use, holds `PACK_DOCS` results, has been filling for `PACK_AGE`, or JS
+//!   waits with nothing queued; then the block goes to JS with all of them, and returns to
+//!   the pool when JS has released the last. A thread never writes to a block JS can read:
+//!   packing happens before the hand-off. A big result fills a block of its own.
 //! - **Batched wake-ups.** See `State::should_wake`: JS is woken once per batch of small
 //!   items, at once for slow ones.
 //! - **Cancel.** [`Job::cancel`], dropping the `Job`, closing the pool and environment
@@ -66,13 +72,44 @@ impl Default for JobOptions {
     }
 }
 
-/// A finished item, waiting for JS.
-struct Finished {
+/// What a thread queues for JS.
+enum Finished {
+    /// A block with the results packed into it (at least one).
+    Block(Group),
+    /// An input the producer failed on.
+    Failed {
+        index: u32,
+        bytes: u64,
+        error: ProduceError,
+    },
+}
+
+/// A block a thread is filling, then hands to JS: its results, in the order built.
+struct Group {
+    guard: FixedSizeAllocatorGuard,
+    permit: Permit,
+    /// The metadata of the first result (its producer fields are the block's).
+    meta: Option<RawTransferMetadata>,
+    docs: Vec<Doc>,
+    started: Instant,
+}
+
+/// One result in a block.
+struct Doc {
     index: u32,
     bytes: u64,
-    outcome:
-        std::result::Result<(FixedSizeAllocatorGuard, RawTransferMetadata, Permit), ProduceError>,
+    /// Where the result's root is (its metadata's `data_offset`).
+    root: u32,
 }
+
+/// A thread stops packing results into a block once this much of it is in use: the
+/// shortest buffer a hand-off sends, so a packed block is wrapped once.
+const PACK_BYTES: usize = crate::geometry::MIN_BUFFER_SIZE / 2;
+/// ... or once it holds this many results.
+const PACK_DOCS: usize = 256;
+/// ... or once it has been filling this long (JS gets results at least this often).
+const PACK_AGE: Duration = Duration::from_millis(1);
+const _: () = assert!(PACK_DOCS <= super::env_pool::MAX_DOCS_PER_BLOCK);
 
 type Deferred = ::napi::JsDeferred<(), fn(Env) -> ::napi::Result<()>>;
 
@@ -97,6 +134,11 @@ impl State {
     /// the oldest has waited `WAKE_AFTER`. Where items come slowly (big inputs), batching
     /// gains nothing and delays JS, so JS is woken at once. Also at once when the threads
     /// are about to need JS (few permits left) or are done.
+    /// JS waits and nothing is queued for it: a thread hands over what it has packed.
+    fn js_starved(&self) -> bool {
+        self.waiter.is_some() && self.results.is_empty()
+    }
+
     fn should_wake(&self, now: Instant, previous: Option<Instant>) -> bool {
         self.results.len() >= WAKE_BATCH
             || self.permits <= self.running
@@ -125,6 +167,10 @@ struct Shared {
 }
 
 impl Shared {
+    fn js_starved(&self) -> bool {
+        self.state.lock().js_starved()
+    }
+
     fn push(&self, item: Finished) {
         let now = Instant::now();
         let waiter = {
@@ -384,9 +430,10 @@ impl Job {
         self.reservation.give_back();
     }
 
-    /// Release the blocks in `released` (ids JS is done with; unknown ids are ignored,
-    /// so a block released twice is harmless), then take every finished item: blocks are
-    /// checked out to this environment and handed off. See [`Batch`] for the JS shape.
+    /// Let go of the documents in `released` (`[id, doc, …]` pairs JS is done with; those
+    /// not held are skipped, so a document released twice is harmless), then take every
+    /// finished item: blocks are checked out to this environment and handed off. See
+    /// [`Batch`] for the JS shape.
     ///
     /// Fails with `JobBusy` while the promise of an earlier `take` is pending: one driver
     /// at a time (a second one would replace the first's promise, which would then never
@@ -398,7 +445,7 @@ impl Job {
                 "take() was called while the promise of an earlier take() is pending: a job has one driver",
             ));
         }
-        self.env_pool.release_many(released);
+        self.env_pool.release_docs(released)?;
         let (items, done) = {
             let mut state = self.shared.state.lock();
             let items: Vec<Finished> = state.results.drain(..).collect();
@@ -406,38 +453,26 @@ impl Job {
             (items, state.running == 0 && state.results.is_empty())
         };
         let mut batch = Batch {
-            records: Vec::with_capacity(items.len() * Batch::STRIDE),
+            records: Vec::with_capacity(
+                items
+                    .iter()
+                    .map(|i| match i {
+                        Finished::Block(g) => g.docs.len(),
+                        Finished::Failed { .. } => 1,
+                    })
+                    .sum::<usize>()
+                    * Batch::STRIDE,
+            ),
             ..Batch::default()
         };
         for item in items {
-            let (index, bytes) = (f64::from(item.index), item.bytes as f64);
-            let sent = item.outcome.and_then(|(guard, meta, permit)| {
-                self.env_pool
-                    .send_leased(guard, meta, Some(Box::new(permit)))
-                    .map_err(ProduceError::from)
-            });
-            match sent {
-                Ok(sent) => {
-                    batch.records.extend_from_slice(&[
-                        index,
-                        f64::from(sent.id),
-                        f64::from(sent.generation),
-                        bytes,
-                    ]);
-                    if let Some(buffer) = sent.buffer {
-                        batch.buffers.push((sent.id, buffer));
-                    }
-                }
-                // A failed item: id 0, and the index of its error in place of a generation.
-                Err(e) => {
-                    batch.records.extend_from_slice(&[
-                        index,
-                        0.0,
-                        batch.errors.len() as f64,
-                        bytes,
-                    ]);
-                    batch.errors.push(e);
-                }
+            match item {
+                Finished::Block(group) => self.send_group(group, &mut batch),
+                Finished::Failed {
+                    index,
+                    bytes,
+                    error,
+                } => batch.push_failed(index, bytes, error),
             }
         }
         batch.done = done;
@@ -456,6 +491,47 @@ impl Job {
             }
         }
         Ok(batch)
+    }
+}
+
+impl Job {
+    /// Hand `group`'s block off and add a record per result to `batch` (or, if the hand-off
+    /// fails, an error per result).
+    fn send_group(&self, group: Group, batch: &mut Batch) {
+        let Group {
+            guard,
+            permit,
+            meta,
+            docs,
+            ..
+        } = group;
+        let meta = meta.unwrap_or_default();
+        let sent = self
+            .env_pool
+            .send_leased(guard, meta, Some(Box::new(permit)), docs.len());
+        match sent {
+            Ok(sent) => {
+                for (k, doc) in docs.iter().enumerate() {
+                    batch.records.extend_from_slice(&[
+                        f64::from(doc.index),
+                        f64::from(sent.id),
+                        f64::from(sent.generation),
+                        doc.bytes as f64,
+                        f64::from(doc.root),
+                        k as f64,
+                    ]);
+                }
+                if let Some(buffer) = sent.buffer {
+                    batch.buffers.push((sent.id, buffer));
+                }
+            }
+            Err(e) => {
+                let e = ProduceError::from(e);
+                for doc in &docs {
+                    batch.push_failed(doc.index, doc.bytes, e.clone());
+                }
+            }
+        }
     }
 }
 
@@ -485,8 +561,9 @@ impl From<::napi::Error> for TransferError {
     }
 }
 
-/// One producer thread: take the next input, load it, wait for a permit and a block,
-/// build, queue the result; until inputs run out or the job is cancelled.
+/// One producer thread: take the next input, load it, build it into the block it is
+/// filling (taking a permit and a block first when it has none), hand the block over when
+/// it is full enough; until inputs run out or the job is cancelled.
 fn run_thread<P: Producer>(
     producer: &P,
     inputs: &[P::Input],
@@ -494,6 +571,7 @@ fn run_thread<P: Producer>(
     shared: &Arc<Shared>,
 ) {
     let mut worker = producer.worker();
+    let mut group: Option<Group> = None;
     loop {
         if shared.is_cancelled() {
             break;
@@ -502,17 +580,25 @@ fn run_thread<P: Producer>(
         let Some(input) = inputs.get(index) else {
             break;
         };
-        let (outcome, bytes, stop) = produce_one(producer, &mut worker, input, pool, shared);
-        if let Some(outcome) = outcome {
-            shared.push(Finished {
-                index: index as u32,
-                bytes,
-                outcome,
-            });
-        }
+        let stop = produce_one(
+            producer,
+            &mut worker,
+            input,
+            index as u32,
+            pool,
+            shared,
+            &mut group,
+        );
         if stop {
             break;
         }
+    }
+    // What is packed goes to JS (`push` drops it if the job was cancelled); an empty block
+    // goes back to the pool with its permit.
+    if let Some(g) = group.take()
+        && !g.docs.is_empty()
+    {
+        shared.push(Finished::Block(g));
     }
     let waiter = {
         let mut state = shared.state.lock();
@@ -527,57 +613,127 @@ fn run_thread<P: Producer>(
     wake(waiter);
 }
 
-type Outcome =
-    std::result::Result<(FixedSizeAllocatorGuard, RawTransferMetadata, Permit), ProduceError>;
-
-/// `(outcome, bytes, stop)`; no outcome when cancelled before a block was taken.
+/// Load and build input `index` into `group` (making one if there is none) and hand
+/// `group` over when it is full enough. Returns whether the thread should stop.
 fn produce_one<P: Producer>(
     producer: &P,
     worker: &mut P::Worker,
     input: &P::Input,
+    index: u32,
     pool: &FixedSizeAllocatorPool,
     shared: &Arc<Shared>,
-) -> (Option<Outcome>, u64, bool) {
+    group: &mut Option<Group>,
+) -> bool {
     // A panicking producer must not take the process (or the JS thread) down: it becomes
     // an Internal error for that input.
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
-        || -> (Option<Outcome>, u64, bool) {
-            // The permit comes first: a loaded input holds memory too (a file read whole),
-            // so read-ahead is bounded by the job's blocks, not by its threads.
-            let Some(permit) = shared.take_permit() else {
-                return (None, 0, true);
-            };
-            let (loaded, bytes) = match producer.load(worker, input) {
-                Ok(l) => l,
-                Err(e) => return (Some(Err(e)), 0, false),
-            };
-            let guard = loop {
-                match pool.get_timeout(POLL) {
-                    Ok(g) => break g,
-                    // Results already queued reach JS through the waker meanwhile.
-                    Err(PoolError::Exhausted { .. }) if !shared.is_cancelled() => continue,
-                    Err(PoolError::Exhausted { .. }) => return (None, bytes, true),
-                    Err(e @ PoolError::Closed) => {
-                        return (Some(Err(TransferError::from(e).into())), bytes, true);
-                    }
-                    Err(e) => return (Some(Err(TransferError::from(e).into())), bytes, false),
-                }
-            };
-            match producer.build(worker, loaded, &guard) {
-                Ok(meta) => (Some(Ok((guard, meta, permit))), bytes, false),
-                Err(e) => (Some(Err(e)), bytes, false),
-            }
-        },
-    ));
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        build_one(producer, worker, input, index, pool, shared, group)
+    }));
     match caught {
-        Ok(r) => r,
-        Err(_) => (
-            Some(Err(ProduceError::new(
-                ErrorCode::Internal,
-                "the producer panicked on this input",
-            ))),
-            0,
-            false,
-        ),
+        Ok(stop) => stop,
+        Err(_) => {
+            // What the block already holds is intact; the panicking build's allocations
+            // stay (unused) until the block is reset.
+            shared.push(Finished::Failed {
+                index,
+                bytes: 0,
+                error: ProduceError::new(ErrorCode::Internal, "the producer panicked on this input"),
+            });
+            false
+        }
     }
+}
+
+fn build_one<P: Producer>(
+    producer: &P,
+    worker: &mut P::Worker,
+    input: &P::Input,
+    index: u32,
+    pool: &FixedSizeAllocatorPool,
+    shared: &Arc<Shared>,
+    group: &mut Option<Group>,
+) -> bool {
+    // JS is idle: what this thread packed goes now, not after another load (which may be slow).
+    if group.as_ref().is_some_and(|g| !g.docs.is_empty()) && shared.js_starved() {
+        shared.push(Finished::Block(group.take().expect("checked")));
+    }
+    // The permit comes first: a loaded input holds memory too (a file read whole), so
+    // read-ahead is bounded by the job's blocks, not by its threads. A thread filling a
+    // block already holds that block's permit.
+    let permit = if group.is_none() {
+        match shared.take_permit() {
+            Some(p) => Some(p),
+            None => return true,
+        }
+    } else {
+        None
+    };
+    let (loaded, bytes) = match producer.load(worker, input) {
+        Ok(l) => l,
+        Err(error) => {
+            shared.push(Finished::Failed {
+                index,
+                bytes: 0,
+                error,
+            });
+            return false;
+        }
+    };
+    if let Some(permit) = permit {
+        let guard = loop {
+            match pool.get_timeout(POLL) {
+                Ok(g) => break g,
+                // Results already queued reach JS through the waker meanwhile.
+                Err(PoolError::Exhausted { .. }) if !shared.is_cancelled() => continue,
+                Err(PoolError::Exhausted { .. }) => return true,
+                Err(e @ PoolError::Closed) => {
+                    let error = TransferError::from(e).into();
+                    shared.push(Finished::Failed { index, bytes, error });
+                    return true;
+                }
+                Err(e) => {
+                    let error = TransferError::from(e).into();
+                    shared.push(Finished::Failed { index, bytes, error });
+                    return false;
+                }
+            }
+        };
+        *group = Some(Group {
+            guard,
+            permit,
+            meta: None,
+            docs: Vec::new(),
+            started: Instant::now(),
+        });
+    }
+    let g = group.as_mut().expect("made above");
+    let mark = g.guard.used_bytes();
+    match producer.build(worker, loaded, &g.guard) {
+        Ok(meta) => {
+            if g.docs.try_reserve(1).is_err() {
+                g.guard.rewind(mark);
+                let error = ProduceError::new(ErrorCode::OutOfMemory, "out of memory for a job's results");
+                shared.push(Finished::Failed { index, bytes, error });
+                return false;
+            }
+            g.docs.push(Doc {
+                index,
+                bytes,
+                root: meta.data_offset,
+            });
+            g.meta.get_or_insert(meta);
+        }
+        Err(error) => {
+            // What the failed build allocated is forgotten; the results before it stay.
+            g.guard.rewind(mark);
+            shared.push(Finished::Failed { index, bytes, error });
+        }
+    }
+    let full = g.guard.used_bytes() >= PACK_BYTES
+        || g.docs.len() >= PACK_DOCS
+        || g.started.elapsed() >= PACK_AGE;
+    if !g.docs.is_empty() && (full || shared.js_starved()) {
+        shared.push(Finished::Block(group.take().expect("checked")));
+    }
+    false
 }

@@ -122,8 +122,13 @@ pub trait Producer: Send + Sync + 'static {
         input: &Self::Input,
     ) -> Result<(Self::Loaded, u64), ProduceError>;
 
-    /// Build into `block` (fresh from the pool). Returns the metadata to hand off; its
-    /// `generation` is filled in by the hand-off.
+    /// Build into `block` and return the result's metadata: `data_offset` is where its root
+    /// is (JS gets it as the item's `root`), `producer0`/`producer1` say the format. The job
+    /// packs small results into one block, so `block` may already hold earlier results of
+    /// this job: allocate what you write (never assume an empty block or fixed positions)
+    /// and return the same producer fields for every input (a block's are its first
+    /// result's). On error, what this build allocated is forgotten. `generation` is filled
+    /// in by the hand-off.
     fn build(
         &self,
         worker: &mut Self::Worker,

@@ -47,7 +47,7 @@ for (const transfer of ['auto', 'external', 'copy']) {
       if (k % 2) {
         pool.release(a.id)
         pool.release(b.id)
-      } else pool.releaseMany(Uint32Array.of(b.id, a.id))
+      } else pool.releaseMany(Uint32Array.of(b.id, 0, a.id, 0)) // [id, doc] pairs: one document each
     }
     assert.equal(handOffs, 10_000)
     assert.equal(buffers.size, 2, 'two blocks, each wrapped once')
