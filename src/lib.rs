@@ -28,7 +28,7 @@
 //! 7. [`json`] (in `src/producers/`) – the reference producer: a JSON parser writing into
 //!    a block, and the job that reads and parses files.
 //! 8. `js_constants` – the numbers the JS reader needs, assembled from each layer's own
-//!    list into `js/generated/`.
+//!    list into `npm/reader/generated/` (raw-transfer-reader) and `js/generated/` (JSON).
 //! 9. `addon` (cargo feature `addon`, the default) – this package's own `#[napi]` classes.
 //!
 //! Other addons depend on the crate with `default-features = false, features = ["napi"]`.
