@@ -12,8 +12,8 @@
 //! value, ... which has exactly the memory layout of `[Entry]`.
 
 use super::layout::{
-    DOC_FLAG_ASCII, Document, FLAG_IN_SOURCE, FLAG_UTF16, Node, TYPE_ARRAY, TYPE_FALSE, TYPE_NULL,
-    TYPE_NUMBER, TYPE_OBJECT, TYPE_TRUE,
+    DOC_FLAG_ASCII, Document, FLAG_ASCII, FLAG_IN_SOURCE, FLAG_UTF16, Node, TYPE_ARRAY, TYPE_FALSE,
+    TYPE_NULL, TYPE_NUMBER, TYPE_OBJECT, TYPE_STRING, TYPE_TRUE,
 };
 use super::{JsonError, JsonErrorKind as K, ParseError};
 use crate::arena::FixedSizeAllocator;
@@ -375,6 +375,44 @@ impl<'a> Run<'a, '_> {
     /// Parse an object key at `pos` (a `"`), push it, and consume the `:` after it.
     #[inline(always)]
     fn key(&mut self) -> R<()> {
+        let start = self.pos;
+        let body = start + 1;
+        let key = match scan::short_string(self.src, body) {
+            // The common key: short, verbatim, and (if not ASCII) known to be UTF-8. Its
+            // signature comes with the scan.
+            Some((len, sig, ascii)) if ascii || self.utf8_valid => {
+                self.pos = body + len + 1;
+                self.ascii &= ascii;
+                let kind = TYPE_STRING | FLAG_IN_SOURCE | if ascii { FLAG_ASCII } else { 0 };
+                let mut key = Node::new(
+                    kind,
+                    len as u32,
+                    start as u32,
+                    self.pos as u32,
+                    self.src_addr + body as u64,
+                );
+                self.keys.intern_short(&mut key, sig, body as u32);
+                key
+            }
+            _ => self.long_key()?,
+        };
+        if self.nodes.len() == self.nodes.capacity() {
+            grow_bounded(self.nodes, self.alloc)?;
+        }
+        self.nodes.push(key);
+        self.entry_count += 1;
+        self.skip_ws();
+        if self.peek() != Some(b':') {
+            return fail_at(self.src, K::ExpectedColon, self.pos);
+        }
+        self.pos += 1;
+        self.skip_ws();
+        Ok(())
+    }
+
+    /// Parse a key that is not short or not verbatim, and intern it.
+    #[inline(always)]
+    fn long_key(&mut self) -> R<Node> {
         let mut key = self.string()?;
         let kind = key.kind;
         if kind & FLAG_UTF16 == 0 {
@@ -389,18 +427,7 @@ impl<'a> Run<'a, '_> {
                 self.keys.intern(&mut key, &self.buf[..len], None, self.src);
             }
         }
-        if self.nodes.len() == self.nodes.capacity() {
-            grow_bounded(self.nodes, self.alloc)?;
-        }
-        self.nodes.push(key);
-        self.entry_count += 1;
-        self.skip_ws();
-        if self.peek() != Some(b':') {
-            return fail_at(self.src, K::ExpectedColon, self.pos);
-        }
-        self.pos += 1;
-        self.skip_ws();
-        Ok(())
+        Ok(key)
     }
 
     #[inline(always)]

@@ -14,10 +14,9 @@ const MAX_KEYS: usize = 1 << 16;
 
 #[derive(Clone, Copy, Default)]
 struct Slot {
-    sig: (u64, u64),
+    sig: [u64; 2],
     ptr: u64,
     len: u32,
-    hash: u32,
     generation: u32,
     /// The first occurrence's `FLAG_IN_SOURCE | FLAG_ASCII` bits: they describe where its
     /// payload points (the source copy or a decoded copy), so they travel with it.
@@ -36,28 +35,32 @@ pub(crate) struct KeyInterner {
     generation: u32,
 }
 
-/// Two words that, with the length, identify a key of up to 16 bytes exactly (overlapping
-/// little-endian loads of its first and last bytes); for longer keys, a summary of them.
+/// Keys of up to this many bytes are identified by their [`signature`] alone.
+pub(super) const SHORT_KEY: usize = 15;
+
+/// Two words that, with the length, identify a key of up to 16 bytes exactly; for longer
+/// keys, a summary of them. Up to [`SHORT_KEY`] bytes it is the key's bytes followed by
+/// zeros, as [`super::scan::short_string`] gives it straight from the scan (so the parser
+/// need not compute it again); 16 bytes and more, overlapping little-endian loads of the
+/// first and last eight.
 #[inline(always)]
-fn signature(b: &[u8]) -> (u64, u64) {
+pub(super) fn signature(b: &[u8]) -> [u64; 2] {
     let n = b.len();
     let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or([0; 8]));
-    let half = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap_or([0; 4])) as u64;
-    match n {
-        0 => (0, 0),
-        1..=3 => (
-            (b[0] as u64) | (b[n / 2] as u64) << 8 | (b[n - 1] as u64) << 16,
-            0,
-        ),
-        4..=8 => (half(0), half(n - 4)),
-        _ => (word(0), word(n - 8)),
+    if n <= SHORT_KEY {
+        let mut padded = [0u8; 16];
+        padded[..n].copy_from_slice(b);
+        let v = u128::from_le_bytes(padded);
+        [v as u64, (v >> 64) as u64]
+    } else {
+        [word(0), word(n - 8)]
     }
 }
 
 #[inline(always)]
-fn hash(sig: (u64, u64), len: usize) -> u32 {
+fn hash(sig: [u64; 2], len: usize) -> u32 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let h = (sig.0 ^ sig.1.rotate_left(29) ^ (len as u64).rotate_left(59)).wrapping_mul(K);
+    let h = (sig[0] ^ sig[1].rotate_left(29) ^ (len as u64).rotate_left(59)).wrapping_mul(K);
     (h >> 32) as u32
 }
 
@@ -94,24 +97,49 @@ impl KeyInterner {
         if bytes.len() > 16 && text_at.is_none() {
             return;
         }
+        self.intern_signed(
+            key,
+            signature(bytes),
+            bytes,
+            text_at.unwrap_or(u32::MAX),
+            source,
+        );
+    }
+
+    /// [`Self::intern`] for a verbatim key of at most [`SHORT_KEY`] bytes whose
+    /// [`signature`] the scan already made.
+    #[inline(always)]
+    pub(crate) fn intern_short(&mut self, key: &mut Node, sig: [u64; 2], text_at: u32) {
+        self.intern_signed(key, sig, &[], text_at, &[]);
+    }
+
+    /// Look the key up by signature (and, past 16 bytes, by `bytes` against the recorded
+    /// text in `source`); point `key` at the earlier occurrence or record this one.
+    #[inline(always)]
+    fn intern_signed(
+        &mut self,
+        key: &mut Node,
+        sig: [u64; 2],
+        bytes: &[u8],
+        text_at: u32,
+        source: &[u8],
+    ) {
+        let len = key.len;
         if self.slots.is_empty() && !self.grow_to(256) {
             return;
         }
-        let sig = signature(bytes);
-        let h = hash(sig, bytes.len());
         let mask = self.slots.len() - 1;
-        let mut i = h as usize & mask;
+        let mut i = hash(sig, len as usize) as usize & mask;
         loop {
-            let slot = self.slots[i];
+            let slot = &self.slots[i];
             if slot.generation != self.generation {
                 break;
             }
-            if slot.sig == sig && slot.len as usize == bytes.len() {
+            if slot.sig == sig && slot.len == len {
                 // Up to 16 bytes, equal signatures mean equal keys; longer keys are compared
                 // with the recorded one's text in the source.
                 let at = slot.text_at as usize;
-                let same = bytes.len() <= 16 || source.get(at..at + bytes.len()) == Some(bytes);
-                if same {
+                if len <= 16 || source.get(at..at + bytes.len()) == Some(bytes) {
                     key.payload = slot.ptr;
                     key.kind = (key.kind & !WHERE_FLAGS) | slot.flags;
                     return;
@@ -119,17 +147,22 @@ impl KeyInterner {
             }
             i = (i + 1) & mask;
         }
+        self.insert(i, key, sig, text_at);
+    }
+
+    /// Record `key` in the free slot `i` (out of line: once per distinct key).
+    #[inline(never)]
+    fn insert(&mut self, i: usize, key: &Node, sig: [u64; 2], text_at: u32) {
         if self.used >= MAX_KEYS {
             return;
         }
         self.slots[i] = Slot {
             sig,
             ptr: key.payload,
-            len: bytes.len() as u32,
-            hash: h,
+            len: key.len,
             generation: self.generation,
             flags: key.kind & WHERE_FLAGS,
-            text_at: text_at.unwrap_or(u32::MAX),
+            text_at,
         };
         self.used += 1;
         if self.used * 2 > self.slots.len() {
@@ -164,7 +197,7 @@ impl KeyInterner {
         let old = std::mem::replace(&mut self.slots, slots);
         let mask = self.slots.len() - 1;
         for s in old.into_iter().filter(|s| s.generation == self.generation) {
-            let mut i = s.hash as usize & mask;
+            let mut i = hash(s.sig, s.len as usize) as usize & mask;
             while self.slots[i].generation == self.generation {
                 i = (i + 1) & mask;
             }
@@ -197,6 +230,13 @@ mod tests {
         for (i, a) in keys.iter().enumerate() {
             for (j, b) in keys.iter().enumerate() {
                 let same = (signature(a), a.len()) == (signature(b), b.len());
+                if a.len() <= SHORT_KEY {
+                    // The short form is the bytes themselves.
+                    let mut padded = [0u8; 16];
+                    padded[..a.len()].copy_from_slice(a);
+                    let v = u128::from_le_bytes(padded);
+                    assert_eq!(signature(a), [v as u64, (v >> 64) as u64]);
+                }
                 assert_eq!(same, i == j, "{a:?} vs {b:?}");
             }
         }

@@ -56,6 +56,28 @@ pub(super) fn string_end(src: &[u8], mut i: usize) -> (usize, bool) {
     (i, high)
 }
 
+/// A string body at `at` that ends within 16 bytes, read in one step (most object keys):
+/// when its closing `"` is among the 16 bytes from `at`, with no `\` or control byte
+/// before it, its length, its bytes followed by zeros (the key signature of
+/// [`super::keys::signature`]), and whether they are all ASCII. `None` otherwise (also
+/// within 16 bytes of the end of the text).
+#[inline(always)]
+pub(super) fn short_string(src: &[u8], at: usize) -> Option<(usize, [u64; 2], bool)> {
+    let bytes: &[u8; 16] = src.get(at..at + 16)?.try_into().ok()?;
+    let (special, nonascii) = string_masks16(src, at);
+    if special == 0 {
+        return None;
+    }
+    let len = special.trailing_zeros() as usize;
+    if bytes[len] != b'"' {
+        return None;
+    }
+    // len <= 15: keep its bytes, zero the rest.
+    let v = u128::from_le_bytes(*bytes) & ((1u128 << (8 * len)) - 1);
+    let ascii = nonascii & ((1u32 << len) - 1) == 0;
+    Some((len, [v as u64, (v >> 64) as u64], ascii))
+}
+
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 mod sse2 {
     use std::arch::x86_64::{

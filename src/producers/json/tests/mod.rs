@@ -309,3 +309,35 @@ fn metadata_and_layout_constants() {
     assert_eq!(layout_constant("TYPE_OBJECT"), Some(6));
     assert_eq!(layout_constant("NOPE"), None);
 }
+
+/// Equal key texts share the first occurrence's payload (and its flags), whichever way
+/// they were written (short, 16 bytes, long, escaped, non-ASCII); different texts never do.
+#[test]
+fn keys_are_interned() {
+    let text = r#"[{"ab":1,"a\u0062":2,"abc":3,"sixteen_bytes_16":4,"a_key_longer_than_sixteen_bytes":5,"é":6,"\u00e9":7,"":8},
+        {"ab":1,"abc":2,"sixteen_bytes_16":3,"a_key_longer_than_sixteen_bytes":4,"é":5,"":6,"a\u0062c":7,"sixteen_bytes_17":8}]"#;
+    let (_serial, alloc) = block();
+    let doc = parse(&alloc, text.as_bytes()).unwrap();
+    let r = Reader::new(&alloc, doc);
+    let mut keys = Vec::new();
+    for i in 0..2 {
+        let object = r.elem(r.root_off(), i);
+        for k in 0..r.len(object) {
+            let (key, _) = r.entry(object, k);
+            let name = String::from_utf16(&r.read_string(key)).unwrap();
+            keys.push((name, r.ptr(key), r.kind(key), r.len(key)));
+        }
+    }
+    for (a, pa, ka, la) in &keys {
+        for (b, pb, kb, lb) in &keys {
+            if a == b {
+                assert_eq!((pa, ka, la), (pb, kb, lb), "{a:?}");
+            } else if la != &0 || lb != &0 {
+                assert_ne!(pa, pb, "{a:?} vs {b:?}");
+            }
+        }
+    }
+    // The escaped "ab" and "abc" take the verbatim first occurrence's place in the source.
+    assert!(keys[1].2 & FLAG_IN_SOURCE != 0);
+    assert!(keys[14].2 & FLAG_IN_SOURCE != 0);
+}
