@@ -1,9 +1,16 @@
 'use strict'
-// parseJsonFiles on many small files (where a linter lives): 5 000 files of 1–4 KB, against
-// a readFileSync + JSON.parse loop doing the same, in the same run; the same job with a
-// no-op plugin (wall time per file: the job's whole cost); and a synchronous parseJson +
-// release loop over the same texts already in memory (what one native call per document
-// costs, parse included).
+// parseJsonFiles on many small files (where a linter lives): 5 000 files of 1–4 KB (arrays
+// of records), a plugin reading `id` of every record, against a readFileSync + JSON.parse
+// loop doing the same reads, in the same run. Default options throughout (a new JsonPool():
+// 4 blocks; parseJsonFiles's 2 threads; runJsonPlugins's default workers):
+//   - parseJsonFiles, the plugin reading every id;
+//   - parseJsonFiles, a no-op plugin (the job's own cost);
+//   - runJsonPlugins (a host made for each run), the same plugin (benches/js/plugins/ids.js),
+//     against parseJsonFiles on this thread;
+//   - a synchronous parseJson + the same reads + release over the texts in memory, against
+//     JSON.parse + the same reads in memory.
+// The cases take turns in each of `--rounds` rounds (default 7); each row gives its range
+// over the rounds and the range of its per-round ratio.
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -28,51 +35,74 @@ function makeFiles(count) {
   return { dir, paths }
 }
 
-async function median(fn, runs) {
-  await fn()
-  const samples = []
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now()
-    await fn()
-    samples.push(performance.now() - t0)
-  }
-  return samples.sort((a, b) => a - b)[runs >> 1] * 1e6 // ns
+const IDS = path.join(__dirname, 'plugins', 'ids.js')
+const ids = require(IDS)
+function plainIds(list) {
+  let sum = 0
+  for (let k = 0, n = list.length; k < n; k++) sum += list[k].id
+  return sum
 }
 
+function arg(name, dflt) {
+  const i = process.argv.indexOf(`--${name}`)
+  return i === -1 ? dflt : Number(process.argv[i + 1])
+}
+
+const range = (xs) => [Math.min(...xs), Math.max(...xs)]
+const fmtRange = ([a, b], f) => (f(a) === f(b) ? f(a) : `${f(a)}–${f(b)}`)
+const ms = (ns) => `${(ns / 1e6).toFixed(1)} ms`
+const ratio = (x) => `${x.toFixed(2)}x`
+
 module.exports = async function run() {
-  const { dir, paths } = makeFiles(5000)
+  const rounds = arg('rounds', 7)
+  const { dir, paths } = makeFiles(arg('files', 5000))
   const mb = paths.reduce((n, p) => n + fs.statSync(p).size, 0) / 2 ** 20
   const n = paths.length
-  const readField = (doc) => doc.root.at(0).get('id').value
-  const base = await median(() => {
-    for (const p of paths) JSON.parse(fs.readFileSync(p, 'utf8'))[0].id
-  }, 7)
-  const rows = [[`${n} files, ${mb.toFixed(1)} MB: readFileSync + JSON.parse loop, read one field (baseline)`, fmtNs(base), fmtNs(base / n), '1.00x']]
-  const pool = new rt.FixedSizeAllocatorPool({ size: 64 })
-  const job = await median(() => pool.parseJsonFiles(paths, readField, { threads: 2 }), 7)
-  rows.push([`parseJsonFiles, 2 threads, pool of 64, plugin reads one field`, fmtNs(job), fmtNs(job / n), `${(base / job).toFixed(2)}x`])
-  const noop = await median(() => pool.parseJsonFiles(paths, () => {}, { threads: 2 }), 7)
-  rows.push([`parseJsonFiles, 2 threads, no-op plugin`, fmtNs(noop), fmtNs(noop / n), `${(base / noop).toFixed(2)}x`])
-  // The JS thread's own cost per file with a no-op plugin, through the public path
-  // (batch take, document per file, plugin call, release): the event loop's active time
-  // during the job (performance.eventLoopUtilization), which leaves out the time the thread
-  // sleeps waiting for the Rust threads. Best of 5.
-  let jsNs = Infinity
-  for (let run = 0; run < 5; run++) {
-    const before = performance.eventLoopUtilization()
-    await pool.parseJsonFiles(paths, () => {}, { threads: 2 })
-    const { active } = performance.eventLoopUtilization(before)
-    jsNs = Math.min(jsNs, active * 1e6)
-  }
-  rows.push([`JS thread's own work in that job (event-loop active time: take, documents, plugin calls, releases)`, fmtNs(jsNs), fmtNs(jsNs / n), '-'])
   const texts = paths.map((p) => fs.readFileSync(p))
-  const sync = await median(() => {
-    for (const text of texts) pool.parseJson(text).release()
-  }, 7)
-  rows.push([`sync parseJson + release of the same texts (in memory), 1 thread`, fmtNs(sync), fmtNs(sync / n), `${(base / sync).toFixed(2)}x`])
+  const strings = texts.map((t) => t.toString('utf8'))
+  const pool = new rt.JsonPool()
+  let check = 0
+  const cases = {
+    base: () => {
+      for (const p of paths) check += plainIds(JSON.parse(fs.readFileSync(p, 'utf8')))
+    },
+    files: () => pool.parseJsonFiles(paths, (doc) => void (check += ids(doc))),
+    noop: () => pool.parseJsonFiles(paths, () => {}),
+    parallel: () => rt.runJsonPlugins(paths, { plugin: IDS }),
+    memBase: () => {
+      for (const s of strings) check += plainIds(JSON.parse(s))
+    },
+    memSync: () => {
+      for (const t of texts) {
+        const doc = pool.parseJson(t)
+        check += ids(doc)
+        doc.release()
+      }
+    },
+  }
+  const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]))
+  for (const fn of Object.values(cases)) await fn() // warm-up
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, fn] of Object.entries(cases)) {
+      const t0 = performance.now()
+      const out = await fn()
+      times[name].push((performance.now() - t0) * 1e6)
+      if (out && out.errors && out.errors.length > 0) throw out.errors[0].error
+    }
+  }
+  const per = (a, b) => range(times[a].map((t, i) => times[b][i] / t))
+  const row = (label, name, vs) => [label, fmtRange(range(times[name]), ms), vs === null ? '1.00x' : fmtRange(per(name, vs), ratio)]
+  const rows = [
+    row(`${n} files, ${mb.toFixed(1)} MB: readFileSync + JSON.parse loop, read id of every record (baseline)`, 'base', null),
+    row('parseJsonFiles, default pool and options, plugin reads id of every record', 'files', 'base'),
+    row('parseJsonFiles, default pool and options, no-op plugin', 'noop', 'base'),
+    row('runJsonPlugins, default options, plugin reads id of every record: vs parseJsonFiles above', 'parallel', 'files'),
+    row('JSON.parse + the same reads, texts in memory (baseline of the next row)', 'memBase', null),
+    row('sync parseJson + the same reads + release, texts in memory, default pool', 'memSync', 'memBase'),
+  ]
   pool.close()
   fs.rmSync(dir, { recursive: true })
-  table('JSON: many small files', ['case', 'time', 'per file', 'speed-up vs baseline'], rows)
-  return { base, job, noop, n, jsNs }
+  table(`JSON: many small files (${rounds} rounds, ranges; ratio = speed-up over the row's baseline)`, ['case', 'time', 'speed-up'], rows)
+  return { times, check }
 }
 if (require.main === module) module.exports()

@@ -61,7 +61,9 @@ enum Handed {
 /// buffer's whole length, and collects garbage for it), and a growing one is wrapped again
 /// at most once per doubling.
 fn buffer_len(used: usize) -> usize {
-    used.max(MIN_BUFFER_SIZE).next_power_of_two().min(BUFFER_SIZE)
+    used.max(MIN_BUFFER_SIZE)
+        .next_power_of_two()
+        .min(BUFFER_SIZE)
 }
 
 /// A block checked out to JS, with whatever must be dropped when it comes back (a job's
@@ -95,7 +97,10 @@ impl Docs {
         let words = n.div_ceil(64);
         let mut bits = Vec::new();
         bits.try_reserve_exact(words).map_err(|_| {
-            TransferError::new(ErrorCode::OutOfMemory, "out of memory for a block's document set")
+            TransferError::new(
+                ErrorCode::OutOfMemory,
+                "out of memory for a block's document set",
+            )
         })?;
         bits.resize(words, u64::MAX);
         if !n.is_multiple_of(64) {

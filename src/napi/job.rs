@@ -22,10 +22,13 @@
 //!   block (`js/job.js` does).
 //! - **Many documents per block.** A thread packs small results into the block it holds
 //!   (each with its own root and release; see [`Producer::build`]) until the block has
-//!   `PACK_BYTES` in use, holds `PACK_DOCS` results, has been filling for `PACK_AGE`, or JS
-//!   waits with nothing queued; then the block goes to JS with all of them, and returns to
-//!   the pool when JS has released the last. A thread never writes to a block JS can read:
-//!   packing happens before the hand-off. A big result fills a block of its own.
+//!   `PACK_BYTES` in use, holds `PACK_DOCS` results or has been filling for `PACK_AGE`;
+//!   then the block goes to JS with all of them, and returns to the pool when JS has
+//!   released the last. When JS waits with nothing queued, the waker thread hands over what
+//!   the threads have packed so far (between two inputs: a block is never taken in the
+//!   middle of a build), so a slow next input never holds back results already built. A
+//!   thread never writes to a block JS can read: packing happens before the hand-off. A big
+//!   result fills a block of its own.
 //! - **Batched wake-ups.** See `State::should_wake`: JS is woken once per batch of small
 //!   items, at once for slow ones.
 //! - **Cancel.** [`Job::cancel`], dropping the `Job`, closing the pool and environment
@@ -41,7 +44,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use ::napi::bindgen_prelude::{Env, JsValue};
-use parking_lot::{Condvar, Mutex};
+use parking_lot::{Condvar, Mutex, MutexGuard};
 
 use super::batch::Batch;
 use super::env::{EnvState, Teardown};
@@ -110,6 +113,10 @@ const PACK_DOCS: usize = 256;
 /// ... or once it has been filling this long (JS gets results at least this often).
 const PACK_AGE: Duration = Duration::from_millis(1);
 const _: () = assert!(PACK_DOCS <= super::env_pool::MAX_DOCS_PER_BLOCK);
+/// JS has waited this long with nothing queued: the waker hands it the packed blocks.
+const HAND_OVER_AFTER: Duration = Duration::from_micros(200);
+/// The waker looks again at most this often while JS waits and no thread has anything.
+const HAND_OVER_POLL_MAX: Duration = Duration::from_millis(10);
 
 type Deferred = ::napi::JsDeferred<(), fn(Env) -> ::napi::Result<()>>;
 
@@ -134,11 +141,6 @@ impl State {
     /// the oldest has waited `WAKE_AFTER`. Where items come slowly (big inputs), batching
     /// gains nothing and delays JS, so JS is woken at once. Also at once when the threads
     /// are about to need JS (few permits left) or are done.
-    /// JS waits and nothing is queued for it: a thread hands over what it has packed.
-    fn js_starved(&self) -> bool {
-        self.waiter.is_some() && self.results.is_empty()
-    }
-
     fn should_wake(&self, now: Instant, previous: Option<Instant>) -> bool {
         self.results.len() >= WAKE_BATCH
             || self.permits <= self.running
@@ -159,16 +161,38 @@ const SLOW_GAP: Duration = Duration::from_micros(100);
 
 struct Shared {
     state: Mutex<State>,
+    /// Each thread's block in filling while it loads its next input (the waker may take it
+    /// to JS then); empty while the thread builds into it. Never locked with `state` held.
+    open: Mutex<Vec<Option<Group>>>,
     permit_freed: Condvar,
-    /// Wakes the waker thread: a result was queued that JS was not woken for.
+    /// Wakes the waker thread: a result was queued that JS was not woken for, or JS began
+    /// to wait.
     queued: Condvar,
     cancelled: AtomicBool,
     next: AtomicUsize,
 }
 
 impl Shared {
-    fn js_starved(&self) -> bool {
-        self.state.lock().js_starved()
+    /// Take thread `slot`'s block in filling out of its slot (the thread builds into it).
+    fn take_open(&self, slot: usize) -> Option<Group> {
+        self.open.lock().get_mut(slot).and_then(Option::take)
+    }
+
+    /// Put thread `slot`'s block back, where the waker may hand it to JS.
+    fn put_open(&self, slot: usize, group: Group) {
+        let mut open = self.open.lock();
+        if let Some(s) = open.get_mut(slot) {
+            *s = Some(group);
+        }
+    }
+
+    /// Every block in filling that holds a result (the waker hands them to JS).
+    fn take_all_open(&self) -> Vec<Group> {
+        let mut open = self.open.lock();
+        open.iter_mut()
+            .filter(|s| s.as_ref().is_some_and(|g| !g.docs.is_empty()))
+            .filter_map(Option::take)
+            .collect()
     }
 
     fn push(&self, item: Finished) {
@@ -202,15 +226,22 @@ impl Shared {
 
     /// The waker thread: wakes a waiting JS thread once the oldest queued result has waited
     /// `WAKE_AFTER`, whatever the producer threads are doing (a slow `load` must not hold
-    /// back results already finished). Ends with the job.
+    /// back results already finished), and hands JS the blocks the threads are filling once
+    /// it has waited `HAND_OVER_AFTER` with nothing queued. Ends with the job.
     fn run_waker(&self) {
         let mut state = self.state.lock();
+        // While JS waits with nothing queued: when to look in the threads' slots next, and
+        // how long to wait after that if they hold nothing (doubling up to a cap, so a long
+        // wait on slow inputs costs a few wake-ups a second).
+        let mut look_at: Option<Instant> = None;
+        let mut poll = HAND_OVER_AFTER;
         loop {
             if self.is_cancelled() || state.running == 0 {
                 break;
             }
             match (state.waiter.is_some(), state.oldest) {
                 (true, Some(oldest)) => {
+                    look_at = None;
                     let due = oldest + WAKE_AFTER;
                     if Instant::now() >= due {
                         wake(state.waiter.take());
@@ -218,7 +249,31 @@ impl Shared {
                         self.queued.wait_until(&mut state, due);
                     }
                 }
-                _ => self.queued.wait(&mut state),
+                (true, None) => {
+                    let now = Instant::now();
+                    let due = *look_at.get_or_insert(now + HAND_OVER_AFTER);
+                    if now < due {
+                        self.queued.wait_until(&mut state, due);
+                        continue;
+                    }
+                    let groups = MutexGuard::unlocked(&mut state, || self.take_all_open());
+                    if groups.is_empty() {
+                        poll = (poll * 2).min(HAND_OVER_POLL_MAX);
+                    } else {
+                        poll = HAND_OVER_AFTER;
+                        MutexGuard::unlocked(&mut state, || {
+                            for g in groups {
+                                self.push(Finished::Block(g));
+                            }
+                        });
+                    }
+                    look_at = Some(Instant::now() + poll);
+                }
+                _ => {
+                    look_at = None;
+                    poll = HAND_OVER_AFTER;
+                    self.queued.wait(&mut state);
+                }
             }
         }
     }
@@ -238,6 +293,8 @@ impl Shared {
         self.cancel();
         let results = std::mem::take(&mut self.state.lock().results);
         drop(results);
+        let open = self.take_all_open();
+        drop(open);
     }
 
     fn is_cancelled(&self) -> bool {
@@ -367,6 +424,7 @@ impl Job {
                 oldest: None,
                 last_push: None,
             }),
+            open: Mutex::new((0..threads).map(|_| None).collect()),
             permit_freed: Condvar::new(),
             queued: Condvar::new(),
             cancelled: AtomicBool::new(false),
@@ -382,7 +440,7 @@ impl Job {
             );
             let spawned = std::thread::Builder::new()
                 .name("raw-transfer-job".into())
-                .spawn(move || run_thread(&*producer, &inputs, &pool, &thread_shared));
+                .spawn(move || run_thread(&*producer, &inputs, &pool, &thread_shared, i));
             if let Err(e) = spawned {
                 // The threads already started stop, and what they queued goes back now (its
                 // permits point at `shared`: left queued, they would keep its blocks for
@@ -483,6 +541,8 @@ impl Job {
             let mut state = self.shared.state.lock();
             if state.results.is_empty() && state.running > 0 {
                 state.waiter = Some(deferred);
+                // The waker hands JS what the threads have packed if nothing comes soon.
+                self.shared.queued.notify_one();
                 batch.wait = Some(RawValue(promise.raw()));
             } else {
                 drop(state);
@@ -569,9 +629,9 @@ fn run_thread<P: Producer>(
     inputs: &[P::Input],
     pool: &FixedSizeAllocatorPool,
     shared: &Arc<Shared>,
+    slot: usize,
 ) {
     let mut worker = producer.worker();
-    let mut group: Option<Group> = None;
     loop {
         if shared.is_cancelled() {
             break;
@@ -587,7 +647,7 @@ fn run_thread<P: Producer>(
             index as u32,
             pool,
             shared,
-            &mut group,
+            slot,
         );
         if stop {
             break;
@@ -595,7 +655,7 @@ fn run_thread<P: Producer>(
     }
     // What is packed goes to JS (`push` drops it if the job was cancelled); an empty block
     // goes back to the pool with its permit.
-    if let Some(g) = group.take()
+    if let Some(g) = shared.take_open(slot)
         && !g.docs.is_empty()
     {
         shared.push(Finished::Block(g));
@@ -613,8 +673,8 @@ fn run_thread<P: Producer>(
     wake(waiter);
 }
 
-/// Load and build input `index` into `group` (making one if there is none) and hand
-/// `group` over when it is full enough. Returns whether the thread should stop.
+/// Load and build input `index` into the block of thread `slot` (taking one if it has none)
+/// and hand that block over when it is full enough. Returns whether the thread should stop.
 fn produce_one<P: Producer>(
     producer: &P,
     worker: &mut P::Worker,
@@ -622,22 +682,25 @@ fn produce_one<P: Producer>(
     index: u32,
     pool: &FixedSizeAllocatorPool,
     shared: &Arc<Shared>,
-    group: &mut Option<Group>,
+    slot: usize,
 ) -> bool {
     // A panicking producer must not take the process (or the JS thread) down: it becomes
     // an Internal error for that input.
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        build_one(producer, worker, input, index, pool, shared, group)
+        build_one(producer, worker, input, index, pool, shared, slot)
     }));
     match caught {
         Ok(stop) => stop,
         Err(_) => {
-            // What the block already holds is intact; the panicking build's allocations
-            // stay (unused) until the block is reset.
+            // (`load` and `build` are guarded on their own, so the block in filling and its
+            // results survive them; this is for the job's own code.)
             shared.push(Finished::Failed {
                 index,
                 bytes: 0,
-                error: ProduceError::new(ErrorCode::Internal, "the producer panicked on this input"),
+                error: ProduceError::new(
+                    ErrorCode::Internal,
+                    "the producer panicked on this input",
+                ),
             });
             false
         }
@@ -651,24 +714,20 @@ fn build_one<P: Producer>(
     index: u32,
     pool: &FixedSizeAllocatorPool,
     shared: &Arc<Shared>,
-    group: &mut Option<Group>,
+    slot: usize,
 ) -> bool {
-    // JS is idle: what this thread packed goes now, not after another load (which may be slow).
-    if group.as_ref().is_some_and(|g| !g.docs.is_empty()) && shared.js_starved() {
-        shared.push(Finished::Block(group.take().expect("checked")));
-    }
     // The permit comes first: a loaded input holds memory too (a file read whole), so
     // read-ahead is bounded by the job's blocks, not by its threads. A thread filling a
-    // block already holds that block's permit.
-    let permit = if group.is_none() {
+    // block already holds that block's permit (unless the waker hands the block to JS while
+    // the thread loads: then the thread takes a permit after loading, holding one input).
+    let mut permit = None;
+    if !shared.open.lock().get(slot).is_some_and(Option::is_some) {
         match shared.take_permit() {
-            Some(p) => Some(p),
+            Some(p) => permit = Some(p),
             None => return true,
         }
-    } else {
-        None
-    };
-    let (loaded, bytes) = match producer.load(worker, input) {
+    }
+    let (loaded, bytes) = match guarded(|| producer.load(worker, input)) {
         Ok(l) => l,
         Err(error) => {
             shared.push(Finished::Failed {
@@ -679,7 +738,18 @@ fn build_one<P: Producer>(
             return false;
         }
     };
+    let mut group = shared.take_open(slot);
+    if group.is_none() && permit.is_none() {
+        match shared.take_permit() {
+            Some(p) => permit = Some(p),
+            None => return true,
+        }
+    }
     if let Some(permit) = permit {
+        if let Some(g) = group.take() {
+            // (Never both: a permit is taken only for an empty slot, which only this thread fills.)
+            shared.put_open(slot, g);
+        }
         let guard = loop {
             match pool.get_timeout(POLL) {
                 Ok(g) => break g,
@@ -688,17 +758,25 @@ fn build_one<P: Producer>(
                 Err(PoolError::Exhausted { .. }) => return true,
                 Err(e @ PoolError::Closed) => {
                     let error = TransferError::from(e).into();
-                    shared.push(Finished::Failed { index, bytes, error });
+                    shared.push(Finished::Failed {
+                        index,
+                        bytes,
+                        error,
+                    });
                     return true;
                 }
                 Err(e) => {
                     let error = TransferError::from(e).into();
-                    shared.push(Finished::Failed { index, bytes, error });
+                    shared.push(Finished::Failed {
+                        index,
+                        bytes,
+                        error,
+                    });
                     return false;
                 }
             }
         };
-        *group = Some(Group {
+        group = Some(Group {
             guard,
             permit,
             meta: None,
@@ -708,12 +786,18 @@ fn build_one<P: Producer>(
     }
     let g = group.as_mut().expect("made above");
     let mark = g.guard.used_bytes();
-    match producer.build(worker, loaded, &g.guard) {
+    // A panicking build is an error for its input; the results before it stay in the block.
+    match guarded(|| producer.build(worker, loaded, &g.guard)) {
         Ok(meta) => {
             if g.docs.try_reserve(1).is_err() {
                 g.guard.rewind(mark);
-                let error = ProduceError::new(ErrorCode::OutOfMemory, "out of memory for a job's results");
-                shared.push(Finished::Failed { index, bytes, error });
+                let error =
+                    ProduceError::new(ErrorCode::OutOfMemory, "out of memory for a job's results");
+                shared.push(Finished::Failed {
+                    index,
+                    bytes,
+                    error,
+                });
                 return false;
             }
             g.docs.push(Doc {
@@ -726,14 +810,33 @@ fn build_one<P: Producer>(
         Err(error) => {
             // What the failed build allocated is forgotten; the results before it stay.
             g.guard.rewind(mark);
-            shared.push(Finished::Failed { index, bytes, error });
+            shared.push(Finished::Failed {
+                index,
+                bytes,
+                error,
+            });
         }
     }
     let full = g.guard.used_bytes() >= PACK_BYTES
         || g.docs.len() >= PACK_DOCS
         || g.started.elapsed() >= PACK_AGE;
-    if !g.docs.is_empty() && (full || shared.js_starved()) {
-        shared.push(Finished::Block(group.take().expect("checked")));
+    let g = group.take().expect("made above");
+    if full && !g.docs.is_empty() {
+        shared.push(Finished::Block(g));
+    } else {
+        shared.put_open(slot, g);
     }
     false
+}
+
+/// `f()`, with a panic turned into an `Internal` error for the input.
+fn guarded<T>(
+    f: impl FnOnce() -> std::result::Result<T, ProduceError>,
+) -> std::result::Result<T, ProduceError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(ProduceError::new(
+            ErrorCode::Internal,
+            "the producer panicked on this input",
+        ))
+    })
 }
