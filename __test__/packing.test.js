@@ -217,3 +217,28 @@ for (const order of ['release then GC', 'GC then release']) {
     fs.rmSync(dir, { recursive: true })
   })
 }
+
+test('a result built before a slow input reaches JS without waiting for it', async () => {
+  const { dir, paths } = writeJsonFiles(1, () => ({ small: true }))
+  // 48 MB: reading and parsing it takes far longer than the waker's 200 µs hand-over.
+  const big = `${dir}/big.json`
+  fs.writeFileSync(big, `[${'12345678,'.repeat(48 << 17)}0]`)
+  const pool = new rt.JsonPool()
+  const at = {}
+  try {
+    const r = await pool.parseJsonFiles(
+      [paths[0], big],
+      (doc, p) => {
+        at[p === big ? 'big' : 'small'] = performance.now()
+      },
+      { threads: 1 },
+    )
+    assert.deepEqual(r.errors, [])
+    // Without the hand-over, the small document would wait in the block until the big one
+    // was built into it too, and both would arrive together.
+    assert.ok(at.big - at.small > 20, `small at ${at.small.toFixed(1)} ms, big at ${at.big.toFixed(1)} ms`)
+  } finally {
+    pool.close()
+    fs.rmSync(dir, { recursive: true })
+  }
+})
