@@ -18,6 +18,7 @@ use super::layout::{
 use super::{JsonError, JsonErrorKind as K, ParseError};
 use crate::arena::FixedSizeAllocator;
 
+mod copy;
 mod keys;
 mod number;
 mod scan;
@@ -366,7 +367,7 @@ impl<'a> Run<'a, '_> {
         let base = frame.base as usize;
         let children = &self.nodes[base..];
         let count = children.len();
-        let ptr = self.alloc.try_alloc_slice_copy(children)?.as_ptr() as u64;
+        let ptr = copy::alloc_copy(self.alloc, children)?.as_ptr() as u64;
         self.nodes.truncate(base);
         let len = if ty == TYPE_OBJECT { count / 2 } else { count };
         Ok(Node::new(ty, len as u32, frame.start, self.pos as u32, ptr))
@@ -384,15 +385,14 @@ impl<'a> Run<'a, '_> {
                 self.pos = body + len + 1;
                 self.ascii &= ascii;
                 let kind = TYPE_STRING | FLAG_IN_SOURCE | if ascii { FLAG_ASCII } else { 0 };
-                let mut key = Node::new(
-                    kind,
+                let (payload, kind) = self.keys.intern_short(
+                    sig,
                     len as u32,
-                    start as u32,
-                    self.pos as u32,
+                    body as u32,
                     self.src_addr + body as u64,
+                    kind,
                 );
-                self.keys.intern_short(&mut key, sig, body as u32);
-                key
+                Node::new(kind, len as u32, start as u32, self.pos as u32, payload)
             }
             _ => self.long_key()?,
         };

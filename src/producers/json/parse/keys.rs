@@ -97,36 +97,50 @@ impl KeyInterner {
         if bytes.len() > 16 && text_at.is_none() {
             return;
         }
-        self.intern_signed(
-            key,
+        (key.payload, key.kind) = self.intern_signed(
             signature(bytes),
+            key.len,
             bytes,
             text_at.unwrap_or(u32::MAX),
             source,
+            key.payload,
+            key.kind,
         );
     }
 
-    /// [`Self::intern`] for a verbatim key of at most [`SHORT_KEY`] bytes whose
-    /// [`signature`] the scan already made.
+    /// [`Self::intern`] for a verbatim key of `len <=` [`SHORT_KEY`] bytes at `text_at`
+    /// whose [`signature`] the scan already made, with its own `payload` and `kind`: returns
+    /// the payload and kind it gets. (By value: a key node built in memory field by field
+    /// and then read back whole stalled the loop on store forwarding.)
     #[inline(always)]
-    pub(crate) fn intern_short(&mut self, key: &mut Node, sig: [u64; 2], text_at: u32) {
-        self.intern_signed(key, sig, &[], text_at, &[]);
+    pub(crate) fn intern_short(
+        &mut self,
+        sig: [u64; 2],
+        len: u32,
+        text_at: u32,
+        payload: u64,
+        kind: u32,
+    ) -> (u64, u32) {
+        self.intern_signed(sig, len, &[], text_at, &[], payload, kind)
     }
 
     /// Look the key up by signature (and, past 16 bytes, by `bytes` against the recorded
-    /// text in `source`); point `key` at the earlier occurrence or record this one.
+    /// text in `source`): the earlier occurrence's payload and kind if there is one, else
+    /// this one's (recorded).
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     fn intern_signed(
         &mut self,
-        key: &mut Node,
         sig: [u64; 2],
+        len: u32,
         bytes: &[u8],
         text_at: u32,
         source: &[u8],
-    ) {
-        let len = key.len;
+        payload: u64,
+        kind: u32,
+    ) -> (u64, u32) {
         if self.slots.is_empty() && !self.grow_to(256) {
-            return;
+            return (payload, kind);
         }
         let mask = self.slots.len() - 1;
         let mut i = hash(sig, len as usize) as usize & mask;
@@ -140,28 +154,27 @@ impl KeyInterner {
                 // with the recorded one's text in the source.
                 let at = slot.text_at as usize;
                 if len <= 16 || source.get(at..at + bytes.len()) == Some(bytes) {
-                    key.payload = slot.ptr;
-                    key.kind = (key.kind & !WHERE_FLAGS) | slot.flags;
-                    return;
+                    return (slot.ptr, (kind & !WHERE_FLAGS) | slot.flags);
                 }
             }
             i = (i + 1) & mask;
         }
-        self.insert(i, key, sig, text_at);
+        self.insert(i, sig, len, text_at, payload, kind);
+        (payload, kind)
     }
 
-    /// Record `key` in the free slot `i` (out of line: once per distinct key).
+    /// Record a key in the free slot `i` (out of line: once per distinct key).
     #[inline(never)]
-    fn insert(&mut self, i: usize, key: &Node, sig: [u64; 2], text_at: u32) {
+    fn insert(&mut self, i: usize, sig: [u64; 2], len: u32, text_at: u32, payload: u64, kind: u32) {
         if self.used >= MAX_KEYS {
             return;
         }
         self.slots[i] = Slot {
             sig,
-            ptr: key.payload,
-            len: key.len,
+            ptr: payload,
+            len,
             generation: self.generation,
-            flags: key.kind & WHERE_FLAGS,
+            flags: kind & WHERE_FLAGS,
             text_at,
         };
         self.used += 1;

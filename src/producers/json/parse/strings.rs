@@ -108,8 +108,11 @@ impl Decoder<'_, '_> {
                 self.buf.push(c as u8);
             } else {
                 ascii = false;
-                self.buf
-                    .extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                // Byte by byte: `extend_from_slice` of the 2–4 bytes was a `memcpy` call.
+                let mut utf8 = [0; 4];
+                for &b in c.encode_utf8(&mut utf8).as_bytes() {
+                    self.buf.push(b);
+                }
             }
             let (j, segment_ascii) = scan(src, self.utf8_valid, i)?;
             ascii &= segment_ascii;
@@ -117,7 +120,7 @@ impl Decoder<'_, '_> {
             i = j;
         }
         let end = i + 1;
-        let data = self.alloc.try_alloc_slice_copy(self.buf.as_slice())?;
+        let data = super::copy::alloc_copy(self.alloc, self.buf.as_slice())?;
         let kind = TYPE_STRING | if ascii { FLAG_ASCII } else { 0 };
         let node = Node::new(
             kind,
