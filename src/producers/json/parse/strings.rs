@@ -79,57 +79,96 @@ impl Decoder<'_, '_> {
     /// special byte, `ascii` whether the bytes before `i` are ASCII. Returns the node, the
     /// offset after its closing `"`, and whether the decoded text is ASCII.
     #[inline(never)]
-    fn escaped_string(
-        &mut self,
+    fn escaped_string(&mut self, start: usize, i: usize, ascii: bool) -> R<(Node, usize, bool)> {
+        // Decode into a local vector: its length and capacity then live in registers. Through
+        // `self.buf`, every byte stored (a `u8` write may alias anything) made the compiler
+        // reload them.
+        let mut out = std::mem::take(self.buf);
+        out.clear();
+        let decoded = self.decode_utf8(&mut out, start, i, ascii);
+        let result = match decoded {
+            Ok(Some((end, ascii))) => super::copy::alloc_copy(self.alloc, out.as_slice())
+                .map_err(Into::into)
+                .map(|data| {
+                    let kind = TYPE_STRING | if ascii { FLAG_ASCII } else { 0 };
+                    let node = Node::new(
+                        kind,
+                        data.len() as u32,
+                        start as u32,
+                        end as u32,
+                        data.as_ptr() as u64,
+                    );
+                    (node, end, ascii)
+                }),
+            Ok(None) => {
+                *self.buf = out;
+                return self.utf16_string(start);
+            }
+            Err(e) => Err(e),
+        };
+        *self.buf = out;
+        result
+    }
+
+    /// The UTF-8 decoding of [`Self::escaped_string`] into `out`: the offset after the
+    /// closing `"` and whether the text is ASCII, or `None` if the string holds a lone
+    /// surrogate (it must be decoded as UTF-16).
+    #[inline(always)]
+    fn decode_utf8(
+        &self,
+        out: &mut Vec<u8>,
         start: usize,
         mut i: usize,
         mut ascii: bool,
-    ) -> R<(Node, usize, bool)> {
+    ) -> R<Option<(usize, bool)>> {
         let src = self.src;
-        self.buf.clear();
-        push_segment(self.buf, src, start + 1, i)?;
-        while let Some((unit, len)) = self.escape(i)? {
-            i += len;
-            let code = match unit {
-                0xd800..=0xdbff => match self.low_surrogate_at(i) {
-                    Some(low) => {
-                        i += 6;
-                        0x10000 + ((unit as u32 - 0xd800) << 10) + (low as u32 - 0xdc00)
-                    }
-                    None => return self.utf16_string(start),
-                },
-                0xdc00..=0xdfff => return self.utf16_string(start),
-                _ => unit as u32,
+        push_segment(out, src, start + 1, i)?;
+        loop {
+            match src[i] {
+                b'"' => return Ok(Some((i + 1, ascii))),
+                b'\\' => {}
+                _ => return fail(src, K::BadControlCharacter, i),
+            }
+            let Some(&escape) = src.get(i + 1) else {
+                return fail(src, K::UnexpectedEnd, src.len());
             };
-            // Never a surrogate nor above U+10FFFF, so never the replacement.
-            let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
-            room(self.buf, 4)?;
-            if c.is_ascii() {
-                self.buf.push(c as u8);
-            } else {
-                ascii = false;
-                // Byte by byte: `extend_from_slice` of the 2–4 bytes was a `memcpy` call.
-                let mut utf8 = [0; 4];
-                for &b in c.encode_utf8(&mut utf8).as_bytes() {
-                    self.buf.push(b);
+            room(out, 4)?;
+            let byte = match escape {
+                b'"' | b'\\' | b'/' => escape,
+                b'b' => 0x08,
+                b'f' => 0x0c,
+                b'n' => b'\n',
+                b'r' => b'\r',
+                b't' => b'\t',
+                b'u' => {
+                    let unit = self.hex4(i + 2)?;
+                    i += 6;
+                    let code = match unit {
+                        0xd800..=0xdbff => match self.low_surrogate_at(i) {
+                            Some(low) => {
+                                i += 6;
+                                0x10000 + ((unit as u32 - 0xd800) << 10) + (low as u32 - 0xdc00)
+                            }
+                            None => return Ok(None),
+                        },
+                        0xdc00..=0xdfff => return Ok(None),
+                        _ => unit as u32,
+                    };
+                    ascii &= code < 0x80;
+                    push_utf8(out, code);
+                    0
                 }
+                _ => return fail_at(src, K::BadEscape, i + 1),
+            };
+            if escape != b'u' {
+                out.push(byte);
+                i += 2;
             }
             let (j, segment_ascii) = scan(src, self.utf8_valid, i)?;
             ascii &= segment_ascii;
-            push_segment(self.buf, src, i, j)?;
+            push_segment(out, src, i, j)?;
             i = j;
         }
-        let end = i + 1;
-        let data = super::copy::alloc_copy(self.alloc, self.buf.as_slice())?;
-        let kind = TYPE_STRING | if ascii { FLAG_ASCII } else { 0 };
-        let node = Node::new(
-            kind,
-            data.len() as u32,
-            start as u32,
-            end as u32,
-            data.as_ptr() as u64,
-        );
-        Ok((node, end, ascii))
     }
 
     /// Decode the string at `start` (its `"`) into UTF-16 code units: the string holds a
@@ -232,6 +271,32 @@ impl Decoder<'_, '_> {
     }
 }
 
+/// Append the UTF-8 encoding of `code` (a scalar value: not a surrogate, at most U+10FFFF)
+/// to `out`, which has room for four more bytes. Byte by byte: `extend_from_slice` of
+/// `char::encode_utf8`'s 1–4 bytes was a `memcpy` call.
+#[inline(always)]
+fn push_utf8(out: &mut Vec<u8>, code: u32) {
+    let cont = |shift: u32| 0x80 | ((code >> shift) & 0x3f) as u8;
+    match code {
+        0..=0x7f => out.push(code as u8),
+        0x80..=0x7ff => {
+            out.push(0xc0 | (code >> 6) as u8);
+            out.push(cont(0));
+        }
+        0x800..=0xffff => {
+            out.push(0xe0 | (code >> 12) as u8);
+            out.push(cont(6));
+            out.push(cont(0));
+        }
+        _ => {
+            out.push(0xf0 | (code >> 18) as u8);
+            out.push(cont(12));
+            out.push(cont(6));
+            out.push(cont(0));
+        }
+    }
+}
+
 /// Append `src[from..to]` to `buf`. The text between two escapes is usually short, and a
 /// `memcpy` call per piece cost more than the decoding: up to 16 bytes go as one fixed
 /// 16-byte copy into the spare capacity (of which only the piece's bytes are kept).
@@ -271,4 +336,20 @@ fn room<T>(buf: &mut Vec<T>, n: usize) -> R<()> {
 fn grow<T>(buf: &mut Vec<T>, n: usize) -> R<()> {
     buf.try_reserve(n)
         .map_err(|_| crate::arena::AllocError::OutOfMemory.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every scalar value encodes as the standard library encodes it.
+    #[test]
+    fn utf8_of_every_char() {
+        let mut out = Vec::with_capacity(4);
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            out.clear();
+            push_utf8(&mut out, c as u32);
+            assert_eq!(out, c.encode_utf8(&mut [0; 4]).as_bytes(), "{c:?}");
+        }
+    }
 }
