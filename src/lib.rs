@@ -21,25 +21,35 @@
 //!    owner count, the live-block registry.
 //! 3. `transfer` – [`RawTransferMetadata`], the record each hand-off writes for JS.
 //! 4. `arena` – [`Allocator`] and [`FixedSizeAllocator`] (bump allocation in a block).
-//! 5. `pool` – [`Pool`]: [`FixedSizeAllocatorPool`], [`AllocatorPool`], their guards.
-//! 6. [`napi`] (cargo feature `napi`) – the generic Node-API layer other addons build on:
+//! 5. [`layout`] (cargo feature `layout`, in the default set) – typed layouts:
+//!    `#[derive(Layout)]`, the arena box, string, slice and vector types whose layout the
+//!    crate guarantees, the layout hash, and the generator of JS readers, visitors and
+//!    TypeScript types.
+//! 6. `pool` – [`Pool`]: [`FixedSizeAllocatorPool`], [`AllocatorPool`], their guards.
+//! 7. [`napi`] (cargo feature `napi`) – the generic Node-API layer other addons build on:
 //!    per-environment hand-off, copy fallback, typed errors, the threaded producer job.
 //!    Registers no JS exports.
-//! 7. [`json`] (in `src/producers/`) – the reference producer: a JSON parser writing into
+//! 8. [`json`] (in `src/producers/`) – the reference producer: a JSON parser writing into
 //!    a block, and the job that reads and parses files.
-//! 8. `js_constants` – the numbers the JS reader needs, assembled from each layer's own
+//! 9. `js_constants` – the numbers the JS reader needs, assembled from each layer's own
 //!    list into `npm/reader/generated/` (raw-transfer-reader) and `js/generated/` (JSON).
-//! 9. `addon` (cargo feature `addon`, the default) – this package's own `#[napi]` classes.
+//! 10. `addon` (cargo feature `addon`, the default) – this package's own `#[napi]` classes.
 //!
-//! Other addons depend on the crate with `default-features = false, features = ["napi"]`.
+//! Other addons depend on the crate with `default-features = false, features = ["napi"]`
+//! (and `"layout"` for typed layouts).
 //!
 //! Every public item has one path: the types at the root, the Node-API layer under
-//! [`napi`], the JSON producer under [`json`].
+//! [`napi`], typed layouts under [`layout`], the JSON producer under [`json`].
+
+// The derive's expansions name `::raw_transfer::layout`; this makes that path work here too.
+extern crate self as raw_transfer;
 
 mod arena;
 mod block;
 mod geometry;
 mod js_constants;
+#[cfg(feature = "layout")]
+pub mod layout;
 #[cfg(feature = "napi")]
 pub mod napi;
 mod pool;

@@ -14,6 +14,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("block", &["block"]),
     ("transfer", &["transfer"]),
     ("arena", &["arena"]),
+    ("layout", &["layout"]),
     ("pool", &["pool"]),
     ("napi", &["napi"]),
     ("json", &["producers", "json"]),

@@ -1,0 +1,244 @@
+'use strict'
+// The generated reader of the typed-layout fixture (src/layout/tests/fixture.rs): a block that
+// Rust built and serde_json's text of the same value (written to target/layout-fixture/ by
+// `cargo test`, which `npm test` runs first), read through __test__/layout/generated/fixture.js.
+const test = require('node:test')
+const assert = require('node:assert')
+const fs = require('node:fs')
+const path = require('node:path')
+const util = require('node:util')
+const reader = require('raw-transfer-reader')
+const gen = require('./layout/generated/fixture.js')
+
+const { RawBuffer, CorruptDocumentError, StaleBufferError, InvalidArgumentError } = reader
+const DIR = path.join(__dirname, '..', 'target', 'layout-fixture')
+const MIB = 1 << 20
+
+function load() {
+  const file = path.join(DIR, 'fixture.bin')
+  if (!fs.existsSync(file)) {
+    throw new Error(`${file} is missing: run \`cargo test --lib layout\` first (npm test does)`)
+  }
+  const bytes = fs.readFileSync(file)
+  const ab = new ArrayBuffer(MIB)
+  new Uint8Array(ab).set(bytes)
+  return { raw: new RawBuffer(ab), used: bytes.length, u8: new Uint8Array(ab), u32: new Uint32Array(ab) }
+}
+const expected = () => JSON.parse(fs.readFileSync(path.join(DIR, 'fixture.json'), 'utf8'))
+
+test('toJS() is what serde_json wrote for the same value', () => {
+  const { raw } = load()
+  const root = gen.readProgram(raw)
+  assert.deepStrictEqual(root.toJS(), expected())
+  assert.deepStrictEqual(JSON.parse(JSON.stringify(root)), expected())
+  assert.deepStrictEqual(gen.toJS(root.body.at(1)), expected().body[1])
+})
+
+test('the block carries the layout hash the reader was generated for', () => {
+  assert.strictEqual(gen.LAYOUT_HASHES.Program, fs.readFileSync(path.join(DIR, 'fixture.hash'), 'utf8'))
+})
+
+test('lazy views: getters at the compiler offsets, enums as type + fields, lists, strings', () => {
+  const { raw } = load()
+  const p = gen.readProgram({ raw, offset: raw.dataOffset, generation: raw.generation })
+  assert.ok(p instanceof gen.Program)
+  assert.strictEqual(p.type, 'Program')
+  assert.strictEqual(p.sourceName, 'fixture.src')
+  assert.strictEqual(p.version, 3)
+  assert.strictEqual(p.level, -2)
+  assert.strictEqual(p.secret, undefined, 'skipped fields are not read')
+  assert.deepStrictEqual([...p.tags], ['a', 'ü', ''])
+  assert.deepStrictEqual([...p.small], [-1, 0, 127])
+  assert.deepStrictEqual([...p.shorts], [-300, 300])
+  assert.strictEqual(p.ratio, Math.fround(0.1))
+  assert.strictEqual(p.big, 2 ** 40 + 7)
+  assert.strictEqual(p.neg, -5_000_000_000)
+  assert.strictEqual(p.maybeOp, 'Add')
+  assert.strictEqual(p.noOp, null)
+  assert.strictEqual(p.flag, true)
+  assert.strictEqual(p.renamedByLayout, 9)
+  assert.deepStrictEqual([...p.maybeList], [1, 2, 65535])
+  assert.strictEqual(p.noExpr, null)
+  assert.strictEqual(p.maybeExpr.type, 'Num')
+  assert.strictEqual(p.maybeExpr.value, 2.5)
+
+  const body = p.body
+  assert.strictEqual(body.length, 5)
+  assert.deepStrictEqual([...body].map((s) => s.type), ['Expr', 'Let', 'Let', 'Empty', 'Block'])
+  assert.strictEqual(body.at(-1).type, 'Block')
+  assert.strictEqual(body.at(5), undefined)
+  // A newtype variant over a struct is that struct's view under the variant's name.
+  const stmt = body.at(0)
+  assert.ok(stmt instanceof gen.Stmt$Expr)
+  assert.deepStrictEqual(stmt.span.toJS(), { start: 0, end: 10 })
+  const call = stmt.expr
+  assert.strictEqual(call.type, 'Call')
+  assert.strictEqual(call[0].type, 'Ident')
+  assert.strictEqual(call[0].value, 'print')
+  const args = call[1]
+  assert.strictEqual(args.length, 5)
+  assert.ok(Number.isNaN(args.at(0).value))
+  assert.strictEqual(args.at(1).value, 'héllo, wörld: a string longer than sixteen bytes')
+  assert.strictEqual(args.at(2)[1], null)
+  assert.strictEqual(args.at(3)[1], 'p')
+  const init = body.at(1).init
+  assert.strictEqual(init.type, 'Bin')
+  assert.strictEqual(init.op, 'Mul')
+  assert.strictEqual(init.left.value, 6)
+  assert.strictEqual(init.right.right.value, 'y')
+  assert.strictEqual(body.at(2).init, null)
+  assert.strictEqual(body.at(4).body.length, 2)
+  assert.deepStrictEqual([...p.adjacent].map((a) => a.type), ['A', 'B', 'C'])
+  assert.strictEqual(p.adjacent.at(2).s, 'c')
+  assert.strictEqual(p.untagged.at(1).value, -3)
+})
+
+test('visit: handlers by node type, :exit, skipping children, only as deep as needed', () => {
+  const { raw, u32 } = load()
+  const p = gen.readProgram(raw)
+  const seen = []
+  gen.visit(p, {
+    Let(node) {
+      seen.push(`Let ${node.name}`)
+    },
+    'Let:exit'(node) {
+      seen.push(`/Let ${node.name}`)
+    },
+    Bin(node) {
+      seen.push(`Bin ${node.op}`)
+    },
+    Num(node) {
+      seen.push(`Num ${node.value}`)
+    },
+  })
+  assert.deepStrictEqual(seen, ['Num NaN', 'Let x', 'Bin Mul', 'Num 6', 'Bin Sub', 'Num -0.5', '/Let x', 'Let ', '/Let ', 'Num 2.5'])
+  // Returning false skips the children.
+  const bins = []
+  gen.visit(p, { Bin: (n) => (bins.push(n.op), false) })
+  assert.deepStrictEqual(bins, ['Mul'])
+  // Unknown node types are refused.
+  assert.throws(() => gen.visit(p, { Nope() {} }), InvalidArgumentError)
+  assert.ok(gen.NODE_TYPES.includes('Call'))
+
+  // A subtree that cannot reach a handled type is not read: break the call's argument list
+  // (its pointer now points past the buffer); a visitor of Let statements never reads it,
+  // one of Num expressions does and stops with CorruptDocumentError.
+  const args = pointerTo(u32, offsetOf(p.body.at(0).expr), 40, offsetOf(p.body.at(0).expr[1]))
+  u32[args >> 2] = 0xfffffff0
+  let lets = 0
+  gen.visit(p, { Let: () => lets++, Empty() {} })
+  assert.strictEqual(lets, 2)
+  assert.throws(() => gen.visit(p, { Num() {} }), CorruptDocumentError)
+})
+
+/** Where a view is: its inspect label says (`Expr$Call <byte 1234>`). */
+function offsetOf(view) {
+  return Number(/<byte (\d+)>/.exec(util.inspect(view))[1])
+}
+
+/** The byte offset of the pointer inside the `size` bytes at `at` whose target is `target`. */
+function pointerTo(u32, at, size, target) {
+  for (let i = at >> 2; i < (at + size) >> 2; i += 2) if (u32[i] === target && u32[i + 1] !== 0) return i << 2
+  throw new Error(`no pointer to ${target} in [${at}, ${at + size})`)
+}
+
+test('a block of another layout is refused with LayoutMismatchError', () => {
+  const { raw, u32 } = load()
+  u32[2] ^= 1
+  assert.throws(() => gen.readProgram(raw), (e) => e instanceof gen.LayoutMismatchError && e.code === 'LayoutMismatch')
+  assert.throws(() => gen.readProgram(raw), reader.RawTransferError)
+})
+
+test('a view kept past its block reuse throws StaleBufferError', () => {
+  const { raw, u32 } = load()
+  const p = gen.readProgram(raw)
+  const body = p.body
+  const stmt = body.at(1)
+  u32[1] += 1 // the generation: the block was released and reused
+  assert.throws(() => p.sourceName, StaleBufferError)
+  assert.throws(() => body.length, StaleBufferError)
+  assert.throws(() => stmt.name, StaleBufferError)
+  assert.throws(() => p.toJS(), StaleBufferError)
+  assert.throws(() => gen.visit(p, { Let() {} }), StaleBufferError)
+  assert.throws(() => gen.readProgram({ raw, generation: u32[1] - 1 }), StaleBufferError)
+})
+
+test('a cycle written over the document ends in CorruptDocumentError', () => {
+  const { raw, u32 } = load()
+  const p = gen.readProgram(raw)
+  // Point Bin(Sub)'s right operand at Bin(Mul), its ancestor.
+  const mul = p.body.at(1).init
+  const sub = mul.right
+  u32[pointerTo(u32, offsetOf(sub), 40, offsetOf(sub.right)) >> 2] = offsetOf(mul)
+  assert.throws(() => p.toJS(), CorruptDocumentError)
+  assert.throws(() => gen.visit(p, { Num() {} }), CorruptDocumentError)
+})
+
+function mulberry32(seed) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = seed
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Every getter of a view, to a depth (a lazy walk of a cyclic document would not end). */
+function lazyWalk(x, depth) {
+  if (depth === 0 || x === null || typeof x !== 'object') return
+  if (typeof x[Symbol.iterator] === 'function' && typeof x.at === 'function') {
+    let k = 0
+    for (const e of x) {
+      lazyWalk(e, depth - 1)
+      if (++k > 64) break
+    }
+    return
+  }
+  let proto = Object.getPrototypeOf(x)
+  for (const key of Object.getOwnPropertyNames(proto)) {
+    const d = Object.getOwnPropertyDescriptor(proto, key)
+    if (d.get) lazyWalk(x[key], depth - 1)
+  }
+}
+
+test('hostile scribbles: typed errors or garbage values, never a crash, a hang or a foreign error', () => {
+  const handlers = Object.fromEntries(gen.NODE_TYPES.map((t) => [t, () => {}]))
+  const counts = { ok: 0, corrupt: 0 }
+  for (let seed = 1; seed <= 400; seed++) {
+    const { raw, u8, used } = load()
+    const rnd = mulberry32(seed)
+    const n = 1 + Math.floor(rnd() * 16)
+    for (let k = 0; k < n; k++) {
+      // Past the hand-off record (that one gives StaleBuffer/LayoutMismatch, tested above).
+      const at = 16 + Math.floor(rnd() * (used - 16))
+      const kind = rnd()
+      if (kind < 0.3) u8[at] = Math.floor(rnd() * 256)
+      else if (kind < 0.6) u8.fill(0xff, at, at + 4)
+      else if (kind < 0.8) new DataView(u8.buffer).setUint32(at & ~3, Math.floor(rnd() * used) & ~7, true)
+      else u8.fill(0, at, at + 8)
+    }
+    const t0 = Date.now()
+    for (const step of [
+      () => gen.readProgram(raw).toJS(),
+      () => gen.visit(gen.readProgram(raw), handlers),
+      () => lazyWalk(gen.readProgram(raw), 12),
+    ]) {
+      try {
+        step()
+        counts.ok++
+      } catch (e) {
+        if (!(e instanceof CorruptDocumentError)) throw new Error(`seed ${seed}: ${e.stack}`)
+        counts.corrupt++
+      }
+    }
+    assert.ok(Date.now() - t0 < 2000, `seed ${seed} took ${Date.now() - t0} ms`)
+  }
+  assert.ok(counts.corrupt > 0 && counts.ok > 0, JSON.stringify(counts))
+})
+
+test('the ESM module exports the same', async () => {
+  const esm = await import('./layout/generated/fixture.mjs')
+  assert.strictEqual(esm.readProgram, gen.readProgram)
+  assert.strictEqual(esm.default, gen)
+})

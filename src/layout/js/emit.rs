@@ -1,0 +1,652 @@
+//! The CommonJS module: the runtime (`runtime.js`), then per type its view class, `read_`,
+//! `toJS_` and `walk_` functions, then the tables of the visitor and the exports.
+
+use std::fmt::Write as _;
+
+use super::{
+    Graph, JsOptions, LayoutJsError, at, flat_fields, header, is_none, lit, prop, sanitize,
+    tag_read, transparent,
+};
+use crate::layout::shape::{Field, Kind, Shape, Tagging, Variant, VariantForm};
+
+const RUNTIME: &str = include_str!("runtime.js");
+
+/// The module's text.
+pub(super) fn module(g: &Graph, o: &JsOptions) -> Result<String, LayoutJsError> {
+    let mut out = String::new();
+    let _ = writeln!(out, "'use strict'\n// {}\n", header(o));
+    let mut extra = String::new();
+    if g.views.0 {
+        extra.push_str("this.i8 = new Int8Array(raw.arrayBuffer)\n    ");
+    }
+    if g.views.1 {
+        extra.push_str("this.i16 = new Int16Array(raw.arrayBuffer)\n    ");
+    }
+    if g.views.2 {
+        extra.push_str("this.f32 = new Float32Array(raw.arrayBuffer)\n    ");
+    }
+    out.push_str(
+        &RUNTIME
+            .replace("require(READER)", &format!("require({})", lit(&o.reader)))
+            .replace("MAX_DEPTH_VALUE", &o.max_depth.to_string())
+            .replace("EXTRA_VIEWS\n", &format!("{}\n", extra.trim_end())),
+    );
+    let e = Emitter { g };
+    let mut lists: Vec<usize> = Vec::new();
+    for (id, t) in g.types.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "\n// {} ({} bytes, align {})",
+            super::label(t.shape),
+            t.shape.size,
+            t.shape.align
+        );
+        e.ty(&mut out, id);
+        if let Kind::Slice { elem } | Kind::Vec { elem } | Kind::Array { elem, .. } = &t.shape.kind
+        {
+            let eid = g.id(elem());
+            if !lists.contains(&eid) {
+                lists.push(eid);
+            }
+        }
+    }
+    for eid in lists {
+        e.list_class(&mut out, eid);
+    }
+    // The visitor's tables.
+    out.push_str("\n// The visitor's node types, and per type the node types it can reach.\n");
+    let names: Vec<String> = g.nodes.iter().map(|(n, _)| lit(n)).collect();
+    let _ = writeln!(
+        out,
+        "const NODE_TYPES = Object.freeze([{}])",
+        names.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "const NODE_INDEX = {{ __proto__: null, {} }}",
+        g.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, (n, _))| format!("{}: {i}", prop(n)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let reach: Vec<String> = g
+        .reach
+        .iter()
+        .map(|r| {
+            format!(
+                "[{}]",
+                r.iter()
+                    .map(|k| k.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+        .collect();
+    let _ = writeln!(out, "const REACH = [{}]", reach.join(", "));
+    // Roots.
+    let mut hashes = Vec::new();
+    for (&r, &hash) in g.roots.iter().zip(&g.hashes) {
+        let t = &g.types[r];
+        let (lo, hi) = (hash as u32, (hash >> 32) as u32);
+        hashes.push(format!("{}: '{hash:016x}'", prop(&t.ident)));
+        let _ = writeln!(
+            out,
+            "\n/** The root {name} of a hand-off (`{{ raw, offset?, generation? }}`, or a RawBuffer: its dataOffset and generation). */\n\
+             function read{id}(handOff) {{\n  const d = open(handOff, 'read{id}', {lo:#010x}, {hi:#010x}, {size}, {align})\n  return read_{id}(d, d.root)\n}}",
+            name = t.shape.name,
+            id = t.ident,
+            size = t.shape.size,
+            align = t.shape.align,
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n/** The layout hash each root's blocks carry (producer1:producer0, hex). */"
+    );
+    let _ = writeln!(
+        out,
+        "const LAYOUT_HASHES = Object.freeze({{ {} }})",
+        hashes.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "\nmodule.exports = {{\n  {},\n}}",
+        g.exports().join(",\n  ")
+    );
+    Ok(out)
+}
+
+struct Emitter<'g> {
+    g: &'g Graph,
+}
+
+fn mask(s: &Shape) -> usize {
+    s.align - 1
+}
+
+impl Emitter<'_> {
+    fn ident(&self, s: &'static Shape) -> &str {
+        &self.g.ty(s).ident
+    }
+
+    /// Whether walking a value of `s` can meet a node.
+    fn walks(&self, s: &'static Shape) -> bool {
+        !self.g.reach[self.g.id(s)].is_empty()
+    }
+
+    /// The lazy JS value of `s` at `p` (inside the checked region).
+    fn read(&self, s: &'static Shape, p: &str) -> String {
+        match s.kind {
+            Kind::Int { bytes: 1, signed } => {
+                format!("d.{}[{p}]", if signed { "i8" } else { "u8" })
+            }
+            Kind::Int { bytes: 2, signed } => {
+                format!("d.{}[({p}) >> 1]", if signed { "i16" } else { "u16" })
+            }
+            Kind::Int { bytes: 4, signed } => {
+                format!("d.{}[({p}) >> 2]", if signed { "i32" } else { "u32" })
+            }
+            Kind::Int { signed, .. } => format!("{}(d, {p})", if signed { "i64" } else { "u64" }),
+            Kind::Float { bytes: 4 } => format!("d.f32[({p}) >> 2]"),
+            Kind::Float { .. } => format!("d.f64[({p}) >> 3]"),
+            Kind::Bool => format!("d.u8[{p}] !== 0"),
+            Kind::Str => format!("str(d, {p})"),
+            _ => format!("read_{}(d, {p})", self.ident(s)),
+        }
+    }
+
+    /// The plain (toJS) value of `s` at `p`.
+    fn plain(&self, s: &'static Shape, p: &str) -> String {
+        match s.kind {
+            Kind::Float { bytes: 4 } => format!("f32js(d.f32[({p}) >> 2])"),
+            Kind::Float { .. } => format!("f64js(d.f64[({p}) >> 3])"),
+            Kind::Int { .. } | Kind::Bool | Kind::Str => self.read(s, p),
+            _ => format!("toJS_{}(d, {p})", self.ident(s)),
+        }
+    }
+
+    /// A statement walking `s` at `p` when a handler needs it, or nothing.
+    fn walk(&self, s: &'static Shape, p: &str) -> Option<String> {
+        if !self.walks(s) {
+            return None;
+        }
+        let id = self.g.id(s);
+        Some(format!(
+            "if (v.need[{id}] === 1) walk_{}(d, {p}, v)",
+            self.ident(s)
+        ))
+    }
+
+    /// `key: value` of each JS field of a struct at `p + base`.
+    fn props(&self, fields: &'static [Field], p: &str, base: usize) -> Vec<String> {
+        flat_fields(fields, base)
+            .into_iter()
+            .map(|(name, s, off)| format!("{}: {}", prop(name), self.plain(s, &at(p, off))))
+            .collect()
+    }
+
+    fn ty(&self, out: &mut String, id: usize) {
+        let t = &self.g.types[id];
+        let s = t.shape;
+        let ident = &t.ident;
+        match &s.kind {
+            Kind::Int { .. } | Kind::Float { .. } | Kind::Bool | Kind::Str => {
+                let _ = writeln!(
+                    out,
+                    "function read_{ident}(d, p) {{\n  return {}\n}}",
+                    self.read(s, "p")
+                );
+                let _ = writeln!(
+                    out,
+                    "function toJS_{ident}(d, p) {{\n  return {}\n}}",
+                    self.plain(s, "p")
+                );
+            }
+            Kind::Struct(st) => {
+                self.view_class(
+                    out,
+                    ident,
+                    s.name,
+                    st.fields,
+                    0,
+                    &format!("toJS_{ident}"),
+                    &format!("walk_{ident}"),
+                );
+                let _ = writeln!(
+                    out,
+                    "function read_{ident}(d, p) {{\n  return new {ident}(d, p)\n}}"
+                );
+                let _ = writeln!(
+                    out,
+                    "function toJS_{ident}(d, p) {{\n  return {{ {} }}\n}}",
+                    self.props(st.fields, "p", 0).join(", ")
+                );
+                self.node_walk(out, &format!("walk_{ident}"), ident, s.name, st.fields, 0);
+            }
+            Kind::Enum(en) => {
+                self.enum_(out, id, en.fieldless, en.tag_bytes, en.variants, en.tagging)
+            }
+            Kind::Option { some, none } => {
+                let some = some();
+                let cond = is_none(*none, some, "p");
+                let _ = writeln!(
+                    out,
+                    "function read_{ident}(d, p) {{\n  return {cond} ? null : {}\n}}",
+                    self.read(some, "p")
+                );
+                let _ = writeln!(
+                    out,
+                    "function toJS_{ident}(d, p) {{\n  return {cond} ? null : {}\n}}",
+                    self.plain(some, "p")
+                );
+                if let Some(w) = self.walk(some, "p") {
+                    let _ = writeln!(
+                        out,
+                        "function walk_{ident}(d, p, v) {{\n  if (!({cond})) {{\n    {w}\n  }}\n}}"
+                    );
+                }
+            }
+            Kind::Box { target } => {
+                let tg = target();
+                let (size, m) = (tg.size, mask(tg));
+                let _ = writeln!(
+                    out,
+                    "function read_{ident}(d, p) {{\n  return {}\n}}",
+                    self.read(tg, &format!("ptr(d, p, {size}, {m})"))
+                );
+                let _ = writeln!(
+                    out,
+                    "function toJS_{ident}(d, p) {{\n  const q = enter(d, p, {size}, {m})\n  const o = {}\n  depth--\n  return o\n}}",
+                    self.plain(tg, "q")
+                );
+                if let Some(w) = self.walk(tg, "q") {
+                    let _ = writeln!(
+                        out,
+                        "function walk_{ident}(d, p, v) {{\n  const q = enter(d, p, {size}, {m})\n  {w}\n  depth--\n}}"
+                    );
+                }
+            }
+            Kind::Slice { elem } | Kind::Vec { elem } => {
+                let el = elem();
+                let is_slice = matches!(s.kind, Kind::Slice { .. });
+                let (size, m) = (el.size, mask(el));
+                let list = format!("List${}", self.ident(el));
+                let _ = writeln!(
+                    out,
+                    "function read_{ident}(d, p) {{\n  const q = span(d, p, {size}, {m}, {is_slice})\n  return new {list}(d, q, d.u32[(p >> 2) + 2])\n}}"
+                );
+                let _ = writeln!(
+                    out,
+                    "function toJS_{ident}(d, p) {{\n  const q = span(d, p, {size}, {m}, {is_slice})\n  const n = d.u32[(p >> 2) + 2]\n  charge(d, n, {size})\n  \
+                     const out = new Array(n)\n  for (let k = 0; k < n; k++) out[k] = {}\n  depth--\n  return out\n}}",
+                    self.plain(el, &format!("q + k * {size}"))
+                );
+                if let Some(w) = self.walk(el, &format!("q + k * {size}")) {
+                    let _ = writeln!(
+                        out,
+                        "function walk_{ident}(d, p, v) {{\n  const q = span(d, p, {size}, {m}, {is_slice})\n  const n = d.u32[(p >> 2) + 2]\n  charge(d, n, {size})\n  \
+                         for (let k = 0; k < n; k++) {w}\n  depth--\n}}"
+                    );
+                }
+            }
+            Kind::Array { elem, len } => {
+                let el = elem();
+                let size = el.size;
+                let list = format!("List${}", self.ident(el));
+                let _ = writeln!(
+                    out,
+                    "function read_{ident}(d, p) {{\n  return new {list}(d, p, {len})\n}}"
+                );
+                let _ = writeln!(
+                    out,
+                    "function toJS_{ident}(d, p) {{\n  const out = new Array({len})\n  for (let k = 0; k < {len}; k++) out[k] = {}\n  return out\n}}",
+                    self.plain(el, &format!("p + k * {size}"))
+                );
+                if let Some(w) = self.walk(el, &format!("p + k * {size}")) {
+                    let _ = writeln!(
+                        out,
+                        "function walk_{ident}(d, p, v) {{\n  for (let k = 0; k < {len}; k++) {w}\n}}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// A view class: `type`, a getter per JS field (at `base` + its offset from the view's
+    /// position), toJS/toJSON, the visitor entry and an inspect label.
+    #[allow(clippy::too_many_arguments)]
+    fn view_class(
+        &self,
+        out: &mut String,
+        class: &str,
+        type_name: &str,
+        fields: &'static [Field],
+        base: usize,
+        to_js: &str,
+        walk_fn: &str,
+    ) {
+        let _ = writeln!(
+            out,
+            "class {class} {{\n  #d\n  #p\n  constructor(d, p) {{\n    this.#d = d\n    this.#p = p\n  }}"
+        );
+        let flat = flat_fields(fields, base);
+        if !flat.iter().any(|f| f.0 == "type") {
+            let _ = writeln!(out, "  get type() {{\n    return {}\n  }}", lit(type_name));
+        }
+        for (name, s, off) in flat {
+            let _ = writeln!(
+                out,
+                "  get {}() {{\n    const d = this.#d\n    live(d)\n    return {}\n  }}",
+                prop(name),
+                self.read(s, &at("this.#p", off))
+            );
+        }
+        let _ = writeln!(
+            out,
+            "  toJS() {{\n    const d = this.#d\n    live(d)\n    return run({to_js}, d, this.#p)\n  }}\n  toJSON() {{\n    return this.toJS()\n  }}"
+        );
+        let _ = writeln!(
+            out,
+            "  [WALK](v) {{\n    const d = this.#d\n    live(d)\n    run({walk_fn}, d, this.#p, v)\n  }}\n  [inspect]() {{\n    return `{class} <byte ${{this.#p}}>`\n  }}\n}}"
+        );
+    }
+
+    /// A node's walk: its handlers around the walk of its fields (at `base` + offset).
+    fn node_walk(
+        &self,
+        out: &mut String,
+        fname: &str,
+        class: &str,
+        type_name: &str,
+        fields: &'static [Field],
+        base: usize,
+    ) {
+        let k = self
+            .g
+            .nodes
+            .iter()
+            .position(|(n, _)| n == type_name)
+            .expect("every node kind is listed");
+        let _ = writeln!(
+            out,
+            "function {fname}(d, p, v) {{\n  const en = v.enter[{k}]\n  const ex = v.exit[{k}]\n  let node\n  if (en !== undefined || ex !== undefined) {{\n    \
+             node = new {class}(d, p)\n    if (en !== undefined) {{\n      const r = en.call(v.self, node)\n      live(d)\n      if (r === false) {{\n        \
+             if (ex !== undefined) ex.call(v.self, node)\n        return\n      }}\n    }}\n  }}"
+        );
+        for f in fields {
+            if let Some(w) = self.walk((f.shape)(), &at("p", base + f.offset)) {
+                let _ = writeln!(out, "  {w}");
+            }
+        }
+        let _ = writeln!(out, "  if (ex !== undefined) ex.call(v.self, node)\n}}");
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn enum_(
+        &self,
+        out: &mut String,
+        id: usize,
+        fieldless: bool,
+        tag_bytes: u8,
+        variants: &'static [Variant],
+        tagging: Tagging,
+    ) {
+        let t = &self.g.types[id];
+        let ident = &t.ident;
+        let tag = tag_read(tag_bytes, "p");
+        let what = lit(&format!("a {}", t.shape.name));
+        if fieldless {
+            let mut r = format!("function read_{ident}(d, p) {{\n  switch ({tag}) {{\n");
+            let mut j = format!("function toJS_{ident}(d, p) {{\n  switch ({tag}) {{\n");
+            for v in variants {
+                let name = lit(v.js_name);
+                let _ = writeln!(r, "    case {}: return {name}", v.discriminant);
+                let plain = match tagging {
+                    Tagging::External => name.clone(),
+                    Tagging::Internal { tag } | Tagging::Adjacent { tag, .. } => {
+                        format!("{{ {}: {name} }}", prop(tag))
+                    }
+                    Tagging::Untagged => "null".to_owned(),
+                };
+                let _ = writeln!(j, "    case {}: return {plain}", v.discriminant);
+            }
+            let default = format!("    default: return badTag(d, {what}, p, {tag})\n  }}\n}}\n");
+            out.push_str(&r);
+            out.push_str(&default);
+            out.push_str(&j);
+            out.push_str(&default);
+            return;
+        }
+        // Classes and per-variant functions.
+        for v in variants {
+            let class = format!("{ident}${}", sanitize(v.name));
+            if let Some((st_shape, _)) = transparent(v.form, v.fields) {
+                let Kind::Struct(st) = &st_shape.kind else {
+                    unreachable!()
+                };
+                // The payload's view, with the variant's name: `p` is the payload's position.
+                let wrap = self.wrap(
+                    v,
+                    tagging,
+                    &format!("toJS_{}(d, p)", self.ident(st_shape)),
+                    Some(st.fields),
+                );
+                let _ = writeln!(out, "function toJSv_{class}(d, p) {{\n  return {wrap}\n}}");
+                self.view_class(
+                    out,
+                    &class,
+                    v.js_name,
+                    st.fields,
+                    0,
+                    &format!("toJSv_{class}"),
+                    &format!("walk_{class}"),
+                );
+                self.node_walk(
+                    out,
+                    &format!("walk_{class}"),
+                    &class,
+                    v.js_name,
+                    st.fields,
+                    0,
+                );
+            } else {
+                let fields: &'static [Field] = v.fields;
+                if v.form == VariantForm::Newtype {
+                    // `value` for the payload.
+                    self.variant_class_newtype(out, &class, v, ident);
+                } else {
+                    self.view_class(
+                        out,
+                        &class,
+                        v.js_name,
+                        fields,
+                        0,
+                        &format!("toJS_{ident}"),
+                        &format!("walk_{class}"),
+                    );
+                }
+                self.node_walk(out, &format!("walk_{class}"), &class, v.js_name, fields, 0);
+            }
+        }
+        // read_: the variant's view.
+        let _ = writeln!(out, "function read_{ident}(d, p) {{\n  switch ({tag}) {{");
+        for v in variants {
+            let class = format!("{ident}${}", sanitize(v.name));
+            let pos = match transparent(v.form, v.fields) {
+                Some((_, false)) => at("p", v.fields[0].offset),
+                Some((st, true)) => format!(
+                    "ptr(d, {}, {}, {})",
+                    at("p", v.fields[0].offset),
+                    st.size,
+                    mask(st)
+                ),
+                None => "p".to_owned(),
+            };
+            let _ = writeln!(
+                out,
+                "    case {}: return new {class}(d, {pos})",
+                v.discriminant
+            );
+        }
+        let _ = writeln!(
+            out,
+            "    default: return badTag(d, {what}, p, {tag})\n  }}\n}}"
+        );
+        // toJS_: the tagged plain value.
+        let _ = writeln!(out, "function toJS_{ident}(d, p) {{\n  switch ({tag}) {{");
+        for v in variants {
+            let class = format!("{ident}${}", sanitize(v.name));
+            let body = match transparent(v.form, v.fields) {
+                Some((_, false)) => {
+                    format!("return toJSv_{class}(d, {})", at("p", v.fields[0].offset))
+                }
+                Some((st, true)) => format!(
+                    "{{\n      const q = enter(d, {}, {}, {})\n      const o = toJSv_{class}(d, q)\n      depth--\n      return o\n    }}",
+                    at("p", v.fields[0].offset),
+                    st.size,
+                    mask(st)
+                ),
+                None => {
+                    let payload = match v.form {
+                        VariantForm::Unit => String::new(),
+                        VariantForm::Newtype => {
+                            self.plain((v.fields[0].shape)(), &at("p", v.fields[0].offset))
+                        }
+                        VariantForm::Tuple => format!(
+                            "[{}]",
+                            v.fields
+                                .iter()
+                                .map(|f| self.plain((f.shape)(), &at("p", f.offset)))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        VariantForm::Struct => {
+                            format!("{{ {} }}", self.props(v.fields, "p", 0).join(", "))
+                        }
+                    };
+                    format!(
+                        "return {}",
+                        self.wrap(
+                            v,
+                            tagging,
+                            &payload,
+                            if v.form == VariantForm::Struct {
+                                Some(v.fields)
+                            } else {
+                                None
+                            }
+                        )
+                    )
+                }
+            };
+            let _ = writeln!(out, "    case {}: {body}", v.discriminant);
+        }
+        let _ = writeln!(
+            out,
+            "    default: return badTag(d, {what}, p, {tag})\n  }}\n}}"
+        );
+        // walk_: the variant's node.
+        if !self.g.reach[id].is_empty() {
+            let _ = writeln!(
+                out,
+                "function walk_{ident}(d, p, v) {{\n  switch ({tag}) {{"
+            );
+            for v in variants {
+                let class = format!("{ident}${}", sanitize(v.name));
+                let body = match transparent(v.form, v.fields) {
+                    Some((_, false)) => format!(
+                        "\n      walk_{class}(d, {}, v)\n      return",
+                        at("p", v.fields[0].offset)
+                    ),
+                    Some((st, true)) => format!(
+                        "{{\n      const q = enter(d, {}, {}, {})\n      walk_{class}(d, q, v)\n      depth--\n      return\n    }}",
+                        at("p", v.fields[0].offset),
+                        st.size,
+                        mask(st)
+                    ),
+                    None => format!("\n      walk_{class}(d, p, v)\n      return"),
+                };
+                let _ = writeln!(out, "    case {}: {body}", v.discriminant);
+            }
+            let _ = writeln!(out, "    default: badTag(d, {what}, p, {tag})\n  }}\n}}");
+        }
+    }
+
+    /// A newtype variant's class over a non-struct payload: `type` and `value`.
+    fn variant_class_newtype(&self, out: &mut String, class: &str, v: &Variant, enum_ident: &str) {
+        let f = &v.fields[0];
+        let _ = writeln!(
+            out,
+            "class {class} {{\n  #d\n  #p\n  constructor(d, p) {{\n    this.#d = d\n    this.#p = p\n  }}\n  get type() {{\n    return {}\n  }}\n  \
+             get value() {{\n    const d = this.#d\n    live(d)\n    return {}\n  }}\n  toJS() {{\n    const d = this.#d\n    live(d)\n    \
+             return run(toJS_{enum_ident}, d, this.#p)\n  }}\n  toJSON() {{\n    return this.toJS()\n  }}\n  [WALK](v) {{\n    const d = this.#d\n    live(d)\n    \
+             run(walk_{class}, d, this.#p, v)\n  }}\n  [inspect]() {{\n    return `{class} <byte ${{this.#p}}>`\n  }}\n}}",
+            lit(v.js_name),
+            self.read((f.shape)(), &at("this.#p", f.offset))
+        );
+    }
+
+    /// The tagged form of a variant whose payload expression is `payload` (for a struct
+    /// payload, `fields` lets internal tagging spread them after the tag).
+    fn wrap(
+        &self,
+        v: &Variant,
+        tagging: Tagging,
+        payload: &str,
+        fields: Option<&'static [Field]>,
+    ) -> String {
+        let name = lit(v.js_name);
+        let unit = v.form == VariantForm::Unit;
+        match tagging {
+            Tagging::External if unit => name,
+            Tagging::External => format!("{{ {}: {payload} }}", prop(v.js_name)),
+            Tagging::Internal { tag } if unit => format!("{{ {}: {name} }}", prop(tag)),
+            Tagging::Internal { tag } => match fields {
+                // `{ tag, ...fields }`: a struct variant's fields, or a newtype's struct's, at `p`.
+                Some(fields) => {
+                    let mut props = vec![format!("{}: {name}", prop(tag))];
+                    props.extend(self.props(fields, "p", 0));
+                    format!("{{ {} }}", props.join(", "))
+                }
+                None => format!("{{ {}: {name}, ...{payload} }}", prop(tag)),
+            },
+            Tagging::Adjacent { tag, .. } if unit => format!("{{ {}: {name} }}", prop(tag)),
+            Tagging::Adjacent { tag, content } => {
+                format!("{{ {}: {name}, {}: {payload} }}", prop(tag), prop(content))
+            }
+            Tagging::Untagged if unit => "null".to_owned(),
+            Tagging::Untagged => payload.to_owned(),
+        }
+    }
+
+    /// The array-like view of elements of type `eid`: length, at(), iteration, toJS().
+    fn list_class(&self, out: &mut String, eid: usize) {
+        let el = self.g.types[eid].shape;
+        let ei = &self.g.types[eid].ident;
+        let size = el.size;
+        let _ = writeln!(
+            out,
+            "\n/** A list of {name}: `length`, `at(i)`, iteration, `toJS()`. */\nclass List${ei} {{\n  #d\n  #p\n  #n\n  constructor(d, p, n) {{\n    this.#d = d\n    this.#p = p\n    this.#n = n\n  }}\n  \
+             get length() {{\n    live(this.#d)\n    return this.#n\n  }}\n  at(i) {{\n    const d = this.#d\n    live(d)\n    i = Math.trunc(+i) || 0\n    if (i < 0) i += this.#n\n    \
+             if (i < 0 || i >= this.#n) return undefined\n    return read_{ei}(d, this.#p + i * {size})\n  }}\n  [Symbol.iterator]() {{\n    live(this.#d)\n    \
+             return new ListIterator(this.#d, this.#p, this.#n, {size}, read_{ei})\n  }}\n  toJS() {{\n    const d = this.#d\n    live(d)\n    \
+             return run(listToJS_{ei}, d, this.#p, this.#n)\n  }}\n  toJSON() {{\n    return this.toJS()\n  }}\n  [WALK](v) {{\n    const d = this.#d\n    live(d)\n    \
+             run(listWalk_{ei}, d, this.#p, {{ v, n: this.#n }})\n  }}\n  [inspect]() {{\n    return `List${ei}(${{this.#n}}) <byte ${{this.#p}}>`\n  }}\n}}",
+            name = el.name,
+        );
+        let _ = writeln!(
+            out,
+            "function listToJS_{ei}(d, q, n) {{\n  charge(d, n, {size})\n  const out = new Array(n)\n  for (let k = 0; k < n; k++) out[k] = {}\n  depth--\n  return out\n}}",
+            self.plain(el, &format!("q + k * {size}"))
+        );
+        let w = self
+            .walk(el, &format!("q + k * {size}"))
+            .unwrap_or_else(|| "void 0".to_owned());
+        let _ = writeln!(
+            out,
+            "function listWalk_{ei}(d, q, a) {{\n  const v = a.v\n  const n = a.n\n  charge(d, n, {size})\n  for (let k = 0; k < n; k++) {w}\n  depth--\n}}"
+        );
+    }
+}

@@ -1,0 +1,302 @@
+// --- runtime: the same in every generated module (src/layout/js/runtime.js) -------------
+// A document is a Doc (the buffer's views, its length and the generation read at hand-off);
+// a node is a view object of two private fields (the Doc and its byte offset). Every
+// pointer and length is checked against the buffer before a read; toJS() and visit() also
+// charge what they follow against the buffer's size and a depth limit, so a cycle or a
+// pointer fan-out written over the document ends in CorruptDocumentError, not a hang.
+
+const reader = require(READER)
+const { RawTransferError, CorruptDocumentError, InvalidArgumentError, StaleBufferError } = reader
+const { RAW_METADATA_OFFSET, META_GENERATION, META_PRODUCER0, META_PRODUCER1 } = reader.constants
+const META = RAW_METADATA_OFFSET >> 2
+const GEN = META + META_GENERATION
+const MAX_DEPTH = MAX_DEPTH_VALUE
+
+/** The block holds another layout (another producer, or another version of the Rust types). */
+const LayoutMismatchError =
+  reader.LayoutMismatchError ??
+  class LayoutMismatchError extends RawTransferError {
+    constructor(message, options) {
+      super(message, options)
+      this.code = 'LayoutMismatch'
+    }
+  }
+
+class Doc {
+  constructor(raw, gen, root) {
+    this.raw = raw
+    this.gen = gen
+    this.root = root
+    this.u8 = raw.u8
+    this.u16 = raw.u16
+    this.u32 = raw.u32
+    this.i32 = raw.i32
+    this.f64 = raw.f64
+    this.end = raw.u8.length
+    const buf = raw.nodeBuffer
+    this.buf = buf != null && typeof buf.utf8Slice === 'function' ? buf : null
+    EXTRA_VIEWS
+  }
+}
+
+/** Throw StaleBufferError when the block was reused since the document was handed off. */
+function live(d) {
+  if (d.u32[GEN] !== d.gen) stale(d)
+}
+
+function stale(d) {
+  d.raw.assertGeneration(d.gen)
+  throw new StaleBufferError(`this view's block was released (generation ${d.gen})`)
+}
+
+function corrupt(d, what, p) {
+  throw new CorruptDocumentError(
+    `${what} at byte ${p} points outside the buffer (${d.end} bytes) or is misaligned: the document was written over`,
+  )
+}
+
+function badTag(d, what, p, tag) {
+  throw new CorruptDocumentError(`${what} at byte ${p} has tag ${tag}, which no variant has: the document was written over`)
+}
+
+// What a walk (toJS, visit) may still follow: bytes of the buffer, pointers deep.
+let budget = 0
+let depth = 0
+
+function tooMuch(d) {
+  throw new CorruptDocumentError(
+    depth > MAX_DEPTH
+      ? `the document nests more than ${MAX_DEPTH} pointers deep: a cycle written over it, or deeper than this reader allows (max_depth)`
+      : `the document reaches more bytes than its buffer holds (${d.end}): pointers written over it form a cycle or share targets`,
+  )
+}
+
+/** Run a walk with a fresh budget (walks nest: a visitor may call toJS()). */
+function run(fn, d, p, v) {
+  const b = budget
+  const k = depth
+  budget = d.end
+  depth = 0
+  try {
+    return fn(d, p, v)
+  } catch (e) {
+    // A cycle, or a legitimately deep document, may exhaust the JS stack before MAX_DEPTH.
+    if (e instanceof RangeError && depth > 64 && /call stack/i.test(e.message)) {
+      throw new CorruptDocumentError(
+        `the document nests deeper (${depth} pointers) than the JS stack allows: a cycle written over it, or a deeper document than this reader can walk`,
+        { cause: e },
+      )
+    }
+    throw e
+  } finally {
+    budget = b
+    depth = k
+  }
+}
+
+/** The target of the 8-byte pointer at `p`, checked: non-null, inside the buffer, aligned. */
+function ptr(d, p, size, mask) {
+  const i = p >> 2
+  const q = d.u32[i]
+  if (d.u32[i + 1] === 0 || q + size > d.end || (q & mask) !== 0) corrupt(d, 'a pointer', p)
+  return q
+}
+
+/** `ptr`, charged to the walk. The caller does `depth--` when done with the target. */
+function enter(d, p, size, mask) {
+  const q = ptr(d, p, size, mask)
+  if ((budget -= size) < 0 || ++depth > MAX_DEPTH) tooMuch(d)
+  return q
+}
+
+/** The elements of the slice or vector at `p` (pointer, length), checked. */
+function span(d, p, size, mask, isSlice) {
+  const i = p >> 2
+  const q = d.u32[i]
+  const n = d.u32[i + 2]
+  if ((isSlice && d.u32[i + 3] !== 0) || q + n * size > d.end || (n !== 0 && (q & mask) !== 0)) {
+    corrupt(d, 'a slice', p)
+  }
+  return q
+}
+
+/** `span`'s elements, charged to the walk (at least a byte each). */
+function charge(d, n, size) {
+  if ((budget -= n * (size || 1)) < 0 || ++depth > MAX_DEPTH) tooMuch(d)
+}
+
+const decoder = new TextDecoder('utf-8')
+const fromCharCode = String.fromCharCode
+
+/** The string at `p` (pointer, length), checked; short ASCII without a decoder. */
+function str(d, p) {
+  const i = p >> 2
+  const q = d.u32[i]
+  const n = d.u32[i + 2]
+  if (d.u32[i + 3] !== 0 || q + n > d.end) corrupt(d, 'a string', p)
+  if (n <= 16) {
+    const u8 = d.u8
+    let s = ''
+    for (let k = q, e = q + n; k < e; k++) {
+      const c = u8[k]
+      if (c >= 0x80) return utf8(d, q, n)
+      s += fromCharCode(c)
+    }
+    return s
+  }
+  return utf8(d, q, n)
+}
+
+function utf8(d, q, n) {
+  return d.buf !== null ? d.buf.utf8Slice(q, q + n) : decoder.decode(d.u8.subarray(q, q + n))
+}
+
+function u64(d, p) {
+  const i = p >> 2
+  return d.u32[i] + d.u32[i + 1] * 4294967296
+}
+
+function i64(d, p) {
+  const i = p >> 2
+  return d.u32[i] + d.i32[i + 1] * 4294967296
+}
+
+/** An f64 as serde_json writes it: non-finite as null. */
+function f64js(x) {
+  return Number.isFinite(x) ? x : null
+}
+
+/** An f32 as serde_json writes it: the shortest decimal that reads back as the same f32. */
+function f32js(x) {
+  if (!Number.isFinite(x)) return null
+  if (x === 0) return x
+  for (let n = 1; n < 10; n++) {
+    const y = Number(x.toPrecision(n))
+    if (Math.fround(y) === x) return y
+  }
+  return x
+}
+
+/** A view's hidden entry for visit(). */
+const WALK = Symbol('raw-transfer layout walk')
+const inspect = Symbol.for('nodejs.util.inspect.custom')
+
+function isRaw(x) {
+  return typeof x === 'object' && x !== null && typeof x.assertGeneration === 'function' && ArrayBuffer.isView(x.u8)
+}
+
+function hex(lo, hi) {
+  return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0')
+}
+
+/** The Doc of a hand-off (`{ raw, offset?, generation? }` or a RawBuffer), checked. */
+function open(arg, what, lo, hi, size, align) {
+  let raw = arg
+  let offset
+  let generation
+  if (!isRaw(arg)) {
+    if (typeof arg !== 'object' || arg === null || !isRaw(arg.raw)) {
+      throw new InvalidArgumentError(`${what} expects a RawBuffer or a hand-off record { raw, offset?, generation? }`)
+    }
+    raw = arg.raw
+    offset = arg.offset ?? arg.root
+    generation = arg.generation
+  }
+  if (generation === undefined) generation = raw.generation
+  else raw.assertGeneration(generation)
+  const u32 = raw.u32
+  const have0 = u32[META + META_PRODUCER0]
+  const have1 = u32[META + META_PRODUCER1]
+  if (have0 !== lo || have1 !== hi) {
+    throw new LayoutMismatchError(
+      `${what}: the block holds layout ${hex(have0, have1)}, not ${hex(lo, hi)}: it was written by another ` +
+        'producer or another version of the Rust types (regenerate the reader with write_js)',
+    )
+  }
+  if (offset === undefined) offset = raw.dataOffset
+  if (!Number.isInteger(offset) || offset < 0 || offset + size > raw.u8.length || offset % align !== 0) {
+    throw new CorruptDocumentError(`${what}: the root offset ${offset} is not a place for a root in this buffer`)
+  }
+  return new Doc(raw, generation, offset)
+}
+
+/** The handlers of `visit`, as arrays by node kind, and which types lead to a handled node. */
+function compile(handlers) {
+  if (typeof handlers !== 'object' || handlers === null) {
+    throw new InvalidArgumentError('visit expects an object of handlers: { NodeType(node) {}, "NodeType:exit"(node) {} }')
+  }
+  const enter = new Array(NODE_TYPES.length).fill(undefined)
+  const exit = new Array(NODE_TYPES.length).fill(undefined)
+  for (const key of Object.keys(handlers)) {
+    const fn = handlers[key]
+    if (fn === undefined) continue
+    const isExit = key.endsWith(':exit')
+    const name = isExit ? key.slice(0, -5) : key
+    const k = NODE_INDEX[name]
+    if (k === undefined) {
+      throw new InvalidArgumentError(`visit: no node type '${name}' in this layout; node types: ${NODE_TYPES.join(', ')}`)
+    }
+    if (typeof fn !== 'function') throw new InvalidArgumentError(`visit: the handler '${key}' is not a function`)
+    ;(isExit ? exit : enter)[k] = fn
+  }
+  const need = new Uint8Array(REACH.length)
+  for (let t = 0; t < REACH.length; t++) {
+    const r = REACH[t]
+    for (let j = 0; j < r.length; j++) {
+      if (enter[r[j]] !== undefined || exit[r[j]] !== undefined) {
+        need[t] = 1
+        break
+      }
+    }
+  }
+  return { enter, exit, need, self: handlers }
+}
+
+/**
+ * Walk `root` (a view this module made) and what it reaches, calling `handlers[node.type]`
+ * on the way down and `handlers[node.type + ':exit']` on the way up. A handler returning
+ * false skips the node's children. Subtrees that can reach no handled node type are not read.
+ */
+function visit(root, handlers) {
+  const v = compile(handlers)
+  if (root === null || typeof root !== 'object' || typeof root[WALK] !== 'function') {
+    throw new InvalidArgumentError('visit expects a view of this layout (what read<Root>() returns, or a node of it)')
+  }
+  root[WALK](v)
+}
+
+/** The plain-object form of a view of this layout (what its toJS() returns). */
+function toJS(view) {
+  if (view === null || typeof view !== 'object' || typeof view[WALK] !== 'function') {
+    throw new InvalidArgumentError('toJS expects a view of this layout (what read<Root>() returns, or a node of it)')
+  }
+  return view.toJS()
+}
+
+/** Iterator over a list view. */
+class ListIterator {
+  #d
+  #p
+  #n
+  #size
+  #read
+  #i = 0
+  constructor(d, p, n, size, read) {
+    this.#d = d
+    this.#p = p
+    this.#n = n
+    this.#size = size
+    this.#read = read
+  }
+  next() {
+    const i = this.#i
+    if (i >= this.#n) return { value: undefined, done: true }
+    this.#i = i + 1
+    live(this.#d)
+    return { value: this.#read(this.#d, this.#p + i * this.#size), done: false }
+  }
+  [Symbol.iterator]() {
+    return this
+  }
+}
+// --- end of runtime ----------------------------------------------------------------------

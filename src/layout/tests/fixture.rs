@@ -1,0 +1,240 @@
+//! The fixture the JS tests read (`__test__/layout.test.js`): a type set with every field
+//! kind and every enum representation, its generated reader (checked in under
+//! `__test__/layout/generated/`, stale files fail `generated_fixture_reader_is_current`), and
+//! a block holding a value of it with what serde_json writes for the same value (written to
+//! `target/layout-fixture/`, where the JS test reads them).
+
+use serde::Serialize;
+
+use crate::FixedSizeAllocator;
+use crate::layout::{
+    ArenaBox, ArenaSlice, ArenaStr, ArenaVec, JsOptions, Layout, sync_js, write_root_metadata,
+};
+
+#[derive(Layout, Serialize, Clone, Copy)]
+#[repr(C)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+#[derive(Layout, Serialize, Clone, Copy)]
+#[repr(u8)]
+pub enum Op {
+    Add = 1,
+    Sub,
+    Mul = 10,
+}
+
+#[derive(Layout, Serialize)]
+#[repr(C)]
+pub struct Meta {
+    pub version: u16,
+    pub level: i32,
+}
+
+#[derive(Layout, Serialize)]
+#[repr(C)]
+#[serde(rename_all = "camelCase")]
+pub struct Program<'a> {
+    pub source_name: ArenaStr<'a>,
+    pub body: ArenaVec<'a, Stmt<'a>>,
+    #[serde(skip)]
+    pub secret: u64,
+    #[serde(flatten)]
+    pub meta: Meta,
+    pub tags: ArenaSlice<'a, ArenaStr<'a>>,
+    pub small: [i8; 3],
+    pub shorts: [i16; 2],
+    pub ratio: f32,
+    pub big: u64,
+    pub neg: i64,
+    pub maybe_op: Option<Op>,
+    pub no_op: Option<Op>,
+    pub flag: bool,
+    pub adjacent: ArenaSlice<'a, Adj<'a>>,
+    pub untagged: ArenaVec<'a, Untagged<'a>>,
+    pub maybe_expr: Option<Expr<'a>>,
+    pub no_expr: Option<Expr<'a>>,
+    pub maybe_list: Option<ArenaSlice<'a, u16>>,
+    #[layout(rename = "renamedByLayout")]
+    #[serde(rename = "renamedByLayout")]
+    pub renamed: u8,
+}
+
+#[derive(Layout, Serialize)]
+#[repr(C, u8)]
+#[serde(tag = "type")]
+pub enum Stmt<'a> {
+    Expr(ArenaBox<'a, ExprStmt<'a>>),
+    Let {
+        name: ArenaStr<'a>,
+        init: Option<ArenaBox<'a, Expr<'a>>>,
+        span: Span,
+    },
+    Empty,
+    Block(BlockStmt<'a>),
+}
+
+#[derive(Layout, Serialize)]
+#[repr(C)]
+pub struct ExprStmt<'a> {
+    pub expr: Expr<'a>,
+    pub span: Span,
+}
+
+#[derive(Layout, Serialize)]
+#[repr(C)]
+pub struct BlockStmt<'a> {
+    pub body: ArenaSlice<'a, Stmt<'a>>,
+    pub span: Span,
+}
+
+#[derive(Layout, Serialize)]
+#[repr(u8)]
+pub enum Expr<'a> {
+    Num(f64),
+    Str(ArenaStr<'a>),
+    Bin {
+        op: Op,
+        left: ArenaBox<'a, Expr<'a>>,
+        right: ArenaBox<'a, Expr<'a>>,
+    },
+    Call(ArenaBox<'a, Expr<'a>>, ArenaVec<'a, Expr<'a>>),
+    Pair(u8, Option<ArenaStr<'a>>),
+    Nothing,
+    #[serde(rename = "Ident")]
+    Name(ArenaStr<'a>),
+}
+
+#[derive(Layout, Serialize)]
+#[repr(C, u16)]
+#[serde(tag = "t", content = "c")]
+pub enum Adj<'a> {
+    A,
+    B(u32),
+    C { x: bool, s: ArenaStr<'a> },
+}
+
+#[derive(Layout, Serialize)]
+#[repr(u32)]
+#[serde(untagged)]
+pub enum Untagged<'a> {
+    U,
+    N(i32),
+    S { s: ArenaStr<'a> },
+}
+
+pub const GENERATED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/__test__/layout/generated");
+
+pub fn options() -> JsOptions {
+    JsOptions {
+        name: "fixture".to_owned(),
+        regenerate: "RAW_TRANSFER_WRITE_LAYOUT=1 cargo test --lib layout".to_owned(),
+        ..JsOptions::default()
+    }
+}
+
+/// A program exercising every kind, built in `b`.
+pub fn build<'a>(b: &'a FixedSizeAllocator, seed: u32) -> ArenaBox<'a, Program<'a>> {
+    let s = |x: &str| ArenaStr::new_in(x, b);
+    let bx = |e: Expr<'a>| ArenaBox::new_in(e, b);
+    let mut body = ArenaVec::new_in(b);
+    let mut args = ArenaVec::new_in(b);
+    args.push(Expr::Num(f64::NAN));
+    args.push(Expr::Str(s(
+        "héllo, wörld: a string longer than sixteen bytes",
+    )));
+    args.push(Expr::Pair(7, None));
+    args.push(Expr::Pair(8, Some(s("p"))));
+    args.push(Expr::Nothing);
+    body.push(Stmt::Expr(ArenaBox::new_in(
+        ExprStmt {
+            expr: Expr::Call(bx(Expr::Name(s("print"))), args),
+            span: Span { start: 0, end: 10 },
+        },
+        b,
+    )));
+    body.push(Stmt::Let {
+        name: s("x"),
+        init: Some(bx(Expr::Bin {
+            op: Op::Mul,
+            left: bx(Expr::Num(f64::from(seed))),
+            right: bx(Expr::Bin {
+                op: Op::Sub,
+                left: bx(Expr::Num(-0.5)),
+                right: bx(Expr::Name(s("y"))),
+            }),
+        })),
+        span: Span { start: 11, end: 20 },
+    });
+    body.push(Stmt::Let {
+        name: s(""),
+        init: None,
+        span: Span { start: 21, end: 22 },
+    });
+    body.push(Stmt::Empty);
+    body.push(Stmt::Block(BlockStmt {
+        body: ArenaSlice::from_iter_in([Stmt::Empty, Stmt::Empty], b),
+        span: Span { start: 23, end: 30 },
+    }));
+    let mut untagged = ArenaVec::new_in(b);
+    untagged.extend([Untagged::U, Untagged::N(-3), Untagged::S { s: s("u") }]);
+    Program {
+        source_name: s("fixture.src"),
+        body,
+        secret: 0xdead_beef,
+        meta: Meta {
+            version: 3,
+            level: -2,
+        },
+        tags: ArenaSlice::from_iter_in([s("a"), s("ü"), s("")], b),
+        small: [-1, 0, 127],
+        shorts: [-300, 300],
+        ratio: 0.1,
+        big: (1 << 40) + 7,
+        neg: -5_000_000_000,
+        maybe_op: Some(Op::Add),
+        no_op: None,
+        flag: true,
+        adjacent: ArenaSlice::from_iter_in([Adj::A, Adj::B(42), Adj::C { x: true, s: s("c") }], b),
+        untagged,
+        maybe_expr: Some(Expr::Num(2.5)),
+        no_expr: None,
+        maybe_list: Some(ArenaSlice::from_slice_in(&[1, 2, 65535], b)),
+        renamed: 9,
+    }
+    .pipe(|p| ArenaBox::new_in(p, b))
+}
+
+trait Pipe: Sized {
+    fn pipe<R>(self, f: impl FnOnce(Self) -> R) -> R {
+        f(self)
+    }
+}
+impl<T> Pipe for T {}
+
+#[test]
+fn generated_fixture_reader_is_current() {
+    sync_js::<Program>(GENERATED, &options()).unwrap();
+}
+
+/// The block's bytes in use and serde_json's text of the same value, for the JS test.
+#[test]
+fn fixture_block_for_js() {
+    let block = FixedSizeAllocator::new().unwrap();
+    let root = build(&block, 6);
+    write_root_metadata(&block, &*root).unwrap();
+    let json = serde_json::to_string_pretty(&*root).unwrap();
+    let used = block.used_bytes();
+    // SAFETY: `[base, base + used)` is the block's record and allocations, committed and
+    // initialised (alignment gaps aside, which are committed memory: reading them as bytes is
+    // fine, and JS sees them anyway).
+    let bytes = unsafe { std::slice::from_raw_parts(block.base_ptr().as_ptr(), used) };
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/target/layout-fixture");
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(format!("{dir}/fixture.bin"), bytes).unwrap();
+    std::fs::write(format!("{dir}/fixture.json"), json).unwrap();
+    let hash = <Program as Layout>::layout_hash();
+    std::fs::write(format!("{dir}/fixture.hash"), format!("{hash:016x}")).unwrap();
+}
