@@ -494,6 +494,13 @@ export interface JsonPluginsResult<R = unknown> {
   errors: JsonPluginError[]
   /** Workers replaced after they died. */
   restarts: number
+  /**
+   * Worker threads the run used; 0: it ran in the calling thread (a one-shot run with no
+   * `workers` option whose files were too small in all for workers to pay for their start).
+   */
+  workers: number
+  /** Why that many, when the run chose (no `workers` option given to runJsonPlugins); null otherwise. */
+  workersReason: string | null
 }
 
 /** The error a parallel run rejects with when its signal aborts it. */
@@ -510,7 +517,9 @@ export interface ParallelAbortError<T> extends Error {
  * parse, the worker's JS runs the plugin on the lazy document, zero-copy). Chunks go to
  * whichever worker is free. A worker that dies is replaced; a file that kills its worker
  * when run alone is recorded (phase 'worker'). Every worker has ended (and its blocks are
- * freed) when the promise settles.
+ * freed) when the promise settles. With no `workers` option, files of under 32 MB in all
+ * are run in the calling thread instead (same results and errors, no isolation): the
+ * result's `workers` is then 0 and `workersReason` says why.
  * @throws InvalidArgumentError (as a rejection) for a bad argument
  * @throws ParallelAbortError when `signal` aborts the run
  */
@@ -549,6 +558,10 @@ export interface ParallelResult<R = unknown> {
   /** In the order of the inputs; phase: the runner's own, or 'worker'. */
   errors: Array<{ index: number; error: unknown; phase: string }>
   restarts: number
+  /** Worker threads the run used. */
+  workers: number
+  /** Always null: runParallel uses the workers it is given (or the default). */
+  workersReason: string | null
 }
 
 /**

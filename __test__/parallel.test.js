@@ -353,10 +353,10 @@ test('a host keeps its workers between runs: same threads, same results, runs qu
     assert.deepEqual(errorFacts(r.errors), errorFacts(plain.errors))
     seen.push(new Set(r.results.filter(Boolean).map((v) => v.threadId)))
   }
-  // The same two worker threads served every round.
-  assert.equal(seen[0].size, 2)
-  assert.deepEqual([...seen[1]].sort(), [...seen[0]].sort())
-  assert.deepEqual([...seen[2]].sort(), [...seen[0]].sort())
+  // The same two worker threads served every round (a fast worker may take every chunk of a
+  // round, so a round may see one of them; new workers would bring new thread ids).
+  const threads = new Set(seen.flatMap((s) => [...s]))
+  assert.ok(threads.size >= 1 && threads.size <= 2, `thread ids over the rounds: ${[...threads]}`)
   // Two runs started together run one after the other, each with its own results.
   const a = writeFiles('host-a', [{ id: 'a0' }, { id: 'a1' }])
   const b = writeFiles('host-b', [{ id: 'b0' }])

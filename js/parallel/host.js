@@ -9,6 +9,7 @@ const { asyncDispose, installAsyncDispose } = require('raw-transfer-reader/symbo
 const { knownOptions, stringArray } = require('raw-transfer-reader/args')
 const { RUN_OPTIONS, signalOption, functionOption } = require('./options')
 const { Run } = require('./run')
+const { LocalWorker } = require('./local-worker')
 
 const WORKER_FILE = path.join(__dirname, 'worker.js')
 
@@ -28,6 +29,9 @@ class Host {
     this.workers = o.workers
     this.runnerOptions = o.runnerOptions
     this.json = o.json
+    // A host of a one-shot run may do it in this thread (options.js: chooseWorkers), saying why.
+    this.inThread = o.inThread === true
+    this.workersReason = o.workersReason ?? null
     this.slots = new Set()
     this.current = null
   }
@@ -88,9 +92,8 @@ class Host {
   }
 
   spawn() {
-    const worker = new Worker(WORKER_FILE, {
-      workerData: { runner: this.runner, plugin: this.plugin, options: this.runnerOptions },
-    })
+    const workerData = { runner: this.runner, plugin: this.plugin, options: this.runnerOptions }
+    const worker = this.inThread ? new LocalWorker(workerData) : new Worker(WORKER_FILE, { workerData })
     let exited
     const slot = { worker, ready: false, assigned: [], wantsMore: false, error: null, exited: false, exit: new Promise((r) => (exited = r)) }
     this.slots.add(slot)

@@ -8,11 +8,24 @@
 // tarball alike); a plugin that requires the package in this worker gets the same class.
 const { JsonPool } = require('../native')
 
-let pool = null
-
-/** Once per worker, before any chunk: the worker's pool (options were checked by runJsonPlugins). */
-function init(options) {
-  pool = new JsonPool({ size: options.poolSize, transfer: options.transfer })
+/**
+ * A runner with its own pool. A worker thread has one (the module's exports below); a run
+ * done in the calling thread (local-worker.js) makes its own, so that two such runs at once
+ * never share a pool.
+ */
+function createRunner() {
+  let pool = null
+  return {
+    /** Once, before any chunk: the pool (options were checked by runJsonPlugins). */
+    init(options) {
+      pool = new JsonPool({ size: options.poolSize, transfer: options.transfer })
+    },
+    run: (paths, plugin, options) => run(pool, paths, plugin, options),
+    close() {
+      if (pool !== null) pool.close()
+      pool = null
+    },
+  }
 }
 
 /**
@@ -21,7 +34,7 @@ function init(options) {
  * `paths[i]`, `errors` `{ index, error, phase }` with phase 'read', 'parse' or 'plugin', as
  * parseJsonFiles reports them. The plugin is not called for files that failed.
  */
-async function run(paths, plugin, options) {
+async function run(pool, paths, plugin, options) {
   const results = new Array(paths.length).fill(undefined)
   const errors = []
   let files = 0
@@ -70,9 +83,6 @@ async function run(paths, plugin, options) {
   return { results, errors, files, bytes }
 }
 
-function close() {
-  if (pool !== null) pool.close()
-  pool = null
-}
-
-module.exports = { init, run, close }
+// A worker thread's runner: the module's own instance.
+const { init, run: runChunk, close } = createRunner()
+module.exports = { init, run: runChunk, close, createRunner }

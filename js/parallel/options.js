@@ -63,14 +63,53 @@ function functionOption(v, what) {
   return v
 }
 
+// A one-shot run with no `workers` given is done in this thread when its files hold fewer
+// bytes than this: starting a worker thread (Node, the package, the plugin, a pool, code
+// not yet optimized) costs 40–60 ms of a core, about what this thread takes to read and
+// parse 10–20 MB of small files and run a light plugin on them (benches/js/files.js), so
+// below it workers cost more than they give. Above it, the run uses worker threads.
+const IN_THREAD_BYTES = 32 << 20
+// Files whose size is looked at to estimate a run's bytes (evenly spaced): a few ms at most.
+const SIZE_SAMPLES = 64
+
+/**
+ * `{ inThread, reason }` for a one-shot run over `paths` whose caller left `workers` to us:
+ * in this thread when the files are small in all (their total size estimated from a sample).
+ */
+function chooseWorkers(paths, workers) {
+  if (!Array.isArray(paths) || paths.length === 0) return { inThread: false, reason: null }
+  const n = paths.length
+  const step = Math.max(1, Math.floor(n / SIZE_SAMPLES))
+  let sampled = 0
+  let bytes = 0
+  for (let i = 0; i < n && sampled < SIZE_SAMPLES; i += step, sampled++) {
+    try {
+      const p = paths[i]
+      if (typeof p === 'string') bytes += fs.statSync(p).size
+    } catch {} // a file that cannot be read is the run's error to report, not ours
+  }
+  const estimate = (bytes / sampled) * n
+  const mb = (x) => `${(x / 2 ** 20).toFixed(1)} MB`
+  if (estimate < IN_THREAD_BYTES) {
+    return {
+      inThread: true,
+      reason: `ran in this thread: ${n} files of about ${mb(estimate)} in all are less work than starting worker threads costs (under ${mb(IN_THREAD_BYTES)}); pass options.workers to use workers anyway`,
+    }
+  }
+  return { inThread: false, reason: `${workers} worker threads: ${n} files of about ${mb(estimate)} in all` }
+}
+
 /**
  * The Host settings of a JSON plugin host from createJsonPluginHost's options.
- * `minWorkers`: a one-shot run starts no more workers than it has inputs.
+ * `minWorkers`: a one-shot run starts no more workers than it has inputs. `paths`: a one-shot
+ * run's files, when it may choose to run in this thread (chooseWorkers).
  */
-function jsonHostConfig(options, minWorkers) {
+function jsonHostConfig(options, minWorkers, paths) {
   options = knownOptions(options, JSON_HOST_OPTIONS, 'createJsonPluginHost')
   if (options.plugin === undefined) throw new InvalidArgumentError('a JSON plugin host needs options.plugin: the absolute path of the plugin module')
-  const workers = Math.min(integerOption(options, 'workers', defaultWorkers(), 1, MAX_WORKERS), minWorkers ?? MAX_WORKERS)
+  let workers = Math.min(integerOption(options, 'workers', defaultWorkers(), 1, MAX_WORKERS), minWorkers ?? MAX_WORKERS)
+  const chosen = paths !== undefined && options.workers === undefined ? chooseWorkers(paths, workers) : { inThread: false, reason: null }
+  if (chosen.inThread) workers = 1
   const threads = integerOption(options, 'threads', 2, 1, 64)
   const poolSize = integerOption(options, 'poolSize', 4, 1, MAX_POOL_SIZE)
   const transfer = options.transfer === undefined ? 'auto' : options.transfer
@@ -95,6 +134,8 @@ function jsonHostConfig(options, minWorkers) {
     workers,
     runnerOptions,
     json: true,
+    inThread: chosen.inThread,
+    workersReason: chosen.reason,
   }
 }
 

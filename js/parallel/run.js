@@ -15,6 +15,8 @@ const { reviveError, serializeError, notCloneable, decodeEntries } = require('./
 const FIRST_CHUNK = 64
 const CHUNK_MS = 20
 const MAX_CHUNK = 1024
+// A run done in this thread (options.js, chooseWorkers) takes chunks of at least this many inputs.
+const IN_THREAD_CHUNK = 8192
 // Progress callbacks at most this often (and once at the end).
 const PROGRESS_MS = 50
 
@@ -136,6 +138,9 @@ class Run {
       ms: performance.now() - this.t0,
       errors: errs,
       restarts: this.restarts,
+      // 0: the run was done in this thread (see workersReason).
+      workers: this.host.inThread ? 0 : this.workers,
+      workersReason: this.host.workersReason,
     })
   }
 
@@ -149,11 +154,15 @@ class Run {
     const left = this.remaining()
     if (left === 0) return null
     let cap = this.firstChunk
-    if (this.settled > 0) {
+    if (this.host.inThread) {
+      // This thread is the only "worker": nothing to balance, and each chunk is a job
+      // (threads to start, a pipeline to fill), so chunks are big; still a few, for progress.
+      cap = Math.max(IN_THREAD_CHUNK, Math.ceil(this.inputs.length / 4))
+    } else if (this.settled > 0) {
       const msPerInput = ((performance.now() - this.t0) * this.workers) / this.settled
       cap = Math.min(MAX_CHUNK, Math.floor(CHUNK_MS / msPerInput))
     }
-    const size = Math.max(1, Math.min(cap, Math.ceil(left / (this.workers * 4))))
+    const size = this.host.inThread ? Math.min(cap, left) : Math.max(1, Math.min(cap, Math.ceil(left / (this.workers * 4))))
     const indices = this.front.splice(0, size)
     while (indices.length < size && this.next < this.inputs.length) indices.push(this.next++)
     return { id: ++this.chunkIds, indices, suspect: false }

@@ -1,0 +1,87 @@
+'use strict'
+// runJsonPlugins with no `workers` chooses from the work: files too small in all for worker
+// threads to pay for their start run in this thread, through the same chunks, messages and
+// serialization as a worker's (so results and errors are the same), and the result says so.
+const { test } = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { rt, liveBlocksBaseline, settleLiveBlocks } = require('./helpers')
+
+const SUMMARY = path.join(__dirname, 'fixtures', 'parallel-summary.js')
+const LAZY = path.join(__dirname, 'fixtures', 'parallel-returns-node.js')
+
+function files(name, values) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `rt-in-thread-${name}-`))
+  return values.map((v, i) => {
+    const p = path.join(dir, `${i}.json`)
+    fs.writeFileSync(p, typeof v === 'string' ? v : JSON.stringify(v))
+    return p
+  })
+}
+
+test('small work runs in this thread, with the same results and errors as in workers', async () => {
+  const base = await liveBlocksBaseline()
+  const values = Array.from({ length: 300 }, (_, i) => ({ id: i, tags: ['x', i] }))
+  const paths = files('same', values)
+  paths.push(path.join(path.dirname(paths[0]), 'missing.json'))
+  paths.push(files('bad', ['{"id": ']).at(0))
+  const local = await rt.runJsonPlugins(paths, { plugin: SUMMARY })
+  const workers = await rt.runJsonPlugins(paths, { plugin: SUMMARY, workers: 2 })
+  assert.equal(local.workers, 0)
+  assert.match(local.workersReason, /ran in this thread: 302 files of about [\d.]+ MB in all .* pass options\.workers/)
+  assert.equal(workers.workers, 2)
+  assert.equal(workers.workersReason, null, 'workers given: nothing was chosen')
+  assert.deepEqual(local.results, workers.results)
+  assert.equal(local.results[7].value.id, 7)
+  assert.deepEqual([local.files, local.bytes], [workers.files, workers.bytes])
+  const shape = (r) => r.errors.map((e) => [path.basename(e.path), e.phase, e.error.name, e.error.code])
+  assert.deepEqual(shape(local), shape(workers))
+  assert.deepEqual(shape(local), [
+    ['missing.json', 'read', 'RawTransferError', 'ENOENT'],
+    ['0.json', 'parse', 'JsonSyntaxError', 'JsonSyntax'],
+  ])
+  assert.equal(await settleLiveBlocks(base), base, 'the in-thread pool is closed with the run')
+})
+
+test('in this thread, a lazy view returned by the plugin is refused for its file, as from a worker', async () => {
+  const paths = files('lazy', [{ a: 1 }, { a: 2 }])
+  const r = await rt.runJsonPlugins(paths, { plugin: LAZY })
+  assert.equal(r.workers, 0)
+  assert.equal(r.results[0], undefined)
+  assert.deepEqual(r.results[1], { a: 2 })
+  assert.equal(r.errors.length, 1)
+  assert.equal(r.errors[0].phase, 'plugin')
+  assert.match(r.errors[0].error.message, /JsonNode|lazy|clone|sent/i)
+})
+
+test('two runs in this thread at once keep their own pools', async () => {
+  const a = files('a', Array.from({ length: 200 }, (_, i) => ({ id: i })))
+  const b = files('b', Array.from({ length: 200 }, (_, i) => ({ id: 1000 + i })))
+  const [ra, rb] = await Promise.all([rt.runJsonPlugins(a, { plugin: SUMMARY }), rt.runJsonPlugins(b, { plugin: SUMMARY })])
+  assert.deepEqual([ra.workers, rb.workers], [0, 0])
+  assert.deepEqual(ra.results.map((r) => r.id), a.map((_, i) => i))
+  assert.deepEqual(rb.results.map((r) => r.id), b.map((_, i) => 1000 + i))
+  assert.deepEqual([ra.errors, rb.errors], [[], []])
+})
+
+test('an aborted run in this thread rejects with AbortError and frees its blocks', async () => {
+  const base = await liveBlocksBaseline()
+  const paths = files('abort', Array.from({ length: 2000 }, (_, i) => ({ id: i, pad: 'x'.repeat(500) })))
+  const controller = new AbortController()
+  const run = rt.runJsonPlugins(paths, { plugin: SUMMARY, signal: controller.signal })
+  setImmediate(() => controller.abort(new Error('enough')))
+  await assert.rejects(run, (e) => e.name === 'AbortError' && /enough/.test(e.message))
+  assert.equal(await settleLiveBlocks(base), base)
+})
+
+test('enough bytes in all: the run uses worker threads, and says why', async () => {
+  // 40 files of 1 MB: over the 32 MB below which a run stays in this thread.
+  const big = JSON.stringify({ id: 1, pad: 'y'.repeat((1 << 20) - 30) })
+  const paths = files('big', Array.from({ length: 40 }, () => big))
+  const r = await rt.runJsonPlugins(paths, { plugin: path.join(__dirname, 'fixtures', 'parallel-id.js') })
+  assert.ok(r.workers >= 1, `workers ${r.workers}`)
+  assert.match(r.workersReason, /worker threads: 40 files of about 40\.0 MB/)
+  assert.deepEqual(r.results, paths.map(() => 1))
+})
