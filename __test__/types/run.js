@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // The TypeScript consumer test: type-check src/ against this repo's index.d.ts and
 // raw-transfer-reader's (npm/reader) with tsc --strict, as a user would (import
-// 'raw-transfer', 'raw-transfer/reader', 'raw-transfer-reader'), under four configurations:
+// 'raw-transfer', 'raw-transfer/reader', 'raw-transfer-reader'), under five configurations:
 //
 //   tsconfig.json          module nodenext (CommonJS .ts and an ES module .mts)
 //   tsconfig.bundler.json  module esnext, moduleResolution bundler
 //   tsconfig.es2020.json   lib es2020 without Symbol.dispose (index.d.ts must still compile)
 //   tsconfig.node10.json   moduleResolution node10 (no "exports"): the reader files only
+//   tsconfig.layout.json   a generated typed-layout reader (__test__/layout/consumer.ts)
 //
 // src/consumer.ts uses every public API; its `// @ts-expect-error` lines are misuses the
 // types must reject (tsc fails on an unused one). Installs typescript into
@@ -24,7 +25,7 @@ const path = require('node:path')
 const dir = __dirname
 const root = path.join(dir, '..', '..')
 const tsc = path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc')
-const CONFIGS = ['tsconfig.json', 'tsconfig.bundler.json', 'tsconfig.es2020.json', 'tsconfig.node10.json']
+const CONFIGS = ['tsconfig.json', 'tsconfig.bundler.json', 'tsconfig.es2020.json', 'tsconfig.node10.json', 'tsconfig.layout.json']
 
 function install() {
   console.log('installing typescript in __test__/types/ (npm) ...')
