@@ -249,21 +249,33 @@ impl<'a> Run<'a, '_> {
     /// and indentation runs go 16 bytes at a time.
     #[inline(always)]
     fn skip_ws(&mut self) {
-        match self.src.get(self.pos) {
-            Some(&b) if scan::is_ws(b) => {}
-            _ => return,
+        self.skip_ws_peek();
+    }
+
+    /// Skip whitespace and return the byte after it (`None` at the end), read once: the
+    /// usual next byte is a token (above `' '`), which ends the skip and is the answer.
+    #[inline(always)]
+    fn skip_ws_peek(&mut self) -> Option<u8> {
+        let b = *self.src.get(self.pos)?;
+        if b > b' ' || !scan::is_ws(b) {
+            return Some(b);
         }
         self.pos += 1;
-        match self.src.get(self.pos) {
-            Some(&b) if scan::is_ws(b) => self.pos = scan::skip_ws(self.src, self.pos + 1),
-            _ => {}
+        let b = *self.src.get(self.pos)?;
+        if b > b' ' || !scan::is_ws(b) {
+            return Some(b);
         }
+        self.pos = scan::skip_ws(self.src, self.pos + 1);
+        self.peek()
     }
 
     /// Parse the whole text; returns the root node.
     #[inline(always)]
     fn document(&mut self) -> R<Node> {
         self.skip_ws();
+        // Whether the innermost open container is an object: kept here (in a register)
+        // rather than read from the top frame after every value.
+        let mut in_object = false;
         // Invariant at the top: whitespace skipped, a value must start at `pos`.
         'value: loop {
             let start = self.pos;
@@ -272,8 +284,7 @@ impl<'a> Run<'a, '_> {
                 Some(b'-' | b'0'..=b'9') => self.number()?,
                 Some(b'{') => {
                     self.pos += 1;
-                    self.skip_ws();
-                    match self.peek() {
+                    match self.skip_ws_peek() {
                         Some(b'}') => {
                             self.pos += 1;
                             self.max_depth = self.max_depth.max(self.frames.len() as u32 + 1);
@@ -281,6 +292,7 @@ impl<'a> Run<'a, '_> {
                         }
                         Some(b'"') => {
                             self.open(start, true)?;
+                            in_object = true;
                             self.key()?;
                             continue 'value;
                         }
@@ -289,13 +301,13 @@ impl<'a> Run<'a, '_> {
                 }
                 Some(b'[') => {
                     self.pos += 1;
-                    self.skip_ws();
-                    if self.peek() == Some(b']') {
+                    if self.skip_ws_peek() == Some(b']') {
                         self.pos += 1;
                         self.max_depth = self.max_depth.max(self.frames.len() as u32 + 1);
                         Node::new(TYPE_ARRAY, 0, start as u32, self.pos as u32, 0)
                     } else {
                         self.open(start, false)?;
+                        in_object = false;
                         continue 'value;
                     }
                 }
@@ -308,37 +320,37 @@ impl<'a> Run<'a, '_> {
             // for as long as their closing bracket follows.
             loop {
                 self.node_count += 1;
-                let Some(&frame) = self.frames.last() else {
+                if self.frames.is_empty() {
                     self.skip_ws();
                     if self.pos < self.src.len() {
                         return fail_at(self.src, K::TrailingCharacters, self.pos);
                     }
                     return Ok(node);
-                };
+                }
                 if self.nodes.len() == self.nodes.capacity() {
                     grow_bounded(self.nodes, self.alloc)?;
                 }
                 self.nodes.push(node);
-                self.skip_ws();
-                match self.peek() {
+                match self.skip_ws_peek() {
                     Some(b',') => {
                         self.pos += 1;
-                        self.skip_ws();
-                        if frame.object {
-                            if self.peek() != Some(b'"') {
+                        let next = self.skip_ws_peek();
+                        if in_object {
+                            if next != Some(b'"') {
                                 return fail_at(self.src, K::ExpectedPropertyName, self.pos);
                             }
                             self.key()?;
                         }
                         continue 'value;
                     }
-                    Some(b']') if !frame.object => node = self.close(frame, TYPE_ARRAY)?,
-                    Some(b'}') if frame.object => node = self.close(frame, TYPE_OBJECT)?,
-                    _ if frame.object => {
+                    Some(b']') if !in_object => node = self.close(TYPE_ARRAY)?,
+                    Some(b'}') if in_object => node = self.close(TYPE_OBJECT)?,
+                    _ if in_object => {
                         return fail_at(self.src, K::ExpectedCommaOrBrace, self.pos);
                     }
                     _ => return fail_at(self.src, K::ExpectedCommaOrBracket, self.pos),
                 }
+                in_object = self.frames.last().is_some_and(|f| f.object);
             }
         }
     }
@@ -361,9 +373,12 @@ impl<'a> Run<'a, '_> {
     /// Close the innermost container at `pos` (its closing bracket): copy its children
     /// into the arena.
     #[inline(always)]
-    fn close(&mut self, frame: Frame, ty: u32) -> R<Node> {
+    fn close(&mut self, ty: u32) -> R<Node> {
         self.pos += 1;
-        self.frames.pop();
+        // The caller saw this container's bracket, so there is an open frame.
+        let Some(frame) = self.frames.pop() else {
+            return unexpected(self.src, self.pos - 1);
+        };
         let base = frame.base as usize;
         let children = &self.nodes[base..];
         let count = children.len();
@@ -401,8 +416,7 @@ impl<'a> Run<'a, '_> {
         }
         self.nodes.push(key);
         self.entry_count += 1;
-        self.skip_ws();
-        if self.peek() != Some(b':') {
+        if self.skip_ws_peek() != Some(b':') {
             return fail_at(self.src, K::ExpectedColon, self.pos);
         }
         self.pos += 1;

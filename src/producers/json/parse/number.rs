@@ -102,6 +102,11 @@ pub(super) fn number(src: &[u8], start: usize) -> R<(f64, usize)> {
     let int_end = i;
     // Digits in `w` (leading zeros included, which only makes the check below stricter).
     let mut digits = int_end - start - neg as usize;
+    // An integer (the byte after it is not `.`, `e` or `E`) of at most 15 digits is exact.
+    if digits <= 15 && !matches!(src.get(i), Some(b'.' | b'e' | b'E')) {
+        let v = w as f64;
+        return Ok((if neg { -v } else { v }, i));
+    }
     let mut q: i64 = 0;
     if src.get(i) == Some(&b'.') {
         i += 1;
