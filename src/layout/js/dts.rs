@@ -32,7 +32,11 @@ pub(super) fn types(g: &Graph, o: &JsOptions) -> String {
         let ident = &ty.ident;
         match &s.kind {
             Kind::Struct(st) => {
-                let _ = writeln!(out, "\n/** {} (Rust `{}`, {} bytes). */", s.name, s.name, s.size);
+                let _ = writeln!(
+                    out,
+                    "\n/** {} (Rust `{}`, {} bytes). */",
+                    s.name, s.name, s.size
+                );
                 t.class(&mut out, ident, s.name, st.fields, &format!("{ident}JS"));
                 let _ = writeln!(
                     out,
@@ -43,7 +47,11 @@ pub(super) fn types(g: &Graph, o: &JsOptions) -> String {
             }
             Kind::Enum(en) if en.fieldless => {
                 let names: Vec<String> = en.variants.iter().map(|v| lit(v.js_name)).collect();
-                let _ = writeln!(out, "\n/** {} (a fieldless enum): its variant's name. */", s.name);
+                let _ = writeln!(
+                    out,
+                    "\n/** {} (a fieldless enum): its variant's name. */",
+                    s.name
+                );
                 let _ = writeln!(out, "export type {ident} = {}", names.join(" | "));
                 let plain: Vec<String> = en
                     .variants
@@ -63,7 +71,13 @@ pub(super) fn types(g: &Graph, o: &JsOptions) -> String {
                             let Kind::Struct(st) = &st_shape.kind else {
                                 unreachable!()
                             };
-                            t.class(&mut out, &class, v.js_name, st.fields, &format!("{ident}JS"));
+                            t.class(
+                                &mut out,
+                                &class,
+                                v.js_name,
+                                st.fields,
+                                &format!("{ident}JS"),
+                            );
                             plain.push(t.tagged(v, en.tagging, Some(st_shape)));
                         }
                         None if v.form == VariantForm::Newtype => {
@@ -97,7 +111,11 @@ pub(super) fn types(g: &Graph, o: &JsOptions) -> String {
     let _ = writeln!(
         out,
         "export type NodeType = {}",
-        if node_names.is_empty() { "never".to_owned() } else { node_names.join(" | ") }
+        if node_names.is_empty() {
+            "never".to_owned()
+        } else {
+            node_names.join(" | ")
+        }
     );
     let _ = writeln!(out, "export declare const NODE_TYPES: readonly NodeType[]");
     out.push_str(
@@ -107,7 +125,11 @@ pub(super) fn types(g: &Graph, o: &JsOptions) -> String {
     for (name, classes) in &g.nodes {
         let node = classes.join(" | ");
         let _ = writeln!(out, "  {}?(node: {node}): void | boolean", prop(name));
-        let _ = writeln!(out, "  {}?(node: {node}): void", lit(&format!("{name}:exit")));
+        let _ = writeln!(
+            out,
+            "  {}?(node: {node}): void",
+            lit(&format!("{name}:exit"))
+        );
     }
     out.push_str("}\n");
     let _ = writeln!(
@@ -176,7 +198,11 @@ impl Types<'_> {
             Kind::Box { target } => self.plain(target()),
             Kind::Slice { elem } | Kind::Vec { elem } | Kind::Array { elem, .. } => {
                 let p = self.plain(elem());
-                if p.contains(' ') { format!("({p})[]") } else { format!("{p}[]") }
+                if p.contains(' ') {
+                    format!("({p})[]")
+                } else {
+                    format!("{p}[]")
+                }
             }
         }
     }
@@ -189,8 +215,18 @@ impl Types<'_> {
     }
 
     /// A view class: `type`, a getter per JS field, toJS/toJSON.
-    fn class(&self, out: &mut String, class: &str, type_name: &str, fields: &'static [Field], plain: &str) {
-        let _ = writeln!(out, "export declare class {class} {{\n  private constructor()");
+    fn class(
+        &self,
+        out: &mut String,
+        class: &str,
+        type_name: &str,
+        fields: &'static [Field],
+        plain: &str,
+    ) {
+        let _ = writeln!(
+            out,
+            "export declare class {class} {{\n  private constructor()"
+        );
         let flat = flat_fields(fields, 0);
         if !flat.iter().any(|f| f.0 == "type") {
             let _ = writeln!(out, "  readonly type: {}", lit(type_name));
@@ -202,7 +238,12 @@ impl Types<'_> {
     }
 
     /// The plain type of a variant under `tagging`; `payload_struct` for a newtype over a struct.
-    fn tagged(&self, v: &Variant, tagging: Tagging, payload_struct: Option<&'static Shape>) -> String {
+    fn tagged(
+        &self,
+        v: &Variant,
+        tagging: Tagging,
+        payload_struct: Option<&'static Shape>,
+    ) -> String {
         let name = lit(v.js_name);
         let payload = match (v.form, payload_struct) {
             (VariantForm::Unit, _) => String::new(),
@@ -217,7 +258,12 @@ impl Types<'_> {
                     .join(", ")
             ),
             (VariantForm::Struct, None) => {
-                format!("{{ {}}}", self.plain_fields(v.fields).replace('\n', "; ").replace("  ", ""))
+                format!(
+                    "{{ {}}}",
+                    self.plain_fields(v.fields)
+                        .replace('\n', "; ")
+                        .replace("  ", "")
+                )
             }
         };
         let unit = v.form == VariantForm::Unit;
