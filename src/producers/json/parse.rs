@@ -319,12 +319,13 @@ impl<'a> Run<'a, '_> {
             // `node` is complete: hand it to the enclosing container, closing containers
             // for as long as their closing bracket follows.
             loop {
-                self.node_count += 1;
                 if self.frames.is_empty() {
                     self.skip_ws();
                     if self.pos < self.src.len() {
                         return fail_at(self.src, K::TrailingCharacters, self.pos);
                     }
+                    // Every other value was counted when its container closed.
+                    self.node_count += 1;
                     return Ok(node);
                 }
                 if self.nodes.len() == self.nodes.capacity() {
@@ -385,6 +386,11 @@ impl<'a> Run<'a, '_> {
         let ptr = copy::alloc_copy(self.alloc, children)?.as_ptr() as u64;
         self.nodes.truncate(base);
         let len = if ty == TYPE_OBJECT { count / 2 } else { count };
+        // Counted here, once per container, rather than once per value and key.
+        self.node_count += len as u32;
+        if ty == TYPE_OBJECT {
+            self.entry_count += len as u32;
+        }
         Ok(Node::new(ty, len as u32, frame.start, self.pos as u32, ptr))
     }
 
@@ -396,7 +402,8 @@ impl<'a> Run<'a, '_> {
         let key = match scan::short_string(self.src, body) {
             // The common key: short, verbatim, and (if not ASCII) known to be UTF-8. Its
             // signature comes with the scan.
-            Some((len, sig, ascii)) if ascii || self.utf8_valid => {
+            Some((len, ascii)) if ascii || self.utf8_valid => {
+                let sig = scan::short_signature(self.src, body, len);
                 self.pos = body + len + 1;
                 self.ascii &= ascii;
                 let kind = TYPE_STRING | FLAG_IN_SOURCE | if ascii { FLAG_ASCII } else { 0 };
@@ -415,7 +422,6 @@ impl<'a> Run<'a, '_> {
             grow_bounded(self.nodes, self.alloc)?;
         }
         self.nodes.push(key);
-        self.entry_count += 1;
         if self.skip_ws_peek() != Some(b':') {
             return fail_at(self.src, K::ExpectedColon, self.pos);
         }

@@ -244,6 +244,17 @@ mod tests {
             for (j, b) in keys.iter().enumerate() {
                 let same = (signature(a), a.len()) == (signature(b), b.len());
                 if a.len() <= SHORT_KEY {
+                    // What the scan gives for the key in a text is its signature.
+                    let mut text = a.to_vec();
+                    text.extend_from_slice(b"\"0123456789abcdef");
+                    assert_eq!(
+                        super::super::scan::short_string(&text, 0).map(|(n, _)| n),
+                        Some(a.len())
+                    );
+                    assert_eq!(
+                        super::super::scan::short_signature(&text, 0, a.len()),
+                        signature(a)
+                    );
                     // The short form is the bytes themselves.
                     let mut padded = [0u8; 16];
                     padded[..a.len()].copy_from_slice(a);

@@ -56,27 +56,50 @@ pub(super) fn string_end(src: &[u8], mut i: usize) -> (usize, bool) {
     (i, high)
 }
 
-/// A string body at `at` that ends within 16 bytes, read in one step (most object keys):
-/// when its closing `"` is among the 16 bytes from `at`, with no `\` or control byte
-/// before it, its length, its bytes followed by zeros (the key signature of
-/// [`super::keys::signature`]), and whether they are all ASCII. `None` otherwise (also
-/// within 16 bytes of the end of the text).
+/// A string body at `at` that ends within 16 bytes, read in one step (most object keys and
+/// many values): when its closing `"` is among the 16 bytes from `at`, with no `\` or
+/// control byte before it, its length (at most 15) and whether it is all ASCII. `None`
+/// otherwise (also within 16 bytes of the end of the text).
 #[inline(always)]
-pub(super) fn short_string(src: &[u8], at: usize) -> Option<(usize, [u64; 2], bool)> {
-    let bytes: &[u8; 16] = src.get(at..at + 16)?.try_into().ok()?;
+pub(super) fn short_string(src: &[u8], at: usize) -> Option<(usize, bool)> {
+    if at + 16 > src.len() {
+        return None;
+    }
     let (special, nonascii) = string_masks16(src, at);
     if special == 0 {
         return None;
     }
     let len = special.trailing_zeros() as usize;
-    if bytes[len] != b'"' {
+    if src[at + len] != b'"' {
         return None;
     }
-    // len <= 15: keep its bytes, zero the rest.
-    let v = u128::from_le_bytes(*bytes) & ((1u128 << (8 * len)) - 1);
-    let ascii = nonascii & ((1u32 << len) - 1) == 0;
-    Some((len, [v as u64, (v >> 64) as u64], ascii))
+    Some((len, nonascii & ((1u32 << len) - 1) == 0))
 }
+
+/// The key signature of [`super::keys::signature`] for the `len <= 15` bytes at `at`, which
+/// [`short_string`] found: the 16 bytes from `at` with those past the key zeroed.
+#[inline(always)]
+pub(super) fn short_signature(src: &[u8], at: usize, len: usize) -> [u64; 2] {
+    let word = |k: usize| u64::from_le_bytes(src[k..k + 8].try_into().unwrap_or([0; 8]));
+    let keep = KEEP_BYTES[len & 15];
+    [word(at) & keep[0], word(at + 8) & keep[1]]
+}
+
+/// `KEEP_BYTES[n]`: a 16-byte mask (two little-endian words) of the first `n` bytes.
+static KEEP_BYTES: [[u64; 2]; 16] = {
+    let mut table = [[0u64; 2]; 16];
+    let mut n = 0;
+    while n < 16 {
+        let bits = 8 * n as u32;
+        table[n] = if n < 8 {
+            [(1u64 << bits) - 1, 0]
+        } else {
+            [u64::MAX, (1u64 << (bits - 64)) - 1]
+        };
+        n += 1;
+    }
+    table
+};
 
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 mod sse2 {

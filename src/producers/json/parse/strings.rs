@@ -12,7 +12,11 @@ impl Run<'_, '_> {
     pub(super) fn string(&mut self) -> R<Node> {
         let start = self.pos;
         let body = start + 1;
-        let (i, ascii) = scan(self.src, self.utf8_valid, body)?;
+        let (i, ascii) = match super::scan::short_string(self.src, body) {
+            // Short and verbatim: one 16-byte step found its end.
+            Some((len, ascii)) if ascii || self.utf8_valid => (body + len, ascii),
+            _ => scan(self.src, self.utf8_valid, body)?,
+        };
         if self.src[i] != b'"' {
             let mut decoder = Decoder {
                 src: self.src,
