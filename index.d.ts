@@ -30,6 +30,7 @@ export {
   InvalidArgumentError,
   JobBusyError,
   CorruptDocumentError,
+  LayoutMismatchError,
   PluginTimeoutError,
   JobItem,
   NativeBatch,

@@ -145,7 +145,7 @@ function pointerTo(u32, at, size, target) {
 test('a block of another layout is refused with LayoutMismatchError', () => {
   const { raw, u32 } = load()
   u32[2] ^= 1
-  assert.throws(() => gen.readProgram(raw), (e) => e instanceof gen.LayoutMismatchError && e.code === 'LayoutMismatch')
+  assert.throws(() => gen.readProgram(raw), (e) => e instanceof gen.LayoutMismatchError && e instanceof reader.LayoutMismatchError && e.code === 'LayoutMismatch')
   assert.throws(() => gen.readProgram(raw), reader.RawTransferError)
 })
 

@@ -62,6 +62,18 @@ class CorruptDocumentError extends RawTransferError {
 }
 
 /**
+ * A block holds another layout than a generated reader (raw_transfer::layout::write_js) was
+ * made for: another producer, or another version of the Rust types (the layout hash in the
+ * hand-off record differs). `code` is 'LayoutMismatch'.
+ */
+class LayoutMismatchError extends RawTransferError {
+  constructor(message, options) {
+    super(message, options)
+    this.code = 'LayoutMismatch'
+  }
+}
+
+/**
  * A plugin's promise did not settle within parseJsonFiles' `pluginTimeoutMs` (runJob's
  * `pluginTimeoutMs`): its block was released and the run went on. `code` is 'PluginTimeout'.
  */
@@ -83,6 +95,7 @@ const byCode = {
   InvalidArgument: InvalidArgumentError,
   JobBusy: JobBusyError,
   CorruptDocument: CorruptDocumentError,
+  LayoutMismatch: LayoutMismatchError,
   PluginTimeout: PluginTimeoutError,
 }
 
@@ -174,6 +187,7 @@ module.exports = {
   InvalidArgumentError,
   JobBusyError,
   CorruptDocumentError,
+  LayoutMismatchError,
   PluginTimeoutError,
   fromNative,
   registerPositionedError,

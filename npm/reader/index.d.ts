@@ -134,6 +134,13 @@ export class JobBusyError extends RawTransferError {
 export class CorruptDocumentError extends RawTransferError {
   code: 'CorruptDocument'
 }
+/**
+ * A block holds another layout than the generated reader (raw_transfer::layout::write_js)
+ * was made for: another producer, or another version of the Rust types.
+ */
+export class LayoutMismatchError extends RawTransferError {
+  code: 'LayoutMismatch'
+}
 /** A plugin's promise did not settle within `pluginTimeoutMs` (runJob and the jobs built on it); its block was released. */
 export class PluginTimeoutError extends RawTransferError {
   code: 'PluginTimeout'

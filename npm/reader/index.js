@@ -57,6 +57,7 @@ module.exports = {
   InvalidArgumentError: errors.InvalidArgumentError,
   JobBusyError: errors.JobBusyError,
   CorruptDocumentError: errors.CorruptDocumentError,
+  LayoutMismatchError: errors.LayoutMismatchError,
   PluginTimeoutError: errors.PluginTimeoutError,
   fromNative: errors.fromNative,
   native: errors.native,

@@ -13,7 +13,7 @@ pub(super) fn types(g: &Graph, o: &JsOptions) -> String {
     let _ = writeln!(out, "// {}\n", header(o));
     let _ = writeln!(
         out,
-        "import {{ RawBuffer, RawTransferError }} from {}\n",
+        "import {{ RawBuffer, LayoutMismatchError }} from {}\n",
         lit(&o.reader)
     );
     out.push_str(
@@ -24,7 +24,7 @@ pub(super) fn types(g: &Graph, o: &JsOptions) -> String {
          export interface List<T, J> extends Iterable<T> {\n  readonly length: number\n  at(index: number): T | undefined\n  \
          toJS(): J[]\n  toJSON(): J[]\n}\n\n\
          /** The block holds another layout (another producer, or another version of the Rust types); `code` is 'LayoutMismatch'. */\n\
-         export declare class LayoutMismatchError extends RawTransferError {\n  code: 'LayoutMismatch'\n}\n",
+         export { LayoutMismatchError }\n",
     );
     let mut views = Vec::new();
     for ty in &g.types {
