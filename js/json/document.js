@@ -302,7 +302,9 @@ class JsonDocument {
     this.#generation = block.generation
     const u32 = this.#raw.u32
     if (u32[META_PRODUCER0] !== FORMAT_VERSION) {
-      throw new InvalidArgumentError(`block ${block.id} does not hold a JSON document of format ${FORMAT_VERSION}`)
+      // The pool wrote the format at the hand-off: JS has overwritten it since (a plugin
+      // that scribbled over a block its document shares with this one, say).
+      throw new CorruptDocumentError(`block ${block.id} does not hold a JSON document of format ${FORMAT_VERSION} (its hand-off record was overwritten)`)
     }
     const docPos = root
     const d = docPos >> 2
