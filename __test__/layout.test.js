@@ -57,6 +57,11 @@ test('lazy views: getters at the compiler offsets, enums as type + fields, lists
   assert.strictEqual(p.noOp, null)
   assert.strictEqual(p.flag, true)
   assert.strictEqual(p.renamedByLayout, 9)
+  // Field names JS treats specially are plain fields here.
+  assert.strictEqual(Object.getOwnPropertyDescriptor(gen.Program.prototype, '__proto__').get.call(p), 5)
+  assert.strictEqual(Object.getOwnPropertyDescriptor(gen.Program.prototype, 'constructor').get.call(p), 4)
+  assert.strictEqual(Object.getOwnPropertyDescriptor(p.toJS(), '__proto__').value, 5)
+  assert.strictEqual(Object.getPrototypeOf(p.toJS()), Object.prototype)
   assert.deepStrictEqual([...p.maybeList], [1, 2, 65535])
   assert.strictEqual(p.noExpr, null)
   assert.strictEqual(p.maybeExpr.type, 'Num')

@@ -45,6 +45,8 @@ export declare class Program {
   readonly noExpr: Expr | null
   readonly maybeList: List<number, number> | null
   readonly renamedByLayout: number
+  readonly ['__proto__']: number
+  // readonly constructor: number
   toJS(): ProgramJS
   toJSON(): ProgramJS
 }
@@ -68,6 +70,8 @@ export interface ProgramJS {
   noExpr: ExprJS | null
   maybeList: number[] | null
   renamedByLayout: number
+  ['__proto__']: number
+  constructor: number
 }
 
 /** Meta (Rust `Meta`, 8 bytes). */

@@ -39,10 +39,23 @@ class Doc {
     this.end = raw.u8.length
     const buf = raw.nodeBuffer
     this.buf = buf != null && typeof buf.utf8Slice === 'function' ? buf : null
-    this.i8 = new Int8Array(raw.arrayBuffer)
-    this.i16 = new Int16Array(raw.arrayBuffer)
-    this.f32 = new Float32Array(raw.arrayBuffer)
+    const x = extraViews(raw.arrayBuffer)
+    this.i8 = x.i8
+    this.i16 = x.i16
+    this.f32 = x.f32
   }
+}
+
+// The views RawBuffer does not keep (Int8Array, Int16Array, Float32Array), made once per
+// buffer: documents of one block share them.
+const extras = new WeakMap()
+function extraViews(ab) {
+  let x = extras.get(ab)
+  if (x === undefined) {
+    x = { i8: new Int8Array(ab), i16: new Int16Array(ab), f32: new Float32Array(ab) }
+    extras.set(ab, x)
+  }
+  return x
 }
 
 /** Throw StaleBufferError when the block was reused since the document was handed off. */
@@ -413,6 +426,16 @@ class Program {
     live(d)
     return d.u8[this.#p + 248]
   }
+  get ['__proto__']() {
+    const d = this.#d
+    live(d)
+    return d.u8[this.#p + 249]
+  }
+  get ['constructor']() {
+    const d = this.#d
+    live(d)
+    return d.u8[this.#p + 250]
+  }
   toJS() {
     const d = this.#d
     live(d)
@@ -434,7 +457,7 @@ function read_Program(d, p) {
   return new Program(d, p)
 }
 function toJS_Program(d, p) {
-  return { sourceName: str(d, p), body: toJS_$Vec_Stmt(d, p + 16), version: d.u16[(p + 48) >> 1], level: d.i32[(p + 52) >> 2], tags: toJS_$Slice_ArenaStr(d, p + 56), small: toJS_$_i8x3(d, p + 72), shorts: toJS_$_i16x2(d, p + 76), ratio: f32js(d.f32[(p + 80) >> 2]), big: u64(d, p + 88), neg: i64(d, p + 96), maybeOp: toJS_$Option_Op(d, p + 104), noOp: toJS_$Option_Op(d, p + 105), flag: d.u8[p + 106] !== 0, adjacent: toJS_$Slice_Adj(d, p + 112), untagged: toJS_$Vec_Untagged(d, p + 128), maybeExpr: toJS_$Option_Expr(d, p + 152), noExpr: toJS_$Option_Expr(d, p + 192), maybeList: toJS_$Option_Slice_u16(d, p + 232), renamedByLayout: d.u8[p + 248] }
+  return { sourceName: str(d, p), body: toJS_$Vec_Stmt(d, p + 16), version: d.u16[(p + 48) >> 1], level: d.i32[(p + 52) >> 2], tags: toJS_$Slice_ArenaStr(d, p + 56), small: toJS_$_i8x3(d, p + 72), shorts: toJS_$_i16x2(d, p + 76), ratio: f32js(d.f32[(p + 80) >> 2]), big: u64(d, p + 88), neg: i64(d, p + 96), maybeOp: toJS_$Option_Op(d, p + 104), noOp: toJS_$Option_Op(d, p + 105), flag: d.u8[p + 106] !== 0, adjacent: toJS_$Slice_Adj(d, p + 112), untagged: toJS_$Vec_Untagged(d, p + 128), maybeExpr: toJS_$Option_Expr(d, p + 152), noExpr: toJS_$Option_Expr(d, p + 192), maybeList: toJS_$Option_Slice_u16(d, p + 232), renamedByLayout: d.u8[p + 248], ['__proto__']: d.u8[p + 249], constructor: d.u8[p + 250] }
 }
 function walk_Program(d, p, v) {
   const en = v.enter[0]
@@ -2574,12 +2597,12 @@ const REACH = [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18
 
 /** The root Program of a hand-off (`{ raw, offset?, generation? }`, or a RawBuffer: its dataOffset and generation). */
 function readProgram(handOff) {
-  const d = open(handOff, 'readProgram', 0x6058ba8a, 0x608b5f3f, 256, 8)
+  const d = open(handOff, 'readProgram', 0x7b0269ee, 0x896ef3f9, 256, 8)
   return read_Program(d, d.root)
 }
 
 /** The layout hash each root's blocks carry (producer1:producer0, hex). */
-const LAYOUT_HASHES = Object.freeze({ Program: '608b5f3f6058ba8a' })
+const LAYOUT_HASHES = Object.freeze({ Program: '896ef3f97b0269ee' })
 
 module.exports = {
   LAYOUT_HASHES,

@@ -232,6 +232,11 @@ impl Types<'_> {
             let _ = writeln!(out, "  readonly type: {}", lit(type_name));
         }
         for (name, s, _) in flat {
+            if name == "constructor" {
+                // A class cannot declare a field so named; the getter exists all the same.
+                let _ = writeln!(out, "  // readonly constructor: {}", self.view(s));
+                continue;
+            }
             let _ = writeln!(out, "  readonly {}: {}", prop(name), self.view(s));
         }
         let _ = writeln!(out, "  toJS(): {plain}\n  toJSON(): {plain}\n}}");

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{
-    Graph, JsOptions, LayoutJsError, at, flat_fields, header, is_none, lit, prop, sanitize,
+    Graph, JsOptions, LayoutJsError, at, flat_fields, header, is_none, lit, member, prop, sanitize,
     tag_read, transparent,
 };
 use crate::layout::shape::{Field, Kind, Shape, Tagging, Variant, VariantForm};
@@ -16,14 +16,17 @@ pub(super) fn module(g: &Graph, o: &JsOptions) -> Result<String, LayoutJsError> 
     let mut out = String::new();
     let _ = writeln!(out, "'use strict'\n// {}\n", header(o));
     let mut extra = String::new();
+    if g.views.0 || g.views.1 || g.views.2 {
+        extra.push_str("const x = extraViews(raw.arrayBuffer)\n    ");
+    }
     if g.views.0 {
-        extra.push_str("this.i8 = new Int8Array(raw.arrayBuffer)\n    ");
+        extra.push_str("this.i8 = x.i8\n    ");
     }
     if g.views.1 {
-        extra.push_str("this.i16 = new Int16Array(raw.arrayBuffer)\n    ");
+        extra.push_str("this.i16 = x.i16\n    ");
     }
     if g.views.2 {
-        extra.push_str("this.f32 = new Float32Array(raw.arrayBuffer)\n    ");
+        extra.push_str("this.f32 = x.f32\n    ");
     }
     out.push_str(
         &RUNTIME
@@ -339,7 +342,7 @@ impl Emitter<'_> {
             let _ = writeln!(
                 out,
                 "  get {}() {{\n    const d = this.#d\n    live(d)\n    return {}\n  }}",
-                prop(name),
+                member(name),
                 self.read(s, &at("this.#p", off))
             );
         }

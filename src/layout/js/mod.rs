@@ -523,6 +523,10 @@ pub(super) fn lit(s: &str) -> String {
 
 /// A property key: bare when it is an identifier, quoted otherwise.
 pub(super) fn prop(s: &str) -> String {
+    // In an object literal `__proto__: v` sets the prototype; a computed key is a property.
+    if s == "__proto__" {
+        return "['__proto__']".to_owned();
+    }
     let ident = !s.is_empty()
         && !s.starts_with(|c: char| c.is_ascii_digit())
         && s.chars()
@@ -585,4 +589,14 @@ pub(super) fn flat_fields(
         }
     }
     out
+}
+
+/// A class member's key: as [`prop`], but `constructor` computed (a class's `constructor`
+/// cannot be a getter).
+pub(super) fn member(s: &str) -> String {
+    if s == "constructor" {
+        "['constructor']".to_owned()
+    } else {
+        prop(s)
+    }
 }

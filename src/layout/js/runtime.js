@@ -39,6 +39,18 @@ class Doc {
   }
 }
 
+// The views RawBuffer does not keep (Int8Array, Int16Array, Float32Array), made once per
+// buffer: documents of one block share them.
+const extras = new WeakMap()
+function extraViews(ab) {
+  let x = extras.get(ab)
+  if (x === undefined) {
+    x = { i8: new Int8Array(ab), i16: new Int16Array(ab), f32: new Float32Array(ab) }
+    extras.set(ab, x)
+  }
+  return x
+}
+
 /** Throw StaleBufferError when the block was reused since the document was handed off. */
 function live(d) {
   if (d.u32[GEN] !== d.gen) stale(d)

@@ -60,6 +60,10 @@ pub struct Program<'a> {
     #[layout(rename = "renamedByLayout")]
     #[serde(rename = "renamedByLayout")]
     pub renamed: u8,
+    #[serde(rename = "__proto__")]
+    pub proto: u8,
+    #[serde(rename = "constructor")]
+    pub ctor: u8,
 }
 
 #[derive(Layout, Serialize)]
@@ -203,6 +207,8 @@ pub fn build<'a>(b: &'a FixedSizeAllocator, seed: u32) -> ArenaBox<'a, Program<'
         no_expr: None,
         maybe_list: Some(ArenaSlice::from_slice_in(&[1, 2, 65535], b)),
         renamed: 9,
+        proto: 5,
+        ctor: 4,
     }
     .pipe(|p| ArenaBox::new_in(p, b))
 }
