@@ -181,13 +181,15 @@ impl NativePool {
         })
     }
 
-    /// Parse `text` (a string or UTF-8 bytes) into a block and hand it off.
+    /// Parse `text` (UTF-8 bytes, or a string) into a block and hand it off. Bytes come
+    /// first: `JsonPool.parseJson` always passes bytes, and napi-rs tries the variants in
+    /// order (a failed `String` conversion formats an error message on every call).
     #[napi(ts_return_type = "{ id: number, generation: number, buffer: ArrayBuffer | null }")]
-    pub fn parse_json(&self, text: Either<String, Uint8ArraySlice>) -> Result<Sent> {
+    pub fn parse_json(&self, text: Either<Uint8ArraySlice, String>) -> Result<Sent> {
         catch_panic(|| {
             let bytes: &[u8] = match &text {
-                Either::A(s) => s.as_bytes(),
-                Either::B(b) => b,
+                Either::A(b) => b,
+                Either::B(s) => s.as_bytes(),
             };
             let bytes = &*outside_blocks(bytes)?;
             let guard = self.acquire_guard()?;
