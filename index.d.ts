@@ -496,11 +496,11 @@ export interface JsonPluginsResult<R = unknown> {
   /** Workers replaced after they died. */
   restarts: number
   /**
-   * Worker threads the run used; 0: it ran in the calling thread (a one-shot run with no
-   * `workers` option whose files were too small in all for workers to pay for their start).
+   * Worker threads the run used; 0: it ran in the calling thread (no `workers` option was
+   * given, and the files were too small in all for workers to pay for their start).
    */
   workers: number
-  /** Why that many, when the run chose (no `workers` option given to runJsonPlugins); null otherwise. */
+  /** Why that many, when the run chose (no `workers` option given to runJsonPlugins or the host); null otherwise. */
   workersReason: string | null
 }
 
@@ -610,6 +610,9 @@ export type JsonPluginHostOptions = Omit<JsonPluginsOptions, 'signal' | 'onProgr
 /**
  * A host for runJsonPlugins' work that keeps its workers between runs:
  * `const host = createJsonPluginHost({ plugin, workers: 4 }); await host.run(paths); ...; await host.close()`.
+ * With no `workers` option, each run of files under 32 MB in all is done in the calling
+ * thread (result `workers` 0, `workersReason` says why); workers start for the first run
+ * that needs them.
  * @throws InvalidArgumentError for a bad option
  */
 export function createJsonPluginHost<R = unknown>(options: JsonPluginHostOptions): PluginHost<string[], JsonPluginsResult<R>>

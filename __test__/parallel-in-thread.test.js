@@ -30,7 +30,7 @@ test('small work runs in this thread, with the same results and errors as in wor
   const local = await rt.runJsonPlugins(paths, { plugin: SUMMARY })
   const workers = await rt.runJsonPlugins(paths, { plugin: SUMMARY, workers: 2 })
   assert.equal(local.workers, 0)
-  assert.match(local.workersReason, /ran in this thread: 302 files of about [\d.]+ MB in all .* pass options\.workers/)
+  assert.match(local.workersReason, /ran in this thread: 302 files of about [\d.]+ MB in all .* pass a workers option/)
   assert.equal(workers.workers, 2)
   assert.equal(workers.workersReason, null, 'workers given: nothing was chosen')
   assert.deepEqual(local.results, workers.results)
@@ -84,4 +84,36 @@ test('enough bytes in all: the run uses worker threads, and says why', async () 
   assert.ok(r.workers >= 1, `workers ${r.workers}`)
   assert.match(r.workersReason, /worker threads: 40 files of about 40\.0 MB/)
   assert.deepEqual(r.results, paths.map(() => 1))
+})
+
+test('a kept host with no workers option chooses for each run; with one, it always uses workers', async () => {
+  const base = await liveBlocksBaseline()
+  const ID = path.join(__dirname, 'fixtures', 'parallel-id.js')
+  const small = files('host-small', Array.from({ length: 50 }, (_, i) => ({ id: i })))
+  const bigText = JSON.stringify({ id: 7, pad: 'z'.repeat((1 << 20) - 30) })
+  const big = files('host-big', Array.from({ length: 36 }, () => bigText))
+  const host = rt.createJsonPluginHost({ plugin: ID })
+  try {
+    const a = await host.run(small)
+    assert.equal(a.workers, 0)
+    assert.deepEqual(a.results, small.map((_, i) => i))
+    const b = await host.run(big)
+    assert.ok(b.workers >= 1)
+    assert.deepEqual(b.results, big.map(() => 7))
+    // Small again: back in this thread, and the in-thread pool was kept from the first run.
+    const c = await host.run(small)
+    assert.equal(c.workers, 0)
+    assert.deepEqual(c.results, a.results)
+  } finally {
+    await host.close()
+  }
+  const fixed = rt.createJsonPluginHost({ plugin: ID, workers: 2 })
+  try {
+    const r = await fixed.run(small)
+    assert.equal(r.workers, 2)
+    assert.equal(r.workersReason, null)
+  } finally {
+    await fixed.close()
+  }
+  assert.equal(await settleLiveBlocks(base), base, 'close() ends workers and the in-thread pool alike')
 })

@@ -7,7 +7,7 @@ const { Worker } = require('node:worker_threads')
 const { InvalidArgumentError, PoolClosedError } = require('raw-transfer-reader/errors')
 const { asyncDispose, installAsyncDispose } = require('raw-transfer-reader/symbols')
 const { knownOptions, stringArray } = require('raw-transfer-reader/args')
-const { RUN_OPTIONS, signalOption, functionOption } = require('./options')
+const { RUN_OPTIONS, signalOption, functionOption, chooseWorkers } = require('./options')
 const { Run } = require('./run')
 const { LocalWorker } = require('./local-worker')
 
@@ -29,9 +29,9 @@ class Host {
     this.workers = o.workers
     this.runnerOptions = o.runnerOptions
     this.json = o.json
-    // A host of a one-shot run may do it in this thread (options.js: chooseWorkers), saying why.
-    this.inThread = o.inThread === true
-    this.workersReason = o.workersReason ?? null
+    // Made with no `workers` option: each run chooses worker threads or this thread (options.js).
+    this.chooseWorkers = o.chooseWorkers === true
+    // Worker threads, and this thread's stand-ins (LocalWorker, `local`): a run uses one kind.
     this.slots = new Set()
     this.current = null
   }
@@ -65,8 +65,11 @@ class Host {
             pathOf: (i) => own[i],
           }
         : null
+      const chosen = this.chooseWorkers ? chooseWorkers(own, this.workers) : { inThread: false, reason: null }
       run = new Run({
         host: this,
+        inThread: chosen.inThread,
+        workersReason: chosen.reason,
         inputs: own,
         signal: signalOption(options.signal),
         onProgress: functionOption(options.onProgress, 'onProgress'),
@@ -91,11 +94,12 @@ class Host {
     return this.close()
   }
 
-  spawn() {
+  /** A worker thread, or (`local`) this thread's stand-in for one. */
+  spawn(local) {
     const workerData = { runner: this.runner, plugin: this.plugin, options: this.runnerOptions }
-    const worker = this.inThread ? new LocalWorker(workerData) : new Worker(WORKER_FILE, { workerData })
+    const worker = local ? new LocalWorker(workerData) : new Worker(WORKER_FILE, { workerData })
     let exited
-    const slot = { worker, ready: false, assigned: [], wantsMore: false, error: null, exited: false, exit: new Promise((r) => (exited = r)) }
+    const slot = { worker, local, ready: false, assigned: [], wantsMore: false, error: null, exited: false, exit: new Promise((r) => (exited = r)) }
     this.slots.add(slot)
     worker.on('message', (m) => {
       if (m.type === 'ready') slot.ready = true

@@ -29,7 +29,7 @@ function runParallel(inputs, options) {
  */
 function runJsonPlugins(paths, options) {
   const run = {}
-  return once(() => createJsonPluginHost(hostOptionsOf(options, 'runJsonPlugins', JSON_HOST_OPTIONS, false, run), Math.max(1, inputsLength(paths)), paths), paths, run)
+  return once(() => createJsonPluginHost(hostOptionsOf(options, 'runJsonPlugins', JSON_HOST_OPTIONS, false, run), Math.max(1, inputsLength(paths))), paths, run)
 }
 
 const inputsLength = (inputs) => (Array.isArray(inputs) ? inputs.length : 0)
@@ -65,8 +65,8 @@ async function once(makeHost, inputs, options) {
  * A host that runs `plugin(doc, path)` over JSON files in worker threads and keeps them
  * between runs: each worker's package, plugin, compiled code and pool are made once.
  */
-function createJsonPluginHost(options, minWorkers, paths) {
-  return new Host(jsonHostConfig(options, minWorkers, paths))
+function createJsonPluginHost(options, minWorkers) {
+  return new Host(jsonHostConfig(options, minWorkers))
 }
 
 /** The generic host: any runner module (see runParallel). */

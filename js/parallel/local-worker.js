@@ -1,6 +1,6 @@
 'use strict'
-// The host's stand-in for a worker thread when a run is done in this thread (options.js,
-// chooseWorkers: the work is too small for worker threads to pay for their start). It runs
+// The host's stand-in for a worker thread when a run is done in this thread (host.js, with
+// options.js's chooseWorkers: the work is too small for worker threads to pay for their start). It runs
 // the same worker loop (worker-loop.js) over an in-thread port, with the same messages, so a
 // run's chunks, results, errors and their serialization are exactly a worker's: a plugin's
 // result that could not be sent from a worker is refused here too. What it does not give is
@@ -35,14 +35,13 @@ class LocalWorker extends EventEmitter {
   }
 
   /**
-   * Stop delivering messages and report the exit (code 1, as a terminated worker's). A chunk
-   * in hand cannot be cut short in this thread: the loop finishes it (its results go
-   * nowhere), then closes the runner (its pool), as after a 'stop'.
+   * Stop delivering messages, close the runner (its pool: a chunk in hand fails at once, its
+   * results going nowhere) and report the exit (code 1, as a terminated worker's).
    */
   terminate() {
     if (!this.#exited) {
       this.#exited = true
-      this.#onMessage({ type: 'stop' })
+      this.#onMessage({ type: 'terminate' })
       setImmediate(() => this.emit('exit', 1))
     }
     return Promise.resolve(1)

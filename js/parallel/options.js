@@ -63,8 +63,8 @@ function functionOption(v, what) {
   return v
 }
 
-// A one-shot run with no `workers` given is done in this thread when its files hold fewer
-// bytes than this: starting a worker thread (Node, the package, the plugin, a pool, code
+// A run of a JSON host made with no `workers` option is done in this thread when its files
+// hold fewer bytes than this: starting a worker thread (Node, the package, the plugin, a pool, code
 // not yet optimized) costs 40–60 ms of a core, about what this thread takes to read and
 // parse 10–20 MB of small files and run a light plugin on them (benches/js/files.js), so
 // below it workers cost more than they give. Above it, the run uses worker threads.
@@ -73,8 +73,8 @@ const IN_THREAD_BYTES = 32 << 20
 const SIZE_SAMPLES = 64
 
 /**
- * `{ inThread, reason }` for a one-shot run over `paths` whose caller left `workers` to us:
- * in this thread when the files are small in all (their total size estimated from a sample).
+ * `{ inThread, reason }` for a run over `paths` whose host was left to choose `workers`: in
+ * this thread when the files are small in all (their total size estimated from a sample).
  */
 function chooseWorkers(paths, workers) {
   if (!Array.isArray(paths) || paths.length === 0) return { inThread: false, reason: null }
@@ -93,7 +93,7 @@ function chooseWorkers(paths, workers) {
   if (estimate < IN_THREAD_BYTES) {
     return {
       inThread: true,
-      reason: `ran in this thread: ${n} files of about ${mb(estimate)} in all are less work than starting worker threads costs (under ${mb(IN_THREAD_BYTES)}); pass options.workers to use workers anyway`,
+      reason: `ran in this thread: ${n} files of about ${mb(estimate)} in all are less work than starting worker threads costs (under ${mb(IN_THREAD_BYTES)}); pass a workers option to use worker threads anyway`,
     }
   }
   return { inThread: false, reason: `${workers} worker threads: ${n} files of about ${mb(estimate)} in all` }
@@ -101,15 +101,13 @@ function chooseWorkers(paths, workers) {
 
 /**
  * The Host settings of a JSON plugin host from createJsonPluginHost's options.
- * `minWorkers`: a one-shot run starts no more workers than it has inputs. `paths`: a one-shot
- * run's files, when it may choose to run in this thread (chooseWorkers).
+ * `minWorkers`: a one-shot run starts no more workers than it has inputs. With no `workers`
+ * option, each run chooses between worker threads and this thread (chooseWorkers).
  */
-function jsonHostConfig(options, minWorkers, paths) {
+function jsonHostConfig(options, minWorkers) {
   options = knownOptions(options, JSON_HOST_OPTIONS, 'createJsonPluginHost')
   if (options.plugin === undefined) throw new InvalidArgumentError('a JSON plugin host needs options.plugin: the absolute path of the plugin module')
-  let workers = Math.min(integerOption(options, 'workers', defaultWorkers(), 1, MAX_WORKERS), minWorkers ?? MAX_WORKERS)
-  const chosen = paths !== undefined && options.workers === undefined ? chooseWorkers(paths, workers) : { inThread: false, reason: null }
-  if (chosen.inThread) workers = 1
+  const workers = Math.min(integerOption(options, 'workers', defaultWorkers(), 1, MAX_WORKERS), minWorkers ?? MAX_WORKERS)
   const threads = integerOption(options, 'threads', 2, 1, 64)
   const poolSize = integerOption(options, 'poolSize', 4, 1, MAX_POOL_SIZE)
   const transfer = options.transfer === undefined ? 'auto' : options.transfer
@@ -134,8 +132,7 @@ function jsonHostConfig(options, minWorkers, paths) {
     workers,
     runnerOptions,
     json: true,
-    inThread: chosen.inThread,
-    workersReason: chosen.reason,
+    chooseWorkers: options.workers === undefined,
   }
 }
 
@@ -170,6 +167,7 @@ function rejectRunOptions(options, what) {
 }
 
 module.exports = {
+  chooseWorkers,
   RUN_OPTIONS,
   JSON_HOST_OPTIONS,
   PARALLEL_HOST_OPTIONS,

@@ -49,7 +49,8 @@ const unreadable = (index, why) => ({ index, phase: 'plugin', error: serializeEr
 class Run {
   constructor(o) {
     Object.assign(this, o)
-    this.workers = o.host.workers
+    // In this thread (this.inThread): one stand-in for a worker (host.js, LocalWorker).
+    this.workers = o.inThread ? 1 : o.host.workers
     const n = o.inputs.length
     this.results = new Array(n).fill(undefined)
     this.errors = [] // { index, error, phase }
@@ -139,8 +140,8 @@ class Run {
       errors: errs,
       restarts: this.restarts,
       // 0: the run was done in this thread (see workersReason).
-      workers: this.host.inThread ? 0 : this.workers,
-      workersReason: this.host.workersReason,
+      workers: this.inThread ? 0 : this.workers,
+      workersReason: this.workersReason,
     })
   }
 
@@ -154,7 +155,7 @@ class Run {
     const left = this.remaining()
     if (left === 0) return null
     let cap = this.firstChunk
-    if (this.host.inThread) {
+    if (this.inThread) {
       // This thread is the only "worker": nothing to balance, and each chunk is a job
       // (threads to start, a pipeline to fill), so chunks are big; still a few, for progress.
       cap = Math.max(IN_THREAD_CHUNK, Math.ceil(this.inputs.length / 4))
@@ -162,7 +163,7 @@ class Run {
       const msPerInput = ((performance.now() - this.t0) * this.workers) / this.settled
       cap = Math.min(MAX_CHUNK, Math.floor(CHUNK_MS / msPerInput))
     }
-    const size = this.host.inThread ? Math.min(cap, left) : Math.max(1, Math.min(cap, Math.ceil(left / (this.workers * 4))))
+    const size = this.inThread ? Math.min(cap, left) : Math.max(1, Math.min(cap, Math.ceil(left / (this.workers * 4))))
     const indices = this.front.splice(0, size)
     while (indices.length < size && this.next < this.inputs.length) indices.push(this.next++)
     return { id: ++this.chunkIds, indices, suspect: false }
@@ -177,13 +178,13 @@ class Run {
     if (this.state !== 'running') return
     const host = this.host
     let live = 0
-    for (const s of host.slots) if (!s.exited) live++
+    for (const s of host.slots) if (!s.exited && this.mine(s)) live++
     while (live < this.workers && this.hasWork()) {
-      host.spawn()
+      host.spawn(this.inThread)
       live++
     }
     for (const slot of host.slots) {
-      if (!slot.ready || slot.exited) continue
+      if (!slot.ready || slot.exited || !this.mine(slot)) continue
       // A queued chunk only while plenty is left: near the end it would wait behind a slow
       // plugin while other workers idle.
       while (
@@ -203,8 +204,13 @@ class Run {
     }
   }
 
+  /** Whether `slot` is of the kind this run uses (worker threads, or this thread's stand-in). */
+  mine(slot) {
+    return slot.local === this.inThread
+  }
+
   onMessage(slot, m) {
-    if (this.state === 'failed') return
+    if (this.state === 'failed' || !this.mine(slot)) return
     if (m.type === 'ready') {
       this.dispatch()
     } else if (m.type === 'more') {
@@ -246,7 +252,7 @@ class Run {
 
   /** A worker exited during this run (the host forgets it right after). */
   onExit(slot, code) {
-    if (this.state !== 'running') return
+    if (this.state !== 'running' || !this.mine(slot)) return
     if (!slot.ready) {
       // It died loading the runner or the plugin: a replacement would too.
       const err = slot.error ?? new RawTransferError(`a worker exited (code ${code}) before it was ready`)

@@ -172,6 +172,12 @@ function startLoop(parentPort, { runner: runnerPath, plugin: pluginPath, options
     } else if (m.type === 'stop') {
       stopping = true
       if (!running) finish()
+    } else if (m.type === 'terminate') {
+      // In this thread there is no worker to end: close the runner now (its pool: a chunk
+      // in hand fails at once instead of running on), as a worker's end would.
+      stopping = true
+      queue.length = 0
+      finish()
     }
   }
 
