@@ -140,7 +140,10 @@ async function child(what, dir) {
   } else if (what === '--child-threads') {
     const files = Array.from({ length: 64 }, (_, i) => {
       const p = path.join(os.tmpdir(), `rt-threads-${process.pid}-${i}.json`)
-      fs.writeFileSync(p, JSON.stringify({ i, pad: 'x'.repeat(1000) }))
+      // Over a block's packing limit (512 KiB) each: every file takes a block of its own, so
+      // the threads wait for blocks JS never releases instead of finishing the whole job
+      // before the waker thread is started.
+      fs.writeFileSync(p, JSON.stringify({ i, pad: 'x'.repeat(600_000) }))
       return p
     })
     const pool = new rt.FixedSizeAllocatorPool({ size: 8 })
