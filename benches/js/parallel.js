@@ -25,7 +25,7 @@ const os = require('node:os')
 const path = require('node:path')
 const { Worker } = require('node:worker_threads')
 const rt = require('../..')
-const { prng, generateCorpus } = require('../examples/corpus')
+const { prng, generateCorpus } = require('../../examples/corpus')
 const { table } = require('./util')
 
 const WALK = path.join(__dirname, 'plugins', 'walk.js')
