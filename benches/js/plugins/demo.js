@@ -4,7 +4,7 @@
 // a document, through the lazy view; `plain` is the same over a JSON.parse result. Both
 // return the same per-file summary (not the key count: the lazy view keeps duplicate keys,
 // JSON.parse keeps one of each).
-const { visitLazy, visitPlain, lazyPlugins, plainPlugins } = require('../../examples/plugins')
+const { visitLazy, visitPlain, lazyPlugins, plainPlugins } = require('../../../examples/plugins')
 
 function summary(info, plugins) {
   return { objects: info.objects, found: plugins[2].result().count }
