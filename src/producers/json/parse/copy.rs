@@ -57,13 +57,17 @@ pub(super) fn alloc_copy<'a, T: Copy>(
                 copy_nonoverlapping(s.add(size - 64), d.add(size - 64), 64);
             }
             129..=256 => {
-                for k in [0, 64, size - 128, size - 64] {
+                for k in [0, 64] {
                     copy_nonoverlapping(s.add(k), d.add(k), 64);
+                    let back = size - 128 + k;
+                    copy_nonoverlapping(s.add(back), d.add(back), 64);
                 }
             }
             257..=512 => {
-                for k in [0, 64, 128, 192, size - 256, size - 192, size - 128, size - 64] {
+                for k in [0, 64, 128, 192] {
                     copy_nonoverlapping(s.add(k), d.add(k), 64);
+                    let back = size - 256 + k;
+                    copy_nonoverlapping(s.add(back), d.add(back), 64);
                 }
             }
             _ => copy_nonoverlapping(s, d, size),
@@ -83,7 +87,11 @@ mod tests {
     fn same_as_the_arena_copy() {
         let _serial = crate::block::tests::SERIAL.lock();
         let mut alloc = FixedSizeAllocator::new().unwrap();
-        let bytes: Vec<u8> = (0..=255u8).cycle().take(600).map(|b| b.wrapping_mul(37) | 1).collect();
+        let bytes: Vec<u8> = (0..=255u8)
+            .cycle()
+            .take(600)
+            .map(|b| b.wrapping_mul(37) | 1)
+            .collect();
         let nodes: Vec<Node> = (0..40u32)
             .map(|k| Node::new(k, k * 3, k * 5, k * 7, u64::from(k) << 40 | 0xabc))
             .collect();
