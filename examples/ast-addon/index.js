@@ -11,6 +11,10 @@ const { BufferCache, RawTransferError, InvalidArgumentError, runJob, native, fro
 
 const binding = require(path.join(__dirname, 'ast-addon.node'))
 
+const { RAW_METADATA_OFFSET, META_GENERATION } = reader.constants
+/** The u32 index of the block's generation in its hand-off record. */
+const GENERATION = (RAW_METADATA_OFFSET >> 2) + META_GENERATION
+
 /** A syntax error in a source: `offset`, `line`, `column` (1-based) say where. */
 class AstSyntaxError extends RawTransferError {
   constructor(message, { offset, line, column, cause } = {}) {
@@ -26,9 +30,9 @@ registerPositionedError('AstSyntax', AstSyntaxError)
 
 /** A job failure (`{ code, message, position }` from Rust) as a typed error. */
 function fromFailure(failure, what) {
-  const e = fromNative(new Error(`${failure.code}: ${what}: ${failure.message}`))
-  if (failure.position) [e.offset, e.line, e.column] = failure.position
-  return e
+  // fromNative reads "<Code>: <offset>:<line>:<column>: <message>" as a positioned error.
+  const at = failure.position ? `${failure.position.join(':')}: ` : ''
+  return fromNative(new Error(`${failure.code}: ${at}${what}: ${failure.message}`))
 }
 
 /**
@@ -78,8 +82,8 @@ function handlersOf(plugins, context) {
 class AstPool {
   #native
   #cache
-  /** Program view -> its block id (parse() hands a block per source). */
-  #ids = new WeakMap()
+  /** Program view -> its block `{ id, raw }` (parse() hands a block per source). */
+  #blocks = new WeakMap()
 
   constructor({ size = 2, transfer = 'auto' } = {}) {
     // RAW_TRANSFER_MODE=copy forces the copy fallback wherever the caller left it to us.
@@ -120,16 +124,22 @@ class AstPool {
       native(() => this.#native.release(id))
       throw e
     }
-    this.#ids.set(program, id)
+    this.#blocks.set(program, { id, raw })
     return program
   }
 
   /** Give the block of a Program from parse() (or a block id from parseRaw()) back to the pool. */
   release(program) {
-    const id = typeof program === 'number' ? program : this.#ids.get(program)
-    if (id === undefined) throw new InvalidArgumentError('release expects a Program that parse() returned (or a block id)')
-    this.#ids.delete(program)
-    native(() => this.#native.release(id))
+    if (typeof program === 'number') return native(() => this.#native.release(program))
+    const block = this.#blocks.get(program)
+    if (block === undefined) throw new InvalidArgumentError('release expects a Program that parse() returned (or a block id)')
+    this.#blocks.delete(program)
+    // The generated reader checks the block's generation on every read, but Rust writes the
+    // hand-off record only when the block is handed off again: mark it now (no block has
+    // generation 0) so that a view kept past release throws StaleBufferError at once, not
+    // only once the block is reused. Rust never reads this word back.
+    block.raw.u32[GENERATION] = 0
+    native(() => this.#native.release(block.id))
   }
 
   /** The same AST as JSON text (serde_json): the baseline of bench.js. */

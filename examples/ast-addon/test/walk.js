@@ -114,13 +114,15 @@ function expression(e, acc) {
     case 'ArrowFunctionExpression': {
       identifiers(e.params, acc)
       const body = e.body
-      if (e.expression) {
+      if (e.expression) acc.sum++
+      // A block body: a BlockStatement view, or (plain objects) the struct with no `type`.
+      if (body.type === 'BlockStatement' || body.type === undefined) {
+        acc.nodes++
+        statements(body.body, acc)
+      } else {
         // The lazy view wraps an untagged newtype variant ({ type: 'Expression', value });
         // serde and toJS() write the expression itself.
         expression(body.type === 'Expression' ? body.value : body, acc)
-      } else {
-        acc.nodes++
-        statements(body.body, acc)
       }
       break
     }

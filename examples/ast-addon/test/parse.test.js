@@ -1,0 +1,131 @@
+'use strict'
+// parse(): the generated lazy view and toJS() against serde_json of the same Rust value, the
+// napi-rs objects, and hand-written expected trees; errors; the layout hash.
+const { test } = require('node:test')
+const assert = require('node:assert/strict')
+const { AstPool, AstSyntaxError, ast, reader } = require('..')
+const { generate } = require('./source')
+const { walkProgram } = require('./walk')
+
+const span = (start, end) => ({ start, end })
+const ident = (name, start) => ({ type: 'Identifier', name, span: span(start, start + name.length) })
+
+test('a small program reads as its hand-written AST', () => {
+  const pool = new AstPool()
+  const src = 'let a = -1 + 2 * f(x)[0].y;\nif (!a) return "s\\n"; else { g([true], (p) => p); }'
+  const p = pool.parse(src)
+  const call = { type: 'CallExpression', callee: ident('f', 17), arguments: [ident('x', 19)], span: span(17, 21) }
+  const index = { type: 'MemberExpression', object: call, property: { type: 'NumericLiteral', value: 0, span: span(22, 23) }, computed: true, span: span(17, 24) }
+  const member = { type: 'MemberExpression', object: index, property: ident('y', 25), computed: false, span: span(17, 26) }
+  const expected = {
+    body: [
+      {
+        type: 'VariableDeclaration',
+        kind: 'let',
+        id: { name: 'a', span: span(4, 5) },
+        init: {
+          type: 'BinaryExpression',
+          operator: '+',
+          left: { type: 'UnaryExpression', operator: '-', argument: { type: 'NumericLiteral', value: 1, span: span(9, 10) }, span: span(8, 10) },
+          right: { type: 'BinaryExpression', operator: '*', left: { type: 'NumericLiteral', value: 2, span: span(13, 14) }, right: member, span: span(13, 26) },
+          span: span(8, 26),
+        },
+        span: span(0, 27),
+      },
+      {
+        type: 'IfStatement',
+        test: { type: 'UnaryExpression', operator: '!', argument: ident('a', 33), span: span(32, 34) },
+        consequent: { type: 'ReturnStatement', argument: { type: 'StringLiteral', value: 's\n', span: span(43, 48) }, span: span(36, 49) },
+        alternate: {
+          type: 'BlockStatement',
+          body: [
+            {
+              type: 'ExpressionStatement',
+              expression: {
+                type: 'CallExpression',
+                callee: ident('g', 57),
+                arguments: [
+                  { type: 'ArrayExpression', elements: [{ type: 'BooleanLiteral', value: true, span: span(60, 64) }], span: span(59, 65) },
+                  { type: 'ArrowFunctionExpression', params: [{ name: 'p', span: span(68, 69) }], body: ident('p', 74), expression: true, span: span(67, 75) },
+                ],
+                span: span(57, 76),
+              },
+              span: span(57, 77),
+            },
+          ],
+          span: span(55, 79),
+        },
+        span: span(28, 79),
+      },
+    ],
+    span: span(0, src.length),
+  }
+  assert.deepEqual(p.toJS(), expected)
+  assert.deepEqual(JSON.parse(pool.parseToJson(src)), expected)
+  // The lazy view: enums as `type` plus the variant's fields, lists, strings, Options.
+  assert.ok(p instanceof ast.Program)
+  assert.equal(p.body.length, 2)
+  const [decl, ifs] = p.body
+  assert.equal(decl.kind, 'let')
+  assert.equal(decl.id.name, 'a')
+  assert.equal(decl.init.right.right.object.object.callee.name, 'f')
+  assert.equal(decl.init.right.right.property.name, 'y')
+  assert.equal(ifs.consequent.argument.value, 's\n')
+  assert.equal(ifs.alternate.body.at(0).expression.arguments.at(1).body.value.name, 'p')
+  assert.equal(p.body.at(-1).type, 'IfStatement')
+  assert.equal(p.body.at(2), undefined)
+  assert.deepEqual(ifs.span.toJS(), span(28, 79))
+  pool.close()
+})
+
+test('generated sources: toJS() is what serde_json writes, and napi-rs objects are the same', () => {
+  const pool = new AstPool()
+  for (let seed = 1; seed <= 12; seed++) {
+    const src = generate(2000 + seed * 500, seed)
+    const p = pool.parse(src)
+    const json = JSON.parse(pool.parseToJson(src))
+    assert.deepEqual(p.toJS(), json)
+    assert.deepEqual(JSON.parse(JSON.stringify(p)), json)
+    assert.deepEqual(pool.parseToObjects(src), json)
+    // The one walk reads the same from the lazy view and from the plain objects.
+    assert.deepEqual(walkProgram(p), walkProgram(json))
+    assert.deepEqual(ast.toJS(p.body.at(0)), json.body[0])
+    pool.release(p)
+  }
+  assert.equal(pool.checkedOut, 0)
+  pool.close()
+})
+
+test('syntax errors are AstSyntaxError with a position; nesting is bounded', () => {
+  const pool = new AstPool({ size: 1 })
+  assert.throws(() => pool.parse('let x = 1;\nfoo(;'), (e) => {
+    assert.ok(e instanceof AstSyntaxError && e instanceof reader.RawTransferError)
+    assert.equal(e.code, 'AstSyntax')
+    assert.deepEqual([e.offset, e.line, e.column], [15, 2, 5])
+    assert.match(e.message, /expected an expression, found ';'/)
+    return true
+  })
+  assert.throws(() => pool.parse(`${'['.repeat(5000)}${']'.repeat(5000)};`), /nested more than 256 deep/)
+  assert.throws(() => pool.parse('"unterminated'), AstSyntaxError)
+  assert.throws(() => pool.parseToJson('1 +;'), AstSyntaxError)
+  // A failed parse gives the block back: the pool of one block still parses.
+  const p = pool.parse('ok;')
+  assert.throws(() => pool.parse('x;'), reader.PoolExhaustedError)
+  pool.release(p)
+  pool.close()
+})
+
+test('the blocks carry the layout hash the reader was generated for', () => {
+  const pool = new AstPool()
+  assert.equal(pool.layoutHash, ast.LAYOUT_HASHES.Program)
+  const { id, raw, generation } = pool.parseRaw('x;')
+  const meta = (reader.RAW_METADATA_OFFSET >> 2) + reader.constants.META_PRODUCER0
+  assert.equal(raw.u32[meta], parseInt(ast.LAYOUT_HASHES.Program.slice(8), 16))
+  assert.equal(ast.readProgram({ raw, generation }).body.length, 1)
+  // Another layout (or another version of these types) is refused.
+  raw.u32[meta] ^= 1
+  assert.throws(() => ast.readProgram({ raw, generation }), (e) => e instanceof ast.LayoutMismatchError && e.code === 'LayoutMismatch')
+  raw.u32[meta] ^= 1
+  pool.release(id)
+  pool.close()
+})
