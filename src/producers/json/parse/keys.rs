@@ -4,6 +4,11 @@
 //!
 //! A small open-addressing table of `(pointer, length, hash)` entries stamped with the
 //! parse's generation, so starting a new document is O(1) instead of clearing the table.
+//!
+//! Keys come in the same order record after record, so every entry also remembers which
+//! entry the key after it had last time, and that entry is checked first: a hit skips the
+//! hash and its latency (the hash of a key's bytes, a multiply, then a dependent load of
+//! the slot) on the parse's critical path. A miss looks the key up by hash as before.
 
 use crate::producers::json::layout::{FLAG_ASCII, FLAG_IN_SOURCE, FLAG_UTF16, Node};
 
@@ -24,6 +29,8 @@ struct Slot {
     /// Where the first occurrence's text starts in the source (keys longer than 16 bytes
     /// are compared there: Rust's own memory, never the JS-writable arena).
     text_at: u32,
+    /// The slot of the key that followed this one last time (a guess: checked in full).
+    next: u32,
 }
 
 const WHERE_FLAGS: u32 = FLAG_IN_SOURCE | FLAG_ASCII;
@@ -33,6 +40,10 @@ pub(crate) struct KeyInterner {
     slots: Vec<Slot>,
     used: usize,
     generation: u32,
+    /// The slot of the previous key (`usize::MAX`: none), whose `next` learns this one's.
+    last: usize,
+    /// The slot to check first for the next key (any value: it is checked in full).
+    predicted: usize,
 }
 
 /// Keys of up to this many bytes are identified by their [`signature`] alone.
@@ -74,6 +85,8 @@ impl KeyInterner {
             self.generation = 1;
         }
         self.used = 0;
+        self.last = usize::MAX;
+        self.predicted = usize::MAX;
     }
 
     /// Point `key` at the first occurrence of the same key text, if there was one.
@@ -142,25 +155,52 @@ impl KeyInterner {
         if self.slots.is_empty() && !self.grow_to(256) {
             return (payload, kind);
         }
+        // Up to 16 bytes, equal signatures mean equal keys; longer keys are compared with the
+        // recorded one's text in the source.
+        let generation = self.generation;
+        let same = |slot: &Slot| {
+            slot.generation == generation
+                && slot.sig == sig
+                && slot.len == len
+                && (len <= 16 || {
+                    let at = slot.text_at as usize;
+                    source.get(at..at + bytes.len()) == Some(bytes)
+                })
+        };
+        if let Some(slot) = self.slots.get(self.predicted)
+            && same(slot)
+        {
+            self.last = self.predicted;
+            self.predicted = slot.next as usize;
+            return (slot.ptr, (kind & !WHERE_FLAGS) | slot.flags);
+        }
         let mask = self.slots.len() - 1;
         let mut i = hash(sig, len as usize) as usize & mask;
         loop {
             let slot = &self.slots[i];
-            if slot.generation != self.generation {
+            if slot.generation != generation {
                 break;
             }
-            if slot.sig == sig && slot.len == len {
-                // Up to 16 bytes, equal signatures mean equal keys; longer keys are compared
-                // with the recorded one's text in the source.
-                let at = slot.text_at as usize;
-                if len <= 16 || source.get(at..at + bytes.len()) == Some(bytes) {
-                    return (slot.ptr, (kind & !WHERE_FLAGS) | slot.flags);
-                }
+            if same(slot) {
+                let found = (slot.ptr, (kind & !WHERE_FLAGS) | slot.flags);
+                self.follow(i);
+                return found;
             }
             i = (i + 1) & mask;
         }
         self.insert(i, sig, len, text_at, payload, kind);
         (payload, kind)
+    }
+
+    /// The key just seen is in slot `i`: teach the previous key's slot that `i` follows it,
+    /// and guess `i`'s own follower next.
+    #[inline(always)]
+    fn follow(&mut self, i: usize) {
+        if let Some(last) = self.slots.get_mut(self.last) {
+            last.next = i as u32;
+        }
+        self.last = i;
+        self.predicted = self.slots[i].next as usize;
     }
 
     /// Record a key in the free slot `i` (out of line: once per distinct key).
@@ -176,10 +216,15 @@ impl KeyInterner {
             generation: self.generation,
             flags: kind & WHERE_FLAGS,
             text_at,
+            next: u32::MAX,
         };
         self.used += 1;
+        self.follow(i);
         if self.used * 2 > self.slots.len() {
+            // Slots move: forget where the last key was.
             self.grow_to(self.slots.len() * 2);
+            self.last = usize::MAX;
+            self.predicted = usize::MAX;
         }
     }
 
@@ -223,6 +268,46 @@ impl KeyInterner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Whatever the order of keys (repeating, like records, or not), every key gets the
+        /// payload of its first occurrence, across the table's growth and across documents.
+        #[test]
+        fn every_key_gets_its_first_payload(
+            docs in proptest::collection::vec(
+                proptest::collection::vec(0usize..400, 0..600), 1..4),
+            period in 1usize..20,
+        ) {
+            let names: Vec<String> = (0..400)
+                .map(|k| match k % 3 {
+                    0 => format!("k{k}"),
+                    1 => format!("a_longer_key_number_{k}"),
+                    _ => format!("{k:0>16}"),
+                })
+                .collect();
+            let mut interner = KeyInterner::default();
+            for doc in docs {
+                // Text: every key once in order, as in a source; a key is found at `at[k]`.
+                let mut source = Vec::new();
+                let mut at = Vec::new();
+                for name in &names {
+                    at.push(source.len());
+                    source.extend_from_slice(name.as_bytes());
+                }
+                interner.start();
+                let mut first = std::collections::HashMap::new();
+                // The random keys, then the same `period` keys over and over (records).
+                let repeated = doc.iter().take(period).copied().cycle().take(3 * period);
+                for (n, k) in doc.iter().copied().chain(repeated).enumerate() {
+                    let bytes = names[k].as_bytes();
+                    let mut key = Node::new(FLAG_IN_SOURCE, bytes.len() as u32, 0, 0, n as u64);
+                    interner.intern(&mut key, bytes, Some(at[k] as u32), &source);
+                    let expected = *first.entry(k).or_insert(n as u64);
+                    proptest::prop_assert_eq!(key.payload, expected, "key {}", names[k]);
+                }
+            }
+        }
+    }
 
     #[test]
     fn signatures_identify_short_keys() {
