@@ -14,22 +14,62 @@ const { RawBuffer, CorruptDocumentError, StaleBufferError, InvalidArgumentError 
 const DIR = path.join(__dirname, '..', 'target', 'layout-fixture')
 const MIB = 1 << 20
 
-function load() {
-  const file = path.join(DIR, 'fixture.bin')
+/** A file the Rust tests wrote to target/layout-fixture/. */
+function fixtureFile(name) {
+  const file = path.join(DIR, name)
   if (!fs.existsSync(file)) {
     throw new Error(`${file} is missing: run \`cargo test --lib layout\` first (npm test does)`)
   }
-  const bytes = fs.readFileSync(file)
-  const ab = new ArrayBuffer(MIB)
+  return file
+}
+
+/** A block the Rust tests wrote, in a buffer of a power of two of at least 1 MiB (what RawBuffer takes). */
+function load(name = 'fixture.bin') {
+  const bytes = fs.readFileSync(fixtureFile(name))
+  let size = MIB
+  while (size < bytes.length) size *= 2
+  const ab = new ArrayBuffer(size)
   new Uint8Array(ab).set(bytes)
   return { raw: new RawBuffer(ab), used: bytes.length, u8: new Uint8Array(ab), u32: new Uint32Array(ab) }
 }
-const expected = () => JSON.parse(fs.readFileSync(path.join(DIR, 'fixture.json'), 'utf8'))
+const expected = () => JSON.parse(fs.readFileSync(fixtureFile('fixture.json'), 'utf8'))
+/** The fixture's module generated with max_depth 3: toJS() defers below 3 pointers. */
+const depth3 = () => require(path.join(path.dirname(fixtureFile('depth3/fixture.js')), 'fixture.js'))
+
+/**
+ * Where `a` and `b` (plain JSON-like values) differ, or null; no recursion (the documents
+ * compared nest 100 000 deep) and -0 !== 0, as deepStrictEqual.
+ */
+function difference(a, b) {
+  const stack = [a, b, '$', 0]
+  while (stack.length !== 0) {
+    const depth = stack.pop()
+    const key = stack.pop()
+    const y = stack.pop()
+    const x = stack.pop()
+    const at = () => `${key} (${depth} deep)`
+    if (typeof x !== 'object' || x === null || typeof y !== 'object' || y === null) {
+      if (!Object.is(x, y)) return `${at()}: ${String(x)} !== ${String(y)}`
+      continue
+    }
+    if (Array.isArray(x) !== Array.isArray(y) || Object.getPrototypeOf(x) !== Object.getPrototypeOf(y)) {
+      return `${at()}: kinds differ`
+    }
+    const kx = Object.keys(x)
+    const ky = Object.keys(y)
+    let same = kx.length === ky.length
+    for (let i = 0; same && i < kx.length; i++) same = kx[i] === ky[i]
+    if (!same) return `${at()}: keys ${kx} !== ${ky}`
+    for (let i = kx.length - 1; i >= 0; i--) stack.push(x[kx[i]], y[kx[i]], kx[i], depth + 1)
+  }
+  return null
+}
 
 test('toJS() is what serde_json wrote for the same value', () => {
   const { raw } = load()
   const root = gen.readProgram(raw)
   assert.deepStrictEqual(root.toJS(), expected())
+  assert.deepStrictEqual(depth3().readProgram(raw).toJS(), expected())
   assert.deepStrictEqual(JSON.parse(JSON.stringify(root)), expected())
   assert.deepStrictEqual(gen.toJS(root.body.at(1)), expected().body[1])
 })
@@ -240,6 +280,46 @@ test('hostile scribbles: typed errors or garbage values, never a crash, a hang o
     assert.ok(Date.now() - t0 < 2000, `seed ${seed} took ${Date.now() - t0} ms`)
   }
   assert.ok(counts.corrupt > 0 && counts.ok > 0, JSON.stringify(counts))
+})
+
+test('walks do not recurse: a document 100 000 pointers deep (boxes, slices, vectors) converts and visits', () => {
+  const { raw } = load('deep.bin')
+  const want = JSON.parse(fs.readFileSync(fixtureFile('deep.json'), 'utf8'))
+  assert.strictEqual(difference(gen.readProgram(raw).toJS(), want), null)
+  // A part of the document converts on its own (its own walk, from depth 0).
+  const inner = gen.readProgram(raw).body.at(1).body.at(0)
+  assert.strictEqual(difference(inner.toJS(), want.body[1].body[0]), null)
+
+  // visit(): enter and exit in document order, as a recursive walk would call them.
+  const N = 100_000
+  const seen = []
+  gen.visit(gen.readProgram(raw), {
+    Bin: (n) => seen.push(`Bin ${n.right.value}`),
+    'Bin:exit': (n) => seen.push(`/Bin ${n.right.value}`),
+    Num: (n) => seen.push(`Num ${n.value}`),
+    Ident: (n) => seen.push(`Ident ${n.value}`),
+    Block: (n) => seen.push(`Block ${n.span.start}`),
+    'Block:exit': (n) => seen.push(`/Block ${n.span.start}`),
+    Empty: () => seen.push('Empty'),
+    Call: () => seen.push('Call'),
+    'Call:exit': () => seen.push('/Call'),
+    Nothing: () => seen.push('Nothing'),
+  })
+  const expect = []
+  // body[0]: let sum = a0 + 1 + 2 + … + (N - 1)
+  for (let i = N - 1; i >= 1; i--) expect.push(`Bin ${i}`)
+  expect.push('Ident a0')
+  for (let i = 1; i < N; i++) expect.push(`Num ${i}`, `/Bin ${i}`)
+  // body[1]: N blocks, the outermost last built
+  for (let i = N - 1; i >= 0; i--) expect.push(`Block ${i}`)
+  expect.push('Empty')
+  for (let i = 0; i < N; i++) expect.push(`/Block ${i}`)
+  // maybeExpr: f(f(f(…())))
+  for (let i = 0; i < N; i++) expect.push('Call', 'Ident f')
+  expect.push('Nothing')
+  for (let i = 0; i < N; i++) expect.push('/Call')
+  assert.strictEqual(seen.length, expect.length)
+  for (let i = 0; i < expect.length; i++) if (seen[i] !== expect[i]) assert.fail(`event ${i}: ${seen[i]} !== ${expect[i]}`)
 })
 
 test('the ESM module exports the same', async () => {

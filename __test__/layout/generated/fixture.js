@@ -6,15 +6,17 @@
 // A document is a Doc (the buffer's views, its length and the generation read at hand-off);
 // a node is a view object of two private fields (the Doc and its byte offset). Every
 // pointer and length is checked against the buffer before a read; toJS() and visit() also
-// charge what they follow against the buffer's size and a depth limit, so a cycle or a
-// pointer fan-out written over the document ends in CorruptDocumentError, not a hang.
+// charge what they follow against the buffer's size, so a cycle or a pointer fan-out written
+// over the document ends in CorruptDocumentError, not a hang. Neither recurses without
+// bound: visit() walks from an explicit stack, toJS() recurses at most MAX_DEPTH pointers
+// deep and defers what lies below.
 
 const reader = require('raw-transfer-reader')
 const { RawTransferError, CorruptDocumentError, InvalidArgumentError, StaleBufferError } = reader
 const { RAW_METADATA_OFFSET, META_GENERATION, META_PRODUCER0, META_PRODUCER1 } = reader.constants
 const META = RAW_METADATA_OFFSET >> 2
 const GEN = META + META_GENERATION
-const MAX_DEPTH = 4000
+const MAX_DEPTH = 500
 
 /** The block holds another layout (another producer, or another version of the Rust types). */
 const LayoutMismatchError =
@@ -78,38 +80,110 @@ function badTag(d, what, p, tag) {
   throw new CorruptDocumentError(`${what} at byte ${p} has tag ${tag}, which no variant has: the document was written over`)
 }
 
-// What a walk (toJS, visit) may still follow: bytes of the buffer, pointers deep.
+// What a walk (toJS, visit) may still follow, in bytes: every pointer and list it follows is
+// charged (a list at least a byte an element), so a cycle or a fan-out of pointers written
+// over the document ends in CorruptDocumentError after about the buffer's size of reads.
 let budget = 0
-let depth = 0
 
 function tooMuch(d) {
   throw new CorruptDocumentError(
-    depth > MAX_DEPTH
-      ? `the document nests more than ${MAX_DEPTH} pointers deep: a cycle written over it, or deeper than this reader allows (max_depth)`
-      : `the document reaches more bytes than its buffer holds (${d.end}): pointers written over it form a cycle or share targets`,
+    `the document reaches more bytes than its buffer holds (${d.end}): pointers written over it form a cycle or share targets`,
   )
 }
 
-/** Run a walk with a fresh budget (walks nest: a visitor may call toJS()). */
-function run(fn, d, p, v) {
+// toJS() recurses through pointers, MAX_DEPTH of them at most: deeper, it leaves a Hole for
+// the part below and converts that part later from depth 0 (`fill`), so a document of any
+// depth converts without exhausting the JS stack.
+let depth = 0
+let holes = null
+
+class Hole {
+  constructor(fn, p, n) {
+    this.fn = fn
+    this.p = p
+    this.n = n
+    this.value = undefined
+  }
+}
+
+/** `fn(d, p, n)` later, from depth 0; its value goes where the returned Hole is. */
+function defer(fn, p, n) {
+  const h = new Hole(fn, p, n)
+  if (holes === null) holes = [h]
+  else holes.push(h)
+  return h
+}
+
+/** Run a toJS walk with a fresh budget (walks nest: a visitor may call toJS()). */
+function run(fn, d, p, n) {
   const b = budget
   const k = depth
+  const h = holes
   budget = d.end
   depth = 0
+  holes = null
   try {
-    return fn(d, p, v)
-  } catch (e) {
-    // A cycle, or a legitimately deep document, may exhaust the JS stack before MAX_DEPTH.
-    if (e instanceof RangeError && depth > 64 && /call stack/i.test(e.message)) {
-      throw new CorruptDocumentError(
-        `the document nests deeper (${depth} pointers) than the JS stack allows: a cycle written over it, or a deeper document than this reader can walk`,
-        { cause: e },
-      )
-    }
-    throw e
+    const out = fn(d, p, n)
+    return holes === null ? out : fill(d, out)
   } finally {
     budget = b
     depth = k
+    holes = h
+  }
+}
+
+/** Convert the deferred parts (which may defer parts of their own), then fill the holes. */
+function fill(d, out) {
+  const hs = holes
+  for (let i = 0; i < hs.length; i++) {
+    const h = hs[i]
+    depth = 0
+    h.value = h.fn(d, h.p, h.n)
+  }
+  // Every value made (the root's and each part's) is walked once, down to its holes; a part
+  // put into a hole is not walked again from there.
+  const stack = [out]
+  for (let i = 0; i < hs.length; i++) stack.push(hs[i].value)
+  while (stack.length !== 0) {
+    const o = stack.pop()
+    if (Array.isArray(o)) {
+      for (let i = 0; i < o.length; i++) {
+        const x = o[i]
+        if (x instanceof Hole) o[i] = x.value
+        else if (typeof x === 'object' && x !== null) stack.push(x)
+      }
+    } else if (typeof o === 'object' && o !== null) {
+      for (const key of Object.keys(o)) {
+        const x = o[key]
+        if (x instanceof Hole) {
+          // (`o.__proto__ = v` would set the prototype.)
+          Object.defineProperty(o, key, { value: x.value, writable: true, enumerable: true, configurable: true })
+        } else if (typeof x === 'object' && x !== null) stack.push(x)
+      }
+    }
+  }
+  return out
+}
+
+/**
+ * Run a visit walk: `fn` pushes what it reaches onto `v.stack` as (walk function, position)
+ * pairs, last child first, so popping them visits in document order without recursion;
+ * a node with an exit handler pushes (its exit call, the node) before its children.
+ */
+function runWalk(fn, d, p, v, n) {
+  const b = budget
+  const st = v.stack
+  const base = st.length
+  budget = d.end
+  try {
+    fn(d, p, v, n)
+    while (st.length > base) {
+      const x = st.pop()
+      st.pop()(d, x, v)
+    }
+  } finally {
+    budget = b
+    st.length = base
   }
 }
 
@@ -121,10 +195,10 @@ function ptr(d, p, size, mask) {
   return q
 }
 
-/** `ptr`, charged to the walk. The caller does `depth--` when done with the target. */
+/** `ptr`, charged to the walk. */
 function enter(d, p, size, mask) {
   const q = ptr(d, p, size, mask)
-  if ((budget -= size) < 0 || ++depth > MAX_DEPTH) tooMuch(d)
+  if ((budget -= size || 1) < 0) tooMuch(d)
   return q
 }
 
@@ -139,9 +213,9 @@ function span(d, p, size, mask, isSlice) {
   return q
 }
 
-/** `span`'s elements, charged to the walk (at least a byte each). */
+/** `span`'s elements, charged to the walk (at least a byte each, and a byte for the list). */
 function charge(d, n, size) {
-  if ((budget -= n * (size || 1)) < 0 || ++depth > MAX_DEPTH) tooMuch(d)
+  if ((budget -= n * (size || 1) + 1) < 0) tooMuch(d)
 }
 
 const decoder = new TextDecoder('utf-8')
@@ -268,7 +342,16 @@ function compile(handlers) {
       }
     }
   }
-  return { enter, exit, need, self: handlers }
+  // What a node with an exit handler pushes before its children: the call of that handler.
+  const leave = exit.map(
+    (fn) =>
+      fn &&
+      function leave(d, node, v) {
+        fn.call(v.self, node)
+        live(d)
+      },
+  )
+  return { enter, exit, leave, need, self: handlers, stack: [] }
 }
 
 /**
@@ -447,7 +530,7 @@ class Program {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Program, d, this.#p, v)
+    runWalk(walk_Program, d, this.#p, v)
   }
   [inspect]() {
     return `Program <byte ${this.#p}>`
@@ -469,18 +552,21 @@ function walk_Program(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[0], node)
   }
-  if (v.need[2] === 1) walk_$Vec_Stmt(d, p + 16, v)
-  if (v.need[3] === 1) walk_Meta(d, p + 48, v)
-  if (v.need[12] === 1) walk_$Slice_Adj(d, p + 112, v)
-  if (v.need[13] === 1) walk_$Vec_Untagged(d, p + 128, v)
-  if (v.need[14] === 1) walk_$Option_Expr(d, p + 152, v)
-  if (v.need[14] === 1) walk_$Option_Expr(d, p + 192, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[14] === 1) v.stack.push(walk_$Option_Expr, p + 192)
+  if (v.need[14] === 1) v.stack.push(walk_$Option_Expr, p + 152)
+  if (v.need[13] === 1) v.stack.push(walk_$Vec_Untagged, p + 128)
+  if (v.need[12] === 1) v.stack.push(walk_$Slice_Adj, p + 112)
+  if (v.need[3] === 1) v.stack.push(walk_Meta, p + 48)
+  if (v.need[2] === 1) v.stack.push(walk_$Vec_Stmt, p + 16)
 }
 
 // ArenaStr (16 bytes, align 8)
@@ -498,19 +584,11 @@ function read_$Vec_Stmt(d, p) {
 }
 function toJS_$Vec_Stmt(d, p) {
   const q = span(d, p, 40, 7, false)
-  const n = d.u32[(p >> 2) + 2]
-  charge(d, n, 40)
-  const out = new Array(n)
-  for (let k = 0; k < n; k++) out[k] = toJS_Stmt(d, q + k * 40)
-  depth--
-  return out
+  return listToJS_Stmt(d, q, d.u32[(p >> 2) + 2])
 }
 function walk_$Vec_Stmt(d, p, v) {
   const q = span(d, p, 40, 7, false)
-  const n = d.u32[(p >> 2) + 2]
-  charge(d, n, 40)
-  for (let k = 0; k < n; k++) if (v.need[31] === 1) walk_Stmt(d, q + k * 40, v)
-  depth--
+  listWalk_Stmt(d, q, v, d.u32[(p >> 2) + 2])
 }
 
 // Meta (8 bytes, align 4)
@@ -545,7 +623,7 @@ class Meta {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Meta, d, this.#p, v)
+    runWalk(walk_Meta, d, this.#p, v)
   }
   [inspect]() {
     return `Meta <byte ${this.#p}>`
@@ -567,12 +645,15 @@ function walk_Meta(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[1], node)
   }
-  if (ex !== undefined) ex.call(v.self, node)
 }
 
 // Slice<ArenaStr> (16 bytes, align 8)
@@ -582,12 +663,7 @@ function read_$Slice_ArenaStr(d, p) {
 }
 function toJS_$Slice_ArenaStr(d, p) {
   const q = span(d, p, 16, 7, true)
-  const n = d.u32[(p >> 2) + 2]
-  charge(d, n, 16)
-  const out = new Array(n)
-  for (let k = 0; k < n; k++) out[k] = str(d, q + k * 16)
-  depth--
-  return out
+  return listToJS_$ArenaStr(d, q, d.u32[(p >> 2) + 2])
 }
 
 // [i8; 3] (3 bytes, align 1)
@@ -657,19 +733,11 @@ function read_$Slice_Adj(d, p) {
 }
 function toJS_$Slice_Adj(d, p) {
   const q = span(d, p, 32, 7, true)
-  const n = d.u32[(p >> 2) + 2]
-  charge(d, n, 32)
-  const out = new Array(n)
-  for (let k = 0; k < n; k++) out[k] = toJS_Adj(d, q + k * 32)
-  depth--
-  return out
+  return listToJS_Adj(d, q, d.u32[(p >> 2) + 2])
 }
 function walk_$Slice_Adj(d, p, v) {
   const q = span(d, p, 32, 7, true)
-  const n = d.u32[(p >> 2) + 2]
-  charge(d, n, 32)
-  for (let k = 0; k < n; k++) if (v.need[27] === 1) walk_Adj(d, q + k * 32, v)
-  depth--
+  listWalk_Adj(d, q, v, d.u32[(p >> 2) + 2])
 }
 
 // Vec<Untagged> (24 bytes, align 8)
@@ -679,19 +747,11 @@ function read_$Vec_Untagged(d, p) {
 }
 function toJS_$Vec_Untagged(d, p) {
   const q = span(d, p, 24, 7, false)
-  const n = d.u32[(p >> 2) + 2]
-  charge(d, n, 24)
-  const out = new Array(n)
-  for (let k = 0; k < n; k++) out[k] = toJS_Untagged(d, q + k * 24)
-  depth--
-  return out
+  return listToJS_Untagged(d, q, d.u32[(p >> 2) + 2])
 }
 function walk_$Vec_Untagged(d, p, v) {
   const q = span(d, p, 24, 7, false)
-  const n = d.u32[(p >> 2) + 2]
-  charge(d, n, 24)
-  for (let k = 0; k < n; k++) if (v.need[25] === 1) walk_Untagged(d, q + k * 24, v)
-  depth--
+  listWalk_Untagged(d, q, v, d.u32[(p >> 2) + 2])
 }
 
 // Option<Expr> (40 bytes, align 8)
@@ -730,12 +790,7 @@ function read_$Slice_u16(d, p) {
 }
 function toJS_$Slice_u16(d, p) {
   const q = span(d, p, 2, 1, true)
-  const n = d.u32[(p >> 2) + 2]
-  charge(d, n, 2)
-  const out = new Array(n)
-  for (let k = 0; k < n; k++) out[k] = d.u16[(q + k * 2) >> 1]
-  depth--
-  return out
+  return listToJS_$u16(d, q, d.u32[(p >> 2) + 2])
 }
 
 // u16 (2 bytes, align 2)
@@ -773,7 +828,7 @@ class Expr$Num {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Expr$Num, d, this.#p, v)
+    runWalk(walk_Expr$Num, d, this.#p, v)
   }
   [inspect]() {
     return `Expr$Num <byte ${this.#p}>`
@@ -789,12 +844,15 @@ function walk_Expr$Num(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[2], node)
   }
-  if (ex !== undefined) ex.call(v.self, node)
 }
 class Expr$Str {
   #d
@@ -822,7 +880,7 @@ class Expr$Str {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Expr$Str, d, this.#p, v)
+    runWalk(walk_Expr$Str, d, this.#p, v)
   }
   [inspect]() {
     return `Expr$Str <byte ${this.#p}>`
@@ -838,12 +896,15 @@ function walk_Expr$Str(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[3], node)
   }
-  if (ex !== undefined) ex.call(v.self, node)
 }
 class Expr$Bin {
   #d
@@ -881,7 +942,7 @@ class Expr$Bin {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Expr$Bin, d, this.#p, v)
+    runWalk(walk_Expr$Bin, d, this.#p, v)
   }
   [inspect]() {
     return `Expr$Bin <byte ${this.#p}>`
@@ -897,14 +958,17 @@ function walk_Expr$Bin(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[4], node)
   }
-  if (v.need[22] === 1) walk_$Box_Expr(d, p + 8, v)
-  if (v.need[22] === 1) walk_$Box_Expr(d, p + 16, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[22] === 1) v.stack.push(walk_$Box_Expr, p + 16)
+  if (v.need[22] === 1) v.stack.push(walk_$Box_Expr, p + 8)
 }
 class Expr$Call {
   #d
@@ -937,7 +1001,7 @@ class Expr$Call {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Expr$Call, d, this.#p, v)
+    runWalk(walk_Expr$Call, d, this.#p, v)
   }
   [inspect]() {
     return `Expr$Call <byte ${this.#p}>`
@@ -953,14 +1017,17 @@ function walk_Expr$Call(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[5], node)
   }
-  if (v.need[22] === 1) walk_$Box_Expr(d, p + 8, v)
-  if (v.need[23] === 1) walk_$Vec_Expr(d, p + 16, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[23] === 1) v.stack.push(walk_$Vec_Expr, p + 16)
+  if (v.need[22] === 1) v.stack.push(walk_$Box_Expr, p + 8)
 }
 class Expr$Pair {
   #d
@@ -993,7 +1060,7 @@ class Expr$Pair {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Expr$Pair, d, this.#p, v)
+    runWalk(walk_Expr$Pair, d, this.#p, v)
   }
   [inspect]() {
     return `Expr$Pair <byte ${this.#p}>`
@@ -1009,12 +1076,15 @@ function walk_Expr$Pair(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[6], node)
   }
-  if (ex !== undefined) ex.call(v.self, node)
 }
 class Expr$Nothing {
   #d
@@ -1037,7 +1107,7 @@ class Expr$Nothing {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Expr$Nothing, d, this.#p, v)
+    runWalk(walk_Expr$Nothing, d, this.#p, v)
   }
   [inspect]() {
     return `Expr$Nothing <byte ${this.#p}>`
@@ -1053,12 +1123,15 @@ function walk_Expr$Nothing(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[7], node)
   }
-  if (ex !== undefined) ex.call(v.self, node)
 }
 class Expr$Name {
   #d
@@ -1086,7 +1159,7 @@ class Expr$Name {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Expr$Name, d, this.#p, v)
+    runWalk(walk_Expr$Name, d, this.#p, v)
   }
   [inspect]() {
     return `Expr$Name <byte ${this.#p}>`
@@ -1102,12 +1175,15 @@ function walk_Expr$Name(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[8], node)
   }
-  if (ex !== undefined) ex.call(v.self, node)
 }
 function read_Expr(d, p) {
   switch (d.u8[p]) {
@@ -1192,14 +1268,14 @@ function read_$Box_Expr(d, p) {
 }
 function toJS_$Box_Expr(d, p) {
   const q = enter(d, p, 40, 7)
+  if (depth >= MAX_DEPTH) return defer(toJS_Expr, q, 0)
+  depth++
   const o = toJS_Expr(d, q)
   depth--
   return o
 }
 function walk_$Box_Expr(d, p, v) {
-  const q = enter(d, p, 40, 7)
-  if (v.need[19] === 1) walk_Expr(d, q, v)
-  depth--
+  if (v.need[19] === 1) walk_Expr(d, enter(d, p, 40, 7), v)
 }
 
 // Vec<Expr> (24 bytes, align 8)
@@ -1209,19 +1285,11 @@ function read_$Vec_Expr(d, p) {
 }
 function toJS_$Vec_Expr(d, p) {
   const q = span(d, p, 40, 7, false)
-  const n = d.u32[(p >> 2) + 2]
-  charge(d, n, 40)
-  const out = new Array(n)
-  for (let k = 0; k < n; k++) out[k] = toJS_Expr(d, q + k * 40)
-  depth--
-  return out
+  return listToJS_Expr(d, q, d.u32[(p >> 2) + 2])
 }
 function walk_$Vec_Expr(d, p, v) {
   const q = span(d, p, 40, 7, false)
-  const n = d.u32[(p >> 2) + 2]
-  charge(d, n, 40)
-  for (let k = 0; k < n; k++) if (v.need[19] === 1) walk_Expr(d, q + k * 40, v)
-  depth--
+  listWalk_Expr(d, q, v, d.u32[(p >> 2) + 2])
 }
 
 // Option<ArenaStr> (16 bytes, align 8)
@@ -1254,7 +1322,7 @@ class Untagged$U {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Untagged$U, d, this.#p, v)
+    runWalk(walk_Untagged$U, d, this.#p, v)
   }
   [inspect]() {
     return `Untagged$U <byte ${this.#p}>`
@@ -1270,12 +1338,15 @@ function walk_Untagged$U(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[9], node)
   }
-  if (ex !== undefined) ex.call(v.self, node)
 }
 class Untagged$N {
   #d
@@ -1303,7 +1374,7 @@ class Untagged$N {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Untagged$N, d, this.#p, v)
+    runWalk(walk_Untagged$N, d, this.#p, v)
   }
   [inspect]() {
     return `Untagged$N <byte ${this.#p}>`
@@ -1319,12 +1390,15 @@ function walk_Untagged$N(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[10], node)
   }
-  if (ex !== undefined) ex.call(v.self, node)
 }
 class Untagged$S {
   #d
@@ -1352,7 +1426,7 @@ class Untagged$S {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Untagged$S, d, this.#p, v)
+    runWalk(walk_Untagged$S, d, this.#p, v)
   }
   [inspect]() {
     return `Untagged$S <byte ${this.#p}>`
@@ -1368,12 +1442,15 @@ function walk_Untagged$S(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[11], node)
   }
-  if (ex !== undefined) ex.call(v.self, node)
 }
 function read_Untagged(d, p) {
   switch (d.u32[(p) >> 2]) {
@@ -1436,7 +1513,7 @@ class Adj$A {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Adj$A, d, this.#p, v)
+    runWalk(walk_Adj$A, d, this.#p, v)
   }
   [inspect]() {
     return `Adj$A <byte ${this.#p}>`
@@ -1452,12 +1529,15 @@ function walk_Adj$A(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[12], node)
   }
-  if (ex !== undefined) ex.call(v.self, node)
 }
 class Adj$B {
   #d
@@ -1485,7 +1565,7 @@ class Adj$B {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Adj$B, d, this.#p, v)
+    runWalk(walk_Adj$B, d, this.#p, v)
   }
   [inspect]() {
     return `Adj$B <byte ${this.#p}>`
@@ -1501,12 +1581,15 @@ function walk_Adj$B(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[13], node)
   }
-  if (ex !== undefined) ex.call(v.self, node)
 }
 class Adj$C {
   #d
@@ -1539,7 +1622,7 @@ class Adj$C {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Adj$C, d, this.#p, v)
+    runWalk(walk_Adj$C, d, this.#p, v)
   }
   [inspect]() {
     return `Adj$C <byte ${this.#p}>`
@@ -1555,12 +1638,15 @@ function walk_Adj$C(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[14], node)
   }
-  if (ex !== undefined) ex.call(v.self, node)
 }
 function read_Adj(d, p) {
   switch (d.u16[(p) >> 1]) {
@@ -1652,7 +1738,7 @@ class Stmt$Expr {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Stmt$Expr, d, this.#p, v)
+    runWalk(walk_Stmt$Expr, d, this.#p, v)
   }
   [inspect]() {
     return `Stmt$Expr <byte ${this.#p}>`
@@ -1668,14 +1754,17 @@ function walk_Stmt$Expr(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[15], node)
   }
-  if (v.need[19] === 1) walk_Expr(d, p, v)
-  if (v.need[34] === 1) walk_Span(d, p + 40, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[34] === 1) v.stack.push(walk_Span, p + 40)
+  if (v.need[19] === 1) v.stack.push(walk_Expr, p)
 }
 class Stmt$Let {
   #d
@@ -1713,7 +1802,7 @@ class Stmt$Let {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Stmt$Let, d, this.#p, v)
+    runWalk(walk_Stmt$Let, d, this.#p, v)
   }
   [inspect]() {
     return `Stmt$Let <byte ${this.#p}>`
@@ -1729,14 +1818,17 @@ function walk_Stmt$Let(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[16], node)
   }
-  if (v.need[33] === 1) walk_$Option_Box_Expr(d, p + 24, v)
-  if (v.need[34] === 1) walk_Span(d, p + 32, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[34] === 1) v.stack.push(walk_Span, p + 32)
+  if (v.need[33] === 1) v.stack.push(walk_$Option_Box_Expr, p + 24)
 }
 class Stmt$Empty {
   #d
@@ -1759,7 +1851,7 @@ class Stmt$Empty {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Stmt$Empty, d, this.#p, v)
+    runWalk(walk_Stmt$Empty, d, this.#p, v)
   }
   [inspect]() {
     return `Stmt$Empty <byte ${this.#p}>`
@@ -1775,12 +1867,15 @@ function walk_Stmt$Empty(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[17], node)
   }
-  if (ex !== undefined) ex.call(v.self, node)
 }
 function toJSv_Stmt$Block(d, p) {
   return { type: 'Block', body: toJS_$Slice_Stmt(d, p), span: toJS_Span(d, p + 16) }
@@ -1816,7 +1911,7 @@ class Stmt$Block {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Stmt$Block, d, this.#p, v)
+    runWalk(walk_Stmt$Block, d, this.#p, v)
   }
   [inspect]() {
     return `Stmt$Block <byte ${this.#p}>`
@@ -1832,14 +1927,17 @@ function walk_Stmt$Block(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[18], node)
   }
-  if (v.need[36] === 1) walk_$Slice_Stmt(d, p, v)
-  if (v.need[34] === 1) walk_Span(d, p + 16, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[34] === 1) v.stack.push(walk_Span, p + 16)
+  if (v.need[36] === 1) v.stack.push(walk_$Slice_Stmt, p)
 }
 function read_Stmt(d, p) {
   switch (d.u8[p]) {
@@ -1854,6 +1952,8 @@ function toJS_Stmt(d, p) {
   switch (d.u8[p]) {
     case 0: {
       const q = enter(d, p + 8, 48, 7)
+      if (depth >= MAX_DEPTH) return defer(toJSv_Stmt$Expr, q, 0)
+      depth++
       const o = toJSv_Stmt$Expr(d, q)
       depth--
       return o
@@ -1866,12 +1966,9 @@ function toJS_Stmt(d, p) {
 }
 function walk_Stmt(d, p, v) {
   switch (d.u8[p]) {
-    case 0: {
-      const q = enter(d, p + 8, 48, 7)
-      walk_Stmt$Expr(d, q, v)
-      depth--
+    case 0: 
+      walk_Stmt$Expr(d, enter(d, p + 8, 48, 7), v)
       return
-    }
     case 1: 
       walk_Stmt$Let(d, p, v)
       return
@@ -1891,14 +1988,14 @@ function read_$Box_ExprStmt(d, p) {
 }
 function toJS_$Box_ExprStmt(d, p) {
   const q = enter(d, p, 48, 7)
+  if (depth >= MAX_DEPTH) return defer(toJS_ExprStmt, q, 0)
+  depth++
   const o = toJS_ExprStmt(d, q)
   depth--
   return o
 }
 function walk_$Box_ExprStmt(d, p, v) {
-  const q = enter(d, p, 48, 7)
-  if (v.need[37] === 1) walk_ExprStmt(d, q, v)
-  depth--
+  if (v.need[37] === 1) walk_ExprStmt(d, enter(d, p, 48, 7), v)
 }
 
 // Option<Box<Expr>> (8 bytes, align 8)
@@ -1946,7 +2043,7 @@ class Span {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Span, d, this.#p, v)
+    runWalk(walk_Span, d, this.#p, v)
   }
   [inspect]() {
     return `Span <byte ${this.#p}>`
@@ -1968,12 +2065,15 @@ function walk_Span(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[19], node)
   }
-  if (ex !== undefined) ex.call(v.self, node)
 }
 
 // BlockStmt (24 bytes, align 8)
@@ -2008,7 +2108,7 @@ class BlockStmt {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_BlockStmt, d, this.#p, v)
+    runWalk(walk_BlockStmt, d, this.#p, v)
   }
   [inspect]() {
     return `BlockStmt <byte ${this.#p}>`
@@ -2030,14 +2130,17 @@ function walk_BlockStmt(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[20], node)
   }
-  if (v.need[36] === 1) walk_$Slice_Stmt(d, p, v)
-  if (v.need[34] === 1) walk_Span(d, p + 16, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[34] === 1) v.stack.push(walk_Span, p + 16)
+  if (v.need[36] === 1) v.stack.push(walk_$Slice_Stmt, p)
 }
 
 // Slice<Stmt> (16 bytes, align 8)
@@ -2047,19 +2150,11 @@ function read_$Slice_Stmt(d, p) {
 }
 function toJS_$Slice_Stmt(d, p) {
   const q = span(d, p, 40, 7, true)
-  const n = d.u32[(p >> 2) + 2]
-  charge(d, n, 40)
-  const out = new Array(n)
-  for (let k = 0; k < n; k++) out[k] = toJS_Stmt(d, q + k * 40)
-  depth--
-  return out
+  return listToJS_Stmt(d, q, d.u32[(p >> 2) + 2])
 }
 function walk_$Slice_Stmt(d, p, v) {
   const q = span(d, p, 40, 7, true)
-  const n = d.u32[(p >> 2) + 2]
-  charge(d, n, 40)
-  for (let k = 0; k < n; k++) if (v.need[31] === 1) walk_Stmt(d, q + k * 40, v)
-  depth--
+  listWalk_Stmt(d, q, v, d.u32[(p >> 2) + 2])
 }
 
 // ExprStmt (48 bytes, align 8)
@@ -2094,7 +2189,7 @@ class ExprStmt {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_ExprStmt, d, this.#p, v)
+    runWalk(walk_ExprStmt, d, this.#p, v)
   }
   [inspect]() {
     return `ExprStmt <byte ${this.#p}>`
@@ -2116,14 +2211,17 @@ function walk_ExprStmt(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[21], node)
   }
-  if (v.need[19] === 1) walk_Expr(d, p, v)
-  if (v.need[34] === 1) walk_Span(d, p + 40, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[34] === 1) v.stack.push(walk_Span, p + 40)
+  if (v.need[19] === 1) v.stack.push(walk_Expr, p)
 }
 
 /** A list of Stmt: `length`, `at(i)`, iteration, `toJS()`. */
@@ -2163,7 +2261,7 @@ class List$Stmt {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(listWalk_Stmt, d, this.#p, { v, n: this.#n })
+    runWalk(listWalk_Stmt, d, this.#p, v, this.#n)
   }
   [inspect]() {
     return `List$Stmt(${this.#n}) <byte ${this.#p}>`
@@ -2171,17 +2269,20 @@ class List$Stmt {
 }
 function listToJS_Stmt(d, q, n) {
   charge(d, n, 40)
+  return depth < MAX_DEPTH ? items_Stmt(d, q, n) : defer(items_Stmt, q, n)
+}
+function items_Stmt(d, q, n) {
+  depth++
   const out = new Array(n)
   for (let k = 0; k < n; k++) out[k] = toJS_Stmt(d, q + k * 40)
   depth--
   return out
 }
-function listWalk_Stmt(d, q, a) {
-  const v = a.v
-  const n = a.n
+function listWalk_Stmt(d, q, v, n) {
   charge(d, n, 40)
-  for (let k = 0; k < n; k++) if (v.need[31] === 1) walk_Stmt(d, q + k * 40, v)
-  depth--
+  if (v.need[31] !== 1) return
+  const st = v.stack
+  for (let k = n - 1; k >= 0; k--) st.push(walk_Stmt, q + k * 40)
 }
 
 /** A list of ArenaStr: `length`, `at(i)`, iteration, `toJS()`. */
@@ -2221,7 +2322,7 @@ class List$$ArenaStr {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(listWalk_$ArenaStr, d, this.#p, { v, n: this.#n })
+    runWalk(listWalk_$ArenaStr, d, this.#p, v, this.#n)
   }
   [inspect]() {
     return `List$$ArenaStr(${this.#n}) <byte ${this.#p}>`
@@ -2229,17 +2330,17 @@ class List$$ArenaStr {
 }
 function listToJS_$ArenaStr(d, q, n) {
   charge(d, n, 16)
+  return depth < MAX_DEPTH ? items_$ArenaStr(d, q, n) : defer(items_$ArenaStr, q, n)
+}
+function items_$ArenaStr(d, q, n) {
+  depth++
   const out = new Array(n)
   for (let k = 0; k < n; k++) out[k] = str(d, q + k * 16)
   depth--
   return out
 }
-function listWalk_$ArenaStr(d, q, a) {
-  const v = a.v
-  const n = a.n
+function listWalk_$ArenaStr(d, q, v, n) {
   charge(d, n, 16)
-  for (let k = 0; k < n; k++) void 0
-  depth--
 }
 
 /** A list of i8: `length`, `at(i)`, iteration, `toJS()`. */
@@ -2279,7 +2380,7 @@ class List$$i8 {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(listWalk_$i8, d, this.#p, { v, n: this.#n })
+    runWalk(listWalk_$i8, d, this.#p, v, this.#n)
   }
   [inspect]() {
     return `List$$i8(${this.#n}) <byte ${this.#p}>`
@@ -2287,17 +2388,17 @@ class List$$i8 {
 }
 function listToJS_$i8(d, q, n) {
   charge(d, n, 1)
+  return depth < MAX_DEPTH ? items_$i8(d, q, n) : defer(items_$i8, q, n)
+}
+function items_$i8(d, q, n) {
+  depth++
   const out = new Array(n)
   for (let k = 0; k < n; k++) out[k] = d.i8[q + k * 1]
   depth--
   return out
 }
-function listWalk_$i8(d, q, a) {
-  const v = a.v
-  const n = a.n
+function listWalk_$i8(d, q, v, n) {
   charge(d, n, 1)
-  for (let k = 0; k < n; k++) void 0
-  depth--
 }
 
 /** A list of i16: `length`, `at(i)`, iteration, `toJS()`. */
@@ -2337,7 +2438,7 @@ class List$$i16 {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(listWalk_$i16, d, this.#p, { v, n: this.#n })
+    runWalk(listWalk_$i16, d, this.#p, v, this.#n)
   }
   [inspect]() {
     return `List$$i16(${this.#n}) <byte ${this.#p}>`
@@ -2345,17 +2446,17 @@ class List$$i16 {
 }
 function listToJS_$i16(d, q, n) {
   charge(d, n, 2)
+  return depth < MAX_DEPTH ? items_$i16(d, q, n) : defer(items_$i16, q, n)
+}
+function items_$i16(d, q, n) {
+  depth++
   const out = new Array(n)
   for (let k = 0; k < n; k++) out[k] = d.i16[(q + k * 2) >> 1]
   depth--
   return out
 }
-function listWalk_$i16(d, q, a) {
-  const v = a.v
-  const n = a.n
+function listWalk_$i16(d, q, v, n) {
   charge(d, n, 2)
-  for (let k = 0; k < n; k++) void 0
-  depth--
 }
 
 /** A list of Adj: `length`, `at(i)`, iteration, `toJS()`. */
@@ -2395,7 +2496,7 @@ class List$Adj {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(listWalk_Adj, d, this.#p, { v, n: this.#n })
+    runWalk(listWalk_Adj, d, this.#p, v, this.#n)
   }
   [inspect]() {
     return `List$Adj(${this.#n}) <byte ${this.#p}>`
@@ -2403,17 +2504,20 @@ class List$Adj {
 }
 function listToJS_Adj(d, q, n) {
   charge(d, n, 32)
+  return depth < MAX_DEPTH ? items_Adj(d, q, n) : defer(items_Adj, q, n)
+}
+function items_Adj(d, q, n) {
+  depth++
   const out = new Array(n)
   for (let k = 0; k < n; k++) out[k] = toJS_Adj(d, q + k * 32)
   depth--
   return out
 }
-function listWalk_Adj(d, q, a) {
-  const v = a.v
-  const n = a.n
+function listWalk_Adj(d, q, v, n) {
   charge(d, n, 32)
-  for (let k = 0; k < n; k++) if (v.need[27] === 1) walk_Adj(d, q + k * 32, v)
-  depth--
+  if (v.need[27] !== 1) return
+  const st = v.stack
+  for (let k = n - 1; k >= 0; k--) st.push(walk_Adj, q + k * 32)
 }
 
 /** A list of Untagged: `length`, `at(i)`, iteration, `toJS()`. */
@@ -2453,7 +2557,7 @@ class List$Untagged {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(listWalk_Untagged, d, this.#p, { v, n: this.#n })
+    runWalk(listWalk_Untagged, d, this.#p, v, this.#n)
   }
   [inspect]() {
     return `List$Untagged(${this.#n}) <byte ${this.#p}>`
@@ -2461,17 +2565,20 @@ class List$Untagged {
 }
 function listToJS_Untagged(d, q, n) {
   charge(d, n, 24)
+  return depth < MAX_DEPTH ? items_Untagged(d, q, n) : defer(items_Untagged, q, n)
+}
+function items_Untagged(d, q, n) {
+  depth++
   const out = new Array(n)
   for (let k = 0; k < n; k++) out[k] = toJS_Untagged(d, q + k * 24)
   depth--
   return out
 }
-function listWalk_Untagged(d, q, a) {
-  const v = a.v
-  const n = a.n
+function listWalk_Untagged(d, q, v, n) {
   charge(d, n, 24)
-  for (let k = 0; k < n; k++) if (v.need[25] === 1) walk_Untagged(d, q + k * 24, v)
-  depth--
+  if (v.need[25] !== 1) return
+  const st = v.stack
+  for (let k = n - 1; k >= 0; k--) st.push(walk_Untagged, q + k * 24)
 }
 
 /** A list of u16: `length`, `at(i)`, iteration, `toJS()`. */
@@ -2511,7 +2618,7 @@ class List$$u16 {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(listWalk_$u16, d, this.#p, { v, n: this.#n })
+    runWalk(listWalk_$u16, d, this.#p, v, this.#n)
   }
   [inspect]() {
     return `List$$u16(${this.#n}) <byte ${this.#p}>`
@@ -2519,17 +2626,17 @@ class List$$u16 {
 }
 function listToJS_$u16(d, q, n) {
   charge(d, n, 2)
+  return depth < MAX_DEPTH ? items_$u16(d, q, n) : defer(items_$u16, q, n)
+}
+function items_$u16(d, q, n) {
+  depth++
   const out = new Array(n)
   for (let k = 0; k < n; k++) out[k] = d.u16[(q + k * 2) >> 1]
   depth--
   return out
 }
-function listWalk_$u16(d, q, a) {
-  const v = a.v
-  const n = a.n
+function listWalk_$u16(d, q, v, n) {
   charge(d, n, 2)
-  for (let k = 0; k < n; k++) void 0
-  depth--
 }
 
 /** A list of Expr: `length`, `at(i)`, iteration, `toJS()`. */
@@ -2569,7 +2676,7 @@ class List$Expr {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(listWalk_Expr, d, this.#p, { v, n: this.#n })
+    runWalk(listWalk_Expr, d, this.#p, v, this.#n)
   }
   [inspect]() {
     return `List$Expr(${this.#n}) <byte ${this.#p}>`
@@ -2577,17 +2684,20 @@ class List$Expr {
 }
 function listToJS_Expr(d, q, n) {
   charge(d, n, 40)
+  return depth < MAX_DEPTH ? items_Expr(d, q, n) : defer(items_Expr, q, n)
+}
+function items_Expr(d, q, n) {
+  depth++
   const out = new Array(n)
   for (let k = 0; k < n; k++) out[k] = toJS_Expr(d, q + k * 40)
   depth--
   return out
 }
-function listWalk_Expr(d, q, a) {
-  const v = a.v
-  const n = a.n
+function listWalk_Expr(d, q, v, n) {
   charge(d, n, 40)
-  for (let k = 0; k < n; k++) if (v.need[19] === 1) walk_Expr(d, q + k * 40, v)
-  depth--
+  if (v.need[19] !== 1) return
+  const st = v.stack
+  for (let k = n - 1; k >= 0; k--) st.push(walk_Expr, q + k * 40)
 }
 
 // The visitor's node types, and per type the node types it can reach.

@@ -129,6 +129,14 @@ fn mask(s: &Shape) -> usize {
     s.align - 1
 }
 
+/// The body that converts the pointer target at `q` with `f` (a `toJS_` function): in this
+/// recursion while it is under `MAX_DEPTH` pointers deep, later (a Hole) past that.
+fn follow(f: &str, q: &str) -> String {
+    format!(
+        "if (depth >= MAX_DEPTH) return defer({f}, {q}, 0)\n  depth++\n  const o = {f}(d, {q})\n  depth--\n  return o"
+    )
+}
+
 impl Emitter<'_> {
     fn ident(&self, s: &'static Shape) -> &str {
         &self.g.ty(s).ident
@@ -170,7 +178,8 @@ impl Emitter<'_> {
         }
     }
 
-    /// A statement walking `s` at `p` when a handler needs it, or nothing.
+    /// A statement walking `s` at `p` now when a handler needs it, or nothing (for what has
+    /// one child: what it walks is the child's walk, in order).
     fn walk(&self, s: &'static Shape, p: &str) -> Option<String> {
         if !self.walks(s) {
             return None;
@@ -178,6 +187,19 @@ impl Emitter<'_> {
         let id = self.g.id(s);
         Some(format!(
             "if (v.need[{id}] === 1) walk_{}(d, {p}, v)",
+            self.ident(s)
+        ))
+    }
+
+    /// A statement pushing the walk of `s` at `p` onto the visitor's stack when a handler
+    /// needs it, or nothing (for one of several children: pushed last-first).
+    fn push_walk(&self, s: &'static Shape, p: &str) -> Option<String> {
+        if !self.walks(s) {
+            return None;
+        }
+        let id = self.g.id(s);
+        Some(format!(
+            "if (v.need[{id}] === 1) v.stack.push(walk_{}, {p})",
             self.ident(s)
         ))
     }
@@ -259,16 +281,24 @@ impl Emitter<'_> {
                     "function read_{ident}(d, p) {{\n  return {}\n}}",
                     self.read(tg, &format!("ptr(d, p, {size}, {m})"))
                 );
-                let _ = writeln!(
-                    out,
-                    "function toJS_{ident}(d, p) {{\n  const q = enter(d, p, {size}, {m})\n  const o = {}\n  depth--\n  return o\n}}",
-                    self.plain(tg, "q")
-                );
-                if let Some(w) = self.walk(tg, "q") {
+                if matches!(
+                    tg.kind,
+                    Kind::Int { .. } | Kind::Float { .. } | Kind::Bool | Kind::Str
+                ) {
                     let _ = writeln!(
                         out,
-                        "function walk_{ident}(d, p, v) {{\n  const q = enter(d, p, {size}, {m})\n  {w}\n  depth--\n}}"
+                        "function toJS_{ident}(d, p) {{\n  const q = enter(d, p, {size}, {m})\n  return {}\n}}",
+                        self.plain(tg, "q")
                     );
+                } else {
+                    let _ = writeln!(
+                        out,
+                        "function toJS_{ident}(d, p) {{\n  const q = enter(d, p, {size}, {m})\n  {}\n}}",
+                        follow(&format!("toJS_{}", self.ident(tg)), "q")
+                    );
+                }
+                if let Some(w) = self.walk(tg, &format!("enter(d, p, {size}, {m})")) {
+                    let _ = writeln!(out, "function walk_{ident}(d, p, v) {{\n  {w}\n}}");
                 }
             }
             Kind::Slice { elem } | Kind::Vec { elem } => {
@@ -280,17 +310,15 @@ impl Emitter<'_> {
                     out,
                     "function read_{ident}(d, p) {{\n  const q = span(d, p, {size}, {m}, {is_slice})\n  return new {list}(d, q, d.u32[(p >> 2) + 2])\n}}"
                 );
+                let ei = self.ident(el);
                 let _ = writeln!(
                     out,
-                    "function toJS_{ident}(d, p) {{\n  const q = span(d, p, {size}, {m}, {is_slice})\n  const n = d.u32[(p >> 2) + 2]\n  charge(d, n, {size})\n  \
-                     const out = new Array(n)\n  for (let k = 0; k < n; k++) out[k] = {}\n  depth--\n  return out\n}}",
-                    self.plain(el, &format!("q + k * {size}"))
+                    "function toJS_{ident}(d, p) {{\n  const q = span(d, p, {size}, {m}, {is_slice})\n  return listToJS_{ei}(d, q, d.u32[(p >> 2) + 2])\n}}",
                 );
-                if let Some(w) = self.walk(el, &format!("q + k * {size}")) {
+                if self.walks(el) {
                     let _ = writeln!(
                         out,
-                        "function walk_{ident}(d, p, v) {{\n  const q = span(d, p, {size}, {m}, {is_slice})\n  const n = d.u32[(p >> 2) + 2]\n  charge(d, n, {size})\n  \
-                         for (let k = 0; k < n; k++) {w}\n  depth--\n}}"
+                        "function walk_{ident}(d, p, v) {{\n  const q = span(d, p, {size}, {m}, {is_slice})\n  listWalk_{ei}(d, q, v, d.u32[(p >> 2) + 2])\n}}"
                     );
                 }
             }
@@ -307,10 +335,11 @@ impl Emitter<'_> {
                     "function toJS_{ident}(d, p) {{\n  const out = new Array({len})\n  for (let k = 0; k < {len}; k++) out[k] = {}\n  return out\n}}",
                     self.plain(el, &format!("p + k * {size}"))
                 );
-                if let Some(w) = self.walk(el, &format!("p + k * {size}")) {
+                if self.walks(el) {
                     let _ = writeln!(
                         out,
-                        "function walk_{ident}(d, p, v) {{\n  for (let k = 0; k < {len}; k++) {w}\n}}"
+                        "function walk_{ident}(d, p, v) {{\n  const st = v.stack\n  for (let k = {len} - 1; k >= 0; k--) st.push(walk_{}, p + k * {size})\n}}",
+                        self.ident(el)
                     );
                 }
             }
@@ -352,7 +381,7 @@ impl Emitter<'_> {
         );
         let _ = writeln!(
             out,
-            "  [WALK](v) {{\n    const d = this.#d\n    live(d)\n    run({walk_fn}, d, this.#p, v)\n  }}\n  [inspect]() {{\n    return `{class} <byte ${{this.#p}}>`\n  }}\n}}"
+            "  [WALK](v) {{\n    const d = this.#d\n    live(d)\n    runWalk({walk_fn}, d, this.#p, v)\n  }}\n  [inspect]() {{\n    return `{class} <byte ${{this.#p}}>`\n  }}\n}}"
         );
     }
 
@@ -376,14 +405,16 @@ impl Emitter<'_> {
             out,
             "function {fname}(d, p, v) {{\n  const en = v.enter[{k}]\n  const ex = v.exit[{k}]\n  let node\n  if (en !== undefined || ex !== undefined) {{\n    \
              node = new {class}(d, p)\n    if (en !== undefined) {{\n      const r = en.call(v.self, node)\n      live(d)\n      if (r === false) {{\n        \
-             if (ex !== undefined) ex.call(v.self, node)\n        return\n      }}\n    }}\n  }}"
+             if (ex !== undefined) {{\n          ex.call(v.self, node)\n          live(d)\n        }}\n        return\n      }}\n    }}\n    \
+             if (ex !== undefined) v.stack.push(v.leave[{k}], node)\n  }}"
         );
-        for f in fields {
-            if let Some(w) = self.walk((f.shape)(), &at("p", base + f.offset)) {
+        // Last field first: the stack pops them in order, after the node's own entry.
+        for f in fields.iter().rev() {
+            if let Some(w) = self.push_walk((f.shape)(), &at("p", base + f.offset)) {
                 let _ = writeln!(out, "  {w}");
             }
         }
-        let _ = writeln!(out, "  if (ex !== undefined) ex.call(v.self, node)\n}}");
+        let _ = writeln!(out, "}}");
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -506,10 +537,11 @@ impl Emitter<'_> {
                     format!("return toJSv_{class}(d, {})", at("p", v.fields[0].offset))
                 }
                 Some((st, true)) => format!(
-                    "{{\n      const q = enter(d, {}, {}, {})\n      const o = toJSv_{class}(d, q)\n      depth--\n      return o\n    }}",
+                    "{{\n      const q = enter(d, {}, {}, {})\n      {}\n    }}",
                     at("p", v.fields[0].offset),
                     st.size,
-                    mask(st)
+                    mask(st),
+                    follow(&format!("toJSv_{class}"), "q").replace("\n  ", "\n      ")
                 ),
                 None => {
                     let payload = match v.form {
@@ -564,7 +596,7 @@ impl Emitter<'_> {
                         at("p", v.fields[0].offset)
                     ),
                     Some((st, true)) => format!(
-                        "{{\n      const q = enter(d, {}, {}, {})\n      walk_{class}(d, q, v)\n      depth--\n      return\n    }}",
+                        "\n      walk_{class}(d, enter(d, {}, {}, {}), v)\n      return",
                         at("p", v.fields[0].offset),
                         st.size,
                         mask(st)
@@ -585,7 +617,7 @@ impl Emitter<'_> {
             "class {class} {{\n  #d\n  #p\n  constructor(d, p) {{\n    this.#d = d\n    this.#p = p\n  }}\n  get type() {{\n    return {}\n  }}\n  \
              get value() {{\n    const d = this.#d\n    live(d)\n    return {}\n  }}\n  toJS() {{\n    const d = this.#d\n    live(d)\n    \
              return run(toJS_{enum_ident}, d, this.#p)\n  }}\n  toJSON() {{\n    return this.toJS()\n  }}\n  [WALK](v) {{\n    const d = this.#d\n    live(d)\n    \
-             run(walk_{class}, d, this.#p, v)\n  }}\n  [inspect]() {{\n    return `{class} <byte ${{this.#p}}>`\n  }}\n}}",
+             runWalk(walk_{class}, d, this.#p, v)\n  }}\n  [inspect]() {{\n    return `{class} <byte ${{this.#p}}>`\n  }}\n}}",
             lit(v.js_name),
             self.read((f.shape)(), &at("this.#p", f.offset))
         );
@@ -636,20 +668,25 @@ impl Emitter<'_> {
              if (i < 0 || i >= this.#n) return undefined\n    return read_{ei}(d, this.#p + i * {size})\n  }}\n  [Symbol.iterator]() {{\n    live(this.#d)\n    \
              return new ListIterator(this.#d, this.#p, this.#n, {size}, read_{ei})\n  }}\n  toJS() {{\n    const d = this.#d\n    live(d)\n    \
              return run(listToJS_{ei}, d, this.#p, this.#n)\n  }}\n  toJSON() {{\n    return this.toJS()\n  }}\n  [WALK](v) {{\n    const d = this.#d\n    live(d)\n    \
-             run(listWalk_{ei}, d, this.#p, {{ v, n: this.#n }})\n  }}\n  [inspect]() {{\n    return `List${ei}(${{this.#n}}) <byte ${{this.#p}}>`\n  }}\n}}",
+             runWalk(listWalk_{ei}, d, this.#p, v, this.#n)\n  }}\n  [inspect]() {{\n    return `List${ei}(${{this.#n}}) <byte ${{this.#p}}>`\n  }}\n}}",
             name = el.name,
         );
         let _ = writeln!(
             out,
-            "function listToJS_{ei}(d, q, n) {{\n  charge(d, n, {size})\n  const out = new Array(n)\n  for (let k = 0; k < n; k++) out[k] = {}\n  depth--\n  return out\n}}",
+            "function listToJS_{ei}(d, q, n) {{\n  charge(d, n, {size})\n  return depth < MAX_DEPTH ? items_{ei}(d, q, n) : defer(items_{ei}, q, n)\n}}\n\
+             function items_{ei}(d, q, n) {{\n  depth++\n  const out = new Array(n)\n  for (let k = 0; k < n; k++) out[k] = {}\n  depth--\n  return out\n}}",
             self.plain(el, &format!("q + k * {size}"))
         );
-        let w = self
-            .walk(el, &format!("q + k * {size}"))
-            .unwrap_or_else(|| "void 0".to_owned());
+        let push = if self.walks(el) {
+            format!(
+                "\n  if (v.need[{eid}] !== 1) return\n  const st = v.stack\n  for (let k = n - 1; k >= 0; k--) st.push(walk_{ei}, q + k * {size})"
+            )
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "function listWalk_{ei}(d, q, a) {{\n  const v = a.v\n  const n = a.n\n  charge(d, n, {size})\n  for (let k = 0; k < n; k++) {w}\n  depth--\n}}"
+            "function listWalk_{ei}(d, q, v, n) {{\n  charge(d, n, {size}){push}\n}}"
         );
     }
 }

@@ -29,9 +29,11 @@ pub struct JsOptions {
     pub name: String,
     /// Further roots besides the one `write_js::<T>` names (each gets its `read<Name>`).
     pub extra_roots: Vec<ShapeFn>,
-    /// How many pointers deep `toJS()` and `visit()` follow before giving up with
-    /// `CorruptDocumentError` (a cycle written over the document, or a document nested deeper
-    /// than the JS stack allows). Default 4000.
+    /// How many pointers deep one stretch of `toJS()` recursion goes: below that depth it
+    /// leaves a placeholder and converts the part from a work list afterwards, so a document
+    /// of any depth converts without exhausting the JS stack (`visit()` never recurses).
+    /// Not a limit on documents: what bounds a walk over hostile bytes is the buffer's size
+    /// (every pointer and list followed is charged against it). Default 500.
     pub max_depth: u32,
     /// The command that regenerates the files, for their header.
     pub regenerate: String,
@@ -43,7 +45,7 @@ impl Default for JsOptions {
             reader: "raw-transfer-reader".to_owned(),
             name: "layout".to_owned(),
             extra_roots: Vec::new(),
-            max_depth: 4000,
+            max_depth: 500,
             regenerate: "RAW_TRANSFER_WRITE_LAYOUT=1 cargo test".to_owned(),
         }
     }

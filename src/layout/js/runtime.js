@@ -2,8 +2,10 @@
 // A document is a Doc (the buffer's views, its length and the generation read at hand-off);
 // a node is a view object of two private fields (the Doc and its byte offset). Every
 // pointer and length is checked against the buffer before a read; toJS() and visit() also
-// charge what they follow against the buffer's size and a depth limit, so a cycle or a
-// pointer fan-out written over the document ends in CorruptDocumentError, not a hang.
+// charge what they follow against the buffer's size, so a cycle or a pointer fan-out written
+// over the document ends in CorruptDocumentError, not a hang. Neither recurses without
+// bound: visit() walks from an explicit stack, toJS() recurses at most MAX_DEPTH pointers
+// deep and defers what lies below.
 
 const reader = require(READER)
 const { RawTransferError, CorruptDocumentError, InvalidArgumentError, StaleBufferError } = reader
@@ -71,38 +73,110 @@ function badTag(d, what, p, tag) {
   throw new CorruptDocumentError(`${what} at byte ${p} has tag ${tag}, which no variant has: the document was written over`)
 }
 
-// What a walk (toJS, visit) may still follow: bytes of the buffer, pointers deep.
+// What a walk (toJS, visit) may still follow, in bytes: every pointer and list it follows is
+// charged (a list at least a byte an element), so a cycle or a fan-out of pointers written
+// over the document ends in CorruptDocumentError after about the buffer's size of reads.
 let budget = 0
-let depth = 0
 
 function tooMuch(d) {
   throw new CorruptDocumentError(
-    depth > MAX_DEPTH
-      ? `the document nests more than ${MAX_DEPTH} pointers deep: a cycle written over it, or deeper than this reader allows (max_depth)`
-      : `the document reaches more bytes than its buffer holds (${d.end}): pointers written over it form a cycle or share targets`,
+    `the document reaches more bytes than its buffer holds (${d.end}): pointers written over it form a cycle or share targets`,
   )
 }
 
-/** Run a walk with a fresh budget (walks nest: a visitor may call toJS()). */
-function run(fn, d, p, v) {
+// toJS() recurses through pointers, MAX_DEPTH of them at most: deeper, it leaves a Hole for
+// the part below and converts that part later from depth 0 (`fill`), so a document of any
+// depth converts without exhausting the JS stack.
+let depth = 0
+let holes = null
+
+class Hole {
+  constructor(fn, p, n) {
+    this.fn = fn
+    this.p = p
+    this.n = n
+    this.value = undefined
+  }
+}
+
+/** `fn(d, p, n)` later, from depth 0; its value goes where the returned Hole is. */
+function defer(fn, p, n) {
+  const h = new Hole(fn, p, n)
+  if (holes === null) holes = [h]
+  else holes.push(h)
+  return h
+}
+
+/** Run a toJS walk with a fresh budget (walks nest: a visitor may call toJS()). */
+function run(fn, d, p, n) {
   const b = budget
   const k = depth
+  const h = holes
   budget = d.end
   depth = 0
+  holes = null
   try {
-    return fn(d, p, v)
-  } catch (e) {
-    // A cycle, or a legitimately deep document, may exhaust the JS stack before MAX_DEPTH.
-    if (e instanceof RangeError && depth > 64 && /call stack/i.test(e.message)) {
-      throw new CorruptDocumentError(
-        `the document nests deeper (${depth} pointers) than the JS stack allows: a cycle written over it, or a deeper document than this reader can walk`,
-        { cause: e },
-      )
-    }
-    throw e
+    const out = fn(d, p, n)
+    return holes === null ? out : fill(d, out)
   } finally {
     budget = b
     depth = k
+    holes = h
+  }
+}
+
+/** Convert the deferred parts (which may defer parts of their own), then fill the holes. */
+function fill(d, out) {
+  const hs = holes
+  for (let i = 0; i < hs.length; i++) {
+    const h = hs[i]
+    depth = 0
+    h.value = h.fn(d, h.p, h.n)
+  }
+  // Every value made (the root's and each part's) is walked once, down to its holes; a part
+  // put into a hole is not walked again from there.
+  const stack = [out]
+  for (let i = 0; i < hs.length; i++) stack.push(hs[i].value)
+  while (stack.length !== 0) {
+    const o = stack.pop()
+    if (Array.isArray(o)) {
+      for (let i = 0; i < o.length; i++) {
+        const x = o[i]
+        if (x instanceof Hole) o[i] = x.value
+        else if (typeof x === 'object' && x !== null) stack.push(x)
+      }
+    } else if (typeof o === 'object' && o !== null) {
+      for (const key of Object.keys(o)) {
+        const x = o[key]
+        if (x instanceof Hole) {
+          // (`o.__proto__ = v` would set the prototype.)
+          Object.defineProperty(o, key, { value: x.value, writable: true, enumerable: true, configurable: true })
+        } else if (typeof x === 'object' && x !== null) stack.push(x)
+      }
+    }
+  }
+  return out
+}
+
+/**
+ * Run a visit walk: `fn` pushes what it reaches onto `v.stack` as (walk function, position)
+ * pairs, last child first, so popping them visits in document order without recursion;
+ * a node with an exit handler pushes (its exit call, the node) before its children.
+ */
+function runWalk(fn, d, p, v, n) {
+  const b = budget
+  const st = v.stack
+  const base = st.length
+  budget = d.end
+  try {
+    fn(d, p, v, n)
+    while (st.length > base) {
+      const x = st.pop()
+      st.pop()(d, x, v)
+    }
+  } finally {
+    budget = b
+    st.length = base
   }
 }
 
@@ -114,10 +188,10 @@ function ptr(d, p, size, mask) {
   return q
 }
 
-/** `ptr`, charged to the walk. The caller does `depth--` when done with the target. */
+/** `ptr`, charged to the walk. */
 function enter(d, p, size, mask) {
   const q = ptr(d, p, size, mask)
-  if ((budget -= size) < 0 || ++depth > MAX_DEPTH) tooMuch(d)
+  if ((budget -= size || 1) < 0) tooMuch(d)
   return q
 }
 
@@ -132,9 +206,9 @@ function span(d, p, size, mask, isSlice) {
   return q
 }
 
-/** `span`'s elements, charged to the walk (at least a byte each). */
+/** `span`'s elements, charged to the walk (at least a byte each, and a byte for the list). */
 function charge(d, n, size) {
-  if ((budget -= n * (size || 1)) < 0 || ++depth > MAX_DEPTH) tooMuch(d)
+  if ((budget -= n * (size || 1) + 1) < 0) tooMuch(d)
 }
 
 const decoder = new TextDecoder('utf-8')
@@ -261,7 +335,16 @@ function compile(handlers) {
       }
     }
   }
-  return { enter, exit, need, self: handlers }
+  // What a node with an exit handler pushes before its children: the call of that handler.
+  const leave = exit.map(
+    (fn) =>
+      fn &&
+      function leave(d, node, v) {
+        fn.call(v.self, node)
+        live(d)
+      },
+  )
+  return { enter, exit, leave, need, self: handlers, stack: [] }
 }
 
 /**

@@ -225,6 +225,22 @@ fn generated_fixture_reader_is_current() {
     sync_js::<Program>(GENERATED, &options()).unwrap();
 }
 
+/// Where the Rust tests leave blocks and expected JSON for the JS tests: `target/layout-fixture/`
+/// of this package whatever `CARGO_TARGET_DIR` is (`npm test` runs `cargo test`, then reads
+/// them from here).
+pub const OUT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/target/layout-fixture");
+
+/// Write the bytes of `block` in use (its record and allocations) to `OUT/<name>`.
+pub fn write_block(name: &str, block: &FixedSizeAllocator) {
+    let used = block.used_bytes();
+    // SAFETY: `[base, base + used)` is the block's record and allocations, committed and
+    // initialised (alignment gaps aside, which are committed memory: reading them as bytes is
+    // fine, and JS sees them anyway).
+    let bytes = unsafe { std::slice::from_raw_parts(block.base_ptr().as_ptr(), used) };
+    std::fs::create_dir_all(OUT).unwrap();
+    std::fs::write(format!("{OUT}/{name}"), bytes).unwrap();
+}
+
 /// The block's bytes in use and serde_json's text of the same value, for the JS test.
 #[test]
 fn fixture_block_for_js() {
@@ -232,15 +248,105 @@ fn fixture_block_for_js() {
     let root = build(&block, 6);
     write_root_metadata(&block, &*root).unwrap();
     let json = serde_json::to_string_pretty(&*root).unwrap();
-    let used = block.used_bytes();
-    // SAFETY: `[base, base + used)` is the block's record and allocations, committed and
-    // initialised (alignment gaps aside, which are committed memory: reading them as bytes is
-    // fine, and JS sees them anyway).
-    let bytes = unsafe { std::slice::from_raw_parts(block.base_ptr().as_ptr(), used) };
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/target/layout-fixture");
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(format!("{dir}/fixture.bin"), bytes).unwrap();
-    std::fs::write(format!("{dir}/fixture.json"), json).unwrap();
+    write_block("fixture.bin", &block);
+    std::fs::write(format!("{OUT}/fixture.json"), json).unwrap();
     let hash = <Program as Layout>::layout_hash();
-    std::fs::write(format!("{dir}/fixture.hash"), format!("{hash:016x}")).unwrap();
+    std::fs::write(format!("{OUT}/fixture.hash"), format!("{hash:016x}")).unwrap();
+    // The same module with `toJS()` deferring below 3 pointers (what a 10 MB document does
+    // below 500): the JS tests run their documents through both.
+    crate::layout::write_js::<Program>(
+        format!("{OUT}/depth3"),
+        &JsOptions {
+            max_depth: 3,
+            ..options()
+        },
+    )
+    .unwrap();
+}
+
+/// How deep the chains of `deep_block_for_js` go.
+pub const DEEP: u32 = 100_000;
+
+/// A program nested `DEEP` pointers deep three ways: a left-nested `a0 + 1 + 2 + …` (boxes),
+/// blocks in blocks (one-element slices) and calls in calls' arguments (vectors).
+pub fn build_deep(b: &FixedSizeAllocator) -> ArenaBox<'_, Program<'_>> {
+    let s = |x: &str| ArenaStr::new_in(x, b);
+    let mut sum = Expr::Name(s("a0"));
+    for i in 1..DEEP {
+        sum = Expr::Bin {
+            op: Op::Add,
+            left: ArenaBox::new_in(sum, b),
+            right: ArenaBox::new_in(Expr::Num(f64::from(i)), b),
+        };
+    }
+    let mut block = Stmt::Empty;
+    for i in 0..DEEP {
+        block = Stmt::Block(BlockStmt {
+            body: ArenaSlice::from_iter_in([block], b),
+            span: Span { start: i, end: i },
+        });
+    }
+    let mut call = Expr::Nothing;
+    for _ in 0..DEEP {
+        let mut args = ArenaVec::with_capacity_in(1, b);
+        args.push(call);
+        call = Expr::Call(ArenaBox::new_in(Expr::Name(s("f")), b), args);
+    }
+    let mut body = ArenaVec::new_in(b);
+    body.push(Stmt::Let {
+        name: s("sum"),
+        init: Some(ArenaBox::new_in(sum, b)),
+        span: Span { start: 0, end: 0 },
+    });
+    body.push(block);
+    ArenaBox::new_in(
+        Program {
+            source_name: s("deep"),
+            body,
+            secret: 0,
+            meta: Meta {
+                version: 0,
+                level: 0,
+            },
+            tags: ArenaSlice::empty(),
+            small: [0; 3],
+            shorts: [0; 2],
+            ratio: 0.0,
+            big: 0,
+            neg: 0,
+            maybe_op: None,
+            no_op: None,
+            flag: false,
+            adjacent: ArenaSlice::empty(),
+            untagged: ArenaVec::new_in(b),
+            maybe_expr: Some(call),
+            no_expr: None,
+            maybe_list: None,
+            renamed: 0,
+            proto: 0,
+            ctor: 0,
+        },
+        b,
+    )
+}
+
+/// `build_deep`'s block and serde_json's text of it, for the JS test of walks that must not
+/// recurse (`deep.bin`, `deep.json`).
+#[test]
+fn deep_block_for_js() {
+    // serde recurses: build and write on a thread with a stack for 100 000 levels (reserved,
+    // touched as used).
+    std::thread::Builder::new()
+        .stack_size(1 << 30)
+        .spawn(|| {
+            let block = FixedSizeAllocator::new().unwrap();
+            let root = build_deep(&block);
+            write_root_metadata(&block, &*root).unwrap();
+            write_block("deep.bin", &block);
+            let json = serde_json::to_string(&*root).unwrap();
+            std::fs::write(format!("{OUT}/deep.json"), json).unwrap();
+        })
+        .unwrap()
+        .join()
+        .unwrap();
 }
