@@ -123,15 +123,27 @@ impl Docs {
     }
 }
 
-/// A hand-off: what JS needs to read a block. As a JS value (it implements `ToNapiValue`),
-/// `{ id, generation, buffer }`, `buffer` being `null` after the first hand-off of that
-/// block to this environment.
+/// A hand-off: what JS needs to read a block, `{ id, generation, buffer }`, `buffer` being
+/// `null` after the first hand-off of that block to this environment.
+//
+// A `#[napi]` function returning it (or `Result<Sent>`) needs no `ts_return_type`: napi-rs
+// types a return value by its Rust name, and the `#[napi(object)]` below (which makes no
+// conversion: `ToNapiValue` is the impl after it) declares `interface Sent` in the
+// `index.d.ts` the napi CLI generates for an addon that depends on this crate.
+#[napi_derive::napi(
+    object,
+    object_to_js = false,
+    object_from_js = false,
+    use_nullable = true
+)]
 pub struct Sent {
     /// The block id (`base >> 32`): what JS passes back to name the block.
     pub id: u32,
     /// The block's generation at this hand-off (a view of an older one is stale).
     pub generation: u32,
-    /// The block's `ArrayBuffer` (first hand-off to this environment) or `None`.
+    /// The block's `ArrayBuffer` the first time this environment is sent the block, then
+    /// `null` (keep the first one: a `BufferCache` does).
+    #[napi(ts_type = "ArrayBuffer")]
     pub buffer: Option<RawValue>,
 }
 
