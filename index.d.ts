@@ -28,6 +28,7 @@ export {
   ExternalBuffersForbiddenError,
   OutOfMemoryError,
   InvalidArgumentError,
+  InternalError,
   JobBusyError,
   CorruptDocumentError,
   LayoutMismatchError,

@@ -1,7 +1,17 @@
 'use strict'
 // Error classes users can `instanceof`, and the mapping from native error codes.
-// A native error's message is "<Code>: <text>" (see src/napi/error.rs); a producer's error
-// at a position of its input is "<Code>: <offset>:<line>:<column>: <text>".
+//
+// Native errors arrive typed: this module registers its classes, by code, on globalThis under
+// Symbol.for('raw-transfer-reader.errors') (the registry below), and the Rust side
+// (src/napi/throw.rs) throws `new Class(message)` with `code` (and offset/line/column for a
+// producer's error at a position of its input) from the registry of the realm the addon was
+// loaded in. Without a registry there (this module not loaded in that realm) it throws a
+// plain Error with `code`, the class name as `name` and the brand below, which `instanceof`
+// and `isRawTransferError` of every realm recognize.
+//
+// The older form, still what a call outside such a typed scope gives (an addon's own method
+// on `catch_panic` alone): a napi GenericFailure whose message is "<Code>: <text>", or
+// "<Code>: <offset>:<line>:<column>: <text>"; `fromNative` (and `native(fn)`) map it.
 //
 // Realms: under Jest, vitest's vmThreads pool or a `vm` context, this module runs in a
 // different JS realm than the one the native addon throws its errors in, so `err instanceof
@@ -41,6 +51,13 @@ class BlockFullError extends RawTransferError {}
 class ExternalBuffersForbiddenError extends RawTransferError {}
 class OutOfMemoryError extends RawTransferError {}
 class InvalidArgumentError extends RawTransferError {}
+/** A bug in native code (a caught panic) or an unexpected Node-API failure; `code` is 'Internal'. */
+class InternalError extends RawTransferError {
+  constructor(message, options) {
+    super(message, options)
+    this.code = 'Internal'
+  }
+}
 /** A job was driven twice at once (a second take() or runJob while one waits): refused, as the first would never settle. */
 class JobBusyError extends RawTransferError {
   constructor(message, options) {
@@ -93,11 +110,38 @@ const byCode = {
   ExternalForbidden: ExternalBuffersForbiddenError,
   OutOfMemory: OutOfMemoryError,
   InvalidArgument: InvalidArgumentError,
+  Internal: InternalError,
   JobBusy: JobBusyError,
   CorruptDocument: CorruptDocumentError,
   LayoutMismatch: LayoutMismatchError,
   PluginTimeout: PluginTimeoutError,
 }
+
+/**
+ * The registry native code reads to throw typed errors: one per realm (globalThis), shared by
+ * every copy of this module loaded in it, `{ version: 1, base, byCode }` — `base` the class
+ * of codes without one of their own (RawTransferError), `byCode` code -> class. The first
+ * copy makes it; later copies add only the codes it lacks, so the classes of one copy are
+ * what a realm's native errors are made of (another copy's `instanceof` accepts them: see
+ * RawTransferError[Symbol.hasInstance]).
+ */
+const REGISTRY = Symbol.for('raw-transfer-reader.errors')
+
+function realmRegistry() {
+  const found = globalThis[REGISTRY]
+  if (typeof found === 'object' && found !== null && typeof found.byCode === 'object' && found.byCode !== null) return found
+  const registry = { version: 1, base: RawTransferError, byCode: Object.create(null) }
+  Object.defineProperty(globalThis, REGISTRY, { value: registry, configurable: true, writable: true })
+  return registry
+}
+
+/** Make native errors of `code` instances of `Class` in this realm, unless a class is registered for it already. */
+function registerNativeClass(code, Class) {
+  const registry = realmRegistry()
+  if (registry.byCode[code] === undefined) registry.byCode[code] = Class
+}
+
+for (const code of Object.keys(byCode)) registerNativeClass(code, byCode[code])
 
 /** True for any error-like value, from any realm: an object with a string `message`. */
 function isErrorLike(err) {
@@ -110,9 +154,10 @@ function isRawTransferError(err) {
 }
 
 /**
- * Turn an error thrown by the native addon into its typed class: "<Code>: <text>" with a
- * known code gives that class; another code word (`Io`, `Internal`, a producer's own) gives
- * a RawTransferError with `code` set; anything else is returned as it is.
+ * Turn an error of the older native form ("<Code>: <text>", a napi GenericFailure) into its
+ * typed class: a known code gives that class; another code word (`Io`, a producer's own)
+ * gives a RawTransferError with `code` set. Errors already typed (any realm; what native
+ * calls throw now) and anything else are returned as they are.
  */
 function fromNative(err) {
   if (!isErrorLike(err) || isRawTransferError(err)) return err
@@ -128,9 +173,9 @@ function fromNative(err) {
   // "<Code>: <offset>:<line>:<column>: <message>": a producer's error at a position of its input.
   const p = /^(\d+):(\d+):(\d+): ([\s\S]*)$/.exec(m[2])
   if (p) return positionedError(code, p[4], [Number(p[1]), Number(p[2]), Number(p[3])], err)
-  // A TransferError with another code (Io, Internal, a producer's own) reaches JS as a napi
-  // GenericFailure; keep its code so callers can switch on it.
-  if (err.code === undefined || err.code === 'GenericFailure') {
+  // A TransferError with another code (Io, a producer's own) reaches JS as a napi
+  // GenericFailure (or with its own code); keep the code so callers can switch on it.
+  if (err.code === undefined || err.code === 'GenericFailure' || err.code === code) {
     const e = new RawTransferError(m[2], { cause: err })
     e.code = code
     return e
@@ -142,12 +187,15 @@ function fromNative(err) {
 const positioned = new Map()
 
 /**
- * Errors of `code` that carry a position are made as `new Class(message, { offset, line,
- * column })`; the JSON side registers JsonSyntaxError for 'JsonSyntax'. Other codes give a
- * RawTransferError with the same fields.
+ * Errors of `code` are instances of `Class`: native errors of that code (registered in this
+ * realm's registry, unless a class is there already), and errors at a position of a
+ * producer's input, made as `new Class(message, { offset, line, column })`. The JSON side
+ * registers JsonSyntaxError for 'JsonSyntax'. Unregistered codes give a RawTransferError
+ * with the same fields.
  */
 function registerPositionedError(code, Class) {
   positioned.set(code, Class)
+  registerNativeClass(code, Class)
 }
 
 /** The error for `code` at `[offset, line, column]` of a producer's input; `cause` only for the generic class. */
@@ -185,6 +233,7 @@ module.exports = {
   ExternalBuffersForbiddenError,
   OutOfMemoryError,
   InvalidArgumentError,
+  InternalError,
   JobBusyError,
   CorruptDocumentError,
   LayoutMismatchError,

@@ -123,6 +123,10 @@ export class BlockFullError extends RawTransferError {}
 export class ExternalBuffersForbiddenError extends RawTransferError {}
 export class OutOfMemoryError extends RawTransferError {}
 export class InvalidArgumentError extends RawTransferError {}
+/** A bug in native code (a panic the addon caught: that one call fails) or an unexpected Node-API failure; `code` is 'Internal'. */
+export class InternalError extends RawTransferError {
+  code: 'Internal'
+}
 /** A job driven twice at once (a second `take()` or `runJob` while one waits); `code` is 'JobBusy'. */
 export class JobBusyError extends RawTransferError {
   code: 'JobBusy'

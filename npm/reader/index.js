@@ -55,6 +55,7 @@ module.exports = {
   ExternalBuffersForbiddenError: errors.ExternalBuffersForbiddenError,
   OutOfMemoryError: errors.OutOfMemoryError,
   InvalidArgumentError: errors.InvalidArgumentError,
+  InternalError: errors.InternalError,
   JobBusyError: errors.JobBusyError,
   CorruptDocumentError: errors.CorruptDocumentError,
   LayoutMismatchError: errors.LayoutMismatchError,

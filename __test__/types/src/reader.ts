@@ -28,6 +28,7 @@ const errors = [
   reader.ExternalBuffersForbiddenError,
   reader.OutOfMemoryError,
   reader.InvalidArgumentError,
+  reader.InternalError,
   reader.JobBusyError,
   reader.CorruptDocumentError,
   reader.PluginTimeoutError,
