@@ -18,12 +18,12 @@ test('timeouts too big for the clock are refused by the native pool, not a panic
   for (const ms of [Number.MAX_VALUE, 1e22, 2 ** 31, Infinity, NaN, -1]) {
     assert.throws(
       () => new NativePool(1, 'auto', ms, 0, 1 << 20),
-      (e) => /^InvalidArgument: acquireTimeoutMs/.test(e.message),
+      (e) => e instanceof rt.InvalidArgumentError && e.code === 'InvalidArgument' && /^acquireTimeoutMs/.test(e.message),
       String(ms),
     )
   }
   for (const size of [0, 0.5, 2 ** 32 + 1, -1, NaN, 5000]) {
-    assert.throws(() => new NativePool(size, 'auto', 0, 0, 1 << 20), (e) => /^InvalidArgument: pool size/.test(e.message), String(size))
+    assert.throws(() => new NativePool(size, 'auto', 0, 0, 1 << 20), (e) => e instanceof rt.InvalidArgumentError && /^pool size/.test(e.message), String(size))
   }
   // The longest allowed timeout on an exhausted pool: a worker thread waits, the main
   // thread releases; no overflow on the way.

@@ -1,6 +1,7 @@
 'use strict'
-// The JSON producer's own error, registered with the reader's mapping of native errors so
-// that "JsonSyntax: <offset>:<line>:<column>: <text>" becomes one.
+// The JSON producer's own error, registered for the code 'JsonSyntax' with the reader: in
+// this realm's registry, so the native parser throws it (with offset, line and column), and
+// in fromNative's mapping of the older "JsonSyntax: <offset>:<line>:<column>: <text>".
 
 const { RawTransferError, registerPositionedError } = require('raw-transfer-reader/errors')
 

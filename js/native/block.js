@@ -3,7 +3,7 @@
 // writes a producer in JS can do, and release. The pool passes itself in; Block calls its
 // `_native` (the native pool) and `_receive` (the hand-off into the pool's cache).
 
-const { native, StaleBufferError, InvalidArgumentError } = require('raw-transfer-reader/errors')
+const { StaleBufferError, InvalidArgumentError } = require('raw-transfer-reader/errors')
 const { integer } = require('raw-transfer-reader/args')
 const { isUint8Array } = require('raw-transfer-reader/raw-buffer')
 const { dispose, inspect, installDispose } = require('raw-transfer-reader/symbols')
@@ -56,7 +56,7 @@ class Block {
   /** Bytes allocated in the block's arena. */
   get usedBytes() {
     const n = this.#native()
-    return native(() => n.usedBytes(this.id))
+    return n.usedBytes(this.id)
   }
 
   /**
@@ -67,14 +67,14 @@ class Block {
   writeBytes(bytes) {
     if (!isUint8Array(bytes)) throw new InvalidArgumentError('writeBytes expects a Uint8Array')
     const n = this.#native()
-    return this.#reach(native(() => n.writeBytes(this.id, bytes)))
+    return this.#reach(n.writeBytes(this.id, bytes))
   }
 
   /** Copy `str` into the arena as UTF-8. Returns `{ ptr, len }` (len in bytes); see writeBytes. */
   writeString(str) {
     if (typeof str !== 'string') throw new InvalidArgumentError('writeString expects a string')
     const n = this.#native()
-    return this.#reach(native(() => n.writeString(this.id, str)))
+    return this.#reach(n.writeString(this.id, str))
   }
 
   /** After a write: if it ends past the buffer JS holds, hand the block off again (a longer buffer). */
@@ -87,7 +87,7 @@ class Block {
   setDataOffset(ptr) {
     integer(ptr, 'data offset', 0, ACTIVE_SIZE)
     const n = this.#native()
-    native(() => n.setDataOffset(this.id, ptr))
+    n.setDataOffset(this.id, ptr)
   }
 
   /** A copy of `[ptr, ptr + len)` in a new Node Buffer (outlives the block). */
@@ -95,13 +95,13 @@ class Block {
     integer(ptr, 'ptr', 0, ACTIVE_SIZE)
     integer(len, 'len', 0, ACTIVE_SIZE - ptr)
     const n = this.#native()
-    return native(() => n.copyToBuffer(this.id, ptr, len))
+    return n.copyToBuffer(this.id, ptr, len)
   }
 
   /** Re-run the hand-off (what a producer does each time it passes the block to JS). Returns the block's RawBuffer, which `raw` then is. */
   handOff() {
     const n = this.#native()
-    this.#raw = this.#pool._receive(native(() => n.handOff(this.id)))
+    this.#raw = this.#pool._receive(n.handOff(this.id))
     return this.#raw
   }
 
@@ -110,7 +110,7 @@ class Block {
     if (this.#released) return
     this.#released = true
     if (this.#giveBack !== null) this.#giveBack()
-    else native(() => this.#pool._native.release(this.id))
+    else this.#pool._native.release(this.id)
   }
 
   [dispose]() {

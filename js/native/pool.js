@@ -3,7 +3,7 @@
 // side keeps which ids this environment holds), JSON parsed into them, files parsed on Rust
 // threads with the plugin run here.
 
-const { native, PoolClosedError, InvalidArgumentError, PluginTimeoutError } = require('raw-transfer-reader/errors')
+const { PoolClosedError, InvalidArgumentError, PluginTimeoutError } = require('raw-transfer-reader/errors')
 const { MAX_TIMEOUT_MS, show, integer, knownOptions, integerOption, stringArray } = require('raw-transfer-reader/args')
 const { isUint8Array } = require('raw-transfer-reader/raw-buffer')
 const BufferCache = require('raw-transfer-reader/buffer-cache')
@@ -43,8 +43,8 @@ module.exports = function makeJsonPool(binding) {
       }
       // RAW_TRANSFER_MODE=copy forces the copy fallback wherever the caller left it to us.
       if (transfer === 'auto' && process.env.RAW_TRANSFER_MODE === 'copy') transfer = 'copy'
-      this._native = native(() => new binding.NativePool(size, transfer, acquireTimeoutMs, retainBytes, maxRetainBytes))
-      this._cache = new BufferCache((id) => native(() => this._native.resend(id)))
+      this._native = new binding.NativePool(size, transfer, acquireTimeoutMs, retainBytes, maxRetainBytes)
+      this._cache = new BufferCache((id) => this._native.resend(id))
       this._closed = false
     }
 
@@ -81,7 +81,7 @@ module.exports = function makeJsonPool(binding) {
     /** Check out a block; it is handed to JS at once (`block.buffer`). */
     acquire() {
       this._check()
-      return this._block(native(() => this._native.acquire()))
+      return this._block(this._native.acquire())
     }
 
     /** Turn a hand-off record `{ id, generation, buffer }` into a Block (releasing it if that fails). */
@@ -107,7 +107,7 @@ module.exports = function makeJsonPool(binding) {
       }
       // A string with lone surrogates would lose them on the way to UTF-8 (see js/json/input.js).
       const input = typeof text === 'string' ? utf8Of(text) : text
-      return createDocument(this._block(native(() => this._native.parseJson(input))))
+      return createDocument(this._block(this._native.parseJson(input)))
     }
 
     /**
@@ -130,7 +130,7 @@ module.exports = function makeJsonPool(binding) {
       const pluginTimeoutMs = options.pluginTimeoutMs
       if (pluginTimeoutMs !== undefined) integer(pluginTimeoutMs, 'pluginTimeoutMs', 1, MAX_TIMEOUT_MS)
       const t0 = performance.now()
-      const job = native(() => this._native.startJsonFiles(paths, threads, maxBlocks))
+      const job = this._native.startJsonFiles(paths, threads, maxBlocks)
       const pool = this
       const { items, bytes, errors } = await runJob(job, {
         cache: this._cache,

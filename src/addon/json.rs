@@ -7,7 +7,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use super::pool::NativePool;
-use crate::napi::{Job, JobOptions, catch_panic};
+use crate::napi::{Job, JobOptions, catch_panic_in};
 use crate::producers::json::JsonFiles;
 
 /// A running `parseJsonFiles` job.
@@ -23,11 +23,12 @@ impl NativePool {
     #[napi]
     pub fn start_json_files(
         &self,
+        env: Env,
         paths: Vec<String>,
         threads: u32,
         max_blocks: u32,
     ) -> Result<JsonFilesJob> {
-        catch_panic(|| {
+        catch_panic_in(&env, || {
             let options = JobOptions {
                 threads: threads as usize,
                 max_blocks: if max_blocks == 0 {

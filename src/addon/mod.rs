@@ -8,7 +8,7 @@
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::napi::catch_panic;
+use crate::napi::{catch_panic, catch_panic_in};
 
 mod json;
 mod pool;
@@ -37,7 +37,7 @@ pub fn live_block_owners() -> Vec<Vec<f64>> {
 /// holds the same numbers as data for the pure-JS reader; a test checks they agree).
 #[napi]
 pub fn constants(env: &Env) -> Result<Object<'_>> {
-    catch_panic(|| {
+    catch_panic_in(env, || {
         let mut obj = Object::new(env)?;
         for (name, value) in crate::js_constants::all() {
             obj.set_named_property(&name, value)?;

@@ -9,7 +9,9 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
 
-use crate::napi::{EnvPool, ErrorCode, RawValue, Sent, Transfer, TransferError, Wait, catch_panic};
+use crate::napi::{
+    EnvPool, ErrorCode, RawValue, Sent, Transfer, TransferError, Wait, catch_panic_in,
+};
 use crate::pool::FixedSizeAllocatorPool;
 use crate::producers::json::Parser;
 use crate::transfer::RawTransferMetadata;
@@ -121,7 +123,7 @@ impl NativePool {
         retain_bytes: f64,
         max_retain_bytes: f64,
     ) -> Result<Self> {
-        catch_panic(|| {
+        catch_panic_in(&env, || {
             let retain = bytes_option(retain_bytes, "retainBytes")?;
             let max_retain = bytes_option(max_retain_bytes, "maxRetainBytes")?;
             if !(1.0..=4096.0).contains(&size) || size.fract() != 0.0 {
@@ -153,8 +155,8 @@ impl NativePool {
     }
 
     #[napi]
-    pub fn stats(&self) -> Result<NativePoolStats> {
-        catch_panic(|| {
+    pub fn stats(&self, env: Env) -> Result<NativePoolStats> {
+        catch_panic_in(&env, || {
             let s = self.inner.pool().stats();
             Ok(NativePoolStats {
                 size: s.size as u32,
@@ -173,9 +175,9 @@ impl NativePool {
     }
 
     /// Check out an empty block and hand it off: `{ id, generation, buffer }`.
-    #[napi(ts_return_type = "{ id: number, generation: number, buffer: ArrayBuffer | null }")]
-    pub fn acquire(&self) -> Result<Sent> {
-        catch_panic(|| {
+    #[napi]
+    pub fn acquire(&self, env: Env) -> Result<Sent> {
+        catch_panic_in(&env, || {
             let guard = self.acquire_guard()?;
             Ok(self.inner.send(guard, RawTransferMetadata::default())?)
         })
@@ -184,9 +186,9 @@ impl NativePool {
     /// Parse `text` (UTF-8 bytes, or a string) into a block and hand it off. Bytes come
     /// first: `JsonPool.parseJson` always passes bytes, and napi-rs tries the variants in
     /// order (a failed `String` conversion formats an error message on every call).
-    #[napi(ts_return_type = "{ id: number, generation: number, buffer: ArrayBuffer | null }")]
-    pub fn parse_json(&self, text: Either<Uint8ArraySlice, String>) -> Result<Sent> {
-        catch_panic(|| {
+    #[napi]
+    pub fn parse_json(&self, env: Env, text: Either<Uint8ArraySlice, String>) -> Result<Sent> {
+        catch_panic_in(&env, || {
             let bytes: &[u8] = match &text {
                 Either::A(b) => b,
                 Either::B(s) => s.as_bytes(),
@@ -203,20 +205,22 @@ impl NativePool {
     }
 
     /// Hand block `id` off again (`buffer` is null after the first time).
-    #[napi(ts_return_type = "{ id: number, generation: number, buffer: ArrayBuffer | null }")]
-    pub fn hand_off(&self, id: u32) -> Result<Sent> {
-        catch_panic(|| Ok(self.inner.hand_off(id)?))
+    #[napi]
+    pub fn hand_off(&self, env: Env, id: u32) -> Result<Sent> {
+        catch_panic_in(&env, || Ok(self.inner.hand_off(id)?))
     }
 
     #[napi]
-    pub fn used_bytes(&self, id: u32) -> Result<f64> {
-        catch_panic(|| Ok(self.inner.read(id, |a| a.used_bytes() as f64)?))
+    pub fn used_bytes(&self, env: Env, id: u32) -> Result<f64> {
+        catch_panic_in(&env, || {
+            Ok(self.inner.read(id, |a| a.used_bytes() as f64)?)
+        })
     }
 
     /// Copy `bytes` into block `id`, 8-aligned (so pointers and f64s can be read with typed arrays).
     #[napi]
-    pub fn write_bytes(&self, id: u32, bytes: Uint8ArraySlice) -> Result<Written> {
-        catch_panic(|| {
+    pub fn write_bytes(&self, env: Env, id: u32, bytes: Uint8ArraySlice) -> Result<Written> {
+        catch_panic_in(&env, || {
             Ok(Written {
                 ptr: self.write(id, &bytes, 8)?,
                 len: bytes.len() as u32,
@@ -225,8 +229,8 @@ impl NativePool {
     }
 
     #[napi]
-    pub fn write_string(&self, id: u32, s: String) -> Result<Written> {
-        catch_panic(|| {
+    pub fn write_string(&self, env: Env, id: u32, s: String) -> Result<Written> {
+        catch_panic_in(&env, || {
             Ok(Written {
                 ptr: self.write(id, s.as_bytes(), 1)?,
                 len: s.len() as u32,
@@ -235,8 +239,8 @@ impl NativePool {
     }
 
     #[napi]
-    pub fn set_data_offset(&self, id: u32, offset: u32) -> Result<()> {
-        catch_panic(|| {
+    pub fn set_data_offset(&self, env: Env, id: u32, offset: u32) -> Result<()> {
+        catch_panic_in(&env, || {
             let used = self.inner.read(id, |a| a.used_bytes())?;
             if offset as usize > used {
                 return Err(TransferError::invalid_argument(format!(
@@ -260,7 +264,7 @@ impl NativePool {
     /// the benchmark baseline and for data that must outlive the block.
     #[napi]
     pub fn copy_to_buffer(&self, env: Env, id: u32, ptr: u32, len: u32) -> Result<RawValue> {
-        catch_panic(|| {
+        catch_panic_in(&env, || {
             let value = self.inner.read(id, |alloc| {
                 let (ptr, len) = (ptr as usize, len as usize);
                 if ptr + len > alloc.used_bytes() {
@@ -295,8 +299,8 @@ impl NativePool {
 
     /// Give the memory idle blocks keep for future documents back to the OS.
     #[napi]
-    pub fn trim(&self) -> Result<()> {
-        catch_panic(|| {
+    pub fn trim(&self, env: Env) -> Result<()> {
+        catch_panic_in(&env, || {
             self.inner.pool().trim();
             // The JS thread's parser scratch goes too (it is kept between documents).
             PARSER.with_borrow_mut(|p| p.shrink(0));

@@ -1,18 +1,21 @@
 //! [`TransferError`]: what the napi layer returns, with a [`Display`](std::fmt::Display) for
 //! Rust callers and a conversion to [`napi::Error`] for `#[napi]` functions.
 //!
-//! On the JS side a native error's message is `"<Code>: <text>"`; `js/errors.js` (also
-//! reachable as `raw-transfer/reader`) maps `<Code>` to its error class, so a third-party
-//! addon that returns these errors gets the same typed errors in JS.
+//! Converted during a call from JS ([`catch_panic_in`](super::catch_panic_in)), it reaches
+//! JS as an instance of `raw-transfer-reader`'s class for its code (see `throw.rs`), so a
+//! third-party addon that returns these errors gets the same typed errors in JS, with no
+//! wrapper around its calls. Elsewhere its message is `"<Code>: <text>"`, which the reader's
+//! `fromNative` maps.
 
 use std::fmt;
 
 use crate::AllocError;
 use crate::pool::PoolError;
 
-/// The codes `js/errors.js` maps to classes (`PoolExhausted` → `PoolExhaustedError`, …).
-/// A producer may use its own code ([`ErrorCode::Other`]); JS then raises a plain
-/// `RawTransferError` whose `code` is that string.
+/// The codes `raw-transfer-reader` maps to classes (`PoolExhausted` → `PoolExhaustedError`,
+/// …; [`ErrorCode::js_class_name`]). A producer may use its own code ([`ErrorCode::Other`]);
+/// JS then raises a `RawTransferError` whose `code` is that string (or the class the JS side
+/// registered for it with `registerPositionedError`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     /// Every block is checked out (JS: `PoolExhaustedError`).
@@ -33,9 +36,11 @@ pub enum ErrorCode {
     JsonSyntax,
     /// A job's `take()` while the promise of an earlier one is pending.
     JobBusy,
-    /// An I/O error of a producer's input (e.g. a file that cannot be read).
+    /// An I/O error of a producer's input (e.g. a file that cannot be read): a
+    /// `RawTransferError` with code `'Io'`.
     Io,
-    /// A bug or an unexpected Node-API failure.
+    /// A bug (a panic [`catch_panic`] caught) or an unexpected Node-API failure
+    /// (`InternalError`).
     Internal,
     /// A producer-defined code: one word, `[A-Za-z0-9]+`.
     Other(&'static str),
@@ -58,6 +63,13 @@ impl ErrorCode {
             Self::Internal => "Internal",
             Self::Other(code) => code,
         }
+    }
+
+    /// The reader's class for this code (`"PoolExhaustedError"`), if it has one of its own
+    /// (`Io` and a producer's codes are `RawTransferError`s): the name a typed error made
+    /// without the reader's registry carries (see `throw.rs`).
+    pub fn js_class_name(self) -> Option<&'static str> {
+        super::throw::class_name(self.as_str())
     }
 }
 
@@ -130,8 +142,11 @@ impl From<AllocError> for TransferError {
 }
 
 impl From<TransferError> for ::napi::Error {
+    /// Inside [`catch_panic_in`](super::catch_panic_in): the reader's typed JS error, made now
+    /// and thrown when the `#[napi]` function returns it. Elsewhere: a `GenericFailure` with
+    /// the message `"<Code>: <message>"`.
     fn from(e: TransferError) -> Self {
-        ::napi::Error::new(::napi::Status::GenericFailure, e.to_string())
+        super::throw::to_napi_error(e)
     }
 }
 
@@ -142,9 +157,10 @@ pub type Result<T, E = TransferError> = std::result::Result<T, E>;
 ///
 /// A panic must never unwind out of a `#[napi]` function: Node-API calls it through an
 /// `extern "C"` frame, where unwinding aborts the whole process ("failed to initiate
-/// panic"). Wrap the body of every `#[napi]` function (and every callback you give
-/// Node-API) in this, so a bug costs one call a typed `RawTransferError` (code
-/// `Internal`) instead of the process. `f` is assumed unwind-safe: on a panic its state is
+/// panic"). Wrap the body of every callback you give Node-API in this, and the body of every
+/// `#[napi]` function in [`catch_panic_in`](super::catch_panic_in) (this, plus typed JS
+/// errors), so a bug costs one call an `InternalError` (code `Internal`) instead of the
+/// process. `f` is assumed unwind-safe: on a panic its state is
 /// dropped or left as the panic left it, and the error says so.
 pub fn catch_panic<T, E: From<TransferError>>(f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {

@@ -4,9 +4,9 @@
 //! `parse`, `startFiles`, ...). This package's own classes are made the same way.
 //!
 //! The macros expand to a `#[napi_derive::napi] impl` block, so the calling crate depends
-//! on `napi` and `napi-derive` (every napi-rs addon does). Each method catches panics and
-//! returns this crate's typed errors (`"<Code>: ..."`, mapped to classes by
-//! `raw-transfer/reader`).
+//! on `napi` and `napi-derive` (every napi-rs addon does). Each method runs in
+//! [`catch_panic_in`](crate::napi::catch_panic_in): panics are caught, and errors reach JS as
+//! instances of `raw-transfer-reader`'s classes (`StaleBufferError`, ...) with `code` set.
 
 /// Add the standard pool methods to a `#[napi]` struct with a field holding an
 /// `Rc<`[`EnvPool`](crate::napi::EnvPool)`>`: `pool_methods!(MyPool.inner)`.
@@ -48,8 +48,8 @@ macro_rules! pool_methods {
 
             /// Return block `id` to the pool (`StaleBuffer` if it is not checked out here).
             #[napi]
-            pub fn release(&self, id: u32) -> ::napi::Result<()> {
-                $crate::napi::catch_panic(|| Ok(self.$field.release(id)?))
+            pub fn release(&self, env: ::napi::Env, id: u32) -> ::napi::Result<()> {
+                $crate::napi::catch_panic_in(&env, || Ok(self.$field.release(id)?))
             }
 
             /// Let go of documents, `[id, doc, id, doc, …]` (a job's items: a block holds
@@ -57,22 +57,27 @@ macro_rules! pool_methods {
             #[napi]
             pub fn release_many(
                 &self,
+                env: ::napi::Env,
                 pairs: ::napi::bindgen_prelude::Uint32Array,
             ) -> ::napi::Result<()> {
-                $crate::napi::catch_panic(|| Ok(self.$field.release_docs(&pairs)?))
+                $crate::napi::catch_panic_in(&env, || Ok(self.$field.release_docs(&pairs)?))
             }
 
             /// Block `id`'s buffer again, for a JS cache that lost it.
             #[napi(ts_return_type = "ArrayBuffer")]
-            pub fn resend(&self, id: u32) -> ::napi::Result<$crate::napi::RawValue> {
-                $crate::napi::catch_panic(|| Ok(self.$field.resend(id)?))
+            pub fn resend(
+                &self,
+                env: ::napi::Env,
+                id: u32,
+            ) -> ::napi::Result<$crate::napi::RawValue> {
+                $crate::napi::catch_panic_in(&env, || Ok(self.$field.resend(id)?))
             }
 
             /// Free idle blocks and hand out no more; checked-out blocks stay readable
             /// until released (then freed), buffers JS holds until the GC collects them.
             #[napi]
-            pub fn close(&self) -> ::napi::Result<()> {
-                $crate::napi::catch_panic(|| {
+            pub fn close(&self, env: ::napi::Env) -> ::napi::Result<()> {
+                $crate::napi::catch_panic_in(&env, || {
                     self.$field.close();
                     Ok(())
                 })
@@ -95,13 +100,13 @@ macro_rules! job_methods {
         impl $ty {
             /// Let go of `released` (`[id, doc, …]` pairs of the documents JS is done with)
             /// and take every finished item.
-            #[napi(ts_return_type = "import('raw-transfer/reader').NativeBatch")]
+            #[napi(ts_return_type = "import('raw-transfer-reader').NativeBatch")]
             pub fn take(
                 &self,
                 env: ::napi::Env,
                 released: ::core::option::Option<::napi::bindgen_prelude::Uint32Array>,
             ) -> ::napi::Result<$crate::napi::Batch> {
-                $crate::napi::catch_panic(|| {
+                $crate::napi::catch_panic_in(&env, || {
                     let released: &[u32] = released.as_deref().unwrap_or(&[]);
                     Ok(self.$field.take(&env, released)?)
                 })
@@ -110,8 +115,8 @@ macro_rules! job_methods {
             /// Stop starting new inputs (finished ones can still be taken) and end the
             /// job's reservation of blocks (`runJob` calls it once the last plugin let go).
             #[napi]
-            pub fn cancel(&self) -> ::napi::Result<()> {
-                $crate::napi::catch_panic(|| {
+            pub fn cancel(&self, env: ::napi::Env) -> ::napi::Result<()> {
+                $crate::napi::catch_panic_in(&env, || {
                     self.$field.cancel();
                     Ok(())
                 })

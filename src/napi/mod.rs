@@ -9,8 +9,10 @@
 //!   generations and environment teardown handled. Start here; its docs list the rules.
 //! - [`Job`] and [`Producer`]: run a producer on N threads, JS takes finished items in
 //!   batches.
-//! - [`TransferError`]: errors with the codes `raw-transfer/reader`'s `fromNative` maps to
-//!   typed JS errors; converts into [`napi::Error`].
+//! - [`TransferError`]: errors with a code; converted into [`napi::Error`] inside
+//!   [`catch_panic_in`] (the body of a `#[napi]` function), it reaches JS as an instance of
+//!   `raw-transfer-reader`'s class for the code (`PoolExhaustedError`, ...), no JS wrapper
+//!   needed.
 //!
 //! On the JS side, `require('raw-transfer/reader')` (pure JS, no native code) gives
 //! `BufferCache`, `RawBuffer` and the typed errors to read what you send.
@@ -25,6 +27,7 @@ mod handoff;
 mod job;
 mod mode;
 mod producer;
+mod throw;
 mod value;
 
 pub use batch::Batch;
@@ -34,6 +37,7 @@ pub use files::{load_file, read_file};
 pub use job::{Job, JobOptions};
 pub use mode::{Transfer, TransferMode, Wait};
 pub use producer::{OsError, Position, ProduceError, Producer};
+pub use throw::catch_panic_in;
 pub use value::RawValue;
 
 /// The napi-rs crate this layer is built on (use it for the types in its signatures, so
