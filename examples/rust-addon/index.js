@@ -1,8 +1,10 @@
 'use strict'
 // The example addon: its own .node (only CsvPool and CsvJob) and a small JS wrapper that
-// reads the blocks with ./reader.js (raw-transfer-reader, pure JS).
+// reads the blocks with ./reader.js (raw-transfer-reader, pure JS). Native calls need no
+// wrapper for typed errors: loading the reader registers its classes, and the addon throws
+// instances of them (a StaleBufferError, a RawTransferError with code 'CsvSyntax', ...).
 const path = require('node:path')
-const { reader, readTable, native, fromFailure } = require('./reader')
+const { reader, readTable, fromFailure } = require('./reader')
 const { BufferCache, runJob } = reader
 
 const binding = require(path.join(__dirname, 'rust-addon.node'))
@@ -12,10 +14,10 @@ class CsvPool {
   #native
   #cache
   constructor({ size = 2, transfer = 'auto', cache } = {}) {
-    const pool = native(() => new binding.CsvPool(size, transfer))
+    const pool = new binding.CsvPool(size, transfer)
     this.#native = pool
     // The pool sends a block's buffer once; `resend` gets it again for a cache that lost it.
-    this.#cache = cache ?? new BufferCache((id) => native(() => pool.resend(id)))
+    this.#cache = cache ?? new BufferCache((id) => pool.resend(id))
   }
   get native() {
     return this.#native
@@ -34,20 +36,20 @@ class CsvPool {
   }
   /** Parse CSV text: `{ id, generation, raw, firstHandOff }`; read `raw` (readTable), then `release(id)`. */
   parse(text) {
-    return this.#receive(native(() => this.#native.parse(text)))
+    return this.#receive(this.#native.parse(text))
   }
   parseFile(file) {
-    return this.#receive(native(() => this.#native.parseFile(file)))
+    return this.#receive(this.#native.parseFile(file))
   }
   release(id) {
-    native(() => this.#native.release(id))
+    this.#native.release(id)
   }
   /**
    * Parse `paths` on `threads` Rust threads; `plugin(rows, path, item)` per file (may return
    * a promise). Resolves to runJob's `{ items, bytes, errors }`.
    */
   parseFiles(paths, plugin, { threads = 2 } = {}) {
-    const job = native(() => this.#native.startFiles(paths, threads))
+    const job = this.#native.startFiles(paths, threads)
     return runJob(job, {
       cache: this.#cache,
       release: (pairs) => this.#native.releaseMany(pairs),

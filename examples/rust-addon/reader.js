@@ -57,9 +57,9 @@ function readTable(raw, table = raw.dataOffset) {
   return out
 }
 
-// reader.fromNative (and reader.native, which rethrows through it) makes a CsvSyntax error,
-// "CsvSyntax: <offset>:<line>:<column>: <message>", a RawTransferError with code, offset,
-// line and column.
+// Native calls throw typed errors themselves (a CsvSyntax error is a RawTransferError with
+// code, offset, line and column). fromNative and native (which rethrows through it) map the
+// older form of a native error, "<Code>: <text>": exported for code written against it.
 const { fromNative, native } = reader
 
 /** A job failure (`{ code, message, position }` from Rust) as a typed error. */

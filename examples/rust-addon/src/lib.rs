@@ -25,7 +25,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use raw_transfer::napi::{
     EnvPool, ErrorCode, Job, JobOptions, Position, ProduceError, Producer, Sent, Transfer,
-    TransferError, Wait, catch_panic, load_file, read_file,
+    TransferError, Wait, catch_panic_in, load_file, read_file,
 };
 use raw_transfer::{ACTIVE_SIZE, FixedSizeAllocator, FixedSizeAllocatorPool, RawTransferMetadata};
 
@@ -233,7 +233,7 @@ impl CsvPool {
     /// `transfer`: 'auto' | 'external' | 'copy'.
     #[napi(constructor)]
     pub fn new(env: Env, size: u32, transfer: Option<String>) -> Result<Self> {
-        catch_panic(|| {
+        catch_panic_in(&env, || {
             if !(1..=1024).contains(&size) {
                 return Err(TransferError::invalid_argument(format!(
                     "size must be 1..=1024, got {size}"
@@ -260,16 +260,17 @@ impl CsvPool {
     }
 
     /// Parse CSV `text` into a block: `{ id, generation, buffer }` (`buffer` is null after
-    /// the block's first hand-off to this environment).
-    #[napi(ts_return_type = "{ id: number, generation: number, buffer: ArrayBuffer | null }")]
-    pub fn parse(&self, text: String) -> Result<Sent> {
-        catch_panic(|| self.parse_bytes(text.as_bytes()))
+    /// the block's first hand-off to this environment). A syntax error throws a
+    /// `RawTransferError` with code `'CsvSyntax'` and `offset`, `line`, `column`.
+    #[napi]
+    pub fn parse(&self, env: Env, text: String) -> Result<Sent> {
+        catch_panic_in(&env, || self.parse_bytes(text.as_bytes()))
     }
 
     /// Read and parse the CSV file at `path` on the JS thread.
-    #[napi(ts_return_type = "{ id: number, generation: number, buffer: ArrayBuffer | null }")]
-    pub fn parse_file(&self, path: String) -> Result<Sent> {
-        catch_panic(|| {
+    #[napi]
+    pub fn parse_file(&self, env: Env, path: String) -> Result<Sent> {
+        catch_panic_in(&env, || {
             let text = read_file(&path, (ACTIVE_SIZE / 2) as u64).map_err(TransferError::from)?;
             self.parse_bytes(&text)
         })
@@ -277,8 +278,8 @@ impl CsvPool {
 
     /// Parse CSV files on `threads` Rust threads; drive the job with `runJob`.
     #[napi]
-    pub fn start_files(&self, paths: Vec<String>, threads: u32) -> Result<CsvJob> {
-        catch_panic(|| {
+    pub fn start_files(&self, env: Env, paths: Vec<String>, threads: u32) -> Result<CsvJob> {
+        catch_panic_in(&env, || {
             let options = JobOptions {
                 threads: threads as usize,
                 max_blocks: None,
@@ -287,6 +288,16 @@ impl CsvPool {
                 job: Job::start(&self.inner, Arc::new(CsvFiles), paths, options)?,
             })
         })
+    }
+}
+
+#[napi]
+impl CsvPool {
+    /// Panic (a stand-in for a bug): what `catch_panic_in` turns into an `InternalError` for
+    /// this one call instead of an abort of the process. For the tests.
+    #[napi]
+    pub fn panic_for_test(&self, env: Env, message: String) -> Result<()> {
+        catch_panic_in(&env, || panic!("{message}"))
     }
 }
 
