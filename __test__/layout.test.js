@@ -282,6 +282,86 @@ test('hostile scribbles: typed errors or garbage values, never a crash, a hang o
   assert.ok(counts.corrupt > 0 && counts.ok > 0, JSON.stringify(counts))
 })
 
+/** The property cases (src/layout/tests/prop.rs): one block, a root each, serde_json's text each. */
+function propCases() {
+  const { raw, u32 } = load('prop.bin')
+  const [head, ...lines] = fs.readFileSync(fixtureFile('prop.txt'), 'utf8').trimEnd().split('\n')
+  const { seed, cases } = JSON.parse(head)
+  assert.strictEqual(lines.length, cases)
+  const docs = lines.map((line) => {
+    const tab = line.indexOf('\t')
+    return { root: Number(line.slice(0, tab)), json: line.slice(tab + 1) }
+  })
+  const replay = `reproduce: RAW_TRANSFER_PROP_SEED=${seed} cargo test --lib layout::tests::prop, then node --test __test__/layout.test.js`
+  return { raw, u32, seed, docs, replay }
+}
+
+test('property: toJS() of random values of every field kind is what serde_json wrote for them', () => {
+  const { raw, docs, seed, replay } = propCases()
+  const handlers = {}
+  let open = 0
+  for (const t of gen.NODE_TYPES) {
+    handlers[t] = () => void open++
+    handlers[`${t}:exit`] = () => void open--
+  }
+  for (const [i, { root, json }] of docs.entries()) {
+    const want = JSON.parse(json)
+    for (const [m, name] of [
+      [gen, 'max_depth 500'],
+      [depth3(), 'max_depth 3'],
+    ]) {
+      const diff = difference(m.readProgram({ raw, root, generation: raw.generation }).toJS(), want)
+      if (diff !== null) assert.fail(`case ${i} of seed ${seed} (root ${root}, ${name}): ${diff}\n${json}\n${replay}`)
+    }
+    gen.visit(gen.readProgram({ raw, root }), handlers)
+    if (open !== 0) assert.fail(`case ${i} of seed ${seed}: enter and exit calls differ by ${open}\n${replay}`)
+  }
+})
+
+test('f32s convert to the decimal serde_json (ryu) writes: powers of two, exact ties, subnormals, random bits', () => {
+  const { raw } = load('floats.bin')
+  const want = JSON.parse(fs.readFileSync(fixtureFile('floats.json'), 'utf8')).floats
+  const got = gen.readProgram(raw).floats.toJS()
+  assert.strictEqual(got.length, want.length)
+  const f32 = new Float32Array(1)
+  const u32 = new Uint32Array(f32.buffer)
+  for (let i = 0; i < want.length; i++) {
+    if (!Object.is(got[i], want[i])) {
+      f32[0] = got[i]
+      assert.fail(`f32 0x${u32[0].toString(16)}: toJS() gives ${got[i]}, serde_json ${want[i]}`)
+    }
+  }
+})
+
+test('many documents in one block: each read at its root, the layout checked against the block record', () => {
+  const { raw, u32, docs } = propCases()
+  const [a, b] = docs
+  assert.notStrictEqual(a.root, b.root)
+  // The block record names the first document (a job's block record does the same).
+  assert.strictEqual(raw.dataOffset, a.root)
+  assert.deepStrictEqual(gen.readProgram(raw).toJS(), JSON.parse(a.json))
+  const one = gen.readProgram({ raw, root: a.root, generation: raw.generation })
+  const two = gen.readProgram({ raw, root: b.root, generation: raw.generation })
+  assert.deepStrictEqual(two.toJS(), JSON.parse(b.json))
+  assert.deepStrictEqual(one.toJS(), JSON.parse(a.json))
+  assert.deepStrictEqual(gen.readProgram({ raw, offset: b.root }).toJS(), JSON.parse(b.json))
+  // A root that is no place for a Program: past the buffer, misaligned, not a number.
+  for (const root of [raw.u8.length, b.root + 1, -8, 1.5, '16']) {
+    assert.throws(() => gen.readProgram({ raw, root }), CorruptDocumentError, `root ${root}`)
+  }
+  // Another layout's block: refused at every root.
+  u32[2] ^= 1
+  for (const root of [a.root, b.root]) {
+    assert.throws(() => gen.readProgram({ raw, root }), gen.LayoutMismatchError)
+  }
+  u32[2] ^= 1
+  // Every document of the block goes stale with it.
+  u32[1] += 1
+  assert.throws(() => one.sourceName, StaleBufferError)
+  assert.throws(() => two.toJS(), StaleBufferError)
+  assert.throws(() => gen.readProgram({ raw, root: b.root, generation: u32[1] - 1 }), StaleBufferError)
+})
+
 test('walks do not recurse: a document 100 000 pointers deep (boxes, slices, vectors) converts and visits', () => {
   const { raw } = load('deep.bin')
   const want = JSON.parse(fs.readFileSync(fixtureFile('deep.json'), 'utf8'))

@@ -22,7 +22,7 @@ export interface List<T, J> extends Iterable<T> {
 /** The block holds another layout (another producer, or another version of the Rust types); `code` is 'LayoutMismatch'. */
 export { LayoutMismatchError }
 
-/** Program (Rust `Program`, 256 bytes). */
+/** Program (Rust `Program`, 376 bytes). */
 export declare class Program {
   private constructor()
   readonly type: 'Program'
@@ -47,6 +47,11 @@ export declare class Program {
   readonly renamedByLayout: number
   readonly ['__proto__']: number
   // readonly constructor: number
+  readonly mode: Mode
+  readonly pair: List<Adj, AdjJS>
+  readonly names: List<string, string> | null
+  readonly spans: List<Span, SpanJS>
+  readonly floats: List<number, number>
   toJS(): ProgramJS
   toJSON(): ProgramJS
 }
@@ -72,6 +77,11 @@ export interface ProgramJS {
   renamedByLayout: number
   ['__proto__']: number
   constructor: number
+  mode: ModeJS
+  pair: AdjJS[]
+  names: string[] | null
+  spans: SpanJS[]
+  floats: number[]
 }
 
 /** Meta (Rust `Meta`, 8 bytes). */
@@ -87,6 +97,49 @@ export interface MetaJS {
   version: number
   level: number
 }
+
+/** Mode (a fieldless enum): its variant's name. */
+export type Mode = 'fast-path' | 'slow-path'
+export type ModeJS = 'fast-path' | 'slow-path'
+
+/** Span (Rust `Span`, 8 bytes). */
+export declare class Span {
+  private constructor()
+  readonly type: 'Span'
+  readonly start: number
+  readonly end: number
+  toJS(): SpanJS
+  toJSON(): SpanJS
+}
+export interface SpanJS {
+  start: number
+  end: number
+}
+
+// Adj (an enum: one view class per variant)
+export declare class Adj$A {
+  private constructor()
+  readonly type: 'A'
+  toJS(): AdjJS
+  toJSON(): AdjJS
+}
+export declare class Adj$B {
+  private constructor()
+  readonly type: 'B'
+  readonly value: number
+  toJS(): AdjJS
+  toJSON(): AdjJS
+}
+export declare class Adj$C {
+  private constructor()
+  readonly type: 'C'
+  readonly x: boolean
+  readonly s: string
+  toJS(): AdjJS
+  toJSON(): AdjJS
+}
+export type Adj = Adj$A | Adj$B | Adj$C
+export type AdjJS = { t: 'A' } | { t: 'B'; c: number } | { t: 'C'; c: { x: boolean; s: string; } }
 
 // Expr (an enum: one view class per variant)
 export declare class Expr$Num {
@@ -172,31 +225,6 @@ export declare class Untagged$S {
 export type Untagged = Untagged$U | Untagged$N | Untagged$S
 export type UntaggedJS = null | number | { s: string; }
 
-// Adj (an enum: one view class per variant)
-export declare class Adj$A {
-  private constructor()
-  readonly type: 'A'
-  toJS(): AdjJS
-  toJSON(): AdjJS
-}
-export declare class Adj$B {
-  private constructor()
-  readonly type: 'B'
-  readonly value: number
-  toJS(): AdjJS
-  toJSON(): AdjJS
-}
-export declare class Adj$C {
-  private constructor()
-  readonly type: 'C'
-  readonly x: boolean
-  readonly s: string
-  toJS(): AdjJS
-  toJSON(): AdjJS
-}
-export type Adj = Adj$A | Adj$B | Adj$C
-export type AdjJS = { t: 'A' } | { t: 'B'; c: number } | { t: 'C'; c: { x: boolean; s: string; } }
-
 // Stmt (an enum: one view class per variant)
 export declare class Stmt$Expr {
   private constructor()
@@ -232,20 +260,6 @@ export declare class Stmt$Block {
 export type Stmt = Stmt$Expr | Stmt$Let | Stmt$Empty | Stmt$Block
 export type StmtJS = ({ type: 'Expr' } & ExprStmtJS) | ({ type: 'Let' } & { name: string; init: ExprJS | null; span: SpanJS; }) | { type: 'Empty' } | ({ type: 'Block' } & BlockStmtJS)
 
-/** Span (Rust `Span`, 8 bytes). */
-export declare class Span {
-  private constructor()
-  readonly type: 'Span'
-  readonly start: number
-  readonly end: number
-  toJS(): SpanJS
-  toJSON(): SpanJS
-}
-export interface SpanJS {
-  start: number
-  end: number
-}
-
 /** BlockStmt (Rust `BlockStmt`, 24 bytes). */
 export declare class BlockStmt {
   private constructor()
@@ -275,7 +289,7 @@ export interface ExprStmtJS {
 }
 
 /** The visitor's node types (a view's `type`). */
-export type NodeType = 'Program' | 'Meta' | 'Num' | 'Str' | 'Bin' | 'Call' | 'Pair' | 'Nothing' | 'Ident' | 'U' | 'N' | 'S' | 'A' | 'B' | 'C' | 'Expr' | 'Let' | 'Empty' | 'Block' | 'Span' | 'BlockStmt' | 'ExprStmt'
+export type NodeType = 'Program' | 'Meta' | 'Span' | 'A' | 'B' | 'C' | 'Num' | 'Str' | 'Bin' | 'Call' | 'Pair' | 'Nothing' | 'Ident' | 'U' | 'N' | 'S' | 'Expr' | 'Let' | 'Empty' | 'Block' | 'BlockStmt' | 'ExprStmt'
 export declare const NODE_TYPES: readonly NodeType[]
 
 /** Handlers of `visit`: by node type on the way down (return false to skip the node's children), `'<type>:exit'` on the way up. */
@@ -284,6 +298,14 @@ export interface Visitor {
   'Program:exit'?(node: Program): void
   Meta?(node: Meta): void | boolean
   'Meta:exit'?(node: Meta): void
+  Span?(node: Span): void | boolean
+  'Span:exit'?(node: Span): void
+  A?(node: Adj$A): void | boolean
+  'A:exit'?(node: Adj$A): void
+  B?(node: Adj$B): void | boolean
+  'B:exit'?(node: Adj$B): void
+  C?(node: Adj$C): void | boolean
+  'C:exit'?(node: Adj$C): void
   Num?(node: Expr$Num): void | boolean
   'Num:exit'?(node: Expr$Num): void
   Str?(node: Expr$Str): void | boolean
@@ -304,12 +326,6 @@ export interface Visitor {
   'N:exit'?(node: Untagged$N): void
   S?(node: Untagged$S): void | boolean
   'S:exit'?(node: Untagged$S): void
-  A?(node: Adj$A): void | boolean
-  'A:exit'?(node: Adj$A): void
-  B?(node: Adj$B): void | boolean
-  'B:exit'?(node: Adj$B): void
-  C?(node: Adj$C): void | boolean
-  'C:exit'?(node: Adj$C): void
   Expr?(node: Stmt$Expr): void | boolean
   'Expr:exit'?(node: Stmt$Expr): void
   Let?(node: Stmt$Let): void | boolean
@@ -318,8 +334,6 @@ export interface Visitor {
   'Empty:exit'?(node: Stmt$Empty): void
   Block?(node: Stmt$Block): void | boolean
   'Block:exit'?(node: Stmt$Block): void
-  Span?(node: Span): void | boolean
-  'Span:exit'?(node: Span): void
   BlockStmt?(node: BlockStmt): void | boolean
   'BlockStmt:exit'?(node: BlockStmt): void
   ExprStmt?(node: ExprStmt): void | boolean
@@ -327,7 +341,7 @@ export interface Visitor {
 }
 
 /** Any view of this layout. */
-export type View = Program | Meta | Expr$Num | Expr$Str | Expr$Bin | Expr$Call | Expr$Pair | Expr$Nothing | Expr$Name | Untagged$U | Untagged$N | Untagged$S | Adj$A | Adj$B | Adj$C | Stmt$Expr | Stmt$Let | Stmt$Empty | Stmt$Block | Span | BlockStmt | ExprStmt | List<unknown, unknown>
+export type View = Program | Meta | Span | Adj$A | Adj$B | Adj$C | Expr$Num | Expr$Str | Expr$Bin | Expr$Call | Expr$Pair | Expr$Nothing | Expr$Name | Untagged$U | Untagged$N | Untagged$S | Stmt$Expr | Stmt$Let | Stmt$Empty | Stmt$Block | BlockStmt | ExprStmt | List<unknown, unknown>
 
 /** Walk `root` and what it reaches, calling the handlers of the node types met; subtrees that reach no handled type are not read. */
 export declare function visit(root: View, visitor: Visitor): void

@@ -259,13 +259,59 @@ function f64js(x) {
   return Number.isFinite(x) ? x : null
 }
 
-/** An f32 as serde_json writes it: the shortest decimal that reads back as the same f32. */
+/**
+ * An f32 as serde_json writes it (ryu): the shortest decimal that reads back as the same f32,
+ * the nearest such when there are two, the one with an even last digit when both are as near.
+ * `toPrecision` gives the nearest but rounds a tie away from zero, and at a power of two (where
+ * the f32s below are closer than those above) the shortest may not be the nearest: both cases
+ * take the exact digits.
+ */
 function f32js(x) {
   if (!Number.isFinite(x)) return null
   if (x === 0) return x
+  f32bits[0] = x
+  if ((u32bits[0] & 0x7fffff) === 0) return f32exact(x)
   for (let n = 1; n < 10; n++) {
     const y = Number(x.toPrecision(n))
-    if (Math.fround(y) === x) return y
+    if (Math.fround(y) === x) {
+      const t = x.toPrecision(n + 1)
+      const e = t.indexOf('e')
+      return t.charCodeAt((e < 0 ? t.length : e) - 1) === 0x35 ? f32exact(x) : y
+    }
+  }
+  return x
+}
+
+const f32bits = new Float32Array(1)
+const u32bits = new Uint32Array(f32bits.buffer)
+
+/** `f32js` from the exact decimal digits of `x`: per length, the neighbours below and above. */
+function f32exact(x) {
+  const neg = x < 0
+  // Exact: an f32 whose first 10 digits are a tie or a neighbour has fewer than 100 digits.
+  const t = (neg ? -x : x).toExponential(99)
+  const e = t.indexOf('e')
+  const digits = t[0] + t.slice(2, e)
+  const exp = Number(t.slice(e + 1))
+  const sign = neg ? '-' : ''
+  for (let n = 1; n < 10; n++) {
+    const lo = digits.slice(0, n)
+    const down = Number(`${sign}${lo[0]}.${lo.slice(1)}e${exp}`)
+    // `lo` + 1 in its last digit, carrying (9.99 + 0.01 is 1.00 of the next exponent).
+    let i = n - 1
+    while (i >= 0 && lo[i] === '9') i--
+    const up =
+      i < 0
+        ? Number(`${sign}1e${exp + 1}`)
+        : Number(`${sign}${(lo.slice(0, i) + String.fromCharCode(lo.charCodeAt(i) + 1)).padEnd(n, '0').replace(/^(.)/, '$1.')}e${exp}`)
+    const okDown = Math.fround(down) === x
+    const okUp = Math.fround(up) === x
+    if (okDown !== okUp) return okDown ? down : up
+    if (!okDown) continue
+    const rest = digits.slice(n)
+    if (rest[0] > '5' || (rest[0] === '5' && /[1-9]/.test(rest.slice(1)))) return up
+    if (rest[0] < '5') return down
+    return (lo.charCodeAt(n - 1) & 1) === 0 ? down : up
   }
   return x
 }
@@ -403,7 +449,7 @@ class ListIterator {
 }
 // --- end of runtime ----------------------------------------------------------------------
 
-// Program (256 bytes, align 8)
+// Program (376 bytes, align 8)
 class Program {
   #d
   #p
@@ -519,6 +565,31 @@ class Program {
     live(d)
     return d.u8[this.#p + 250]
   }
+  get mode() {
+    const d = this.#d
+    live(d)
+    return read_Mode(d, this.#p + 252)
+  }
+  get pair() {
+    const d = this.#d
+    live(d)
+    return read_$_Adjx2(d, this.#p + 256)
+  }
+  get names() {
+    const d = this.#d
+    live(d)
+    return read_$Option_Vec_ArenaStr(d, this.#p + 320)
+  }
+  get spans() {
+    const d = this.#d
+    live(d)
+    return read_$Slice_Span(d, this.#p + 344)
+  }
+  get floats() {
+    const d = this.#d
+    live(d)
+    return read_$Slice_f32(d, this.#p + 360)
+  }
   toJS() {
     const d = this.#d
     live(d)
@@ -540,7 +611,7 @@ function read_Program(d, p) {
   return new Program(d, p)
 }
 function toJS_Program(d, p) {
-  return { sourceName: str(d, p), body: toJS_$Vec_Stmt(d, p + 16), version: d.u16[(p + 48) >> 1], level: d.i32[(p + 52) >> 2], tags: toJS_$Slice_ArenaStr(d, p + 56), small: toJS_$_i8x3(d, p + 72), shorts: toJS_$_i16x2(d, p + 76), ratio: f32js(d.f32[(p + 80) >> 2]), big: u64(d, p + 88), neg: i64(d, p + 96), maybeOp: toJS_$Option_Op(d, p + 104), noOp: toJS_$Option_Op(d, p + 105), flag: d.u8[p + 106] !== 0, adjacent: toJS_$Slice_Adj(d, p + 112), untagged: toJS_$Vec_Untagged(d, p + 128), maybeExpr: toJS_$Option_Expr(d, p + 152), noExpr: toJS_$Option_Expr(d, p + 192), maybeList: toJS_$Option_Slice_u16(d, p + 232), renamedByLayout: d.u8[p + 248], ['__proto__']: d.u8[p + 249], constructor: d.u8[p + 250] }
+  return { sourceName: str(d, p), body: toJS_$Vec_Stmt(d, p + 16), version: d.u16[(p + 48) >> 1], level: d.i32[(p + 52) >> 2], tags: toJS_$Slice_ArenaStr(d, p + 56), small: toJS_$_i8x3(d, p + 72), shorts: toJS_$_i16x2(d, p + 76), ratio: f32js(d.f32[(p + 80) >> 2]), big: u64(d, p + 88), neg: i64(d, p + 96), maybeOp: toJS_$Option_Op(d, p + 104), noOp: toJS_$Option_Op(d, p + 105), flag: d.u8[p + 106] !== 0, adjacent: toJS_$Slice_Adj(d, p + 112), untagged: toJS_$Vec_Untagged(d, p + 128), maybeExpr: toJS_$Option_Expr(d, p + 152), noExpr: toJS_$Option_Expr(d, p + 192), maybeList: toJS_$Option_Slice_u16(d, p + 232), renamedByLayout: d.u8[p + 248], ['__proto__']: d.u8[p + 249], constructor: d.u8[p + 250], mode: toJS_Mode(d, p + 252), pair: toJS_$_Adjx2(d, p + 256), names: toJS_$Option_Vec_ArenaStr(d, p + 320), spans: toJS_$Slice_Span(d, p + 344), floats: toJS_$Slice_f32(d, p + 360) }
 }
 function walk_Program(d, p, v) {
   const en = v.enter[0]
@@ -561,6 +632,8 @@ function walk_Program(d, p, v) {
     }
     if (ex !== undefined) v.stack.push(v.leave[0], node)
   }
+  if (v.need[20] === 1) v.stack.push(walk_$Slice_Span, p + 344)
+  if (v.need[18] === 1) v.stack.push(walk_$_Adjx2, p + 256)
   if (v.need[14] === 1) v.stack.push(walk_$Option_Expr, p + 192)
   if (v.need[14] === 1) v.stack.push(walk_$Option_Expr, p + 152)
   if (v.need[13] === 1) v.stack.push(walk_$Vec_Untagged, p + 128)
@@ -763,7 +836,7 @@ function toJS_$Option_Expr(d, p) {
 }
 function walk_$Option_Expr(d, p, v) {
   if (!(d.u8[p] === 7)) {
-    if (v.need[19] === 1) walk_Expr(d, p, v)
+    if (v.need[28] === 1) walk_Expr(d, p, v)
   }
 }
 
@@ -781,6 +854,339 @@ function read_$u8(d, p) {
 }
 function toJS_$u8(d, p) {
   return d.u8[p]
+}
+
+// Mode (2 bytes, align 2)
+function read_Mode(d, p) {
+  switch (d.u16[(p) >> 1]) {
+    case 0: return 'fast-path'
+    case 300: return 'slow-path'
+    default: return badTag(d, 'a Mode', p, d.u16[(p) >> 1])
+  }
+}
+function toJS_Mode(d, p) {
+  switch (d.u16[(p) >> 1]) {
+    case 0: return 'fast-path'
+    case 300: return 'slow-path'
+    default: return badTag(d, 'a Mode', p, d.u16[(p) >> 1])
+  }
+}
+
+// [Adj; 2] (64 bytes, align 8)
+function read_$_Adjx2(d, p) {
+  return new List$Adj(d, p, 2)
+}
+function toJS_$_Adjx2(d, p) {
+  const out = new Array(2)
+  for (let k = 0; k < 2; k++) out[k] = toJS_Adj(d, p + k * 32)
+  return out
+}
+function walk_$_Adjx2(d, p, v) {
+  const st = v.stack
+  for (let k = 2 - 1; k >= 0; k--) st.push(walk_Adj, p + k * 32)
+}
+
+// Option<Vec<ArenaStr>> (24 bytes, align 8)
+function read_$Option_Vec_ArenaStr(d, p) {
+  return (d.u32[(p) >> 2] === 0 && d.u32[((p) >> 2) + 1] === 0) ? null : read_$Vec_ArenaStr(d, p)
+}
+function toJS_$Option_Vec_ArenaStr(d, p) {
+  return (d.u32[(p) >> 2] === 0 && d.u32[((p) >> 2) + 1] === 0) ? null : toJS_$Vec_ArenaStr(d, p)
+}
+
+// Slice<Span> (16 bytes, align 8)
+function read_$Slice_Span(d, p) {
+  const q = span(d, p, 8, 3, true)
+  return new List$Span(d, q, d.u32[(p >> 2) + 2])
+}
+function toJS_$Slice_Span(d, p) {
+  const q = span(d, p, 8, 3, true)
+  return listToJS_Span(d, q, d.u32[(p >> 2) + 2])
+}
+function walk_$Slice_Span(d, p, v) {
+  const q = span(d, p, 8, 3, true)
+  listWalk_Span(d, q, v, d.u32[(p >> 2) + 2])
+}
+
+// Slice<f32> (16 bytes, align 8)
+function read_$Slice_f32(d, p) {
+  const q = span(d, p, 4, 3, true)
+  return new List$$f32(d, q, d.u32[(p >> 2) + 2])
+}
+function toJS_$Slice_f32(d, p) {
+  const q = span(d, p, 4, 3, true)
+  return listToJS_$f32(d, q, d.u32[(p >> 2) + 2])
+}
+
+// Span (8 bytes, align 4)
+class Span {
+  #d
+  #p
+  constructor(d, p) {
+    this.#d = d
+    this.#p = p
+  }
+  get type() {
+    return 'Span'
+  }
+  get start() {
+    const d = this.#d
+    live(d)
+    return d.u32[(this.#p) >> 2]
+  }
+  get end() {
+    const d = this.#d
+    live(d)
+    return d.u32[(this.#p + 4) >> 2]
+  }
+  toJS() {
+    const d = this.#d
+    live(d)
+    return run(toJS_Span, d, this.#p)
+  }
+  toJSON() {
+    return this.toJS()
+  }
+  [WALK](v) {
+    const d = this.#d
+    live(d)
+    runWalk(walk_Span, d, this.#p, v)
+  }
+  [inspect]() {
+    return `Span <byte ${this.#p}>`
+  }
+}
+function read_Span(d, p) {
+  return new Span(d, p)
+}
+function toJS_Span(d, p) {
+  return { start: d.u32[(p) >> 2], end: d.u32[(p + 4) >> 2] }
+}
+function walk_Span(d, p, v) {
+  const en = v.enter[2]
+  const ex = v.exit[2]
+  let node
+  if (en !== undefined || ex !== undefined) {
+    node = new Span(d, p)
+    if (en !== undefined) {
+      const r = en.call(v.self, node)
+      live(d)
+      if (r === false) {
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
+        return
+      }
+    }
+    if (ex !== undefined) v.stack.push(v.leave[2], node)
+  }
+}
+
+// u32 (4 bytes, align 4)
+function read_$u32(d, p) {
+  return d.u32[(p) >> 2]
+}
+function toJS_$u32(d, p) {
+  return d.u32[(p) >> 2]
+}
+
+// Vec<ArenaStr> (24 bytes, align 8)
+function read_$Vec_ArenaStr(d, p) {
+  const q = span(d, p, 16, 7, false)
+  return new List$$ArenaStr(d, q, d.u32[(p >> 2) + 2])
+}
+function toJS_$Vec_ArenaStr(d, p) {
+  const q = span(d, p, 16, 7, false)
+  return listToJS_$ArenaStr(d, q, d.u32[(p >> 2) + 2])
+}
+
+// Adj (32 bytes, align 8)
+class Adj$A {
+  #d
+  #p
+  constructor(d, p) {
+    this.#d = d
+    this.#p = p
+  }
+  get type() {
+    return 'A'
+  }
+  toJS() {
+    const d = this.#d
+    live(d)
+    return run(toJS_Adj, d, this.#p)
+  }
+  toJSON() {
+    return this.toJS()
+  }
+  [WALK](v) {
+    const d = this.#d
+    live(d)
+    runWalk(walk_Adj$A, d, this.#p, v)
+  }
+  [inspect]() {
+    return `Adj$A <byte ${this.#p}>`
+  }
+}
+function walk_Adj$A(d, p, v) {
+  const en = v.enter[3]
+  const ex = v.exit[3]
+  let node
+  if (en !== undefined || ex !== undefined) {
+    node = new Adj$A(d, p)
+    if (en !== undefined) {
+      const r = en.call(v.self, node)
+      live(d)
+      if (r === false) {
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
+        return
+      }
+    }
+    if (ex !== undefined) v.stack.push(v.leave[3], node)
+  }
+}
+class Adj$B {
+  #d
+  #p
+  constructor(d, p) {
+    this.#d = d
+    this.#p = p
+  }
+  get type() {
+    return 'B'
+  }
+  get value() {
+    const d = this.#d
+    live(d)
+    return d.u32[(this.#p + 8) >> 2]
+  }
+  toJS() {
+    const d = this.#d
+    live(d)
+    return run(toJS_Adj, d, this.#p)
+  }
+  toJSON() {
+    return this.toJS()
+  }
+  [WALK](v) {
+    const d = this.#d
+    live(d)
+    runWalk(walk_Adj$B, d, this.#p, v)
+  }
+  [inspect]() {
+    return `Adj$B <byte ${this.#p}>`
+  }
+}
+function walk_Adj$B(d, p, v) {
+  const en = v.enter[4]
+  const ex = v.exit[4]
+  let node
+  if (en !== undefined || ex !== undefined) {
+    node = new Adj$B(d, p)
+    if (en !== undefined) {
+      const r = en.call(v.self, node)
+      live(d)
+      if (r === false) {
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
+        return
+      }
+    }
+    if (ex !== undefined) v.stack.push(v.leave[4], node)
+  }
+}
+class Adj$C {
+  #d
+  #p
+  constructor(d, p) {
+    this.#d = d
+    this.#p = p
+  }
+  get type() {
+    return 'C'
+  }
+  get x() {
+    const d = this.#d
+    live(d)
+    return d.u8[this.#p + 8] !== 0
+  }
+  get s() {
+    const d = this.#d
+    live(d)
+    return str(d, this.#p + 16)
+  }
+  toJS() {
+    const d = this.#d
+    live(d)
+    return run(toJS_Adj, d, this.#p)
+  }
+  toJSON() {
+    return this.toJS()
+  }
+  [WALK](v) {
+    const d = this.#d
+    live(d)
+    runWalk(walk_Adj$C, d, this.#p, v)
+  }
+  [inspect]() {
+    return `Adj$C <byte ${this.#p}>`
+  }
+}
+function walk_Adj$C(d, p, v) {
+  const en = v.enter[5]
+  const ex = v.exit[5]
+  let node
+  if (en !== undefined || ex !== undefined) {
+    node = new Adj$C(d, p)
+    if (en !== undefined) {
+      const r = en.call(v.self, node)
+      live(d)
+      if (r === false) {
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
+        return
+      }
+    }
+    if (ex !== undefined) v.stack.push(v.leave[5], node)
+  }
+}
+function read_Adj(d, p) {
+  switch (d.u16[(p) >> 1]) {
+    case 0: return new Adj$A(d, p)
+    case 1: return new Adj$B(d, p)
+    case 2: return new Adj$C(d, p)
+    default: return badTag(d, 'a Adj', p, d.u16[(p) >> 1])
+  }
+}
+function toJS_Adj(d, p) {
+  switch (d.u16[(p) >> 1]) {
+    case 0: return { t: 'A' }
+    case 1: return { t: 'B', c: d.u32[(p + 8) >> 2] }
+    case 2: return { t: 'C', c: { x: d.u8[p + 8] !== 0, s: str(d, p + 16) } }
+    default: return badTag(d, 'a Adj', p, d.u16[(p) >> 1])
+  }
+}
+function walk_Adj(d, p, v) {
+  switch (d.u16[(p) >> 1]) {
+    case 0: 
+      walk_Adj$A(d, p, v)
+      return
+    case 1: 
+      walk_Adj$B(d, p, v)
+      return
+    case 2: 
+      walk_Adj$C(d, p, v)
+      return
+    default: badTag(d, 'a Adj', p, d.u16[(p) >> 1])
+  }
 }
 
 // Slice<u16> (16 bytes, align 8)
@@ -835,8 +1241,8 @@ class Expr$Num {
   }
 }
 function walk_Expr$Num(d, p, v) {
-  const en = v.enter[2]
-  const ex = v.exit[2]
+  const en = v.enter[6]
+  const ex = v.exit[6]
   let node
   if (en !== undefined || ex !== undefined) {
     node = new Expr$Num(d, p)
@@ -851,7 +1257,7 @@ function walk_Expr$Num(d, p, v) {
         return
       }
     }
-    if (ex !== undefined) v.stack.push(v.leave[2], node)
+    if (ex !== undefined) v.stack.push(v.leave[6], node)
   }
 }
 class Expr$Str {
@@ -887,8 +1293,8 @@ class Expr$Str {
   }
 }
 function walk_Expr$Str(d, p, v) {
-  const en = v.enter[3]
-  const ex = v.exit[3]
+  const en = v.enter[7]
+  const ex = v.exit[7]
   let node
   if (en !== undefined || ex !== undefined) {
     node = new Expr$Str(d, p)
@@ -903,7 +1309,7 @@ function walk_Expr$Str(d, p, v) {
         return
       }
     }
-    if (ex !== undefined) v.stack.push(v.leave[3], node)
+    if (ex !== undefined) v.stack.push(v.leave[7], node)
   }
 }
 class Expr$Bin {
@@ -949,8 +1355,8 @@ class Expr$Bin {
   }
 }
 function walk_Expr$Bin(d, p, v) {
-  const en = v.enter[4]
-  const ex = v.exit[4]
+  const en = v.enter[8]
+  const ex = v.exit[8]
   let node
   if (en !== undefined || ex !== undefined) {
     node = new Expr$Bin(d, p)
@@ -965,10 +1371,10 @@ function walk_Expr$Bin(d, p, v) {
         return
       }
     }
-    if (ex !== undefined) v.stack.push(v.leave[4], node)
+    if (ex !== undefined) v.stack.push(v.leave[8], node)
   }
-  if (v.need[22] === 1) v.stack.push(walk_$Box_Expr, p + 16)
-  if (v.need[22] === 1) v.stack.push(walk_$Box_Expr, p + 8)
+  if (v.need[31] === 1) v.stack.push(walk_$Box_Expr, p + 16)
+  if (v.need[31] === 1) v.stack.push(walk_$Box_Expr, p + 8)
 }
 class Expr$Call {
   #d
@@ -1008,8 +1414,8 @@ class Expr$Call {
   }
 }
 function walk_Expr$Call(d, p, v) {
-  const en = v.enter[5]
-  const ex = v.exit[5]
+  const en = v.enter[9]
+  const ex = v.exit[9]
   let node
   if (en !== undefined || ex !== undefined) {
     node = new Expr$Call(d, p)
@@ -1024,10 +1430,10 @@ function walk_Expr$Call(d, p, v) {
         return
       }
     }
-    if (ex !== undefined) v.stack.push(v.leave[5], node)
+    if (ex !== undefined) v.stack.push(v.leave[9], node)
   }
-  if (v.need[23] === 1) v.stack.push(walk_$Vec_Expr, p + 16)
-  if (v.need[22] === 1) v.stack.push(walk_$Box_Expr, p + 8)
+  if (v.need[32] === 1) v.stack.push(walk_$Vec_Expr, p + 16)
+  if (v.need[31] === 1) v.stack.push(walk_$Box_Expr, p + 8)
 }
 class Expr$Pair {
   #d
@@ -1067,8 +1473,8 @@ class Expr$Pair {
   }
 }
 function walk_Expr$Pair(d, p, v) {
-  const en = v.enter[6]
-  const ex = v.exit[6]
+  const en = v.enter[10]
+  const ex = v.exit[10]
   let node
   if (en !== undefined || ex !== undefined) {
     node = new Expr$Pair(d, p)
@@ -1083,7 +1489,7 @@ function walk_Expr$Pair(d, p, v) {
         return
       }
     }
-    if (ex !== undefined) v.stack.push(v.leave[6], node)
+    if (ex !== undefined) v.stack.push(v.leave[10], node)
   }
 }
 class Expr$Nothing {
@@ -1114,8 +1520,8 @@ class Expr$Nothing {
   }
 }
 function walk_Expr$Nothing(d, p, v) {
-  const en = v.enter[7]
-  const ex = v.exit[7]
+  const en = v.enter[11]
+  const ex = v.exit[11]
   let node
   if (en !== undefined || ex !== undefined) {
     node = new Expr$Nothing(d, p)
@@ -1130,7 +1536,7 @@ function walk_Expr$Nothing(d, p, v) {
         return
       }
     }
-    if (ex !== undefined) v.stack.push(v.leave[7], node)
+    if (ex !== undefined) v.stack.push(v.leave[11], node)
   }
 }
 class Expr$Name {
@@ -1166,8 +1572,8 @@ class Expr$Name {
   }
 }
 function walk_Expr$Name(d, p, v) {
-  const en = v.enter[8]
-  const ex = v.exit[8]
+  const en = v.enter[12]
+  const ex = v.exit[12]
   let node
   if (en !== undefined || ex !== undefined) {
     node = new Expr$Name(d, p)
@@ -1182,7 +1588,7 @@ function walk_Expr$Name(d, p, v) {
         return
       }
     }
-    if (ex !== undefined) v.stack.push(v.leave[8], node)
+    if (ex !== undefined) v.stack.push(v.leave[12], node)
   }
 }
 function read_Expr(d, p) {
@@ -1275,7 +1681,7 @@ function toJS_$Box_Expr(d, p) {
   return o
 }
 function walk_$Box_Expr(d, p, v) {
-  if (v.need[19] === 1) walk_Expr(d, enter(d, p, 40, 7), v)
+  if (v.need[28] === 1) walk_Expr(d, enter(d, p, 40, 7), v)
 }
 
 // Vec<Expr> (24 bytes, align 8)
@@ -1329,8 +1735,8 @@ class Untagged$U {
   }
 }
 function walk_Untagged$U(d, p, v) {
-  const en = v.enter[9]
-  const ex = v.exit[9]
+  const en = v.enter[13]
+  const ex = v.exit[13]
   let node
   if (en !== undefined || ex !== undefined) {
     node = new Untagged$U(d, p)
@@ -1345,7 +1751,7 @@ function walk_Untagged$U(d, p, v) {
         return
       }
     }
-    if (ex !== undefined) v.stack.push(v.leave[9], node)
+    if (ex !== undefined) v.stack.push(v.leave[13], node)
   }
 }
 class Untagged$N {
@@ -1381,8 +1787,8 @@ class Untagged$N {
   }
 }
 function walk_Untagged$N(d, p, v) {
-  const en = v.enter[10]
-  const ex = v.exit[10]
+  const en = v.enter[14]
+  const ex = v.exit[14]
   let node
   if (en !== undefined || ex !== undefined) {
     node = new Untagged$N(d, p)
@@ -1397,7 +1803,7 @@ function walk_Untagged$N(d, p, v) {
         return
       }
     }
-    if (ex !== undefined) v.stack.push(v.leave[10], node)
+    if (ex !== undefined) v.stack.push(v.leave[14], node)
   }
 }
 class Untagged$S {
@@ -1433,8 +1839,8 @@ class Untagged$S {
   }
 }
 function walk_Untagged$S(d, p, v) {
-  const en = v.enter[11]
-  const ex = v.exit[11]
+  const en = v.enter[15]
+  const ex = v.exit[15]
   let node
   if (en !== undefined || ex !== undefined) {
     node = new Untagged$S(d, p)
@@ -1449,7 +1855,7 @@ function walk_Untagged$S(d, p, v) {
         return
       }
     }
-    if (ex !== undefined) v.stack.push(v.leave[11], node)
+    if (ex !== undefined) v.stack.push(v.leave[15], node)
   }
 }
 function read_Untagged(d, p) {
@@ -1489,202 +1895,6 @@ function read_$i32(d, p) {
 }
 function toJS_$i32(d, p) {
   return d.i32[(p) >> 2]
-}
-
-// Adj (32 bytes, align 8)
-class Adj$A {
-  #d
-  #p
-  constructor(d, p) {
-    this.#d = d
-    this.#p = p
-  }
-  get type() {
-    return 'A'
-  }
-  toJS() {
-    const d = this.#d
-    live(d)
-    return run(toJS_Adj, d, this.#p)
-  }
-  toJSON() {
-    return this.toJS()
-  }
-  [WALK](v) {
-    const d = this.#d
-    live(d)
-    runWalk(walk_Adj$A, d, this.#p, v)
-  }
-  [inspect]() {
-    return `Adj$A <byte ${this.#p}>`
-  }
-}
-function walk_Adj$A(d, p, v) {
-  const en = v.enter[12]
-  const ex = v.exit[12]
-  let node
-  if (en !== undefined || ex !== undefined) {
-    node = new Adj$A(d, p)
-    if (en !== undefined) {
-      const r = en.call(v.self, node)
-      live(d)
-      if (r === false) {
-        if (ex !== undefined) {
-          ex.call(v.self, node)
-          live(d)
-        }
-        return
-      }
-    }
-    if (ex !== undefined) v.stack.push(v.leave[12], node)
-  }
-}
-class Adj$B {
-  #d
-  #p
-  constructor(d, p) {
-    this.#d = d
-    this.#p = p
-  }
-  get type() {
-    return 'B'
-  }
-  get value() {
-    const d = this.#d
-    live(d)
-    return d.u32[(this.#p + 8) >> 2]
-  }
-  toJS() {
-    const d = this.#d
-    live(d)
-    return run(toJS_Adj, d, this.#p)
-  }
-  toJSON() {
-    return this.toJS()
-  }
-  [WALK](v) {
-    const d = this.#d
-    live(d)
-    runWalk(walk_Adj$B, d, this.#p, v)
-  }
-  [inspect]() {
-    return `Adj$B <byte ${this.#p}>`
-  }
-}
-function walk_Adj$B(d, p, v) {
-  const en = v.enter[13]
-  const ex = v.exit[13]
-  let node
-  if (en !== undefined || ex !== undefined) {
-    node = new Adj$B(d, p)
-    if (en !== undefined) {
-      const r = en.call(v.self, node)
-      live(d)
-      if (r === false) {
-        if (ex !== undefined) {
-          ex.call(v.self, node)
-          live(d)
-        }
-        return
-      }
-    }
-    if (ex !== undefined) v.stack.push(v.leave[13], node)
-  }
-}
-class Adj$C {
-  #d
-  #p
-  constructor(d, p) {
-    this.#d = d
-    this.#p = p
-  }
-  get type() {
-    return 'C'
-  }
-  get x() {
-    const d = this.#d
-    live(d)
-    return d.u8[this.#p + 8] !== 0
-  }
-  get s() {
-    const d = this.#d
-    live(d)
-    return str(d, this.#p + 16)
-  }
-  toJS() {
-    const d = this.#d
-    live(d)
-    return run(toJS_Adj, d, this.#p)
-  }
-  toJSON() {
-    return this.toJS()
-  }
-  [WALK](v) {
-    const d = this.#d
-    live(d)
-    runWalk(walk_Adj$C, d, this.#p, v)
-  }
-  [inspect]() {
-    return `Adj$C <byte ${this.#p}>`
-  }
-}
-function walk_Adj$C(d, p, v) {
-  const en = v.enter[14]
-  const ex = v.exit[14]
-  let node
-  if (en !== undefined || ex !== undefined) {
-    node = new Adj$C(d, p)
-    if (en !== undefined) {
-      const r = en.call(v.self, node)
-      live(d)
-      if (r === false) {
-        if (ex !== undefined) {
-          ex.call(v.self, node)
-          live(d)
-        }
-        return
-      }
-    }
-    if (ex !== undefined) v.stack.push(v.leave[14], node)
-  }
-}
-function read_Adj(d, p) {
-  switch (d.u16[(p) >> 1]) {
-    case 0: return new Adj$A(d, p)
-    case 1: return new Adj$B(d, p)
-    case 2: return new Adj$C(d, p)
-    default: return badTag(d, 'a Adj', p, d.u16[(p) >> 1])
-  }
-}
-function toJS_Adj(d, p) {
-  switch (d.u16[(p) >> 1]) {
-    case 0: return { t: 'A' }
-    case 1: return { t: 'B', c: d.u32[(p + 8) >> 2] }
-    case 2: return { t: 'C', c: { x: d.u8[p + 8] !== 0, s: str(d, p + 16) } }
-    default: return badTag(d, 'a Adj', p, d.u16[(p) >> 1])
-  }
-}
-function walk_Adj(d, p, v) {
-  switch (d.u16[(p) >> 1]) {
-    case 0: 
-      walk_Adj$A(d, p, v)
-      return
-    case 1: 
-      walk_Adj$B(d, p, v)
-      return
-    case 2: 
-      walk_Adj$C(d, p, v)
-      return
-    default: badTag(d, 'a Adj', p, d.u16[(p) >> 1])
-  }
-}
-
-// u32 (4 bytes, align 4)
-function read_$u32(d, p) {
-  return d.u32[(p) >> 2]
-}
-function toJS_$u32(d, p) {
-  return d.u32[(p) >> 2]
 }
 
 // i16 (2 bytes, align 2)
@@ -1745,8 +1955,8 @@ class Stmt$Expr {
   }
 }
 function walk_Stmt$Expr(d, p, v) {
-  const en = v.enter[15]
-  const ex = v.exit[15]
+  const en = v.enter[16]
+  const ex = v.exit[16]
   let node
   if (en !== undefined || ex !== undefined) {
     node = new Stmt$Expr(d, p)
@@ -1761,10 +1971,10 @@ function walk_Stmt$Expr(d, p, v) {
         return
       }
     }
-    if (ex !== undefined) v.stack.push(v.leave[15], node)
+    if (ex !== undefined) v.stack.push(v.leave[16], node)
   }
-  if (v.need[34] === 1) v.stack.push(walk_Span, p + 40)
-  if (v.need[19] === 1) v.stack.push(walk_Expr, p)
+  if (v.need[22] === 1) v.stack.push(walk_Span, p + 40)
+  if (v.need[28] === 1) v.stack.push(walk_Expr, p)
 }
 class Stmt$Let {
   #d
@@ -1809,8 +2019,8 @@ class Stmt$Let {
   }
 }
 function walk_Stmt$Let(d, p, v) {
-  const en = v.enter[16]
-  const ex = v.exit[16]
+  const en = v.enter[17]
+  const ex = v.exit[17]
   let node
   if (en !== undefined || ex !== undefined) {
     node = new Stmt$Let(d, p)
@@ -1825,10 +2035,10 @@ function walk_Stmt$Let(d, p, v) {
         return
       }
     }
-    if (ex !== undefined) v.stack.push(v.leave[16], node)
+    if (ex !== undefined) v.stack.push(v.leave[17], node)
   }
-  if (v.need[34] === 1) v.stack.push(walk_Span, p + 32)
-  if (v.need[33] === 1) v.stack.push(walk_$Option_Box_Expr, p + 24)
+  if (v.need[22] === 1) v.stack.push(walk_Span, p + 32)
+  if (v.need[40] === 1) v.stack.push(walk_$Option_Box_Expr, p + 24)
 }
 class Stmt$Empty {
   #d
@@ -1858,8 +2068,8 @@ class Stmt$Empty {
   }
 }
 function walk_Stmt$Empty(d, p, v) {
-  const en = v.enter[17]
-  const ex = v.exit[17]
+  const en = v.enter[18]
+  const ex = v.exit[18]
   let node
   if (en !== undefined || ex !== undefined) {
     node = new Stmt$Empty(d, p)
@@ -1874,7 +2084,7 @@ function walk_Stmt$Empty(d, p, v) {
         return
       }
     }
-    if (ex !== undefined) v.stack.push(v.leave[17], node)
+    if (ex !== undefined) v.stack.push(v.leave[18], node)
   }
 }
 function toJSv_Stmt$Block(d, p) {
@@ -1918,8 +2128,8 @@ class Stmt$Block {
   }
 }
 function walk_Stmt$Block(d, p, v) {
-  const en = v.enter[18]
-  const ex = v.exit[18]
+  const en = v.enter[19]
+  const ex = v.exit[19]
   let node
   if (en !== undefined || ex !== undefined) {
     node = new Stmt$Block(d, p)
@@ -1934,10 +2144,10 @@ function walk_Stmt$Block(d, p, v) {
         return
       }
     }
-    if (ex !== undefined) v.stack.push(v.leave[18], node)
+    if (ex !== undefined) v.stack.push(v.leave[19], node)
   }
-  if (v.need[34] === 1) v.stack.push(walk_Span, p + 16)
-  if (v.need[36] === 1) v.stack.push(walk_$Slice_Stmt, p)
+  if (v.need[22] === 1) v.stack.push(walk_Span, p + 16)
+  if (v.need[42] === 1) v.stack.push(walk_$Slice_Stmt, p)
 }
 function read_Stmt(d, p) {
   switch (d.u8[p]) {
@@ -1995,7 +2205,7 @@ function toJS_$Box_ExprStmt(d, p) {
   return o
 }
 function walk_$Box_ExprStmt(d, p, v) {
-  if (v.need[37] === 1) walk_ExprStmt(d, enter(d, p, 48, 7), v)
+  if (v.need[43] === 1) walk_ExprStmt(d, enter(d, p, 48, 7), v)
 }
 
 // Option<Box<Expr>> (8 bytes, align 8)
@@ -2007,72 +2217,7 @@ function toJS_$Option_Box_Expr(d, p) {
 }
 function walk_$Option_Box_Expr(d, p, v) {
   if (!((d.u32[(p) >> 2] === 0 && d.u32[((p) >> 2) + 1] === 0))) {
-    if (v.need[22] === 1) walk_$Box_Expr(d, p, v)
-  }
-}
-
-// Span (8 bytes, align 4)
-class Span {
-  #d
-  #p
-  constructor(d, p) {
-    this.#d = d
-    this.#p = p
-  }
-  get type() {
-    return 'Span'
-  }
-  get start() {
-    const d = this.#d
-    live(d)
-    return d.u32[(this.#p) >> 2]
-  }
-  get end() {
-    const d = this.#d
-    live(d)
-    return d.u32[(this.#p + 4) >> 2]
-  }
-  toJS() {
-    const d = this.#d
-    live(d)
-    return run(toJS_Span, d, this.#p)
-  }
-  toJSON() {
-    return this.toJS()
-  }
-  [WALK](v) {
-    const d = this.#d
-    live(d)
-    runWalk(walk_Span, d, this.#p, v)
-  }
-  [inspect]() {
-    return `Span <byte ${this.#p}>`
-  }
-}
-function read_Span(d, p) {
-  return new Span(d, p)
-}
-function toJS_Span(d, p) {
-  return { start: d.u32[(p) >> 2], end: d.u32[(p + 4) >> 2] }
-}
-function walk_Span(d, p, v) {
-  const en = v.enter[19]
-  const ex = v.exit[19]
-  let node
-  if (en !== undefined || ex !== undefined) {
-    node = new Span(d, p)
-    if (en !== undefined) {
-      const r = en.call(v.self, node)
-      live(d)
-      if (r === false) {
-        if (ex !== undefined) {
-          ex.call(v.self, node)
-          live(d)
-        }
-        return
-      }
-    }
-    if (ex !== undefined) v.stack.push(v.leave[19], node)
+    if (v.need[31] === 1) walk_$Box_Expr(d, p, v)
   }
 }
 
@@ -2139,8 +2284,8 @@ function walk_BlockStmt(d, p, v) {
     }
     if (ex !== undefined) v.stack.push(v.leave[20], node)
   }
-  if (v.need[34] === 1) v.stack.push(walk_Span, p + 16)
-  if (v.need[36] === 1) v.stack.push(walk_$Slice_Stmt, p)
+  if (v.need[22] === 1) v.stack.push(walk_Span, p + 16)
+  if (v.need[42] === 1) v.stack.push(walk_$Slice_Stmt, p)
 }
 
 // Slice<Stmt> (16 bytes, align 8)
@@ -2220,8 +2365,8 @@ function walk_ExprStmt(d, p, v) {
     }
     if (ex !== undefined) v.stack.push(v.leave[21], node)
   }
-  if (v.need[34] === 1) v.stack.push(walk_Span, p + 40)
-  if (v.need[19] === 1) v.stack.push(walk_Expr, p)
+  if (v.need[22] === 1) v.stack.push(walk_Span, p + 40)
+  if (v.need[28] === 1) v.stack.push(walk_Expr, p)
 }
 
 /** A list of Stmt: `length`, `at(i)`, iteration, `toJS()`. */
@@ -2280,7 +2425,7 @@ function items_Stmt(d, q, n) {
 }
 function listWalk_Stmt(d, q, v, n) {
   charge(d, n, 40)
-  if (v.need[31] !== 1) return
+  if (v.need[38] !== 1) return
   const st = v.stack
   for (let k = n - 1; k >= 0; k--) st.push(walk_Stmt, q + k * 40)
 }
@@ -2515,7 +2660,7 @@ function items_Adj(d, q, n) {
 }
 function listWalk_Adj(d, q, v, n) {
   charge(d, n, 32)
-  if (v.need[27] !== 1) return
+  if (v.need[25] !== 1) return
   const st = v.stack
   for (let k = n - 1; k >= 0; k--) st.push(walk_Adj, q + k * 32)
 }
@@ -2576,9 +2721,128 @@ function items_Untagged(d, q, n) {
 }
 function listWalk_Untagged(d, q, v, n) {
   charge(d, n, 24)
-  if (v.need[25] !== 1) return
+  if (v.need[34] !== 1) return
   const st = v.stack
   for (let k = n - 1; k >= 0; k--) st.push(walk_Untagged, q + k * 24)
+}
+
+/** A list of Span: `length`, `at(i)`, iteration, `toJS()`. */
+class List$Span {
+  #d
+  #p
+  #n
+  constructor(d, p, n) {
+    this.#d = d
+    this.#p = p
+    this.#n = n
+  }
+  get length() {
+    live(this.#d)
+    return this.#n
+  }
+  at(i) {
+    const d = this.#d
+    live(d)
+    i = Math.trunc(+i) || 0
+    if (i < 0) i += this.#n
+    if (i < 0 || i >= this.#n) return undefined
+    return read_Span(d, this.#p + i * 8)
+  }
+  [Symbol.iterator]() {
+    live(this.#d)
+    return new ListIterator(this.#d, this.#p, this.#n, 8, read_Span)
+  }
+  toJS() {
+    const d = this.#d
+    live(d)
+    return run(listToJS_Span, d, this.#p, this.#n)
+  }
+  toJSON() {
+    return this.toJS()
+  }
+  [WALK](v) {
+    const d = this.#d
+    live(d)
+    runWalk(listWalk_Span, d, this.#p, v, this.#n)
+  }
+  [inspect]() {
+    return `List$Span(${this.#n}) <byte ${this.#p}>`
+  }
+}
+function listToJS_Span(d, q, n) {
+  charge(d, n, 8)
+  return depth < MAX_DEPTH ? items_Span(d, q, n) : defer(items_Span, q, n)
+}
+function items_Span(d, q, n) {
+  depth++
+  const out = new Array(n)
+  for (let k = 0; k < n; k++) out[k] = toJS_Span(d, q + k * 8)
+  depth--
+  return out
+}
+function listWalk_Span(d, q, v, n) {
+  charge(d, n, 8)
+  if (v.need[22] !== 1) return
+  const st = v.stack
+  for (let k = n - 1; k >= 0; k--) st.push(walk_Span, q + k * 8)
+}
+
+/** A list of f32: `length`, `at(i)`, iteration, `toJS()`. */
+class List$$f32 {
+  #d
+  #p
+  #n
+  constructor(d, p, n) {
+    this.#d = d
+    this.#p = p
+    this.#n = n
+  }
+  get length() {
+    live(this.#d)
+    return this.#n
+  }
+  at(i) {
+    const d = this.#d
+    live(d)
+    i = Math.trunc(+i) || 0
+    if (i < 0) i += this.#n
+    if (i < 0 || i >= this.#n) return undefined
+    return read_$f32(d, this.#p + i * 4)
+  }
+  [Symbol.iterator]() {
+    live(this.#d)
+    return new ListIterator(this.#d, this.#p, this.#n, 4, read_$f32)
+  }
+  toJS() {
+    const d = this.#d
+    live(d)
+    return run(listToJS_$f32, d, this.#p, this.#n)
+  }
+  toJSON() {
+    return this.toJS()
+  }
+  [WALK](v) {
+    const d = this.#d
+    live(d)
+    runWalk(listWalk_$f32, d, this.#p, v, this.#n)
+  }
+  [inspect]() {
+    return `List$$f32(${this.#n}) <byte ${this.#p}>`
+  }
+}
+function listToJS_$f32(d, q, n) {
+  charge(d, n, 4)
+  return depth < MAX_DEPTH ? items_$f32(d, q, n) : defer(items_$f32, q, n)
+}
+function items_$f32(d, q, n) {
+  depth++
+  const out = new Array(n)
+  for (let k = 0; k < n; k++) out[k] = f32js(d.f32[(q + k * 4) >> 2])
+  depth--
+  return out
+}
+function listWalk_$f32(d, q, v, n) {
+  charge(d, n, 4)
 }
 
 /** A list of u16: `length`, `at(i)`, iteration, `toJS()`. */
@@ -2695,24 +2959,24 @@ function items_Expr(d, q, n) {
 }
 function listWalk_Expr(d, q, v, n) {
   charge(d, n, 40)
-  if (v.need[19] !== 1) return
+  if (v.need[28] !== 1) return
   const st = v.stack
   for (let k = n - 1; k >= 0; k--) st.push(walk_Expr, q + k * 40)
 }
 
 // The visitor's node types, and per type the node types it can reach.
-const NODE_TYPES = Object.freeze(['Program', 'Meta', 'Num', 'Str', 'Bin', 'Call', 'Pair', 'Nothing', 'Ident', 'U', 'N', 'S', 'A', 'B', 'C', 'Expr', 'Let', 'Empty', 'Block', 'Span', 'BlockStmt', 'ExprStmt'])
-const NODE_INDEX = { __proto__: null, Program: 0, Meta: 1, Num: 2, Str: 3, Bin: 4, Call: 5, Pair: 6, Nothing: 7, Ident: 8, U: 9, N: 10, S: 11, A: 12, B: 13, C: 14, Expr: 15, Let: 16, Empty: 17, Block: 18, Span: 19, BlockStmt: 20, ExprStmt: 21 }
-const REACH = [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19], [], [2, 3, 4, 5, 6, 7, 8, 15, 16, 17, 18, 19], [1], [], [], [], [], [], [], [], [], [12, 13, 14], [9, 10, 11], [2, 3, 4, 5, 6, 7, 8], [], [], [], [], [2, 3, 4, 5, 6, 7, 8], [], [], [2, 3, 4, 5, 6, 7, 8], [2, 3, 4, 5, 6, 7, 8], [], [9, 10, 11], [], [12, 13, 14], [], [], [], [2, 3, 4, 5, 6, 7, 8, 15, 16, 17, 18, 19], [2, 3, 4, 5, 6, 7, 8, 19, 21], [2, 3, 4, 5, 6, 7, 8], [19], [2, 3, 4, 5, 6, 7, 8, 15, 16, 17, 18, 19, 20], [2, 3, 4, 5, 6, 7, 8, 15, 16, 17, 18, 19], [2, 3, 4, 5, 6, 7, 8, 19, 21]]
+const NODE_TYPES = Object.freeze(['Program', 'Meta', 'Span', 'A', 'B', 'C', 'Num', 'Str', 'Bin', 'Call', 'Pair', 'Nothing', 'Ident', 'U', 'N', 'S', 'Expr', 'Let', 'Empty', 'Block', 'BlockStmt', 'ExprStmt'])
+const NODE_INDEX = { __proto__: null, Program: 0, Meta: 1, Span: 2, A: 3, B: 4, C: 5, Num: 6, Str: 7, Bin: 8, Call: 9, Pair: 10, Nothing: 11, Ident: 12, U: 13, N: 14, S: 15, Expr: 16, Let: 17, Empty: 18, Block: 19, BlockStmt: 20, ExprStmt: 21 }
+const REACH = [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19], [], [2, 6, 7, 8, 9, 10, 11, 12, 16, 17, 18, 19], [1], [], [], [], [], [], [], [], [], [3, 4, 5], [13, 14, 15], [6, 7, 8, 9, 10, 11, 12], [], [], [], [3, 4, 5], [], [2], [], [2], [], [], [3, 4, 5], [], [], [6, 7, 8, 9, 10, 11, 12], [], [], [6, 7, 8, 9, 10, 11, 12], [6, 7, 8, 9, 10, 11, 12], [], [13, 14, 15], [], [], [], [2, 6, 7, 8, 9, 10, 11, 12, 16, 17, 18, 19], [2, 6, 7, 8, 9, 10, 11, 12, 21], [6, 7, 8, 9, 10, 11, 12], [2, 6, 7, 8, 9, 10, 11, 12, 16, 17, 18, 19, 20], [2, 6, 7, 8, 9, 10, 11, 12, 16, 17, 18, 19], [2, 6, 7, 8, 9, 10, 11, 12, 21]]
 
 /** The root Program of a hand-off (`{ raw, offset?, generation? }`, or a RawBuffer: its dataOffset and generation). */
 function readProgram(handOff) {
-  const d = open(handOff, 'readProgram', 0x7b0269ee, 0x896ef3f9, 256, 8)
+  const d = open(handOff, 'readProgram', 0xc6f4b12c, 0xb3ee96cf, 376, 8)
   return read_Program(d, d.root)
 }
 
 /** The layout hash each root's blocks carry (producer1:producer0, hex). */
-const LAYOUT_HASHES = Object.freeze({ Program: '896ef3f97b0269ee' })
+const LAYOUT_HASHES = Object.freeze({ Program: 'b3ee96cfc6f4b12c' })
 
 module.exports = {
   LAYOUT_HASHES,
@@ -2723,6 +2987,10 @@ module.exports = {
   readProgram,
   Program,
   Meta,
+  Span,
+  Adj$A,
+  Adj$B,
+  Adj$C,
   Expr$Num,
   Expr$Str,
   Expr$Bin,
@@ -2733,14 +3001,10 @@ module.exports = {
   Untagged$U,
   Untagged$N,
   Untagged$S,
-  Adj$A,
-  Adj$B,
-  Adj$C,
   Stmt$Expr,
   Stmt$Let,
   Stmt$Empty,
   Stmt$Block,
-  Span,
   BlockStmt,
   ExprStmt,
 }

@@ -252,13 +252,59 @@ function f64js(x) {
   return Number.isFinite(x) ? x : null
 }
 
-/** An f32 as serde_json writes it: the shortest decimal that reads back as the same f32. */
+/**
+ * An f32 as serde_json writes it (ryu): the shortest decimal that reads back as the same f32,
+ * the nearest such when there are two, the one with an even last digit when both are as near.
+ * `toPrecision` gives the nearest but rounds a tie away from zero, and at a power of two (where
+ * the f32s below are closer than those above) the shortest may not be the nearest: both cases
+ * take the exact digits.
+ */
 function f32js(x) {
   if (!Number.isFinite(x)) return null
   if (x === 0) return x
+  f32bits[0] = x
+  if ((u32bits[0] & 0x7fffff) === 0) return f32exact(x)
   for (let n = 1; n < 10; n++) {
     const y = Number(x.toPrecision(n))
-    if (Math.fround(y) === x) return y
+    if (Math.fround(y) === x) {
+      const t = x.toPrecision(n + 1)
+      const e = t.indexOf('e')
+      return t.charCodeAt((e < 0 ? t.length : e) - 1) === 0x35 ? f32exact(x) : y
+    }
+  }
+  return x
+}
+
+const f32bits = new Float32Array(1)
+const u32bits = new Uint32Array(f32bits.buffer)
+
+/** `f32js` from the exact decimal digits of `x`: per length, the neighbours below and above. */
+function f32exact(x) {
+  const neg = x < 0
+  // Exact: an f32 whose first 10 digits are a tie or a neighbour has fewer than 100 digits.
+  const t = (neg ? -x : x).toExponential(99)
+  const e = t.indexOf('e')
+  const digits = t[0] + t.slice(2, e)
+  const exp = Number(t.slice(e + 1))
+  const sign = neg ? '-' : ''
+  for (let n = 1; n < 10; n++) {
+    const lo = digits.slice(0, n)
+    const down = Number(`${sign}${lo[0]}.${lo.slice(1)}e${exp}`)
+    // `lo` + 1 in its last digit, carrying (9.99 + 0.01 is 1.00 of the next exponent).
+    let i = n - 1
+    while (i >= 0 && lo[i] === '9') i--
+    const up =
+      i < 0
+        ? Number(`${sign}1e${exp + 1}`)
+        : Number(`${sign}${(lo.slice(0, i) + String.fromCharCode(lo.charCodeAt(i) + 1)).padEnd(n, '0').replace(/^(.)/, '$1.')}e${exp}`)
+    const okDown = Math.fround(down) === x
+    const okUp = Math.fround(up) === x
+    if (okDown !== okUp) return okDown ? down : up
+    if (!okDown) continue
+    const rest = digits.slice(n)
+    if (rest[0] > '5' || (rest[0] === '5' && /[1-9]/.test(rest.slice(1)))) return up
+    if (rest[0] < '5') return down
+    return (lo.charCodeAt(n - 1) & 1) === 0 ? down : up
   }
   return x
 }

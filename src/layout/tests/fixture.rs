@@ -26,6 +26,15 @@ pub enum Op {
     Mul = 10,
 }
 
+/// A fieldless enum of `u16` tags whose variants are renamed by `rename_all`.
+#[derive(Layout, Serialize, Clone, Copy)]
+#[repr(u16)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    FastPath,
+    SlowPath = 300,
+}
+
 #[derive(Layout, Serialize)]
 #[repr(C)]
 pub struct Meta {
@@ -64,6 +73,12 @@ pub struct Program<'a> {
     pub proto: u8,
     #[serde(rename = "constructor")]
     pub ctor: u8,
+    pub mode: Mode,
+    /// A fixed array of nodes (the visitor walks it).
+    pub pair: [Adj<'a>; 2],
+    pub names: Option<ArenaVec<'a, ArenaStr<'a>>>,
+    pub spans: ArenaSlice<'a, Span>,
+    pub floats: ArenaSlice<'a, f32>,
 }
 
 #[derive(Layout, Serialize)]
@@ -209,6 +224,15 @@ pub fn build<'a>(b: &'a FixedSizeAllocator, seed: u32) -> ArenaBox<'a, Program<'
         renamed: 9,
         proto: 5,
         ctor: 4,
+        mode: Mode::SlowPath,
+        pair: [Adj::B(7), Adj::C { x: false, s: s("ß") }],
+        names: Some({
+            let mut v = ArenaVec::new_in(b);
+            v.push(s("n"));
+            v
+        }),
+        spans: ArenaSlice::from_iter_in([Span { start: 1, end: 2 }], b),
+        floats: ArenaSlice::from_slice_in(&[0.5, 6217.531_25, f32::MIN_POSITIVE], b),
     }
     .pipe(|p| ArenaBox::new_in(p, b))
 }
@@ -303,31 +327,46 @@ pub fn build_deep(b: &FixedSizeAllocator) -> ArenaBox<'_, Program<'_>> {
         Program {
             source_name: s("deep"),
             body,
-            secret: 0,
-            meta: Meta {
-                version: 0,
-                level: 0,
-            },
-            tags: ArenaSlice::empty(),
-            small: [0; 3],
-            shorts: [0; 2],
-            ratio: 0.0,
-            big: 0,
-            neg: 0,
-            maybe_op: None,
-            no_op: None,
-            flag: false,
-            adjacent: ArenaSlice::empty(),
-            untagged: ArenaVec::new_in(b),
             maybe_expr: Some(call),
-            no_expr: None,
-            maybe_list: None,
-            renamed: 0,
-            proto: 0,
-            ctor: 0,
+            ..blank(b)
         },
         b,
     )
+}
+
+/// A program of empty strings, lists and zeros.
+pub fn blank(b: &FixedSizeAllocator) -> Program<'_> {
+    Program {
+        source_name: ArenaStr::new_in("", b),
+        body: ArenaVec::new_in(b),
+        secret: 0,
+        meta: Meta {
+            version: 0,
+            level: 0,
+        },
+        tags: ArenaSlice::empty(),
+        small: [0; 3],
+        shorts: [0; 2],
+        ratio: 0.0,
+        big: 0,
+        neg: 0,
+        maybe_op: None,
+        no_op: None,
+        flag: false,
+        adjacent: ArenaSlice::empty(),
+        untagged: ArenaVec::new_in(b),
+        maybe_expr: None,
+        no_expr: None,
+        maybe_list: None,
+        renamed: 0,
+        proto: 0,
+        ctor: 0,
+        mode: Mode::FastPath,
+        pair: [Adj::A, Adj::A],
+        names: None,
+        spans: ArenaSlice::empty(),
+        floats: ArenaSlice::empty(),
+    }
 }
 
 /// `build_deep`'s block and serde_json's text of it, for the JS test of walks that must not
@@ -349,4 +388,49 @@ fn deep_block_for_js() {
         .unwrap()
         .join()
         .unwrap();
+}
+
+/// f32s whose shortest decimal is hard to get right (`floats.bin`, `floats.json`): every power
+/// of two (where the f32s below are closer than those above), exact ties between two shortest
+/// decimals (`k / 2^m`), subnormals and random bit patterns; serde_json writes them as ryu does.
+#[test]
+fn f32_block_for_js() {
+    let mut v: Vec<f32> = Vec::new();
+    for e in -149..=127 {
+        let x = 2f32.powi(e);
+        v.extend([x, -x]);
+    }
+    for m in 1..=24 {
+        for k in (1..2000u32).step_by(7) {
+            v.push(k as f32 / (1u32 << m) as f32 + 6000.0);
+            v.push(k as f32 / (1u32 << m) as f32);
+        }
+    }
+    let mut x = 0x9e37_79b9_u32;
+    for _ in 0..20_000 {
+        // xorshift32
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        let f = f32::from_bits(x);
+        if f.is_finite() {
+            v.push(f);
+        }
+    }
+    v.extend((1..200).map(f32::from_bits));
+    let block = FixedSizeAllocator::new().unwrap();
+    let root = ArenaBox::new_in(
+        Program {
+            floats: ArenaSlice::from_slice_in(&v, &block),
+            ..blank(&block)
+        },
+        &block,
+    );
+    write_root_metadata(&block, &*root).unwrap();
+    write_block("floats.bin", &block);
+    std::fs::write(
+        format!("{OUT}/floats.json"),
+        serde_json::to_string(&*root).unwrap(),
+    )
+    .unwrap();
 }

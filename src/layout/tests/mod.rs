@@ -8,6 +8,7 @@ use super::*;
 use crate::{Allocator, FixedSizeAllocator};
 
 mod fixture;
+mod prop;
 
 #[derive(Layout)]
 #[repr(C)]
