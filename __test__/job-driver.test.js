@@ -9,7 +9,8 @@ const { rt, writeJsonFiles } = require('./helpers')
 const { native } = require('../reader')
 
 /** Files big enough that the first take() finds nothing ready and gets a promise. */
-const bigFiles = (n) => writeJsonFiles(n, (i) => ({ i, rows: Array.from({ length: 40000 }, (_, k) => ({ k, s: `row ${k}` })) }))
+// (10 MB each: tens of ms to read and parse, even on a fast machine.)
+const bigFiles = (n) => writeJsonFiles(n, (i) => ({ i, rows: Array.from({ length: 400000 }, (_, k) => ({ k, s: `row ${k}` })) }))
 
 test('a second take() while one waits throws JobBusyError; the first still settles', async () => {
   const { dir, paths } = bigFiles(2)
