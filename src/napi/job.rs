@@ -127,6 +127,8 @@ struct State {
     permits: usize,
     /// JS is waiting on this promise: resolve it when a batch is worth taking.
     waiter: Option<Deferred>,
+    /// How many times JS began to wait (the waker times each wait's hand-over from its start).
+    waits: u64,
     /// When the oldest queued result was pushed (for the wake-up rule in [`State::should_wake`]).
     oldest: Option<Instant>,
     /// When the last result was pushed.
@@ -235,6 +237,7 @@ impl Shared {
         // wait on slow inputs costs a few wake-ups a second).
         let mut look_at: Option<Instant> = None;
         let mut poll = HAND_OVER_AFTER;
+        let mut wait_seen = 0;
         loop {
             if self.is_cancelled() || state.running == 0 {
                 break;
@@ -251,6 +254,13 @@ impl Shared {
                 }
                 (true, None) => {
                     let now = Instant::now();
+                    if state.waits != wait_seen {
+                        // A new wait: its hand-over comes HAND_OVER_AFTER from now, not from
+                        // when the last one was due.
+                        wait_seen = state.waits;
+                        look_at = None;
+                        poll = HAND_OVER_AFTER;
+                    }
                     let due = *look_at.get_or_insert(now + HAND_OVER_AFTER);
                     if now < due {
                         self.queued.wait_until(&mut state, due);
@@ -421,6 +431,7 @@ impl Job {
                 running: threads,
                 permits: max_blocks,
                 waiter: None,
+                waits: 0,
                 oldest: None,
                 last_push: None,
             }),
@@ -541,6 +552,7 @@ impl Job {
             let mut state = self.shared.state.lock();
             if state.results.is_empty() && state.running > 0 {
                 state.waiter = Some(deferred);
+                state.waits += 1;
                 // The waker hands JS what the threads have packed if nothing comes soon.
                 self.shared.queued.notify_one();
                 batch.wait = Some(RawValue(promise.raw()));
