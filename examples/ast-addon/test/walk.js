@@ -2,10 +2,10 @@
 // One walk of every node that works on both forms of a Program: the generated lazy view and
 // plain objects (toJS(), JSON.parse of the serde JSON, napi-rs objects), which have the same
 // field names. Lists are read with `length` and `at(i)` (the lazy lists have no `[i]`).
-// Counts nodes and sums what a plugin would read (names, string lengths, numbers, operators).
+// Counts nodes and calls, and sums what a plugin would read (names, string lengths, numbers, operators).
 
 function walkProgram(program) {
-  const acc = { nodes: 1, chars: 0, sum: 0 }
+  const acc = { nodes: 1, calls: 0, chars: 0, sum: 0 }
   statements(program.body, acc)
   return acc
 }
@@ -92,6 +92,7 @@ function expression(e, acc) {
       expression(e.right, acc)
       break
     case 'CallExpression':
+      acc.calls++
       expression(e.callee, acc)
       expressions(e.arguments, acc)
       break
