@@ -6,15 +6,17 @@
 // A document is a Doc (the buffer's views, its length and the generation read at hand-off);
 // a node is a view object of two private fields (the Doc and its byte offset). Every
 // pointer and length is checked against the buffer before a read; toJS() and visit() also
-// charge what they follow against the buffer's size and a depth limit, so a cycle or a
-// pointer fan-out written over the document ends in CorruptDocumentError, not a hang.
+// charge what they follow against the buffer's size, so a cycle or a pointer fan-out written
+// over the document ends in CorruptDocumentError, not a hang. Neither recurses without
+// bound: visit() walks from an explicit stack, toJS() recurses at most MAX_DEPTH pointers
+// deep and defers what lies below.
 
 const reader = require('raw-transfer-reader')
 const { RawTransferError, CorruptDocumentError, InvalidArgumentError, StaleBufferError } = reader
 const { RAW_METADATA_OFFSET, META_GENERATION, META_PRODUCER0, META_PRODUCER1 } = reader.constants
 const META = RAW_METADATA_OFFSET >> 2
 const GEN = META + META_GENERATION
-const MAX_DEPTH = 4000
+const MAX_DEPTH = 500
 
 /** The block holds another layout (another producer, or another version of the Rust types). */
 const LayoutMismatchError =
@@ -75,38 +77,110 @@ function badTag(d, what, p, tag) {
   throw new CorruptDocumentError(`${what} at byte ${p} has tag ${tag}, which no variant has: the document was written over`)
 }
 
-// What a walk (toJS, visit) may still follow: bytes of the buffer, pointers deep.
+// What a walk (toJS, visit) may still follow, in bytes: every pointer and list it follows is
+// charged (a list at least a byte an element), so a cycle or a fan-out of pointers written
+// over the document ends in CorruptDocumentError after about the buffer's size of reads.
 let budget = 0
-let depth = 0
 
 function tooMuch(d) {
   throw new CorruptDocumentError(
-    depth > MAX_DEPTH
-      ? `the document nests more than ${MAX_DEPTH} pointers deep: a cycle written over it, or deeper than this reader allows (max_depth)`
-      : `the document reaches more bytes than its buffer holds (${d.end}): pointers written over it form a cycle or share targets`,
+    `the document reaches more bytes than its buffer holds (${d.end}): pointers written over it form a cycle or share targets`,
   )
 }
 
-/** Run a walk with a fresh budget (walks nest: a visitor may call toJS()). */
-function run(fn, d, p, v) {
+// toJS() recurses through pointers, MAX_DEPTH of them at most: deeper, it leaves a Hole for
+// the part below and converts that part later from depth 0 (`fill`), so a document of any
+// depth converts without exhausting the JS stack.
+let depth = 0
+let holes = null
+
+class Hole {
+  constructor(fn, p, n) {
+    this.fn = fn
+    this.p = p
+    this.n = n
+    this.value = undefined
+  }
+}
+
+/** `fn(d, p, n)` later, from depth 0; its value goes where the returned Hole is. */
+function defer(fn, p, n) {
+  const h = new Hole(fn, p, n)
+  if (holes === null) holes = [h]
+  else holes.push(h)
+  return h
+}
+
+/** Run a toJS walk with a fresh budget (walks nest: a visitor may call toJS()). */
+function run(fn, d, p, n) {
   const b = budget
   const k = depth
+  const h = holes
   budget = d.end
   depth = 0
+  holes = null
   try {
-    return fn(d, p, v)
-  } catch (e) {
-    // A cycle, or a legitimately deep document, may exhaust the JS stack before MAX_DEPTH.
-    if (e instanceof RangeError && depth > 64 && /call stack/i.test(e.message)) {
-      throw new CorruptDocumentError(
-        `the document nests deeper (${depth} pointers) than the JS stack allows: a cycle written over it, or a deeper document than this reader can walk`,
-        { cause: e },
-      )
-    }
-    throw e
+    const out = fn(d, p, n)
+    return holes === null ? out : fill(d, out)
   } finally {
     budget = b
     depth = k
+    holes = h
+  }
+}
+
+/** Convert the deferred parts (which may defer parts of their own), then fill the holes. */
+function fill(d, out) {
+  const hs = holes
+  for (let i = 0; i < hs.length; i++) {
+    const h = hs[i]
+    depth = 0
+    h.value = h.fn(d, h.p, h.n)
+  }
+  // Every value made (the root's and each part's) is walked once, down to its holes; a part
+  // put into a hole is not walked again from there.
+  const stack = [out]
+  for (let i = 0; i < hs.length; i++) stack.push(hs[i].value)
+  while (stack.length !== 0) {
+    const o = stack.pop()
+    if (Array.isArray(o)) {
+      for (let i = 0; i < o.length; i++) {
+        const x = o[i]
+        if (x instanceof Hole) o[i] = x.value
+        else if (typeof x === 'object' && x !== null) stack.push(x)
+      }
+    } else if (typeof o === 'object' && o !== null) {
+      for (const key of Object.keys(o)) {
+        const x = o[key]
+        if (x instanceof Hole) {
+          // (`o.__proto__ = v` would set the prototype.)
+          Object.defineProperty(o, key, { value: x.value, writable: true, enumerable: true, configurable: true })
+        } else if (typeof x === 'object' && x !== null) stack.push(x)
+      }
+    }
+  }
+  return out
+}
+
+/**
+ * Run a visit walk: `fn` pushes what it reaches onto `v.stack` as (walk function, position)
+ * pairs, last child first, so popping them visits in document order without recursion;
+ * a node with an exit handler pushes (its exit call, the node) before its children.
+ */
+function runWalk(fn, d, p, v, n) {
+  const b = budget
+  const st = v.stack
+  const base = st.length
+  budget = d.end
+  try {
+    fn(d, p, v, n)
+    while (st.length > base) {
+      const x = st.pop()
+      st.pop()(d, x, v)
+    }
+  } finally {
+    budget = b
+    st.length = base
   }
 }
 
@@ -118,10 +192,10 @@ function ptr(d, p, size, mask) {
   return q
 }
 
-/** `ptr`, charged to the walk. The caller does `depth--` when done with the target. */
+/** `ptr`, charged to the walk. */
 function enter(d, p, size, mask) {
   const q = ptr(d, p, size, mask)
-  if ((budget -= size) < 0 || ++depth > MAX_DEPTH) tooMuch(d)
+  if ((budget -= size || 1) < 0) tooMuch(d)
   return q
 }
 
@@ -136,9 +210,9 @@ function span(d, p, size, mask, isSlice) {
   return q
 }
 
-/** `span`'s elements, charged to the walk (at least a byte each). */
+/** `span`'s elements, charged to the walk (at least a byte each, and a byte for the list). */
 function charge(d, n, size) {
-  if ((budget -= n * (size || 1)) < 0 || ++depth > MAX_DEPTH) tooMuch(d)
+  if ((budget -= n * (size || 1) + 1) < 0) tooMuch(d)
 }
 
 const decoder = new TextDecoder('utf-8')
@@ -182,13 +256,59 @@ function f64js(x) {
   return Number.isFinite(x) ? x : null
 }
 
-/** An f32 as serde_json writes it: the shortest decimal that reads back as the same f32. */
+/**
+ * An f32 as serde_json writes it (ryu): the shortest decimal that reads back as the same f32,
+ * the nearest such when there are two, the one with an even last digit when both are as near.
+ * `toPrecision` gives the nearest but rounds a tie away from zero, and at a power of two (where
+ * the f32s below are closer than those above) the shortest may not be the nearest: both cases
+ * take the exact digits.
+ */
 function f32js(x) {
   if (!Number.isFinite(x)) return null
   if (x === 0) return x
+  f32bits[0] = x
+  if ((u32bits[0] & 0x7fffff) === 0) return f32exact(x)
   for (let n = 1; n < 10; n++) {
     const y = Number(x.toPrecision(n))
-    if (Math.fround(y) === x) return y
+    if (Math.fround(y) === x) {
+      const t = x.toPrecision(n + 1)
+      const e = t.indexOf('e')
+      return t.charCodeAt((e < 0 ? t.length : e) - 1) === 0x35 ? f32exact(x) : y
+    }
+  }
+  return x
+}
+
+const f32bits = new Float32Array(1)
+const u32bits = new Uint32Array(f32bits.buffer)
+
+/** `f32js` from the exact decimal digits of `x`: per length, the neighbours below and above. */
+function f32exact(x) {
+  const neg = x < 0
+  // Exact: an f32 whose first 10 digits are a tie or a neighbour has fewer than 100 digits.
+  const t = (neg ? -x : x).toExponential(99)
+  const e = t.indexOf('e')
+  const digits = t[0] + t.slice(2, e)
+  const exp = Number(t.slice(e + 1))
+  const sign = neg ? '-' : ''
+  for (let n = 1; n < 10; n++) {
+    const lo = digits.slice(0, n)
+    const down = Number(`${sign}${lo[0]}.${lo.slice(1)}e${exp}`)
+    // `lo` + 1 in its last digit, carrying (9.99 + 0.01 is 1.00 of the next exponent).
+    let i = n - 1
+    while (i >= 0 && lo[i] === '9') i--
+    const up =
+      i < 0
+        ? Number(`${sign}1e${exp + 1}`)
+        : Number(`${sign}${(lo.slice(0, i) + String.fromCharCode(lo.charCodeAt(i) + 1)).padEnd(n, '0').replace(/^(.)/, '$1.')}e${exp}`)
+    const okDown = Math.fround(down) === x
+    const okUp = Math.fround(up) === x
+    if (okDown !== okUp) return okDown ? down : up
+    if (!okDown) continue
+    const rest = digits.slice(n)
+    if (rest[0] > '5' || (rest[0] === '5' && /[1-9]/.test(rest.slice(1)))) return up
+    if (rest[0] < '5') return down
+    return (lo.charCodeAt(n - 1) & 1) === 0 ? down : up
   }
   return x
 }
@@ -265,7 +385,16 @@ function compile(handlers) {
       }
     }
   }
-  return { enter, exit, need, self: handlers }
+  // What a node with an exit handler pushes before its children: the call of that handler.
+  const leave = exit.map(
+    (fn) =>
+      fn &&
+      function leave(d, node, v) {
+        fn.call(v.self, node)
+        live(d)
+      },
+  )
+  return { enter, exit, leave, need, self: handlers, stack: [] }
 }
 
 /**
@@ -349,7 +478,7 @@ class Program {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Program, d, this.#p, v)
+    runWalk(walk_Program, d, this.#p, v)
   }
   [inspect]() {
     return `Program <byte ${this.#p}>`
@@ -371,14 +500,17 @@ function walk_Program(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[0], node)
   }
-  if (v.need[1] === 1) walk_$Vec_Statement(d, p, v)
-  if (v.need[2] === 1) walk_Span(d, p + 24, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 24)
+  if (v.need[1] === 1) v.stack.push(walk_$Vec_Statement, p)
 }
 
 // Vec<Statement> (24 bytes, align 8)
@@ -388,19 +520,11 @@ function read_$Vec_Statement(d, p) {
 }
 function toJS_$Vec_Statement(d, p) {
   const q = span(d, p, 16, 7, false)
-  const n = d.u32[(p >> 2) + 2]
-  charge(d, n, 16)
-  const out = new Array(n)
-  for (let k = 0; k < n; k++) out[k] = toJS_Statement(d, q + k * 16)
-  depth--
-  return out
+  return listToJS_Statement(d, q, d.u32[(p >> 2) + 2])
 }
 function walk_$Vec_Statement(d, p, v) {
   const q = span(d, p, 16, 7, false)
-  const n = d.u32[(p >> 2) + 2]
-  charge(d, n, 16)
-  for (let k = 0; k < n; k++) if (v.need[4] === 1) walk_Statement(d, q + k * 16, v)
-  depth--
+  listWalk_Statement(d, q, v, d.u32[(p >> 2) + 2])
 }
 
 // Span (8 bytes, align 4)
@@ -435,7 +559,7 @@ class Span {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Span, d, this.#p, v)
+    runWalk(walk_Span, d, this.#p, v)
   }
   [inspect]() {
     return `Span <byte ${this.#p}>`
@@ -457,12 +581,15 @@ function walk_Span(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[1], node)
   }
-  if (ex !== undefined) ex.call(v.self, node)
 }
 
 // u32 (4 bytes, align 4)
@@ -518,7 +645,7 @@ class Statement$VariableDeclaration {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Statement$VariableDeclaration, d, this.#p, v)
+    runWalk(walk_Statement$VariableDeclaration, d, this.#p, v)
   }
   [inspect]() {
     return `Statement$VariableDeclaration <byte ${this.#p}>`
@@ -534,15 +661,18 @@ function walk_Statement$VariableDeclaration(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[2], node)
   }
-  if (v.need[28] === 1) walk_Identifier(d, p + 8, v)
-  if (v.need[48] === 1) walk_$Option_Expression(d, p + 32, v)
-  if (v.need[2] === 1) walk_Span(d, p + 48, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 48)
+  if (v.need[48] === 1) v.stack.push(walk_$Option_Expression, p + 32)
+  if (v.need[28] === 1) v.stack.push(walk_Identifier, p + 8)
 }
 function toJSv_Statement$FunctionDeclaration(d, p) {
   return { type: 'FunctionDeclaration', id: toJS_Identifier(d, p), params: toJS_$Slice_Identifier(d, p + 24), body: toJS_BlockStatement(d, p + 40), span: toJS_Span(d, p + 72) }
@@ -588,7 +718,7 @@ class Statement$FunctionDeclaration {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Statement$FunctionDeclaration, d, this.#p, v)
+    runWalk(walk_Statement$FunctionDeclaration, d, this.#p, v)
   }
   [inspect]() {
     return `Statement$FunctionDeclaration <byte ${this.#p}>`
@@ -604,16 +734,19 @@ function walk_Statement$FunctionDeclaration(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[3], node)
   }
-  if (v.need[28] === 1) walk_Identifier(d, p, v)
-  if (v.need[25] === 1) walk_$Slice_Identifier(d, p + 24, v)
-  if (v.need[32] === 1) walk_BlockStatement(d, p + 40, v)
-  if (v.need[2] === 1) walk_Span(d, p + 72, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 72)
+  if (v.need[32] === 1) v.stack.push(walk_BlockStatement, p + 40)
+  if (v.need[25] === 1) v.stack.push(walk_$Slice_Identifier, p + 24)
+  if (v.need[28] === 1) v.stack.push(walk_Identifier, p)
 }
 function toJSv_Statement$ReturnStatement(d, p) {
   return { type: 'ReturnStatement', argument: toJS_$Option_Expression(d, p), span: toJS_Span(d, p + 16) }
@@ -649,7 +782,7 @@ class Statement$ReturnStatement {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Statement$ReturnStatement, d, this.#p, v)
+    runWalk(walk_Statement$ReturnStatement, d, this.#p, v)
   }
   [inspect]() {
     return `Statement$ReturnStatement <byte ${this.#p}>`
@@ -665,14 +798,17 @@ function walk_Statement$ReturnStatement(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[4], node)
   }
-  if (v.need[48] === 1) walk_$Option_Expression(d, p, v)
-  if (v.need[2] === 1) walk_Span(d, p + 16, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 16)
+  if (v.need[48] === 1) v.stack.push(walk_$Option_Expression, p)
 }
 function toJSv_Statement$IfStatement(d, p) {
   return { type: 'IfStatement', test: toJS_Expression(d, p), consequent: toJS_Statement(d, p + 16), alternate: toJS_$Option_Statement(d, p + 32), span: toJS_Span(d, p + 48) }
@@ -718,7 +854,7 @@ class Statement$IfStatement {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Statement$IfStatement, d, this.#p, v)
+    runWalk(walk_Statement$IfStatement, d, this.#p, v)
   }
   [inspect]() {
     return `Statement$IfStatement <byte ${this.#p}>`
@@ -734,16 +870,19 @@ function walk_Statement$IfStatement(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[5], node)
   }
-  if (v.need[12] === 1) walk_Expression(d, p, v)
-  if (v.need[4] === 1) walk_Statement(d, p + 16, v)
-  if (v.need[46] === 1) walk_$Option_Statement(d, p + 32, v)
-  if (v.need[2] === 1) walk_Span(d, p + 48, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 48)
+  if (v.need[46] === 1) v.stack.push(walk_$Option_Statement, p + 32)
+  if (v.need[4] === 1) v.stack.push(walk_Statement, p + 16)
+  if (v.need[12] === 1) v.stack.push(walk_Expression, p)
 }
 function toJSv_Statement$BlockStatement(d, p) {
   return { type: 'BlockStatement', body: toJS_$Vec_Statement(d, p), span: toJS_Span(d, p + 24) }
@@ -779,7 +918,7 @@ class Statement$BlockStatement {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Statement$BlockStatement, d, this.#p, v)
+    runWalk(walk_Statement$BlockStatement, d, this.#p, v)
   }
   [inspect]() {
     return `Statement$BlockStatement <byte ${this.#p}>`
@@ -795,14 +934,17 @@ function walk_Statement$BlockStatement(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[6], node)
   }
-  if (v.need[1] === 1) walk_$Vec_Statement(d, p, v)
-  if (v.need[2] === 1) walk_Span(d, p + 24, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 24)
+  if (v.need[1] === 1) v.stack.push(walk_$Vec_Statement, p)
 }
 function toJSv_Statement$ExpressionStatement(d, p) {
   return { type: 'ExpressionStatement', expression: toJS_Expression(d, p), span: toJS_Span(d, p + 16) }
@@ -838,7 +980,7 @@ class Statement$ExpressionStatement {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Statement$ExpressionStatement, d, this.#p, v)
+    runWalk(walk_Statement$ExpressionStatement, d, this.#p, v)
   }
   [inspect]() {
     return `Statement$ExpressionStatement <byte ${this.#p}>`
@@ -854,14 +996,17 @@ function walk_Statement$ExpressionStatement(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[7], node)
   }
-  if (v.need[12] === 1) walk_Expression(d, p, v)
-  if (v.need[2] === 1) walk_Span(d, p + 16, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 16)
+  if (v.need[12] === 1) v.stack.push(walk_Expression, p)
 }
 function read_Statement(d, p) {
   switch (d.u8[p]) {
@@ -878,36 +1023,48 @@ function toJS_Statement(d, p) {
   switch (d.u8[p]) {
     case 0: {
       const q = enter(d, p + 8, 56, 7)
+      if (depth >= MAX_DEPTH) return defer(toJSv_Statement$VariableDeclaration, q, 0)
+      depth++
       const o = toJSv_Statement$VariableDeclaration(d, q)
       depth--
       return o
     }
     case 1: {
       const q = enter(d, p + 8, 80, 7)
+      if (depth >= MAX_DEPTH) return defer(toJSv_Statement$FunctionDeclaration, q, 0)
+      depth++
       const o = toJSv_Statement$FunctionDeclaration(d, q)
       depth--
       return o
     }
     case 2: {
       const q = enter(d, p + 8, 24, 7)
+      if (depth >= MAX_DEPTH) return defer(toJSv_Statement$ReturnStatement, q, 0)
+      depth++
       const o = toJSv_Statement$ReturnStatement(d, q)
       depth--
       return o
     }
     case 3: {
       const q = enter(d, p + 8, 56, 7)
+      if (depth >= MAX_DEPTH) return defer(toJSv_Statement$IfStatement, q, 0)
+      depth++
       const o = toJSv_Statement$IfStatement(d, q)
       depth--
       return o
     }
     case 4: {
       const q = enter(d, p + 8, 32, 7)
+      if (depth >= MAX_DEPTH) return defer(toJSv_Statement$BlockStatement, q, 0)
+      depth++
       const o = toJSv_Statement$BlockStatement(d, q)
       depth--
       return o
     }
     case 5: {
       const q = enter(d, p + 8, 24, 7)
+      if (depth >= MAX_DEPTH) return defer(toJSv_Statement$ExpressionStatement, q, 0)
+      depth++
       const o = toJSv_Statement$ExpressionStatement(d, q)
       depth--
       return o
@@ -917,42 +1074,24 @@ function toJS_Statement(d, p) {
 }
 function walk_Statement(d, p, v) {
   switch (d.u8[p]) {
-    case 0: {
-      const q = enter(d, p + 8, 56, 7)
-      walk_Statement$VariableDeclaration(d, q, v)
-      depth--
+    case 0: 
+      walk_Statement$VariableDeclaration(d, enter(d, p + 8, 56, 7), v)
       return
-    }
-    case 1: {
-      const q = enter(d, p + 8, 80, 7)
-      walk_Statement$FunctionDeclaration(d, q, v)
-      depth--
+    case 1: 
+      walk_Statement$FunctionDeclaration(d, enter(d, p + 8, 80, 7), v)
       return
-    }
-    case 2: {
-      const q = enter(d, p + 8, 24, 7)
-      walk_Statement$ReturnStatement(d, q, v)
-      depth--
+    case 2: 
+      walk_Statement$ReturnStatement(d, enter(d, p + 8, 24, 7), v)
       return
-    }
-    case 3: {
-      const q = enter(d, p + 8, 56, 7)
-      walk_Statement$IfStatement(d, q, v)
-      depth--
+    case 3: 
+      walk_Statement$IfStatement(d, enter(d, p + 8, 56, 7), v)
       return
-    }
-    case 4: {
-      const q = enter(d, p + 8, 32, 7)
-      walk_Statement$BlockStatement(d, q, v)
-      depth--
+    case 4: 
+      walk_Statement$BlockStatement(d, enter(d, p + 8, 32, 7), v)
       return
-    }
-    case 5: {
-      const q = enter(d, p + 8, 24, 7)
-      walk_Statement$ExpressionStatement(d, q, v)
-      depth--
+    case 5: 
+      walk_Statement$ExpressionStatement(d, enter(d, p + 8, 24, 7), v)
       return
-    }
     default: badTag(d, 'a Statement', p, d.u8[p])
   }
 }
@@ -963,14 +1102,14 @@ function read_$Box_VariableDeclaration(d, p) {
 }
 function toJS_$Box_VariableDeclaration(d, p) {
   const q = enter(d, p, 56, 7)
+  if (depth >= MAX_DEPTH) return defer(toJS_VariableDeclaration, q, 0)
+  depth++
   const o = toJS_VariableDeclaration(d, q)
   depth--
   return o
 }
 function walk_$Box_VariableDeclaration(d, p, v) {
-  const q = enter(d, p, 56, 7)
-  if (v.need[50] === 1) walk_VariableDeclaration(d, q, v)
-  depth--
+  if (v.need[50] === 1) walk_VariableDeclaration(d, enter(d, p, 56, 7), v)
 }
 
 // Box<FunctionDeclaration> (8 bytes, align 8)
@@ -979,14 +1118,14 @@ function read_$Box_FunctionDeclaration(d, p) {
 }
 function toJS_$Box_FunctionDeclaration(d, p) {
   const q = enter(d, p, 80, 7)
+  if (depth >= MAX_DEPTH) return defer(toJS_FunctionDeclaration, q, 0)
+  depth++
   const o = toJS_FunctionDeclaration(d, q)
   depth--
   return o
 }
 function walk_$Box_FunctionDeclaration(d, p, v) {
-  const q = enter(d, p, 80, 7)
-  if (v.need[49] === 1) walk_FunctionDeclaration(d, q, v)
-  depth--
+  if (v.need[49] === 1) walk_FunctionDeclaration(d, enter(d, p, 80, 7), v)
 }
 
 // Box<ReturnStatement> (8 bytes, align 8)
@@ -995,14 +1134,14 @@ function read_$Box_ReturnStatement(d, p) {
 }
 function toJS_$Box_ReturnStatement(d, p) {
   const q = enter(d, p, 24, 7)
+  if (depth >= MAX_DEPTH) return defer(toJS_ReturnStatement, q, 0)
+  depth++
   const o = toJS_ReturnStatement(d, q)
   depth--
   return o
 }
 function walk_$Box_ReturnStatement(d, p, v) {
-  const q = enter(d, p, 24, 7)
-  if (v.need[47] === 1) walk_ReturnStatement(d, q, v)
-  depth--
+  if (v.need[47] === 1) walk_ReturnStatement(d, enter(d, p, 24, 7), v)
 }
 
 // Box<IfStatement> (8 bytes, align 8)
@@ -1011,14 +1150,14 @@ function read_$Box_IfStatement(d, p) {
 }
 function toJS_$Box_IfStatement(d, p) {
   const q = enter(d, p, 56, 7)
+  if (depth >= MAX_DEPTH) return defer(toJS_IfStatement, q, 0)
+  depth++
   const o = toJS_IfStatement(d, q)
   depth--
   return o
 }
 function walk_$Box_IfStatement(d, p, v) {
-  const q = enter(d, p, 56, 7)
-  if (v.need[45] === 1) walk_IfStatement(d, q, v)
-  depth--
+  if (v.need[45] === 1) walk_IfStatement(d, enter(d, p, 56, 7), v)
 }
 
 // Box<BlockStatement> (8 bytes, align 8)
@@ -1027,14 +1166,14 @@ function read_$Box_BlockStatement(d, p) {
 }
 function toJS_$Box_BlockStatement(d, p) {
   const q = enter(d, p, 32, 7)
+  if (depth >= MAX_DEPTH) return defer(toJS_BlockStatement, q, 0)
+  depth++
   const o = toJS_BlockStatement(d, q)
   depth--
   return o
 }
 function walk_$Box_BlockStatement(d, p, v) {
-  const q = enter(d, p, 32, 7)
-  if (v.need[32] === 1) walk_BlockStatement(d, q, v)
-  depth--
+  if (v.need[32] === 1) walk_BlockStatement(d, enter(d, p, 32, 7), v)
 }
 
 // Box<ExpressionStatement> (8 bytes, align 8)
@@ -1043,14 +1182,14 @@ function read_$Box_ExpressionStatement(d, p) {
 }
 function toJS_$Box_ExpressionStatement(d, p) {
   const q = enter(d, p, 24, 7)
+  if (depth >= MAX_DEPTH) return defer(toJS_ExpressionStatement, q, 0)
+  depth++
   const o = toJS_ExpressionStatement(d, q)
   depth--
   return o
 }
 function walk_$Box_ExpressionStatement(d, p, v) {
-  const q = enter(d, p, 24, 7)
-  if (v.need[11] === 1) walk_ExpressionStatement(d, q, v)
-  depth--
+  if (v.need[11] === 1) walk_ExpressionStatement(d, enter(d, p, 24, 7), v)
 }
 
 // ExpressionStatement (24 bytes, align 8)
@@ -1085,7 +1224,7 @@ class ExpressionStatement {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_ExpressionStatement, d, this.#p, v)
+    runWalk(walk_ExpressionStatement, d, this.#p, v)
   }
   [inspect]() {
     return `ExpressionStatement <byte ${this.#p}>`
@@ -1107,14 +1246,17 @@ function walk_ExpressionStatement(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[7], node)
   }
-  if (v.need[12] === 1) walk_Expression(d, p, v)
-  if (v.need[2] === 1) walk_Span(d, p + 16, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 16)
+  if (v.need[12] === 1) v.stack.push(walk_Expression, p)
 }
 
 // Expression (16 bytes, align 8)
@@ -1152,7 +1294,7 @@ class Expression$Identifier {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Expression$Identifier, d, this.#p, v)
+    runWalk(walk_Expression$Identifier, d, this.#p, v)
   }
   [inspect]() {
     return `Expression$Identifier <byte ${this.#p}>`
@@ -1168,13 +1310,16 @@ function walk_Expression$Identifier(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[8], node)
   }
-  if (v.need[2] === 1) walk_Span(d, p + 16, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 16)
 }
 function toJSv_Expression$NumericLiteral(d, p) {
   return { type: 'NumericLiteral', value: f64js(d.f64[(p) >> 3]), span: toJS_Span(d, p + 8) }
@@ -1210,7 +1355,7 @@ class Expression$NumericLiteral {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Expression$NumericLiteral, d, this.#p, v)
+    runWalk(walk_Expression$NumericLiteral, d, this.#p, v)
   }
   [inspect]() {
     return `Expression$NumericLiteral <byte ${this.#p}>`
@@ -1226,13 +1371,16 @@ function walk_Expression$NumericLiteral(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[9], node)
   }
-  if (v.need[2] === 1) walk_Span(d, p + 8, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 8)
 }
 function toJSv_Expression$StringLiteral(d, p) {
   return { type: 'StringLiteral', value: str(d, p), span: toJS_Span(d, p + 16) }
@@ -1268,7 +1416,7 @@ class Expression$StringLiteral {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Expression$StringLiteral, d, this.#p, v)
+    runWalk(walk_Expression$StringLiteral, d, this.#p, v)
   }
   [inspect]() {
     return `Expression$StringLiteral <byte ${this.#p}>`
@@ -1284,13 +1432,16 @@ function walk_Expression$StringLiteral(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[10], node)
   }
-  if (v.need[2] === 1) walk_Span(d, p + 16, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 16)
 }
 function toJSv_Expression$BooleanLiteral(d, p) {
   return { type: 'BooleanLiteral', value: d.u8[p] !== 0, span: toJS_Span(d, p + 4) }
@@ -1326,7 +1477,7 @@ class Expression$BooleanLiteral {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Expression$BooleanLiteral, d, this.#p, v)
+    runWalk(walk_Expression$BooleanLiteral, d, this.#p, v)
   }
   [inspect]() {
     return `Expression$BooleanLiteral <byte ${this.#p}>`
@@ -1342,13 +1493,16 @@ function walk_Expression$BooleanLiteral(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[11], node)
   }
-  if (v.need[2] === 1) walk_Span(d, p + 4, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 4)
 }
 function toJSv_Expression$ArrayExpression(d, p) {
   return { type: 'ArrayExpression', elements: toJS_$Vec_Expression(d, p), span: toJS_Span(d, p + 24) }
@@ -1384,7 +1538,7 @@ class Expression$ArrayExpression {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Expression$ArrayExpression, d, this.#p, v)
+    runWalk(walk_Expression$ArrayExpression, d, this.#p, v)
   }
   [inspect]() {
     return `Expression$ArrayExpression <byte ${this.#p}>`
@@ -1400,14 +1554,17 @@ function walk_Expression$ArrayExpression(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[12], node)
   }
-  if (v.need[35] === 1) walk_$Vec_Expression(d, p, v)
-  if (v.need[2] === 1) walk_Span(d, p + 24, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 24)
+  if (v.need[35] === 1) v.stack.push(walk_$Vec_Expression, p)
 }
 function toJSv_Expression$UnaryExpression(d, p) {
   return { type: 'UnaryExpression', operator: toJS_UnaryOperator(d, p), argument: toJS_Expression(d, p + 8), span: toJS_Span(d, p + 24) }
@@ -1448,7 +1605,7 @@ class Expression$UnaryExpression {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Expression$UnaryExpression, d, this.#p, v)
+    runWalk(walk_Expression$UnaryExpression, d, this.#p, v)
   }
   [inspect]() {
     return `Expression$UnaryExpression <byte ${this.#p}>`
@@ -1464,14 +1621,17 @@ function walk_Expression$UnaryExpression(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[13], node)
   }
-  if (v.need[12] === 1) walk_Expression(d, p + 8, v)
-  if (v.need[2] === 1) walk_Span(d, p + 24, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 24)
+  if (v.need[12] === 1) v.stack.push(walk_Expression, p + 8)
 }
 function toJSv_Expression$BinaryExpression(d, p) {
   return { type: 'BinaryExpression', operator: toJS_BinaryOperator(d, p), left: toJS_Expression(d, p + 8), right: toJS_Expression(d, p + 24), span: toJS_Span(d, p + 40) }
@@ -1517,7 +1677,7 @@ class Expression$BinaryExpression {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Expression$BinaryExpression, d, this.#p, v)
+    runWalk(walk_Expression$BinaryExpression, d, this.#p, v)
   }
   [inspect]() {
     return `Expression$BinaryExpression <byte ${this.#p}>`
@@ -1533,15 +1693,18 @@ function walk_Expression$BinaryExpression(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[14], node)
   }
-  if (v.need[12] === 1) walk_Expression(d, p + 8, v)
-  if (v.need[12] === 1) walk_Expression(d, p + 24, v)
-  if (v.need[2] === 1) walk_Span(d, p + 40, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 40)
+  if (v.need[12] === 1) v.stack.push(walk_Expression, p + 24)
+  if (v.need[12] === 1) v.stack.push(walk_Expression, p + 8)
 }
 function toJSv_Expression$CallExpression(d, p) {
   return { type: 'CallExpression', callee: toJS_Expression(d, p), arguments: toJS_$Vec_Expression(d, p + 16), span: toJS_Span(d, p + 40) }
@@ -1582,7 +1745,7 @@ class Expression$CallExpression {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Expression$CallExpression, d, this.#p, v)
+    runWalk(walk_Expression$CallExpression, d, this.#p, v)
   }
   [inspect]() {
     return `Expression$CallExpression <byte ${this.#p}>`
@@ -1598,15 +1761,18 @@ function walk_Expression$CallExpression(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[15], node)
   }
-  if (v.need[12] === 1) walk_Expression(d, p, v)
-  if (v.need[35] === 1) walk_$Vec_Expression(d, p + 16, v)
-  if (v.need[2] === 1) walk_Span(d, p + 40, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 40)
+  if (v.need[35] === 1) v.stack.push(walk_$Vec_Expression, p + 16)
+  if (v.need[12] === 1) v.stack.push(walk_Expression, p)
 }
 function toJSv_Expression$MemberExpression(d, p) {
   return { type: 'MemberExpression', object: toJS_Expression(d, p), property: toJS_Expression(d, p + 16), computed: d.u8[p + 32] !== 0, span: toJS_Span(d, p + 36) }
@@ -1652,7 +1818,7 @@ class Expression$MemberExpression {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Expression$MemberExpression, d, this.#p, v)
+    runWalk(walk_Expression$MemberExpression, d, this.#p, v)
   }
   [inspect]() {
     return `Expression$MemberExpression <byte ${this.#p}>`
@@ -1668,15 +1834,18 @@ function walk_Expression$MemberExpression(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[16], node)
   }
-  if (v.need[12] === 1) walk_Expression(d, p, v)
-  if (v.need[12] === 1) walk_Expression(d, p + 16, v)
-  if (v.need[2] === 1) walk_Span(d, p + 36, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 36)
+  if (v.need[12] === 1) v.stack.push(walk_Expression, p + 16)
+  if (v.need[12] === 1) v.stack.push(walk_Expression, p)
 }
 function toJSv_Expression$FunctionExpression(d, p) {
   return { type: 'FunctionExpression', id: toJS_$Option_Box_Identifier(d, p), params: toJS_$Slice_Identifier(d, p + 8), body: toJS_BlockStatement(d, p + 24), span: toJS_Span(d, p + 56) }
@@ -1722,7 +1891,7 @@ class Expression$FunctionExpression {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Expression$FunctionExpression, d, this.#p, v)
+    runWalk(walk_Expression$FunctionExpression, d, this.#p, v)
   }
   [inspect]() {
     return `Expression$FunctionExpression <byte ${this.#p}>`
@@ -1738,16 +1907,19 @@ function walk_Expression$FunctionExpression(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[17], node)
   }
-  if (v.need[31] === 1) walk_$Option_Box_Identifier(d, p, v)
-  if (v.need[25] === 1) walk_$Slice_Identifier(d, p + 8, v)
-  if (v.need[32] === 1) walk_BlockStatement(d, p + 24, v)
-  if (v.need[2] === 1) walk_Span(d, p + 56, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 56)
+  if (v.need[32] === 1) v.stack.push(walk_BlockStatement, p + 24)
+  if (v.need[25] === 1) v.stack.push(walk_$Slice_Identifier, p + 8)
+  if (v.need[31] === 1) v.stack.push(walk_$Option_Box_Identifier, p)
 }
 function toJSv_Expression$ArrowFunctionExpression(d, p) {
   return { type: 'ArrowFunctionExpression', params: toJS_$Slice_Identifier(d, p), body: toJS_ArrowBody(d, p + 16), expression: d.u8[p + 40] !== 0, span: toJS_Span(d, p + 44) }
@@ -1793,7 +1965,7 @@ class Expression$ArrowFunctionExpression {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Expression$ArrowFunctionExpression, d, this.#p, v)
+    runWalk(walk_Expression$ArrowFunctionExpression, d, this.#p, v)
   }
   [inspect]() {
     return `Expression$ArrowFunctionExpression <byte ${this.#p}>`
@@ -1809,15 +1981,18 @@ function walk_Expression$ArrowFunctionExpression(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[18], node)
   }
-  if (v.need[25] === 1) walk_$Slice_Identifier(d, p, v)
-  if (v.need[26] === 1) walk_ArrowBody(d, p + 16, v)
-  if (v.need[2] === 1) walk_Span(d, p + 44, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 44)
+  if (v.need[26] === 1) v.stack.push(walk_ArrowBody, p + 16)
+  if (v.need[25] === 1) v.stack.push(walk_$Slice_Identifier, p)
 }
 function read_Expression(d, p) {
   switch (d.u8[p]) {
@@ -1839,66 +2014,88 @@ function toJS_Expression(d, p) {
   switch (d.u8[p]) {
     case 0: {
       const q = enter(d, p + 8, 24, 7)
+      if (depth >= MAX_DEPTH) return defer(toJSv_Expression$Identifier, q, 0)
+      depth++
       const o = toJSv_Expression$Identifier(d, q)
       depth--
       return o
     }
     case 1: {
       const q = enter(d, p + 8, 16, 7)
+      if (depth >= MAX_DEPTH) return defer(toJSv_Expression$NumericLiteral, q, 0)
+      depth++
       const o = toJSv_Expression$NumericLiteral(d, q)
       depth--
       return o
     }
     case 2: {
       const q = enter(d, p + 8, 24, 7)
+      if (depth >= MAX_DEPTH) return defer(toJSv_Expression$StringLiteral, q, 0)
+      depth++
       const o = toJSv_Expression$StringLiteral(d, q)
       depth--
       return o
     }
     case 3: {
       const q = enter(d, p + 8, 12, 3)
+      if (depth >= MAX_DEPTH) return defer(toJSv_Expression$BooleanLiteral, q, 0)
+      depth++
       const o = toJSv_Expression$BooleanLiteral(d, q)
       depth--
       return o
     }
     case 4: {
       const q = enter(d, p + 8, 32, 7)
+      if (depth >= MAX_DEPTH) return defer(toJSv_Expression$ArrayExpression, q, 0)
+      depth++
       const o = toJSv_Expression$ArrayExpression(d, q)
       depth--
       return o
     }
     case 5: {
       const q = enter(d, p + 8, 32, 7)
+      if (depth >= MAX_DEPTH) return defer(toJSv_Expression$UnaryExpression, q, 0)
+      depth++
       const o = toJSv_Expression$UnaryExpression(d, q)
       depth--
       return o
     }
     case 6: {
       const q = enter(d, p + 8, 48, 7)
+      if (depth >= MAX_DEPTH) return defer(toJSv_Expression$BinaryExpression, q, 0)
+      depth++
       const o = toJSv_Expression$BinaryExpression(d, q)
       depth--
       return o
     }
     case 7: {
       const q = enter(d, p + 8, 48, 7)
+      if (depth >= MAX_DEPTH) return defer(toJSv_Expression$CallExpression, q, 0)
+      depth++
       const o = toJSv_Expression$CallExpression(d, q)
       depth--
       return o
     }
     case 8: {
       const q = enter(d, p + 8, 48, 7)
+      if (depth >= MAX_DEPTH) return defer(toJSv_Expression$MemberExpression, q, 0)
+      depth++
       const o = toJSv_Expression$MemberExpression(d, q)
       depth--
       return o
     }
     case 9: {
       const q = enter(d, p + 8, 64, 7)
+      if (depth >= MAX_DEPTH) return defer(toJSv_Expression$FunctionExpression, q, 0)
+      depth++
       const o = toJSv_Expression$FunctionExpression(d, q)
       depth--
       return o
     }
     case 10: {
       const q = enter(d, p + 8, 56, 7)
+      if (depth >= MAX_DEPTH) return defer(toJSv_Expression$ArrowFunctionExpression, q, 0)
+      depth++
       const o = toJSv_Expression$ArrowFunctionExpression(d, q)
       depth--
       return o
@@ -1908,72 +2105,39 @@ function toJS_Expression(d, p) {
 }
 function walk_Expression(d, p, v) {
   switch (d.u8[p]) {
-    case 0: {
-      const q = enter(d, p + 8, 24, 7)
-      walk_Expression$Identifier(d, q, v)
-      depth--
+    case 0: 
+      walk_Expression$Identifier(d, enter(d, p + 8, 24, 7), v)
       return
-    }
-    case 1: {
-      const q = enter(d, p + 8, 16, 7)
-      walk_Expression$NumericLiteral(d, q, v)
-      depth--
+    case 1: 
+      walk_Expression$NumericLiteral(d, enter(d, p + 8, 16, 7), v)
       return
-    }
-    case 2: {
-      const q = enter(d, p + 8, 24, 7)
-      walk_Expression$StringLiteral(d, q, v)
-      depth--
+    case 2: 
+      walk_Expression$StringLiteral(d, enter(d, p + 8, 24, 7), v)
       return
-    }
-    case 3: {
-      const q = enter(d, p + 8, 12, 3)
-      walk_Expression$BooleanLiteral(d, q, v)
-      depth--
+    case 3: 
+      walk_Expression$BooleanLiteral(d, enter(d, p + 8, 12, 3), v)
       return
-    }
-    case 4: {
-      const q = enter(d, p + 8, 32, 7)
-      walk_Expression$ArrayExpression(d, q, v)
-      depth--
+    case 4: 
+      walk_Expression$ArrayExpression(d, enter(d, p + 8, 32, 7), v)
       return
-    }
-    case 5: {
-      const q = enter(d, p + 8, 32, 7)
-      walk_Expression$UnaryExpression(d, q, v)
-      depth--
+    case 5: 
+      walk_Expression$UnaryExpression(d, enter(d, p + 8, 32, 7), v)
       return
-    }
-    case 6: {
-      const q = enter(d, p + 8, 48, 7)
-      walk_Expression$BinaryExpression(d, q, v)
-      depth--
+    case 6: 
+      walk_Expression$BinaryExpression(d, enter(d, p + 8, 48, 7), v)
       return
-    }
-    case 7: {
-      const q = enter(d, p + 8, 48, 7)
-      walk_Expression$CallExpression(d, q, v)
-      depth--
+    case 7: 
+      walk_Expression$CallExpression(d, enter(d, p + 8, 48, 7), v)
       return
-    }
-    case 8: {
-      const q = enter(d, p + 8, 48, 7)
-      walk_Expression$MemberExpression(d, q, v)
-      depth--
+    case 8: 
+      walk_Expression$MemberExpression(d, enter(d, p + 8, 48, 7), v)
       return
-    }
-    case 9: {
-      const q = enter(d, p + 8, 64, 7)
-      walk_Expression$FunctionExpression(d, q, v)
-      depth--
+    case 9: 
+      walk_Expression$FunctionExpression(d, enter(d, p + 8, 64, 7), v)
       return
-    }
-    case 10: {
-      const q = enter(d, p + 8, 56, 7)
-      walk_Expression$ArrowFunctionExpression(d, q, v)
-      depth--
+    case 10: 
+      walk_Expression$ArrowFunctionExpression(d, enter(d, p + 8, 56, 7), v)
       return
-    }
     default: badTag(d, 'a Expression', p, d.u8[p])
   }
 }
@@ -1984,14 +2148,14 @@ function read_$Box_Identifier(d, p) {
 }
 function toJS_$Box_Identifier(d, p) {
   const q = enter(d, p, 24, 7)
+  if (depth >= MAX_DEPTH) return defer(toJS_Identifier, q, 0)
+  depth++
   const o = toJS_Identifier(d, q)
   depth--
   return o
 }
 function walk_$Box_Identifier(d, p, v) {
-  const q = enter(d, p, 24, 7)
-  if (v.need[28] === 1) walk_Identifier(d, q, v)
-  depth--
+  if (v.need[28] === 1) walk_Identifier(d, enter(d, p, 24, 7), v)
 }
 
 // Box<NumericLiteral> (8 bytes, align 8)
@@ -2000,14 +2164,14 @@ function read_$Box_NumericLiteral(d, p) {
 }
 function toJS_$Box_NumericLiteral(d, p) {
   const q = enter(d, p, 16, 7)
+  if (depth >= MAX_DEPTH) return defer(toJS_NumericLiteral, q, 0)
+  depth++
   const o = toJS_NumericLiteral(d, q)
   depth--
   return o
 }
 function walk_$Box_NumericLiteral(d, p, v) {
-  const q = enter(d, p, 16, 7)
-  if (v.need[43] === 1) walk_NumericLiteral(d, q, v)
-  depth--
+  if (v.need[43] === 1) walk_NumericLiteral(d, enter(d, p, 16, 7), v)
 }
 
 // Box<StringLiteral> (8 bytes, align 8)
@@ -2016,14 +2180,14 @@ function read_$Box_StringLiteral(d, p) {
 }
 function toJS_$Box_StringLiteral(d, p) {
   const q = enter(d, p, 24, 7)
+  if (depth >= MAX_DEPTH) return defer(toJS_StringLiteral, q, 0)
+  depth++
   const o = toJS_StringLiteral(d, q)
   depth--
   return o
 }
 function walk_$Box_StringLiteral(d, p, v) {
-  const q = enter(d, p, 24, 7)
-  if (v.need[42] === 1) walk_StringLiteral(d, q, v)
-  depth--
+  if (v.need[42] === 1) walk_StringLiteral(d, enter(d, p, 24, 7), v)
 }
 
 // Box<BooleanLiteral> (8 bytes, align 8)
@@ -2032,14 +2196,14 @@ function read_$Box_BooleanLiteral(d, p) {
 }
 function toJS_$Box_BooleanLiteral(d, p) {
   const q = enter(d, p, 12, 3)
+  if (depth >= MAX_DEPTH) return defer(toJS_BooleanLiteral, q, 0)
+  depth++
   const o = toJS_BooleanLiteral(d, q)
   depth--
   return o
 }
 function walk_$Box_BooleanLiteral(d, p, v) {
-  const q = enter(d, p, 12, 3)
-  if (v.need[41] === 1) walk_BooleanLiteral(d, q, v)
-  depth--
+  if (v.need[41] === 1) walk_BooleanLiteral(d, enter(d, p, 12, 3), v)
 }
 
 // Box<ArrayExpression> (8 bytes, align 8)
@@ -2048,14 +2212,14 @@ function read_$Box_ArrayExpression(d, p) {
 }
 function toJS_$Box_ArrayExpression(d, p) {
   const q = enter(d, p, 32, 7)
+  if (depth >= MAX_DEPTH) return defer(toJS_ArrayExpression, q, 0)
+  depth++
   const o = toJS_ArrayExpression(d, q)
   depth--
   return o
 }
 function walk_$Box_ArrayExpression(d, p, v) {
-  const q = enter(d, p, 32, 7)
-  if (v.need[40] === 1) walk_ArrayExpression(d, q, v)
-  depth--
+  if (v.need[40] === 1) walk_ArrayExpression(d, enter(d, p, 32, 7), v)
 }
 
 // Box<UnaryExpression> (8 bytes, align 8)
@@ -2064,14 +2228,14 @@ function read_$Box_UnaryExpression(d, p) {
 }
 function toJS_$Box_UnaryExpression(d, p) {
   const q = enter(d, p, 32, 7)
+  if (depth >= MAX_DEPTH) return defer(toJS_UnaryExpression, q, 0)
+  depth++
   const o = toJS_UnaryExpression(d, q)
   depth--
   return o
 }
 function walk_$Box_UnaryExpression(d, p, v) {
-  const q = enter(d, p, 32, 7)
-  if (v.need[38] === 1) walk_UnaryExpression(d, q, v)
-  depth--
+  if (v.need[38] === 1) walk_UnaryExpression(d, enter(d, p, 32, 7), v)
 }
 
 // Box<BinaryExpression> (8 bytes, align 8)
@@ -2080,14 +2244,14 @@ function read_$Box_BinaryExpression(d, p) {
 }
 function toJS_$Box_BinaryExpression(d, p) {
   const q = enter(d, p, 48, 7)
+  if (depth >= MAX_DEPTH) return defer(toJS_BinaryExpression, q, 0)
+  depth++
   const o = toJS_BinaryExpression(d, q)
   depth--
   return o
 }
 function walk_$Box_BinaryExpression(d, p, v) {
-  const q = enter(d, p, 48, 7)
-  if (v.need[36] === 1) walk_BinaryExpression(d, q, v)
-  depth--
+  if (v.need[36] === 1) walk_BinaryExpression(d, enter(d, p, 48, 7), v)
 }
 
 // Box<CallExpression> (8 bytes, align 8)
@@ -2096,14 +2260,14 @@ function read_$Box_CallExpression(d, p) {
 }
 function toJS_$Box_CallExpression(d, p) {
   const q = enter(d, p, 48, 7)
+  if (depth >= MAX_DEPTH) return defer(toJS_CallExpression, q, 0)
+  depth++
   const o = toJS_CallExpression(d, q)
   depth--
   return o
 }
 function walk_$Box_CallExpression(d, p, v) {
-  const q = enter(d, p, 48, 7)
-  if (v.need[34] === 1) walk_CallExpression(d, q, v)
-  depth--
+  if (v.need[34] === 1) walk_CallExpression(d, enter(d, p, 48, 7), v)
 }
 
 // Box<MemberExpression> (8 bytes, align 8)
@@ -2112,14 +2276,14 @@ function read_$Box_MemberExpression(d, p) {
 }
 function toJS_$Box_MemberExpression(d, p) {
   const q = enter(d, p, 48, 7)
+  if (depth >= MAX_DEPTH) return defer(toJS_MemberExpression, q, 0)
+  depth++
   const o = toJS_MemberExpression(d, q)
   depth--
   return o
 }
 function walk_$Box_MemberExpression(d, p, v) {
-  const q = enter(d, p, 48, 7)
-  if (v.need[33] === 1) walk_MemberExpression(d, q, v)
-  depth--
+  if (v.need[33] === 1) walk_MemberExpression(d, enter(d, p, 48, 7), v)
 }
 
 // Box<FunctionExpression> (8 bytes, align 8)
@@ -2128,14 +2292,14 @@ function read_$Box_FunctionExpression(d, p) {
 }
 function toJS_$Box_FunctionExpression(d, p) {
   const q = enter(d, p, 64, 7)
+  if (depth >= MAX_DEPTH) return defer(toJS_FunctionExpression, q, 0)
+  depth++
   const o = toJS_FunctionExpression(d, q)
   depth--
   return o
 }
 function walk_$Box_FunctionExpression(d, p, v) {
-  const q = enter(d, p, 64, 7)
-  if (v.need[30] === 1) walk_FunctionExpression(d, q, v)
-  depth--
+  if (v.need[30] === 1) walk_FunctionExpression(d, enter(d, p, 64, 7), v)
 }
 
 // Box<ArrowFunctionExpression> (8 bytes, align 8)
@@ -2144,14 +2308,14 @@ function read_$Box_ArrowFunctionExpression(d, p) {
 }
 function toJS_$Box_ArrowFunctionExpression(d, p) {
   const q = enter(d, p, 56, 7)
+  if (depth >= MAX_DEPTH) return defer(toJS_ArrowFunctionExpression, q, 0)
+  depth++
   const o = toJS_ArrowFunctionExpression(d, q)
   depth--
   return o
 }
 function walk_$Box_ArrowFunctionExpression(d, p, v) {
-  const q = enter(d, p, 56, 7)
-  if (v.need[24] === 1) walk_ArrowFunctionExpression(d, q, v)
-  depth--
+  if (v.need[24] === 1) walk_ArrowFunctionExpression(d, enter(d, p, 56, 7), v)
 }
 
 // ArrowFunctionExpression (56 bytes, align 8)
@@ -2196,7 +2360,7 @@ class ArrowFunctionExpression {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_ArrowFunctionExpression, d, this.#p, v)
+    runWalk(walk_ArrowFunctionExpression, d, this.#p, v)
   }
   [inspect]() {
     return `ArrowFunctionExpression <byte ${this.#p}>`
@@ -2218,15 +2382,18 @@ function walk_ArrowFunctionExpression(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[18], node)
   }
-  if (v.need[25] === 1) walk_$Slice_Identifier(d, p, v)
-  if (v.need[26] === 1) walk_ArrowBody(d, p + 16, v)
-  if (v.need[2] === 1) walk_Span(d, p + 44, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 44)
+  if (v.need[26] === 1) v.stack.push(walk_ArrowBody, p + 16)
+  if (v.need[25] === 1) v.stack.push(walk_$Slice_Identifier, p)
 }
 
 // Slice<Identifier> (16 bytes, align 8)
@@ -2236,19 +2403,11 @@ function read_$Slice_Identifier(d, p) {
 }
 function toJS_$Slice_Identifier(d, p) {
   const q = span(d, p, 24, 7, true)
-  const n = d.u32[(p >> 2) + 2]
-  charge(d, n, 24)
-  const out = new Array(n)
-  for (let k = 0; k < n; k++) out[k] = toJS_Identifier(d, q + k * 24)
-  depth--
-  return out
+  return listToJS_Identifier(d, q, d.u32[(p >> 2) + 2])
 }
 function walk_$Slice_Identifier(d, p, v) {
   const q = span(d, p, 24, 7, true)
-  const n = d.u32[(p >> 2) + 2]
-  charge(d, n, 24)
-  for (let k = 0; k < n; k++) if (v.need[28] === 1) walk_Identifier(d, q + k * 24, v)
-  depth--
+  listWalk_Identifier(d, q, v, d.u32[(p >> 2) + 2])
 }
 
 // ArrowBody (24 bytes, align 8)
@@ -2286,7 +2445,7 @@ class ArrowBody$BlockStatement {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_ArrowBody$BlockStatement, d, this.#p, v)
+    runWalk(walk_ArrowBody$BlockStatement, d, this.#p, v)
   }
   [inspect]() {
     return `ArrowBody$BlockStatement <byte ${this.#p}>`
@@ -2302,14 +2461,17 @@ function walk_ArrowBody$BlockStatement(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[6], node)
   }
-  if (v.need[1] === 1) walk_$Vec_Statement(d, p, v)
-  if (v.need[2] === 1) walk_Span(d, p + 24, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 24)
+  if (v.need[1] === 1) v.stack.push(walk_$Vec_Statement, p)
 }
 class ArrowBody$Expression {
   #d
@@ -2337,7 +2499,7 @@ class ArrowBody$Expression {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_ArrowBody$Expression, d, this.#p, v)
+    runWalk(walk_ArrowBody$Expression, d, this.#p, v)
   }
   [inspect]() {
     return `ArrowBody$Expression <byte ${this.#p}>`
@@ -2353,13 +2515,16 @@ function walk_ArrowBody$Expression(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[19], node)
   }
-  if (v.need[12] === 1) walk_Expression(d, p + 8, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[12] === 1) v.stack.push(walk_Expression, p + 8)
 }
 function read_ArrowBody(d, p) {
   switch (d.u8[p]) {
@@ -2372,6 +2537,8 @@ function toJS_ArrowBody(d, p) {
   switch (d.u8[p]) {
     case 0: {
       const q = enter(d, p + 8, 32, 7)
+      if (depth >= MAX_DEPTH) return defer(toJSv_ArrowBody$BlockStatement, q, 0)
+      depth++
       const o = toJSv_ArrowBody$BlockStatement(d, q)
       depth--
       return o
@@ -2382,12 +2549,9 @@ function toJS_ArrowBody(d, p) {
 }
 function walk_ArrowBody(d, p, v) {
   switch (d.u8[p]) {
-    case 0: {
-      const q = enter(d, p + 8, 32, 7)
-      walk_ArrowBody$BlockStatement(d, q, v)
-      depth--
+    case 0: 
+      walk_ArrowBody$BlockStatement(d, enter(d, p + 8, 32, 7), v)
       return
-    }
     case 1: 
       walk_ArrowBody$Expression(d, p, v)
       return
@@ -2435,7 +2599,7 @@ class Identifier {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_Identifier, d, this.#p, v)
+    runWalk(walk_Identifier, d, this.#p, v)
   }
   [inspect]() {
     return `Identifier <byte ${this.#p}>`
@@ -2457,13 +2621,16 @@ function walk_Identifier(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[8], node)
   }
-  if (v.need[2] === 1) walk_Span(d, p + 16, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 16)
 }
 
 // ArenaStr (16 bytes, align 8)
@@ -2516,7 +2683,7 @@ class FunctionExpression {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_FunctionExpression, d, this.#p, v)
+    runWalk(walk_FunctionExpression, d, this.#p, v)
   }
   [inspect]() {
     return `FunctionExpression <byte ${this.#p}>`
@@ -2538,16 +2705,19 @@ function walk_FunctionExpression(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[17], node)
   }
-  if (v.need[31] === 1) walk_$Option_Box_Identifier(d, p, v)
-  if (v.need[25] === 1) walk_$Slice_Identifier(d, p + 8, v)
-  if (v.need[32] === 1) walk_BlockStatement(d, p + 24, v)
-  if (v.need[2] === 1) walk_Span(d, p + 56, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 56)
+  if (v.need[32] === 1) v.stack.push(walk_BlockStatement, p + 24)
+  if (v.need[25] === 1) v.stack.push(walk_$Slice_Identifier, p + 8)
+  if (v.need[31] === 1) v.stack.push(walk_$Option_Box_Identifier, p)
 }
 
 // Option<Box<Identifier>> (8 bytes, align 8)
@@ -2595,7 +2765,7 @@ class BlockStatement {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_BlockStatement, d, this.#p, v)
+    runWalk(walk_BlockStatement, d, this.#p, v)
   }
   [inspect]() {
     return `BlockStatement <byte ${this.#p}>`
@@ -2617,14 +2787,17 @@ function walk_BlockStatement(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[6], node)
   }
-  if (v.need[1] === 1) walk_$Vec_Statement(d, p, v)
-  if (v.need[2] === 1) walk_Span(d, p + 24, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 24)
+  if (v.need[1] === 1) v.stack.push(walk_$Vec_Statement, p)
 }
 
 // MemberExpression (48 bytes, align 8)
@@ -2669,7 +2842,7 @@ class MemberExpression {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_MemberExpression, d, this.#p, v)
+    runWalk(walk_MemberExpression, d, this.#p, v)
   }
   [inspect]() {
     return `MemberExpression <byte ${this.#p}>`
@@ -2691,15 +2864,18 @@ function walk_MemberExpression(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[16], node)
   }
-  if (v.need[12] === 1) walk_Expression(d, p, v)
-  if (v.need[12] === 1) walk_Expression(d, p + 16, v)
-  if (v.need[2] === 1) walk_Span(d, p + 36, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 36)
+  if (v.need[12] === 1) v.stack.push(walk_Expression, p + 16)
+  if (v.need[12] === 1) v.stack.push(walk_Expression, p)
 }
 
 // CallExpression (48 bytes, align 8)
@@ -2739,7 +2915,7 @@ class CallExpression {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_CallExpression, d, this.#p, v)
+    runWalk(walk_CallExpression, d, this.#p, v)
   }
   [inspect]() {
     return `CallExpression <byte ${this.#p}>`
@@ -2761,15 +2937,18 @@ function walk_CallExpression(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[15], node)
   }
-  if (v.need[12] === 1) walk_Expression(d, p, v)
-  if (v.need[35] === 1) walk_$Vec_Expression(d, p + 16, v)
-  if (v.need[2] === 1) walk_Span(d, p + 40, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 40)
+  if (v.need[35] === 1) v.stack.push(walk_$Vec_Expression, p + 16)
+  if (v.need[12] === 1) v.stack.push(walk_Expression, p)
 }
 
 // Vec<Expression> (24 bytes, align 8)
@@ -2779,19 +2958,11 @@ function read_$Vec_Expression(d, p) {
 }
 function toJS_$Vec_Expression(d, p) {
   const q = span(d, p, 16, 7, false)
-  const n = d.u32[(p >> 2) + 2]
-  charge(d, n, 16)
-  const out = new Array(n)
-  for (let k = 0; k < n; k++) out[k] = toJS_Expression(d, q + k * 16)
-  depth--
-  return out
+  return listToJS_Expression(d, q, d.u32[(p >> 2) + 2])
 }
 function walk_$Vec_Expression(d, p, v) {
   const q = span(d, p, 16, 7, false)
-  const n = d.u32[(p >> 2) + 2]
-  charge(d, n, 16)
-  for (let k = 0; k < n; k++) if (v.need[12] === 1) walk_Expression(d, q + k * 16, v)
-  depth--
+  listWalk_Expression(d, q, v, d.u32[(p >> 2) + 2])
 }
 
 // BinaryExpression (48 bytes, align 8)
@@ -2836,7 +3007,7 @@ class BinaryExpression {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_BinaryExpression, d, this.#p, v)
+    runWalk(walk_BinaryExpression, d, this.#p, v)
   }
   [inspect]() {
     return `BinaryExpression <byte ${this.#p}>`
@@ -2858,15 +3029,18 @@ function walk_BinaryExpression(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[14], node)
   }
-  if (v.need[12] === 1) walk_Expression(d, p + 8, v)
-  if (v.need[12] === 1) walk_Expression(d, p + 24, v)
-  if (v.need[2] === 1) walk_Span(d, p + 40, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 40)
+  if (v.need[12] === 1) v.stack.push(walk_Expression, p + 24)
+  if (v.need[12] === 1) v.stack.push(walk_Expression, p + 8)
 }
 
 // BinaryOperator (1 bytes, align 1)
@@ -2944,7 +3118,7 @@ class UnaryExpression {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_UnaryExpression, d, this.#p, v)
+    runWalk(walk_UnaryExpression, d, this.#p, v)
   }
   [inspect]() {
     return `UnaryExpression <byte ${this.#p}>`
@@ -2966,14 +3140,17 @@ function walk_UnaryExpression(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[13], node)
   }
-  if (v.need[12] === 1) walk_Expression(d, p + 8, v)
-  if (v.need[2] === 1) walk_Span(d, p + 24, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 24)
+  if (v.need[12] === 1) v.stack.push(walk_Expression, p + 8)
 }
 
 // UnaryOperator (1 bytes, align 1)
@@ -3026,7 +3203,7 @@ class ArrayExpression {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_ArrayExpression, d, this.#p, v)
+    runWalk(walk_ArrayExpression, d, this.#p, v)
   }
   [inspect]() {
     return `ArrayExpression <byte ${this.#p}>`
@@ -3048,14 +3225,17 @@ function walk_ArrayExpression(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[12], node)
   }
-  if (v.need[35] === 1) walk_$Vec_Expression(d, p, v)
-  if (v.need[2] === 1) walk_Span(d, p + 24, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 24)
+  if (v.need[35] === 1) v.stack.push(walk_$Vec_Expression, p)
 }
 
 // BooleanLiteral (12 bytes, align 4)
@@ -3090,7 +3270,7 @@ class BooleanLiteral {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_BooleanLiteral, d, this.#p, v)
+    runWalk(walk_BooleanLiteral, d, this.#p, v)
   }
   [inspect]() {
     return `BooleanLiteral <byte ${this.#p}>`
@@ -3112,13 +3292,16 @@ function walk_BooleanLiteral(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[11], node)
   }
-  if (v.need[2] === 1) walk_Span(d, p + 4, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 4)
 }
 
 // StringLiteral (24 bytes, align 8)
@@ -3153,7 +3336,7 @@ class StringLiteral {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_StringLiteral, d, this.#p, v)
+    runWalk(walk_StringLiteral, d, this.#p, v)
   }
   [inspect]() {
     return `StringLiteral <byte ${this.#p}>`
@@ -3175,13 +3358,16 @@ function walk_StringLiteral(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[10], node)
   }
-  if (v.need[2] === 1) walk_Span(d, p + 16, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 16)
 }
 
 // NumericLiteral (16 bytes, align 8)
@@ -3216,7 +3402,7 @@ class NumericLiteral {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_NumericLiteral, d, this.#p, v)
+    runWalk(walk_NumericLiteral, d, this.#p, v)
   }
   [inspect]() {
     return `NumericLiteral <byte ${this.#p}>`
@@ -3238,13 +3424,16 @@ function walk_NumericLiteral(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[9], node)
   }
-  if (v.need[2] === 1) walk_Span(d, p + 8, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 8)
 }
 
 // f64 (8 bytes, align 8)
@@ -3297,7 +3486,7 @@ class IfStatement {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_IfStatement, d, this.#p, v)
+    runWalk(walk_IfStatement, d, this.#p, v)
   }
   [inspect]() {
     return `IfStatement <byte ${this.#p}>`
@@ -3319,16 +3508,19 @@ function walk_IfStatement(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[5], node)
   }
-  if (v.need[12] === 1) walk_Expression(d, p, v)
-  if (v.need[4] === 1) walk_Statement(d, p + 16, v)
-  if (v.need[46] === 1) walk_$Option_Statement(d, p + 32, v)
-  if (v.need[2] === 1) walk_Span(d, p + 48, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 48)
+  if (v.need[46] === 1) v.stack.push(walk_$Option_Statement, p + 32)
+  if (v.need[4] === 1) v.stack.push(walk_Statement, p + 16)
+  if (v.need[12] === 1) v.stack.push(walk_Expression, p)
 }
 
 // Option<Statement> (16 bytes, align 8)
@@ -3376,7 +3568,7 @@ class ReturnStatement {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_ReturnStatement, d, this.#p, v)
+    runWalk(walk_ReturnStatement, d, this.#p, v)
   }
   [inspect]() {
     return `ReturnStatement <byte ${this.#p}>`
@@ -3398,14 +3590,17 @@ function walk_ReturnStatement(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[4], node)
   }
-  if (v.need[48] === 1) walk_$Option_Expression(d, p, v)
-  if (v.need[2] === 1) walk_Span(d, p + 16, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 16)
+  if (v.need[48] === 1) v.stack.push(walk_$Option_Expression, p)
 }
 
 // Option<Expression> (16 bytes, align 8)
@@ -3463,7 +3658,7 @@ class FunctionDeclaration {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_FunctionDeclaration, d, this.#p, v)
+    runWalk(walk_FunctionDeclaration, d, this.#p, v)
   }
   [inspect]() {
     return `FunctionDeclaration <byte ${this.#p}>`
@@ -3485,16 +3680,19 @@ function walk_FunctionDeclaration(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[3], node)
   }
-  if (v.need[28] === 1) walk_Identifier(d, p, v)
-  if (v.need[25] === 1) walk_$Slice_Identifier(d, p + 24, v)
-  if (v.need[32] === 1) walk_BlockStatement(d, p + 40, v)
-  if (v.need[2] === 1) walk_Span(d, p + 72, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 72)
+  if (v.need[32] === 1) v.stack.push(walk_BlockStatement, p + 40)
+  if (v.need[25] === 1) v.stack.push(walk_$Slice_Identifier, p + 24)
+  if (v.need[28] === 1) v.stack.push(walk_Identifier, p)
 }
 
 // VariableDeclaration (56 bytes, align 8)
@@ -3539,7 +3737,7 @@ class VariableDeclaration {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(walk_VariableDeclaration, d, this.#p, v)
+    runWalk(walk_VariableDeclaration, d, this.#p, v)
   }
   [inspect]() {
     return `VariableDeclaration <byte ${this.#p}>`
@@ -3561,15 +3759,18 @@ function walk_VariableDeclaration(d, p, v) {
       const r = en.call(v.self, node)
       live(d)
       if (r === false) {
-        if (ex !== undefined) ex.call(v.self, node)
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
         return
       }
     }
+    if (ex !== undefined) v.stack.push(v.leave[2], node)
   }
-  if (v.need[28] === 1) walk_Identifier(d, p + 8, v)
-  if (v.need[48] === 1) walk_$Option_Expression(d, p + 32, v)
-  if (v.need[2] === 1) walk_Span(d, p + 48, v)
-  if (ex !== undefined) ex.call(v.self, node)
+  if (v.need[2] === 1) v.stack.push(walk_Span, p + 48)
+  if (v.need[48] === 1) v.stack.push(walk_$Option_Expression, p + 32)
+  if (v.need[28] === 1) v.stack.push(walk_Identifier, p + 8)
 }
 
 // VariableKind (1 bytes, align 1)
@@ -3625,7 +3826,7 @@ class List$Statement {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(listWalk_Statement, d, this.#p, { v, n: this.#n })
+    runWalk(listWalk_Statement, d, this.#p, v, this.#n)
   }
   [inspect]() {
     return `List$Statement(${this.#n}) <byte ${this.#p}>`
@@ -3633,17 +3834,20 @@ class List$Statement {
 }
 function listToJS_Statement(d, q, n) {
   charge(d, n, 16)
+  return depth < MAX_DEPTH ? items_Statement(d, q, n) : defer(items_Statement, q, n)
+}
+function items_Statement(d, q, n) {
+  depth++
   const out = new Array(n)
   for (let k = 0; k < n; k++) out[k] = toJS_Statement(d, q + k * 16)
   depth--
   return out
 }
-function listWalk_Statement(d, q, a) {
-  const v = a.v
-  const n = a.n
+function listWalk_Statement(d, q, v, n) {
   charge(d, n, 16)
-  for (let k = 0; k < n; k++) if (v.need[4] === 1) walk_Statement(d, q + k * 16, v)
-  depth--
+  if (v.need[4] !== 1) return
+  const st = v.stack
+  for (let k = n - 1; k >= 0; k--) st.push(walk_Statement, q + k * 16)
 }
 
 /** A list of Identifier: `length`, `at(i)`, iteration, `toJS()`. */
@@ -3683,7 +3887,7 @@ class List$Identifier {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(listWalk_Identifier, d, this.#p, { v, n: this.#n })
+    runWalk(listWalk_Identifier, d, this.#p, v, this.#n)
   }
   [inspect]() {
     return `List$Identifier(${this.#n}) <byte ${this.#p}>`
@@ -3691,17 +3895,20 @@ class List$Identifier {
 }
 function listToJS_Identifier(d, q, n) {
   charge(d, n, 24)
+  return depth < MAX_DEPTH ? items_Identifier(d, q, n) : defer(items_Identifier, q, n)
+}
+function items_Identifier(d, q, n) {
+  depth++
   const out = new Array(n)
   for (let k = 0; k < n; k++) out[k] = toJS_Identifier(d, q + k * 24)
   depth--
   return out
 }
-function listWalk_Identifier(d, q, a) {
-  const v = a.v
-  const n = a.n
+function listWalk_Identifier(d, q, v, n) {
   charge(d, n, 24)
-  for (let k = 0; k < n; k++) if (v.need[28] === 1) walk_Identifier(d, q + k * 24, v)
-  depth--
+  if (v.need[28] !== 1) return
+  const st = v.stack
+  for (let k = n - 1; k >= 0; k--) st.push(walk_Identifier, q + k * 24)
 }
 
 /** A list of Expression: `length`, `at(i)`, iteration, `toJS()`. */
@@ -3741,7 +3948,7 @@ class List$Expression {
   [WALK](v) {
     const d = this.#d
     live(d)
-    run(listWalk_Expression, d, this.#p, { v, n: this.#n })
+    runWalk(listWalk_Expression, d, this.#p, v, this.#n)
   }
   [inspect]() {
     return `List$Expression(${this.#n}) <byte ${this.#p}>`
@@ -3749,17 +3956,20 @@ class List$Expression {
 }
 function listToJS_Expression(d, q, n) {
   charge(d, n, 16)
+  return depth < MAX_DEPTH ? items_Expression(d, q, n) : defer(items_Expression, q, n)
+}
+function items_Expression(d, q, n) {
+  depth++
   const out = new Array(n)
   for (let k = 0; k < n; k++) out[k] = toJS_Expression(d, q + k * 16)
   depth--
   return out
 }
-function listWalk_Expression(d, q, a) {
-  const v = a.v
-  const n = a.n
+function listWalk_Expression(d, q, v, n) {
   charge(d, n, 16)
-  for (let k = 0; k < n; k++) if (v.need[12] === 1) walk_Expression(d, q + k * 16, v)
-  depth--
+  if (v.need[12] !== 1) return
+  const st = v.stack
+  for (let k = n - 1; k >= 0; k--) st.push(walk_Expression, q + k * 16)
 }
 
 // The visitor's node types, and per type the node types it can reach.
