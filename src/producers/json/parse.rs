@@ -401,7 +401,7 @@ impl<'a> Run<'a, '_> {
         let body = start + 1;
         let key = match scan::short_string(self.src, body) {
             // The common key: short, verbatim, and (if not ASCII) known to be UTF-8. Its
-            // signature comes with the scan.
+            // signature is its bytes, read where the scan found them.
             Some((len, ascii)) if ascii || self.utf8_valid => {
                 let sig = scan::short_signature(self.src, body, len);
                 self.pos = body + len + 1;
