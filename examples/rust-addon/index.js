@@ -1,15 +1,26 @@
 'use strict'
-// The example addon: its own .node (only CsvPool and CsvJob) and a small JS wrapper that
-// reads the blocks with ./reader.js (raw-transfer-reader, pure JS). Native calls need no
-// wrapper for typed errors: loading the reader registers its classes, and the addon throws
-// instances of them (a StaleBufferError, a RawTransferError with code 'CsvSyntax', ...).
+// The example addon: its own .node (only CsvPool and CsvJob), the reader generated from
+// src/lib.rs's Table (./generated/csv.js: lazy views, toJS(), visit(), types) and a small
+// wrapper, on raw-transfer-reader only (pure JS). Native calls need no wrapper for typed
+// errors: loading the reader registers its classes, and the addon throws instances of them
+// (a StaleBufferError, a RawTransferError with code 'CsvSyntax', ...).
 const path = require('node:path')
-const { reader, readTable, fromFailure } = require('./reader')
-const { BufferCache, runJob } = reader
+const reader = require('raw-transfer-reader')
+const csv = require('./generated/csv.js')
+
+const { BufferCache, runJob, fromNative } = reader
+const { readTable } = csv
 
 const binding = require(path.join(__dirname, 'rust-addon.node'))
 
-/** A pool with its own BufferCache: `parse()` returns rows' block, `release()` gives it back. */
+/** A job failure (`{ code, message, position }` from Rust) as a typed error. */
+function fromFailure(failure, what) {
+  const e = fromNative(new Error(`${failure.code}: ${what ? `${what}: ` : ''}${failure.message}`))
+  if (failure.position) [e.offset, e.line, e.column] = failure.position
+  return e
+}
+
+/** A pool with its own BufferCache: `parse()` returns a block's Table, `release(id)` gives it back. */
 class CsvPool {
   #native
   #cache
@@ -32,9 +43,20 @@ class CsvPool {
     return this.#native.stats()
   }
   #receive(sent) {
-    return { id: sent.id, generation: sent.generation, raw: this.#cache.receive(sent.id, sent.buffer), firstHandOff: sent.buffer !== null }
+    const raw = this.#cache.receive(sent.id, sent.buffer)
+    let table
+    try {
+      table = readTable({ raw, generation: sent.generation }) // checks the layout hash
+    } catch (e) {
+      this.#native.release(sent.id)
+      throw e
+    }
+    return { id: sent.id, generation: sent.generation, raw, firstHandOff: sent.buffer !== null, table }
   }
-  /** Parse CSV text: `{ id, generation, raw, firstHandOff }`; read `raw` (readTable), then `release(id)`. */
+  /**
+   * Parse CSV text: `{ id, generation, raw, firstHandOff, table }` (`table`: a lazy view of
+   * the block; `table.rows.toJS()` for plain objects); read it, then `release(id)`.
+   */
   parse(text) {
     return this.#receive(this.#native.parse(text))
   }
@@ -45,8 +67,8 @@ class CsvPool {
     this.#native.release(id)
   }
   /**
-   * Parse `paths` on `threads` Rust threads; `plugin(rows, path, item)` per file (may return
-   * a promise). Resolves to runJob's `{ items, bytes, errors }`.
+   * Parse `paths` on `threads` Rust threads; `plugin(rows, path, item)` per file (`rows`: a
+   * lazy list of Row views; may return a promise). Resolves to runJob's `{ items, bytes, errors }`.
    */
   parseFiles(paths, plugin, { threads = 2 } = {}) {
     const job = this.#native.startFiles(paths, threads)
@@ -54,7 +76,10 @@ class CsvPool {
       cache: this.#cache,
       release: (pairs) => this.#native.releaseMany(pairs),
       // A block holds several tables (the job packs small ones): each at its own root.
-      open: (item, giveBack) => ({ value: readTable(this.#cache.receive(item.id, null), item.root), close: giveBack }),
+      open: (item, giveBack) => {
+        const raw = this.#cache.receive(item.id, null)
+        return { value: readTable({ raw, root: item.root, generation: item.generation }).rows, close: giveBack }
+      },
       plugin: (rows, item) => plugin(rows, paths[item.index], item),
       fail: (failure, item) => fromFailure(failure, paths[item.index]),
     })
@@ -65,4 +90,4 @@ class CsvPool {
   }
 }
 
-module.exports = { CsvPool, binding, ...require('./reader') }
+module.exports = { CsvPool, binding, reader, csv, readTable, fromFailure }

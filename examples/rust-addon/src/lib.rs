@@ -1,82 +1,65 @@
 //! A second napi-rs addon built on raw_transfer's **public** API alone (the crate is a
-//! `default-features = false, features = ["napi"]` dependency): CSV lines `name,value`
-//! become `#[repr(C)]` rows in a pooled block that JS reads zero-copy (`../reader.js`).
-//!
-//! Block layout. A block starts on a 4 GiB boundary and is smaller than 2 GiB, so the low
-//! 32 bits of a pointer into it are its offset in the JS buffer (`RawBuffer#ptr`):
-//!
-//! ```text
-//! at data_offset:  Table { rows_ptr: u64, rows_len: u32, _reserved: u32 }           16 bytes
-//! at rows_ptr:     Row   { name_ptr: u64, name_len: u32, line: u32, value: f64 }    24 bytes each
-//! metadata:        producer0 = FORMAT, producer1 = FORMAT_VERSION
-//! ```
+//! `default-features = false, features = ["napi", "layout"]` dependency): CSV lines
+//! `name,value` become the [`Row`]s of a [`Table`] in a pooled block, which JS reads
+//! zero-copy through the reader generated from these types (`../generated/csv.js`; the test
+//! below fails when it is stale).
 //!
 //! Input: each non-empty line is `name,value`. `name` may be quoted (`"a, ""b"""`: commas
 //! and doubled quotes inside); `value` is an `f64` (surrounding spaces allowed); a trailing
 //! `\r` is ignored. Errors are `CsvSyntax` (with offset/line/column), `Io`, `BlockFull`.
 //!
-//! This file has no `unsafe` block: rows are `Copy` structs of plain integers, built in a
-//! heap scratch vector and copied into the block with `try_alloc_slice_copy`.
+//! No `unsafe` and no offsets here: the layout is `#[derive(Layout)]`, which takes every
+//! offset and size from the compiler, and the hand-off record carries the table's offset and
+//! the layout's hash ([`root_metadata`]), which the generated reader checks.
 
+use std::ops::Range;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
+use raw_transfer::layout::{ArenaError, ArenaSlice, ArenaStr, ArenaVec, Layout, root_metadata};
 use raw_transfer::napi::{
     EnvPool, ErrorCode, Job, JobOptions, Position, ProduceError, Producer, Sent, Transfer,
     TransferError, Wait, catch_panic_in, load_file, read_file,
 };
 use raw_transfer::{ACTIVE_SIZE, FixedSizeAllocator, FixedSizeAllocatorPool, RawTransferMetadata};
 
-/// `producer0` of a CSV table block ("CSV1"), so the reader can tell it reads one.
-pub const FORMAT: u32 = 0x4353_5631;
-/// `producer1`: the layout version below.
-pub const FORMAT_VERSION: u32 = 1;
 /// The producer's own error code (JS: a `RawTransferError` with `code === 'CsvSyntax'`).
 pub const CSV_SYNTAX: ErrorCode = ErrorCode::Other("CsvSyntax");
 
-/// One row. `name_ptr` is a real pointer into the block (JS reads its low 32 bits).
+/// Names are copied into the block next to the rows: at most half a block of text.
+const MAX_TEXT: u64 = (ACTIVE_SIZE / 2) as u64;
+
+/// One row of the input.
+#[derive(Layout)]
 #[repr(C)]
-#[derive(Clone, Copy)]
-struct Row {
-    name_ptr: u64,
-    name_len: u32,
+pub struct Row<'a> {
+    pub name: ArenaStr<'a>,
+    pub value: f64,
     /// 1-based line of the input the row came from.
-    line: u32,
-    value: f64,
+    pub line: u32,
 }
 
-/// The root structure, at `data_offset`.
+/// The root: one input's rows.
+#[derive(Layout)]
 #[repr(C)]
-#[derive(Clone, Copy)]
-struct Table {
-    rows_ptr: u64,
-    rows_len: u32,
-    _reserved: u32,
+pub struct Table<'a> {
+    pub rows: ArenaSlice<'a, Row<'a>>,
 }
 
-// The layout reader.js reads (ROW_* / TABLE_* there): a change here must change it too.
-const _: () = {
-    assert!(size_of::<Row>() == 24);
-    assert!(align_of::<Row>() == 8);
-    assert!(std::mem::offset_of!(Row, name_ptr) == 0);
-    assert!(std::mem::offset_of!(Row, name_len) == 8);
-    assert!(std::mem::offset_of!(Row, line) == 12);
-    assert!(std::mem::offset_of!(Row, value) == 16);
-    assert!(size_of::<Table>() == 16);
-    assert!(align_of::<Table>() == 8);
-    assert!(std::mem::offset_of!(Table, rows_ptr) == 0);
-    assert!(std::mem::offset_of!(Table, rows_len) == 8);
-    // Pointers are stored as u64 and read as their low 32 bits: only on 64-bit targets.
-    assert!(size_of::<usize>() == 8);
-};
+/// A row as parsed, before it goes into the block: its name is `Scratch::names[name]`.
+struct Parsed {
+    name: Range<usize>,
+    value: f64,
+    line: u32,
+}
 
 /// Scratch state reused across inputs (per job thread, or the JS thread's own).
 #[derive(Default)]
 struct Scratch {
-    rows: Vec<Row>,
-    name: String,
+    rows: Vec<Parsed>,
+    names: String,
 }
 
 fn syntax(offset: usize, line: u32, column: usize, msg: impl std::fmt::Display) -> ProduceError {
@@ -87,12 +70,16 @@ fn syntax(offset: usize, line: u32, column: usize, msg: impl std::fmt::Display) 
     })
 }
 
-/// Parse `text` into `block` (fresh from the pool); returns the metadata to hand off.
-fn build(
-    text: &[u8],
-    block: &FixedSizeAllocator,
-    scratch: &mut Scratch,
-) -> std::result::Result<RawTransferMetadata, ProduceError> {
+/// A full block is `BlockFull`; the rest cannot happen with a block (a bug: `Internal`).
+fn arena_error(e: ArenaError) -> ProduceError {
+    match e {
+        ArenaError::Alloc(e) => e.into(),
+        other => TransferError::internal(other).into(),
+    }
+}
+
+/// Parse `text` into `scratch.rows` (names into `scratch.names`).
+fn parse(text: &[u8], scratch: &mut Scratch) -> std::result::Result<(), ProduceError> {
     let text = std::str::from_utf8(text).map_err(|e| {
         let at = e.valid_up_to();
         let line_start = text[..at]
@@ -103,6 +90,7 @@ fn build(
         syntax(at, line, at - line_start, "invalid UTF-8")
     })?;
     scratch.rows.clear();
+    scratch.names.clear();
     let mut start = 0;
     for (i, raw_line) in text.split('\n').enumerate() {
         let line_no = i as u32 + 1;
@@ -114,21 +102,21 @@ fn build(
         }
         let err = |col: usize, msg: &str| syntax(line_start + col, line_no, col, msg);
         // The name: quoted (with "" for a quote) or up to the first comma.
-        let (name, rest_at) = if let Some(quoted) = line.strip_prefix('"') {
-            scratch.name.clear();
+        let name_start = scratch.names.len();
+        let rest_at = if let Some(quoted) = line.strip_prefix('"') {
             let mut chars = quoted.char_indices();
             let mut end = None;
             while let Some((j, c)) = chars.next() {
                 if c == '"' {
                     if quoted[j + 1..].starts_with('"') {
-                        scratch.name.push('"');
+                        scratch.names.push('"');
                         chars.next();
                     } else {
                         end = Some(j + 2); // past both quotes, in `line`
                         break;
                     }
                 } else {
-                    scratch.name.push(c);
+                    scratch.names.push(c);
                 }
             }
             let Some(end) = end else {
@@ -137,37 +125,60 @@ fn build(
             if !line[end..].starts_with(',') {
                 return Err(err(end, "expected ',' after the quoted name"));
             }
-            (block.try_alloc_str(&scratch.name)?, end + 1)
+            end + 1
         } else {
             let Some(comma) = line.find(',') else {
                 return Err(err(line.len(), "expected name,value"));
             };
-            (block.try_alloc_str(&line[..comma])?, comma + 1)
+            scratch.names.push_str(&line[..comma]);
+            comma + 1
         };
-        let value_text = line[rest_at..].trim();
-        let value: f64 = value_text
+        let value = line[rest_at..]
+            .trim()
             .parse()
             .map_err(|_| err(rest_at, "value is not a number"))?;
-        scratch.rows.push(Row {
-            name_ptr: name.as_ptr() as usize as u64,
-            name_len: name.len() as u32,
-            line: line_no,
+        scratch.rows.push(Parsed {
+            name: name_start..scratch.names.len(),
             value,
+            line: line_no,
         });
     }
-    let rows = block.try_alloc_slice_copy(&scratch.rows)?;
-    let table = block.try_alloc(Table {
-        rows_ptr: rows.as_ptr() as usize as u64,
-        rows_len: rows.len() as u32,
-        _reserved: 0,
-    })?;
-    let data_offset = block.offset_of(table as *const Table);
-    Ok(RawTransferMetadata {
-        data_offset,
-        producer0: FORMAT,
-        producer1: FORMAT_VERSION,
-        ..Default::default()
-    })
+    Ok(())
+}
+
+/// Parse `text` and append its [`Table`] to `block` (a job's block may hold earlier tables);
+/// returns the hand-off record: the table's offset and the layout's hash.
+fn build(
+    text: &[u8],
+    block: &FixedSizeAllocator,
+    scratch: &mut Scratch,
+) -> std::result::Result<RawTransferMetadata, ProduceError> {
+    parse(text, scratch)?;
+    let table = write_table(block, scratch)?;
+    root_metadata(block, table).map_err(arena_error)
+}
+
+/// The rows parsed into `scratch`, as a [`Table`] in `block`.
+fn write_table<'a>(
+    block: &'a FixedSizeAllocator,
+    scratch: &Scratch,
+) -> std::result::Result<&'a Table<'a>, ProduceError> {
+    // Room for every row first, so the vector never moves while the names land after it.
+    let mut rows = ArenaVec::try_new_in(block).map_err(arena_error)?;
+    rows.try_reserve(scratch.rows.len()).map_err(arena_error)?;
+    for r in &scratch.rows {
+        let name =
+            ArenaStr::try_new_in(&scratch.names[r.name.clone()], block).map_err(arena_error)?;
+        let row = Row {
+            name,
+            value: r.value,
+            line: r.line,
+        };
+        rows.try_push(row).map_err(arena_error)?;
+    }
+    Ok(block.try_alloc(Table {
+        rows: rows.into_slice(),
+    })?)
 }
 
 /// The job's producer: CSV files, read and parsed on the job's threads.
@@ -187,8 +198,7 @@ impl Producer for CsvFiles {
         _: &mut Scratch,
         path: &String,
     ) -> std::result::Result<(Vec<u8>, u64), ProduceError> {
-        // Names are copied into the block next to the rows: at most half a block of text.
-        load_file(path, (ACTIVE_SIZE / 2) as u64)
+        load_file(path, MAX_TEXT)
     }
 
     fn build(
@@ -259,9 +269,16 @@ impl CsvPool {
         }
     }
 
+    /// The layout hash the blocks carry (hex), as the generated reader's `LAYOUT_HASHES.Table`.
+    #[napi(getter)]
+    pub fn layout_hash(&self) -> String {
+        format!("{:016x}", Table::layout_hash())
+    }
+
     /// Parse CSV `text` into a block: `{ id, generation, buffer }` (`buffer` is null after
-    /// the block's first hand-off to this environment). A syntax error throws a
-    /// `RawTransferError` with code `'CsvSyntax'` and `offset`, `line`, `column`.
+    /// the block's first hand-off to this environment); the Table is at its `dataOffset`. A
+    /// syntax error throws a `RawTransferError` with code `'CsvSyntax'` and `offset`, `line`,
+    /// `column`.
     #[napi]
     pub fn parse(&self, env: Env, text: String) -> Result<Sent> {
         catch_panic_in(&env, || self.parse_bytes(text.as_bytes()))
@@ -271,7 +288,7 @@ impl CsvPool {
     #[napi]
     pub fn parse_file(&self, env: Env, path: String) -> Result<Sent> {
         catch_panic_in(&env, || {
-            let text = read_file(&path, (ACTIVE_SIZE / 2) as u64).map_err(TransferError::from)?;
+            let text = read_file(&path, MAX_TEXT).map_err(TransferError::from)?;
             self.parse_bytes(&text)
         })
     }
@@ -289,10 +306,7 @@ impl CsvPool {
             })
         })
     }
-}
 
-#[napi]
-impl CsvPool {
     /// Panic (a stand-in for a bug): what `catch_panic_in` turns into an `InternalError` for
     /// this one call instead of an abort of the process. For the tests.
     #[napi]
@@ -323,3 +337,47 @@ pub struct CsvJob {
 
 // take(released) and cancel(), what runJob drives.
 raw_transfer::job_methods!(CsvJob.job);
+
+#[cfg(test)]
+mod tests {
+    use raw_transfer::layout::{JsOptions, sync_js};
+
+    use super::*;
+
+    /// The JS reader in `generated/` is what `Table` generates; regenerate it with
+    /// `RAW_TRANSFER_WRITE_LAYOUT=1 cargo test` here.
+    #[test]
+    fn generated_reader_is_current() {
+        let options = JsOptions {
+            name: "csv".to_owned(),
+            regenerate: "RAW_TRANSFER_WRITE_LAYOUT=1 cargo test (in examples/rust-addon)"
+                .to_owned(),
+            ..JsOptions::default()
+        };
+        if let Err(e) =
+            sync_js::<Table>(concat!(env!("CARGO_MANIFEST_DIR"), "/generated"), &options)
+        {
+            panic!("{e}");
+        }
+    }
+
+    #[test]
+    fn rows_in_a_block() {
+        let block = FixedSizeAllocator::new().unwrap();
+        let mut scratch = Scratch::default();
+        parse(b"a,1\n\"b, \"\"c\"\"\",-2.5\r\n\n", &mut scratch).unwrap();
+        let table = write_table(&block, &scratch).unwrap();
+        let rows: Vec<_> = table
+            .rows
+            .iter()
+            .map(|r| (r.name.as_str(), r.value, r.line))
+            .collect();
+        assert_eq!(rows, [("a", 1.0, 1), ("b, \"c\"", -2.5, 2)]);
+        let meta = root_metadata(&block, table).unwrap();
+        let hash = Table::layout_hash();
+        assert_eq!(
+            (meta.producer0, meta.producer1),
+            (hash as u32, (hash >> 32) as u32)
+        );
+    }
+}

@@ -4,12 +4,12 @@
 // value is read back in JS.
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
-const { binding, readTable, native, reader } = require('..')
-const { csv, expected } = require('./helpers')
+const { binding, reader } = require('..')
+const { csv, expected, rowsOf } = require('./helpers')
 
 for (const transfer of ['auto', 'external', 'copy']) {
   test(`${transfer}: 10 000 hand-offs reuse 2 blocks, every value checked`, () => {
-    const pool = native(() => new binding.CsvPool(2, transfer))
+    const pool = new binding.CsvPool(2, transfer)
     assert.equal(pool.transferMode, transfer === 'copy' ? 'copy' : 'external')
     const cache = new reader.BufferCache()
     const buffers = new Map() // id -> the one ArrayBuffer it came with
@@ -40,10 +40,10 @@ for (const transfer of ['auto', 'external', 'copy']) {
       assert.notEqual(a.id, b.id)
       const ra = take(a)
       const rb = take(b)
-      assert.deepEqual(readTable(ra), expected(n1, 2 * k))
-      assert.deepEqual(readTable(rb), expected(n2, 2 * k + 1))
+      assert.deepEqual(rowsOf(ra), expected(n1, 2 * k))
+      assert.deepEqual(rowsOf(rb), expected(n2, 2 * k + 1))
       // A third is refused while both are out.
-      assert.throws(() => native(() => pool.parse('x,1')), reader.PoolExhaustedError)
+      assert.throws(() => pool.parse('x,1'), reader.PoolExhaustedError)
       if (k % 2) {
         pool.release(a.id)
         pool.release(b.id)
@@ -60,35 +60,35 @@ for (const transfer of ['auto', 'external', 'copy']) {
   })
 
   test(`${transfer}: typed errors, and a failed parse returns its block`, () => {
-    const pool = native(() => new binding.CsvPool(1, transfer))
+    const pool = new binding.CsvPool(1, transfer)
     const cache = new reader.BufferCache()
     for (let i = 0; i < 3; i++) {
       assert.throws(
-        () => native(() => pool.parse('a,1\nb;2')),
+        () => pool.parse('a,1\nb;2'),
         (e) => e instanceof reader.RawTransferError && e.code === 'CsvSyntax' && e.line === 2 && e.column === 4 && e.offset === 7,
       )
-      assert.throws(() => native(() => pool.parse('"open,1')), (e) => e.code === 'CsvSyntax' && /unterminated/.test(e.message))
-      assert.throws(() => native(() => pool.parse('a,x')), (e) => e.code === 'CsvSyntax' && /not a number/.test(e.message))
+      assert.throws(() => pool.parse('"open,1'), (e) => e.code === 'CsvSyntax' && /unterminated/.test(e.message))
+      assert.throws(() => pool.parse('a,x'), (e) => e.code === 'CsvSyntax' && /not a number/.test(e.message))
     }
     assert.equal(pool.stats().inUse, 0, 'failed parses gave their block back')
     const t = pool.parse('only,42')
-    assert.deepEqual(readTable(cache.receive(t.id, t.buffer)), [{ name: 'only', value: 42, line: 1 }])
-    assert.throws(() => native(() => pool.release(t.id + 1)), reader.StaleBufferError)
+    assert.deepEqual(rowsOf(cache.receive(t.id, t.buffer)), [{ name: 'only', value: 42, line: 1 }])
+    assert.throws(() => pool.release(t.id + 1), reader.StaleBufferError)
     pool.release(t.id)
-    assert.throws(() => native(() => pool.release(t.id)), reader.StaleBufferError, 'a second release is stale')
-    assert.throws(() => native(() => pool.parseFile('/nonexistent/x.csv')), (e) => e.code === 'Io')
-    assert.throws(() => native(() => new binding.CsvPool(0, transfer)), reader.InvalidArgumentError)
-    assert.throws(() => native(() => new binding.CsvPool(1, 'zero-copy')), reader.InvalidArgumentError)
+    assert.throws(() => pool.release(t.id), reader.StaleBufferError, 'a second release is stale')
+    assert.throws(() => pool.parseFile('/nonexistent/x.csv'), (e) => e.code === 'Io')
+    assert.throws(() => new binding.CsvPool(0, transfer), reader.InvalidArgumentError)
+    assert.throws(() => new binding.CsvPool(1, 'zero-copy'), reader.InvalidArgumentError)
     pool.close()
-    assert.throws(() => native(() => pool.parse('a,1')), reader.PoolClosedError)
+    assert.throws(() => pool.parse('a,1'), reader.PoolClosedError)
   })
 }
 
 test('empty input: a table of no rows', () => {
-  const pool = native(() => new binding.CsvPool(1, 'auto'))
+  const pool = new binding.CsvPool(1, 'auto')
   const t = pool.parse('\n\n')
   const cache = new reader.BufferCache()
-  assert.deepEqual(readTable(cache.receive(t.id, t.buffer)), [])
+  assert.deepEqual(rowsOf(cache.receive(t.id, t.buffer)), [])
   pool.release(t.id)
   pool.close()
 })

@@ -1,5 +1,7 @@
 'use strict'
 // Shared test data: deterministic CSV texts and the rows they must read back as.
+const { readTable } = require('..')
+
 const name = (seed, i) => (i % 5 === 4 ? `"q, ""${seed}"" ${i}"` : `row ${seed}-${i} é`)
 const plain = (seed, i) => (i % 5 === 4 ? `q, "${seed}" ${i}` : `row ${seed}-${i} é`)
 const value = (seed, i) => seed * 1000 + i / 4 - 7
@@ -12,6 +14,9 @@ function csv(n, seed) {
 function expected(n, seed) {
   return Array.from({ length: n }, (_, i) => ({ name: plain(seed, i), value: value(seed, i), line: i + 1 }))
 }
+/** The rows of the Table of a hand-off (a RawBuffer, or `{ raw, root?, generation? }`), as plain objects. */
+const rowsOf = (handOff) => readTable(handOff).rows.toJS()
+
 const nextTick = () => new Promise((r) => setImmediate(r))
 
 /** gc until `cond()` holds (finalizers of external buffers run after a GC, asynchronously). */
@@ -24,4 +29,4 @@ async function gcUntil(cond, rounds = 50) {
   return cond()
 }
 
-module.exports = { csv, expected, nextTick, gcUntil }
+module.exports = { csv, expected, rowsOf, nextTick, gcUntil }

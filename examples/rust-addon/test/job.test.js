@@ -37,7 +37,8 @@ for (const transfer of ['external', 'copy']) {
         async (rows, p, item) => {
           const i = paths.indexOf(p)
           assert.ok(i >= 0, `no rows for ${p}`)
-          assert.deepEqual(rows, expected(1 + (i % 40), i))
+          assert.equal(rows.length, 1 + (i % 40))
+          assert.deepEqual(rows.toJS(), expected(1 + (i % 40), i))
           assert.equal(item.bytes, fs.statSync(p).size)
           assert.ok(!seen.has(i))
           seen.add(i)

@@ -9,7 +9,7 @@ const { Worker } = require('node:worker_threads')
 const code = `
   const { parentPort, workerData } = require('node:worker_threads')
   const assert = require('node:assert/strict')
-  const { CsvPool, readTable } = require(${JSON.stringify(path.join(__dirname, '..'))})
+  const { CsvPool } = require(${JSON.stringify(path.join(__dirname, '..'))})
   const { csv, expected } = require(${JSON.stringify(path.join(__dirname, 'helpers'))})
   const pool = new CsvPool({ size: 2, transfer: workerData.transfer })
   assert.equal(pool.transferMode, workerData.transfer)
@@ -20,7 +20,7 @@ const code = `
     const t = pool.parse(csv(1 + (k % 6), seed))
     assert.equal(t.firstHandOff, !ids.has(t.id))
     ids.add(t.id)
-    const got = readTable(t.raw)
+    const got = t.table.rows.toJS()
     assert.deepEqual(got, expected(1 + (k % 6), seed))
     rows += got.length
     pool.release(t.id)
@@ -60,10 +60,10 @@ for (const transfer of ['external', 'copy']) {
     const code = await r.worker.terminate()
     assert.equal(code, 1)
     // And the main thread's own pool still works afterwards.
-    const { CsvPool, readTable } = require('..')
+    const { CsvPool } = require('..')
     const pool = new CsvPool({ transfer })
     const t = pool.parse('after,1')
-    assert.deepEqual(readTable(t.raw), [{ name: 'after', value: 1, line: 1 }])
+    assert.deepEqual(t.table.rows.toJS(), [{ name: 'after', value: 1, line: 1 }])
     pool.close()
   })
 }
