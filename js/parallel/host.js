@@ -31,6 +31,7 @@ class Host {
     this.json = o.json
     // Made with no `workers` option: each run chooses worker threads or this thread (options.js).
     this.chooseWorkers = o.chooseWorkers === true
+    this.localRunnerOptions = o.localRunnerOptions ?? o.runnerOptions
     // Worker threads, and this thread's stand-ins (LocalWorker, `local`): a run uses one kind.
     this.slots = new Set()
     this.current = null
@@ -96,7 +97,7 @@ class Host {
 
   /** A worker thread, or (`local`) this thread's stand-in for one. */
   spawn(local) {
-    const workerData = { runner: this.runner, plugin: this.plugin, options: this.runnerOptions }
+    const workerData = { runner: this.runner, plugin: this.plugin, options: local ? this.localRunnerOptions : this.runnerOptions }
     const worker = local ? new LocalWorker(workerData) : new Worker(WORKER_FILE, { workerData })
     let exited
     const slot = { worker, local, ready: false, assigned: [], wantsMore: false, error: null, exited: false, exit: new Promise((r) => (exited = r)) }

@@ -133,6 +133,8 @@ function jsonHostConfig(options, minWorkers) {
     runnerOptions,
     json: true,
     chooseWorkers: options.workers === undefined,
+    // A run in this thread is one "worker": it gets every Rust thread.
+    localRunnerOptions: { ...runnerOptions, threads },
   }
 }
 
