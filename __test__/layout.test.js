@@ -136,6 +136,36 @@ test('lazy views: getters at the compiler offsets, enums as type + fields, lists
   assert.deepStrictEqual([...p.adjacent].map((a) => a.type), ['A', 'B', 'C'])
   assert.strictEqual(p.adjacent.at(2).s, 'c')
   assert.strictEqual(p.untagged.at(1).value, -3)
+  // An enum of boxed nodes only: the pointer checked once before the variant's view is made.
+  const [at, decl] = p.decls
+  assert.ok(at instanceof gen.Decl$At && decl instanceof gen.Decl$Stmt)
+  assert.deepStrictEqual([at.type, at.start, at.end, decl.type, decl.expr.value], ['At', 5, 6, 'Stmt', 'd'])
+  // `type` is a constant of the class (a data property of its prototype, not a getter).
+  assert.deepStrictEqual(Object.getOwnPropertyDescriptor(gen.Decl$At.prototype, 'type'), {
+    value: 'At',
+    writable: false,
+    enumerable: false,
+    configurable: false,
+  })
+  assert.strictEqual(p.type, 'Program')
+  assert.strictEqual(p.spans.at(0).type, 'Span')
+})
+
+test('an enum of boxes with a bad tag or pointer is a CorruptDocumentError', () => {
+  const { raw, u8, u32 } = load()
+  const decls = gen.readProgram(raw).decls
+  const at = offsetOf(decls.at(0)) // the Span the first Decl points at
+  const slot = pointerTo(u32, offsetOf(decls), 32, at) - 8 // the Decl: tag, then the pointer
+  u8[slot] = 9
+  assert.throws(() => decls.at(0), CorruptDocumentError)
+  assert.throws(() => gen.readProgram(raw).toJS(), CorruptDocumentError)
+  u8[slot] = 1
+  u32[(slot + 8) >> 2] = raw.u8.length - 4 // the Span would end past the buffer
+  assert.throws(() => decls.at(0), /points outside the buffer/)
+  u32[(slot + 8) >> 2] = at + 2 // misaligned
+  assert.throws(() => decls.at(0), CorruptDocumentError)
+  u32[(slot + 8) >> 2] = at
+  assert.strictEqual(decls.at(0).end, 6)
 })
 
 test('visit: handlers by node type, :exit, skipping children, only as deep as needed', () => {

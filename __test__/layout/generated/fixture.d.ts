@@ -22,7 +22,7 @@ export interface List<T, J> extends Iterable<T> {
 /** The block holds another layout (another producer, or another version of the Rust types); `code` is 'LayoutMismatch'. */
 export { LayoutMismatchError }
 
-/** Program (Rust `Program`, 376 bytes). */
+/** Program (Rust `Program`, 400 bytes). */
 export declare class Program {
   private constructor()
   readonly type: 'Program'
@@ -52,6 +52,7 @@ export declare class Program {
   readonly names: List<string, string> | null
   readonly spans: List<Span, SpanJS>
   readonly floats: List<number, number>
+  readonly decls: List<Decl, DeclJS>
   toJS(): ProgramJS
   toJSON(): ProgramJS
 }
@@ -82,6 +83,7 @@ export interface ProgramJS {
   names: string[] | null
   spans: SpanJS[]
   floats: number[]
+  decls: DeclJS[]
 }
 
 /** Meta (Rust `Meta`, 8 bytes). */
@@ -102,6 +104,26 @@ export interface MetaJS {
 export type Mode = 'fast-path' | 'slow-path'
 export type ModeJS = 'fast-path' | 'slow-path'
 
+// Decl (an enum: one view class per variant)
+export declare class Decl$Stmt {
+  private constructor()
+  readonly type: 'Stmt'
+  readonly expr: Expr
+  readonly span: Span
+  toJS(): DeclJS
+  toJSON(): DeclJS
+}
+export declare class Decl$At {
+  private constructor()
+  readonly type: 'At'
+  readonly start: number
+  readonly end: number
+  toJS(): DeclJS
+  toJSON(): DeclJS
+}
+export type Decl = Decl$Stmt | Decl$At
+export type DeclJS = ({ kind: 'Stmt' } & ExprStmtJS) | ({ kind: 'At' } & SpanJS)
+
 /** Span (Rust `Span`, 8 bytes). */
 export declare class Span {
   private constructor()
@@ -116,30 +138,19 @@ export interface SpanJS {
   end: number
 }
 
-// Adj (an enum: one view class per variant)
-export declare class Adj$A {
+/** ExprStmt (Rust `ExprStmt`, 48 bytes). */
+export declare class ExprStmt {
   private constructor()
-  readonly type: 'A'
-  toJS(): AdjJS
-  toJSON(): AdjJS
+  readonly type: 'ExprStmt'
+  readonly expr: Expr
+  readonly span: Span
+  toJS(): ExprStmtJS
+  toJSON(): ExprStmtJS
 }
-export declare class Adj$B {
-  private constructor()
-  readonly type: 'B'
-  readonly value: number
-  toJS(): AdjJS
-  toJSON(): AdjJS
+export interface ExprStmtJS {
+  expr: ExprJS
+  span: SpanJS
 }
-export declare class Adj$C {
-  private constructor()
-  readonly type: 'C'
-  readonly x: boolean
-  readonly s: string
-  toJS(): AdjJS
-  toJSON(): AdjJS
-}
-export type Adj = Adj$A | Adj$B | Adj$C
-export type AdjJS = { t: 'A' } | { t: 'B'; c: number } | { t: 'C'; c: { x: boolean; s: string; } }
 
 // Expr (an enum: one view class per variant)
 export declare class Expr$Num {
@@ -200,6 +211,31 @@ export type ExprJS = { Num: number } | { Str: string } | { Bin: { op: OpJS; left
 /** Op (a fieldless enum): its variant's name. */
 export type Op = 'Add' | 'Sub' | 'Mul'
 export type OpJS = 'Add' | 'Sub' | 'Mul'
+
+// Adj (an enum: one view class per variant)
+export declare class Adj$A {
+  private constructor()
+  readonly type: 'A'
+  toJS(): AdjJS
+  toJSON(): AdjJS
+}
+export declare class Adj$B {
+  private constructor()
+  readonly type: 'B'
+  readonly value: number
+  toJS(): AdjJS
+  toJSON(): AdjJS
+}
+export declare class Adj$C {
+  private constructor()
+  readonly type: 'C'
+  readonly x: boolean
+  readonly s: string
+  toJS(): AdjJS
+  toJSON(): AdjJS
+}
+export type Adj = Adj$A | Adj$B | Adj$C
+export type AdjJS = { t: 'A' } | { t: 'B'; c: number } | { t: 'C'; c: { x: boolean; s: string; } }
 
 // Untagged (an enum: one view class per variant)
 export declare class Untagged$U {
@@ -274,22 +310,8 @@ export interface BlockStmtJS {
   span: SpanJS
 }
 
-/** ExprStmt (Rust `ExprStmt`, 48 bytes). */
-export declare class ExprStmt {
-  private constructor()
-  readonly type: 'ExprStmt'
-  readonly expr: Expr
-  readonly span: Span
-  toJS(): ExprStmtJS
-  toJSON(): ExprStmtJS
-}
-export interface ExprStmtJS {
-  expr: ExprJS
-  span: SpanJS
-}
-
 /** The visitor's node types (a view's `type`). */
-export type NodeType = 'Program' | 'Meta' | 'Span' | 'A' | 'B' | 'C' | 'Num' | 'Str' | 'Bin' | 'Call' | 'Pair' | 'Nothing' | 'Ident' | 'U' | 'N' | 'S' | 'Expr' | 'Let' | 'Empty' | 'Block' | 'BlockStmt' | 'ExprStmt'
+export type NodeType = 'Program' | 'Meta' | 'Stmt' | 'At' | 'Span' | 'ExprStmt' | 'Num' | 'Str' | 'Bin' | 'Call' | 'Pair' | 'Nothing' | 'Ident' | 'A' | 'B' | 'C' | 'U' | 'N' | 'S' | 'Expr' | 'Let' | 'Empty' | 'Block' | 'BlockStmt'
 export declare const NODE_TYPES: readonly NodeType[]
 
 /** Handlers of `visit`: by node type on the way down (return false to skip the node's children), `'<type>:exit'` on the way up. */
@@ -298,14 +320,14 @@ export interface Visitor {
   'Program:exit'?(node: Program): void
   Meta?(node: Meta): void | boolean
   'Meta:exit'?(node: Meta): void
+  Stmt?(node: Decl$Stmt): void | boolean
+  'Stmt:exit'?(node: Decl$Stmt): void
+  At?(node: Decl$At): void | boolean
+  'At:exit'?(node: Decl$At): void
   Span?(node: Span): void | boolean
   'Span:exit'?(node: Span): void
-  A?(node: Adj$A): void | boolean
-  'A:exit'?(node: Adj$A): void
-  B?(node: Adj$B): void | boolean
-  'B:exit'?(node: Adj$B): void
-  C?(node: Adj$C): void | boolean
-  'C:exit'?(node: Adj$C): void
+  ExprStmt?(node: ExprStmt): void | boolean
+  'ExprStmt:exit'?(node: ExprStmt): void
   Num?(node: Expr$Num): void | boolean
   'Num:exit'?(node: Expr$Num): void
   Str?(node: Expr$Str): void | boolean
@@ -320,6 +342,12 @@ export interface Visitor {
   'Nothing:exit'?(node: Expr$Nothing): void
   Ident?(node: Expr$Name): void | boolean
   'Ident:exit'?(node: Expr$Name): void
+  A?(node: Adj$A): void | boolean
+  'A:exit'?(node: Adj$A): void
+  B?(node: Adj$B): void | boolean
+  'B:exit'?(node: Adj$B): void
+  C?(node: Adj$C): void | boolean
+  'C:exit'?(node: Adj$C): void
   U?(node: Untagged$U): void | boolean
   'U:exit'?(node: Untagged$U): void
   N?(node: Untagged$N): void | boolean
@@ -336,12 +364,10 @@ export interface Visitor {
   'Block:exit'?(node: Stmt$Block): void
   BlockStmt?(node: BlockStmt): void | boolean
   'BlockStmt:exit'?(node: BlockStmt): void
-  ExprStmt?(node: ExprStmt): void | boolean
-  'ExprStmt:exit'?(node: ExprStmt): void
 }
 
 /** Any view of this layout. */
-export type View = Program | Meta | Span | Adj$A | Adj$B | Adj$C | Expr$Num | Expr$Str | Expr$Bin | Expr$Call | Expr$Pair | Expr$Nothing | Expr$Name | Untagged$U | Untagged$N | Untagged$S | Stmt$Expr | Stmt$Let | Stmt$Empty | Stmt$Block | BlockStmt | ExprStmt | List<unknown, unknown>
+export type View = Program | Meta | Decl$Stmt | Decl$At | Span | ExprStmt | Expr$Num | Expr$Str | Expr$Bin | Expr$Call | Expr$Pair | Expr$Nothing | Expr$Name | Adj$A | Adj$B | Adj$C | Untagged$U | Untagged$N | Untagged$S | Stmt$Expr | Stmt$Let | Stmt$Empty | Stmt$Block | BlockStmt | List<unknown, unknown>
 
 /** Walk `root` and what it reaches, calling the handlers of the node types met; subtrees that reach no handled type are not read. */
 export declare function visit(root: View, visitor: Visitor): void

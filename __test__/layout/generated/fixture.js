@@ -449,16 +449,13 @@ class ListIterator {
 }
 // --- end of runtime ----------------------------------------------------------------------
 
-// Program (376 bytes, align 8)
+// Program (400 bytes, align 8)
 class Program {
   #d
   #p
   constructor(d, p) {
     this.#d = d
     this.#p = p
-  }
-  get type() {
-    return 'Program'
   }
   get sourceName() {
     const d = this.#d
@@ -590,6 +587,11 @@ class Program {
     live(d)
     return read_$Slice_f32(d, this.#p + 360)
   }
+  get decls() {
+    const d = this.#d
+    live(d)
+    return read_$Vec_Decl(d, this.#p + 376)
+  }
   toJS() {
     const d = this.#d
     live(d)
@@ -607,11 +609,12 @@ class Program {
     return `Program <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Program.prototype, 'type', { value: 'Program' })
 function read_Program(d, p) {
   return new Program(d, p)
 }
 function toJS_Program(d, p) {
-  return { sourceName: str(d, p), body: toJS_$Vec_Stmt(d, p + 16), version: d.u16[(p + 48) >> 1], level: d.i32[(p + 52) >> 2], tags: toJS_$Slice_ArenaStr(d, p + 56), small: toJS_$_i8x3(d, p + 72), shorts: toJS_$_i16x2(d, p + 76), ratio: f32js(d.f32[(p + 80) >> 2]), big: u64(d, p + 88), neg: i64(d, p + 96), maybeOp: toJS_$Option_Op(d, p + 104), noOp: toJS_$Option_Op(d, p + 105), flag: d.u8[p + 106] !== 0, adjacent: toJS_$Slice_Adj(d, p + 112), untagged: toJS_$Vec_Untagged(d, p + 128), maybeExpr: toJS_$Option_Expr(d, p + 152), noExpr: toJS_$Option_Expr(d, p + 192), maybeList: toJS_$Option_Slice_u16(d, p + 232), renamedByLayout: d.u8[p + 248], ['__proto__']: d.u8[p + 249], constructor: d.u8[p + 250], mode: toJS_Mode(d, p + 252), pair: toJS_$_Adjx2(d, p + 256), names: toJS_$Option_Vec_ArenaStr(d, p + 320), spans: toJS_$Slice_Span(d, p + 344), floats: toJS_$Slice_f32(d, p + 360) }
+  return { sourceName: str(d, p), body: toJS_$Vec_Stmt(d, p + 16), version: d.u16[(p + 48) >> 1], level: d.i32[(p + 52) >> 2], tags: toJS_$Slice_ArenaStr(d, p + 56), small: toJS_$_i8x3(d, p + 72), shorts: toJS_$_i16x2(d, p + 76), ratio: f32js(d.f32[(p + 80) >> 2]), big: u64(d, p + 88), neg: i64(d, p + 96), maybeOp: toJS_$Option_Op(d, p + 104), noOp: toJS_$Option_Op(d, p + 105), flag: d.u8[p + 106] !== 0, adjacent: toJS_$Slice_Adj(d, p + 112), untagged: toJS_$Vec_Untagged(d, p + 128), maybeExpr: toJS_$Option_Expr(d, p + 152), noExpr: toJS_$Option_Expr(d, p + 192), maybeList: toJS_$Option_Slice_u16(d, p + 232), renamedByLayout: d.u8[p + 248], ['__proto__']: d.u8[p + 249], constructor: d.u8[p + 250], mode: toJS_Mode(d, p + 252), pair: toJS_$_Adjx2(d, p + 256), names: toJS_$Option_Vec_ArenaStr(d, p + 320), spans: toJS_$Slice_Span(d, p + 344), floats: toJS_$Slice_f32(d, p + 360), decls: toJS_$Vec_Decl(d, p + 376) }
 }
 function walk_Program(d, p, v) {
   const en = v.enter[0]
@@ -632,6 +635,7 @@ function walk_Program(d, p, v) {
     }
     if (ex !== undefined) v.stack.push(v.leave[0], node)
   }
+  if (v.need[22] === 1) v.stack.push(walk_$Vec_Decl, p + 376)
   if (v.need[20] === 1) v.stack.push(walk_$Slice_Span, p + 344)
   if (v.need[18] === 1) v.stack.push(walk_$_Adjx2, p + 256)
   if (v.need[14] === 1) v.stack.push(walk_$Option_Expr, p + 192)
@@ -672,9 +676,6 @@ class Meta {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'Meta'
-  }
   get version() {
     const d = this.#d
     live(d)
@@ -702,6 +703,7 @@ class Meta {
     return `Meta <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Meta.prototype, 'type', { value: 'Meta' })
 function read_Meta(d, p) {
   return new Meta(d, p)
 }
@@ -836,7 +838,7 @@ function toJS_$Option_Expr(d, p) {
 }
 function walk_$Option_Expr(d, p, v) {
   if (!(d.u8[p] === 7)) {
-    if (v.need[28] === 1) walk_Expr(d, p, v)
+    if (v.need[29] === 1) walk_Expr(d, p, v)
   }
 }
 
@@ -918,6 +920,221 @@ function toJS_$Slice_f32(d, p) {
   return listToJS_$f32(d, q, d.u32[(p >> 2) + 2])
 }
 
+// Vec<Decl> (24 bytes, align 8)
+function read_$Vec_Decl(d, p) {
+  const q = span(d, p, 16, 7, false)
+  return new List$Decl(d, q, d.u32[(p >> 2) + 2])
+}
+function toJS_$Vec_Decl(d, p) {
+  const q = span(d, p, 16, 7, false)
+  return listToJS_Decl(d, q, d.u32[(p >> 2) + 2])
+}
+function walk_$Vec_Decl(d, p, v) {
+  const q = span(d, p, 16, 7, false)
+  listWalk_Decl(d, q, v, d.u32[(p >> 2) + 2])
+}
+
+// Decl (16 bytes, align 8)
+function toJSv_Decl$Stmt(d, p) {
+  return { kind: 'Stmt', expr: toJS_Expr(d, p), span: toJS_Span(d, p + 40) }
+}
+class Decl$Stmt {
+  #d
+  #p
+  constructor(d, p) {
+    this.#d = d
+    this.#p = p
+  }
+  get expr() {
+    const d = this.#d
+    live(d)
+    return read_Expr(d, this.#p)
+  }
+  get span() {
+    const d = this.#d
+    live(d)
+    return read_Span(d, this.#p + 40)
+  }
+  toJS() {
+    const d = this.#d
+    live(d)
+    return run(toJSv_Decl$Stmt, d, this.#p)
+  }
+  toJSON() {
+    return this.toJS()
+  }
+  [WALK](v) {
+    const d = this.#d
+    live(d)
+    runWalk(walk_Decl$Stmt, d, this.#p, v)
+  }
+  [inspect]() {
+    return `Decl$Stmt <byte ${this.#p}>`
+  }
+}
+Object.defineProperty(Decl$Stmt.prototype, 'type', { value: 'Stmt' })
+function walk_Decl$Stmt(d, p, v) {
+  const en = v.enter[2]
+  const ex = v.exit[2]
+  let node
+  if (en !== undefined || ex !== undefined) {
+    node = new Decl$Stmt(d, p)
+    if (en !== undefined) {
+      const r = en.call(v.self, node)
+      live(d)
+      if (r === false) {
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
+        return
+      }
+    }
+    if (ex !== undefined) v.stack.push(v.leave[2], node)
+  }
+  if (v.need[26] === 1) v.stack.push(walk_Span, p + 40)
+  if (v.need[29] === 1) v.stack.push(walk_Expr, p)
+}
+function toJSv_Decl$At(d, p) {
+  return { kind: 'At', start: d.u32[(p) >> 2], end: d.u32[(p + 4) >> 2] }
+}
+class Decl$At {
+  #d
+  #p
+  constructor(d, p) {
+    this.#d = d
+    this.#p = p
+  }
+  get start() {
+    const d = this.#d
+    live(d)
+    return d.u32[(this.#p) >> 2]
+  }
+  get end() {
+    const d = this.#d
+    live(d)
+    return d.u32[(this.#p + 4) >> 2]
+  }
+  toJS() {
+    const d = this.#d
+    live(d)
+    return run(toJSv_Decl$At, d, this.#p)
+  }
+  toJSON() {
+    return this.toJS()
+  }
+  [WALK](v) {
+    const d = this.#d
+    live(d)
+    runWalk(walk_Decl$At, d, this.#p, v)
+  }
+  [inspect]() {
+    return `Decl$At <byte ${this.#p}>`
+  }
+}
+Object.defineProperty(Decl$At.prototype, 'type', { value: 'At' })
+function walk_Decl$At(d, p, v) {
+  const en = v.enter[3]
+  const ex = v.exit[3]
+  let node
+  if (en !== undefined || ex !== undefined) {
+    node = new Decl$At(d, p)
+    if (en !== undefined) {
+      const r = en.call(v.self, node)
+      live(d)
+      if (r === false) {
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
+        return
+      }
+    }
+    if (ex !== undefined) v.stack.push(v.leave[3], node)
+  }
+}
+const SIZE_Decl = [48, 8]
+const MASK_Decl = [7, 3]
+function read_Decl(d, p) {
+  const t = d.u8[p]
+  const i = (p + 8) >> 2
+  const q = d.u32[i]
+  const size = SIZE_Decl[t]
+  if (d.u32[i + 1] === 0 || q + size > d.end || (q & MASK_Decl[t]) !== 0 || size === undefined) return readBad_Decl(d, p)
+  switch (t) {
+    case 0: return new Decl$Stmt(d, q)
+    default: return new Decl$At(d, q)
+  }
+}
+function readBad_Decl(d, p) {
+  if (SIZE_Decl[d.u8[p]] === undefined) badTag(d, 'a Decl', p, d.u8[p])
+  corrupt(d, 'a pointer', p + 8)
+}
+function toJS_Decl(d, p) {
+  switch (d.u8[p]) {
+    case 0: {
+      const q = enter(d, p + 8, 48, 7)
+      if (depth >= MAX_DEPTH) return defer(toJSv_Decl$Stmt, q, 0)
+      depth++
+      const o = toJSv_Decl$Stmt(d, q)
+      depth--
+      return o
+    }
+    case 1: {
+      const q = enter(d, p + 8, 8, 3)
+      if (depth >= MAX_DEPTH) return defer(toJSv_Decl$At, q, 0)
+      depth++
+      const o = toJSv_Decl$At(d, q)
+      depth--
+      return o
+    }
+    default: return badTag(d, 'a Decl', p, d.u8[p])
+  }
+}
+function walk_Decl(d, p, v) {
+  switch (d.u8[p]) {
+    case 0: 
+      walk_Decl$Stmt(d, enter(d, p + 8, 48, 7), v)
+      return
+    case 1: 
+      walk_Decl$At(d, enter(d, p + 8, 8, 3), v)
+      return
+    default: badTag(d, 'a Decl', p, d.u8[p])
+  }
+}
+
+// Box<ExprStmt> (8 bytes, align 8)
+function read_$Box_ExprStmt(d, p) {
+  return read_ExprStmt(d, ptr(d, p, 48, 7))
+}
+function toJS_$Box_ExprStmt(d, p) {
+  const q = enter(d, p, 48, 7)
+  if (depth >= MAX_DEPTH) return defer(toJS_ExprStmt, q, 0)
+  depth++
+  const o = toJS_ExprStmt(d, q)
+  depth--
+  return o
+}
+function walk_$Box_ExprStmt(d, p, v) {
+  if (v.need[28] === 1) walk_ExprStmt(d, enter(d, p, 48, 7), v)
+}
+
+// Box<Span> (8 bytes, align 8)
+function read_$Box_Span(d, p) {
+  return read_Span(d, ptr(d, p, 8, 3))
+}
+function toJS_$Box_Span(d, p) {
+  const q = enter(d, p, 8, 3)
+  if (depth >= MAX_DEPTH) return defer(toJS_Span, q, 0)
+  depth++
+  const o = toJS_Span(d, q)
+  depth--
+  return o
+}
+function walk_$Box_Span(d, p, v) {
+  if (v.need[26] === 1) walk_Span(d, enter(d, p, 8, 3), v)
+}
+
 // Span (8 bytes, align 4)
 class Span {
   #d
@@ -925,9 +1142,6 @@ class Span {
   constructor(d, p) {
     this.#d = d
     this.#p = p
-  }
-  get type() {
-    return 'Span'
   }
   get start() {
     const d = this.#d
@@ -956,6 +1170,7 @@ class Span {
     return `Span <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Span.prototype, 'type', { value: 'Span' })
 function read_Span(d, p) {
   return new Span(d, p)
 }
@@ -963,8 +1178,8 @@ function toJS_Span(d, p) {
   return { start: d.u32[(p) >> 2], end: d.u32[(p + 4) >> 2] }
 }
 function walk_Span(d, p, v) {
-  const en = v.enter[2]
-  const ex = v.exit[2]
+  const en = v.enter[4]
+  const ex = v.exit[4]
   let node
   if (en !== undefined || ex !== undefined) {
     node = new Span(d, p)
@@ -979,7 +1194,7 @@ function walk_Span(d, p, v) {
         return
       }
     }
-    if (ex !== undefined) v.stack.push(v.leave[2], node)
+    if (ex !== undefined) v.stack.push(v.leave[4], node)
   }
 }
 
@@ -991,31 +1206,28 @@ function toJS_$u32(d, p) {
   return d.u32[(p) >> 2]
 }
 
-// Vec<ArenaStr> (24 bytes, align 8)
-function read_$Vec_ArenaStr(d, p) {
-  const q = span(d, p, 16, 7, false)
-  return new List$$ArenaStr(d, q, d.u32[(p >> 2) + 2])
-}
-function toJS_$Vec_ArenaStr(d, p) {
-  const q = span(d, p, 16, 7, false)
-  return listToJS_$ArenaStr(d, q, d.u32[(p >> 2) + 2])
-}
-
-// Adj (32 bytes, align 8)
-class Adj$A {
+// ExprStmt (48 bytes, align 8)
+class ExprStmt {
   #d
   #p
   constructor(d, p) {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'A'
+  get expr() {
+    const d = this.#d
+    live(d)
+    return read_Expr(d, this.#p)
+  }
+  get span() {
+    const d = this.#d
+    live(d)
+    return read_Span(d, this.#p + 40)
   }
   toJS() {
     const d = this.#d
     live(d)
-    return run(toJS_Adj, d, this.#p)
+    return run(toJS_ExprStmt, d, this.#p)
   }
   toJSON() {
     return this.toJS()
@@ -1023,127 +1235,25 @@ class Adj$A {
   [WALK](v) {
     const d = this.#d
     live(d)
-    runWalk(walk_Adj$A, d, this.#p, v)
+    runWalk(walk_ExprStmt, d, this.#p, v)
   }
   [inspect]() {
-    return `Adj$A <byte ${this.#p}>`
+    return `ExprStmt <byte ${this.#p}>`
   }
 }
-function walk_Adj$A(d, p, v) {
-  const en = v.enter[3]
-  const ex = v.exit[3]
-  let node
-  if (en !== undefined || ex !== undefined) {
-    node = new Adj$A(d, p)
-    if (en !== undefined) {
-      const r = en.call(v.self, node)
-      live(d)
-      if (r === false) {
-        if (ex !== undefined) {
-          ex.call(v.self, node)
-          live(d)
-        }
-        return
-      }
-    }
-    if (ex !== undefined) v.stack.push(v.leave[3], node)
-  }
+Object.defineProperty(ExprStmt.prototype, 'type', { value: 'ExprStmt' })
+function read_ExprStmt(d, p) {
+  return new ExprStmt(d, p)
 }
-class Adj$B {
-  #d
-  #p
-  constructor(d, p) {
-    this.#d = d
-    this.#p = p
-  }
-  get type() {
-    return 'B'
-  }
-  get value() {
-    const d = this.#d
-    live(d)
-    return d.u32[(this.#p + 8) >> 2]
-  }
-  toJS() {
-    const d = this.#d
-    live(d)
-    return run(toJS_Adj, d, this.#p)
-  }
-  toJSON() {
-    return this.toJS()
-  }
-  [WALK](v) {
-    const d = this.#d
-    live(d)
-    runWalk(walk_Adj$B, d, this.#p, v)
-  }
-  [inspect]() {
-    return `Adj$B <byte ${this.#p}>`
-  }
+function toJS_ExprStmt(d, p) {
+  return { expr: toJS_Expr(d, p), span: toJS_Span(d, p + 40) }
 }
-function walk_Adj$B(d, p, v) {
-  const en = v.enter[4]
-  const ex = v.exit[4]
-  let node
-  if (en !== undefined || ex !== undefined) {
-    node = new Adj$B(d, p)
-    if (en !== undefined) {
-      const r = en.call(v.self, node)
-      live(d)
-      if (r === false) {
-        if (ex !== undefined) {
-          ex.call(v.self, node)
-          live(d)
-        }
-        return
-      }
-    }
-    if (ex !== undefined) v.stack.push(v.leave[4], node)
-  }
-}
-class Adj$C {
-  #d
-  #p
-  constructor(d, p) {
-    this.#d = d
-    this.#p = p
-  }
-  get type() {
-    return 'C'
-  }
-  get x() {
-    const d = this.#d
-    live(d)
-    return d.u8[this.#p + 8] !== 0
-  }
-  get s() {
-    const d = this.#d
-    live(d)
-    return str(d, this.#p + 16)
-  }
-  toJS() {
-    const d = this.#d
-    live(d)
-    return run(toJS_Adj, d, this.#p)
-  }
-  toJSON() {
-    return this.toJS()
-  }
-  [WALK](v) {
-    const d = this.#d
-    live(d)
-    runWalk(walk_Adj$C, d, this.#p, v)
-  }
-  [inspect]() {
-    return `Adj$C <byte ${this.#p}>`
-  }
-}
-function walk_Adj$C(d, p, v) {
+function walk_ExprStmt(d, p, v) {
   const en = v.enter[5]
   const ex = v.exit[5]
   let node
   if (en !== undefined || ex !== undefined) {
-    node = new Adj$C(d, p)
+    node = new ExprStmt(d, p)
     if (en !== undefined) {
       const r = en.call(v.self, node)
       live(d)
@@ -1157,54 +1267,8 @@ function walk_Adj$C(d, p, v) {
     }
     if (ex !== undefined) v.stack.push(v.leave[5], node)
   }
-}
-function read_Adj(d, p) {
-  switch (d.u16[(p) >> 1]) {
-    case 0: return new Adj$A(d, p)
-    case 1: return new Adj$B(d, p)
-    case 2: return new Adj$C(d, p)
-    default: return badTag(d, 'a Adj', p, d.u16[(p) >> 1])
-  }
-}
-function toJS_Adj(d, p) {
-  switch (d.u16[(p) >> 1]) {
-    case 0: return { t: 'A' }
-    case 1: return { t: 'B', c: d.u32[(p + 8) >> 2] }
-    case 2: return { t: 'C', c: { x: d.u8[p + 8] !== 0, s: str(d, p + 16) } }
-    default: return badTag(d, 'a Adj', p, d.u16[(p) >> 1])
-  }
-}
-function walk_Adj(d, p, v) {
-  switch (d.u16[(p) >> 1]) {
-    case 0: 
-      walk_Adj$A(d, p, v)
-      return
-    case 1: 
-      walk_Adj$B(d, p, v)
-      return
-    case 2: 
-      walk_Adj$C(d, p, v)
-      return
-    default: badTag(d, 'a Adj', p, d.u16[(p) >> 1])
-  }
-}
-
-// Slice<u16> (16 bytes, align 8)
-function read_$Slice_u16(d, p) {
-  const q = span(d, p, 2, 1, true)
-  return new List$$u16(d, q, d.u32[(p >> 2) + 2])
-}
-function toJS_$Slice_u16(d, p) {
-  const q = span(d, p, 2, 1, true)
-  return listToJS_$u16(d, q, d.u32[(p >> 2) + 2])
-}
-
-// u16 (2 bytes, align 2)
-function read_$u16(d, p) {
-  return d.u16[(p) >> 1]
-}
-function toJS_$u16(d, p) {
-  return d.u16[(p) >> 1]
+  if (v.need[26] === 1) v.stack.push(walk_Span, p + 40)
+  if (v.need[29] === 1) v.stack.push(walk_Expr, p)
 }
 
 // Expr (40 bytes, align 8)
@@ -1214,9 +1278,6 @@ class Expr$Num {
   constructor(d, p) {
     this.#d = d
     this.#p = p
-  }
-  get type() {
-    return 'Num'
   }
   get value() {
     const d = this.#d
@@ -1240,6 +1301,7 @@ class Expr$Num {
     return `Expr$Num <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Expr$Num.prototype, 'type', { value: 'Num' })
 function walk_Expr$Num(d, p, v) {
   const en = v.enter[6]
   const ex = v.exit[6]
@@ -1267,9 +1329,6 @@ class Expr$Str {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'Str'
-  }
   get value() {
     const d = this.#d
     live(d)
@@ -1292,6 +1351,7 @@ class Expr$Str {
     return `Expr$Str <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Expr$Str.prototype, 'type', { value: 'Str' })
 function walk_Expr$Str(d, p, v) {
   const en = v.enter[7]
   const ex = v.exit[7]
@@ -1318,9 +1378,6 @@ class Expr$Bin {
   constructor(d, p) {
     this.#d = d
     this.#p = p
-  }
-  get type() {
-    return 'Bin'
   }
   get op() {
     const d = this.#d
@@ -1354,6 +1411,7 @@ class Expr$Bin {
     return `Expr$Bin <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Expr$Bin.prototype, 'type', { value: 'Bin' })
 function walk_Expr$Bin(d, p, v) {
   const en = v.enter[8]
   const ex = v.exit[8]
@@ -1373,8 +1431,8 @@ function walk_Expr$Bin(d, p, v) {
     }
     if (ex !== undefined) v.stack.push(v.leave[8], node)
   }
-  if (v.need[31] === 1) v.stack.push(walk_$Box_Expr, p + 16)
-  if (v.need[31] === 1) v.stack.push(walk_$Box_Expr, p + 8)
+  if (v.need[32] === 1) v.stack.push(walk_$Box_Expr, p + 16)
+  if (v.need[32] === 1) v.stack.push(walk_$Box_Expr, p + 8)
 }
 class Expr$Call {
   #d
@@ -1382,9 +1440,6 @@ class Expr$Call {
   constructor(d, p) {
     this.#d = d
     this.#p = p
-  }
-  get type() {
-    return 'Call'
   }
   get 0() {
     const d = this.#d
@@ -1413,6 +1468,7 @@ class Expr$Call {
     return `Expr$Call <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Expr$Call.prototype, 'type', { value: 'Call' })
 function walk_Expr$Call(d, p, v) {
   const en = v.enter[9]
   const ex = v.exit[9]
@@ -1432,8 +1488,8 @@ function walk_Expr$Call(d, p, v) {
     }
     if (ex !== undefined) v.stack.push(v.leave[9], node)
   }
-  if (v.need[32] === 1) v.stack.push(walk_$Vec_Expr, p + 16)
-  if (v.need[31] === 1) v.stack.push(walk_$Box_Expr, p + 8)
+  if (v.need[33] === 1) v.stack.push(walk_$Vec_Expr, p + 16)
+  if (v.need[32] === 1) v.stack.push(walk_$Box_Expr, p + 8)
 }
 class Expr$Pair {
   #d
@@ -1441,9 +1497,6 @@ class Expr$Pair {
   constructor(d, p) {
     this.#d = d
     this.#p = p
-  }
-  get type() {
-    return 'Pair'
   }
   get 0() {
     const d = this.#d
@@ -1472,6 +1525,7 @@ class Expr$Pair {
     return `Expr$Pair <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Expr$Pair.prototype, 'type', { value: 'Pair' })
 function walk_Expr$Pair(d, p, v) {
   const en = v.enter[10]
   const ex = v.exit[10]
@@ -1499,9 +1553,6 @@ class Expr$Nothing {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'Nothing'
-  }
   toJS() {
     const d = this.#d
     live(d)
@@ -1519,6 +1570,7 @@ class Expr$Nothing {
     return `Expr$Nothing <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Expr$Nothing.prototype, 'type', { value: 'Nothing' })
 function walk_Expr$Nothing(d, p, v) {
   const en = v.enter[11]
   const ex = v.exit[11]
@@ -1546,9 +1598,6 @@ class Expr$Name {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'Ident'
-  }
   get value() {
     const d = this.#d
     live(d)
@@ -1571,6 +1620,7 @@ class Expr$Name {
     return `Expr$Name <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Expr$Name.prototype, 'type', { value: 'Ident' })
 function walk_Expr$Name(d, p, v) {
   const en = v.enter[12]
   const ex = v.exit[12]
@@ -1681,7 +1731,7 @@ function toJS_$Box_Expr(d, p) {
   return o
 }
 function walk_$Box_Expr(d, p, v) {
-  if (v.need[28] === 1) walk_Expr(d, enter(d, p, 40, 7), v)
+  if (v.need[29] === 1) walk_Expr(d, enter(d, p, 40, 7), v)
 }
 
 // Vec<Expr> (24 bytes, align 8)
@@ -1706,6 +1756,216 @@ function toJS_$Option_ArenaStr(d, p) {
   return (d.u32[(p) >> 2] === 0 && d.u32[((p) >> 2) + 1] === 0) ? null : str(d, p)
 }
 
+// Vec<ArenaStr> (24 bytes, align 8)
+function read_$Vec_ArenaStr(d, p) {
+  const q = span(d, p, 16, 7, false)
+  return new List$$ArenaStr(d, q, d.u32[(p >> 2) + 2])
+}
+function toJS_$Vec_ArenaStr(d, p) {
+  const q = span(d, p, 16, 7, false)
+  return listToJS_$ArenaStr(d, q, d.u32[(p >> 2) + 2])
+}
+
+// Adj (32 bytes, align 8)
+class Adj$A {
+  #d
+  #p
+  constructor(d, p) {
+    this.#d = d
+    this.#p = p
+  }
+  toJS() {
+    const d = this.#d
+    live(d)
+    return run(toJS_Adj, d, this.#p)
+  }
+  toJSON() {
+    return this.toJS()
+  }
+  [WALK](v) {
+    const d = this.#d
+    live(d)
+    runWalk(walk_Adj$A, d, this.#p, v)
+  }
+  [inspect]() {
+    return `Adj$A <byte ${this.#p}>`
+  }
+}
+Object.defineProperty(Adj$A.prototype, 'type', { value: 'A' })
+function walk_Adj$A(d, p, v) {
+  const en = v.enter[13]
+  const ex = v.exit[13]
+  let node
+  if (en !== undefined || ex !== undefined) {
+    node = new Adj$A(d, p)
+    if (en !== undefined) {
+      const r = en.call(v.self, node)
+      live(d)
+      if (r === false) {
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
+        return
+      }
+    }
+    if (ex !== undefined) v.stack.push(v.leave[13], node)
+  }
+}
+class Adj$B {
+  #d
+  #p
+  constructor(d, p) {
+    this.#d = d
+    this.#p = p
+  }
+  get value() {
+    const d = this.#d
+    live(d)
+    return d.u32[(this.#p + 8) >> 2]
+  }
+  toJS() {
+    const d = this.#d
+    live(d)
+    return run(toJS_Adj, d, this.#p)
+  }
+  toJSON() {
+    return this.toJS()
+  }
+  [WALK](v) {
+    const d = this.#d
+    live(d)
+    runWalk(walk_Adj$B, d, this.#p, v)
+  }
+  [inspect]() {
+    return `Adj$B <byte ${this.#p}>`
+  }
+}
+Object.defineProperty(Adj$B.prototype, 'type', { value: 'B' })
+function walk_Adj$B(d, p, v) {
+  const en = v.enter[14]
+  const ex = v.exit[14]
+  let node
+  if (en !== undefined || ex !== undefined) {
+    node = new Adj$B(d, p)
+    if (en !== undefined) {
+      const r = en.call(v.self, node)
+      live(d)
+      if (r === false) {
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
+        return
+      }
+    }
+    if (ex !== undefined) v.stack.push(v.leave[14], node)
+  }
+}
+class Adj$C {
+  #d
+  #p
+  constructor(d, p) {
+    this.#d = d
+    this.#p = p
+  }
+  get x() {
+    const d = this.#d
+    live(d)
+    return d.u8[this.#p + 8] !== 0
+  }
+  get s() {
+    const d = this.#d
+    live(d)
+    return str(d, this.#p + 16)
+  }
+  toJS() {
+    const d = this.#d
+    live(d)
+    return run(toJS_Adj, d, this.#p)
+  }
+  toJSON() {
+    return this.toJS()
+  }
+  [WALK](v) {
+    const d = this.#d
+    live(d)
+    runWalk(walk_Adj$C, d, this.#p, v)
+  }
+  [inspect]() {
+    return `Adj$C <byte ${this.#p}>`
+  }
+}
+Object.defineProperty(Adj$C.prototype, 'type', { value: 'C' })
+function walk_Adj$C(d, p, v) {
+  const en = v.enter[15]
+  const ex = v.exit[15]
+  let node
+  if (en !== undefined || ex !== undefined) {
+    node = new Adj$C(d, p)
+    if (en !== undefined) {
+      const r = en.call(v.self, node)
+      live(d)
+      if (r === false) {
+        if (ex !== undefined) {
+          ex.call(v.self, node)
+          live(d)
+        }
+        return
+      }
+    }
+    if (ex !== undefined) v.stack.push(v.leave[15], node)
+  }
+}
+function read_Adj(d, p) {
+  switch (d.u16[(p) >> 1]) {
+    case 0: return new Adj$A(d, p)
+    case 1: return new Adj$B(d, p)
+    case 2: return new Adj$C(d, p)
+    default: return badTag(d, 'a Adj', p, d.u16[(p) >> 1])
+  }
+}
+function toJS_Adj(d, p) {
+  switch (d.u16[(p) >> 1]) {
+    case 0: return { t: 'A' }
+    case 1: return { t: 'B', c: d.u32[(p + 8) >> 2] }
+    case 2: return { t: 'C', c: { x: d.u8[p + 8] !== 0, s: str(d, p + 16) } }
+    default: return badTag(d, 'a Adj', p, d.u16[(p) >> 1])
+  }
+}
+function walk_Adj(d, p, v) {
+  switch (d.u16[(p) >> 1]) {
+    case 0: 
+      walk_Adj$A(d, p, v)
+      return
+    case 1: 
+      walk_Adj$B(d, p, v)
+      return
+    case 2: 
+      walk_Adj$C(d, p, v)
+      return
+    default: badTag(d, 'a Adj', p, d.u16[(p) >> 1])
+  }
+}
+
+// Slice<u16> (16 bytes, align 8)
+function read_$Slice_u16(d, p) {
+  const q = span(d, p, 2, 1, true)
+  return new List$$u16(d, q, d.u32[(p >> 2) + 2])
+}
+function toJS_$Slice_u16(d, p) {
+  const q = span(d, p, 2, 1, true)
+  return listToJS_$u16(d, q, d.u32[(p >> 2) + 2])
+}
+
+// u16 (2 bytes, align 2)
+function read_$u16(d, p) {
+  return d.u16[(p) >> 1]
+}
+function toJS_$u16(d, p) {
+  return d.u16[(p) >> 1]
+}
+
 // Untagged (24 bytes, align 8)
 class Untagged$U {
   #d
@@ -1713,9 +1973,6 @@ class Untagged$U {
   constructor(d, p) {
     this.#d = d
     this.#p = p
-  }
-  get type() {
-    return 'U'
   }
   toJS() {
     const d = this.#d
@@ -1734,9 +1991,10 @@ class Untagged$U {
     return `Untagged$U <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Untagged$U.prototype, 'type', { value: 'U' })
 function walk_Untagged$U(d, p, v) {
-  const en = v.enter[13]
-  const ex = v.exit[13]
+  const en = v.enter[16]
+  const ex = v.exit[16]
   let node
   if (en !== undefined || ex !== undefined) {
     node = new Untagged$U(d, p)
@@ -1751,7 +2009,7 @@ function walk_Untagged$U(d, p, v) {
         return
       }
     }
-    if (ex !== undefined) v.stack.push(v.leave[13], node)
+    if (ex !== undefined) v.stack.push(v.leave[16], node)
   }
 }
 class Untagged$N {
@@ -1760,9 +2018,6 @@ class Untagged$N {
   constructor(d, p) {
     this.#d = d
     this.#p = p
-  }
-  get type() {
-    return 'N'
   }
   get value() {
     const d = this.#d
@@ -1786,9 +2041,10 @@ class Untagged$N {
     return `Untagged$N <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Untagged$N.prototype, 'type', { value: 'N' })
 function walk_Untagged$N(d, p, v) {
-  const en = v.enter[14]
-  const ex = v.exit[14]
+  const en = v.enter[17]
+  const ex = v.exit[17]
   let node
   if (en !== undefined || ex !== undefined) {
     node = new Untagged$N(d, p)
@@ -1803,7 +2059,7 @@ function walk_Untagged$N(d, p, v) {
         return
       }
     }
-    if (ex !== undefined) v.stack.push(v.leave[14], node)
+    if (ex !== undefined) v.stack.push(v.leave[17], node)
   }
 }
 class Untagged$S {
@@ -1812,9 +2068,6 @@ class Untagged$S {
   constructor(d, p) {
     this.#d = d
     this.#p = p
-  }
-  get type() {
-    return 'S'
   }
   get s() {
     const d = this.#d
@@ -1838,9 +2091,10 @@ class Untagged$S {
     return `Untagged$S <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Untagged$S.prototype, 'type', { value: 'S' })
 function walk_Untagged$S(d, p, v) {
-  const en = v.enter[15]
-  const ex = v.exit[15]
+  const en = v.enter[18]
+  const ex = v.exit[18]
   let node
   if (en !== undefined || ex !== undefined) {
     node = new Untagged$S(d, p)
@@ -1855,7 +2109,7 @@ function walk_Untagged$S(d, p, v) {
         return
       }
     }
-    if (ex !== undefined) v.stack.push(v.leave[15], node)
+    if (ex !== undefined) v.stack.push(v.leave[18], node)
   }
 }
 function read_Untagged(d, p) {
@@ -1924,9 +2178,6 @@ class Stmt$Expr {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'Expr'
-  }
   get expr() {
     const d = this.#d
     live(d)
@@ -1954,9 +2205,10 @@ class Stmt$Expr {
     return `Stmt$Expr <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Stmt$Expr.prototype, 'type', { value: 'Expr' })
 function walk_Stmt$Expr(d, p, v) {
-  const en = v.enter[16]
-  const ex = v.exit[16]
+  const en = v.enter[19]
+  const ex = v.exit[19]
   let node
   if (en !== undefined || ex !== undefined) {
     node = new Stmt$Expr(d, p)
@@ -1971,10 +2223,10 @@ function walk_Stmt$Expr(d, p, v) {
         return
       }
     }
-    if (ex !== undefined) v.stack.push(v.leave[16], node)
+    if (ex !== undefined) v.stack.push(v.leave[19], node)
   }
-  if (v.need[22] === 1) v.stack.push(walk_Span, p + 40)
-  if (v.need[28] === 1) v.stack.push(walk_Expr, p)
+  if (v.need[26] === 1) v.stack.push(walk_Span, p + 40)
+  if (v.need[29] === 1) v.stack.push(walk_Expr, p)
 }
 class Stmt$Let {
   #d
@@ -1982,9 +2234,6 @@ class Stmt$Let {
   constructor(d, p) {
     this.#d = d
     this.#p = p
-  }
-  get type() {
-    return 'Let'
   }
   get name() {
     const d = this.#d
@@ -2018,9 +2267,10 @@ class Stmt$Let {
     return `Stmt$Let <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Stmt$Let.prototype, 'type', { value: 'Let' })
 function walk_Stmt$Let(d, p, v) {
-  const en = v.enter[17]
-  const ex = v.exit[17]
+  const en = v.enter[20]
+  const ex = v.exit[20]
   let node
   if (en !== undefined || ex !== undefined) {
     node = new Stmt$Let(d, p)
@@ -2035,10 +2285,10 @@ function walk_Stmt$Let(d, p, v) {
         return
       }
     }
-    if (ex !== undefined) v.stack.push(v.leave[17], node)
+    if (ex !== undefined) v.stack.push(v.leave[20], node)
   }
-  if (v.need[22] === 1) v.stack.push(walk_Span, p + 32)
-  if (v.need[40] === 1) v.stack.push(walk_$Option_Box_Expr, p + 24)
+  if (v.need[26] === 1) v.stack.push(walk_Span, p + 32)
+  if (v.need[44] === 1) v.stack.push(walk_$Option_Box_Expr, p + 24)
 }
 class Stmt$Empty {
   #d
@@ -2046,9 +2296,6 @@ class Stmt$Empty {
   constructor(d, p) {
     this.#d = d
     this.#p = p
-  }
-  get type() {
-    return 'Empty'
   }
   toJS() {
     const d = this.#d
@@ -2067,9 +2314,10 @@ class Stmt$Empty {
     return `Stmt$Empty <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Stmt$Empty.prototype, 'type', { value: 'Empty' })
 function walk_Stmt$Empty(d, p, v) {
-  const en = v.enter[18]
-  const ex = v.exit[18]
+  const en = v.enter[21]
+  const ex = v.exit[21]
   let node
   if (en !== undefined || ex !== undefined) {
     node = new Stmt$Empty(d, p)
@@ -2084,7 +2332,7 @@ function walk_Stmt$Empty(d, p, v) {
         return
       }
     }
-    if (ex !== undefined) v.stack.push(v.leave[18], node)
+    if (ex !== undefined) v.stack.push(v.leave[21], node)
   }
 }
 function toJSv_Stmt$Block(d, p) {
@@ -2096,9 +2344,6 @@ class Stmt$Block {
   constructor(d, p) {
     this.#d = d
     this.#p = p
-  }
-  get type() {
-    return 'Block'
   }
   get body() {
     const d = this.#d
@@ -2127,9 +2372,10 @@ class Stmt$Block {
     return `Stmt$Block <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Stmt$Block.prototype, 'type', { value: 'Block' })
 function walk_Stmt$Block(d, p, v) {
-  const en = v.enter[19]
-  const ex = v.exit[19]
+  const en = v.enter[22]
+  const ex = v.exit[22]
   let node
   if (en !== undefined || ex !== undefined) {
     node = new Stmt$Block(d, p)
@@ -2144,10 +2390,10 @@ function walk_Stmt$Block(d, p, v) {
         return
       }
     }
-    if (ex !== undefined) v.stack.push(v.leave[19], node)
+    if (ex !== undefined) v.stack.push(v.leave[22], node)
   }
-  if (v.need[22] === 1) v.stack.push(walk_Span, p + 16)
-  if (v.need[42] === 1) v.stack.push(walk_$Slice_Stmt, p)
+  if (v.need[26] === 1) v.stack.push(walk_Span, p + 16)
+  if (v.need[46] === 1) v.stack.push(walk_$Slice_Stmt, p)
 }
 function read_Stmt(d, p) {
   switch (d.u8[p]) {
@@ -2192,22 +2438,6 @@ function walk_Stmt(d, p, v) {
   }
 }
 
-// Box<ExprStmt> (8 bytes, align 8)
-function read_$Box_ExprStmt(d, p) {
-  return read_ExprStmt(d, ptr(d, p, 48, 7))
-}
-function toJS_$Box_ExprStmt(d, p) {
-  const q = enter(d, p, 48, 7)
-  if (depth >= MAX_DEPTH) return defer(toJS_ExprStmt, q, 0)
-  depth++
-  const o = toJS_ExprStmt(d, q)
-  depth--
-  return o
-}
-function walk_$Box_ExprStmt(d, p, v) {
-  if (v.need[43] === 1) walk_ExprStmt(d, enter(d, p, 48, 7), v)
-}
-
 // Option<Box<Expr>> (8 bytes, align 8)
 function read_$Option_Box_Expr(d, p) {
   return (d.u32[(p) >> 2] === 0 && d.u32[((p) >> 2) + 1] === 0) ? null : read_$Box_Expr(d, p)
@@ -2217,7 +2447,7 @@ function toJS_$Option_Box_Expr(d, p) {
 }
 function walk_$Option_Box_Expr(d, p, v) {
   if (!((d.u32[(p) >> 2] === 0 && d.u32[((p) >> 2) + 1] === 0))) {
-    if (v.need[31] === 1) walk_$Box_Expr(d, p, v)
+    if (v.need[32] === 1) walk_$Box_Expr(d, p, v)
   }
 }
 
@@ -2228,9 +2458,6 @@ class BlockStmt {
   constructor(d, p) {
     this.#d = d
     this.#p = p
-  }
-  get type() {
-    return 'BlockStmt'
   }
   get body() {
     const d = this.#d
@@ -2259,6 +2486,7 @@ class BlockStmt {
     return `BlockStmt <byte ${this.#p}>`
   }
 }
+Object.defineProperty(BlockStmt.prototype, 'type', { value: 'BlockStmt' })
 function read_BlockStmt(d, p) {
   return new BlockStmt(d, p)
 }
@@ -2266,8 +2494,8 @@ function toJS_BlockStmt(d, p) {
   return { body: toJS_$Slice_Stmt(d, p), span: toJS_Span(d, p + 16) }
 }
 function walk_BlockStmt(d, p, v) {
-  const en = v.enter[20]
-  const ex = v.exit[20]
+  const en = v.enter[23]
+  const ex = v.exit[23]
   let node
   if (en !== undefined || ex !== undefined) {
     node = new BlockStmt(d, p)
@@ -2282,10 +2510,10 @@ function walk_BlockStmt(d, p, v) {
         return
       }
     }
-    if (ex !== undefined) v.stack.push(v.leave[20], node)
+    if (ex !== undefined) v.stack.push(v.leave[23], node)
   }
-  if (v.need[22] === 1) v.stack.push(walk_Span, p + 16)
-  if (v.need[42] === 1) v.stack.push(walk_$Slice_Stmt, p)
+  if (v.need[26] === 1) v.stack.push(walk_Span, p + 16)
+  if (v.need[46] === 1) v.stack.push(walk_$Slice_Stmt, p)
 }
 
 // Slice<Stmt> (16 bytes, align 8)
@@ -2300,73 +2528,6 @@ function toJS_$Slice_Stmt(d, p) {
 function walk_$Slice_Stmt(d, p, v) {
   const q = span(d, p, 40, 7, true)
   listWalk_Stmt(d, q, v, d.u32[(p >> 2) + 2])
-}
-
-// ExprStmt (48 bytes, align 8)
-class ExprStmt {
-  #d
-  #p
-  constructor(d, p) {
-    this.#d = d
-    this.#p = p
-  }
-  get type() {
-    return 'ExprStmt'
-  }
-  get expr() {
-    const d = this.#d
-    live(d)
-    return read_Expr(d, this.#p)
-  }
-  get span() {
-    const d = this.#d
-    live(d)
-    return read_Span(d, this.#p + 40)
-  }
-  toJS() {
-    const d = this.#d
-    live(d)
-    return run(toJS_ExprStmt, d, this.#p)
-  }
-  toJSON() {
-    return this.toJS()
-  }
-  [WALK](v) {
-    const d = this.#d
-    live(d)
-    runWalk(walk_ExprStmt, d, this.#p, v)
-  }
-  [inspect]() {
-    return `ExprStmt <byte ${this.#p}>`
-  }
-}
-function read_ExprStmt(d, p) {
-  return new ExprStmt(d, p)
-}
-function toJS_ExprStmt(d, p) {
-  return { expr: toJS_Expr(d, p), span: toJS_Span(d, p + 40) }
-}
-function walk_ExprStmt(d, p, v) {
-  const en = v.enter[21]
-  const ex = v.exit[21]
-  let node
-  if (en !== undefined || ex !== undefined) {
-    node = new ExprStmt(d, p)
-    if (en !== undefined) {
-      const r = en.call(v.self, node)
-      live(d)
-      if (r === false) {
-        if (ex !== undefined) {
-          ex.call(v.self, node)
-          live(d)
-        }
-        return
-      }
-    }
-    if (ex !== undefined) v.stack.push(v.leave[21], node)
-  }
-  if (v.need[22] === 1) v.stack.push(walk_Span, p + 40)
-  if (v.need[28] === 1) v.stack.push(walk_Expr, p)
 }
 
 /** A list of Stmt: `length`, `at(i)`, iteration, `toJS()`. */
@@ -2425,7 +2586,7 @@ function items_Stmt(d, q, n) {
 }
 function listWalk_Stmt(d, q, v, n) {
   charge(d, n, 40)
-  if (v.need[38] !== 1) return
+  if (v.need[43] !== 1) return
   const st = v.stack
   for (let k = n - 1; k >= 0; k--) st.push(walk_Stmt, q + k * 40)
 }
@@ -2660,7 +2821,7 @@ function items_Adj(d, q, n) {
 }
 function listWalk_Adj(d, q, v, n) {
   charge(d, n, 32)
-  if (v.need[25] !== 1) return
+  if (v.need[36] !== 1) return
   const st = v.stack
   for (let k = n - 1; k >= 0; k--) st.push(walk_Adj, q + k * 32)
 }
@@ -2721,7 +2882,7 @@ function items_Untagged(d, q, n) {
 }
 function listWalk_Untagged(d, q, v, n) {
   charge(d, n, 24)
-  if (v.need[34] !== 1) return
+  if (v.need[39] !== 1) return
   const st = v.stack
   for (let k = n - 1; k >= 0; k--) st.push(walk_Untagged, q + k * 24)
 }
@@ -2782,7 +2943,7 @@ function items_Span(d, q, n) {
 }
 function listWalk_Span(d, q, v, n) {
   charge(d, n, 8)
-  if (v.need[22] !== 1) return
+  if (v.need[26] !== 1) return
   const st = v.stack
   for (let k = n - 1; k >= 0; k--) st.push(walk_Span, q + k * 8)
 }
@@ -2845,8 +3006,8 @@ function listWalk_$f32(d, q, v, n) {
   charge(d, n, 4)
 }
 
-/** A list of u16: `length`, `at(i)`, iteration, `toJS()`. */
-class List$$u16 {
+/** A list of Decl: `length`, `at(i)`, iteration, `toJS()`. */
+class List$Decl {
   #d
   #p
   #n
@@ -2865,16 +3026,16 @@ class List$$u16 {
     i = Math.trunc(+i) || 0
     if (i < 0) i += this.#n
     if (i < 0 || i >= this.#n) return undefined
-    return read_$u16(d, this.#p + i * 2)
+    return read_Decl(d, this.#p + i * 16)
   }
   [Symbol.iterator]() {
     live(this.#d)
-    return new ListIterator(this.#d, this.#p, this.#n, 2, read_$u16)
+    return new ListIterator(this.#d, this.#p, this.#n, 16, read_Decl)
   }
   toJS() {
     const d = this.#d
     live(d)
-    return run(listToJS_$u16, d, this.#p, this.#n)
+    return run(listToJS_Decl, d, this.#p, this.#n)
   }
   toJSON() {
     return this.toJS()
@@ -2882,25 +3043,28 @@ class List$$u16 {
   [WALK](v) {
     const d = this.#d
     live(d)
-    runWalk(listWalk_$u16, d, this.#p, v, this.#n)
+    runWalk(listWalk_Decl, d, this.#p, v, this.#n)
   }
   [inspect]() {
-    return `List$$u16(${this.#n}) <byte ${this.#p}>`
+    return `List$Decl(${this.#n}) <byte ${this.#p}>`
   }
 }
-function listToJS_$u16(d, q, n) {
-  charge(d, n, 2)
-  return depth < MAX_DEPTH ? items_$u16(d, q, n) : defer(items_$u16, q, n)
+function listToJS_Decl(d, q, n) {
+  charge(d, n, 16)
+  return depth < MAX_DEPTH ? items_Decl(d, q, n) : defer(items_Decl, q, n)
 }
-function items_$u16(d, q, n) {
+function items_Decl(d, q, n) {
   depth++
   const out = new Array(n)
-  for (let k = 0; k < n; k++) out[k] = d.u16[(q + k * 2) >> 1]
+  for (let k = 0; k < n; k++) out[k] = toJS_Decl(d, q + k * 16)
   depth--
   return out
 }
-function listWalk_$u16(d, q, v, n) {
-  charge(d, n, 2)
+function listWalk_Decl(d, q, v, n) {
+  charge(d, n, 16)
+  if (v.need[23] !== 1) return
+  const st = v.stack
+  for (let k = n - 1; k >= 0; k--) st.push(walk_Decl, q + k * 16)
 }
 
 /** A list of Expr: `length`, `at(i)`, iteration, `toJS()`. */
@@ -2959,24 +3123,82 @@ function items_Expr(d, q, n) {
 }
 function listWalk_Expr(d, q, v, n) {
   charge(d, n, 40)
-  if (v.need[28] !== 1) return
+  if (v.need[29] !== 1) return
   const st = v.stack
   for (let k = n - 1; k >= 0; k--) st.push(walk_Expr, q + k * 40)
 }
 
+/** A list of u16: `length`, `at(i)`, iteration, `toJS()`. */
+class List$$u16 {
+  #d
+  #p
+  #n
+  constructor(d, p, n) {
+    this.#d = d
+    this.#p = p
+    this.#n = n
+  }
+  get length() {
+    live(this.#d)
+    return this.#n
+  }
+  at(i) {
+    const d = this.#d
+    live(d)
+    i = Math.trunc(+i) || 0
+    if (i < 0) i += this.#n
+    if (i < 0 || i >= this.#n) return undefined
+    return read_$u16(d, this.#p + i * 2)
+  }
+  [Symbol.iterator]() {
+    live(this.#d)
+    return new ListIterator(this.#d, this.#p, this.#n, 2, read_$u16)
+  }
+  toJS() {
+    const d = this.#d
+    live(d)
+    return run(listToJS_$u16, d, this.#p, this.#n)
+  }
+  toJSON() {
+    return this.toJS()
+  }
+  [WALK](v) {
+    const d = this.#d
+    live(d)
+    runWalk(listWalk_$u16, d, this.#p, v, this.#n)
+  }
+  [inspect]() {
+    return `List$$u16(${this.#n}) <byte ${this.#p}>`
+  }
+}
+function listToJS_$u16(d, q, n) {
+  charge(d, n, 2)
+  return depth < MAX_DEPTH ? items_$u16(d, q, n) : defer(items_$u16, q, n)
+}
+function items_$u16(d, q, n) {
+  depth++
+  const out = new Array(n)
+  for (let k = 0; k < n; k++) out[k] = d.u16[(q + k * 2) >> 1]
+  depth--
+  return out
+}
+function listWalk_$u16(d, q, v, n) {
+  charge(d, n, 2)
+}
+
 // The visitor's node types, and per type the node types it can reach.
-const NODE_TYPES = Object.freeze(['Program', 'Meta', 'Span', 'A', 'B', 'C', 'Num', 'Str', 'Bin', 'Call', 'Pair', 'Nothing', 'Ident', 'U', 'N', 'S', 'Expr', 'Let', 'Empty', 'Block', 'BlockStmt', 'ExprStmt'])
-const NODE_INDEX = { __proto__: null, Program: 0, Meta: 1, Span: 2, A: 3, B: 4, C: 5, Num: 6, Str: 7, Bin: 8, Call: 9, Pair: 10, Nothing: 11, Ident: 12, U: 13, N: 14, S: 15, Expr: 16, Let: 17, Empty: 18, Block: 19, BlockStmt: 20, ExprStmt: 21 }
-const REACH = [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19], [], [2, 6, 7, 8, 9, 10, 11, 12, 16, 17, 18, 19], [1], [], [], [], [], [], [], [], [], [3, 4, 5], [13, 14, 15], [6, 7, 8, 9, 10, 11, 12], [], [], [], [3, 4, 5], [], [2], [], [2], [], [], [3, 4, 5], [], [], [6, 7, 8, 9, 10, 11, 12], [], [], [6, 7, 8, 9, 10, 11, 12], [6, 7, 8, 9, 10, 11, 12], [], [13, 14, 15], [], [], [], [2, 6, 7, 8, 9, 10, 11, 12, 16, 17, 18, 19], [2, 6, 7, 8, 9, 10, 11, 12, 21], [6, 7, 8, 9, 10, 11, 12], [2, 6, 7, 8, 9, 10, 11, 12, 16, 17, 18, 19, 20], [2, 6, 7, 8, 9, 10, 11, 12, 16, 17, 18, 19], [2, 6, 7, 8, 9, 10, 11, 12, 21]]
+const NODE_TYPES = Object.freeze(['Program', 'Meta', 'Stmt', 'At', 'Span', 'ExprStmt', 'Num', 'Str', 'Bin', 'Call', 'Pair', 'Nothing', 'Ident', 'A', 'B', 'C', 'U', 'N', 'S', 'Expr', 'Let', 'Empty', 'Block', 'BlockStmt'])
+const NODE_INDEX = { __proto__: null, Program: 0, Meta: 1, Stmt: 2, At: 3, Span: 4, ExprStmt: 5, Num: 6, Str: 7, Bin: 8, Call: 9, Pair: 10, Nothing: 11, Ident: 12, A: 13, B: 14, C: 15, U: 16, N: 17, S: 18, Expr: 19, Let: 20, Empty: 21, Block: 22, BlockStmt: 23 }
+const REACH = [[0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22], [], [4, 6, 7, 8, 9, 10, 11, 12, 19, 20, 21, 22], [1], [], [], [], [], [], [], [], [], [13, 14, 15], [16, 17, 18], [6, 7, 8, 9, 10, 11, 12], [], [], [], [13, 14, 15], [], [4], [], [2, 3, 4, 6, 7, 8, 9, 10, 11, 12], [2, 3, 4, 6, 7, 8, 9, 10, 11, 12], [4, 5, 6, 7, 8, 9, 10, 11, 12], [4], [4], [], [4, 5, 6, 7, 8, 9, 10, 11, 12], [6, 7, 8, 9, 10, 11, 12], [], [], [6, 7, 8, 9, 10, 11, 12], [6, 7, 8, 9, 10, 11, 12], [], [], [13, 14, 15], [], [], [16, 17, 18], [], [], [], [4, 6, 7, 8, 9, 10, 11, 12, 19, 20, 21, 22], [6, 7, 8, 9, 10, 11, 12], [4, 6, 7, 8, 9, 10, 11, 12, 19, 20, 21, 22, 23], [4, 6, 7, 8, 9, 10, 11, 12, 19, 20, 21, 22]]
 
 /** The root Program of a hand-off (`{ raw, offset?, generation? }`, or a RawBuffer: its dataOffset and generation). */
 function readProgram(handOff) {
-  const d = open(handOff, 'readProgram', 0xc6f4b12c, 0xb3ee96cf, 376, 8)
+  const d = open(handOff, 'readProgram', 0xddd49dee, 0x59a695eb, 400, 8)
   return read_Program(d, d.root)
 }
 
 /** The layout hash each root's blocks carry (producer1:producer0, hex). */
-const LAYOUT_HASHES = Object.freeze({ Program: 'b3ee96cfc6f4b12c' })
+const LAYOUT_HASHES = Object.freeze({ Program: '59a695ebddd49dee' })
 
 module.exports = {
   LAYOUT_HASHES,
@@ -2987,10 +3209,10 @@ module.exports = {
   readProgram,
   Program,
   Meta,
+  Decl$Stmt,
+  Decl$At,
   Span,
-  Adj$A,
-  Adj$B,
-  Adj$C,
+  ExprStmt,
   Expr$Num,
   Expr$Str,
   Expr$Bin,
@@ -2998,6 +3220,9 @@ module.exports = {
   Expr$Pair,
   Expr$Nothing,
   Expr$Name,
+  Adj$A,
+  Adj$B,
+  Adj$C,
   Untagged$U,
   Untagged$N,
   Untagged$S,
@@ -3006,5 +3231,4 @@ module.exports = {
   Stmt$Empty,
   Stmt$Block,
   BlockStmt,
-  ExprStmt,
 }

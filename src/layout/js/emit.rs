@@ -129,6 +129,44 @@ fn mask(s: &Shape) -> usize {
     s.align - 1
 }
 
+/// `type` of a view class: a data property of its prototype, so that reading it from views of
+/// many classes (a megamorphic `node.type`) loads a constant instead of calling a getter.
+fn type_property(out: &mut String, class: &str, type_name: &str) {
+    let _ = writeln!(
+        out,
+        "Object.defineProperty({class}.prototype, 'type', {{ value: {} }})",
+        lit(type_name)
+    );
+}
+
+/// An enum whose every variant is a newtype of an [`ArenaBox`](crate::layout::ArenaBox) of a
+/// struct, the pointers at one offset: `read_` checks the pointer once, before the switch.
+struct Boxed {
+    offset: usize,
+    targets: Vec<&'static Shape>,
+    max_tag: usize,
+}
+
+fn boxed(variants: &'static [Variant]) -> Option<Boxed> {
+    let mut targets = Vec::new();
+    let mut offset = None;
+    for v in variants {
+        let Some((st, true)) = transparent(v.form, v.fields) else {
+            return None;
+        };
+        if *offset.get_or_insert(v.fields[0].offset) != v.fields[0].offset {
+            return None;
+        }
+        targets.push(st);
+    }
+    let max_tag = variants.iter().map(|v| v.discriminant as usize).max()?;
+    (max_tag < 256).then_some(Boxed {
+        offset: offset?,
+        targets,
+        max_tag,
+    })
+}
+
 /// The body that converts the pointer target at `q` with `f` (a `toJS_` function): in this
 /// recursion while it is under `MAX_DEPTH` pointers deep, later (a Hole) past that.
 fn follow(f: &str, q: &str) -> String {
@@ -364,9 +402,7 @@ impl Emitter<'_> {
             "class {class} {{\n  #d\n  #p\n  constructor(d, p) {{\n    this.#d = d\n    this.#p = p\n  }}"
         );
         let flat = flat_fields(fields, base);
-        if !flat.iter().any(|f| f.0 == "type") {
-            let _ = writeln!(out, "  get type() {{\n    return {}\n  }}", lit(type_name));
-        }
+        let has_type = flat.iter().any(|f| f.0 == "type");
         for (name, s, off) in flat {
             let _ = writeln!(
                 out,
@@ -383,6 +419,9 @@ impl Emitter<'_> {
             out,
             "  [WALK](v) {{\n    const d = this.#d\n    live(d)\n    runWalk({walk_fn}, d, this.#p, v)\n  }}\n  [inspect]() {{\n    return `{class} <byte ${{this.#p}}>`\n  }}\n}}"
         );
+        if !has_type {
+            type_property(out, class, type_name);
+        }
     }
 
     /// A node's walk: its handlers around the walk of its fields (at `base` + offset).
@@ -505,29 +544,48 @@ impl Emitter<'_> {
             }
         }
         // read_: the variant's view.
-        let _ = writeln!(out, "function read_{ident}(d, p) {{\n  switch ({tag}) {{");
-        for v in variants {
-            let class = format!("{ident}${}", sanitize(v.name));
-            let pos = match transparent(v.form, v.fields) {
-                Some((_, false)) => at("p", v.fields[0].offset),
-                Some((st, true)) => format!(
-                    "ptr(d, {}, {}, {})",
-                    at("p", v.fields[0].offset),
-                    st.size,
-                    mask(st)
-                ),
-                None => "p".to_owned(),
+        if let Some(b) = boxed(variants) {
+            // Every variant a pointer at one offset (an ESTree-like enum of boxed nodes): one
+            // check of the pointer, the target's size and alignment from a table by tag.
+            let table = |f: &dyn Fn(&Shape) -> usize| {
+                let mut t = vec!["undefined".to_owned(); b.max_tag + 1];
+                for (v, st) in variants.iter().zip(&b.targets) {
+                    t[v.discriminant as usize] = f(st).to_string();
+                }
+                t.join(", ")
             };
             let _ = writeln!(
                 out,
-                "    case {}: return new {class}(d, {pos})",
-                v.discriminant
+                "const SIZE_{ident} = [{}]\nconst MASK_{ident} = [{}]",
+                table(&|st| st.size),
+                table(&mask)
             );
+            let _ = writeln!(
+                out,
+                "function read_{ident}(d, p) {{\n  const t = {tag}\n  const i = ({}) >> 2\n  const q = d.u32[i]\n  const size = SIZE_{ident}[t]\n  \
+                 if (d.u32[i + 1] === 0 || q + size > d.end || (q & MASK_{ident}[t]) !== 0 || size === undefined) return readBad_{ident}(d, p)\n  switch (t) {{",
+                at("p", b.offset)
+            );
+            for (k, v) in variants.iter().enumerate() {
+                let class = format!("{ident}${}", sanitize(v.name));
+                if k + 1 == variants.len() {
+                    let _ = writeln!(out, "    default: return new {class}(d, q)");
+                } else {
+                    let _ = writeln!(
+                        out,
+                        "    case {}: return new {class}(d, q)",
+                        v.discriminant
+                    );
+                }
+            }
+            let _ = writeln!(
+                out,
+                "  }}\n}}\nfunction readBad_{ident}(d, p) {{\n  if (SIZE_{ident}[{tag}] === undefined) badTag(d, {what}, p, {tag})\n  corrupt(d, 'a pointer', {})\n}}",
+                at("p", b.offset)
+            );
+        } else {
+            self.read_enum(out, ident, &tag, &what, variants);
         }
-        let _ = writeln!(
-            out,
-            "    default: return badTag(d, {what}, p, {tag})\n  }}\n}}"
-        );
         // toJS_: the tagged plain value.
         let _ = writeln!(out, "function toJS_{ident}(d, p) {{\n  switch ({tag}) {{");
         for v in variants {
@@ -609,18 +667,52 @@ impl Emitter<'_> {
         }
     }
 
+    /// `read_` of an enum with data: a switch on the tag making the variant's view.
+    fn read_enum(
+        &self,
+        out: &mut String,
+        ident: &str,
+        tag: &str,
+        what: &str,
+        variants: &'static [Variant],
+    ) {
+        let _ = writeln!(out, "function read_{ident}(d, p) {{\n  switch ({tag}) {{");
+        for v in variants {
+            let class = format!("{ident}${}", sanitize(v.name));
+            let pos = match transparent(v.form, v.fields) {
+                Some((_, false)) => at("p", v.fields[0].offset),
+                Some((st, true)) => format!(
+                    "ptr(d, {}, {}, {})",
+                    at("p", v.fields[0].offset),
+                    st.size,
+                    mask(st)
+                ),
+                None => "p".to_owned(),
+            };
+            let _ = writeln!(
+                out,
+                "    case {}: return new {class}(d, {pos})",
+                v.discriminant
+            );
+        }
+        let _ = writeln!(
+            out,
+            "    default: return badTag(d, {what}, p, {tag})\n  }}\n}}"
+        );
+    }
+
     /// A newtype variant's class over a non-struct payload: `type` and `value`.
     fn variant_class_newtype(&self, out: &mut String, class: &str, v: &Variant, enum_ident: &str) {
         let f = &v.fields[0];
         let _ = writeln!(
             out,
-            "class {class} {{\n  #d\n  #p\n  constructor(d, p) {{\n    this.#d = d\n    this.#p = p\n  }}\n  get type() {{\n    return {}\n  }}\n  \
+            "class {class} {{\n  #d\n  #p\n  constructor(d, p) {{\n    this.#d = d\n    this.#p = p\n  }}\n  \
              get value() {{\n    const d = this.#d\n    live(d)\n    return {}\n  }}\n  toJS() {{\n    const d = this.#d\n    live(d)\n    \
              return run(toJS_{enum_ident}, d, this.#p)\n  }}\n  toJSON() {{\n    return this.toJS()\n  }}\n  [WALK](v) {{\n    const d = this.#d\n    live(d)\n    \
              runWalk(walk_{class}, d, this.#p, v)\n  }}\n  [inspect]() {{\n    return `{class} <byte ${{this.#p}}>`\n  }}\n}}",
-            lit(v.js_name),
             self.read((f.shape)(), &at("this.#p", f.offset))
         );
+        type_property(out, class, v.js_name);
     }
 
     /// The tagged form of a variant whose payload expression is `payload` (for a struct

@@ -79,6 +79,7 @@ pub struct Program<'a> {
     pub names: Option<ArenaVec<'a, ArenaStr<'a>>>,
     pub spans: ArenaSlice<'a, Span>,
     pub floats: ArenaSlice<'a, f32>,
+    pub decls: ArenaVec<'a, Decl<'a>>,
 }
 
 #[derive(Layout, Serialize)]
@@ -124,6 +125,15 @@ pub enum Expr<'a> {
     Nothing,
     #[serde(rename = "Ident")]
     Name(ArenaStr<'a>),
+}
+
+/// Every variant a box (an ESTree-like enum of boxed nodes): the reader checks the pointer once.
+#[derive(Layout, Serialize)]
+#[repr(C, u8)]
+#[serde(tag = "kind")]
+pub enum Decl<'a> {
+    Stmt(ArenaBox<'a, ExprStmt<'a>>),
+    At(ArenaBox<'a, Span>),
 }
 
 #[derive(Layout, Serialize)]
@@ -233,6 +243,18 @@ pub fn build<'a>(b: &'a FixedSizeAllocator, seed: u32) -> ArenaBox<'a, Program<'
         }),
         spans: ArenaSlice::from_iter_in([Span { start: 1, end: 2 }], b),
         floats: ArenaSlice::from_slice_in(&[0.5, 6217.531_25, f32::MIN_POSITIVE], b),
+        decls: {
+            let mut v = ArenaVec::new_in(b);
+            v.push(Decl::At(ArenaBox::new_in(Span { start: 5, end: 6 }, b)));
+            v.push(Decl::Stmt(ArenaBox::new_in(
+                ExprStmt {
+                    expr: Expr::Name(s("d")),
+                    span: Span { start: 7, end: 8 },
+                },
+                b,
+            )));
+            v
+        },
     }
     .pipe(|p| ArenaBox::new_in(p, b))
 }
@@ -366,6 +388,7 @@ pub fn blank(b: &FixedSizeAllocator) -> Program<'_> {
         names: None,
         spans: ArenaSlice::empty(),
         floats: ArenaSlice::empty(),
+        decls: ArenaVec::new_in(b),
     }
 }
 

@@ -9,6 +9,7 @@ use crate::{Allocator, FixedSizeAllocator};
 
 mod fixture;
 mod prop;
+mod bench;
 
 #[derive(Layout)]
 #[repr(C)]

@@ -15,7 +15,9 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
-use super::fixture::{Adj, BlockStmt, Expr, ExprStmt, Meta, Mode, OUT, Op, Program, Span, Stmt};
+use super::fixture::{
+    Adj, BlockStmt, Decl, Expr, ExprStmt, Meta, Mode, OUT, Op, Program, Span, Stmt,
+};
 use super::fixture::{Untagged, write_block};
 use crate::FixedSizeAllocator;
 use crate::layout::{ArenaBox, ArenaSlice, ArenaStr, ArenaVec, root_metadata};
@@ -43,6 +45,12 @@ enum S {
     Let(String, Option<E>, (u32, u32)),
     Empty,
     Block(Vec<S>, (u32, u32)),
+}
+
+#[derive(Clone, Debug)]
+enum D {
+    Stmt(E, (u32, u32)),
+    At((u32, u32)),
 }
 
 #[derive(Clone, Debug)]
@@ -84,6 +92,7 @@ struct P {
     names: Option<Vec<String>>,
     spans: Vec<(u32, u32)>,
     floats: Vec<f32>,
+    decls: Vec<D>,
 }
 
 /// Strings: short ASCII (the reader's fast path), any Unicode scalar values (non-ASCII,
@@ -225,8 +234,17 @@ fn program() -> impl Strategy<Value = P> {
         option::of(vec(string(), 0..3)),
         vec(span(), 0..3),
     );
-    let c = vec(f32s(), 0..4);
-    (a, b, c).prop_map(|(a, b, floats)| P {
+    let c = (
+        vec(f32s(), 0..4),
+        vec(
+            prop_oneof![
+                (expr(), span()).prop_map(|(e, s)| D::Stmt(e, s)),
+                span().prop_map(D::At),
+            ],
+            0..4,
+        ),
+    );
+    (a, b, c).prop_map(|(a, b, (floats, decls))| P {
         source_name: a.0,
         body: a.1,
         secret: a.2,
@@ -250,6 +268,7 @@ fn program() -> impl Strategy<Value = P> {
         names: b.9,
         spans: b.10,
         floats,
+        decls,
     })
 }
 
@@ -377,6 +396,22 @@ fn program_in<'a>(p: &P, b: &'a FixedSizeAllocator) -> Program<'a> {
         }),
         spans: ArenaSlice::from_iter_in(p.spans.iter().map(span_in), b),
         floats: ArenaSlice::from_slice_in(&p.floats, b),
+        decls: {
+            let mut v = ArenaVec::new_in(b);
+            for d in &p.decls {
+                v.push(match d {
+                    D::Stmt(e, sp) => Decl::Stmt(ArenaBox::new_in(
+                        ExprStmt {
+                            expr: expr_in(e, b),
+                            span: span_in(sp),
+                        },
+                        b,
+                    )),
+                    D::At(sp) => Decl::At(ArenaBox::new_in(span_in(sp), b)),
+                });
+            }
+            v
+        },
     }
 }
 
