@@ -122,6 +122,8 @@ export interface PoolStats {
   created: number
   available: number
   inUse: number
+  /** Blocks checked out to this thread (handed off, not yet released). */
+  checkedOut: number
   /** Committed bytes of every live block this pool created (including blocks only JS still holds). */
   committedBytes: number
   /** Resident bytes of those blocks (of their committed prefixes). */

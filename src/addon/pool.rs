@@ -30,20 +30,6 @@ pub struct NativePool {
 }
 
 #[napi(object)]
-pub struct NativePoolStats {
-    pub size: u32,
-    pub created: u32,
-    pub available: u32,
-    pub in_use: u32,
-    pub committed_bytes: f64,
-    pub resident_bytes: f64,
-    /// What a JS write past a block's committed prefix does: "noreserve" (nothing bad) or
-    /// "strict" (SIGSEGV).
-    #[napi(ts_type = "'noreserve' | 'strict'")]
-    pub memory_mode: String,
-}
-
-#[napi(object)]
 pub struct Written {
     pub ptr: u32,
     pub len: u32,
@@ -150,26 +136,6 @@ impl NativePool {
             Ok(Self {
                 inner,
                 acquire_wait,
-            })
-        })
-    }
-
-    #[napi]
-    pub fn stats(&self, env: Env) -> Result<NativePoolStats> {
-        catch_panic_in(&env, || {
-            let s = self.inner.pool().stats();
-            Ok(NativePoolStats {
-                size: s.size as u32,
-                created: s.created as u32,
-                available: s.available as u32,
-                in_use: s.in_use as u32,
-                committed_bytes: s.committed_bytes as f64,
-                resident_bytes: s.resident_bytes as f64,
-                memory_mode: s
-                    .memory_mode
-                    .unwrap_or_else(crate::block::memory_mode)
-                    .as_str()
-                    .to_owned(),
             })
         })
     }

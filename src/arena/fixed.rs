@@ -187,6 +187,7 @@ impl FixedSizeAllocator {
     /// behind. The pages stay committed. Does nothing unless `used` is between the start of
     /// the data region and the current use. `&mut self`: no reference into what is forgotten
     /// can still be alive.
+    #[cfg_attr(not(feature = "napi"), allow(dead_code))] // the job's, in the napi layer
     pub(crate) fn rewind(&mut self, used: usize) {
         if used >= DATA_START && used < self.used_bytes() {
             let base = self.arena().base_addr();

@@ -141,6 +141,20 @@ impl From<AllocError> for TransferError {
     }
 }
 
+/// A layout type's error ([`crate::layout`]): an allocation failure is as [`AllocError`]'s;
+/// a standard allocator, or a root outside its block, is the caller's mistake
+/// (`InvalidArgument`).
+#[cfg(feature = "layout")]
+impl From<crate::layout::ArenaError> for TransferError {
+    fn from(e: crate::layout::ArenaError) -> Self {
+        use crate::layout::ArenaError;
+        match e {
+            ArenaError::Alloc(a) => a.into(),
+            ArenaError::NotABlock | ArenaError::OutsideBlock => Self::invalid_argument(e),
+        }
+    }
+}
+
 impl From<TransferError> for ::napi::Error {
     /// Inside [`catch_panic_in`](super::catch_panic_in): the reader's typed JS error, made now
     /// and thrown when the `#[napi]` function returns it. Elsewhere: a `GenericFailure` with

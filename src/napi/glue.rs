@@ -12,10 +12,11 @@
 /// `Rc<`[`EnvPool`](crate::napi::EnvPool)`>`: `pool_methods!(MyPool.inner)`.
 ///
 /// JS gets the getters `size`, `transferMode` (`'external'` or `'copy'`), `closed` and
-/// `checkedOut`, and the methods `release(id)` (`StaleBufferError` if the block is not out),
-/// `releaseMany(pairs: Uint32Array)` (`[id, doc, …]`: a job's documents; those not held are
-/// skipped), `resend(id)` (the block's
-/// buffer again, for a `BufferCache` that lost it: pass it as the cache's `resend`) and
+/// `checkedOut`, and the methods `stats()` ([`NativePoolStats`](crate::napi::NativePoolStats)),
+/// `release(id)` (`StaleBufferError` if the block is not out), `releaseMany(pairs:
+/// Uint32Array)` (`[id, doc, …]`: a job's documents; those not held are skipped),
+/// `resend(id)` (the block's buffer again, for a `BufferCache` that lost it: pass it as the
+/// cache's `resend`) and
 /// `close()`.
 #[macro_export]
 macro_rules! pool_methods {
@@ -44,6 +45,14 @@ macro_rules! pool_methods {
             #[napi(getter)]
             pub fn checked_out(&self) -> u32 {
                 self.$field.checked_out() as u32
+            }
+
+            /// How many blocks the pool has made and lent, and the memory they hold.
+            #[napi]
+            pub fn stats(&self, env: ::napi::Env) -> ::napi::Result<$crate::napi::NativePoolStats> {
+                $crate::napi::catch_panic_in(&env, || {
+                    Ok($crate::napi::NativePoolStats::of(&self.$field))
+                })
             }
 
             /// Return block `id` to the pool (`StaleBuffer` if it is not checked out here).

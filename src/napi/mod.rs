@@ -27,6 +27,7 @@ mod handoff;
 mod job;
 mod mode;
 mod producer;
+mod stats;
 mod throw;
 mod value;
 
@@ -37,6 +38,7 @@ pub use files::{load_file, read_file};
 pub use job::{Job, JobOptions};
 pub use mode::{Transfer, TransferMode, Wait};
 pub use producer::{OsError, Position, ProduceError, Producer};
+pub use stats::NativePoolStats;
 pub use throw::catch_panic_in;
 pub use value::RawValue;
 

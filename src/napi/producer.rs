@@ -100,6 +100,14 @@ impl From<crate::AllocError> for ProduceError {
     }
 }
 
+/// So that `?` works on the layout types' results in [`Producer::build`].
+#[cfg(feature = "layout")]
+impl From<crate::layout::ArenaError> for ProduceError {
+    fn from(e: crate::layout::ArenaError) -> Self {
+        TransferError::from(e).into()
+    }
+}
+
 /// What a job runs: inputs in, blocks out. Implemented by the JSON producer and by any
 /// addon's own producer. All methods run on the job's threads.
 pub trait Producer: Send + Sync + 'static {

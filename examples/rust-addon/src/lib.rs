@@ -216,22 +216,6 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
-#[napi(object)]
-pub struct CsvPoolStats {
-    /// Blocks the pool may create.
-    pub size: u32,
-    /// Blocks created and not yet freed.
-    pub created: u32,
-    /// Blocks idle in the pool.
-    pub available: u32,
-    /// Blocks out of the pool (checked out to JS, or being filled by a job thread).
-    pub in_use: u32,
-    /// Blocks checked out to this JS environment (handed off, not yet released).
-    pub checked_out: u32,
-    /// Committed bytes of every live block the pool created (including blocks only JS holds).
-    pub committed_bytes: f64,
-}
-
 /// A pool of blocks for CSV tables, bound to the calling JS environment.
 #[napi]
 pub struct CsvPool {
@@ -254,19 +238,6 @@ impl CsvPool {
             let inner = EnvPool::new(&env, FixedSizeAllocatorPool::new(size as usize), transfer)?;
             Ok(Self { inner })
         })
-    }
-
-    #[napi]
-    pub fn stats(&self) -> CsvPoolStats {
-        let s = self.inner.pool().stats();
-        CsvPoolStats {
-            size: s.size as u32,
-            created: s.created as u32,
-            available: s.available as u32,
-            in_use: s.in_use as u32,
-            checked_out: self.inner.checked_out() as u32,
-            committed_bytes: s.committed_bytes as f64,
-        }
     }
 
     /// The layout hash the blocks carry (hex), as the generated reader's `LAYOUT_HASHES.Table`.
