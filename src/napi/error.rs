@@ -141,16 +141,16 @@ impl From<AllocError> for TransferError {
     }
 }
 
-/// A layout type's error ([`crate::layout`]): an allocation failure is as [`AllocError`]'s;
-/// a standard allocator, or a root outside its block, is the caller's mistake
-/// (`InvalidArgument`).
+/// A layout type's error ([`crate::layout`]): an allocation failure is as [`AllocError`]'s
+/// (`BlockFull`, `OutOfMemory`); a standard allocator, or a root outside its block, is a bug
+/// in the producer (`Internal`).
 #[cfg(feature = "layout")]
 impl From<crate::layout::ArenaError> for TransferError {
     fn from(e: crate::layout::ArenaError) -> Self {
         use crate::layout::ArenaError;
         match e {
             ArenaError::Alloc(a) => a.into(),
-            ArenaError::NotABlock | ArenaError::OutsideBlock => Self::invalid_argument(e),
+            ArenaError::NotABlock | ArenaError::OutsideBlock => Self::internal(e),
         }
     }
 }

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use raw_transfer::layout::{ArenaError, Layout, root_metadata};
+use raw_transfer::layout::{Layout, root_metadata};
 use raw_transfer::napi::{
     EnvPool, ErrorCode, Job, JobOptions, Position, ProduceError, Producer, Sent, Transfer,
     TransferError, Wait, catch_panic, load_file,
@@ -50,19 +50,12 @@ fn position(src: &[u8], offset: u32) -> Position {
     }
 }
 
-fn arena_error(e: ArenaError) -> ProduceError {
-    match e {
-        ArenaError::Alloc(e) => e.into(),
-        other => TransferError::internal(other).into(),
-    }
-}
-
 fn parse_error(src: &[u8], e: ParseError) -> ProduceError {
     match e {
         ParseError::Syntax { offset, message } => {
             ProduceError::new(AST_SYNTAX, message).at(position(src, offset))
         }
-        ParseError::Arena(e) => arena_error(e),
+        ParseError::Arena(e) => e.into(),
     }
 }
 
@@ -76,7 +69,7 @@ fn build(
         ProduceError::new(AST_SYNTAX, "invalid UTF-8").at(position(src, e.valid_up_to() as u32))
     })?;
     let program = parser::parse(text, block, scratch).map_err(|e| parse_error(src, e))?;
-    root_metadata(block, &*program).map_err(arena_error)
+    Ok(root_metadata(block, &*program)?)
 }
 
 thread_local! {

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use raw_transfer::layout::{ArenaError, ArenaSlice, ArenaStr, ArenaVec, Layout, root_metadata};
+use raw_transfer::layout::{ArenaSlice, ArenaStr, ArenaVec, Layout, root_metadata};
 use raw_transfer::napi::{
     EnvPool, ErrorCode, Job, JobOptions, Position, ProduceError, Producer, Sent, Transfer,
     TransferError, Wait, catch_panic_in, load_file, read_file,
@@ -68,14 +68,6 @@ fn syntax(offset: usize, line: u32, column: usize, msg: impl std::fmt::Display) 
         line,
         column: column as u32 + 1,
     })
-}
-
-/// A full block is `BlockFull`; the rest cannot happen with a block (a bug: `Internal`).
-fn arena_error(e: ArenaError) -> ProduceError {
-    match e {
-        ArenaError::Alloc(e) => e.into(),
-        other => TransferError::internal(other).into(),
-    }
 }
 
 /// Parse `text` into `scratch.rows` (names into `scratch.names`).
@@ -155,7 +147,7 @@ fn build(
 ) -> std::result::Result<RawTransferMetadata, ProduceError> {
     parse(text, scratch)?;
     let table = write_table(block, scratch)?;
-    root_metadata(block, table).map_err(arena_error)
+    Ok(root_metadata(block, table)?)
 }
 
 /// The rows parsed into `scratch`, as a [`Table`] in `block`.
@@ -164,17 +156,17 @@ fn write_table<'a>(
     scratch: &Scratch,
 ) -> std::result::Result<&'a Table<'a>, ProduceError> {
     // Room for every row first, so the vector never moves while the names land after it.
-    let mut rows = ArenaVec::try_new_in(block).map_err(arena_error)?;
-    rows.try_reserve(scratch.rows.len()).map_err(arena_error)?;
+    let mut rows = ArenaVec::try_new_in(block)?;
+    rows.try_reserve(scratch.rows.len())?;
     for r in &scratch.rows {
         let name =
-            ArenaStr::try_new_in(&scratch.names[r.name.clone()], block).map_err(arena_error)?;
+            ArenaStr::try_new_in(&scratch.names[r.name.clone()], block)?;
         let row = Row {
             name,
             value: r.value,
             line: r.line,
         };
-        rows.try_push(row).map_err(arena_error)?;
+        rows.try_push(row)?;
     }
     Ok(block.try_alloc(Table {
         rows: rows.into_slice(),
