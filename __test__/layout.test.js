@@ -437,3 +437,14 @@ test('the ESM module exports the same', async () => {
   assert.strictEqual(esm.readProgram, gen.readProgram)
   assert.strictEqual(esm.default, gen)
 })
+
+test('cjs: the CommonJS module as .cjs, for a package of "type": "module"', async () => {
+  const dir = path.dirname(fixtureFile('cjs/fixture.cjs'))
+  assert.strictEqual(JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).type, 'module')
+  const cjs = require(path.join(dir, 'fixture.cjs'))
+  const esm = await import(require('node:url').pathToFileURL(path.join(dir, 'fixture.mjs')).href)
+  assert.strictEqual(esm.default, cjs)
+  assert.strictEqual(esm.readProgram, cjs.readProgram)
+  const { raw } = load()
+  assert.deepStrictEqual(esm.readProgram(raw).toJS(), expected())
+})

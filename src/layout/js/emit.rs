@@ -11,6 +11,29 @@ use crate::layout::shape::{Field, Kind, Shape, Tagging, Variant, VariantForm};
 
 const RUNTIME: &str = include_str!("runtime.js");
 
+/// The names the runtime declares at the top level of every generated module (its `const`,
+/// `let`, `function` and `class` declarations): no generated name may be one of them.
+pub(super) fn runtime_names() -> Vec<&'static str> {
+    let mut out = Vec::new();
+    for line in RUNTIME.lines() {
+        let rest = ["const ", "let ", "function ", "class "]
+            .iter()
+            .find_map(|k| line.strip_prefix(k));
+        let Some(rest) = rest else { continue };
+        if let Some(list) = rest.strip_prefix("{ ") {
+            // `const { A, B } = ...`
+            let list = list.split(" }").next().unwrap_or("");
+            out.extend(list.split(", ").map(str::trim));
+        } else {
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
+                .unwrap_or(rest.len());
+            out.push(&rest[..end]);
+        }
+    }
+    out
+}
+
 /// The module's text.
 pub(super) fn module(g: &Graph, o: &JsOptions) -> Result<String, LayoutJsError> {
     let mut out = String::new();
@@ -571,11 +594,7 @@ impl Emitter<'_> {
                 if k + 1 == variants.len() {
                     let _ = writeln!(out, "    default: return new {class}(d, q)");
                 } else {
-                    let _ = writeln!(
-                        out,
-                        "    case {}: return new {class}(d, q)",
-                        v.discriminant
-                    );
+                    let _ = writeln!(out, "    case {}: return new {class}(d, q)", v.discriminant);
                 }
             }
             let _ = writeln!(

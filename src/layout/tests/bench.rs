@@ -53,6 +53,7 @@ pub struct ExpressionStatement<'a> {
 #[derive(Layout, Serialize)]
 #[repr(C, u8)]
 #[serde(tag = "type")]
+#[allow(clippy::enum_variant_names)] // ESTree's names
 pub enum Expression<'a> {
     Identifier(ArenaBox<'a, Identifier<'a>>),
     NumericLiteral(ArenaBox<'a, NumericLiteral>),
@@ -139,10 +140,7 @@ pub struct MemberExpression<'a> {
     pub span: Span,
 }
 
-pub const GENERATED: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/benches/js/layout/generated"
-);
+pub const GENERATED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/js/layout/generated");
 
 pub fn options() -> JsOptions {
     JsOptions {
@@ -194,7 +192,11 @@ impl<'a> Gen<'a> {
 
     fn expr(&mut self, depth: u32) -> Expression<'a> {
         let b = self.b;
-        let kind = if depth == 0 { self.next(3) } else { self.next(10) };
+        let kind = if depth == 0 {
+            self.next(3)
+        } else {
+            self.next(10)
+        };
         if kind >= 3 {
             self.nodes += 1;
         }

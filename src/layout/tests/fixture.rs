@@ -235,14 +235,21 @@ pub fn build<'a>(b: &'a FixedSizeAllocator, seed: u32) -> ArenaBox<'a, Program<'
         proto: 5,
         ctor: 4,
         mode: Mode::SlowPath,
-        pair: [Adj::B(7), Adj::C { x: false, s: s("ß") }],
+        pair: [
+            Adj::B(7),
+            Adj::C {
+                x: false,
+                s: s("ß"),
+            },
+        ],
         names: Some({
             let mut v = ArenaVec::new_in(b);
             v.push(s("n"));
             v
         }),
         spans: ArenaSlice::from_iter_in([Span { start: 1, end: 2 }], b),
-        floats: ArenaSlice::from_slice_in(&[0.5, 6217.531_25, f32::MIN_POSITIVE], b),
+        // 6217.53125: a tie between two shortest decimals (serde_json writes 6217.5312).
+        floats: ArenaSlice::from_slice_in(&[0.5, 6217.5 + 1.0 / 32.0, f32::MIN_POSITIVE], b),
         decls: {
             let mut v = ArenaVec::new_in(b);
             v.push(Decl::At(ArenaBox::new_in(Span { start: 5, end: 6 }, b)));
@@ -308,6 +315,17 @@ fn fixture_block_for_js() {
         },
     )
     .unwrap();
+    // The same as `.cjs` in a `"type": "module"` package.
+    let cjs = format!("{OUT}/cjs");
+    crate::layout::write_js::<Program>(
+        &cjs,
+        &JsOptions {
+            cjs: true,
+            ..options()
+        },
+    )
+    .unwrap();
+    std::fs::write(format!("{cjs}/package.json"), "{ \"type\": \"module\" }\n").unwrap();
 }
 
 /// How deep the chains of `deep_block_for_js` go.

@@ -7,9 +7,9 @@ use std::mem::offset_of;
 use super::*;
 use crate::{Allocator, FixedSizeAllocator};
 
+mod bench;
 mod fixture;
 mod prop;
-mod bench;
 
 #[derive(Layout)]
 #[repr(C)]
@@ -348,6 +348,152 @@ enum BadInternal {
 struct Clash {
     a: Span,
     b: other_order::Span,
+}
+
+#[derive(Layout)]
+#[repr(C)]
+struct MethodField {
+    #[layout(rename = "toJS")]
+    to_js: u8,
+}
+
+#[derive(Layout)]
+#[repr(C, u8)]
+#[layout(tag = "kind")]
+enum TypeInVariant {
+    A {
+        #[layout(rename = "type")]
+        ty: u8,
+    },
+}
+
+#[derive(Layout)]
+#[repr(C, u8)]
+#[layout(tag = "kind")]
+enum TagIsField {
+    A { kind: u8 },
+}
+
+#[derive(Layout)]
+#[repr(C, u8)]
+#[layout(tag = "x", content = "x")]
+enum TagIsContent {
+    A(u8),
+}
+
+#[derive(Layout)]
+#[repr(C)]
+#[layout(rename = "Array")]
+struct GlobalName {
+    a: u8,
+}
+
+#[derive(Layout)]
+#[repr(C)]
+struct Doc {
+    a: u8,
+}
+
+#[derive(Layout)]
+#[repr(C)]
+#[layout(rename = "class")]
+struct Keyword {
+    a: u8,
+}
+
+#[derive(Layout)]
+#[repr(C)]
+struct Visitor {
+    a: u8,
+}
+
+#[derive(Layout)]
+#[repr(C)]
+struct SpanJS {
+    a: Span,
+}
+
+#[derive(Layout)]
+#[repr(C)]
+#[layout(rename = "A$B")]
+struct Dollar {
+    a: u8,
+}
+
+/// A struct may have a field named `type`: its view's `type` is that field.
+#[derive(Layout)]
+#[repr(C)]
+struct TypeField {
+    #[layout(rename = "type")]
+    ty: u8,
+}
+
+#[test]
+fn the_generator_refuses_names_that_clash() {
+    let o = JsOptions::default();
+    let err = |root: ShapeFn| generate_js(&[root], &o).unwrap_err().to_string();
+    let cases: [(ShapeFn, &str); 10] = [
+        (
+            <MethodField as Layout>::shape,
+            "`MethodField.to_js` (JS name `toJS`) clashes with a method of its view",
+        ),
+        (
+            <TypeInVariant as Layout>::shape,
+            "the field `type` of variant `TypeInVariant::A` clashes",
+        ),
+        (
+            <TagIsField as Layout>::shape,
+            "the field `kind` of variant `TagIsField::A` clashes with the enum's tag key",
+        ),
+        (
+            <TagIsContent as Layout>::shape,
+            "the content key of `TagIsContent` clashes with its tag key",
+        ),
+        (
+            <GlobalName as Layout>::shape,
+            "`Array` (JS name `Array`) clashes with a name the generated module uses",
+        ),
+        (
+            <Doc as Layout>::shape,
+            "`Doc` (JS name `Doc`) clashes with a name the generated module uses",
+        ),
+        (
+            <Keyword as Layout>::shape,
+            "clashes with a JavaScript keyword",
+        ),
+        (
+            <Visitor as Layout>::shape,
+            "clashes with a name the generated module exports",
+        ),
+        (
+            <SpanJS as Layout>::shape,
+            "clashes with the plain-object type of `Span`",
+        ),
+        (
+            <Dollar as Layout>::shape,
+            "clashes with the names the generator makes",
+        ),
+    ];
+    for (root, want) in cases {
+        let e = err(root);
+        assert!(e.contains(want) && e.contains("rename"), "{e}");
+    }
+    let js = &generate_js(&[<TypeField as Layout>::shape], &o).unwrap()[0].1;
+    assert!(js.contains("get type() {") && !js.contains("'type', { value"));
+}
+
+#[test]
+fn cjs_names_the_commonjs_module_for_type_module_packages() {
+    let o = JsOptions {
+        name: "m".into(),
+        cjs: true,
+        ..JsOptions::default()
+    };
+    let files = generate_js(&[<Expr as Layout>::shape], &o).unwrap();
+    let names: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(names, ["m.cjs", "m.mjs", "m.d.cts", "m.d.mts"]);
+    assert!(files[1].1.contains("import cjs from './m.cjs'"));
+    assert!(files[3].1.contains("require('./m.cjs')") && files[3].1.contains("from './m.cjs'"));
 }
 
 #[test]

@@ -54,14 +54,14 @@ enum D {
 }
 
 #[derive(Clone, Debug)]
-enum A {
+enum Ad {
     A,
     B(u32),
     C(bool, String),
 }
 
 #[derive(Clone, Debug)]
-enum U {
+enum Un {
     U,
     N(i32),
     S(String),
@@ -82,13 +82,13 @@ struct P {
     neg: i64,
     ops: (Option<u8>, Option<u8>),
     flag: bool,
-    adjacent: Vec<A>,
-    untagged: Vec<U>,
+    adjacent: Vec<Ad>,
+    untagged: Vec<Un>,
     exprs: (Option<E>, Option<E>),
     maybe_list: Option<Vec<u16>>,
     bytes: (u8, u8, u8),
     mode: bool,
-    pair: [A; 2],
+    pair: [Ad; 2],
     names: Option<Vec<String>>,
     spans: Vec<(u32, u32)>,
     floats: Vec<f32>,
@@ -150,12 +150,7 @@ fn f32s() -> impl Strategy<Value = f32> {
 /// rounded as JSON.parse does).
 macro_rules! ints {
     ($t:ty) => {
-        prop_oneof![
-            any::<$t>(),
-            Just(<$t>::MIN),
-            Just(<$t>::MAX),
-            Just(0 as $t)
-        ]
+        prop_oneof![any::<$t>(), Just(<$t>::MIN), Just(<$t>::MAX), Just(0 as $t)]
     };
 }
 
@@ -169,8 +164,11 @@ fn expr() -> impl Strategy<Value = E> {
     ];
     leaf.prop_recursive(6, 48, 4, |inner| {
         prop_oneof![
-            (0..3u8, inner.clone(), inner.clone())
-                .prop_map(|(op, l, r)| E::Bin(op, Box::new(l), Box::new(r))),
+            (0..3u8, inner.clone(), inner.clone()).prop_map(|(op, l, r)| E::Bin(
+                op,
+                Box::new(l),
+                Box::new(r)
+            )),
             (inner.clone(), vec(inner, 0..4)).prop_map(|(c, a)| E::Call(Box::new(c), a)),
         ]
     })
@@ -191,19 +189,19 @@ fn stmt() -> impl Strategy<Value = S> {
     })
 }
 
-fn adj() -> impl Strategy<Value = A> {
+fn adj() -> impl Strategy<Value = Ad> {
     prop_oneof![
-        Just(A::A),
-        ints!(u32).prop_map(A::B),
-        (any::<bool>(), string()).prop_map(|(x, s)| A::C(x, s)),
+        Just(Ad::A),
+        ints!(u32).prop_map(Ad::B),
+        (any::<bool>(), string()).prop_map(|(x, s)| Ad::C(x, s)),
     ]
 }
 
-fn untagged() -> impl Strategy<Value = U> {
+fn untagged() -> impl Strategy<Value = Un> {
     prop_oneof![
-        Just(U::U),
-        ints!(i32).prop_map(U::N),
-        string().prop_map(U::S)
+        Just(Un::U),
+        ints!(i32).prop_map(Un::N),
+        string().prop_map(Un::S)
     ]
 }
 
@@ -323,11 +321,11 @@ fn stmt_in<'a>(st: &S, b: &'a FixedSizeAllocator) -> Stmt<'a> {
     }
 }
 
-fn adj_in<'a>(a: &A, b: &'a FixedSizeAllocator) -> Adj<'a> {
+fn adj_in<'a>(a: &Ad, b: &'a FixedSizeAllocator) -> Adj<'a> {
     match a {
-        A::A => Adj::A,
-        A::B(n) => Adj::B(*n),
-        A::C(x, s) => Adj::C {
+        Ad::A => Adj::A,
+        Ad::B(n) => Adj::B(*n),
+        Ad::C(x, s) => Adj::C {
             x: *x,
             s: ArenaStr::new_in(s, b),
         },
@@ -346,9 +344,9 @@ fn program_in<'a>(p: &P, b: &'a FixedSizeAllocator) -> Program<'a> {
     let mut untagged = ArenaVec::new_in(b);
     for u in &p.untagged {
         untagged.push(match u {
-            U::U => Untagged::U,
-            U::N(n) => Untagged::N(*n),
-            U::S(s) => Untagged::S {
+            Un::U => Untagged::U,
+            Un::N(n) => Untagged::N(*n),
+            Un::S(s) => Untagged::S {
                 s: ArenaStr::new_in(s, b),
             },
         });
