@@ -28,12 +28,8 @@ class AstSyntaxError extends RawTransferError {
 AstSyntaxError.prototype.name = 'AstSyntaxError'
 registerPositionedError('AstSyntax', AstSyntaxError)
 
-/** A job failure (`{ code, message, position }` from Rust) as a typed error. */
-function fromFailure(failure, what) {
-  // fromNative reads "<Code>: <offset>:<line>:<column>: <message>" as a positioned error.
-  const at = failure.position ? `${failure.position.join(':')}: ` : ''
-  return fromNative(new Error(`${failure.code}: ${at}${what}: ${failure.message}`))
-}
+/** A job failure (`{ code, message, position }` from Rust) as a typed error, named after `what`. */
+const fromFailure = (failure, what) => reader.failureError(failure, what)
 
 /**
  * The handlers of one walk from `plugins`: a handlers object (`{ CallExpression(node) {},

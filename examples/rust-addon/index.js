@@ -8,17 +8,13 @@ const path = require('node:path')
 const reader = require('raw-transfer-reader')
 const csv = require('./generated/csv.js')
 
-const { BufferCache, runJob, fromNative } = reader
+const { BufferCache, runJob } = reader
 const { readTable } = csv
 
 const binding = require(path.join(__dirname, 'rust-addon.node'))
 
-/** A job failure (`{ code, message, position }` from Rust) as a typed error. */
-function fromFailure(failure, what) {
-  const e = fromNative(new Error(`${failure.code}: ${what ? `${what}: ` : ''}${failure.message}`))
-  if (failure.position) [e.offset, e.line, e.column] = failure.position
-  return e
-}
+/** A job failure (`{ code, message, position }` from Rust) as a typed error, named after `what`. */
+const fromFailure = (failure, what) => reader.failureError(failure, what)
 
 /** A pool with its own BufferCache: `parse()` returns a block's Table, `release(id)` gives it back. */
 class CsvPool {

@@ -215,6 +215,43 @@ function positionedError(code, text, [offset, line, column], cause) {
   return e
 }
 
+/**
+ * The typed error of an input a native job failed on: `failure` is one of a batch's `errors`
+ * (`{ code, message, position: [offset, line, column] | null, errno?, syscall? }`, what
+ * runJob hands to `fail`). The class registered for `code` (a positioned error's with
+ * `offset`, `line` and `column`; RawTransferError for a code without one), with `code` set.
+ * `what` (a path, a name) starts the message and becomes `path`. An OS error gets Node's fs
+ * error fields: `code` its name ('ENOENT'), `errno` negated (-2), `syscall` ('open').
+ */
+function failureError(failure, what) {
+  const { code, message, position } = failure
+  const text = what === undefined ? message : `${what}: ${message}`
+  let err
+  if (Array.isArray(position)) {
+    err = positionedError(code, text, position)
+  } else {
+    const Cls = realmRegistry().byCode[code] ?? RawTransferError
+    err = new Cls(text)
+  }
+  err.code = code
+  if (what !== undefined) err.path = what
+  if (typeof failure.errno === 'number') {
+    err.code = systemErrorName(failure.errno) ?? code
+    err.errno = -failure.errno
+    err.syscall = failure.syscall
+  }
+  return err
+}
+
+/** Node's name for a (positive) OS error number ('ENOENT'), where the runtime can tell. */
+function systemErrorName(errno) {
+  try {
+    return require('node:util').getSystemErrorName(-errno)
+  } catch {
+    return undefined
+  }
+}
+
 /** Call `fn`, rethrowing native errors as typed ones. */
 function native(fn) {
   try {
@@ -239,6 +276,7 @@ module.exports = {
   LayoutMismatchError,
   PluginTimeoutError,
   fromNative,
+  failureError,
   registerPositionedError,
   positionedError,
   native,

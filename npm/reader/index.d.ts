@@ -214,5 +214,12 @@ export function decodeUtf8(u8: Uint8Array, buf: Uint8Array | null, pos: number, 
  * `code`, `offset`, `line` and `column`. Anything else is returned as it is.
  */
 export function fromNative(err: unknown): unknown
+/**
+ * The typed error of an input a native job failed on (one of a batch's `errors`, what runJob
+ * hands to `fail`): the class registered for its code (positioned ones with offset, line and
+ * column), `code` set; `what` (a path, a name) starts the message and becomes `path`; an OS
+ * error gets Node's fs fields (`code` 'ENOENT', `errno` -2, `syscall`).
+ */
+export function failureError(failure: NativeBatch['errors'][number], what?: string): RawTransferError & { path?: string; errno?: number; syscall?: string; offset?: number; line?: number; column?: number }
 /** Call `fn`, rethrowing native errors as typed ones. */
 export function native<T>(fn: () => T): T

@@ -61,5 +61,6 @@ module.exports = {
   LayoutMismatchError: errors.LayoutMismatchError,
   PluginTimeoutError: errors.PluginTimeoutError,
   fromNative: errors.fromNative,
+  failureError: errors.failureError,
   native: errors.native,
 }

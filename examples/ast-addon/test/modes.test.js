@@ -123,7 +123,7 @@ test('startFiles: files parsed on Rust threads, several per block, visited as th
     assert.ok(bad.error instanceof AstSyntaxError)
     assert.deepEqual([bad.error.line, bad.error.column, bad.error.offset], [2, 5, 16])
     assert.equal(missing.index, 41)
-    assert.equal(missing.error.code, 'Io')
+    assert.equal(missing.error.code, 'ENOENT') // Node's fs fields, from reader.failureError
 
     // visit(paths, plugin): the plugin's create(context) per file.
     const calls = new Array(40).fill(0)

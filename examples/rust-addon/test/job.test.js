@@ -1,6 +1,6 @@
 'use strict'
 // The threaded job: startFiles over 200 temp files on 2 Rust threads, driven by runJob from
-// raw-transfer-reader; every file's rows checked; a missing file is an 'Io' error and a
+// raw-transfer-reader; every file's rows checked; a missing file is an ENOENT error and a
 // malformed one a 'CsvSyntax' error with its position, and the job goes on.
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
@@ -53,7 +53,9 @@ for (const transfer of ['external', 'copy']) {
       const io = byIndex.get(missing)
       assert.equal(io.phase, 'produce')
       assert.ok(io.error instanceof reader.RawTransferError)
-      assert.equal(io.error.code, 'Io')
+      // As Node's fs errors: the OS error's name, errno and syscall (reader.failureError).
+      assert.equal(io.error.code, 'ENOENT')
+      assert.equal(io.error.syscall, 'open')
       assert.match(io.error.message, /missing\.csv/)
       const syn = byIndex.get(bad)
       assert.equal(syn.error.code, 'CsvSyntax')
