@@ -7,6 +7,7 @@ async function main() {
   await require('./json')()
   await require('./files')()
   require('./small-records')()
+  require('./layout')()
   await require('./parallel')()
 }
 main().catch((e) => {
