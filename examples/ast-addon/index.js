@@ -7,7 +7,7 @@ const reader = require('raw-transfer-reader')
 const { registerPositionedError } = require('raw-transfer-reader/errors')
 const ast = require('./generated/ast.js')
 
-const { BufferCache, RawTransferError, InvalidArgumentError, runJob, native, fromNative } = reader
+const { BufferCache, RawTransferError, InvalidArgumentError, runJob, native } = reader
 
 const binding = require(path.join(__dirname, 'ast-addon.node'))
 
