@@ -454,9 +454,6 @@ class Table {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'Table'
-  }
   get rows() {
     const d = this.#d
     live(d)
@@ -479,6 +476,7 @@ class Table {
     return `Table <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Table.prototype, 'type', { value: 'Table' })
 function read_Table(d, p) {
   return new Table(d, p)
 }
@@ -529,9 +527,6 @@ class Row {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'Row'
-  }
   get name() {
     const d = this.#d
     live(d)
@@ -564,6 +559,7 @@ class Row {
     return `Row <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Row.prototype, 'type', { value: 'Row' })
 function read_Row(d, p) {
   return new Row(d, p)
 }
