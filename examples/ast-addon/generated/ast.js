@@ -454,9 +454,6 @@ class Program {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'Program'
-  }
   get body() {
     const d = this.#d
     live(d)
@@ -484,6 +481,7 @@ class Program {
     return `Program <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Program.prototype, 'type', { value: 'Program' })
 function read_Program(d, p) {
   return new Program(d, p)
 }
@@ -535,9 +533,6 @@ class Span {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'Span'
-  }
   get start() {
     const d = this.#d
     live(d)
@@ -565,6 +560,7 @@ class Span {
     return `Span <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Span.prototype, 'type', { value: 'Span' })
 function read_Span(d, p) {
   return new Span(d, p)
 }
@@ -611,9 +607,6 @@ class Statement$VariableDeclaration {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'VariableDeclaration'
-  }
   get kind() {
     const d = this.#d
     live(d)
@@ -651,6 +644,7 @@ class Statement$VariableDeclaration {
     return `Statement$VariableDeclaration <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Statement$VariableDeclaration.prototype, 'type', { value: 'VariableDeclaration' })
 function walk_Statement$VariableDeclaration(d, p, v) {
   const en = v.enter[2]
   const ex = v.exit[2]
@@ -683,9 +677,6 @@ class Statement$FunctionDeclaration {
   constructor(d, p) {
     this.#d = d
     this.#p = p
-  }
-  get type() {
-    return 'FunctionDeclaration'
   }
   get id() {
     const d = this.#d
@@ -724,6 +715,7 @@ class Statement$FunctionDeclaration {
     return `Statement$FunctionDeclaration <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Statement$FunctionDeclaration.prototype, 'type', { value: 'FunctionDeclaration' })
 function walk_Statement$FunctionDeclaration(d, p, v) {
   const en = v.enter[3]
   const ex = v.exit[3]
@@ -758,9 +750,6 @@ class Statement$ReturnStatement {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'ReturnStatement'
-  }
   get argument() {
     const d = this.#d
     live(d)
@@ -788,6 +777,7 @@ class Statement$ReturnStatement {
     return `Statement$ReturnStatement <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Statement$ReturnStatement.prototype, 'type', { value: 'ReturnStatement' })
 function walk_Statement$ReturnStatement(d, p, v) {
   const en = v.enter[4]
   const ex = v.exit[4]
@@ -819,9 +809,6 @@ class Statement$IfStatement {
   constructor(d, p) {
     this.#d = d
     this.#p = p
-  }
-  get type() {
-    return 'IfStatement'
   }
   get test() {
     const d = this.#d
@@ -860,6 +847,7 @@ class Statement$IfStatement {
     return `Statement$IfStatement <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Statement$IfStatement.prototype, 'type', { value: 'IfStatement' })
 function walk_Statement$IfStatement(d, p, v) {
   const en = v.enter[5]
   const ex = v.exit[5]
@@ -894,9 +882,6 @@ class Statement$BlockStatement {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'BlockStatement'
-  }
   get body() {
     const d = this.#d
     live(d)
@@ -924,6 +909,7 @@ class Statement$BlockStatement {
     return `Statement$BlockStatement <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Statement$BlockStatement.prototype, 'type', { value: 'BlockStatement' })
 function walk_Statement$BlockStatement(d, p, v) {
   const en = v.enter[6]
   const ex = v.exit[6]
@@ -956,9 +942,6 @@ class Statement$ExpressionStatement {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'ExpressionStatement'
-  }
   get expression() {
     const d = this.#d
     live(d)
@@ -986,6 +969,7 @@ class Statement$ExpressionStatement {
     return `Statement$ExpressionStatement <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Statement$ExpressionStatement.prototype, 'type', { value: 'ExpressionStatement' })
 function walk_Statement$ExpressionStatement(d, p, v) {
   const en = v.enter[7]
   const ex = v.exit[7]
@@ -1008,16 +992,26 @@ function walk_Statement$ExpressionStatement(d, p, v) {
   if (v.need[2] === 1) v.stack.push(walk_Span, p + 16)
   if (v.need[12] === 1) v.stack.push(walk_Expression, p)
 }
+const SIZE_Statement = [56, 80, 24, 56, 32, 24]
+const MASK_Statement = [7, 7, 7, 7, 7, 7]
 function read_Statement(d, p) {
-  switch (d.u8[p]) {
-    case 0: return new Statement$VariableDeclaration(d, ptr(d, p + 8, 56, 7))
-    case 1: return new Statement$FunctionDeclaration(d, ptr(d, p + 8, 80, 7))
-    case 2: return new Statement$ReturnStatement(d, ptr(d, p + 8, 24, 7))
-    case 3: return new Statement$IfStatement(d, ptr(d, p + 8, 56, 7))
-    case 4: return new Statement$BlockStatement(d, ptr(d, p + 8, 32, 7))
-    case 5: return new Statement$ExpressionStatement(d, ptr(d, p + 8, 24, 7))
-    default: return badTag(d, 'a Statement', p, d.u8[p])
+  const t = d.u8[p]
+  const i = (p + 8) >> 2
+  const q = d.u32[i]
+  const size = SIZE_Statement[t]
+  if (d.u32[i + 1] === 0 || q + size > d.end || (q & MASK_Statement[t]) !== 0 || size === undefined) return readBad_Statement(d, p)
+  switch (t) {
+    case 0: return new Statement$VariableDeclaration(d, q)
+    case 1: return new Statement$FunctionDeclaration(d, q)
+    case 2: return new Statement$ReturnStatement(d, q)
+    case 3: return new Statement$IfStatement(d, q)
+    case 4: return new Statement$BlockStatement(d, q)
+    default: return new Statement$ExpressionStatement(d, q)
   }
+}
+function readBad_Statement(d, p) {
+  if (SIZE_Statement[d.u8[p]] === undefined) badTag(d, 'a Statement', p, d.u8[p])
+  corrupt(d, 'a pointer', p + 8)
 }
 function toJS_Statement(d, p) {
   switch (d.u8[p]) {
@@ -1200,9 +1194,6 @@ class ExpressionStatement {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'ExpressionStatement'
-  }
   get expression() {
     const d = this.#d
     live(d)
@@ -1230,6 +1221,7 @@ class ExpressionStatement {
     return `ExpressionStatement <byte ${this.#p}>`
   }
 }
+Object.defineProperty(ExpressionStatement.prototype, 'type', { value: 'ExpressionStatement' })
 function read_ExpressionStatement(d, p) {
   return new ExpressionStatement(d, p)
 }
@@ -1270,9 +1262,6 @@ class Expression$Identifier {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'Identifier'
-  }
   get name() {
     const d = this.#d
     live(d)
@@ -1300,6 +1289,7 @@ class Expression$Identifier {
     return `Expression$Identifier <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Expression$Identifier.prototype, 'type', { value: 'Identifier' })
 function walk_Expression$Identifier(d, p, v) {
   const en = v.enter[8]
   const ex = v.exit[8]
@@ -1331,9 +1321,6 @@ class Expression$NumericLiteral {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'NumericLiteral'
-  }
   get value() {
     const d = this.#d
     live(d)
@@ -1361,6 +1348,7 @@ class Expression$NumericLiteral {
     return `Expression$NumericLiteral <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Expression$NumericLiteral.prototype, 'type', { value: 'NumericLiteral' })
 function walk_Expression$NumericLiteral(d, p, v) {
   const en = v.enter[9]
   const ex = v.exit[9]
@@ -1392,9 +1380,6 @@ class Expression$StringLiteral {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'StringLiteral'
-  }
   get value() {
     const d = this.#d
     live(d)
@@ -1422,6 +1407,7 @@ class Expression$StringLiteral {
     return `Expression$StringLiteral <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Expression$StringLiteral.prototype, 'type', { value: 'StringLiteral' })
 function walk_Expression$StringLiteral(d, p, v) {
   const en = v.enter[10]
   const ex = v.exit[10]
@@ -1453,9 +1439,6 @@ class Expression$BooleanLiteral {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'BooleanLiteral'
-  }
   get value() {
     const d = this.#d
     live(d)
@@ -1483,6 +1466,7 @@ class Expression$BooleanLiteral {
     return `Expression$BooleanLiteral <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Expression$BooleanLiteral.prototype, 'type', { value: 'BooleanLiteral' })
 function walk_Expression$BooleanLiteral(d, p, v) {
   const en = v.enter[11]
   const ex = v.exit[11]
@@ -1514,9 +1498,6 @@ class Expression$ArrayExpression {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'ArrayExpression'
-  }
   get elements() {
     const d = this.#d
     live(d)
@@ -1544,6 +1525,7 @@ class Expression$ArrayExpression {
     return `Expression$ArrayExpression <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Expression$ArrayExpression.prototype, 'type', { value: 'ArrayExpression' })
 function walk_Expression$ArrayExpression(d, p, v) {
   const en = v.enter[12]
   const ex = v.exit[12]
@@ -1575,9 +1557,6 @@ class Expression$UnaryExpression {
   constructor(d, p) {
     this.#d = d
     this.#p = p
-  }
-  get type() {
-    return 'UnaryExpression'
   }
   get operator() {
     const d = this.#d
@@ -1611,6 +1590,7 @@ class Expression$UnaryExpression {
     return `Expression$UnaryExpression <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Expression$UnaryExpression.prototype, 'type', { value: 'UnaryExpression' })
 function walk_Expression$UnaryExpression(d, p, v) {
   const en = v.enter[13]
   const ex = v.exit[13]
@@ -1642,9 +1622,6 @@ class Expression$BinaryExpression {
   constructor(d, p) {
     this.#d = d
     this.#p = p
-  }
-  get type() {
-    return 'BinaryExpression'
   }
   get operator() {
     const d = this.#d
@@ -1683,6 +1660,7 @@ class Expression$BinaryExpression {
     return `Expression$BinaryExpression <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Expression$BinaryExpression.prototype, 'type', { value: 'BinaryExpression' })
 function walk_Expression$BinaryExpression(d, p, v) {
   const en = v.enter[14]
   const ex = v.exit[14]
@@ -1716,9 +1694,6 @@ class Expression$CallExpression {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'CallExpression'
-  }
   get callee() {
     const d = this.#d
     live(d)
@@ -1751,6 +1726,7 @@ class Expression$CallExpression {
     return `Expression$CallExpression <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Expression$CallExpression.prototype, 'type', { value: 'CallExpression' })
 function walk_Expression$CallExpression(d, p, v) {
   const en = v.enter[15]
   const ex = v.exit[15]
@@ -1783,9 +1759,6 @@ class Expression$MemberExpression {
   constructor(d, p) {
     this.#d = d
     this.#p = p
-  }
-  get type() {
-    return 'MemberExpression'
   }
   get object() {
     const d = this.#d
@@ -1824,6 +1797,7 @@ class Expression$MemberExpression {
     return `Expression$MemberExpression <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Expression$MemberExpression.prototype, 'type', { value: 'MemberExpression' })
 function walk_Expression$MemberExpression(d, p, v) {
   const en = v.enter[16]
   const ex = v.exit[16]
@@ -1856,9 +1830,6 @@ class Expression$FunctionExpression {
   constructor(d, p) {
     this.#d = d
     this.#p = p
-  }
-  get type() {
-    return 'FunctionExpression'
   }
   get id() {
     const d = this.#d
@@ -1897,6 +1868,7 @@ class Expression$FunctionExpression {
     return `Expression$FunctionExpression <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Expression$FunctionExpression.prototype, 'type', { value: 'FunctionExpression' })
 function walk_Expression$FunctionExpression(d, p, v) {
   const en = v.enter[17]
   const ex = v.exit[17]
@@ -1930,9 +1902,6 @@ class Expression$ArrowFunctionExpression {
   constructor(d, p) {
     this.#d = d
     this.#p = p
-  }
-  get type() {
-    return 'ArrowFunctionExpression'
   }
   get params() {
     const d = this.#d
@@ -1971,6 +1940,7 @@ class Expression$ArrowFunctionExpression {
     return `Expression$ArrowFunctionExpression <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Expression$ArrowFunctionExpression.prototype, 'type', { value: 'ArrowFunctionExpression' })
 function walk_Expression$ArrowFunctionExpression(d, p, v) {
   const en = v.enter[18]
   const ex = v.exit[18]
@@ -1994,21 +1964,31 @@ function walk_Expression$ArrowFunctionExpression(d, p, v) {
   if (v.need[26] === 1) v.stack.push(walk_ArrowBody, p + 16)
   if (v.need[25] === 1) v.stack.push(walk_$Slice_Identifier, p)
 }
+const SIZE_Expression = [24, 16, 24, 12, 32, 32, 48, 48, 48, 64, 56]
+const MASK_Expression = [7, 7, 7, 3, 7, 7, 7, 7, 7, 7, 7]
 function read_Expression(d, p) {
-  switch (d.u8[p]) {
-    case 0: return new Expression$Identifier(d, ptr(d, p + 8, 24, 7))
-    case 1: return new Expression$NumericLiteral(d, ptr(d, p + 8, 16, 7))
-    case 2: return new Expression$StringLiteral(d, ptr(d, p + 8, 24, 7))
-    case 3: return new Expression$BooleanLiteral(d, ptr(d, p + 8, 12, 3))
-    case 4: return new Expression$ArrayExpression(d, ptr(d, p + 8, 32, 7))
-    case 5: return new Expression$UnaryExpression(d, ptr(d, p + 8, 32, 7))
-    case 6: return new Expression$BinaryExpression(d, ptr(d, p + 8, 48, 7))
-    case 7: return new Expression$CallExpression(d, ptr(d, p + 8, 48, 7))
-    case 8: return new Expression$MemberExpression(d, ptr(d, p + 8, 48, 7))
-    case 9: return new Expression$FunctionExpression(d, ptr(d, p + 8, 64, 7))
-    case 10: return new Expression$ArrowFunctionExpression(d, ptr(d, p + 8, 56, 7))
-    default: return badTag(d, 'a Expression', p, d.u8[p])
+  const t = d.u8[p]
+  const i = (p + 8) >> 2
+  const q = d.u32[i]
+  const size = SIZE_Expression[t]
+  if (d.u32[i + 1] === 0 || q + size > d.end || (q & MASK_Expression[t]) !== 0 || size === undefined) return readBad_Expression(d, p)
+  switch (t) {
+    case 0: return new Expression$Identifier(d, q)
+    case 1: return new Expression$NumericLiteral(d, q)
+    case 2: return new Expression$StringLiteral(d, q)
+    case 3: return new Expression$BooleanLiteral(d, q)
+    case 4: return new Expression$ArrayExpression(d, q)
+    case 5: return new Expression$UnaryExpression(d, q)
+    case 6: return new Expression$BinaryExpression(d, q)
+    case 7: return new Expression$CallExpression(d, q)
+    case 8: return new Expression$MemberExpression(d, q)
+    case 9: return new Expression$FunctionExpression(d, q)
+    default: return new Expression$ArrowFunctionExpression(d, q)
   }
+}
+function readBad_Expression(d, p) {
+  if (SIZE_Expression[d.u8[p]] === undefined) badTag(d, 'a Expression', p, d.u8[p])
+  corrupt(d, 'a pointer', p + 8)
 }
 function toJS_Expression(d, p) {
   switch (d.u8[p]) {
@@ -2326,9 +2306,6 @@ class ArrowFunctionExpression {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'ArrowFunctionExpression'
-  }
   get params() {
     const d = this.#d
     live(d)
@@ -2366,6 +2343,7 @@ class ArrowFunctionExpression {
     return `ArrowFunctionExpression <byte ${this.#p}>`
   }
 }
+Object.defineProperty(ArrowFunctionExpression.prototype, 'type', { value: 'ArrowFunctionExpression' })
 function read_ArrowFunctionExpression(d, p) {
   return new ArrowFunctionExpression(d, p)
 }
@@ -2421,9 +2399,6 @@ class ArrowBody$BlockStatement {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'BlockStatement'
-  }
   get body() {
     const d = this.#d
     live(d)
@@ -2451,6 +2426,7 @@ class ArrowBody$BlockStatement {
     return `ArrowBody$BlockStatement <byte ${this.#p}>`
   }
 }
+Object.defineProperty(ArrowBody$BlockStatement.prototype, 'type', { value: 'BlockStatement' })
 function walk_ArrowBody$BlockStatement(d, p, v) {
   const en = v.enter[6]
   const ex = v.exit[6]
@@ -2480,9 +2456,6 @@ class ArrowBody$Expression {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'Expression'
-  }
   get value() {
     const d = this.#d
     live(d)
@@ -2505,6 +2478,7 @@ class ArrowBody$Expression {
     return `ArrowBody$Expression <byte ${this.#p}>`
   }
 }
+Object.defineProperty(ArrowBody$Expression.prototype, 'type', { value: 'Expression' })
 function walk_ArrowBody$Expression(d, p, v) {
   const en = v.enter[19]
   const ex = v.exit[19]
@@ -2575,9 +2549,6 @@ class Identifier {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'Identifier'
-  }
   get name() {
     const d = this.#d
     live(d)
@@ -2605,6 +2576,7 @@ class Identifier {
     return `Identifier <byte ${this.#p}>`
   }
 }
+Object.defineProperty(Identifier.prototype, 'type', { value: 'Identifier' })
 function read_Identifier(d, p) {
   return new Identifier(d, p)
 }
@@ -2649,9 +2621,6 @@ class FunctionExpression {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'FunctionExpression'
-  }
   get id() {
     const d = this.#d
     live(d)
@@ -2689,6 +2658,7 @@ class FunctionExpression {
     return `FunctionExpression <byte ${this.#p}>`
   }
 }
+Object.defineProperty(FunctionExpression.prototype, 'type', { value: 'FunctionExpression' })
 function read_FunctionExpression(d, p) {
   return new FunctionExpression(d, p)
 }
@@ -2741,9 +2711,6 @@ class BlockStatement {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'BlockStatement'
-  }
   get body() {
     const d = this.#d
     live(d)
@@ -2771,6 +2738,7 @@ class BlockStatement {
     return `BlockStatement <byte ${this.#p}>`
   }
 }
+Object.defineProperty(BlockStatement.prototype, 'type', { value: 'BlockStatement' })
 function read_BlockStatement(d, p) {
   return new BlockStatement(d, p)
 }
@@ -2807,9 +2775,6 @@ class MemberExpression {
   constructor(d, p) {
     this.#d = d
     this.#p = p
-  }
-  get type() {
-    return 'MemberExpression'
   }
   get object() {
     const d = this.#d
@@ -2848,6 +2813,7 @@ class MemberExpression {
     return `MemberExpression <byte ${this.#p}>`
   }
 }
+Object.defineProperty(MemberExpression.prototype, 'type', { value: 'MemberExpression' })
 function read_MemberExpression(d, p) {
   return new MemberExpression(d, p)
 }
@@ -2886,9 +2852,6 @@ class CallExpression {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'CallExpression'
-  }
   get callee() {
     const d = this.#d
     live(d)
@@ -2921,6 +2884,7 @@ class CallExpression {
     return `CallExpression <byte ${this.#p}>`
   }
 }
+Object.defineProperty(CallExpression.prototype, 'type', { value: 'CallExpression' })
 function read_CallExpression(d, p) {
   return new CallExpression(d, p)
 }
@@ -2973,9 +2937,6 @@ class BinaryExpression {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'BinaryExpression'
-  }
   get operator() {
     const d = this.#d
     live(d)
@@ -3013,6 +2974,7 @@ class BinaryExpression {
     return `BinaryExpression <byte ${this.#p}>`
   }
 }
+Object.defineProperty(BinaryExpression.prototype, 'type', { value: 'BinaryExpression' })
 function read_BinaryExpression(d, p) {
   return new BinaryExpression(d, p)
 }
@@ -3089,9 +3051,6 @@ class UnaryExpression {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'UnaryExpression'
-  }
   get operator() {
     const d = this.#d
     live(d)
@@ -3124,6 +3083,7 @@ class UnaryExpression {
     return `UnaryExpression <byte ${this.#p}>`
   }
 }
+Object.defineProperty(UnaryExpression.prototype, 'type', { value: 'UnaryExpression' })
 function read_UnaryExpression(d, p) {
   return new UnaryExpression(d, p)
 }
@@ -3179,9 +3139,6 @@ class ArrayExpression {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'ArrayExpression'
-  }
   get elements() {
     const d = this.#d
     live(d)
@@ -3209,6 +3166,7 @@ class ArrayExpression {
     return `ArrayExpression <byte ${this.#p}>`
   }
 }
+Object.defineProperty(ArrayExpression.prototype, 'type', { value: 'ArrayExpression' })
 function read_ArrayExpression(d, p) {
   return new ArrayExpression(d, p)
 }
@@ -3246,9 +3204,6 @@ class BooleanLiteral {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'BooleanLiteral'
-  }
   get value() {
     const d = this.#d
     live(d)
@@ -3276,6 +3231,7 @@ class BooleanLiteral {
     return `BooleanLiteral <byte ${this.#p}>`
   }
 }
+Object.defineProperty(BooleanLiteral.prototype, 'type', { value: 'BooleanLiteral' })
 function read_BooleanLiteral(d, p) {
   return new BooleanLiteral(d, p)
 }
@@ -3312,9 +3268,6 @@ class StringLiteral {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'StringLiteral'
-  }
   get value() {
     const d = this.#d
     live(d)
@@ -3342,6 +3295,7 @@ class StringLiteral {
     return `StringLiteral <byte ${this.#p}>`
   }
 }
+Object.defineProperty(StringLiteral.prototype, 'type', { value: 'StringLiteral' })
 function read_StringLiteral(d, p) {
   return new StringLiteral(d, p)
 }
@@ -3378,9 +3332,6 @@ class NumericLiteral {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'NumericLiteral'
-  }
   get value() {
     const d = this.#d
     live(d)
@@ -3408,6 +3359,7 @@ class NumericLiteral {
     return `NumericLiteral <byte ${this.#p}>`
   }
 }
+Object.defineProperty(NumericLiteral.prototype, 'type', { value: 'NumericLiteral' })
 function read_NumericLiteral(d, p) {
   return new NumericLiteral(d, p)
 }
@@ -3452,9 +3404,6 @@ class IfStatement {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'IfStatement'
-  }
   get test() {
     const d = this.#d
     live(d)
@@ -3492,6 +3441,7 @@ class IfStatement {
     return `IfStatement <byte ${this.#p}>`
   }
 }
+Object.defineProperty(IfStatement.prototype, 'type', { value: 'IfStatement' })
 function read_IfStatement(d, p) {
   return new IfStatement(d, p)
 }
@@ -3544,9 +3494,6 @@ class ReturnStatement {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'ReturnStatement'
-  }
   get argument() {
     const d = this.#d
     live(d)
@@ -3574,6 +3521,7 @@ class ReturnStatement {
     return `ReturnStatement <byte ${this.#p}>`
   }
 }
+Object.defineProperty(ReturnStatement.prototype, 'type', { value: 'ReturnStatement' })
 function read_ReturnStatement(d, p) {
   return new ReturnStatement(d, p)
 }
@@ -3624,9 +3572,6 @@ class FunctionDeclaration {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'FunctionDeclaration'
-  }
   get id() {
     const d = this.#d
     live(d)
@@ -3664,6 +3609,7 @@ class FunctionDeclaration {
     return `FunctionDeclaration <byte ${this.#p}>`
   }
 }
+Object.defineProperty(FunctionDeclaration.prototype, 'type', { value: 'FunctionDeclaration' })
 function read_FunctionDeclaration(d, p) {
   return new FunctionDeclaration(d, p)
 }
@@ -3703,9 +3649,6 @@ class VariableDeclaration {
     this.#d = d
     this.#p = p
   }
-  get type() {
-    return 'VariableDeclaration'
-  }
   get kind() {
     const d = this.#d
     live(d)
@@ -3743,6 +3686,7 @@ class VariableDeclaration {
     return `VariableDeclaration <byte ${this.#p}>`
   }
 }
+Object.defineProperty(VariableDeclaration.prototype, 'type', { value: 'VariableDeclaration' })
 function read_VariableDeclaration(d, p) {
   return new VariableDeclaration(d, p)
 }
