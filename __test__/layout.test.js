@@ -385,6 +385,19 @@ test('many documents in one block: each read at its root, the layout checked aga
     assert.throws(() => gen.readProgram({ raw, root }), gen.LayoutMismatchError)
   }
   u32[2] ^= 1
+  // release() of one document: its views (the root and any reached from it) are stale at
+  // once, while its neighbour in the same block reads on; a view that is no root is refused.
+  const gone = gen.readProgram({ raw, root: a.root, generation: raw.generation })
+  const goneBody = gone.body
+  gen.release(gone)
+  assert.throws(() => gone.sourceName, StaleBufferError)
+  assert.throws(() => goneBody.length, StaleBufferError)
+  assert.throws(() => gone.toJS(), StaleBufferError)
+  assert.throws(() => gen.visit(gone, { Program() {} }), StaleBufferError)
+  assert.deepStrictEqual(two.toJS(), JSON.parse(b.json))
+  assert.deepStrictEqual(one.toJS(), JSON.parse(a.json), 'another read of the same root is its own document')
+  assert.throws(() => gen.release(two.body), InvalidArgumentError)
+  gen.release(gone) // twice: nothing more
   // Every document of the block goes stale with it.
   u32[1] += 1
   assert.throws(() => one.sourceName, StaleBufferError)

@@ -11,9 +11,6 @@ const { BufferCache, RawTransferError, InvalidArgumentError, runJob, native } = 
 
 const binding = require(path.join(__dirname, 'ast-addon.node'))
 
-const { RAW_METADATA_OFFSET, META_GENERATION } = reader.constants
-/** The u32 index of the block's generation in its hand-off record. */
-const GENERATION = (RAW_METADATA_OFFSET >> 2) + META_GENERATION
 
 /** A syntax error in a source: `offset`, `line`, `column` (1-based) say where. */
 class AstSyntaxError extends RawTransferError {
@@ -130,11 +127,8 @@ class AstPool {
     const block = this.#blocks.get(program)
     if (block === undefined) throw new InvalidArgumentError('release expects a Program that parse() returned (or a block id)')
     this.#blocks.delete(program)
-    // The generated reader checks the block's generation on every read, but Rust writes the
-    // hand-off record only when the block is handed off again: mark it now (no block has
-    // generation 0) so that a view kept past release throws StaleBufferError at once, not
-    // only once the block is reused. Rust never reads this word back.
-    block.raw.u32[GENERATION] = 0
+    // Its views throw StaleBufferError from now on (the generated reader's release()).
+    ast.release(program)
     native(() => this.#native.release(block.id))
   }
 
@@ -161,7 +155,9 @@ class AstPool {
       // A job packs several small results into one block: each item's Program is at its own root.
       open: (item, giveBack) => {
         const raw = this.#cache.receive(item.id, null)
-        return { value: ast.readProgram({ raw, root: item.root, generation: item.generation }), close: giveBack }
+        const program = ast.readProgram({ raw, root: item.root, generation: item.generation })
+        // Its views go stale with the document, not only once its whole block goes back.
+        return { value: program, close: () => (ast.release(program), giveBack()) }
       },
       plugin: (program, item) => fn(program, paths[item.index], item),
       fail: (failure, item) => fromFailure(failure, paths[item.index]),

@@ -20,6 +20,8 @@ const fromFailure = (failure, what) => reader.failureError(failure, what)
 class CsvPool {
   #native
   #cache
+  /** Block id -> the Table parse() read from it: release(id) marks its views stale. */
+  #tables = new Map()
   constructor({ size = 2, transfer = 'auto', cache } = {}) {
     const pool = new binding.CsvPool(size, transfer)
     this.#native = pool
@@ -47,6 +49,7 @@ class CsvPool {
       this.#native.release(sent.id)
       throw e
     }
+    this.#tables.set(sent.id, table)
     return { id: sent.id, generation: sent.generation, raw, firstHandOff: sent.buffer !== null, table }
   }
   /**
@@ -59,8 +62,14 @@ class CsvPool {
   parseFile(file) {
     return this.#receive(this.#native.parseFile(file))
   }
+  /** Give block `id` back; the Table read from it (and every view of it) is stale from now on. */
   release(id) {
     this.#native.release(id)
+    const table = this.#tables.get(id)
+    if (table !== undefined) {
+      this.#tables.delete(id)
+      csv.release(table)
+    }
   }
   /**
    * Parse `paths` on `threads` Rust threads; `plugin(rows, path, item)` per file (`rows`: a
@@ -74,7 +83,9 @@ class CsvPool {
       // A block holds several tables (the job packs small ones): each at its own root.
       open: (item, giveBack) => {
         const raw = this.#cache.receive(item.id, null)
-        return { value: readTable({ raw, root: item.root, generation: item.generation }).rows, close: giveBack }
+        const table = readTable({ raw, root: item.root, generation: item.generation })
+        // The rows go stale with their document, not only once the whole block goes back.
+        return { value: table.rows, close: () => (csv.release(table), giveBack()) }
       },
       plugin: (rows, item) => plugin(rows, paths[item.index], item),
       fail: (failure, item) => fromFailure(failure, paths[item.index]),

@@ -566,6 +566,8 @@ export type View = Program | Span | Statement$VariableDeclaration | Statement$Fu
 export declare function visit(root: View, visitor: Visitor): void
 /** The plain-object form of a view (its `toJS()`). */
 export declare function toJS<J>(view: { toJS(): J }): J
+/** Mark the document of `root` (what a read…() returned) released: its views throw StaleBufferError from now on. */
+export declare function release(root: View): void
 /**
  * The root Program of a hand-off.
  * @throws LayoutMismatchError if the block holds another layout

@@ -33,6 +33,9 @@ class Doc {
     this.raw = raw
     this.gen = gen
     this.root = root
+    // Set by release(): the document's views are stale from then on, even while its block
+    // (which may hold other documents) is still out.
+    this.released = false
     this.u8 = raw.u8
     this.u16 = raw.u16
     this.u32 = raw.u32
@@ -57,14 +60,34 @@ function extraViews(ab) {
   return x
 }
 
-/** Throw StaleBufferError when the block was reused since the document was handed off. */
+/** Throw StaleBufferError once the document was released, or its block reused. */
 function live(d) {
-  if (d.u32[GEN] !== d.gen) stale(d)
+  if (d.u32[GEN] !== d.gen || d.released) stale(d)
 }
 
 function stale(d) {
+  if (d.released) throw new StaleBufferError("this view's document was released (release())")
   d.raw.assertGeneration(d.gen)
   throw new StaleBufferError(`this view's block was released (generation ${d.gen})`)
+}
+
+/** The Doc of each root view a read…() returned (what release() marks). */
+const rootDocs = new WeakMap()
+
+function rootView(d, view) {
+  rootDocs.set(view, d)
+  return view
+}
+
+/**
+ * Mark the document of `root` (a view a read…() returned) released: every view of it throws
+ * StaleBufferError from now on. Call it when the document is given back (the pool's
+ * release, a job item's close), before or after: documents that share a block stay readable.
+ */
+function release(root) {
+  const d = rootDocs.get(root)
+  if (d === undefined) throw new InvalidArgumentError('release expects a root view that a read…() function returned')
+  d.released = true
 }
 
 function corrupt(d, what, p) {
@@ -3924,7 +3947,7 @@ const REACH = [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18
 /** The root Program of a hand-off (`{ raw, offset?, generation? }`, or a RawBuffer: its dataOffset and generation). */
 function readProgram(handOff) {
   const d = open(handOff, 'readProgram', 0x78a8cfc5, 0x308cf835, 32, 8)
-  return read_Program(d, d.root)
+  return rootView(d, read_Program(d, d.root))
 }
 
 /** The layout hash each root's blocks carry (producer1:producer0, hex). */
@@ -3936,6 +3959,7 @@ module.exports = {
   LayoutMismatchError,
   toJS,
   visit,
+  release,
   readProgram,
   Program,
   Span,

@@ -141,7 +141,9 @@ pub(super) fn types(g: &Graph, o: &JsOptions) -> String {
         "\n/** Walk `root` and what it reaches, calling the handlers of the node types met; subtrees that reach no handled type are not read. */\n\
          export declare function visit(root: View, visitor: Visitor): void\n\
          /** The plain-object form of a view (its `toJS()`). */\n\
-         export declare function toJS<J>(view: { toJS(): J }): J\n",
+         export declare function toJS<J>(view: { toJS(): J }): J\n\
+         /** Mark the document of `root` (what a read…() returned) released: its views throw StaleBufferError from now on. */\n\
+         export declare function release(root: View): void\n",
     );
     let mut hashes = Vec::new();
     for &r in &g.roots {

@@ -120,7 +120,7 @@ pub(super) fn module(g: &Graph, o: &JsOptions) -> Result<String, LayoutJsError> 
         let _ = writeln!(
             out,
             "\n/** The root {name} of a hand-off (`{{ raw, offset?, generation? }}`, or a RawBuffer: its dataOffset and generation). */\n\
-             function read{id}(handOff) {{\n  const d = open(handOff, 'read{id}', {lo:#010x}, {hi:#010x}, {size}, {align})\n  return read_{id}(d, d.root)\n}}",
+             function read{id}(handOff) {{\n  const d = open(handOff, 'read{id}', {lo:#010x}, {hi:#010x}, {size}, {align})\n  return rootView(d, read_{id}(d, d.root))\n}}",
             name = t.shape.name,
             id = t.ident,
             size = t.shape.size,

@@ -590,6 +590,7 @@ impl Graph {
             "LayoutMismatchError".to_owned(),
             "toJS".to_owned(),
             "visit".to_owned(),
+            "release".to_owned(),
         ];
         for &r in &self.roots {
             out.push(format!("read{}", self.types[r].ident));

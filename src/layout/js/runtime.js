@@ -29,6 +29,9 @@ class Doc {
     this.raw = raw
     this.gen = gen
     this.root = root
+    // Set by release(): the document's views are stale from then on, even while its block
+    // (which may hold other documents) is still out.
+    this.released = false
     this.u8 = raw.u8
     this.u16 = raw.u16
     this.u32 = raw.u32
@@ -53,14 +56,34 @@ function extraViews(ab) {
   return x
 }
 
-/** Throw StaleBufferError when the block was reused since the document was handed off. */
+/** Throw StaleBufferError once the document was released, or its block reused. */
 function live(d) {
-  if (d.u32[GEN] !== d.gen) stale(d)
+  if (d.u32[GEN] !== d.gen || d.released) stale(d)
 }
 
 function stale(d) {
+  if (d.released) throw new StaleBufferError("this view's document was released (release())")
   d.raw.assertGeneration(d.gen)
   throw new StaleBufferError(`this view's block was released (generation ${d.gen})`)
+}
+
+/** The Doc of each root view a read…() returned (what release() marks). */
+const rootDocs = new WeakMap()
+
+function rootView(d, view) {
+  rootDocs.set(view, d)
+  return view
+}
+
+/**
+ * Mark the document of `root` (a view a read…() returned) released: every view of it throws
+ * StaleBufferError from now on. Call it when the document is given back (the pool's
+ * release, a job item's close), before or after: documents that share a block stay readable.
+ */
+function release(root) {
+  const d = rootDocs.get(root)
+  if (d === undefined) throw new InvalidArgumentError('release expects a root view that a read…() function returned')
+  d.released = true
 }
 
 function corrupt(d, what, p) {
