@@ -220,6 +220,8 @@ class Run {
       const at = slot.assigned.findIndex((c) => c.id === m.id)
       if (at === -1) return
       const [chunk] = slot.assigned.splice(at, 1)
+      const direct = m.direct
+      if (Array.isArray(direct)) for (let k = 0; k < direct.length; k += 2) this.results[direct[k]] = direct[k + 1]
       for (const entry of decodeEntries(m, unreadable)) {
         if (entry.phase === undefined) this.results[entry.index] = entry.result
         else this.errors.push({ index: entry.index, phase: entry.phase, error: reviveError(entry.error, CLASSES) })

@@ -8,7 +8,8 @@
 // Messages, main -> worker: { type: 'chunk', id, indices, inputs, suspect }, { type: 'stop' }.
 // Worker -> main: { type: 'ready' } once loaded; { type: 'more' } when the chunk in hand is
 // half done (so the next one is here when it ends: the request costs no idle time);
-// { type: 'done', id, files, bytes, ...entries } where entries (wire.js
+// { type: 'done', id, files, bytes, direct, ...entries } (`direct`: null from a worker thread;
+// in this thread, `[index, result, ...]` of the primitive results) where entries (wire.js
 // encodeEntries) hold `{ index, result }` and `{ index, phase, error }` serialized here, so
 // that nothing a plugin made is cloned by postMessage (a block's buffer would be copied
 // whole); { type: 'fatal', id, ...entries } with one `{ index: -1, error }` when the runner
@@ -112,9 +113,16 @@ function startLoop(parentPort, { runner: runnerPath, plugin: pluginPath, options
       failed.add(local)
       entries.push({ index: indices[local], phase: typeof e.phase === 'string' ? e.phase : 'plugin', error: serializeError(e.error) })
     }
+    // In this thread, a primitive result (a number, a string, ...) is what a clone of it would
+    // be: it goes as it is, `[index, result, ...]`, and only the others are serialized.
+    const direct = isolated ? null : []
     for (let i = 0; i < indices.length; i++) {
       const result = out.results[i]
       if (result === undefined || failed.has(i)) continue
+      if (direct !== null && (result === null || (typeof result !== 'object' && typeof result !== 'function' && typeof result !== 'symbol'))) {
+        direct.push(indices[i], result)
+        continue
+      }
       const lazy = lazyValue(result)
       if (lazy !== null) entries.push({ index: indices[i], phase: 'plugin', error: serializeError(notCloneable("the plugin's result", lazyRefused(lazy))) })
       else entries.push({ index: indices[i], result })
@@ -122,7 +130,7 @@ function startLoop(parentPort, { runner: runnerPath, plugin: pluginPath, options
     // What cannot be sent (a JsonNode, a function, a view of a block) becomes that input's
     // plugin error; the rest goes.
     const { body, transfer } = encodeEntries(entries, unsendable)
-    parentPort.postMessage({ type: 'done', id, files: numberOr(out.files, inputs.length), bytes: numberOr(out.bytes, 0), ...body }, transfer)
+    parentPort.postMessage({ type: 'done', id, files: numberOr(out.files, inputs.length), bytes: numberOr(out.bytes, 0), direct, ...body }, transfer)
   }
 
   function postFatal(id, e) {
