@@ -39,7 +39,9 @@ for (const transfer of MODES) {
   test(`${transfer}: small files share blocks; a block returns to the pool with its last document, released in any order`, async () => {
     const n = 60
     const { dir, paths } = writeJsonFiles(n, (i) => ({ i, name: `file ${i}`, tags: ['a', i] }))
-    const pool = new rt.JsonPool({ size: 4, transfer })
+    // 16 blocks: the test takes every item before it releases any, so the thread must never
+    // need more blocks than the job may hold (a slow machine fills a block per millisecond).
+    const pool = new rt.JsonPool({ size: 16, transfer })
     try {
       // One thread, and no JS waiting while it works: it packs files into the block it holds.
       const job = pool._native.startJsonFiles(paths, 1, 0)
@@ -48,7 +50,7 @@ for (const transfer of MODES) {
       assert.equal(items.length, n)
       const blocks = byBlock(items)
       assert.ok(blocks.size < n, `${n} files in ${blocks.size} blocks: some must share one`)
-      assert.ok(blocks.size <= 3, `a job holds at most maxBlocks (3) blocks at once; got ${blocks.size}`)
+      assert.ok(blocks.size <= 15, `a job holds at most maxBlocks (15) blocks at once; got ${blocks.size}`)
       // Each document reads back as its own file, from its own root.
       const { createDocument } = require('../js/json/document')
       const { Block } = require('../js/native/block')
