@@ -750,68 +750,50 @@ fn build_one<P: Producer>(
             return false;
         }
     };
-    let mut group = shared.take_open(slot);
-    if group.is_none() && permit.is_none() {
-        match shared.take_permit() {
-            Some(p) => permit = Some(p),
-            None => return true,
-        }
-    }
-    if let Some(permit) = permit {
-        if let Some(g) = group.take() {
-            // (Never both: a permit is taken only for an empty slot, which only this thread fills.)
-            shared.put_open(slot, g);
-        }
-        let guard = loop {
-            match pool.get_timeout(POLL) {
-                Ok(g) => break g,
-                // Results already queued reach JS through the waker meanwhile.
-                Err(PoolError::Exhausted { .. }) if !shared.is_cancelled() => continue,
-                Err(PoolError::Exhausted { .. }) => return true,
-                Err(e @ PoolError::Closed) => {
-                    let error = TransferError::from(e).into();
-                    shared.push(Finished::Failed {
-                        index,
-                        bytes,
-                        error,
-                    });
-                    return true;
+    let mut g = match shared.take_open(slot) {
+        // (A permit taken for an empty slot that the thread finds filled cannot happen: only
+        // this thread fills its slot. If it did, the spare permit would just go back.)
+        Some(g) => g,
+        None => {
+            let Some(permit) = permit.or_else(|| shared.take_permit()) else {
+                return true;
+            };
+            let guard = loop {
+                match pool.get_timeout(POLL) {
+                    Ok(g) => break g,
+                    // Results already queued reach JS through the waker meanwhile.
+                    Err(PoolError::Exhausted { .. }) if !shared.is_cancelled() => continue,
+                    Err(PoolError::Exhausted { .. }) => return true,
+                    Err(e) => {
+                        let stop = matches!(e, PoolError::Closed);
+                        let error = TransferError::from(e).into();
+                        shared.push(Finished::Failed {
+                            index,
+                            bytes,
+                            error,
+                        });
+                        return stop;
+                    }
                 }
-                Err(e) => {
-                    let error = TransferError::from(e).into();
-                    shared.push(Finished::Failed {
-                        index,
-                        bytes,
-                        error,
-                    });
-                    return false;
-                }
+            };
+            Group {
+                guard,
+                permit,
+                meta: None,
+                docs: Vec::new(),
+                started: Instant::now(),
             }
-        };
-        group = Some(Group {
-            guard,
-            permit,
-            meta: None,
-            docs: Vec::new(),
-            started: Instant::now(),
-        });
-    }
-    let g = group.as_mut().expect("made above");
+        }
+    };
     let mark = g.guard.used_bytes();
     // A panicking build is an error for its input; the results before it stay in the block.
-    match guarded(|| producer.build(worker, loaded, &g.guard)) {
+    let built = guarded(|| producer.build(worker, loaded, &g.guard)).and_then(|meta| {
+        g.docs.try_reserve(1).map(|()| meta).map_err(|_| {
+            ProduceError::new(ErrorCode::OutOfMemory, "out of memory for a job's results")
+        })
+    });
+    match built {
         Ok(meta) => {
-            if g.docs.try_reserve(1).is_err() {
-                g.guard.rewind(mark);
-                let error =
-                    ProduceError::new(ErrorCode::OutOfMemory, "out of memory for a job's results");
-                shared.push(Finished::Failed {
-                    index,
-                    bytes,
-                    error,
-                });
-                return false;
-            }
             g.docs.push(Doc {
                 index,
                 bytes,
@@ -820,7 +802,8 @@ fn build_one<P: Producer>(
             g.meta.get_or_insert(meta);
         }
         Err(error) => {
-            // What the failed build allocated is forgotten; the results before it stay.
+            // What the failed build allocated is forgotten; the results before it stay, and
+            // so does the block, for the next input.
             g.guard.rewind(mark);
             shared.push(Finished::Failed {
                 index,
@@ -832,7 +815,6 @@ fn build_one<P: Producer>(
     let full = g.guard.used_bytes() >= PACK_BYTES
         || g.docs.len() >= PACK_DOCS
         || g.started.elapsed() >= PACK_AGE;
-    let g = group.take().expect("made above");
     if full && !g.docs.is_empty() {
         shared.push(Finished::Block(g));
     } else {
