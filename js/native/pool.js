@@ -3,7 +3,7 @@
 // side keeps which ids this environment holds), JSON parsed into them, files parsed on Rust
 // threads with the plugin run here.
 
-const { PoolClosedError, InvalidArgumentError, PluginTimeoutError } = require('raw-transfer-reader/errors')
+const { failureError, PoolClosedError, InvalidArgumentError, PluginTimeoutError } = require('raw-transfer-reader/errors')
 const { MAX_TIMEOUT_MS, show, integer, knownOptions, integerOption, stringArray } = require('raw-transfer-reader/args')
 const { isUint8Array } = require('raw-transfer-reader/raw-buffer')
 const BufferCache = require('raw-transfer-reader/buffer-cache')
@@ -14,7 +14,6 @@ const { createDocument } = require('../json/document')
 require('../json/errors') // maps 'JsonSyntax' errors to JsonSyntaxError
 const { utf8Of, releaseScratch } = require('../json/input')
 const { Block } = require('./block')
-const { fileError } = require('./file-errors')
 
 const TRANSFERS = ['auto', 'external', 'copy']
 // The native pool's own limits (src/addon/pool.rs): checked here first, so that a wrong
@@ -146,7 +145,8 @@ module.exports = function makeJsonPool(binding) {
           return { value: doc, close: () => doc.release() }
         },
         plugin: (doc, item) => plugin(doc, paths[item.index]),
-        fail: (failure, item) => fileError(failure, paths[item.index]),
+        // Named after its file, with Node's fs error fields for a read error.
+        fail: (failure, item) => failureError(failure, paths[item.index]),
         failuresToPlugin: true,
         pluginTimeoutMs,
         timeoutError(item, ms) {
