@@ -709,10 +709,7 @@ fn produce_one<P: Producer>(
             shared.push(Finished::Failed {
                 index,
                 bytes: 0,
-                error: ProduceError::new(
-                    ErrorCode::Internal,
-                    "the producer panicked on this input",
-                ),
+                error: panicked(),
             });
             false
         }
@@ -827,10 +824,10 @@ fn build_one<P: Producer>(
 fn guarded<T>(
     f: impl FnOnce() -> std::result::Result<T, ProduceError>,
 ) -> std::result::Result<T, ProduceError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
-        Err(ProduceError::new(
-            ErrorCode::Internal,
-            "the producer panicked on this input",
-        ))
-    })
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| Err(panicked()))
+}
+
+/// The error of an input whose processing panicked.
+fn panicked() -> ProduceError {
+    ProduceError::new(ErrorCode::Internal, "the producer panicked on this input")
 }
