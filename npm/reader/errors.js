@@ -91,6 +91,20 @@ class LayoutMismatchError extends RawTransferError {
 }
 
 /**
+ * A module that raw_transfer::layout::write_js generated was made for another version of the
+ * layout runtime (raw-transfer-reader/layout, its LAYOUT_RUNTIME_VERSION) than the installed
+ * raw-transfer-reader has: the module refuses to load rather than misread blocks. Install the
+ * reader that goes with the raw_transfer crate that generated it, or regenerate it. `code` is
+ * 'LayoutRuntimeMismatch'.
+ */
+class LayoutRuntimeMismatchError extends RawTransferError {
+  constructor(message, options) {
+    super(message, options)
+    this.code = 'LayoutRuntimeMismatch'
+  }
+}
+
+/**
  * A plugin's promise did not settle within parseJsonFiles' `pluginTimeoutMs` (runJob's
  * `pluginTimeoutMs`): its block was released and the run went on. `code` is 'PluginTimeout'.
  */
@@ -114,6 +128,7 @@ const byCode = {
   JobBusy: JobBusyError,
   CorruptDocument: CorruptDocumentError,
   LayoutMismatch: LayoutMismatchError,
+  LayoutRuntimeMismatch: LayoutRuntimeMismatchError,
   PluginTimeout: PluginTimeoutError,
 }
 
@@ -274,6 +289,7 @@ module.exports = {
   JobBusyError,
   CorruptDocumentError,
   LayoutMismatchError,
+  LayoutRuntimeMismatchError,
   PluginTimeoutError,
   fromNative,
   failureError,

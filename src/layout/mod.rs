@@ -34,7 +34,7 @@ mod shape;
 mod types;
 
 pub use hash::layout_hash;
-pub use js::{JsOptions, LayoutJsError, generate_js, sync_js, write_js};
+pub use js::{JsOptions, LAYOUT_RUNTIME_VERSION, LayoutJsError, generate_js, sync_js, write_js};
 /// `#[derive(Layout)]`: see [`Layout`] for what it accepts and its attributes.
 pub use raw_transfer_derive::Layout;
 pub use shape::{

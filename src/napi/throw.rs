@@ -111,6 +111,7 @@ pub(crate) fn class_name(code: &str) -> Option<&'static str> {
         "JobBusy" => "JobBusyError",
         "CorruptDocument" => "CorruptDocumentError",
         "LayoutMismatch" => "LayoutMismatchError",
+        "LayoutRuntimeMismatch" => "LayoutRuntimeMismatchError",
         "PluginTimeout" => "PluginTimeoutError",
         "JsonSyntax" => "JsonSyntaxError",
         _ => return None,

@@ -1,5 +1,6 @@
-//! The CommonJS module: the runtime (`runtime.js`), then per type its view class, `read_`,
-//! `toJS_` and `walk_` functions, then the tables of the visitor and the exports.
+//! The CommonJS module: the prelude that takes the runtime from `raw-transfer-reader/layout`
+//! (checking its version) and defines the layout's own state there, then per type its view
+//! class, `read_`, `toJS_` and `walk_` functions, then the roots' readers and the exports.
 
 use std::fmt::Write as _;
 
@@ -9,28 +10,47 @@ use super::{
 };
 use crate::layout::shape::{Field, Kind, Shape, Tagging, Variant, VariantForm};
 
-const RUNTIME: &str = include_str!("runtime.js");
+/// The version of the layout runtime (`raw-transfer-reader/layout`, its
+/// `LAYOUT_RUNTIME_VERSION`) that the generated code calls: which functions it has and what
+/// they take. A generated module refuses to load with a reader of another version. Raise it
+/// (with the reader's) on any change to the runtime that code generated before would misuse.
+pub const LAYOUT_RUNTIME_VERSION: u32 = 1;
 
-/// The names the runtime declares at the top level of every generated module (its `const`,
-/// `let`, `function` and `class` declarations): no generated name may be one of them.
+/// What a generated module takes from the runtime, by name (`raw-transfer-reader/layout`'s
+/// exports; its test checks that the reader has each).
+pub(super) const RUNTIME_IMPORTS: &[&str] = &[
+    "open",
+    "live",
+    "corrupt",
+    "badTag",
+    "ptr",
+    "enter",
+    "span",
+    "charge",
+    "str",
+    "u64",
+    "i64",
+    "f64js",
+    "f32js",
+    "defer",
+    "run",
+    "runWalk",
+    "ListIterator",
+    "inspect",
+    "LayoutMismatchError",
+];
+
+/// What `defineLayout` makes for the module (the layout's own state).
+pub(super) const LAYOUT_DEFINES: &[&str] =
+    &["NODE_TYPES", "WALK", "rootView", "release", "visit", "toJS"];
+
+/// The names the prelude declares at the top level of every generated module: no generated
+/// name may be one of them. (`$layout`, the runtime module, has a `$`, which types' names
+/// cannot.)
 pub(super) fn runtime_names() -> Vec<&'static str> {
-    let mut out = Vec::new();
-    for line in RUNTIME.lines() {
-        let rest = ["const ", "let ", "function ", "class "]
-            .iter()
-            .find_map(|k| line.strip_prefix(k));
-        let Some(rest) = rest else { continue };
-        if let Some(list) = rest.strip_prefix("{ ") {
-            // `const { A, B } = ...`
-            let list = list.split(" }").next().unwrap_or("");
-            out.extend(list.split(", ").map(str::trim));
-        } else {
-            let end = rest
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
-                .unwrap_or(rest.len());
-            out.push(&rest[..end]);
-        }
-    }
+    let mut out = RUNTIME_IMPORTS.to_vec();
+    out.extend_from_slice(LAYOUT_DEFINES);
+    out.push("MAX_DEPTH");
     out
 }
 
@@ -38,24 +58,49 @@ pub(super) fn runtime_names() -> Vec<&'static str> {
 pub(super) fn module(g: &Graph, o: &JsOptions) -> Result<String, LayoutJsError> {
     let mut out = String::new();
     let _ = writeln!(out, "'use strict'\n// {}\n", header(o));
-    let mut extra = String::new();
-    if g.views.0 || g.views.1 || g.views.2 {
-        extra.push_str("const x = extraViews(raw.arrayBuffer)\n    ");
-    }
-    if g.views.0 {
-        extra.push_str("this.i8 = x.i8\n    ");
-    }
-    if g.views.1 {
-        extra.push_str("this.i16 = x.i16\n    ");
-    }
-    if g.views.2 {
-        extra.push_str("this.f32 = x.f32\n    ");
-    }
-    out.push_str(
-        &RUNTIME
-            .replace("require(READER)", &format!("require({})", lit(&o.reader)))
-            .replace("MAX_DEPTH_VALUE", &o.max_depth.to_string())
-            .replace("EXTRA_VIEWS\n", &format!("{}\n", extra.trim_end())),
+    let file = format!("{}.{}", o.name, if o.cjs { "cjs" } else { "js" });
+    let v = LAYOUT_RUNTIME_VERSION;
+    let _ = writeln!(
+        out,
+        "// The layout runtime: checks of every pointer and length against the buffer, staleness,\n\
+         // strings, walks. This module calls version {v} of it, and refuses another.\n\
+         const $layout = require({runtime})\n\
+         if ($layout.LAYOUT_RUNTIME_VERSION !== {v}) {{\n  \
+         throw new $layout.LayoutRuntimeMismatchError(\n    \
+         `{file} was generated for version {v} of the layout runtime, but raw-transfer-reader ${{$layout.READER_VERSION}} has version ${{$layout.LAYOUT_RUNTIME_VERSION}}: ` +\n      \
+         {advice},\n  )\n}}\n\
+         const {{ {imports} }} = $layout\n\
+         const MAX_DEPTH = {max_depth}",
+        runtime = lit(&format!("{}/layout", o.reader)),
+        advice = lit(&format!(
+            "install the raw-transfer-reader that goes with the raw_transfer crate that generated it, or regenerate it ({})",
+            o.regenerate
+        )),
+        imports = RUNTIME_IMPORTS.join(", "),
+        max_depth = o.max_depth,
+    );
+    // The layout's own state: the visitor's node types, and per type the node types it can reach.
+    let names: Vec<String> = g.nodes.iter().map(|(n, _)| lit(n)).collect();
+    let reach: Vec<String> = g
+        .reach
+        .iter()
+        .map(|r| {
+            format!(
+                "[{}]",
+                r.iter()
+                    .map(|k| k.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "\n// This layout's own: the visitor's node types, and per type the node types it can reach.\n\
+         const {{ {} }} = $layout.defineLayout({{\n  nodeTypes: [{}],\n  reach: [{}],\n}})",
+        LAYOUT_DEFINES.join(", "),
+        names.join(", "),
+        reach.join(", ")
     );
     let e = Emitter { g };
     let mut lists: Vec<usize> = Vec::new();
@@ -79,38 +124,6 @@ pub(super) fn module(g: &Graph, o: &JsOptions) -> Result<String, LayoutJsError> 
     for eid in lists {
         e.list_class(&mut out, eid);
     }
-    // The visitor's tables.
-    out.push_str("\n// The visitor's node types, and per type the node types it can reach.\n");
-    let names: Vec<String> = g.nodes.iter().map(|(n, _)| lit(n)).collect();
-    let _ = writeln!(
-        out,
-        "const NODE_TYPES = Object.freeze([{}])",
-        names.join(", ")
-    );
-    let _ = writeln!(
-        out,
-        "const NODE_INDEX = {{ __proto__: null, {} }}",
-        g.nodes
-            .iter()
-            .enumerate()
-            .map(|(i, (n, _))| format!("{}: {i}", prop(n)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let reach: Vec<String> = g
-        .reach
-        .iter()
-        .map(|r| {
-            format!(
-                "[{}]",
-                r.iter()
-                    .map(|k| k.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })
-        .collect();
-    let _ = writeln!(out, "const REACH = [{}]", reach.join(", "));
     // Roots.
     let mut hashes = Vec::new();
     for (&r, &hash) in g.roots.iter().zip(&g.hashes) {
@@ -194,7 +207,7 @@ fn boxed(variants: &'static [Variant]) -> Option<Boxed> {
 /// recursion while it is under `MAX_DEPTH` pointers deep, later (a Hole) past that.
 fn follow(f: &str, q: &str) -> String {
     format!(
-        "if (depth >= MAX_DEPTH) return defer({f}, {q}, 0)\n  depth++\n  const o = {f}(d, {q})\n  depth--\n  return o"
+        "if (d.depth >= MAX_DEPTH) return defer(d, {f}, {q}, 0)\n  d.depth++\n  const o = {f}(d, {q})\n  d.depth--\n  return o"
     )
 }
 
@@ -784,8 +797,8 @@ impl Emitter<'_> {
         );
         let _ = writeln!(
             out,
-            "function listToJS_{ei}(d, q, n) {{\n  charge(d, n, {size})\n  return depth < MAX_DEPTH ? items_{ei}(d, q, n) : defer(items_{ei}, q, n)\n}}\n\
-             function items_{ei}(d, q, n) {{\n  depth++\n  const out = new Array(n)\n  for (let k = 0; k < n; k++) out[k] = {}\n  depth--\n  return out\n}}",
+            "function listToJS_{ei}(d, q, n) {{\n  charge(d, n, {size})\n  return d.depth < MAX_DEPTH ? items_{ei}(d, q, n) : defer(d, items_{ei}, q, n)\n}}\n\
+             function items_{ei}(d, q, n) {{\n  d.depth++\n  const out = new Array(n)\n  for (let k = 0; k < n; k++) out[k] = {}\n  d.depth--\n  return out\n}}",
             self.plain(el, &format!("q + k * {size}"))
         );
         let push = if self.walks(el) {

@@ -2,9 +2,13 @@
 //! re-exporting it) and its TypeScript types (`.d.ts`, `.d.mts`), with a lazy view class per
 //! type, an eager `toJS()`, a visitor and a reader entry per root.
 //!
-//! The generated code needs only the pure-JS reader package ([`JsOptions::reader`]); every
-//! offset, size and discriminant in it comes from the [`Shape`]s (so from the compiler), and
-//! it checks every pointer and length against the buffer before reading (see `runtime.js`).
+//! The generated code needs only the pure-JS reader package ([`JsOptions::reader`]), whose
+//! `layout` subpath is its runtime: the checks of every pointer and length against the buffer
+//! before a read, staleness, the layout-hash check, strings and the walks, shared by every
+//! generated module (`npm/reader/layout.js` in this repository). A module holds what is its
+//! layout's own: every offset, size and discriminant, from the [`Shape`]s (so from the
+//! compiler). It was generated for one version of that runtime
+//! ([`LAYOUT_RUNTIME_VERSION`]) and refuses to load with another (`LayoutRuntimeMismatchError`).
 //!
 //! A project checks the generated files in and calls [`sync_js`] from a test: it rewrites
 //! them under `RAW_TRANSFER_WRITE_LAYOUT=1` and otherwise fails when they are stale.
@@ -19,11 +23,14 @@ use super::{Layout, layout_hash};
 mod dts;
 mod emit;
 
+pub use emit::LAYOUT_RUNTIME_VERSION;
+
 /// What [`write_js`] writes and how.
 #[derive(Clone, Debug)]
 pub struct JsOptions {
-    /// The module the generated code `require`s for `RawBuffer`, the errors and the block
-    /// constants: `"raw-transfer-reader"` by default (a path works too).
+    /// The reader package: the generated code `require`s its runtime, `<reader>/layout`, and
+    /// the types name its `RawBuffer`. `"raw-transfer-reader"` by default (a path to the
+    /// package's folder works too).
     pub reader: String,
     /// Base name of the files: `<name>.js`, `.mjs`, `.d.ts`, `.d.mts`. Default `"layout"`.
     pub name: String,
@@ -639,8 +646,6 @@ const RESERVED_GLOBALS: &[&str] = &[
     "exports",
     "require",
     "NODE_TYPES",
-    "NODE_INDEX",
-    "REACH",
     "LAYOUT_HASHES",
 ];
 

@@ -388,9 +388,10 @@ struct GlobalName {
     a: u8,
 }
 
+/// A name the generated module takes from the runtime (raw-transfer-reader/layout).
 #[derive(Layout)]
 #[repr(C)]
-struct Doc {
+struct ListIterator {
     a: u8,
 }
 
@@ -454,8 +455,8 @@ fn the_generator_refuses_names_that_clash() {
             "`Array` (JS name `Array`) clashes with a name the generated module uses",
         ),
         (
-            <Doc as Layout>::shape,
-            "`Doc` (JS name `Doc`) clashes with a name the generated module uses",
+            <ListIterator as Layout>::shape,
+            "`ListIterator` (JS name `ListIterator`) clashes with a name the generated module uses",
         ),
         (
             <Keyword as Layout>::shape,

@@ -1,28 +1,45 @@
-// --- runtime: the same in every generated module (src/layout/js/runtime.js) -------------
-// A document is a Doc (the buffer's views, its length and the generation read at hand-off);
-// a node is a view object of two private fields (the Doc and its byte offset). Every
-// pointer and length is checked against the buffer before a read; toJS() and visit() also
-// charge what they follow against the buffer's size, so a cycle or a pointer fan-out written
-// over the document ends in CorruptDocumentError, not a hang. Neither recurses without
-// bound: visit() walks from an explicit stack, toJS() recurses at most MAX_DEPTH pointers
-// deep and defers what lies below.
+'use strict'
+// `require('raw-transfer-reader/layout')`: the runtime of the typed-layout readers that
+// raw_transfer::layout::write_js generates (the crate's src/layout/js/). A generated module
+// holds what is particular to its layout (view classes, read_/toJS_/walk_ functions, the
+// visitor's tables) and takes the rest from here: the checks of every pointer and length
+// against the buffer, staleness, the layout-hash check, string decoding, the walks.
+//
+// A document is a Doc (the buffer's views, its length, the generation read at hand-off and
+// the state of a walk over it); a node is a view object of two private fields (the Doc and
+// its byte offset). Every pointer and length is checked against the buffer before a read;
+// toJS() and visit() also charge what they follow against the buffer's size, so a cycle or
+// a pointer fan-out written over the document ends in CorruptDocumentError, not a hang.
+// Neither recurses without bound: visit() walks from an explicit stack, toJS() recurses at
+// most a layout's MAX_DEPTH pointers deep and defers what lies below.
+//
+// Nothing here belongs to one layout: what does (the visitor's node types, the roots a
+// release() accepts, the key of a view's walk) is made per generated module by
+// `defineLayout`, so modules of several layouts in one process never share it. A walk's
+// state lives on its Doc.
+//
+// ABI: a generated module calls the functions below by name and with these arguments.
+// LAYOUT_RUNTIME_VERSION names that contract; the module checks it when it loads and throws
+// LayoutRuntimeMismatchError for another. Change anything a generated module relies on and
+// the version goes up (with LAYOUT_RUNTIME_VERSION in the crate's src/layout/js/emit.rs).
+// LAYOUT_RUNTIME_VERSION and LayoutRuntimeMismatchError themselves never change.
 
-const reader = require(READER)
-const { RawTransferError, CorruptDocumentError, InvalidArgumentError, StaleBufferError } = reader
-const { RAW_METADATA_OFFSET, META_GENERATION, META_PRODUCER0, META_PRODUCER1 } = reader.constants
+const { RAW_METADATA_OFFSET, META_GENERATION, META_PRODUCER0, META_PRODUCER1 } = require('./generated/constants')
+const {
+  CorruptDocumentError,
+  InvalidArgumentError,
+  StaleBufferError,
+  LayoutMismatchError,
+  LayoutRuntimeMismatchError,
+} = require('./errors')
+
+/** The version of the contract between generated modules and this runtime. */
+const LAYOUT_RUNTIME_VERSION = 1
+/** This package's version, for the message of a LayoutRuntimeMismatchError. */
+const READER_VERSION = require('./package.json').version
+
 const META = RAW_METADATA_OFFSET >> 2
 const GEN = META + META_GENERATION
-const MAX_DEPTH = MAX_DEPTH_VALUE
-
-/** The block holds another layout (another producer, or another version of the Rust types). */
-const LayoutMismatchError =
-  reader.LayoutMismatchError ??
-  class LayoutMismatchError extends RawTransferError {
-    constructor(message, options) {
-      super(message, options)
-      this.code = 'LayoutMismatch'
-    }
-  }
 
 class Doc {
   constructor(raw, gen, root) {
@@ -37,10 +54,23 @@ class Doc {
     this.u32 = raw.u32
     this.i32 = raw.i32
     this.f64 = raw.f64
+    // Every Doc has every view (one shape for all layouts: the functions below see one kind
+    // of object, whichever modules are loaded).
+    const x = extraViews(raw.arrayBuffer)
+    this.i8 = x.i8
+    this.i16 = x.i16
+    this.f32 = x.f32
     this.end = raw.u8.length
     const buf = raw.nodeBuffer
     this.buf = buf != null && typeof buf.utf8Slice === 'function' ? buf : null
-    EXTRA_VIEWS
+    // The walk over the document in progress (toJS, visit; `run` and `runWalk` save and
+    // restore them, as walks nest): what it may still follow, in bytes (every pointer and
+    // list it follows is charged: a cycle or a fan-out of pointers written over the document
+    // ends in CorruptDocumentError after about the buffer's size of reads), how many
+    // pointers deep toJS() is, and the parts it deferred.
+    this.budget = 0
+    this.depth = 0
+    this.holes = null
   }
 }
 
@@ -67,25 +97,6 @@ function stale(d) {
   throw new StaleBufferError(`this view's block was released (generation ${d.gen})`)
 }
 
-/** The Doc of each root view a read…() returned (what release() marks). */
-const rootDocs = new WeakMap()
-
-function rootView(d, view) {
-  rootDocs.set(view, d)
-  return view
-}
-
-/**
- * Mark the document of `root` (a view a read…() returned) released: every view of it throws
- * StaleBufferError from now on. Call it when the document is given back (the pool's
- * release, a job item's close), before or after: documents that share a block stay readable.
- */
-function release(root) {
-  const d = rootDocs.get(root)
-  if (d === undefined) throw new InvalidArgumentError('release expects a root view that a read…() function returned')
-  d.released = true
-}
-
 function corrupt(d, what, p) {
   throw new CorruptDocumentError(
     `${what} at byte ${p} points outside the buffer (${d.end} bytes) or is misaligned: the document was written over`,
@@ -96,23 +107,15 @@ function badTag(d, what, p, tag) {
   throw new CorruptDocumentError(`${what} at byte ${p} has tag ${tag}, which no variant has: the document was written over`)
 }
 
-// What a walk (toJS, visit) may still follow, in bytes: every pointer and list it follows is
-// charged (a list at least a byte an element), so a cycle or a fan-out of pointers written
-// over the document ends in CorruptDocumentError after about the buffer's size of reads.
-let budget = 0
-
 function tooMuch(d) {
   throw new CorruptDocumentError(
     `the document reaches more bytes than its buffer holds (${d.end}): pointers written over it form a cycle or share targets`,
   )
 }
 
-// toJS() recurses through pointers, MAX_DEPTH of them at most: deeper, it leaves a Hole for
-// the part below and converts that part later from depth 0 (`fill`), so a document of any
-// depth converts without exhausting the JS stack.
-let depth = 0
-let holes = null
-
+// toJS() recurses through pointers, a layout's MAX_DEPTH of them at most: deeper, it leaves a
+// Hole for the part below and converts that part later from depth 0 (`fill`), so a document
+// of any depth converts without exhausting the JS stack.
 class Hole {
   constructor(fn, p, n) {
     this.fn = fn
@@ -123,37 +126,37 @@ class Hole {
 }
 
 /** `fn(d, p, n)` later, from depth 0; its value goes where the returned Hole is. */
-function defer(fn, p, n) {
+function defer(d, fn, p, n) {
   const h = new Hole(fn, p, n)
-  if (holes === null) holes = [h]
-  else holes.push(h)
+  if (d.holes === null) d.holes = [h]
+  else d.holes.push(h)
   return h
 }
 
 /** Run a toJS walk with a fresh budget (walks nest: a visitor may call toJS()). */
 function run(fn, d, p, n) {
-  const b = budget
-  const k = depth
-  const h = holes
-  budget = d.end
-  depth = 0
-  holes = null
+  const b = d.budget
+  const k = d.depth
+  const h = d.holes
+  d.budget = d.end
+  d.depth = 0
+  d.holes = null
   try {
     const out = fn(d, p, n)
-    return holes === null ? out : fill(d, out)
+    return d.holes === null ? out : fill(d, out)
   } finally {
-    budget = b
-    depth = k
-    holes = h
+    d.budget = b
+    d.depth = k
+    d.holes = h
   }
 }
 
 /** Convert the deferred parts (which may defer parts of their own), then fill the holes. */
 function fill(d, out) {
-  const hs = holes
+  const hs = d.holes
   for (let i = 0; i < hs.length; i++) {
     const h = hs[i]
-    depth = 0
+    d.depth = 0
     h.value = h.fn(d, h.p, h.n)
   }
   // Every value made (the root's and each part's) is walked once, down to its holes; a part
@@ -187,10 +190,10 @@ function fill(d, out) {
  * a node with an exit handler pushes (its exit call, the node) before its children.
  */
 function runWalk(fn, d, p, v, n) {
-  const b = budget
+  const b = d.budget
   const st = v.stack
   const base = st.length
-  budget = d.end
+  d.budget = d.end
   try {
     fn(d, p, v, n)
     while (st.length > base) {
@@ -198,7 +201,7 @@ function runWalk(fn, d, p, v, n) {
       st.pop()(d, x, v)
     }
   } finally {
-    budget = b
+    d.budget = b
     st.length = base
   }
 }
@@ -214,7 +217,7 @@ function ptr(d, p, size, mask) {
 /** `ptr`, charged to the walk. */
 function enter(d, p, size, mask) {
   const q = ptr(d, p, size, mask)
-  if ((budget -= size || 1) < 0) tooMuch(d)
+  if ((d.budget -= size || 1) < 0) tooMuch(d)
   return q
 }
 
@@ -231,7 +234,7 @@ function span(d, p, size, mask, isSlice) {
 
 /** `span`'s elements, charged to the walk (at least a byte each, and a byte for the list). */
 function charge(d, n, size) {
-  if ((budget -= n * (size || 1) + 1) < 0) tooMuch(d)
+  if ((d.budget -= n * (size || 1) + 1) < 0) tooMuch(d)
 }
 
 const decoder = new TextDecoder('utf-8')
@@ -332,8 +335,6 @@ function f32exact(x) {
   return x
 }
 
-/** A view's hidden entry for visit(). */
-const WALK = Symbol('raw-transfer layout walk')
 const inspect = Symbol.for('nodejs.util.inspect.custom')
 
 function isRaw(x) {
@@ -344,7 +345,11 @@ function hex(lo, hi) {
   return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0')
 }
 
-/** The Doc of a hand-off (`{ raw, offset?, generation? }` or a RawBuffer), checked. */
+/**
+ * The Doc of a hand-off (`{ raw, offset?, generation? }` or a RawBuffer), checked: the block
+ * carries the layout hash `hi:lo`, and a root of `size` bytes aligned to `align` fits at the
+ * offset. `what` names the reader in messages.
+ */
 function open(arg, what, lo, hi, size, align) {
   let raw = arg
   let offset
@@ -375,69 +380,7 @@ function open(arg, what, lo, hi, size, align) {
   return new Doc(raw, generation, offset)
 }
 
-/** The handlers of `visit`, as arrays by node kind, and which types lead to a handled node. */
-function compile(handlers) {
-  if (typeof handlers !== 'object' || handlers === null) {
-    throw new InvalidArgumentError('visit expects an object of handlers: { NodeType(node) {}, "NodeType:exit"(node) {} }')
-  }
-  const enter = new Array(NODE_TYPES.length).fill(undefined)
-  const exit = new Array(NODE_TYPES.length).fill(undefined)
-  for (const key of Object.keys(handlers)) {
-    const fn = handlers[key]
-    if (fn === undefined) continue
-    const isExit = key.endsWith(':exit')
-    const name = isExit ? key.slice(0, -5) : key
-    const k = NODE_INDEX[name]
-    if (k === undefined) {
-      throw new InvalidArgumentError(`visit: no node type '${name}' in this layout; node types: ${NODE_TYPES.join(', ')}`)
-    }
-    if (typeof fn !== 'function') throw new InvalidArgumentError(`visit: the handler '${key}' is not a function`)
-    ;(isExit ? exit : enter)[k] = fn
-  }
-  const need = new Uint8Array(REACH.length)
-  for (let t = 0; t < REACH.length; t++) {
-    const r = REACH[t]
-    for (let j = 0; j < r.length; j++) {
-      if (enter[r[j]] !== undefined || exit[r[j]] !== undefined) {
-        need[t] = 1
-        break
-      }
-    }
-  }
-  // What a node with an exit handler pushes before its children: the call of that handler.
-  const leave = exit.map(
-    (fn) =>
-      fn &&
-      function leave(d, node, v) {
-        fn.call(v.self, node)
-        live(d)
-      },
-  )
-  return { enter, exit, leave, need, self: handlers, stack: [] }
-}
-
-/**
- * Walk `root` (a view this module made) and what it reaches, calling `handlers[node.type]`
- * on the way down and `handlers[node.type + ':exit']` on the way up. A handler returning
- * false skips the node's children. Subtrees that can reach no handled node type are not read.
- */
-function visit(root, handlers) {
-  const v = compile(handlers)
-  if (root === null || typeof root !== 'object' || typeof root[WALK] !== 'function') {
-    throw new InvalidArgumentError('visit expects a view of this layout (what read<Root>() returns, or a node of it)')
-  }
-  root[WALK](v)
-}
-
-/** The plain-object form of a view of this layout (what its toJS() returns). */
-function toJS(view) {
-  if (view === null || typeof view !== 'object' || typeof view[WALK] !== 'function') {
-    throw new InvalidArgumentError('toJS expects a view of this layout (what read<Root>() returns, or a node of it)')
-  }
-  return view.toJS()
-}
-
-/** Iterator over a list view. */
+/** Iterator over a list view: `read(d, p)` of each element, `size` bytes apart. */
 class ListIterator {
   #d
   #p
@@ -463,4 +406,130 @@ class ListIterator {
     return this
   }
 }
-// --- end of runtime ----------------------------------------------------------------------
+
+/**
+ * What belongs to one layout, for its generated module: `nodeTypes` are the visitor's node
+ * types (names), `reach[t]` the node types (indices) type `t` can lead to. Returns the key of
+ * its views' walk entry (`WALK`: a view of another layout is refused by this one's visit and
+ * toJS) and its `rootView`, `release`, `visit` and `toJS`.
+ */
+function defineLayout({ nodeTypes, reach }) {
+  const NODE_TYPES = Object.freeze([...nodeTypes])
+  const NODE_INDEX = { __proto__: null }
+  NODE_TYPES.forEach((name, i) => {
+    NODE_INDEX[name] = i
+  })
+  const REACH = reach.map((r) => [...r])
+
+  /** A view's hidden entry for visit(). */
+  const WALK = Symbol('raw-transfer layout walk')
+
+  /** The Doc of each root view a read…() returned (what release() marks). */
+  const rootDocs = new WeakMap()
+
+  function rootView(d, view) {
+    rootDocs.set(view, d)
+    return view
+  }
+
+  /**
+   * Mark the document of `root` (a view a read…() returned) released: every view of it throws
+   * StaleBufferError from now on. Call it when the document is given back (the pool's
+   * release, a job item's close), before or after: documents that share a block stay readable.
+   */
+  function release(root) {
+    const d = rootDocs.get(root)
+    if (d === undefined) throw new InvalidArgumentError('release expects a root view that a read…() function of this layout returned')
+    d.released = true
+  }
+
+  /** The handlers of `visit`, as arrays by node kind, and which types lead to a handled node. */
+  function compile(handlers) {
+    if (typeof handlers !== 'object' || handlers === null) {
+      throw new InvalidArgumentError('visit expects an object of handlers: { NodeType(node) {}, "NodeType:exit"(node) {} }')
+    }
+    const enter = new Array(NODE_TYPES.length).fill(undefined)
+    const exit = new Array(NODE_TYPES.length).fill(undefined)
+    for (const key of Object.keys(handlers)) {
+      const fn = handlers[key]
+      if (fn === undefined) continue
+      const isExit = key.endsWith(':exit')
+      const name = isExit ? key.slice(0, -5) : key
+      const k = NODE_INDEX[name]
+      if (k === undefined) {
+        throw new InvalidArgumentError(`visit: no node type '${name}' in this layout; node types: ${NODE_TYPES.join(', ')}`)
+      }
+      if (typeof fn !== 'function') throw new InvalidArgumentError(`visit: the handler '${key}' is not a function`)
+      ;(isExit ? exit : enter)[k] = fn
+    }
+    const need = new Uint8Array(REACH.length)
+    for (let t = 0; t < REACH.length; t++) {
+      const r = REACH[t]
+      for (let j = 0; j < r.length; j++) {
+        if (enter[r[j]] !== undefined || exit[r[j]] !== undefined) {
+          need[t] = 1
+          break
+        }
+      }
+    }
+    // What a node with an exit handler pushes before its children: the call of that handler.
+    const leave = exit.map(
+      (fn) =>
+        fn &&
+        function leave(d, node, v) {
+          fn.call(v.self, node)
+          live(d)
+        },
+    )
+    return { enter, exit, leave, need, self: handlers, stack: [] }
+  }
+
+  /**
+   * Walk `root` (a view of this layout) and what it reaches, calling `handlers[node.type]`
+   * on the way down and `handlers[node.type + ':exit']` on the way up. A handler returning
+   * false skips the node's children. Subtrees that can reach no handled node type are not read.
+   */
+  function visit(root, handlers) {
+    const v = compile(handlers)
+    if (root === null || typeof root !== 'object' || typeof root[WALK] !== 'function') {
+      throw new InvalidArgumentError('visit expects a view of this layout (what read<Root>() returns, or a node of it)')
+    }
+    root[WALK](v)
+  }
+
+  /** The plain-object form of a view of this layout (what its toJS() returns). */
+  function toJS(view) {
+    if (view === null || typeof view !== 'object' || typeof view[WALK] !== 'function') {
+      throw new InvalidArgumentError('toJS expects a view of this layout (what read<Root>() returns, or a node of it)')
+    }
+    return view.toJS()
+  }
+
+  return { NODE_TYPES, WALK, rootView, release, visit, toJS }
+}
+
+module.exports = {
+  LAYOUT_RUNTIME_VERSION,
+  READER_VERSION,
+  LayoutRuntimeMismatchError,
+  LayoutMismatchError,
+  defineLayout,
+  open,
+  live,
+  corrupt,
+  badTag,
+  ptr,
+  enter,
+  span,
+  charge,
+  str,
+  u64,
+  i64,
+  f64js,
+  f32js,
+  defer,
+  run,
+  runWalk,
+  ListIterator,
+  inspect,
+}
