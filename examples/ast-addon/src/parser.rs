@@ -1,5 +1,5 @@
-//! Source text → the AST of `ast.rs`, built in a block: a lexer into a token list (scratch,
-//! on the heap, reused) and a recursive-descent parser with operator precedence.
+//! Source text → the AST of `ast.rs`, built in a block: an on-demand lexer (one token of
+//! lookahead, no token list) and a recursive-descent parser with operator precedence.
 //!
 //! ```text
 //! program   = statement*
@@ -16,6 +16,18 @@
 //!
 //! Nesting is limited ([`MAX_NESTING`]), so neither this parser's stack nor a JS walk of the
 //! result can overflow on hostile input.
+//!
+//! Errors are those of a parser that lexes the whole source before parsing (which this one
+//! was): the first lexical error anywhere in the source (an unterminated string, an unknown
+//! character) wins over any syntax error, so a failed parse lexes the rest of the source
+//! before it reports (`Parser::into_error`). `parser_tests.rs` holds the output, errors
+//! included, to that older parser's (`reference_parser.rs`).
+//!
+//! Speed (about 10 ns per source byte): the hot paths return small values in registers — a
+//! token is 12 bytes, and a failure is a zero-sized [`Fail`] whose error waits in the parser,
+//! so `PResult<Expression>` is the 16 bytes of an `Expression` — and the cold paths (building
+//! an error message, numbers that need the full decimal algorithm, strings with escapes) are
+//! out of line.
 
 use raw_transfer::FixedSizeAllocator;
 use raw_transfer::layout::{ArenaBox, ArenaError, ArenaSlice, ArenaStr, ArenaVec};
@@ -42,11 +54,20 @@ impl From<ArenaError> for ParseError {
 
 type Result<T> = std::result::Result<T, ParseError>;
 
+/// A failed parse: the error itself is in [`Parser::error`]. Zero-sized, so a `PResult` of
+/// an `Expression` or a `Statement` is 16 bytes (the tag's niche holds `Err`).
+struct Fail;
+
+type PResult<T> = std::result::Result<T, Fail>;
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Tok {
     Ident,
     Num,
+    /// A string literal without `\`.
     Str,
+    /// A string literal with at least one `\` (its value is unescaped out of line).
+    StrEscaped,
     Let,
     Const,
     Function,
@@ -69,6 +90,10 @@ enum Tok {
     Bang,
     Bin(BinaryOperator),
     Eof,
+    /// A lexical error at `start`: a string not closed on its line.
+    Unterminated,
+    /// A lexical error at `start`: a character no token starts with.
+    Unexpected,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -78,145 +103,232 @@ struct Token {
     end: u32,
 }
 
-/// Heap scratch reused across parses (per thread).
+/// Heap scratch reused across parses (per thread): the value of a string with escapes.
 #[derive(Default)]
 pub struct Scratch {
-    tokens: Vec<Token>,
     text: String,
 }
 
-fn syntax<T>(offset: u32, message: impl Into<String>) -> Result<T> {
-    Err(ParseError::Syntax {
-        offset,
-        message: message.into(),
-    })
+/// Which bytes continue a name (`[A-Za-z0-9_$]`).
+static NAME: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
+        c += 1;
+    }
+    t
+};
+
+/// The lexer: a cursor into the source. `Copy`, so a lookahead is a copy that runs ahead.
+/// At the end, and at a lexical error, it stays put: asked again, it returns the same token.
+#[derive(Clone, Copy)]
+struct Lexer<'s> {
+    src: &'s [u8],
+    pos: usize,
 }
 
-fn lex(src: &str, out: &mut Vec<Token>) -> Result<()> {
-    if src.len() >= u32::MAX as usize {
-        return syntax(0, "the source is 4 GiB or more");
-    }
-    out.clear();
-    let b = src.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        let start = i;
-        let tok = match c {
-            b' ' | b'\t' | b'\n' | b'\r' => {
-                i += 1;
-                continue;
-            }
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
+impl Lexer<'_> {
+    #[inline]
+    fn next_token(&mut self) -> Token {
+        let b = self.src;
+        let mut i = self.pos;
+        loop {
+            let Some(&c) = b.get(i) else {
+                self.pos = i;
+                let end = i as u32;
+                return Token {
+                    tok: Tok::Eof,
+                    start: end,
+                    end,
+                };
+            };
+            let start = i;
+            let tok = match c {
+                b' ' | b'\t' | b'\n' | b'\r' => {
                     i += 1;
+                    continue;
                 }
-                continue;
-            }
-            b'0'..=b'9' => {
-                while i < b.len() && b[i].is_ascii_digit() {
-                    i += 1;
+                b'/' if b.get(i + 1) == Some(&b'/') => {
+                    i = b[i..]
+                        .iter()
+                        .position(|&c| c == b'\n')
+                        .map_or(b.len(), |n| i + n);
+                    continue;
                 }
-                if i + 1 < b.len() && b[i] == b'.' && b[i + 1].is_ascii_digit() {
+                b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'$' => {
                     i += 1;
-                    while i < b.len() && b[i].is_ascii_digit() {
+                    while i < b.len() && NAME[b[i] as usize] {
                         i += 1;
                     }
+                    keyword(&b[start..i])
                 }
-                if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-                    let mut j = i + 1;
-                    if j < b.len() && (b[j] == b'+' || b[j] == b'-') {
-                        j += 1;
-                    }
-                    if j < b.len() && b[j].is_ascii_digit() {
-                        i = j;
-                        while i < b.len() && b[i].is_ascii_digit() {
-                            i += 1;
+                b'0'..=b'9' => {
+                    i = number_end(b, i);
+                    Tok::Num
+                }
+                b'"' | b'\'' => {
+                    let mut escaped = false;
+                    i += 1;
+                    loop {
+                        match b.get(i) {
+                            Some(&q) if q == c => break,
+                            Some(b'\\') => {
+                                escaped = true;
+                                i += 2;
+                            }
+                            None | Some(b'\n') => return self.error(Tok::Unterminated, start),
+                            Some(_) => i += 1,
                         }
                     }
-                }
-                Tok::Num
-            }
-            b'"' | b'\'' => {
-                i += 1;
-                loop {
-                    match b.get(i) {
-                        None | Some(b'\n') => return syntax(start as u32, "unterminated string"),
-                        Some(&q) if q == c => break,
-                        Some(b'\\') => i += 2,
-                        Some(_) => i += 1,
-                    }
-                }
-                i += 1;
-                Tok::Str
-            }
-            c if c.is_ascii_alphabetic() || c == b'_' || c == b'$' => {
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$')
-                {
                     i += 1;
+                    if escaped { Tok::StrEscaped } else { Tok::Str }
                 }
-                match &src[start..i] {
-                    "let" => Tok::Let,
-                    "const" => Tok::Const,
-                    "function" => Tok::Function,
-                    "return" => Tok::Return,
-                    "if" => Tok::If,
-                    "else" => Tok::Else,
-                    "true" => Tok::True,
-                    "false" => Tok::False,
-                    _ => Tok::Ident,
+                _ => {
+                    let two = b.get(i + 1).copied();
+                    let (tok, n) = match (c, two) {
+                        (b'|', Some(b'|')) => (Tok::Bin(BinaryOperator::Or), 2),
+                        (b'&', Some(b'&')) => (Tok::Bin(BinaryOperator::And), 2),
+                        (b'=', Some(b'=')) => (Tok::Bin(BinaryOperator::Eq), 2),
+                        (b'!', Some(b'=')) => (Tok::Bin(BinaryOperator::Ne), 2),
+                        (b'<', Some(b'=')) => (Tok::Bin(BinaryOperator::Le), 2),
+                        (b'>', Some(b'=')) => (Tok::Bin(BinaryOperator::Ge), 2),
+                        (b'=', Some(b'>')) => (Tok::Arrow, 2),
+                        (b'<', _) => (Tok::Bin(BinaryOperator::Lt), 1),
+                        (b'>', _) => (Tok::Bin(BinaryOperator::Gt), 1),
+                        (b'+', _) => (Tok::Bin(BinaryOperator::Add), 1),
+                        (b'-', _) => (Tok::Bin(BinaryOperator::Sub), 1),
+                        (b'*', _) => (Tok::Bin(BinaryOperator::Mul), 1),
+                        (b'/', _) => (Tok::Bin(BinaryOperator::Div), 1),
+                        (b'%', _) => (Tok::Bin(BinaryOperator::Rem), 1),
+                        (b'=', _) => (Tok::Assign, 1),
+                        (b'!', _) => (Tok::Bang, 1),
+                        (b'(', _) => (Tok::LParen, 1),
+                        (b')', _) => (Tok::RParen, 1),
+                        (b'{', _) => (Tok::LBrace, 1),
+                        (b'}', _) => (Tok::RBrace, 1),
+                        (b'[', _) => (Tok::LBracket, 1),
+                        (b']', _) => (Tok::RBracket, 1),
+                        (b',', _) => (Tok::Comma, 1),
+                        (b';', _) => (Tok::Semi, 1),
+                        (b'.', _) => (Tok::Dot, 1),
+                        _ => return self.error(Tok::Unexpected, start),
+                    };
+                    i += n;
+                    tok
                 }
-            }
-            _ => {
-                let two = b.get(i + 1).copied();
-                let (tok, n) = match (c, two) {
-                    (b'|', Some(b'|')) => (Tok::Bin(BinaryOperator::Or), 2),
-                    (b'&', Some(b'&')) => (Tok::Bin(BinaryOperator::And), 2),
-                    (b'=', Some(b'=')) => (Tok::Bin(BinaryOperator::Eq), 2),
-                    (b'!', Some(b'=')) => (Tok::Bin(BinaryOperator::Ne), 2),
-                    (b'<', Some(b'=')) => (Tok::Bin(BinaryOperator::Le), 2),
-                    (b'>', Some(b'=')) => (Tok::Bin(BinaryOperator::Ge), 2),
-                    (b'=', Some(b'>')) => (Tok::Arrow, 2),
-                    (b'<', _) => (Tok::Bin(BinaryOperator::Lt), 1),
-                    (b'>', _) => (Tok::Bin(BinaryOperator::Gt), 1),
-                    (b'+', _) => (Tok::Bin(BinaryOperator::Add), 1),
-                    (b'-', _) => (Tok::Bin(BinaryOperator::Sub), 1),
-                    (b'*', _) => (Tok::Bin(BinaryOperator::Mul), 1),
-                    (b'/', _) => (Tok::Bin(BinaryOperator::Div), 1),
-                    (b'%', _) => (Tok::Bin(BinaryOperator::Rem), 1),
-                    (b'=', _) => (Tok::Assign, 1),
-                    (b'!', _) => (Tok::Bang, 1),
-                    (b'(', _) => (Tok::LParen, 1),
-                    (b')', _) => (Tok::RParen, 1),
-                    (b'{', _) => (Tok::LBrace, 1),
-                    (b'}', _) => (Tok::RBrace, 1),
-                    (b'[', _) => (Tok::LBracket, 1),
-                    (b']', _) => (Tok::RBracket, 1),
-                    (b',', _) => (Tok::Comma, 1),
-                    (b';', _) => (Tok::Semi, 1),
-                    (b'.', _) => (Tok::Dot, 1),
-                    _ => {
-                        let ch = src[i..].chars().next().unwrap_or('?');
-                        return syntax(i as u32, format!("unexpected character {ch:?}"));
-                    }
-                };
-                i += n;
-                tok
-            }
-        };
-        out.push(Token {
-            tok,
-            start: start as u32,
-            end: i as u32,
-        });
+            };
+            self.pos = i;
+            return Token {
+                tok,
+                start: start as u32,
+                end: i as u32,
+            };
+        }
     }
-    let end = b.len() as u32;
-    out.push(Token {
-        tok: Tok::Eof,
-        start: end,
-        end,
-    });
-    Ok(())
+
+    /// A lexical error at `at`; the lexer stays before it, so it is returned again if asked.
+    #[cold]
+    fn error(&mut self, tok: Tok, at: usize) -> Token {
+        self.pos = at;
+        Token {
+            tok,
+            start: at as u32,
+            end: at as u32,
+        }
+    }
+}
+
+/// The token of a name: a keyword or `Ident`. A match on the length first, so a name is
+/// compared with at most two keywords, each compare a load of a known size.
+#[inline(always)]
+fn keyword(s: &[u8]) -> Tok {
+    match s.len() {
+        2 if s == b"if" => Tok::If,
+        3 if s == b"let" => Tok::Let,
+        4 if s == b"else" => Tok::Else,
+        4 if s == b"true" => Tok::True,
+        5 if s == b"const" => Tok::Const,
+        5 if s == b"false" => Tok::False,
+        6 if s == b"return" => Tok::Return,
+        8 if s == b"function" => Tok::Function,
+        _ => Tok::Ident,
+    }
+}
+
+/// Where the number that starts at `i` (a digit) ends: `digits ("." digits)? ([eE] [+-]? digits)?`,
+/// the fraction and the exponent only when digits follow.
+#[inline(always)]
+fn number_end(b: &[u8], mut i: usize) -> usize {
+    let digits = |mut i: usize| {
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        i
+    };
+    i = digits(i);
+    if i + 1 < b.len() && b[i] == b'.' && b[i + 1].is_ascii_digit() {
+        i = digits(i + 1);
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        let mut j = i + 1;
+        if j < b.len() && (b[j] == b'+' || b[j] == b'-') {
+            j += 1;
+        }
+        if j < b.len() && b[j].is_ascii_digit() {
+            i = digits(j);
+        }
+    }
+    i
+}
+
+/// Exact powers of ten as `f64` (10^22 is the largest that is exact).
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The value of a number token, the same `f64` as `text.parse::<f64>()`. Fast path (Clinger's,
+/// as in the standard library's own parser): `digits` or `digits.digits` of at most 19
+/// bytes, whose digits as an integer `m` are at most 2^53 and whose fraction has at most 22
+/// digits: then `m` and `10^k` are exact `f64`s and one IEEE division rounds correctly, so the
+/// result is the correctly rounded value, which is what `parse` returns too. Anything else
+/// (an exponent, more digits) takes `parse`.
+#[inline]
+fn number_value(text: &str) -> Option<f64> {
+    let b = text.as_bytes();
+    // At most 19 bytes: at most 19 digits, so `m` cannot overflow.
+    if b.len() <= 19 {
+        let mut m: u64 = 0;
+        let mut frac = None;
+        let mut ok = true;
+        for (k, &c) in b.iter().enumerate() {
+            if c.is_ascii_digit() {
+                m = m * 10 + (c - b'0') as u64;
+            } else if c == b'.' && frac.is_none() {
+                frac = Some(b.len() - k - 1);
+            } else {
+                ok = false;
+                break;
+            }
+        }
+        let k = frac.unwrap_or(0);
+        if ok && m <= 1 << 53 && k <= 22 {
+            return Some(if k == 0 {
+                m as f64
+            } else {
+                m as f64 / POW10[k]
+            });
+        }
+    }
+    number_slow(text)
+}
+
+#[cold]
+#[inline(never)]
+fn number_slow(text: &str) -> Option<f64> {
+    text.parse::<f64>().ok()
 }
 
 fn precedence(op: BinaryOperator) -> u8 {
@@ -233,11 +345,16 @@ fn precedence(op: BinaryOperator) -> u8 {
 
 struct Parser<'a, 's> {
     src: &'s str,
-    toks: &'s [Token],
-    pos: usize,
+    lexer: Lexer<'s>,
+    /// The current token (not yet taken).
+    tok: Token,
+    /// The end of the last token taken (0 before the first).
+    prev_end: u32,
     block: &'a FixedSizeAllocator,
     text: &'s mut String,
     depth: u32,
+    /// Why the parse failed, once a method has returned `Err(Fail)`.
+    error: Option<ParseError>,
 }
 
 /// Parse `src` into `block`; the `Program` is the last thing allocated.
@@ -246,59 +363,120 @@ pub fn parse<'a>(
     block: &'a FixedSizeAllocator,
     scratch: &mut Scratch,
 ) -> Result<ArenaBox<'a, Program<'a>>> {
-    lex(src, &mut scratch.tokens)?;
+    if src.len() >= u32::MAX as usize {
+        return Err(ParseError::Syntax {
+            offset: 0,
+            message: "the source is 4 GiB or more".to_owned(),
+        });
+    }
+    let mut lexer = Lexer {
+        src: src.as_bytes(),
+        pos: 0,
+    };
+    let tok = lexer.next_token();
     let mut p = Parser {
         src,
-        toks: &scratch.tokens,
-        pos: 0,
+        lexer,
+        tok,
+        prev_end: 0,
         block,
         text: &mut scratch.text,
         depth: 0,
+        error: None,
     };
-    let mut body = ArenaVec::try_new_in(block)?;
-    while p.peek() != Tok::Eof {
-        body.try_push(p.statement()?)?;
+    match p.program() {
+        Ok(program) => Ok(program),
+        Err(Fail) => Err(p.into_error()),
     }
-    let program = Program {
-        body,
-        span: Span {
-            start: 0,
-            end: src.len() as u32,
-        },
-    };
-    Ok(ArenaBox::try_new_in(program, block)?)
 }
 
 impl<'a> Parser<'a, '_> {
+    fn program(&mut self) -> PResult<ArenaBox<'a, Program<'a>>> {
+        let mut body = self.vec()?;
+        while self.peek() != Tok::Eof {
+            let s = self.statement()?;
+            self.push(&mut body, s)?;
+        }
+        let program = Program {
+            body,
+            span: Span {
+                start: 0,
+                end: self.src.len() as u32,
+            },
+        };
+        self.bx(program)
+    }
+
+    /// The error of a failed parse. The first lexical error of the source comes first (the
+    /// current token's, or one further on), then the error that stopped the parse.
+    #[cold]
+    #[inline(never)]
+    fn into_error(mut self) -> ParseError {
+        let mut t = self.tok;
+        loop {
+            match t.tok {
+                Tok::Eof => break,
+                Tok::Unterminated => {
+                    return ParseError::Syntax {
+                        offset: t.start,
+                        message: "unterminated string".to_owned(),
+                    };
+                }
+                Tok::Unexpected => {
+                    let ch = self.src[t.start as usize..].chars().next().unwrap_or('?');
+                    return ParseError::Syntax {
+                        offset: t.start,
+                        message: format!("unexpected character {ch:?}"),
+                    };
+                }
+                _ => t = self.lexer.next_token(),
+            }
+        }
+        self.error.take().unwrap_or_else(|| ParseError::Syntax {
+            offset: self.tok.start,
+            message: "internal error: a failed parse without an error".to_owned(),
+        })
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn fail(&mut self, offset: u32, message: String) -> Fail {
+        self.error = Some(ParseError::Syntax { offset, message });
+        Fail
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn arena_fail(&mut self, e: ArenaError) -> Fail {
+        self.error = Some(ParseError::Arena(e));
+        Fail
+    }
+
+    #[inline(always)]
     fn peek(&self) -> Tok {
-        self.toks[self.pos].tok
+        self.tok.tok
     }
 
-    fn peek_at(&self, k: usize) -> Tok {
-        self.toks[(self.pos + k).min(self.toks.len() - 1)].tok
-    }
-
+    #[inline(always)]
     fn start(&self) -> u32 {
-        self.toks[self.pos].start
+        self.tok.start
     }
 
-    /// End of the last token taken.
-    fn end(&self) -> u32 {
-        if self.pos == 0 {
-            0
-        } else {
-            self.toks[self.pos - 1].end
-        }
-    }
-
+    /// Take the current token. Never called at the end of the source or at a lexical error
+    /// (no rule takes those), where the lexer would return the same token again.
+    #[inline(always)]
     fn next(&mut self) -> Token {
-        let t = self.toks[self.pos];
-        if t.tok != Tok::Eof {
-            self.pos += 1;
-        }
+        let t = self.tok;
+        debug_assert!(!matches!(
+            t.tok,
+            Tok::Eof | Tok::Unterminated | Tok::Unexpected
+        ));
+        self.prev_end = t.end;
+        self.tok = self.lexer.next_token();
         t
     }
 
+    #[inline(always)]
     fn eat(&mut self, tok: Tok) -> bool {
         if self.peek() == tok {
             self.next();
@@ -308,46 +486,87 @@ impl<'a> Parser<'a, '_> {
         }
     }
 
-    fn expect(&mut self, tok: Tok, what: &str) -> Result<Token> {
+    #[inline(always)]
+    fn expect(&mut self, tok: Tok, what: &str) -> PResult<Token> {
         if self.peek() == tok {
             return Ok(self.next());
         }
-        let t = self.toks[self.pos];
+        Err(self.expected(what))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn expected(&mut self, what: &str) -> Fail {
+        let t = self.tok;
         let found = if t.tok == Tok::Eof {
             "the end of the source".to_owned()
         } else {
             format!("'{}'", &self.src[t.start as usize..t.end as usize])
         };
-        syntax(t.start, format!("expected {what}, found {found}"))
+        self.fail(t.start, format!("expected {what}, found {found}"))
     }
 
+    #[inline(always)]
     fn span(&self, start: u32) -> Span {
         Span {
             start,
-            end: self.end(),
+            end: self.prev_end,
         }
     }
 
-    fn nest(&mut self) -> Result<()> {
+    #[inline(always)]
+    fn nest(&mut self) -> PResult<()> {
         self.depth += 1;
         if self.depth > MAX_NESTING {
-            return syntax(self.start(), format!("nested more than {MAX_NESTING} deep"));
+            return Err(self.too_deep());
         }
         Ok(())
     }
 
-    fn bx<T>(&self, v: T) -> Result<ArenaBox<'a, T>> {
-        Ok(ArenaBox::try_new_in(v, self.block)?)
+    #[cold]
+    #[inline(never)]
+    fn too_deep(&mut self) -> Fail {
+        self.fail(self.start(), format!("nested more than {MAX_NESTING} deep"))
     }
 
-    fn str(&self, s: &str) -> Result<ArenaStr<'a>> {
-        Ok(ArenaStr::try_new_in(s, self.block)?)
+    #[inline(always)]
+    fn bx<T>(&mut self, v: T) -> PResult<ArenaBox<'a, T>> {
+        match ArenaBox::try_new_in(v, self.block) {
+            Ok(b) => Ok(b),
+            Err(e) => Err(self.arena_fail(e)),
+        }
     }
 
-    fn identifier(&mut self) -> Result<Identifier<'a>> {
+    #[inline(always)]
+    fn vec<T>(&mut self) -> PResult<ArenaVec<'a, T>> {
+        match ArenaVec::try_new_in(self.block) {
+            Ok(v) => Ok(v),
+            Err(e) => Err(self.arena_fail(e)),
+        }
+    }
+
+    #[inline(always)]
+    fn push<T>(&mut self, v: &mut ArenaVec<'a, T>, x: T) -> PResult<()> {
+        match v.try_push(x) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.arena_fail(e)),
+        }
+    }
+
+    #[inline(always)]
+    fn str(&mut self, s: &str) -> PResult<ArenaStr<'a>> {
+        match ArenaStr::try_new_in(s, self.block) {
+            Ok(s) => Ok(s),
+            Err(e) => Err(self.arena_fail(e)),
+        }
+    }
+
+    #[inline(always)]
+    fn identifier(&mut self) -> PResult<Identifier<'a>> {
         let t = self.expect(Tok::Ident, "a name")?;
+        let src = self.src;
         Ok(Identifier {
-            name: self.str(&self.src[t.start as usize..t.end as usize])?,
+            name: self.str(&src[t.start as usize..t.end as usize])?,
             span: Span {
                 start: t.start,
                 end: t.end,
@@ -355,14 +574,14 @@ impl<'a> Parser<'a, '_> {
         })
     }
 
-    fn statement(&mut self) -> Result<Statement<'a>> {
+    fn statement(&mut self) -> PResult<Statement<'a>> {
         self.nest()?;
         let s = self.statement_inner();
         self.depth -= 1;
         s
     }
 
-    fn statement_inner(&mut self) -> Result<Statement<'a>> {
+    fn statement_inner(&mut self) -> PResult<Statement<'a>> {
         let start = self.start();
         Ok(match self.peek() {
             Tok::Let | Tok::Const => {
@@ -442,12 +661,13 @@ impl<'a> Parser<'a, '_> {
         })
     }
 
-    fn block_statement(&mut self) -> Result<BlockStatement<'a>> {
+    fn block_statement(&mut self) -> PResult<BlockStatement<'a>> {
         let start = self.start();
         self.expect(Tok::LBrace, "'{'")?;
-        let mut body = ArenaVec::try_new_in(self.block)?;
+        let mut body = self.vec()?;
         while !matches!(self.peek(), Tok::RBrace | Tok::Eof) {
-            body.try_push(self.statement()?)?;
+            let s = self.statement()?;
+            self.push(&mut body, s)?;
         }
         self.expect(Tok::RBrace, "'}'")?;
         Ok(BlockStatement {
@@ -457,11 +677,12 @@ impl<'a> Parser<'a, '_> {
     }
 
     /// `( IDENT, ... )`.
-    fn params(&mut self) -> Result<ArenaSlice<'a, Identifier<'a>>> {
+    fn params(&mut self) -> PResult<ArenaSlice<'a, Identifier<'a>>> {
         self.expect(Tok::LParen, "'('")?;
-        let mut params = ArenaVec::try_new_in(self.block)?;
+        let mut params = self.vec()?;
         while self.peek() != Tok::RParen {
-            params.try_push(self.identifier()?)?;
+            let id = self.identifier()?;
+            self.push(&mut params, id)?;
             if !self.eat(Tok::Comma) {
                 break;
             }
@@ -470,7 +691,7 @@ impl<'a> Parser<'a, '_> {
         Ok(params.into_slice())
     }
 
-    fn expression(&mut self) -> Result<Expression<'a>> {
+    fn expression(&mut self) -> PResult<Expression<'a>> {
         self.nest()?;
         let e = self.binary(1);
         self.depth -= 1;
@@ -478,7 +699,7 @@ impl<'a> Parser<'a, '_> {
     }
 
     /// Operators of precedence `min` and tighter, left-associative.
-    fn binary(&mut self, min: u8) -> Result<Expression<'a>> {
+    fn binary(&mut self, min: u8) -> PResult<Expression<'a>> {
         let start = self.start();
         let mut left = self.unary()?;
         while let Tok::Bin(operator) = self.peek() {
@@ -501,7 +722,7 @@ impl<'a> Parser<'a, '_> {
         Ok(left)
     }
 
-    fn unary(&mut self) -> Result<Expression<'a>> {
+    fn unary(&mut self) -> PResult<Expression<'a>> {
         let start = self.start();
         let operator = match self.peek() {
             Tok::Bin(BinaryOperator::Sub) => UnaryOperator::Minus,
@@ -521,7 +742,7 @@ impl<'a> Parser<'a, '_> {
         })?))
     }
 
-    fn postfix(&mut self) -> Result<Expression<'a>> {
+    fn postfix(&mut self) -> PResult<Expression<'a>> {
         let start = self.start();
         let depth = self.depth;
         let mut e = self.primary()?;
@@ -572,10 +793,11 @@ impl<'a> Parser<'a, '_> {
     }
 
     /// Expressions separated by commas up to `close` (a trailing comma allowed).
-    fn list(&mut self, close: Tok, what: &str) -> Result<ArenaVec<'a, Expression<'a>>> {
-        let mut out = ArenaVec::try_new_in(self.block)?;
+    fn list(&mut self, close: Tok, what: &str) -> PResult<ArenaVec<'a, Expression<'a>>> {
+        let mut out = self.vec()?;
         while self.peek() != close {
-            out.try_push(self.expression()?)?;
+            let e = self.expression()?;
+            self.push(&mut out, e)?;
             if !self.eat(Tok::Comma) {
                 break;
             }
@@ -584,44 +806,58 @@ impl<'a> Parser<'a, '_> {
         Ok(out)
     }
 
-    /// Whether the tokens from here are `( IDENT, ... ) =>` or `IDENT =>`.
-    fn at_arrow(&self) -> bool {
-        if self.peek() == Tok::Ident {
-            return self.peek_at(1) == Tok::Arrow;
-        }
-        let mut k = 1;
+    /// At `(`: whether the tokens from here are `( IDENT, ... ) =>` (a trailing comma
+    /// allowed). Looks ahead on a copy of the lexer; a lexical error on the way is "no" (the
+    /// parse then fails at it, or earlier, and `into_error` finds it).
+    fn at_arrow_params(&self) -> bool {
+        let mut lexer = self.lexer;
         loop {
-            match self.peek_at(k) {
-                Tok::RParen => return self.peek_at(k + 1) == Tok::Arrow,
+            match lexer.next_token().tok {
+                Tok::RParen => return lexer.next_token().tok == Tok::Arrow,
                 Tok::Ident => {}
                 _ => return false,
             }
-            k += 1;
-            match self.peek_at(k) {
-                Tok::Comma => k += 1,
-                Tok::RParen => return self.peek_at(k + 1) == Tok::Arrow,
+            match lexer.next_token().tok {
+                Tok::Comma => {}
+                Tok::RParen => return lexer.next_token().tok == Tok::Arrow,
                 _ => return false,
             }
         }
     }
 
-    fn primary(&mut self) -> Result<Expression<'a>> {
+    fn primary(&mut self) -> PResult<Expression<'a>> {
         let start = self.start();
-        let t = self.toks[self.pos];
-        let text = &self.src[t.start as usize..t.end as usize];
+        let t = self.tok;
         let span = Span {
             start: t.start,
             end: t.end,
         };
         Ok(match t.tok {
+            Tok::Ident => {
+                let id = self.identifier()?;
+                if self.peek() == Tok::Arrow {
+                    // `x => body`
+                    let mut v = self.vec()?;
+                    self.push(&mut v, id)?;
+                    self.arrow(start, v.into_slice())?
+                } else {
+                    Expression::Identifier(self.bx(id)?)
+                }
+            }
             Tok::Num => {
                 self.next();
-                let value = text
-                    .parse::<f64>()
-                    .or_else(|_| syntax(t.start, "bad number"))?;
+                let Some(value) = number_value(&self.src[t.start as usize..t.end as usize]) else {
+                    return Err(self.fail(t.start, "bad number".to_owned()));
+                };
                 Expression::NumericLiteral(self.bx(NumericLiteral { value, span })?)
             }
             Tok::Str => {
+                self.next();
+                let src = self.src;
+                let value = self.str(&src[t.start as usize + 1..t.end as usize - 1])?;
+                Expression::StringLiteral(self.bx(StringLiteral { value, span })?)
+            }
+            Tok::StrEscaped => {
                 self.next();
                 let value = self.unescape(t)?;
                 Expression::StringLiteral(self.bx(StringLiteral { value, span })?)
@@ -633,46 +869,15 @@ impl<'a> Parser<'a, '_> {
                     span,
                 })?)
             }
-            Tok::Ident | Tok::LParen if self.at_arrow() => {
-                let params = if t.tok == Tok::Ident {
-                    let id = self.identifier()?;
-                    let mut v = ArenaVec::try_new_in(self.block)?;
-                    v.try_push(id)?;
-                    v.into_slice()
-                } else {
-                    self.params()?
-                };
-                self.expect(Tok::Arrow, "'=>'")?;
-                let (body, expression) = if self.peek() == Tok::LBrace {
-                    (
-                        ArrowBody::BlockStatement({
-                            let v = self.block_statement()?;
-                            self.bx(v)?
-                        }),
-                        false,
-                    )
-                } else {
-                    (ArrowBody::Expression(self.expression()?), true)
-                };
-                let span = self.span(start);
-                Expression::ArrowFunctionExpression(self.bx(ArrowFunctionExpression {
-                    params,
-                    body,
-                    expression,
-                    span,
-                })?)
+            Tok::LParen if self.at_arrow_params() => {
+                let params = self.params()?;
+                self.arrow(start, params)?
             }
-            Tok::Ident => Expression::Identifier({
-                let v = self.identifier()?;
-                self.bx(v)?
-            }),
             Tok::LBracket => {
                 self.next();
                 let elements = self.list(Tok::RBracket, "']'")?;
-                Expression::ArrayExpression(self.bx(ArrayExpression {
-                    elements,
-                    span: self.span(start),
-                })?)
+                let span = self.span(start);
+                Expression::ArrayExpression(self.bx(ArrayExpression { elements, span })?)
             }
             Tok::LParen => {
                 self.next();
@@ -700,19 +905,45 @@ impl<'a> Parser<'a, '_> {
                     span,
                 })?)
             }
-            _ => {
-                self.expect(Tok::Ident, "an expression")?;
-                unreachable!("expect fails on anything but a name")
-            }
+            _ => return Err(self.expected("an expression")),
         })
     }
 
-    /// The value of the string literal `t`, its escapes resolved, in the block.
-    fn unescape(&mut self, t: Token) -> Result<ArenaStr<'a>> {
+    /// The rest of an arrow function from `=>`, its parameters taken.
+    fn arrow(
+        &mut self,
+        start: u32,
+        params: ArenaSlice<'a, Identifier<'a>>,
+    ) -> PResult<Expression<'a>> {
+        self.expect(Tok::Arrow, "'=>'")?;
+        let (body, expression) = if self.peek() == Tok::LBrace {
+            (
+                ArrowBody::BlockStatement({
+                    let v = self.block_statement()?;
+                    self.bx(v)?
+                }),
+                false,
+            )
+        } else {
+            (ArrowBody::Expression(self.expression()?), true)
+        };
+        let span = self.span(start);
+        Ok(Expression::ArrowFunctionExpression(self.bx(
+            ArrowFunctionExpression {
+                params,
+                body,
+                expression,
+                span,
+            },
+        )?))
+    }
+
+    /// The value of the string literal `t` (which has a `\`), its escapes resolved, in the
+    /// block.
+    #[cold]
+    #[inline(never)]
+    fn unescape(&mut self, t: Token) -> PResult<ArenaStr<'a>> {
         let inner = &self.src[t.start as usize + 1..t.end as usize - 1];
-        if !inner.contains('\\') {
-            return self.str(inner);
-        }
         self.text.clear();
         let mut chars = inner.char_indices();
         while let Some((i, c)) = chars.next() {
@@ -728,13 +959,16 @@ impl<'a> Parser<'a, '_> {
                 Some('0') => self.text.push('\0'),
                 Some(c @ ('\\' | '\'' | '"')) => self.text.push(c),
                 _ => {
-                    return syntax(
+                    return Err(self.fail(
                         at,
-                        "unknown escape (\\n \\t \\r \\0 \\\\ \\' \\\" are known)",
-                    );
+                        "unknown escape (\\n \\t \\r \\0 \\\\ \\' \\\" are known)".to_owned(),
+                    ));
                 }
             }
         }
-        Ok(ArenaStr::try_new_in(self.text, self.block)?)
+        match ArenaStr::try_new_in(self.text, self.block) {
+            Ok(s) => Ok(s),
+            Err(e) => Err(self.arena_fail(e)),
+        }
     }
 }

@@ -1,0 +1,490 @@
+//! The parser against the one it replaced (`reference_parser.rs`, which lexed the whole source
+//! into a token list first): for every input the same outcome, byte for byte — the tree as
+//! JSON (node types, spans, values, number bits) or the same error message at the same
+//! offset. Inputs: the generated sources of `test/source.js` (ported below, the same for the
+//! same seed), edge cases, and many small mutations of generated sources, which reach the
+//! error paths (a lexical error after a syntax error, too deep nesting, bad escapes).
+
+use raw_transfer::FixedSizeAllocator;
+
+use crate::{parser, reference_parser};
+
+/// What a parse gives, in a form both parsers share.
+fn outcome_new(src: &str, block: &mut FixedSizeAllocator) -> String {
+    block.reset();
+    match parser::parse(src, block, &mut parser::Scratch::default()) {
+        Ok(p) => format!("ok {}", serde_json::to_string(&*p).unwrap()),
+        Err(parser::ParseError::Syntax { offset, message }) => format!("err {offset}: {message}"),
+        Err(parser::ParseError::Arena(e)) => format!("arena {e}"),
+    }
+}
+
+fn outcome_old(src: &str, block: &mut FixedSizeAllocator) -> String {
+    block.reset();
+    match reference_parser::parse(src, block, &mut reference_parser::Scratch::default()) {
+        Ok(p) => format!("ok {}", serde_json::to_string(&*p).unwrap()),
+        Err(reference_parser::ParseError::Syntax { offset, message }) => {
+            format!("err {offset}: {message}")
+        }
+        Err(reference_parser::ParseError::Arena(e)) => format!("arena {e}"),
+    }
+}
+
+struct Blocks(FixedSizeAllocator);
+
+impl Blocks {
+    fn new() -> Self {
+        Self(FixedSizeAllocator::new().unwrap())
+    }
+
+    /// Both parsers' outcomes for `src` are equal; returns it.
+    fn same(&mut self, src: &str) -> String {
+        let new = outcome_new(src, &mut self.0);
+        let old = outcome_old(src, &mut self.0);
+        if new != old {
+            let cut = |s: &str| s.chars().take(300).collect::<String>();
+            panic!(
+                "the parsers differ on {:?}\n new: {}\n old: {}",
+                cut(src),
+                cut(&new),
+                cut(&old)
+            );
+        }
+        new
+    }
+}
+
+/// `test/source.js`'s xorshift: the same numbers for the same seed.
+struct Rng(u32);
+
+impl Rng {
+    fn new(seed: u32) -> Self {
+        Self(if seed == 0 { 1 } else { seed })
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        let mut s = self.0;
+        s ^= s << 13;
+        s ^= s >> 17;
+        s ^= s << 5;
+        self.0 = s;
+        s as usize % n
+    }
+}
+
+const NAMES: [&str; 14] = [
+    "a", "b", "foo", "bar", "value", "items", "x1", "result", "ctx", "node", "_tmp", "$el",
+    "console", "log",
+];
+const STRINGS: [&str; 8] = [
+    "'hello'",
+    "\"world\"",
+    "'it\\'s'",
+    "\"tab\\tand\\nline\"",
+    "'héllo wörld'",
+    "\"→ arrow\"",
+    "''",
+    "\"a longer string literal than sixteen bytes\"",
+];
+const BIN: [&str; 13] = [
+    "||", "&&", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%",
+];
+
+/// `test/source.js`'s `generate(bytes, seed)`, call for call (so the same text).
+fn generate(bytes: usize, seed: u32) -> String {
+    struct G(Rng);
+    impl G {
+        fn id(&mut self) -> String {
+            NAMES[self.0.below(NAMES.len())].to_owned()
+        }
+        fn list(&mut self, n: usize, mut f: impl FnMut(&mut Self) -> String) -> String {
+            (0..n).map(|_| f(self)).collect::<Vec<_>>().join(", ")
+        }
+        fn params(&mut self) -> String {
+            let n = self.0.below(4);
+            self.list(n, Self::id)
+        }
+        fn expr(&mut self, d: i32) -> String {
+            let k = if d <= 0 {
+                self.0.below(5)
+            } else {
+                self.0.below(16)
+            };
+            match k {
+                0 | 1 => self.id(),
+                2 => {
+                    if self.0.below(4) == 0 {
+                        let a = self.0.below(1000);
+                        let b = self.0.below(100);
+                        format!("{a}.{b}")
+                    } else {
+                        self.0.below(100000).to_string()
+                    }
+                }
+                3 => STRINGS[self.0.below(STRINGS.len())].to_owned(),
+                4 => (if self.0.below(2) != 0 {
+                    "true"
+                } else {
+                    "false"
+                })
+                .to_owned(),
+                5 => {
+                    let n = self.0.below(4);
+                    format!("[{}]", self.list(n, |g| g.expr(d - 1)))
+                }
+                6 => {
+                    let op = ["-", "+", "!"][self.0.below(3)];
+                    format!("{op}{}", self.expr(d - 1))
+                }
+                7..=9 => {
+                    let l = self.expr(d - 1);
+                    let op = BIN[self.0.below(BIN.len())];
+                    let r = self.expr(d - 1);
+                    format!("{l} {op} {r}")
+                }
+                10 => format!("({})", self.expr(d - 1)),
+                11 | 12 => {
+                    let f = self.id();
+                    let n = self.0.below(4);
+                    format!("{f}({})", self.list(n, |g| g.expr(d - 1)))
+                }
+                13 => {
+                    if self.0.below(2) != 0 {
+                        let (a, b, c) = (self.id(), self.id(), self.id());
+                        format!("{a}.{b}.{c}")
+                    } else {
+                        let a = self.id();
+                        format!("{a}[{}]", self.expr(d - 1))
+                    }
+                }
+                14 => {
+                    let name = if self.0.below(2) != 0 {
+                        self.id()
+                    } else {
+                        String::new()
+                    };
+                    let params = self.params();
+                    format!(
+                        "function {name}({params}) {{ return {}; }}",
+                        self.expr(d - 1)
+                    )
+                }
+                _ => {
+                    if self.0.below(2) != 0 {
+                        let params = self.params();
+                        format!("({params}) => {}", self.expr(d - 1))
+                    } else {
+                        let a = self.id();
+                        format!("{a} => {{ return {}; }}", self.expr(d - 1))
+                    }
+                }
+            }
+        }
+        fn stmt(&mut self, d: i32) -> String {
+            let k = if d <= 0 {
+                self.0.below(4)
+            } else {
+                self.0.below(10)
+            };
+            match k {
+                0 => {
+                    let a = self.id();
+                    format!("let {a} = {};", self.expr(3))
+                }
+                1 => {
+                    let a = self.id();
+                    format!("const {a} = {};", self.expr(3))
+                }
+                2 => {
+                    let (a, b) = (self.id(), self.id());
+                    let n = self.0.below(4);
+                    format!("{a}.{b}({});", self.list(n, |g| g.expr(2)))
+                }
+                3 => {
+                    if self.0.below(4) != 0 {
+                        format!("return {};", self.expr(2))
+                    } else {
+                        "return;".to_owned()
+                    }
+                }
+                4 | 5 => {
+                    let test = self.expr(2);
+                    let then = self.stmt(d - 1);
+                    let alt = if self.0.below(2) != 0 {
+                        format!(" else {}", self.stmt(d - 1))
+                    } else {
+                        String::new()
+                    };
+                    format!("if ({test}) {then}{alt}")
+                }
+                6 | 7 => {
+                    let a = self.id();
+                    let params = self.params();
+                    let n = 1 + self.0.below(4);
+                    let body = (0..n).map(|_| self.stmt(d - 1)).collect::<Vec<_>>();
+                    format!("function {a}({params}) {{\n  {}\n}}", body.join("\n  "))
+                }
+                8 => {
+                    let a = self.stmt(d - 1);
+                    let b = self.stmt(d - 1);
+                    format!("{{ {a} {b} }}")
+                }
+                _ => {
+                    let e = self.expr(3);
+                    if e.starts_with("function") {
+                        format!("({e});")
+                    } else {
+                        format!("{e};")
+                    }
+                }
+            }
+        }
+    }
+    let mut g = G(Rng::new(seed));
+    let mut out = Vec::new();
+    let mut n = 0;
+    loop {
+        let t = if g.0.below(8) == 0 {
+            format!("{} // a comment", g.stmt(2))
+        } else {
+            g.stmt(2)
+        };
+        n += t.len() + 1;
+        out.push(t);
+        if n >= bytes {
+            break;
+        }
+    }
+    out.join("\n")
+}
+
+#[test]
+fn generated_sources() {
+    let mut b = Blocks::new();
+    // bench.js's source (seed 42), and smaller ones of other seeds.
+    assert!(b.same(&generate(1 << 20, 42)).starts_with("ok "));
+    for seed in 1..=40 {
+        assert!(b.same(&generate(20_000, seed)).starts_with("ok "));
+    }
+}
+
+#[test]
+fn edge_cases() {
+    let deep = |open: &str, mid: &str, close: &str, n: usize| {
+        format!("{}{mid}{}", open.repeat(n), close.repeat(n))
+    };
+    let mut cases: Vec<String> = [
+        "",
+        " ",
+        "// only a comment",
+        "// a comment\n",
+        "x",
+        "x;",
+        ";",
+        "let",
+        "let x",
+        "let x;",
+        "let x = ;",
+        "const = 1;",
+        "let = 1; 'abc",
+        "f(; 'abc",
+        "f(; #",
+        "f(;\n'abc\n",
+        "'abc",
+        "'abc\n'",
+        "\"abc'",
+        "'a\\'",
+        "'a\\",
+        "'\\",
+        "'\\q';",
+        "'\\q'; 'unterminated",
+        "'\\\n';",
+        "'\\é';",
+        "'é\\t→';",
+        "'\\\\' + \"\\\"\";",
+        "#",
+        "x; @",
+        "é;",
+        "let é = 1;",
+        "x = 1;",
+        "a.b.c.d(e)[f](g);",
+        "a.1;",
+        "a.;",
+        "a[;",
+        "a[1;",
+        "f(a, b,);",
+        "f(,);",
+        "[,];",
+        "[1, 2,];",
+        "[1 2];",
+        "x => x;",
+        "x => { return x; };",
+        "() => 1;",
+        "(a) => a;",
+        "(a,) => a;",
+        "(a, b) => { };",
+        "(a b) => a;",
+        "(a, 1) => a;",
+        "(1) => a;",
+        "(a);",
+        "(a, b);",
+        "() + 1;",
+        "(a) => ;",
+        "(a) =>",
+        "x =>",
+        "(a, 'b",
+        "((a)) => a;",
+        "function f() {}",
+        "function () {}",
+        "function f(a, b,) { return a; }",
+        "function f(a b) {}",
+        "function f(1) {}",
+        "function f() { return }",
+        "function f() {",
+        "(function () {});",
+        "(function g(a) { return a; });",
+        "if (a) b; else c;",
+        "if (a) { } else if (b) { } else { }",
+        "if a b;",
+        "if (a) else b;",
+        "return;",
+        "return 1",
+        "{ { } }",
+        "{",
+        "}",
+        "1; 2.5; 0.1; 1e3; 1e+3; 1E-3; 1e; 1e+; 1.; .5; 007; 1.50;",
+        "123456789012345678; 9007199254740993; 9007199254740992; 12345678901234567890123;",
+        "0.1234567890123456789; 3.14159265358979323846; 1.7976931348623157e308; 1e400; 5e-324; 1e-400;",
+        "99999999999999999999.5; 0.0000000000000000000001; 4.35;",
+        "1.5.3;",
+        "a+++b;",
+        "-+!-x;",
+        "a || b && c == d != e < f <= g > h >= i + j - k * l / m % n;",
+        "a = = b;",
+        "a =! b;",
+        "a >= = b;",
+        "true; false; truex; iff; lets; function1;",
+        "a\tb;",
+        "a\r\nb;",
+        "let x = 1 // comment",
+        "let x = 1 /* not a comment */;",
+        "let x = 1 / 2;",
+        "$ + _;",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    cases.push(deep("(", "1", ")", 255) + ";");
+    cases.push(deep("(", "1", ")", 256) + ";");
+    cases.push(deep("(", "1", ")", 300) + ";");
+    cases.push(deep("(", "1", ")", 300) + "; 'abc");
+    cases.push(deep("[", "1", "]", 300) + ";");
+    cases.push(deep("{", "", "}", 256));
+    cases.push(deep("{", "", "}", 257));
+    cases.push(deep("{", "", "}", 257) + " #");
+    cases.push(deep("if (a) ", "b;", "", 300));
+    cases.push("-".repeat(300) + "x;");
+    cases.push("!".repeat(255) + "x;");
+    cases.push(format!("x{};", ".y".repeat(300)));
+    cases.push(format!("x{};", "()".repeat(300)));
+    cases.push(format!("x{};", "[0]".repeat(300)));
+    cases.push(format!("{}1;", "1 + ".repeat(3000)));
+    cases.push(format!("{}1;", "x => ".repeat(300)));
+    cases.push(format!("({}) => 1;", "a, ".repeat(3000)));
+    cases.push(format!("({}) + 1;", "a, ".repeat(3000)));
+    cases.push(format!("f({});", "function () { ".repeat(200)));
+    let mut b = Blocks::new();
+    for c in &cases {
+        b.same(c);
+    }
+}
+
+/// Small random edits of generated sources: deletions, insertions of bytes the grammar
+/// cares about, swaps, truncations.
+#[test]
+fn mutated_sources() {
+    const PIECES: [&str; 28] = [
+        "(",
+        ")",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        ";",
+        ".",
+        "=>",
+        "=",
+        "'",
+        "\"",
+        "\\",
+        "\n",
+        " ",
+        "#",
+        "é",
+        "1",
+        "1.5e3",
+        "x",
+        "let ",
+        "function ",
+        "if ",
+        "return",
+        "!",
+        "-",
+        "//",
+    ];
+    let mut b = Blocks::new();
+    let mut rng = Rng::new(7);
+    let mut errors = 0;
+    for seed in 0..4000 {
+        let base = generate(300 + rng.below(1500), 1000 + seed);
+        let mut s = base.into_bytes();
+        for _ in 0..1 + rng.below(3) {
+            let at = rng.below(s.len() + 1);
+            match rng.below(4) {
+                0 if at < s.len() => {
+                    let n = 1 + rng.below(8).min(s.len() - at - 1);
+                    s.drain(at..at + n);
+                }
+                1 => {
+                    let p = PIECES[rng.below(PIECES.len())];
+                    s.splice(at..at, p.bytes());
+                }
+                2 if at + 1 < s.len() => s.swap(at, at + 1),
+                _ => s.truncate(at),
+            }
+        }
+        // Keep it UTF-8 (the napi side rejects anything else before parsing).
+        let s = String::from_utf8_lossy(&s).into_owned();
+        if b.same(&s).starts_with("err") {
+            errors += 1;
+        }
+    }
+    // Most edits break the source: the error paths are what this test is for.
+    assert!(
+        errors > 2000,
+        "only {errors} of 4000 mutated sources failed to parse"
+    );
+}
+
+/// The fast number path gives the bits `str::parse` gives.
+#[test]
+fn numbers() {
+    let mut rng = Rng::new(3);
+    let mut b = Blocks::new();
+    let mut src = String::new();
+    for _ in 0..20_000 {
+        let int_digits = 1 + rng.below(20);
+        let frac_digits = rng.below(24);
+        let mut t: String = (0..int_digits)
+            .map(|_| char::from(b'0' + rng.below(10) as u8))
+            .collect();
+        if frac_digits > 0 {
+            t.push('.');
+            t.extend((0..frac_digits).map(|_| char::from(b'0' + rng.below(10) as u8)));
+        }
+        src.push_str(&t);
+        src.push_str(";\n");
+    }
+    b.same(&src);
+}
