@@ -136,7 +136,7 @@ mod sse2 {
 
     /// (bit k set when byte `at + k` is `"`, `\` or below 0x20; bit k set when it is >= 0x80).
     #[inline(always)]
-    pub(super) fn string_masks16(src: &[u8], at: usize) -> (u32, u32) {
+    pub(in super::super) fn string_masks16(src: &[u8], at: usize) -> (u32, u32) {
         let v = load(src, at);
         // SAFETY: as in `ws_mask16`: register-only SSE2 operations, SSE2 enabled.
         unsafe {
@@ -200,7 +200,7 @@ mod swar {
         ws8(word(src, at)) | ws8(word(src, at + 8)) << 8
     }
 
-    pub(super) fn string_masks16(src: &[u8], at: usize) -> (u32, u32) {
+    pub(in super::super) fn string_masks16(src: &[u8], at: usize) -> (u32, u32) {
         let (s0, h0) = special8(word(src, at));
         let (s1, h1) = special8(word(src, at + 8));
         (s0 | s1 << 8, h0 | h1 << 8)
@@ -208,9 +208,13 @@ mod swar {
 }
 
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-use sse2::{string_masks16, ws_mask16};
+pub(super) use sse2::string_masks16;
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+use sse2::ws_mask16;
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-use swar::{string_masks16, ws_mask16};
+pub(super) use swar::string_masks16;
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+use swar::ws_mask16;
 
 #[cfg(test)]
 mod tests {

@@ -159,6 +159,50 @@ fn invalid_utf8() {
     rejects_bytes(b"\"\x01\xff\"", K::BadControlCharacter, 1);
 }
 
+/// After an escape, an invalid UTF-8 sequence, a control byte, a bad escape or the end of the
+/// text at every distance from it, so each falls at every place in the decoder's 16-byte
+/// steps and in the byte-wise tail: the same error, at the same offset, as anywhere else.
+#[test]
+fn errors_after_an_escape_at_every_offset() {
+    let bads: [(&[u8], K, usize); 7] = [
+        (b"\xff", K::InvalidUtf8, 0),
+        (b"\xc3(", K::InvalidUtf8, 0),
+        (b"\xe2\x82", K::InvalidUtf8, 0),
+        (b"\xed\xa0\x80", K::InvalidUtf8, 0),
+        (b"\x1f", K::BadControlCharacter, 0),
+        (b"\\q", K::BadEscape, 1),
+        (b"\\u12g4", K::BadUnicodeEscape, 4),
+    ];
+    for escape in [&b"\\n"[..], b"\\u00e9", b"\\\""] {
+        for before in [0, 3, 15, 16] {
+            for gap in 0..40 {
+                for filler in [&b"a"[..], "\u{e9}".as_bytes()] {
+                    let mut text = b"[\"".to_vec();
+                    text.extend(b"x".repeat(before));
+                    text.extend_from_slice(escape);
+                    // `gap` bytes of filler (a two-byte character counts as two).
+                    let fill: Vec<u8> = filler.repeat(gap / filler.len());
+                    text.extend(&fill);
+                    let at = text.len();
+                    // The end of the text right after the filler.
+                    rejects_bytes(&text, K::UnterminatedString, at);
+                    for (bad, kind, offset) in bads {
+                        let mut t = text.clone();
+                        t.extend_from_slice(bad);
+                        t.extend_from_slice(b"tail\"]");
+                        rejects_bytes(&t, kind, at + offset);
+                        // With nothing after it (the last bytes of the text).
+                        let mut t = text.clone();
+                        t.extend_from_slice(bad);
+                        let e = err(&t);
+                        assert!(e.offset >= at, "{:?}: {e}", String::from_utf8_lossy(&t));
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn line_and_column() {
     let e = err(b"[1,\n  2,\n  ]");

@@ -76,6 +76,76 @@ fn all_escapes() {
     );
 }
 
+/// Escapes at every offset from a string's start and with every length of text after them,
+/// so that each lands at every place in (and across) the decoder's 16-byte steps, also
+/// within 16 bytes of the end of the text. Checked against serde_json's decoding.
+#[test]
+fn escapes_at_every_step_offset() {
+    let escapes = [
+        r"\n",
+        r#"\""#,
+        r"\\",
+        r"\/",
+        r"\b",
+        r"\f",
+        r"\r",
+        r"\t",
+        r"\u0041",
+        r"\u00e9",
+        r"\u20AC",
+        r"\uD83D\uDE00",
+        r"\n\n",
+        r"\u00e9\t",
+    ];
+    let (_serial, mut alloc) = block();
+    let mut parser = Parser::new();
+    for escape in escapes {
+        for before in 0..36 {
+            for (after, filler) in [
+                (0, "b"),
+                (1, "é"),
+                (7, "b"),
+                (15, "b"),
+                (16, "€"),
+                (17, "b"),
+                (33, "b"),
+            ] {
+                let body = format!("{}{escape}{}", "a".repeat(before), filler.repeat(after));
+                for tail in ["", "]", " ]", "            ]"] {
+                    let open = if tail.is_empty() { "" } else { "[" };
+                    let text = format!("{open}\"{body}\"{tail}");
+                    let expected: String = serde_json::from_str(&format!("\"{body}\"")).unwrap();
+                    alloc.reset();
+                    let doc = parser
+                        .parse(&alloc, text.as_bytes())
+                        .unwrap_or_else(|e| panic!("{text:?}: {e}"));
+                    let got = Reader::new(&alloc, doc).read_doc();
+                    let want = if tail.is_empty() {
+                        s(&expected)
+                    } else {
+                        arr(vec![s(&expected)])
+                    };
+                    assert_eq!(got, want, "{text:?}");
+                    let ascii = expected.is_ascii();
+                    let string = if tail.is_empty() {
+                        doc.root()
+                    } else {
+                        first_child(&alloc, doc)
+                    };
+                    assert_eq!(string.kind() & FLAG_ASCII != 0, ascii, "{text:?}");
+                }
+            }
+        }
+    }
+}
+
+/// The first element of the array at the root.
+fn first_child<'a>(_alloc: &'a FixedSizeAllocator, doc: &'a Document) -> &'a LayoutNode {
+    // SAFETY: the root is a non-empty array of the document just parsed into `_alloc`, so
+    // its payload points at its elements in the same block.
+    unsafe { &*(doc.root().payload as usize as *const LayoutNode) }
+}
+
 #[test]
 fn raw_strings_point_into_the_source() {
     assert_eq!(
