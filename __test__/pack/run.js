@@ -5,7 +5,8 @@
 //  (a) platform + reader + main tarballs with no cargo on PATH: no source build may run;
 //  (b) reader + main tarballs with cargo: the install builds from source (deps cached in
 //      target/pack-cargo so repeated runs are quick) and leaves no target/ behind;
-//  (c) the reader tarball alone with no cargo on PATH: what a third-party addon's JS gets.
+//  (c) the reader tarball alone with no cargo on PATH: what a third-party addon's JS gets,
+//      with a generated typed-layout module on its runtime (raw-transfer-reader/layout).
 // The reader tarball stands in for the registry's raw-transfer-reader, as npm would fetch it.
 // Each project then uses what it installed from CJS and ESM (named imports).
 'use strict'
@@ -82,23 +83,41 @@ if (!(stale instanceof StaleBufferError) || !(stale instanceof RawTransferError)
 if (!(new PoolExhaustedError('x') instanceof RawTransferError)) throw new Error('bad classes')
 `
 const READER_NAMES = 'BufferCache, RawBuffer, runJob, fromNative, constants, BLOCK_ALIGN, BUFFER_SIZE, RawTransferError, StaleBufferError, InvalidArgumentError, PoolExhaustedError'
+// A generated typed-layout module (the fixture's, copied into the project) on the installed
+// reader: it requires raw-transfer-reader/layout, whose version it checks as it loads, and
+// refuses a block of another layout.
+const LAYOUT_CHECKS = `
+if (LAYOUT_RUNTIME_VERSION !== 1 || typeof LayoutRuntimeMismatchError !== 'function') throw new Error('no layout runtime')
+if (!(new LayoutRuntimeMismatchError('x') instanceof RawTransferError)) throw new Error('bad LayoutRuntimeMismatchError')
+if (!fixture.NODE_TYPES.includes('Program')) throw new Error('the generated module did not load')
+let mismatch = null
+try { fixture.readProgram(new RawBuffer(new ArrayBuffer(1 << 20))) } catch (e) { mismatch = e }
+if (mismatch?.code !== 'LayoutMismatch') throw new Error('a block of another layout was not refused: ' + mismatch)
+`
 const USE_READER_CJS = `
 const { ${READER_NAMES} } = require('raw-transfer-reader')
 ${READER_CHECKS}
+const { LAYOUT_RUNTIME_VERSION, LayoutRuntimeMismatchError } = require('raw-transfer-reader/layout')
+const fixture = require('./fixture.js')
+${LAYOUT_CHECKS}
 if (Object.keys(require.cache).some((f) => f.endsWith('.node'))) throw new Error('a .node was loaded')
 console.log('reader cjs ok')
 `
 const USE_READER_ESM = `
 import { ${READER_NAMES} } from 'raw-transfer-reader'
 import reader from 'raw-transfer-reader'
+import { LAYOUT_RUNTIME_VERSION, LayoutRuntimeMismatchError } from 'raw-transfer-reader/layout'
+import * as fixture from './fixture.mjs'
 ${READER_CHECKS}
+${LAYOUT_CHECKS}
 if (reader.RawBuffer !== RawBuffer) throw new Error('default export differs')
 console.log('reader esm ok')
 `
 
-function project(name, tarballs, env, uses = { cjs: USE_CJS, esm: USE_ESM }) {
+function project(name, tarballs, env, uses = { cjs: USE_CJS, esm: USE_ESM }, files = []) {
   const dir = path.join(work, name)
   fs.mkdirSync(dir)
+  for (const f of files) fs.copyFileSync(f, path.join(dir, path.basename(f)))
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true }))
   const inst = run('npm', ['install', '--no-audit', '--no-fund', ...tarballs], { cwd: dir, env })
   fs.writeFileSync(path.join(dir, 'use.cjs'), uses.cjs)
@@ -143,7 +162,7 @@ try {
   })
   check('reader tarball contents: pure JS, no install script', () => {
     const rfiles = run('tar', ['-tzf', reader]).out.split('\n')
-    for (const f of ['package/LICENSE', 'package/README.md', 'package/index.js', 'package/index.mjs', 'package/index.d.ts', 'package/index.d.mts', 'package/generated/constants.js']) {
+    for (const f of ['package/LICENSE', 'package/README.md', 'package/index.js', 'package/index.mjs', 'package/index.d.ts', 'package/index.d.mts', 'package/layout.js', 'package/layout.mjs', 'package/layout.d.ts', 'package/layout.d.mts', 'package/generated/constants.js']) {
       if (!rfiles.includes(f)) throw new Error(`${f} missing from the reader tarball`)
     }
     const foreign = rfiles.filter((f) => !/\.(js|mjs|d\.ts|d\.mts|json|md)$|\/LICENSE$/.test(f))
@@ -156,9 +175,10 @@ try {
     if (deps.length) throw new Error(`dependencies: ${deps.join(', ')}`)
     return `${rfiles.length} files`
   })
-  // The reader's typed entry is "."; its other subpaths (constants, errors, args, ...) are
-  // its modules for generated readers and raw-transfer's own JS, untyped by design.
-  for (const [label, tarball, only] of [['main', main, []], ['reader', reader, ['--entrypoints', '.']]]) {
+  // The reader's typed entries are "." and "./layout" (the generated readers' runtime); its
+  // other subpaths (constants, errors, args, ...) are modules for raw-transfer's own JS,
+  // untyped by design.
+  for (const [label, tarball, only] of [['main', main, []], ['reader', reader, ['--entrypoints', '.', './layout']]]) {
     check(`@arethetypeswrong/cli on the ${label} tarball`, () => {
       const res = spawnSync('npx', ['--yes', '@arethetypeswrong/cli', tarball, ...only, '--format', 'ascii'], { encoding: 'utf8' })
       if (res.status !== 0 || !/No problems found/.test(res.stdout)) throw new Error(`attw reported problems:\n${res.stdout}\n${res.stderr}`)
@@ -181,7 +201,8 @@ try {
   })
   check('reader alone, no cargo on PATH (a third-party addon\'s JS)', () => {
     const env = { ...process.env, PATH: pathWithoutCargo() }
-    const p = project('reader-only', [reader], env, { cjs: USE_READER_CJS, esm: USE_READER_ESM })
+    const generated = ['fixture.js', 'fixture.mjs'].map((f) => path.join(root, '__test__', 'layout', 'generated', f))
+    const p = project('reader-only', [reader], env, { cjs: USE_READER_CJS, esm: USE_READER_ESM }, generated)
     const installed = fs.readdirSync(path.join(p.dir, 'node_modules')).filter((d) => !d.startsWith('.'))
     if (installed.join() !== 'raw-transfer-reader') throw new Error(`node_modules holds ${installed.join(', ')}`)
     return `${p.out}; install ${(p.installMs / 1000).toFixed(1)} s`

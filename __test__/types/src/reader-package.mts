@@ -9,3 +9,9 @@ const alsoRaw: MainRawBuffer = raw
 export const sameDefault: typeof reader = viaMain
 export const isError = (e: unknown): boolean => e instanceof RawTransferError
 export const offset: number = alsoRaw.dataOffset + reader.constants.DATA_START
+
+// raw-transfer-reader/layout from ESM: named and default imports.
+import layout, { LAYOUT_RUNTIME_VERSION, LayoutRuntimeMismatchError } from 'raw-transfer-reader/layout'
+export const runtimeVersion: number = LAYOUT_RUNTIME_VERSION
+export const sameVersion: boolean = layout.LAYOUT_RUNTIME_VERSION === LAYOUT_RUNTIME_VERSION
+export const skew = (e: unknown): boolean => e instanceof LayoutRuntimeMismatchError && e instanceof RawTransferError

@@ -3,6 +3,8 @@
 import * as reader from 'raw-transfer-reader'
 import * as viaMain from 'raw-transfer/reader'
 import type { JobItem, NativeJob, ReaderConstants } from 'raw-transfer-reader'
+// The runtime of generated typed-layout modules: its version and errors are for users too.
+import * as layout from 'raw-transfer-reader/layout'
 
 const same: typeof reader = viaMain
 const back: typeof viaMain = reader
@@ -15,6 +17,18 @@ const name: string = raw.str(raw.ptr(raw.dataOffset), 4)
 raw.assertGeneration(raw.generation)
 const failure = reader.fromNative(new Error('StaleBuffer: gone'))
 const stale: boolean = failure instanceof reader.StaleBufferError && failure instanceof viaMain.RawTransferError
+const runtimeVersion: number = layout.LAYOUT_RUNTIME_VERSION
+const readerVersion: string = layout.READER_VERSION
+const skew = new layout.LayoutRuntimeMismatchError('generated for another runtime')
+const skewCode: 'LayoutRuntimeMismatch' = skew.code
+const skewIsError: reader.RawTransferError = skew
+const mismatchClass: typeof reader.LayoutMismatchError = layout.LayoutMismatchError
+const own = layout.defineLayout({ nodeTypes: ['Program'], reach: [[0]] })
+const nodeTypes: readonly string[] = own.NODE_TYPES
+const doc: layout.Doc = layout.open(raw, 'readProgram', 0, 0, 8, 8)
+const text: string = layout.str(doc, doc.root)
+// @ts-expect-error a Doc comes from open(), not from a RawBuffer
+layout.str(raw, 0)
 // @ts-expect-error the JSON layout is not the reader's
 reader.constants.JSON_NODE_SIZE
 // @ts-expect-error the JSON producer lives in raw-transfer

@@ -814,3 +814,41 @@ impl Emitter<'_> {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{LAYOUT_DEFINES, LAYOUT_RUNTIME_VERSION, RUNTIME_IMPORTS};
+
+    /// The runtime in this repository's reader (`npm/reader/layout.js`) is the version the
+    /// generator emits code for, and has every name that code takes from it.
+    #[test]
+    fn the_readers_runtime_is_the_one_the_generator_calls() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/npm/reader/layout.js");
+        let js = std::fs::read_to_string(path).unwrap();
+        let version = format!("\nconst LAYOUT_RUNTIME_VERSION = {LAYOUT_RUNTIME_VERSION}\n");
+        assert!(
+            js.contains(&version),
+            "{path} is not version {LAYOUT_RUNTIME_VERSION}"
+        );
+        let exports = &js[js.rfind("module.exports = {").expect("module.exports")..];
+        for name in RUNTIME_IMPORTS.iter().chain(
+            [
+                "LAYOUT_RUNTIME_VERSION",
+                "READER_VERSION",
+                "LayoutRuntimeMismatchError",
+                "defineLayout",
+            ]
+            .iter(),
+        ) {
+            assert!(
+                exports.contains(&format!("\n  {name},\n")),
+                "{path} does not export {name}"
+            );
+        }
+        let defined = format!("return {{ {} }}", LAYOUT_DEFINES.join(", "));
+        assert!(
+            js.contains(&defined),
+            "defineLayout in {path} does not return {defined}"
+        );
+    }
+}

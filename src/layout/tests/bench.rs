@@ -3,7 +3,8 @@
 //! its generated reader (checked in under `benches/js/layout/generated/`, stale files fail
 //! `generated_bench_reader_is_current`), and a block of about 262 000 nodes with serde_json's
 //! text of the same tree (`bench_block_for_js`, ignored: the bench runs it when its files are
-//! missing).
+//! missing). A small one (`small_bench_block_for_js`) is a second layout for the JS tests
+//! (`__test__/layout-runtime.test.js` reads it beside the fixture's).
 
 use serde::Serialize;
 
@@ -337,4 +338,19 @@ fn bench_block_for_js() {
     .unwrap();
     let hash = <Module as Layout>::layout_hash();
     std::fs::write(format!("{OUT}/bench.hash"), format!("{hash:016x}")).unwrap();
+}
+
+/// `bench-small.bin` and `bench-small.json`: about 2 000 nodes of this layout, a second
+/// layout beside the fixture's for the JS test of two generated modules in one process.
+#[test]
+fn small_bench_block_for_js() {
+    let block = FixedSizeAllocator::new().unwrap();
+    let root = build(&block, 2_000);
+    write_root_metadata(&block, &*root).unwrap();
+    write_block("bench-small.bin", &block);
+    std::fs::write(
+        format!("{OUT}/bench-small.json"),
+        serde_json::to_string(&*root).unwrap(),
+    )
+    .unwrap();
 }
