@@ -60,8 +60,24 @@ struct Fail;
 
 type PResult<T> = std::result::Result<T, Fail>;
 
+/// A token's kind. The binary operators come first, in the order of [`BinaryOperator`], so
+/// "is this a binary operator, and which" is one compare and a table load.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(u8)]
 enum Tok {
+    OrOr,
+    AndAnd,
+    EqEq,
+    NotEq,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Plus,
+    Minus,
+    Star,
+    Slash,
+    Percent,
     Ident,
     Num,
     /// A string literal without `\`.
@@ -88,12 +104,49 @@ enum Tok {
     Arrow,
     Assign,
     Bang,
-    Bin(BinaryOperator),
     Eof,
     /// A lexical error at `start`: a string not closed on its line.
     Unterminated,
     /// A lexical error at `start`: a character no token starts with.
     Unexpected,
+}
+
+/// The binary operator and its precedence (1 binds loosest) of each operator token.
+const BINARY: [(BinaryOperator, u8); 13] = {
+    use BinaryOperator::*;
+    [
+        (Or, 1),
+        (And, 2),
+        (Eq, 3),
+        (Ne, 3),
+        (Lt, 4),
+        (Le, 4),
+        (Gt, 4),
+        (Ge, 4),
+        (Add, 5),
+        (Sub, 5),
+        (Mul, 6),
+        (Div, 6),
+        (Rem, 6),
+    ]
+};
+
+// Each operator token's index in BINARY is its BinaryOperator, and the tokens after are not.
+const _: () = {
+    let mut k = 0;
+    while k < BINARY.len() {
+        assert!(BINARY[k].0 as usize == k);
+        k += 1;
+    }
+    assert!(Tok::Percent as usize == BINARY.len() - 1 && Tok::Ident as usize == BINARY.len());
+};
+
+impl Tok {
+    /// The binary operator and its precedence, if this is one.
+    #[inline(always)]
+    fn binary(self) -> Option<(BinaryOperator, u8)> {
+        BINARY.get(self as usize).copied()
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -130,11 +183,15 @@ struct Lexer<'s> {
 }
 
 impl Lexer<'_> {
-    #[inline]
+    #[inline(always)]
     fn next_token(&mut self) -> Token {
         let b = self.src;
         let mut i = self.pos;
         loop {
+            // Blanks in a tight loop of their own (a bit test each), not through the match.
+            while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+                i += 1;
+            }
             let Some(&c) = b.get(i) else {
                 self.pos = i;
                 let end = i as u32;
@@ -188,20 +245,20 @@ impl Lexer<'_> {
                 _ => {
                     let two = b.get(i + 1).copied();
                     let (tok, n) = match (c, two) {
-                        (b'|', Some(b'|')) => (Tok::Bin(BinaryOperator::Or), 2),
-                        (b'&', Some(b'&')) => (Tok::Bin(BinaryOperator::And), 2),
-                        (b'=', Some(b'=')) => (Tok::Bin(BinaryOperator::Eq), 2),
-                        (b'!', Some(b'=')) => (Tok::Bin(BinaryOperator::Ne), 2),
-                        (b'<', Some(b'=')) => (Tok::Bin(BinaryOperator::Le), 2),
-                        (b'>', Some(b'=')) => (Tok::Bin(BinaryOperator::Ge), 2),
+                        (b'|', Some(b'|')) => (Tok::OrOr, 2),
+                        (b'&', Some(b'&')) => (Tok::AndAnd, 2),
+                        (b'=', Some(b'=')) => (Tok::EqEq, 2),
+                        (b'!', Some(b'=')) => (Tok::NotEq, 2),
+                        (b'<', Some(b'=')) => (Tok::Le, 2),
+                        (b'>', Some(b'=')) => (Tok::Ge, 2),
                         (b'=', Some(b'>')) => (Tok::Arrow, 2),
-                        (b'<', _) => (Tok::Bin(BinaryOperator::Lt), 1),
-                        (b'>', _) => (Tok::Bin(BinaryOperator::Gt), 1),
-                        (b'+', _) => (Tok::Bin(BinaryOperator::Add), 1),
-                        (b'-', _) => (Tok::Bin(BinaryOperator::Sub), 1),
-                        (b'*', _) => (Tok::Bin(BinaryOperator::Mul), 1),
-                        (b'/', _) => (Tok::Bin(BinaryOperator::Div), 1),
-                        (b'%', _) => (Tok::Bin(BinaryOperator::Rem), 1),
+                        (b'<', _) => (Tok::Lt, 1),
+                        (b'>', _) => (Tok::Gt, 1),
+                        (b'+', _) => (Tok::Plus, 1),
+                        (b'-', _) => (Tok::Minus, 1),
+                        (b'*', _) => (Tok::Star, 1),
+                        (b'/', _) => (Tok::Slash, 1),
+                        (b'%', _) => (Tok::Percent, 1),
                         (b'=', _) => (Tok::Assign, 1),
                         (b'!', _) => (Tok::Bang, 1),
                         (b'(', _) => (Tok::LParen, 1),
@@ -329,18 +386,6 @@ fn number_value(text: &str) -> Option<f64> {
 #[inline(never)]
 fn number_slow(text: &str) -> Option<f64> {
     text.parse::<f64>().ok()
-}
-
-fn precedence(op: BinaryOperator) -> u8 {
-    use BinaryOperator::*;
-    match op {
-        Or => 1,
-        And => 2,
-        Eq | Ne => 3,
-        Lt | Le | Gt | Ge => 4,
-        Add | Sub => 5,
-        Mul | Div | Rem => 6,
-    }
 }
 
 struct Parser<'a, 's> {
@@ -471,9 +516,15 @@ impl<'a> Parser<'a, '_> {
             t.tok,
             Tok::Eof | Tok::Unterminated | Tok::Unexpected
         ));
-        self.prev_end = t.end;
-        self.tok = self.lexer.next_token();
+        self.advance();
         t
+    }
+
+    /// The one out-of-line copy of the lexer the parser calls: it writes the token in place.
+    #[inline(never)]
+    fn advance(&mut self) {
+        self.prev_end = self.tok.end;
+        self.tok = self.lexer.next_token();
     }
 
     #[inline(always)]
@@ -702,8 +753,7 @@ impl<'a> Parser<'a, '_> {
     fn binary(&mut self, min: u8) -> PResult<Expression<'a>> {
         let start = self.start();
         let mut left = self.unary()?;
-        while let Tok::Bin(operator) = self.peek() {
-            let prec = precedence(operator);
+        while let Some((operator, prec)) = self.peek().binary() {
             if prec < min {
                 break;
             }
@@ -725,8 +775,8 @@ impl<'a> Parser<'a, '_> {
     fn unary(&mut self) -> PResult<Expression<'a>> {
         let start = self.start();
         let operator = match self.peek() {
-            Tok::Bin(BinaryOperator::Sub) => UnaryOperator::Minus,
-            Tok::Bin(BinaryOperator::Add) => UnaryOperator::Plus,
+            Tok::Minus => UnaryOperator::Minus,
+            Tok::Plus => UnaryOperator::Plus,
             Tok::Bang => UnaryOperator::Not,
             _ => return self.postfix(),
         };
