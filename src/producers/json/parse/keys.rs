@@ -156,11 +156,12 @@ impl KeyInterner {
             return (payload, kind);
         }
         // Up to 16 bytes, equal signatures mean equal keys; longer keys are compared with the
-        // recorded one's text in the source.
+        // recorded one's text in the source. The signature words are compared as two words
+        // (the array's `==` was a 16-byte vector compare of a copy spilled to the stack).
         let generation = self.generation;
         let same = |slot: &Slot| {
             slot.generation == generation
-                && slot.sig == sig
+                && (slot.sig[0] ^ sig[0]) | (slot.sig[1] ^ sig[1]) == 0
                 && slot.len == len
                 && (len <= 16 || {
                     let at = slot.text_at as usize;
