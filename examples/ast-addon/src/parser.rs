@@ -400,6 +400,11 @@ struct Parser<'a, 's> {
     depth: u32,
     /// Why the parse failed, once a method has returned `Err(Fail)`.
     error: Option<ParseError>,
+    /// Names of up to 8 bytes already in the block, by a hash of their bytes (a direct-mapped
+    /// cache: a collision replaces). Programs use few names many times; sharing one copy saves
+    /// an allocation and a `memcpy` per use, and block space. An `ArenaStr` holds no pointers,
+    /// so two fields with the same string cannot make a JS walk loop or grow.
+    names: [Option<(u64, ArenaStr<'a>)>; 256],
 }
 
 /// Parse `src` into `block`; the `Program` is the last thing allocated.
@@ -428,6 +433,7 @@ pub fn parse<'a>(
         text: &mut scratch.text,
         depth: 0,
         error: None,
+        names: [None; 256],
     };
     match p.program() {
         Ok(program) => Ok(program),
@@ -615,14 +621,38 @@ impl<'a> Parser<'a, '_> {
     #[inline(always)]
     fn identifier(&mut self) -> PResult<Identifier<'a>> {
         let t = self.expect(Tok::Ident, "a name")?;
-        let src = self.src;
         Ok(Identifier {
-            name: self.str(&src[t.start as usize..t.end as usize])?,
+            name: self.name(t.start as usize, t.end as usize)?,
             span: Span {
                 start: t.start,
                 end: t.end,
             },
         })
+    }
+
+    /// The name at `src[a..b]` in the block: a name of up to 8 bytes is copied once per parse
+    /// and shared after (see [`Parser::names`]).
+    #[inline(always)]
+    fn name(&mut self, a: usize, b: usize) -> PResult<ArenaStr<'a>> {
+        let n = b - a;
+        if let (1..=8, Some(w)) = (n, self.src.as_bytes().get(a..a + 8)) {
+            // The name's bytes, zero above its length: a name has no zero byte, so the key
+            // says both its bytes and its length.
+            let key = u64::from_le_bytes(w.try_into().expect("8 bytes"))
+                & (u64::MAX >> (64 - 8 * n));
+            let slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize;
+            if let Some((k, s)) = self.names[slot]
+                && k == key
+            {
+                return Ok(s);
+            }
+            let src = self.src;
+            let s = self.str(&src[a..b])?;
+            self.names[slot] = Some((key, s));
+            return Ok(s);
+        }
+        let src = self.src;
+        self.str(&src[a..b])
     }
 
     fn statement(&mut self) -> PResult<Statement<'a>> {
