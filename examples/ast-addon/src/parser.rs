@@ -162,6 +162,63 @@ pub struct Scratch {
     text: String,
 }
 
+/// What a byte starts, for the lexer's dispatch (one table load and a jump).
+#[derive(Clone, Copy, PartialEq)]
+enum Class {
+    Blank,
+    /// `[A-Za-z_$]`, and a keyword may start with it.
+    NameKeyword,
+    /// `[A-Za-z_$]`, no keyword starts with it.
+    Name,
+    Digit,
+    Quote,
+    /// A token of its own byte, whatever follows (its kind in [`SINGLE`]).
+    Single,
+    /// `/ = ! < > | &`: what follows decides.
+    Pair,
+    Other,
+}
+
+static CLASS: [Class; 256] = {
+    let mut t = [Class::Other; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = match b {
+            b' ' | b'\t' | b'\n' | b'\r' => Class::Blank,
+            b'c' | b'e' | b'f' | b'i' | b'l' | b'r' | b't' => Class::NameKeyword,
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'$' => Class::Name,
+            b'0'..=b'9' => Class::Digit,
+            b'"' | b'\'' => Class::Quote,
+            b'(' | b')' | b'{' | b'}' | b'[' | b']' | b',' | b';' | b'.' | b'+' | b'-' | b'*'
+            | b'%' => Class::Single,
+            b'/' | b'=' | b'!' | b'<' | b'>' | b'|' | b'&' => Class::Pair,
+            _ => Class::Other,
+        };
+        c += 1;
+    }
+    t
+};
+
+/// The token of each `Class::Single` byte.
+static SINGLE: [Tok; 256] = {
+    let mut t = [Tok::Unexpected; 256];
+    t[b'(' as usize] = Tok::LParen;
+    t[b')' as usize] = Tok::RParen;
+    t[b'{' as usize] = Tok::LBrace;
+    t[b'}' as usize] = Tok::RBrace;
+    t[b'[' as usize] = Tok::LBracket;
+    t[b']' as usize] = Tok::RBracket;
+    t[b',' as usize] = Tok::Comma;
+    t[b';' as usize] = Tok::Semi;
+    t[b'.' as usize] = Tok::Dot;
+    t[b'+' as usize] = Tok::Plus;
+    t[b'-' as usize] = Tok::Minus;
+    t[b'*' as usize] = Tok::Star;
+    t[b'%' as usize] = Tok::Percent;
+    t
+};
+
 /// Which bytes continue a name (`[A-Za-z0-9_$]`).
 static NAME: [bool; 256] = {
     let mut t = [false; 256];
@@ -188,10 +245,6 @@ impl Lexer<'_> {
         let b = self.src;
         let mut i = self.pos;
         loop {
-            // Blanks in a tight loop of their own (a bit test each), not through the match.
-            while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
-                i += 1;
-            }
             let Some(&c) = b.get(i) else {
                 self.pos = i;
                 let end = i as u32;
@@ -202,30 +255,28 @@ impl Lexer<'_> {
                 };
             };
             let start = i;
-            let tok = match c {
-                b' ' | b'\t' | b'\n' | b'\r' => {
+            let tok = match CLASS[c as usize] {
+                Class::Blank => {
                     i += 1;
                     continue;
                 }
-                b'/' if b.get(i + 1) == Some(&b'/') => {
-                    i = b[i..]
-                        .iter()
-                        .position(|&c| c == b'\n')
-                        .map_or(b.len(), |n| i + n);
-                    continue;
+                Class::Name => {
+                    i = name_end(b, i + 1);
+                    Tok::Ident
                 }
-                b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'$' => {
-                    i += 1;
-                    while i < b.len() && NAME[b[i] as usize] {
-                        i += 1;
-                    }
+                Class::NameKeyword => {
+                    i = name_end(b, i + 1);
                     keyword(&b[start..i])
                 }
-                b'0'..=b'9' => {
+                Class::Single => {
+                    i += 1;
+                    SINGLE[c as usize]
+                }
+                Class::Digit => {
                     i = number_end(b, i);
                     Tok::Num
                 }
-                b'"' | b'\'' => {
+                Class::Quote => {
                     let mut escaped = false;
                     i += 1;
                     loop {
@@ -242,9 +293,17 @@ impl Lexer<'_> {
                     i += 1;
                     if escaped { Tok::StrEscaped } else { Tok::Str }
                 }
-                _ => {
+                Class::Pair => {
                     let two = b.get(i + 1).copied();
                     let (tok, n) = match (c, two) {
+                        (b'/', Some(b'/')) => {
+                            // A comment, to the end of the line.
+                            i = b[i..]
+                                .iter()
+                                .position(|&c| c == b'\n')
+                                .map_or(b.len(), |n| i + n);
+                            continue;
+                        }
                         (b'|', Some(b'|')) => (Tok::OrOr, 2),
                         (b'&', Some(b'&')) => (Tok::AndAnd, 2),
                         (b'=', Some(b'=')) => (Tok::EqEq, 2),
@@ -254,27 +313,15 @@ impl Lexer<'_> {
                         (b'=', Some(b'>')) => (Tok::Arrow, 2),
                         (b'<', _) => (Tok::Lt, 1),
                         (b'>', _) => (Tok::Gt, 1),
-                        (b'+', _) => (Tok::Plus, 1),
-                        (b'-', _) => (Tok::Minus, 1),
-                        (b'*', _) => (Tok::Star, 1),
                         (b'/', _) => (Tok::Slash, 1),
-                        (b'%', _) => (Tok::Percent, 1),
                         (b'=', _) => (Tok::Assign, 1),
                         (b'!', _) => (Tok::Bang, 1),
-                        (b'(', _) => (Tok::LParen, 1),
-                        (b')', _) => (Tok::RParen, 1),
-                        (b'{', _) => (Tok::LBrace, 1),
-                        (b'}', _) => (Tok::RBrace, 1),
-                        (b'[', _) => (Tok::LBracket, 1),
-                        (b']', _) => (Tok::RBracket, 1),
-                        (b',', _) => (Tok::Comma, 1),
-                        (b';', _) => (Tok::Semi, 1),
-                        (b'.', _) => (Tok::Dot, 1),
                         _ => return self.error(Tok::Unexpected, start),
                     };
                     i += n;
                     tok
                 }
+                Class::Other => return self.error(Tok::Unexpected, start),
             };
             self.pos = i;
             return Token {
@@ -295,6 +342,16 @@ impl Lexer<'_> {
             end: at as u32,
         }
     }
+}
+
+/// Where the name whose rest starts at `i` ends.
+#[inline(always)]
+fn name_end(b: &[u8], i: usize) -> usize {
+    let rest = &b[i.min(b.len())..];
+    i + rest
+        .iter()
+        .position(|&c| !NAME[c as usize])
+        .unwrap_or(rest.len())
 }
 
 /// The token of a name: a keyword or `Ident`. A match on the length first, so a name is
@@ -638,8 +695,8 @@ impl<'a> Parser<'a, '_> {
         if let (1..=8, Some(w)) = (n, self.src.as_bytes().get(a..a + 8)) {
             // The name's bytes, zero above its length: a name has no zero byte, so the key
             // says both its bytes and its length.
-            let key = u64::from_le_bytes(w.try_into().expect("8 bytes"))
-                & (u64::MAX >> (64 - 8 * n));
+            let key =
+                u64::from_le_bytes(w.try_into().expect("8 bytes")) & (u64::MAX >> (64 - 8 * n));
             let slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize;
             if let Some((k, s)) = self.names[slot]
                 && k == key
