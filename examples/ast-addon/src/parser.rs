@@ -23,11 +23,14 @@
 //! before it reports (`Parser::into_error`). `parser_tests.rs` holds the output, errors
 //! included, to that older parser's (`reference_parser.rs`).
 //!
-//! Speed (about 10 ns per source byte): the hot paths return small values in registers — a
-//! token is 12 bytes, and a failure is a zero-sized [`Fail`] whose error waits in the parser,
-//! so `PResult<Expression>` is the 16 bytes of an `Expression` — and the cold paths (building
-//! an error message, numbers that need the full decimal algorithm, strings with escapes) are
-//! out of line.
+//! Speed: 41 instructions per source byte on bench.js's generated source (43.0 M for 1 MB;
+//! the token-list parser before it took 73.8 M), about 5.7 ms per MB. What it takes: the lexer
+//! is one out-of-line function (`Parser::advance`) that dispatches on a byte-class table and
+//! writes the token in place; a failure is a zero-sized `Fail` whose error waits in the
+//! parser, so `PResult<Expression>` is the 16 bytes of an `Expression`, returned in
+//! registers; short names are copied into the block once per parse (`Parser::names`); and
+//! the cold paths (error messages, numbers that need the full decimal algorithm, strings
+//! with escapes) are out of line.
 
 use raw_transfer::FixedSizeAllocator;
 use raw_transfer::layout::{ArenaBox, ArenaError, ArenaSlice, ArenaStr, ArenaVec};
