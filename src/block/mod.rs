@@ -49,9 +49,9 @@ pub(crate) use os::page_size;
 pub(crate) const TAIL_START: usize = BLOCK_MAPPED_SIZE - (1 << 16);
 
 /// Transparent huge page size (x86-64 and arm64 with 4 KiB pages). Past this much committed
-/// memory the arena commits in whole huge pages, and in [`MemoryMode::NoReserve`] only the
-/// block's middle asks for huge pages (its first and last huge page do not, so a small
-/// block, and the metadata page, stay small).
+/// memory the arena commits in whole huge pages, and in [`MemoryMode::NoReserve`] the block
+/// asks for huge pages (all but its last huge page, so the metadata page stays small); a
+/// small block asks for none.
 pub(crate) const HUGE_PAGE: usize = 2 << 20;
 
 const _: () = {
@@ -189,7 +189,7 @@ fn max_map_count() -> usize {
 /// half is left to V8, Node and the rest of the process. (25 000 pools created and closed in
 /// one synchronous loop used to exhaust it and end in a V8 fatal error.)
 fn check_mapping_headroom() -> Result<(), BlockError> {
-    mapping_headroom(live_blocks(), max_map_count())
+    mapping_headroom(live_blocks() + spare_blocks(), max_map_count())
 }
 
 fn mapping_headroom(live: usize, limit: usize) -> Result<(), BlockError> {
@@ -376,14 +376,20 @@ impl Block {
     /// commit its last 64 KiB (both metadata records) and initialise the private metadata
     /// with one owner.
     pub(crate) fn with_mode(tag: u64, mode: MemoryMode) -> Result<Self, BlockError> {
-        check_mapping_headroom()?;
-        let (base, mode, release) = os::reserve(mode)?;
+        let (base, mode, release) = match take_spare(mode) {
+            Some(spare) => spare,
+            None => {
+                check_mapping_headroom()?;
+                let (base, mode, release) = os::reserve(mode)?;
+                if let Err(e) = os::commit_tail(base, mode) {
+                    // SAFETY: the block was reserved just above and nobody else knows about it.
+                    unsafe { os::free(&release) };
+                    return Err(e);
+                }
+                (base, mode, release)
+            }
+        };
         debug_assert_eq!(base.as_ptr() as usize % BLOCK_ALIGN, 0);
-        if let Err(e) = os::commit_tail(base, mode) {
-            // SAFETY: the block was reserved just above and nobody else knows about it.
-            unsafe { os::free(&release) };
-            return Err(e);
-        }
         let meta = FixedSizeAllocatorMetadata {
             id: block_id(base),
             owner_count: AtomicU32::new(1),
@@ -434,10 +440,11 @@ impl Block {
         debug_assert!(from <= to && to <= TAIL_START);
         match self.mode() {
             MemoryMode::Strict => os::commit(self.base, from, to)?,
-            // The first huge page is worth one once it is wholly committed (as in strict
-            // mode, where it then lies inside the read/write part).
+            // Huge pages are worth it once the first one is wholly committed (as in strict
+            // mode, where it then lies inside the read/write part): ask for them from the
+            // start (a new block asked for none).
             MemoryMode::NoReserve if from < HUGE_PAGE && to >= HUGE_PAGE => {
-                os::advise_first_huge_page(self.base, true);
+                os::advise_huge_pages_from_start(self.base, true);
             }
             MemoryMode::NoReserve => {}
         }
@@ -462,7 +469,7 @@ impl Block {
                     // Not wholly committed any more: small pages again, so the kernel never
                     // fills it past the committed end (khugepaged collapses ranges with
                     // only some pages present, without a fault of ours).
-                    os::advise_first_huge_page(self.base, false);
+                    os::advise_huge_pages_from_start(self.base, false);
                 }
                 let end = if self.may_be_dirty_past_committed() {
                     TAIL_START
@@ -554,9 +561,11 @@ pub unsafe fn free_fixed_size_allocator(metadata: NonNull<FixedSizeAllocatorMeta
         return;
     }
     fence(Ordering::Acquire);
-    // Copy out what `free` needs before the memory holding it goes away.
+    // Copy out what `free` (or the spare list) needs before the memory holding it goes away.
     // SAFETY: we were the last owner, so nobody else reads or writes the metadata now.
     let release = unsafe { std::ptr::read(&meta.release) };
+    let (mode, committed) = (meta.mode, meta.committed.load(Ordering::Relaxed) as usize);
+    let exposed = meta.exposed.load(Ordering::Relaxed);
     {
         let mut live = LIVE_BLOCKS.lock();
         let addr = metadata.as_ptr() as usize;
@@ -564,8 +573,92 @@ pub unsafe fn free_fixed_size_allocator(metadata: NonNull<FixedSizeAllocatorMeta
             live.swap_remove(i);
         }
     }
-    // SAFETY: the block is out of `LIVE_BLOCKS` and has no owner: nothing can reach it.
+    let base = block_base_of_metadata(meta);
+    // SAFETY: the block is out of `LIVE_BLOCKS` and has no owner: nothing can reach it, and
+    // `release` is its own.
+    unsafe { keep_or_free(base, mode, committed, exposed, release) };
+}
+
+/// How many freed blocks the process keeps mapped for its next blocks (see [`keep_or_free`]).
+const SPARE_BLOCKS: usize = 8;
+
+/// How much of a noreserve spare's data region is kept resident (zeroed) for its next use:
+/// the hand-off record and a small document's first pages.
+const SPARE_RESIDENT: usize = 16 << 10;
+
+/// Blocks whose last owner let go, wiped and kept for [`Block::with_mode`]: `(base, mode,
+/// release)`. Not live (not in `LIVE_BLOCKS`, not in any statistics), but mapped, so they
+/// count toward the mapping headroom.
+static SPARES: Mutex<Vec<(usize, MemoryMode, os::Release)>> = Mutex::new(Vec::new());
+
+/// Freed blocks kept mapped for reuse (see [`keep_or_free`]).
+pub fn spare_blocks() -> usize {
+    SPARES.lock().len()
+}
+
+/// Give a block that has no owner left back to the OS, or keep it as a spare.
+///
+/// Making a block costs a mapping of 2 GiB, the page-table pages of both of its ends and a
+/// page fault 2 GiB away from its data for the metadata: about 10 µs, most of a first
+/// hand-off's cost, against well under 1 µs for a block that was already made. So the
+/// process keeps up to [`SPARE_BLOCKS`] freed blocks mapped, with their data pages given
+/// back as a reset gives them back (`Block::decommit`: dropped in noreserve mode, including
+/// any JS wrote past the committed prefix, except the first [`SPARE_RESIDENT`] bytes, which
+/// are zeroed and kept resident; replaced by fresh read-only pages in strict mode), and a
+/// new block (of any pool, on any thread) takes one before it maps a new one. What a spare
+/// keeps is its metadata page, page tables and 16 KiB of zeroed data: tens of KiB of
+/// memory, and 2 GiB of address space. Only where blocks are mappings (Unix): elsewhere a freed block's
+/// pages cannot be given back without freeing it.
+///
+/// # Safety
+/// The block at `base` has no owner and is out of `LIVE_BLOCKS`; `release` is its own.
+unsafe fn keep_or_free(
+    base: NonNull<u8>,
+    mode: MemoryMode,
+    committed: usize,
+    exposed: bool,
+    release: os::Release,
+) {
+    if os::SPARES_SUPPORTED {
+        let mut spares = SPARES.lock();
+        if spares.len() < SPARE_BLOCKS {
+            // Wiped under the lock, so a spare is only ever seen wiped.
+            match mode {
+                MemoryMode::Strict => os::decommit(base, 0, committed),
+                MemoryMode::NoReserve => {
+                    if committed >= HUGE_PAGE {
+                        os::advise_huge_pages_from_start(base, false);
+                    }
+                    // Everything past the first pages is dropped, past the committed prefix
+                    // too if a JS buffer may have written there; the first pages are zeroed
+                    // and made resident (the next owner's first writes land there: a page
+                    // fault here rather than in its first hand-off).
+                    let end = if exposed { TAIL_START } else { committed };
+                    os::discard(base, SPARE_RESIDENT, end.max(SPARE_RESIDENT));
+                    // SAFETY: `[base, base + SPARE_RESIDENT)` is inside the data region,
+                    // mapped read/write (noreserve), and nothing can reach the block but us.
+                    unsafe { std::ptr::write_bytes(base.as_ptr(), 0, SPARE_RESIDENT) };
+                }
+            }
+            spares.push((base.as_ptr() as usize, mode, release));
+            return;
+        }
+    }
+    // SAFETY: the caller's guarantee: nothing can reach the block.
     unsafe { os::free(&release) };
+}
+
+/// A spare block made in `mode` (see [`keep_or_free`]), if there is one.
+fn take_spare(mode: MemoryMode) -> Option<(NonNull<u8>, MemoryMode, os::Release)> {
+    let mut spares = SPARES.lock();
+    let i = spares.iter().rposition(|s| s.1 == mode)?;
+    let (base, mode, release) = spares.swap_remove(i);
+    // SAFETY: spares are mapped blocks, whose bases are not null.
+    Some((
+        unsafe { NonNull::new_unchecked(base as *mut u8) },
+        mode,
+        release,
+    ))
 }
 
 #[cfg(test)]

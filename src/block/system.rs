@@ -23,6 +23,9 @@ pub(crate) struct Release {
     ptr: usize,
 }
 
+/// Freed blocks are freed: their pages cannot be given back while they stay allocated.
+pub(crate) const SPARES_SUPPORTED: bool = false;
+
 pub(crate) fn page_size() -> usize {
     4096
 }
@@ -61,7 +64,7 @@ pub(crate) fn decommit(_base: NonNull<u8>, _from: usize, _to: usize) {}
 
 pub(crate) fn discard(_base: NonNull<u8>, _from: usize, _to: usize) {}
 
-pub(crate) fn advise_first_huge_page(_base: NonNull<u8>, _huge: bool) {}
+pub(crate) fn advise_huge_pages_from_start(_base: NonNull<u8>, _huge: bool) {}
 
 /// Unknown: every decommit of a block JS held then sweeps (a no-op here).
 pub(crate) fn fault_count() -> Option<u64> {

@@ -452,28 +452,32 @@ fn noreserve_first_huge_page_only_once_wholly_committed() {
     let mut a = FixedSizeAllocator::with_mode(MemoryMode::NoReserve).unwrap();
     a.set_retention(0, 0);
     let base = a.base_ptr().as_ptr() as usize;
-    // A small block keeps small pages (a huge one would be 2 MiB for a few bytes); the
-    // middle asks for huge pages (" hg"); the last 2 MiB (metadata) do not. Where the kernel
-    // uses huge pages unasked, the first and last refuse them (" nh").
+    // A small block keeps small pages (a huge one would be 2 MiB for a few bytes): a new
+    // block asks for none anywhere (no advice: no madvise to pay); a spare block (see
+    // `spare_blocks_are_reused_wiped`) keeps the middle's advice of its earlier use. Where
+    // the kernel uses huge pages unasked, the first and last 2 MiB refuse them (" nh").
     a.alloc_slice_copy(&[1u8; 1000]);
-    let (first, middle, last) = (
-        vm_flags_at(base),
-        vm_flags_at(base + 512 * MB),
-        vm_flags_at(base + TAIL_START),
+    let (first, last) = (vm_flags_at(base), vm_flags_at(base + TAIL_START));
+    assert!(
+        !first.contains(" hg") && !last.contains(" hg"),
+        "{first} {last}"
     );
-    assert!(!first.contains(" hg") && middle.contains(" hg") && !last.contains(" hg"));
     if os::huge_pages_unasked() {
         assert!(
             first.contains(" nh") && last.contains(" nh"),
             "{first} {last}"
         );
     }
+    // Past 2 MiB the block asks for huge pages from its start to its last 2 MiB (the
+    // metadata's stay small).
     a.alloc_slice_copy(&vec![2u8; 3 * MB]);
     assert!(
-        vm_flags_at(base).contains(" hg"),
-        "wholly committed: {}",
-        vm_flags_at(base)
+        vm_flags_at(base).contains(" hg") && vm_flags_at(base + 512 * MB).contains(" hg"),
+        "wholly committed: {} {}",
+        vm_flags_at(base),
+        vm_flags_at(base + 512 * MB)
     );
+    assert!(!vm_flags_at(base + TAIL_START).contains(" hg"));
     a.reset();
     assert!(a.committed_bytes() < HUGE_PAGE);
     assert!(
@@ -500,4 +504,61 @@ fn blocks_stop_at_half_the_mapping_limit_with_an_error_that_names_it() {
         text.contains("vm.max_map_count") && text.contains("65530") && text.contains("8191"),
         "{text}"
     );
+}
+
+#[test]
+fn spare_blocks_are_reused_wiped() {
+    let _serial = SERIAL.lock();
+    for mode in [MemoryMode::NoReserve, MemoryMode::Strict] {
+        if mode == MemoryMode::NoReserve && !os_allows_noreserve() {
+            continue;
+        }
+        let start = live_blocks();
+        let a = FixedSizeAllocator::with_mode(mode).unwrap();
+        let base = a.base_ptr();
+        a.alloc_slice_copy(&vec![7u8; 3 * MB]);
+        let meta = a.metadata_ptr();
+        a.metadata().add_owner(); // a JS buffer over the block
+        if mode == MemoryMode::NoReserve {
+            // JS may write anywhere in its buffer, far past the committed prefix.
+            // SAFETY: noreserve: the whole data region is mapped read/write.
+            unsafe { base.add(512 * MB).write(9) };
+        }
+        drop(a);
+        // SAFETY: the simulated JS owner gives up the last count: the block is freed.
+        unsafe { free_fixed_size_allocator(meta) };
+        assert_eq!(live_blocks(), start, "a spare is not a live block");
+        {
+            let spares = SPARES.lock();
+            let spare = spares.iter().find(|s| s.0 == base.as_ptr() as usize);
+            let spare = spare.expect("the freed block was kept as a spare");
+            assert_eq!(spare.1, mode);
+            // Wiped: at most the first pages of the data region resident, zeros.
+            let resident = os::resident_bytes(base, TAIL_START);
+            assert!(resident <= SPARE_RESIDENT, "{mode}: {resident}");
+            // SAFETY: the spare is mapped and nobody can take it while we hold the lock.
+            let first = unsafe { std::slice::from_raw_parts(base.as_ptr(), SPARE_RESIDENT) };
+            assert!(first.iter().all(|&b| b == 0), "{mode}");
+            assert!(spares.len() <= SPARE_BLOCKS);
+        }
+        // The next block takes the newest spare of its mode (another test's block may have
+        // taken it in between: then it is a block of its own, and new blocks read zeros too).
+        let b = FixedSizeAllocator::with_mode(mode).unwrap();
+        assert_eq!(live_blocks(), start + 1);
+        assert_eq!(b.metadata().owner_count(), 1);
+        assert_eq!(b.metadata().memory_mode(), mode);
+        let reused = b.base_ptr() == base;
+        // SAFETY: reading the block's own mapping (zero pages past the committed prefix).
+        let (low, far) = unsafe {
+            (
+                *b.base_ptr().add(crate::geometry::DATA_START).as_ptr(),
+                *b.base_ptr().add(512 * MB).as_ptr(),
+            )
+        };
+        assert_eq!((low, far), (0, 0), "reused: {reused}");
+        assert_eq!(b.committed_bytes(), 0);
+        let x = b.alloc_slice_copy(&[1u8, 2, 3]);
+        assert_eq!(x, &[1, 2, 3]);
+        drop(b);
+    }
 }

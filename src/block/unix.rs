@@ -32,6 +32,9 @@ pub(crate) struct Release {
     base: usize,
 }
 
+/// Freed blocks can be kept as spares: their pages can be given back while they stay mapped.
+pub(crate) const SPARES_SUPPORTED: bool = true;
+
 /// The OS page size (read once).
 pub(crate) fn page_size() -> usize {
     static PAGE: OnceLock<usize> = OnceLock::new();
@@ -123,10 +126,12 @@ fn map_aligned(prot: libc::c_int) -> Result<usize, BlockError> {
 /// a read/write part, i.e. inside the committed prefix (committed past 2 MiB in whole huge
 /// pages) — never the 64 KiB tail.
 /// Noreserve: the whole block is one read/write mapping, so a first touch would fault in
-/// 2 MiB anywhere: only the middle asks for huge pages; the first 2 MiB (until the arena
-/// commits all of them: `advise_first_huge_page`) and the last (whose only committed part
-/// is the metadata's 64 KiB) do not, and refuse them where the kernel uses huge pages
-/// unasked (`enabled` is `always`; each advice is a system call and a mapping split).
+/// 2 MiB anywhere the block allows huge pages. So a new block asks for none: the arena asks
+/// for them once it has committed its first 2 MiB (`advise_huge_pages_from_start`), and a
+/// small block, most of them, costs no advice (each is a system call and a mapping split:
+/// about a tenth of making a block). Where the kernel uses huge pages unasked (`enabled` is
+/// `always`), the first 2 MiB and the last (whose only committed part is the metadata's
+/// 64 KiB) refuse them.
 #[cfg(target_os = "linux")]
 fn advise_huge_pages(base: usize, mode: MemoryMode) {
     let advise = |from: usize, to: usize, advice: libc::c_int| {
@@ -137,9 +142,8 @@ fn advise_huge_pages(base: usize, mode: MemoryMode) {
     match mode {
         MemoryMode::Strict => advise(0, BLOCK_MAPPED_SIZE, libc::MADV_HUGEPAGE),
         MemoryMode::NoReserve => {
-            let last = BLOCK_MAPPED_SIZE - HUGE_PAGE;
-            advise(HUGE_PAGE, last, libc::MADV_HUGEPAGE);
             if huge_pages_unasked() {
+                let last = BLOCK_MAPPED_SIZE - HUGE_PAGE;
                 advise(0, HUGE_PAGE, libc::MADV_NOHUGEPAGE);
                 advise(last, BLOCK_MAPPED_SIZE, libc::MADV_NOHUGEPAGE);
             }
@@ -161,22 +165,24 @@ pub(crate) fn huge_pages_unasked() -> bool {
 #[cfg(not(target_os = "linux"))]
 fn advise_huge_pages(_base: usize, _mode: MemoryMode) {}
 
-/// Noreserve: allow (`huge`) or refuse transparent huge pages for the block's first 2 MiB,
-/// which small blocks use only part of (see `advise_huge_pages`). Advisory, like it.
+/// Noreserve: once the arena has committed the block's first 2 MiB (`huge`), ask for
+/// transparent huge pages from the block's start to its last 2 MiB (one call, whatever
+/// earlier advice split); once it commits less again, refuse them for the first 2 MiB, so
+/// the kernel never fills it past the committed end. Advisory, like `advise_huge_pages`.
 #[cfg(target_os = "linux")]
-pub(crate) fn advise_first_huge_page(base: NonNull<u8>, huge: bool) {
-    let advice = if huge {
-        libc::MADV_HUGEPAGE
+pub(crate) fn advise_huge_pages_from_start(base: NonNull<u8>, huge: bool) {
+    let (len, advice) = if huge {
+        (BLOCK_MAPPED_SIZE - HUGE_PAGE, libc::MADV_HUGEPAGE)
     } else {
-        libc::MADV_NOHUGEPAGE
+        (HUGE_PAGE, libc::MADV_NOHUGEPAGE)
     };
-    // SAFETY: the block's first 2 MiB are inside its mapping, which we own; the advice only
-    // changes how future faults (and khugepaged) serve the range.
-    unsafe { libc::madvise(base.as_ptr().cast(), HUGE_PAGE, advice) };
+    // SAFETY: the range is inside the block's mapping, which we own; the advice only
+    // changes how future faults (and khugepaged) serve it.
+    unsafe { libc::madvise(base.as_ptr().cast(), len, advice) };
 }
 
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn advise_first_huge_page(_base: NonNull<u8>, _huge: bool) {}
+pub(crate) fn advise_huge_pages_from_start(_base: NonNull<u8>, _huge: bool) {}
 
 /// Map exactly the hinted 4 GiB-aligned slot, if it is free.
 fn reserve_at_hint(prot: libc::c_int) -> Option<usize> {
