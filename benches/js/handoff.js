@@ -44,7 +44,7 @@ function handoffSizes(transfer) {
  * `process.memoryUsage().external` grew by with the 8 blocks handed out. Rounds of a new
  * pool each; ranges over the rounds.
  */
-function firstHandoffs(heapMb, rounds = 7) {
+async function firstHandoffs(heapMb, { rounds = 7, settle = false } = {}) {
   const ballast = []
   global.gc()
   let i = 0
@@ -57,6 +57,13 @@ function firstHandoffs(heapMb, rounds = 7) {
   const repeat = []
   const external = []
   for (let r = 0; r < rounds; r++) {
+    if (settle) {
+      // Let the GC collect the earlier pools' buffers and their finalizers run (on a later
+      // turn): their blocks are freed, so this pool's are the process's spare blocks.
+      global.gc()
+      await new Promise(setImmediate)
+      await new Promise(setImmediate)
+    }
     const pool = new rt.JsonPool({ size: 8, transfer: 'external' })
     const before = process.memoryUsage().external
     let t0 = performance.now()
@@ -84,7 +91,7 @@ function firstHandoffs(heapMb, rounds = 7) {
   const ratios = first.map((f, k) => f / repeat[k])
   return [
     [
-      `8 first hand-offs (new pool of 8, parseJson of 1 KB or less), heap ${(heapUsed / 2 ** 20).toFixed(0)} MB`,
+      `8 first hand-offs (new pool of 8, parseJson of 1 KB or less, ${settle ? 'spare blocks: earlier pools freed' : 'new blocks'}), heap ${(heapUsed / 2 ** 20).toFixed(0)} MB`,
       range(first, ms),
       `${range(ratios, (x) => x.toFixed(1))}x the repeat; external +${range(external, (x) => (x / 2 ** 20).toFixed(0))} MiB`,
     ],
@@ -92,8 +99,17 @@ function firstHandoffs(heapMb, rounds = 7) {
   ]
 }
 
-module.exports = function run() {
-  const rows = [...firstHandoffs(16), ...firstHandoffs(250), ...firstHandoffs(1024), ...handoffSizes('external'), ...handoffSizes('copy')]
+module.exports = async function run() {
+  const rows = []
+  // New blocks first (no turn of the event loop in between, so nothing is freed yet), then
+  // the same after earlier pools were freed (their blocks are spares).
+  for (const settle of [false, true]) {
+    for (const heapMb of [16, 250, 1024]) rows.push(...(await firstHandoffs(heapMb, { settle })))
+  }
+  rows.push(...handoffSizes('external'), ...handoffSizes('copy'))
   table('Hand-off of arena data to JS', ['case', 'time', 'ratio'], rows)
 }
-if (require.main === module) module.exports()
+if (require.main === module) module.exports().catch((e) => {
+  console.error(e)
+  process.exit(1)
+})

@@ -2,7 +2,7 @@
 // npm run bench: every JS benchmark, each reported as ratios within one run.
 async function main() {
   console.log(`# raw-transfer JS benchmarks (node ${process.version}, ${new Date().toISOString().slice(0, 10)})`)
-  require('./handoff')()
+  await require('./handoff')()
   require('./strings')()
   await require('./json')()
   await require('./files')()
