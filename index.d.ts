@@ -184,7 +184,7 @@ export class JsonPool {
    */
   parseJsonFiles(
     paths: string[],
-    plugin: (doc: JsonDocument | RawTransferError, path: string) => unknown,
+    plugin: (doc: JsonDocument | RawTransferError, path: string, index: number) => unknown,
     options?: JsonFilesOptions,
   ): Promise<JsonFilesResult>
   /** Rust lets go of its blocks and the package drops its cached references; blocks user code still references are freed by the GC. */
@@ -263,14 +263,14 @@ export interface JsonFilesOptions {
   pluginTimeoutMs?: number
 }
 
-/** One failure of a parseJsonFiles run. */
+/** One failure of a parseJsonFiles run: the file's path and its index in `paths`. */
 export type JsonFileError =
   /** The file could not be read (`error.code === 'Io'`). */
-  | { path: string; phase: 'read'; error: RawTransferError }
+  | { path: string; index: number; phase: 'read'; error: RawTransferError }
   /** The file could not be parsed: a JsonSyntaxError, or e.g. a BlockFullError. */
-  | { path: string; phase: 'parse'; error: RawTransferError }
+  | { path: string; index: number; phase: 'parse'; error: RawTransferError }
   /** The plugin threw or rejected (whatever it threw, which need not be an Error), or timed out (PluginTimeoutError). */
-  | { path: string; phase: 'plugin'; error: unknown }
+  | { path: string; index: number; phase: 'plugin'; error: unknown }
 
 export interface JsonFilesResult {
   files: number

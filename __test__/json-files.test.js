@@ -128,3 +128,37 @@ test('errors say where they came from: read, parse or plugin', async () => {
   pool.close()
   fs.rmSync(dir, { recursive: true })
 })
+
+test("the plugin gets each file's index, and errors carry it: a path given twice is two inputs", async () => {
+  const { dir, paths } = makeFiles(6)
+  const broken = path.join(dir, 'broken.json')
+  fs.writeFileSync(broken, '[1,')
+  // paths[2] three times, the broken file twice.
+  const all = [paths[0], paths[2], broken, paths[1], paths[2], paths[3], broken, paths[2]]
+  const pool = new rt.JsonPool({ size: 2 })
+  const calls = []
+  const r = await pool.parseJsonFiles(all, (doc, p, index) => {
+    assert.equal(p, all[index])
+    calls.push([index, doc instanceof Error ? 'error' : doc.root.get('i').value])
+    if (index === 5) throw new Error('plugin throws')
+  })
+  pool.close()
+  calls.sort((a, b) => a[0] - b[0])
+  assert.deepEqual(calls, [
+    [0, 0],
+    [1, 2],
+    [2, 'error'],
+    [3, 1],
+    [4, 2],
+    [5, 3],
+    [6, 'error'],
+    [7, 2],
+  ])
+  const errors = r.errors.map((e) => [e.index, e.path === all[e.index], e.phase]).sort((a, b) => a[0] - b[0])
+  assert.deepEqual(errors, [
+    [2, true, 'parse'],
+    [5, true, 'plugin'],
+    [6, true, 'parse'],
+  ])
+  fs.rmSync(dir, { recursive: true })
+})

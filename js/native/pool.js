@@ -111,7 +111,8 @@ module.exports = function makeJsonPool(binding) {
 
     /**
      * Rust threads read and parse `paths` in parallel into this pool's blocks; `plugin(doc,
-     * path)` runs on this thread for each. A block returns to the pool when the plugin
+     * path, index)` runs on this thread for each (`index` its position in `paths`, which
+     * tells apart a path given twice). A block returns to the pool when the plugin
      * returns, or when the promise it returns settles. A file that fails calls
      * `plugin(error, path)` with a JsonSyntaxError / RawTransferError (code 'Io' for read
      * errors), and the run goes on. A plugin that throws or rejects is recorded the same way,
@@ -144,7 +145,7 @@ module.exports = function makeJsonPool(binding) {
           const doc = createDocument(block, item.root)
           return { value: doc, close: () => doc.release() }
         },
-        plugin: (doc, item) => plugin(doc, paths[item.index]),
+        plugin: (doc, item) => plugin(doc, paths[item.index], item.index),
         // Named after its file, with Node's fs error fields for a read error.
         fail: (failure, item) => failureError(failure, paths[item.index]),
         failuresToPlugin: true,
@@ -165,6 +166,7 @@ module.exports = function makeJsonPool(binding) {
         ms: performance.now() - t0,
         errors: errors.map(({ index, error, phase }) => ({
           path: paths[index],
+          index,
           error,
           phase: phase === 'plugin' ? 'plugin' : error.code === 'Io' || error.syscall !== undefined ? 'read' : 'parse',
         })),

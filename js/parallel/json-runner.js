@@ -29,58 +29,40 @@ function createRunner() {
 }
 
 /**
- * Run `plugin(doc, path)` on every file of `paths` (a chunk). Resolves to `{ results, errors,
- * files, bytes }`: `results[i]` what the plugin returned (or its promise resolved to) for
- * `paths[i]`, `errors` `{ index, error, phase }` with phase 'read', 'parse' or 'plugin', as
- * parseJsonFiles reports them. The plugin is not called for files that failed.
+ * Run `plugin(doc, path)` on every file of `paths` (a chunk): one parseJsonFiles job. Resolves
+ * to `{ results, errors, files, bytes }`: `results[i]` what the plugin returned (or its
+ * promise resolved to) for `paths[i]`, `errors` `{ index, error, phase }` with phase 'read',
+ * 'parse' or 'plugin', as parseJsonFiles reports them. The plugin is not called for files
+ * that failed. (parseJsonFiles passes each file's index, so a path given twice is two
+ * inputs.)
  */
 async function run(pool, paths, plugin, options) {
   const results = new Array(paths.length).fill(undefined)
-  const errors = []
-  let files = 0
-  let bytes = 0
-  // parseJsonFiles names a file by its path: a path twice in one job would be ambiguous, so
-  // the k-th occurrences of repeated paths go to the k-th job (rare: one job, usually).
-  const rounds = []
-  const seen = new Map()
-  for (let i = 0; i < paths.length; i++) {
-    const k = seen.get(paths[i]) ?? 0
-    seen.set(paths[i], k + 1)
-    if (rounds.length === k) rounds.push([])
-    rounds[k].push(i)
-  }
   const jobOptions = { threads: options.threads }
   if (options.maxBlocks !== undefined) jobOptions.maxBlocks = options.maxBlocks
   if (options.pluginTimeoutMs !== undefined) jobOptions.pluginTimeoutMs = options.pluginTimeoutMs
-  for (const round of rounds) {
-    const indexOf = new Map(round.map((i) => [paths[i], i]))
-    const r = await pool.parseJsonFiles(
-      round.map((i) => paths[i]),
-      (doc, path) => {
-        if (doc instanceof Error) return undefined // recorded in r.errors; no plugin call
-        const i = indexOf.get(path)
-        const value = plugin(doc, path)
-        if (value !== null && (typeof value === 'object' || typeof value === 'function') && typeof value.then === 'function') {
-          // The job keeps the document until this settles, and records a rejection.
-          return Promise.resolve(value).then((v) => {
-            results[i] = v
-          })
-        }
-        results[i] = value
-        return undefined
-      },
-      jobOptions,
-    )
-    files += r.files
-    bytes += r.bytes
-    for (const e of r.errors) {
-      const i = indexOf.get(e.path)
-      // A plugin timed out (its promise may still resolve later): the error wins.
-      results[i] = undefined
-      errors.push({ index: i, error: e.error, phase: e.phase })
-    }
-  }
-  return { results, errors, files, bytes }
+  const r = await pool.parseJsonFiles(
+    paths,
+    (doc, path, i) => {
+      if (doc instanceof Error) return undefined // recorded in r.errors; no plugin call
+      const value = plugin(doc, path)
+      if (value !== null && (typeof value === 'object' || typeof value === 'function') && typeof value.then === 'function') {
+        // The job keeps the document until this settles, and records a rejection.
+        return Promise.resolve(value).then((v) => {
+          results[i] = v
+        })
+      }
+      results[i] = value
+      return undefined
+    },
+    jobOptions,
+  )
+  const errors = r.errors.map(({ index, error, phase }) => {
+    // A plugin timed out (its promise may still resolve later): the error wins.
+    results[index] = undefined
+    return { index, error, phase }
+  })
+  return { results, errors, files: r.files, bytes: r.bytes }
 }
 
 // A worker thread's runner: the module's own instance.
