@@ -7,7 +7,7 @@
 //! finds it already dropped. So a block is released exactly once whether the runtime
 //! finalizes the buffer, tears the environment down, or both, in either order.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
 use std::ptr::NonNull;
 use std::rc::{Rc, Weak};
@@ -65,6 +65,9 @@ pub(crate) struct EnvState {
     env: sys::napi_env,
     owners: RefCell<Vec<Arc<JsOwner>>>,
     parts: RefCell<Vec<Weak<dyn Teardown>>>,
+    /// Whether the runtime accepts external buffers, once probed (see
+    /// [`external_buffers_allowed`](Self::external_buffers_allowed)).
+    external_buffers: Cell<Option<bool>>,
 }
 
 thread_local! {
@@ -83,6 +86,7 @@ impl EnvState {
                 env,
                 owners: RefCell::new(Vec::new()),
                 parts: RefCell::new(Vec::new()),
+                external_buffers: Cell::new(None),
             });
             // SAFETY: `env` is the current environment; the hook runs once, at its teardown,
             // on this thread, with `env` as its argument.
@@ -90,6 +94,20 @@ impl EnvState {
             envs.push(Rc::clone(&state));
             state
         })
+    }
+
+    /// Whether this environment's runtime allows external buffers: probed once (wrapping a
+    /// small buffer of our own), then remembered: a runtime does not change its mind, and
+    /// each probe leaves a buffer for the GC.
+    pub(crate) fn external_buffers_allowed(&self) -> bool {
+        if let Some(allowed) = self.external_buffers.get() {
+            return allowed;
+        }
+        // SAFETY: `EnvState::of` is only called with the calling thread's current
+        // environment, and the state is dropped at its teardown, so `env` is live here.
+        let allowed = unsafe { super::handoff::external_buffers_allowed(self.env) };
+        self.external_buffers.set(Some(allowed));
+        allowed
     }
 
     /// Remember a JS buffer's owner (and forget owners whose buffers were finalized).

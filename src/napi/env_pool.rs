@@ -40,7 +40,7 @@ use ::napi::sys;
 
 use super::env::{EnvState, Teardown};
 use super::error::{ErrorCode, Result, TransferError};
-use super::handoff::{CopyTarget, HandOffError, external_buffers_allowed, wrap_external};
+use super::handoff::{CopyTarget, HandOffError, wrap_external};
 use super::mode::{Transfer, TransferMode, Wait};
 use super::value::{RawValue, arraybuffer_len, null, reference_value};
 use crate::FixedSizeAllocator;
@@ -214,20 +214,16 @@ impl EnvPool {
     /// Bind `pool` to the calling environment (`env` is the one your `#[napi]` function got).
     pub fn new(env: &Env, pool: FixedSizeAllocatorPool, transfer: Transfer) -> Result<Rc<Self>> {
         let raw_env = env.raw();
+        let state = EnvState::of(raw_env);
         let mode = match transfer {
             Transfer::Copy => TransferMode::Copy,
-            // SAFETY: `raw_env` is the environment `env` of the calling #[napi] function.
-            Transfer::External if !unsafe { external_buffers_allowed(raw_env) } => {
+            Transfer::External if !state.external_buffers_allowed() => {
                 return Err(HandOffError::ExternalForbidden.into());
             }
             Transfer::External => TransferMode::External,
-            // SAFETY: as above.
-            Transfer::Auto if unsafe { external_buffers_allowed(raw_env) } => {
-                TransferMode::External
-            }
+            Transfer::Auto if state.external_buffers_allowed() => TransferMode::External,
             Transfer::Auto => TransferMode::Copy,
         };
-        let state = EnvState::of(raw_env);
         let this = Rc::new(Self {
             pool: Arc::new(pool),
             env: raw_env,
