@@ -240,6 +240,9 @@ static NAME: [bool; 256] = {
 struct Lexer<'s> {
     src: &'s [u8],
     pos: usize,
+    /// The value of the last number lexed, when the fast path of [`number`] gave it; NaN
+    /// (which no number token is) when its text must go through `str::parse`.
+    num: f64,
 }
 
 impl Lexer<'_> {
@@ -276,7 +279,7 @@ impl Lexer<'_> {
                     SINGLE[c as usize]
                 }
                 Class::Digit => {
-                    i = number_end(b, i);
+                    (i, self.num) = number(b, i);
                     Tok::Num
                 }
                 Class::Quote => {
@@ -374,72 +377,62 @@ fn keyword(s: &[u8]) -> Tok {
     }
 }
 
-/// Where the number that starts at `i` (a digit) ends: `digits ("." digits)? ([eE] [+-]? digits)?`,
-/// the fraction and the exponent only when digits follow.
-#[inline(always)]
-fn number_end(b: &[u8], mut i: usize) -> usize {
-    let digits = |mut i: usize| {
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        i
-    };
-    i = digits(i);
-    if i + 1 < b.len() && b[i] == b'.' && b[i + 1].is_ascii_digit() {
-        i = digits(i + 1);
-    }
-    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-        let mut j = i + 1;
-        if j < b.len() && (b[j] == b'+' || b[j] == b'-') {
-            j += 1;
-        }
-        if j < b.len() && b[j].is_ascii_digit() {
-            i = digits(j);
-        }
-    }
-    i
-}
-
 /// Exact powers of ten as `f64` (10^22 is the largest that is exact).
 const POW10: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
-/// The value of a number token, the same `f64` as `text.parse::<f64>()`. Fast path (Clinger's,
-/// as in the standard library's own parser): `digits` or `digits.digits` of at most 19
-/// bytes, whose digits as an integer `m` are at most 2^53 and whose fraction has at most 22
-/// digits: then `m` and `10^k` are exact `f64`s and one IEEE division rounds correctly, so the
-/// result is the correctly rounded value, which is what `parse` returns too. Anything else
-/// (an exponent, more digits) takes `parse`.
-#[inline]
-fn number_value(text: &str) -> Option<f64> {
-    let b = text.as_bytes();
-    // At most 19 bytes: at most 19 digits, so `m` cannot overflow.
-    if b.len() <= 19 {
-        let mut m: u64 = 0;
-        let mut frac = None;
-        let mut ok = true;
-        for (k, &c) in b.iter().enumerate() {
-            if c.is_ascii_digit() {
-                m = m * 10 + (c - b'0') as u64;
-            } else if c == b'.' && frac.is_none() {
-                frac = Some(b.len() - k - 1);
-            } else {
-                ok = false;
-                break;
+/// The number that starts at `start` (a digit): where it ends, and its value, or NaN when it
+/// needs `str::parse`. The grammar: `digits ("." digits)? ([eE] [+-]? digits)?`, the fraction
+/// and the exponent only when digits follow. The value is computed while scanning, on
+/// Clinger's fast path (as in the standard library's own parser): no exponent, at most 19
+/// digits (so `m` cannot overflow), the digits as an integer `m` at most 2^53 and at most 22 of
+/// them after the point. Then `m` and `10^k` are exact `f64`s and one IEEE division rounds
+/// correctly: the correctly rounded value, which is what `str::parse` returns too.
+#[inline(always)]
+fn number(b: &[u8], start: usize) -> (usize, f64) {
+    let mut m: u64 = 0;
+    let mut digits = |mut i: usize| {
+        while i < b.len() && b[i].is_ascii_digit() {
+            m = m.wrapping_mul(10).wrapping_add((b[i] - b'0') as u64);
+            i += 1;
+        }
+        i
+    };
+    let mut i = digits(start);
+    let mut count = i - start;
+    let mut frac = 0;
+    if i + 1 < b.len() && b[i] == b'.' && b[i + 1].is_ascii_digit() {
+        let point = i + 1;
+        i = digits(point);
+        frac = i - point;
+        count += frac;
+    }
+    let mut exponent = false;
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        let mut j = i + 1;
+        if j < b.len() && (b[j] == b'+' || b[j] == b'-') {
+            j += 1;
+        }
+        if j < b.len() && b[j].is_ascii_digit() {
+            exponent = true;
+            i = j;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
             }
         }
-        let k = frac.unwrap_or(0);
-        if ok && m <= 1 << 53 && k <= 22 {
-            return Some(if k == 0 {
-                m as f64
-            } else {
-                m as f64 / POW10[k]
-            });
-        }
     }
-    number_slow(text)
+    let value = if !exponent && count <= 19 && m <= 1 << 53 && frac <= 22 {
+        if frac == 0 {
+            m as f64
+        } else {
+            m as f64 / POW10[frac]
+        }
+    } else {
+        f64::NAN
+    };
+    (i, value)
 }
 
 #[cold]
@@ -482,6 +475,7 @@ pub fn parse<'a>(
     let mut lexer = Lexer {
         src: src.as_bytes(),
         pos: 0,
+        num: f64::NAN,
     };
     let tok = lexer.next_token();
     let mut p = Parser {
@@ -985,10 +979,15 @@ impl<'a> Parser<'a, '_> {
                 }
             }
             Tok::Num => {
+                // The lexer's last token is this one: its value, before `next` lexes another.
+                let mut value = self.lexer.num;
                 self.next();
-                let Some(value) = number_value(&self.src[t.start as usize..t.end as usize]) else {
-                    return Err(self.fail(t.start, "bad number".to_owned()));
-                };
+                if value.is_nan() {
+                    let Some(v) = number_slow(&self.src[t.start as usize..t.end as usize]) else {
+                        return Err(self.fail(t.start, "bad number".to_owned()));
+                    };
+                    value = v;
+                }
                 Expression::NumericLiteral(self.bx(NumericLiteral { value, span })?)
             }
             Tok::Str => {
@@ -1110,5 +1109,53 @@ impl<'a> Parser<'a, '_> {
             Ok(s) => Ok(s),
             Err(e) => Err(self.arena_fail(e)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number;
+
+    /// `number` against `str::parse` on many decimal strings: the same end, and the same
+    /// bits whenever the fast path gives a value (most of the time: `taken` says how often).
+    #[test]
+    fn number_fast_path_is_exact() {
+        let mut s: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut rnd = |n: u64| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s % n
+        };
+        let mut taken = 0;
+        let mut text = String::new();
+        for _ in 0..1_000_000 {
+            text.clear();
+            let int_digits = 1 + rnd(20);
+            let frac_digits = rnd(24);
+            // Long runs of one digit, and runs of 9s and 0s, find rounding boundaries.
+            let kind = rnd(3);
+            let mut digit = || match kind {
+                0 => char::from(b'0' + rnd(10) as u8),
+                1 => ['0', '9'][rnd(2) as usize],
+                _ => ['1', '5', '0'][rnd(3) as usize],
+            };
+            text.extend((0..int_digits).map(|_| digit()));
+            if frac_digits > 0 {
+                text.push('.');
+                text.extend((0..frac_digits).map(|_| digit()));
+            }
+            let (end, value) = number(text.as_bytes(), 0);
+            assert_eq!(end, text.len(), "{text}");
+            if !value.is_nan() {
+                taken += 1;
+                let want: f64 = text.parse().unwrap();
+                assert_eq!(value.to_bits(), want.to_bits(), "{text}");
+            }
+        }
+        assert!(
+            taken > 200_000,
+            "the fast path took only {taken} of 1 000 000"
+        );
     }
 }

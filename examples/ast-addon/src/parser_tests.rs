@@ -467,13 +467,11 @@ fn mutated_sources() {
     );
 }
 
-/// The fast number path gives the bits `str::parse` gives.
+/// The fast number path gives the bits `str::parse` gives, next to other tokens too.
 #[test]
 fn numbers() {
     let mut rng = Rng::new(3);
-    let mut b = Blocks::new();
-    let mut src = String::new();
-    for _ in 0..20_000 {
+    let number = |rng: &mut Rng| {
         let int_digits = 1 + rng.below(20);
         let frac_digits = rng.below(24);
         let mut t: String = (0..int_digits)
@@ -483,8 +481,32 @@ fn numbers() {
             t.push('.');
             t.extend((0..frac_digits).map(|_| char::from(b'0' + rng.below(10) as u8)));
         }
-        src.push_str(&t);
+        if rng.below(4) == 0 {
+            // An exponent, or an `e` that is not one (then a name follows the number).
+            t.push_str(["e", "E", "e+", "e-"][rng.below(4)]);
+            t.extend((0..rng.below(4)).map(|_| char::from(b'0' + rng.below(10) as u8)));
+        }
+        t
+    };
+    let mut b = Blocks::new();
+    let mut src = String::new();
+    for _ in 0..20_000 {
+        src.push_str(&number(&mut rng));
         src.push_str(";\n");
     }
     b.same(&src);
+    // In lists and operators, where the token after a number is lexed before its value is
+    // taken; and sources that end in a number or put two numbers side by side.
+    let mut src = String::new();
+    for _ in 0..5_000 {
+        let n: Vec<String> = (0..4).map(|_| number(&mut rng)).collect();
+        src.push_str(&format!("f({}, {} * {}, [{}]);\n", n[0], n[1], n[2], n[3]));
+    }
+    b.same(&src);
+    for _ in 0..2_000 {
+        let (x, y) = (number(&mut rng), number(&mut rng));
+        b.same(&format!("{x} {y};"));
+        b.same(&format!("let a = {x}"));
+        b.same(&format!("[{x}.{y}];"));
+    }
 }
