@@ -53,16 +53,18 @@ async function firstHandoffs(heapMb, { rounds = 7, settle = false } = {}) {
   }
   global.gc()
   const heapUsed = process.memoryUsage().heapUsed
+  const live0 = rt.liveBlocks()
   const first = []
   const repeat = []
   const external = []
   for (let r = 0; r < rounds; r++) {
     if (settle) {
       // Let the GC collect the earlier pools' buffers and their finalizers run (on a later
-      // turn): their blocks are freed, so this pool's are the process's spare blocks.
-      global.gc()
-      await new Promise(setImmediate)
-      await new Promise(setImmediate)
+      // turn) until their blocks are freed: this pool's are then the process's spare blocks.
+      for (let k = 0; k < 50 && rt.liveBlocks() > live0; k++) {
+        global.gc()
+        await new Promise((resolve) => setTimeout(resolve, 2))
+      }
     }
     const pool = new rt.JsonPool({ size: 8, transfer: 'external' })
     const before = process.memoryUsage().external
