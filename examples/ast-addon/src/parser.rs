@@ -23,8 +23,8 @@
 //! before it reports (`Parser::into_error`). `parser_tests.rs` holds the output, errors
 //! included, to that older parser's (`reference_parser.rs`).
 //!
-//! Speed: 41 instructions per source byte on bench.js's generated source (43.0 M for 1 MB;
-//! the token-list parser before it took 73.8 M), about 5.7 ms per MB. What it takes: the lexer
+//! Speed: 41 instructions per source byte on bench.js's generated source (42.5 M for 1 MB;
+//! the token-list parser before it took 73.8 M), about 5.8 ms per MB. What it takes: the lexer
 //! is one out-of-line function (`Parser::advance`) that dispatches on a byte-class table and
 //! writes the token in place; a failure is a zero-sized `Fail` whose error waits in the
 //! parser, so `PResult<Expression>` is the 16 bytes of an `Expression`, returned in
