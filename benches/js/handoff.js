@@ -44,7 +44,7 @@ function handoffSizes(transfer) {
  * `process.memoryUsage().external` grew by with the 8 blocks handed out. Rounds of a new
  * pool each; ranges over the rounds.
  */
-async function firstHandoffs(heapMb, { rounds = 7, settle = false } = {}) {
+async function firstHandoffs(heapMb, { rounds = 7, reuse = false } = {}) {
   const ballast = []
   global.gc()
   let i = 0
@@ -53,19 +53,18 @@ async function firstHandoffs(heapMb, { rounds = 7, settle = false } = {}) {
   }
   global.gc()
   const heapUsed = process.memoryUsage().heapUsed
-  const live0 = rt.liveBlocks()
   const first = []
   const repeat = []
   const external = []
+  // Without `reuse`, every round's pool stays open until the end, so no block is freed and
+  // each round makes new ones; with it, each round's pool is closed, so once the GC has
+  // collected its buffers the next round's blocks are the process's spare blocks.
+  const open = []
   for (let r = 0; r < rounds; r++) {
-    if (settle) {
-      // Let the GC collect the earlier pools' buffers and their finalizers run (on a later
-      // turn) until their blocks are freed: this pool's are then the process's spare blocks.
-      for (let k = 0; k < 50 && rt.liveBlocks() > live0; k++) {
-        global.gc()
-        await new Promise((resolve) => setTimeout(resolve, 2))
-      }
-    }
+    // Both ways, a full GC and two turns before each round (finalizers run on a later turn).
+    global.gc()
+    await new Promise((resolve) => setTimeout(resolve, 2))
+    await new Promise((resolve) => setTimeout(resolve, 2))
     const pool = new rt.JsonPool({ size: 8, transfer: 'external' })
     const before = process.memoryUsage().external
     let t0 = performance.now()
@@ -79,8 +78,10 @@ async function firstHandoffs(heapMb, { rounds = 7, settle = false } = {}) {
     for (let k = 0; k < 8; k++) docs.push(pool.parseJson('{"a":1}'))
     repeat.push(performance.now() - t0)
     for (const d of docs) d.release()
-    pool.close()
+    if (reuse) pool.close()
+    else open.push(pool)
   }
+  for (const pool of open) pool.close()
   ballast.length = 0
   global.gc()
   // Median, then the range: a GC that comes due in one round (the heap was just built) shows
@@ -93,7 +94,7 @@ async function firstHandoffs(heapMb, { rounds = 7, settle = false } = {}) {
   const ratios = first.map((f, k) => f / repeat[k])
   return [
     [
-      `8 first hand-offs (new pool of 8, parseJson of 1 KB or less, ${settle ? 'spare blocks: earlier pools freed' : 'new blocks'}), heap ${(heapUsed / 2 ** 20).toFixed(0)} MB`,
+      `8 first hand-offs (new pool of 8, parseJson of 1 KB or less, ${reuse ? 'spare blocks: earlier pools freed' : 'new blocks'}), heap ${(heapUsed / 2 ** 20).toFixed(0)} MB`,
       range(first, ms),
       `${range(ratios, (x) => x.toFixed(1))}x the repeat; external +${range(external, (x) => (x / 2 ** 20).toFixed(0))} MiB`,
     ],
@@ -103,10 +104,9 @@ async function firstHandoffs(heapMb, { rounds = 7, settle = false } = {}) {
 
 module.exports = async function run() {
   const rows = []
-  // New blocks first (no turn of the event loop in between, so nothing is freed yet), then
-  // the same after earlier pools were freed (their blocks are spares).
-  for (const settle of [false, true]) {
-    for (const heapMb of [16, 250, 1024]) rows.push(...(await firstHandoffs(heapMb, { settle })))
+  // New blocks, then the same after earlier pools were freed (their blocks are spares).
+  for (const reuse of [false, true]) {
+    for (const heapMb of [16, 250, 1024]) rows.push(...(await firstHandoffs(heapMb, { reuse })))
   }
   rows.push(...handoffSizes('external'), ...handoffSizes('copy'))
   table('Hand-off of arena data to JS', ['case', 'time', 'ratio'], rows)
