@@ -28,6 +28,7 @@ mod job;
 mod mode;
 mod producer;
 mod stats;
+mod text;
 mod throw;
 mod value;
 
@@ -39,6 +40,7 @@ pub use job::{Job, JobOptions};
 pub use mode::{Transfer, TransferMode, Wait};
 pub use producer::{OsError, Position, ProduceError, Producer};
 pub use stats::NativePoolStats;
+pub use text::Utf8String;
 pub use throw::catch_panic_in;
 pub use value::RawValue;
 
