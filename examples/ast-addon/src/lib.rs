@@ -16,8 +16,6 @@ pub mod ast;
 pub mod parser;
 #[cfg(test)]
 mod parser_tests;
-#[cfg(test)]
-mod reference_parser;
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -1,16 +1,35 @@
-//! The parser against the one it replaced (`reference_parser.rs`, which lexed the whole source
-//! into a token list first): for every input the same outcome, byte for byte — the tree as
-//! JSON (node types, spans, values, number bits) or the same error message at the same
-//! offset. Inputs: the generated sources of `test/source.js` (ported below, the same for the
-//! same seed), edge cases, and many small mutations of generated sources, which reach the
-//! error paths (a lexical error after a syntax error, too deep nesting, bad escapes).
+//! The parser against golden outcomes: for every input, the outcome (the tree as JSON — node
+//! types, spans, values, number bits — or the error message and offset) must be the one
+//! recorded in `test/fixtures/parser-golden/*.txt`. Those files were written by the parser
+//! this one replaced (which lexed the whole source into a token list first), so they hold the
+//! new parser to the old one's output byte for byte without keeping the old parser around.
+//! Inputs: the generated sources of `test/source.js` (ported below, the same for the same
+//! seed; bench.js's 1 MB source among them), edge cases, many small mutations of generated
+//! sources, which reach the error paths (a lexical error after a syntax error, too deep
+//! nesting, bad escapes), and numbers in many shapes. Every input is deterministic: fixed
+//! seeds, a fixed xorshift, no clock and no hash-map order.
+//!
+//! A golden file has one line per input, `<name> <ok|err|arena> <digest>`, where the digest
+//! is the 64-bit FNV-1a of the outcome string (`outcome` below), and a first line
+//! `#inputs <count> <digest of all the input sources>`, which tells a changed input (a
+//! generator or case list edited) from a changed outcome.
+//!
+//! Regenerating: `AST_WRITE_GOLDEN=1 cargo test --release parser_tests` rewrites the files
+//! from the current parser (and the tests pass). Do it only for a deliberate change of the
+//! output (a new node field, a reworded error) or of the inputs (a new edge case), after the
+//! tests passed on every other line, and review `git diff test/fixtures/parser-golden`: a
+//! regenerated file proves nothing about the lines it changed.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
 
 use raw_transfer::FixedSizeAllocator;
 
-use crate::{parser, reference_parser};
+use crate::parser;
 
-/// What a parse gives, in a form both parsers share.
-fn outcome_new(src: &str, block: &mut FixedSizeAllocator) -> String {
+/// What a parse gives: the tree as JSON, or the error.
+fn outcome(src: &str, block: &mut FixedSizeAllocator) -> String {
     block.reset();
     match parser::parse(src, block, &mut parser::Scratch::default()) {
         Ok(p) => format!("ok {}", serde_json::to_string(&*p).unwrap()),
@@ -19,38 +38,154 @@ fn outcome_new(src: &str, block: &mut FixedSizeAllocator) -> String {
     }
 }
 
-fn outcome_old(src: &str, block: &mut FixedSizeAllocator) -> String {
-    block.reset();
-    match reference_parser::parse(src, block, &mut reference_parser::Scratch::default()) {
-        Ok(p) => format!("ok {}", serde_json::to_string(&*p).unwrap()),
-        Err(reference_parser::ParseError::Syntax { offset, message }) => {
-            format!("err {offset}: {message}")
-        }
-        Err(reference_parser::ParseError::Arena(e)) => format!("arena {e}"),
+/// 64-bit FNV-1a, continued from `h` (start from `FNV_OFFSET`).
+fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
+    h
 }
 
-struct Blocks(FixedSizeAllocator);
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
-impl Blocks {
-    fn new() -> Self {
-        Self(FixedSizeAllocator::new().unwrap())
+/// Keeps a string short in a failure message.
+fn cut(s: &str) -> String {
+    let mut t: String = s.chars().take(300).collect();
+    if t.len() < s.len() {
+        t.push('…');
+    }
+    t
+}
+
+/// One golden file: checks each input's outcome against its line, or (with
+/// `AST_WRITE_GOLDEN=1`) collects the lines to write.
+struct Golden {
+    path: PathBuf,
+    write: bool,
+    /// The file's lines by name (empty when writing).
+    want: HashMap<String, String>,
+    want_inputs: String,
+    /// The lines of this run, in order.
+    lines: Vec<String>,
+    inputs: u64,
+    mismatches: Vec<String>,
+    block: FixedSizeAllocator,
+}
+
+impl Golden {
+    fn new(file: &str) -> Self {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("test/fixtures/parser-golden")
+            .join(file);
+        let write = std::env::var_os("AST_WRITE_GOLDEN").is_some_and(|v| v == "1");
+        let mut want = HashMap::new();
+        let mut want_inputs = String::new();
+        if !write {
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+                panic!("{}: {e} (AST_WRITE_GOLDEN=1 writes it)", path.display())
+            });
+            for line in text.lines() {
+                if let Some(rest) = line.strip_prefix("#inputs ") {
+                    want_inputs = rest.to_owned();
+                } else if let Some((name, _)) = line.split_once(' ') {
+                    want.insert(name.to_owned(), line.to_owned());
+                }
+            }
+        }
+        Self {
+            path,
+            write,
+            want,
+            want_inputs,
+            lines: Vec::new(),
+            inputs: FNV_OFFSET,
+            mismatches: Vec::new(),
+            block: FixedSizeAllocator::new().unwrap(),
+        }
     }
 
-    /// Both parsers' outcomes for `src` are equal; returns it.
-    fn same(&mut self, src: &str) -> String {
-        let new = outcome_new(src, &mut self.0);
-        let old = outcome_old(src, &mut self.0);
-        if new != old {
-            let cut = |s: &str| s.chars().take(300).collect::<String>();
-            panic!(
-                "the parsers differ on {:?}\n new: {}\n old: {}",
-                cut(src),
-                cut(&new),
-                cut(&old)
-            );
+    /// Parses each of `srcs` and checks their outcomes, together, against the line `name`;
+    /// returns the outcomes' kinds (`ok`, `err` or `arena`).
+    fn check(&mut self, name: &str, srcs: &[&str]) -> Vec<&'static str> {
+        let mut digest = FNV_OFFSET;
+        let mut kinds = Vec::new();
+        let mut outcomes = Vec::new();
+        for (i, src) in srcs.iter().enumerate() {
+            self.inputs = fnv1a(self.inputs, src.as_bytes());
+            self.inputs = fnv1a(self.inputs, &[0xff]);
+            let out = outcome(src, &mut self.block);
+            if i > 0 {
+                digest = fnv1a(digest, b"\n");
+            }
+            digest = fnv1a(digest, out.as_bytes());
+            kinds.push(match out.as_bytes()[0] {
+                b'o' => "ok",
+                b'e' => "err",
+                _ => "arena",
+            });
+            outcomes.push(out);
         }
-        new
+        let line = format!("{name} {} {digest:016x}", kinds.join(","));
+        if !self.write {
+            let want = self.want.get(name).map_or("(no line)", String::as_str);
+            if want != line && self.mismatches.len() < 5 {
+                let mut m = format!("{name}: golden `{want}`, now `{line}`");
+                for (src, out) in srcs.iter().zip(&outcomes) {
+                    write!(m, "\n  source: {:?}\n  now:    {}", cut(src), cut(out)).unwrap();
+                }
+                self.mismatches.push(m);
+            } else if want != line {
+                self.mismatches.push(String::new());
+            }
+        }
+        self.lines.push(line);
+        kinds
+    }
+
+    /// Writes the file, or fails naming the inputs whose outcome changed.
+    fn finish(self) {
+        let inputs = format!("{} {:016x}", self.lines.len(), self.inputs);
+        if self.write {
+            let mut text = format!("#inputs {inputs}\n");
+            for l in &self.lines {
+                text.push_str(l);
+                text.push('\n');
+            }
+            std::fs::create_dir_all(self.path.parent().unwrap()).unwrap();
+            std::fs::write(&self.path, text).unwrap();
+            return;
+        }
+        let inputs_note = if inputs == self.want_inputs {
+            String::new()
+        } else {
+            format!(
+                "\nThe inputs themselves changed (count and digest now `{inputs}`, golden `{}`): \
+                 a generator, the case list or the mutations are no longer those the file was \
+                 recorded for.",
+                self.want_inputs
+            )
+        };
+        assert!(
+            self.mismatches.is_empty() && self.lines.len() == self.want.len(),
+            "{}: {} of {} inputs differ from the golden outcomes ({} golden lines){inputs_note}\n{}",
+            self.path.display(),
+            self.mismatches.len(),
+            self.lines.len(),
+            self.want.len(),
+            self.mismatches
+                .iter()
+                .filter(|m| !m.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        assert_eq!(
+            inputs,
+            self.want_inputs,
+            "{}{inputs_note}",
+            self.path.display()
+        );
     }
 }
 
@@ -260,12 +395,17 @@ fn generate(bytes: usize, seed: u32) -> String {
 
 #[test]
 fn generated_sources() {
-    let mut b = Blocks::new();
+    let mut g = Golden::new("generated.txt");
     // bench.js's source (seed 42), and smaller ones of other seeds.
-    assert!(b.same(&generate(1 << 20, 42)).starts_with("ok "));
+    assert_eq!(
+        g.check("bench-1MiB-seed42", &[&generate(1 << 20, 42)]),
+        ["ok"]
+    );
     for seed in 1..=40 {
-        assert!(b.same(&generate(20_000, seed)).starts_with("ok "));
+        let name = format!("seed{seed}");
+        assert_eq!(g.check(&name, &[&generate(20_000, seed)]), ["ok"]);
     }
+    g.finish();
 }
 
 #[test]
@@ -393,10 +533,11 @@ fn edge_cases() {
     cases.push(format!("({}) => 1;", "a, ".repeat(3000)));
     cases.push(format!("({}) + 1;", "a, ".repeat(3000)));
     cases.push(format!("f({});", "function () { ".repeat(200)));
-    let mut b = Blocks::new();
-    for c in &cases {
-        b.same(c);
+    let mut g = Golden::new("edge-cases.txt");
+    for (i, c) in cases.iter().enumerate() {
+        g.check(&format!("case{i:03}"), &[c]);
     }
+    g.finish();
 }
 
 /// Small random edits of generated sources: deletions, insertions of bytes the grammar
@@ -433,7 +574,7 @@ fn mutated_sources() {
         "-",
         "//",
     ];
-    let mut b = Blocks::new();
+    let mut g = Golden::new("mutated.txt");
     let mut rng = Rng::new(7);
     let mut errors = 0;
     for seed in 0..4000 {
@@ -456,10 +597,11 @@ fn mutated_sources() {
         }
         // Keep it UTF-8 (the napi side rejects anything else before parsing).
         let s = String::from_utf8_lossy(&s).into_owned();
-        if b.same(&s).starts_with("err") {
+        if g.check(&format!("mut{seed:04}"), &[&s]) == ["err"] {
             errors += 1;
         }
     }
+    g.finish();
     // Most edits break the source: the error paths are what this test is for.
     assert!(
         errors > 2000,
@@ -467,7 +609,8 @@ fn mutated_sources() {
     );
 }
 
-/// The fast number path gives the bits `str::parse` gives, next to other tokens too.
+/// Numbers next to other tokens (`parser.rs`'s own test holds the fast number path to
+/// `str::parse` bit for bit).
 #[test]
 fn numbers() {
     let mut rng = Rng::new(3);
@@ -488,25 +631,48 @@ fn numbers() {
         }
         t
     };
-    let mut b = Blocks::new();
+    let mut g = Golden::new("numbers.txt");
+    // Each source also without the numbers that are not numbers alone (`1e`, `2.5e+`): the
+    // first of those ends the parse, and the sources without them parse in full.
+    let valid = |t: &String| t.parse::<f64>().is_ok();
     let mut src = String::new();
+    let mut all_valid = String::new();
     for _ in 0..20_000 {
-        src.push_str(&number(&mut rng));
+        let t = number(&mut rng);
+        src.push_str(&t);
         src.push_str(";\n");
+        if valid(&t) {
+            all_valid.push_str(&t);
+            all_valid.push_str(";\n");
+        }
     }
-    b.same(&src);
+    g.check("statements", &[&src]);
+    assert_eq!(g.check("statements-valid", &[&all_valid]), ["ok"]);
     // In lists and operators, where the token after a number is lexed before its value is
     // taken; and sources that end in a number or put two numbers side by side.
     let mut src = String::new();
+    let mut all_valid = String::new();
     for _ in 0..5_000 {
         let n: Vec<String> = (0..4).map(|_| number(&mut rng)).collect();
-        src.push_str(&format!("f({}, {} * {}, [{}]);\n", n[0], n[1], n[2], n[3]));
+        let call = format!("f({}, {} * {}, [{}]);\n", n[0], n[1], n[2], n[3]);
+        src.push_str(&call);
+        if n.iter().all(valid) {
+            all_valid.push_str(&call);
+        }
     }
-    b.same(&src);
-    for _ in 0..2_000 {
+    g.check("calls", &[&src]);
+    assert_eq!(g.check("calls-valid", &[&all_valid]), ["ok"]);
+    // Three sources to a line.
+    for i in 0..2_000 {
         let (x, y) = (number(&mut rng), number(&mut rng));
-        b.same(&format!("{x} {y};"));
-        b.same(&format!("let a = {x}"));
-        b.same(&format!("[{x}.{y}];"));
+        g.check(
+            &format!("pair{i:04}"),
+            &[
+                &format!("{x} {y};"),
+                &format!("let a = {x}"),
+                &format!("[{x}.{y}];"),
+            ],
+        );
     }
+    g.finish();
 }
