@@ -21,7 +21,7 @@
 //! was): the first lexical error anywhere in the source (an unterminated string, an unknown
 //! character) wins over any syntax error, so a failed parse lexes the rest of the source
 //! before it reports (`Parser::into_error`). `parser_tests.rs` holds the output, errors
-//! included, to that older parser's (`reference_parser.rs`).
+//! included, to that older parser's, recorded as digests in `test/fixtures/parser-golden/`.
 //!
 //! Speed: 41 instructions per source byte on bench.js's generated source (42.5 M for 1 MB;
 //! the token-list parser before it took 73.8 M), about 5.8 ms per MB. What it takes: the lexer
