@@ -35,14 +35,16 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ::napi::bindgen_prelude::{Env, ToNapiValue};
+use ::napi::bindgen_prelude::Env;
 use ::napi::sys;
 
+use super::docs::Docs;
 use super::env::{EnvState, Teardown};
 use super::error::{ErrorCode, Result, TransferError};
 use super::handoff::{CopyTarget, HandOffError, wrap_external};
 use super::mode::{Transfer, TransferMode, Wait};
-use super::value::{RawValue, arraybuffer_len, null, reference_value};
+use super::sent::Sent;
+use super::value::{RawValue, arraybuffer_len, reference_value};
 use crate::FixedSizeAllocator;
 use crate::geometry::{BUFFER_SIZE, MIN_BUFFER_SIZE};
 use crate::pool::{FixedSizeAllocatorGuard, FixedSizeAllocatorPool};
@@ -77,113 +79,6 @@ struct CheckedOut {
     /// when the last one is.
     docs: Docs,
     _lease: Option<Box<dyn std::any::Any>>,
-}
-
-/// The most documents one block holds (a job packs small results up to this many).
-pub(crate) const MAX_DOCS_PER_BLOCK: usize = 1 << 12;
-
-/// Which documents of a block are still held by JS: document `k` is bit `k`. Releasing one
-/// twice is harmless (the bit is already clear), so JS cannot return a block early by
-/// releasing the same document again.
-struct Docs {
-    bits: Vec<u64>,
-    live: usize,
-}
-
-impl Docs {
-    /// `n` documents (1..=`MAX_DOCS_PER_BLOCK`), all held.
-    fn all(n: usize) -> Result<Self> {
-        debug_assert!((1..=MAX_DOCS_PER_BLOCK).contains(&n));
-        let words = n.div_ceil(64);
-        let mut bits = Vec::new();
-        bits.try_reserve_exact(words).map_err(|_| {
-            TransferError::new(
-                ErrorCode::OutOfMemory,
-                "out of memory for a block's document set",
-            )
-        })?;
-        bits.resize(words, u64::MAX);
-        if !n.is_multiple_of(64) {
-            bits[words - 1] = (1u64 << (n % 64)) - 1;
-        }
-        Ok(Self { bits, live: n })
-    }
-
-    /// Let go of document `doc`; whether it was held.
-    fn release(&mut self, doc: u32) -> bool {
-        let (word, bit) = ((doc / 64) as usize, doc % 64);
-        match self.bits.get_mut(word) {
-            Some(w) if *w & (1 << bit) != 0 => {
-                *w &= !(1 << bit);
-                self.live -= 1;
-                true
-            }
-            _ => false,
-        }
-    }
-}
-
-/// A hand-off: what JS needs to read a block, `{ id, generation, buffer }`, `buffer` being
-/// `null` after the first hand-off of that block to this environment.
-//
-// A `#[napi]` function returning it (or `Result<Sent>`) needs no `ts_return_type`: napi-rs
-// types a return value by its Rust name, and the `#[napi(object)]` below (which makes no
-// conversion: `ToNapiValue` is the impl after it) declares `interface Sent` in the
-// `index.d.ts` the napi CLI generates for an addon that depends on this crate.
-#[napi_derive::napi(
-    object,
-    object_to_js = false,
-    object_from_js = false,
-    use_nullable = true
-)]
-pub struct Sent {
-    /// The block id (`base >> 32`): what JS passes back to name the block.
-    pub id: u32,
-    /// The block's generation at this hand-off (a view of an older one is stale).
-    pub generation: u32,
-    /// The block's `ArrayBuffer` the first time this environment is sent the block, then
-    /// `null` (keep the first one: a `BufferCache` does).
-    #[napi(ts_type = "ArrayBuffer")]
-    pub buffer: Option<RawValue>,
-}
-
-impl ToNapiValue for Sent {
-    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> ::napi::Result<sys::napi_value> {
-        let mut obj = std::ptr::null_mut();
-        // SAFETY: plain Node-API calls on the current environment with valid out-pointers;
-        // every value set is created on `env` in this call.
-        unsafe {
-            check(sys::napi_create_object(env, &mut obj))?;
-            let id = u32::to_napi_value(env, val.id)?;
-            let generation = u32::to_napi_value(env, val.generation)?;
-            let buffer = match val.buffer {
-                Some(b) => b.0,
-                None => null(env)?,
-            };
-            check(sys::napi_set_named_property(env, obj, c"id".as_ptr(), id))?;
-            check(sys::napi_set_named_property(
-                env,
-                obj,
-                c"generation".as_ptr(),
-                generation,
-            ))?;
-            check(sys::napi_set_named_property(
-                env,
-                obj,
-                c"buffer".as_ptr(),
-                buffer,
-            ))?;
-        }
-        Ok(obj)
-    }
-}
-
-fn check(status: sys::napi_status) -> ::napi::Result<()> {
-    if status == sys::Status::napi_ok {
-        Ok(())
-    } else {
-        Err(TransferError::internal(format!("Node-API call failed with status {status}")).into())
-    }
 }
 
 /// A pool bound to one JS environment: hands its blocks to that environment and keeps the
@@ -414,7 +309,7 @@ impl EnvPool {
                     "document {doc} of block {id} is not held (released already, or never sent)"
                 )));
             }
-            if c.docs.live > 0 {
+            if c.docs.any_held() {
                 return Ok(());
             }
             out.remove(&id)

@@ -18,6 +18,7 @@
 //! `BufferCache`, `RawBuffer` and the typed errors to read what you send.
 
 mod batch;
+mod docs;
 mod env;
 mod env_pool;
 mod error;
@@ -27,18 +28,20 @@ mod handoff;
 mod job;
 mod mode;
 mod producer;
+mod sent;
 mod stats;
 mod text;
 mod throw;
 mod value;
 
 pub use batch::Batch;
-pub use env_pool::{EnvPool, Sent};
+pub use env_pool::EnvPool;
 pub use error::{ErrorCode, TransferError, catch_panic};
 pub use files::{load_file, read_file};
 pub use job::{Job, JobOptions};
 pub use mode::{Transfer, TransferMode, Wait};
 pub use producer::{OsError, Position, ProduceError, Producer};
+pub use sent::Sent;
 pub use stats::NativePoolStats;
 pub use text::Utf8String;
 pub use throw::catch_panic_in;

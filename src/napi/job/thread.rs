@@ -37,7 +37,7 @@ const PACK_BYTES: usize = crate::geometry::MIN_BUFFER_SIZE / 2;
 const PACK_DOCS: usize = 256;
 /// ... or once it has been filling this long (JS gets results at least this often).
 const PACK_AGE: Duration = Duration::from_millis(1);
-const _: () = assert!(PACK_DOCS <= crate::napi::env_pool::MAX_DOCS_PER_BLOCK);
+const _: () = assert!(PACK_DOCS <= crate::napi::docs::MAX_DOCS_PER_BLOCK);
 /// How long a producer thread waits for a block before it looks again whether the job was
 /// cancelled (only when another user of the pool holds every block the job may use).
 const POLL: Duration = Duration::from_millis(20);
