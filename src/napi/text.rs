@@ -58,9 +58,8 @@ impl FromNapiValue for Utf8String {
         let mut units = 0usize;
         // SAFETY: `env` and `value` come from the calling #[napi] function; with a null
         // buffer the call only reports the string's length in UTF-16 units.
-        let status = unsafe {
-            sys::napi_get_value_string_utf16(env, value, ptr::null_mut(), 0, &mut units)
-        };
+        let status =
+            unsafe { sys::napi_get_value_string_utf16(env, value, ptr::null_mut(), 0, &mut units) };
         if status == sys::Status::napi_string_expected {
             return Err(TransferError::new(ErrorCode::InvalidArgument, "expected a string").into());
         }
@@ -74,7 +73,9 @@ impl FromNapiValue for Utf8String {
             .and_then(|n| n.checked_add(1))
             .ok_or_else(|| too_big(units))?;
         let mut bytes: Vec<u8> = Vec::new();
-        bytes.try_reserve_exact(capacity).map_err(|_| too_big(units))?;
+        bytes
+            .try_reserve_exact(capacity)
+            .map_err(|_| too_big(units))?;
         let mut written = 0usize;
         // SAFETY: `bytes` has `capacity` bytes of spare capacity, and Node-API writes at most
         // `capacity` bytes (the text, cut to `capacity - 1`, and a NUL), reporting how many
