@@ -103,3 +103,10 @@ export class ListIterator<T> implements IterableIterator<T> {
 }
 /** `Symbol.for('nodejs.util.inspect.custom')`. */
 export const inspect: unique symbol
+/**
+ * Keep `make(doc)` (one view of each of a generated module's view classes, over a Doc of no
+ * document) alive as long as this runtime, so that a full GC while no real view lives does
+ * not free the classes' maps and deoptimize the code that reads them. A generated module
+ * calls it once when it loads.
+ */
+export function keepMaps(make: (d: Doc) => readonly object[]): void

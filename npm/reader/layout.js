@@ -407,6 +407,49 @@ class ListIterator {
   }
 }
 
+// Maps kept alive. V8's optimized code checks the map (hidden class) of each object it reads
+// and holds those maps weakly, as V8 holds a class's later maps (the ones its instances reach
+// as the constructor adds fields: a view's #d, then #p) weakly too. When a full GC finds no
+// live instance of such a map (all views and Docs of the last document are garbage, as
+// between documents), the map dies and every optimized function that used it is deoptimized
+// ("weak objects"): about 60 functions of a walk, which then warm up again. So one instance
+// of each class lives as long as this module: a Doc of no document (an 8-byte buffer of its
+// own, released, so a view over it throws StaleBufferError), and per generated module one view
+// of each class over it (`keepMaps`). Each is built by its class's constructor with values of
+// the kinds real ones get (a Buffer where Node has one, integers, a function), so it has the
+// same final map and leaves the fields' recorded types as they are. None holds a block.
+const NO_BUFFER = new ArrayBuffer(8)
+const NO_DOC = new Doc(
+  {
+    u8: new Uint8Array(NO_BUFFER),
+    u16: new Uint16Array(NO_BUFFER),
+    u32: new Uint32Array(NO_BUFFER),
+    i32: new Int32Array(NO_BUFFER),
+    f64: new Float64Array(NO_BUFFER),
+    arrayBuffer: NO_BUFFER,
+    nodeBuffer: typeof Buffer === 'function' && typeof Buffer.from === 'function' ? Buffer.from(NO_BUFFER) : null,
+  },
+  0,
+  0,
+)
+// (Also makes `released` a field that changes up front, not at the first release(), which
+// would deoptimize the code that had taken it for a constant.)
+NO_DOC.released = true
+function noRead() {
+  return undefined
+}
+const keptInstances = [NO_DOC, new Hole(noRead, 0, 0), new ListIterator(NO_DOC, 0, 0, 0, noRead)]
+
+/**
+ * Keep the views `make(doc)` returns (one of each view class of a generated module, over the
+ * Doc of no document it is given) alive as long as this runtime: see above. A generated
+ * module calls it once, when it loads, if the runtime has it (`$layout.keepMaps?.(...)`).
+ */
+function keepMaps(make) {
+  const views = make(NO_DOC)
+  for (let i = 0; i < views.length; i++) keptInstances.push(views[i])
+}
+
 /**
  * What belongs to one layout, for its generated module: `nodeTypes` are the visitor's node
  * types (names), `reach[t]` the node types (indices) type `t` can lead to. Returns the key of
@@ -532,4 +575,5 @@ module.exports = {
   runWalk,
   ListIterator,
   inspect,
+  keepMaps,
 }

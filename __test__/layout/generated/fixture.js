@@ -2757,6 +2757,47 @@ function listWalk_$u16(d, q, v, n) {
   charge(d, n, 2)
 }
 
+// One view of each class over no document, kept alive by the runtime: V8 frees a class's
+// map when a full GC finds none of its instances alive (as between documents) and
+// deoptimizes the code that read its views.
+$layout.keepMaps?.((d) => [
+  new Program(d, 0, 0),
+  new Meta(d, 0, 0),
+  new Decl$Stmt(d, 0, 0),
+  new Decl$At(d, 0, 0),
+  new Span(d, 0, 0),
+  new ExprStmt(d, 0, 0),
+  new Expr$Num(d, 0, 0),
+  new Expr$Str(d, 0, 0),
+  new Expr$Bin(d, 0, 0),
+  new Expr$Call(d, 0, 0),
+  new Expr$Pair(d, 0, 0),
+  new Expr$Nothing(d, 0, 0),
+  new Expr$Name(d, 0, 0),
+  new Adj$A(d, 0, 0),
+  new Adj$B(d, 0, 0),
+  new Adj$C(d, 0, 0),
+  new Untagged$U(d, 0, 0),
+  new Untagged$N(d, 0, 0),
+  new Untagged$S(d, 0, 0),
+  new Stmt$Expr(d, 0, 0),
+  new Stmt$Let(d, 0, 0),
+  new Stmt$Empty(d, 0, 0),
+  new Stmt$Block(d, 0, 0),
+  new BlockStmt(d, 0, 0),
+  new List$Stmt(d, 0, 0),
+  new List$$ArenaStr(d, 0, 0),
+  new List$$i8(d, 0, 0),
+  new List$$i16(d, 0, 0),
+  new List$Adj(d, 0, 0),
+  new List$Untagged(d, 0, 0),
+  new List$Span(d, 0, 0),
+  new List$$f32(d, 0, 0),
+  new List$Decl(d, 0, 0),
+  new List$Expr(d, 0, 0),
+  new List$$u16(d, 0, 0),
+])
+
 /** The root Program of a hand-off (`{ raw, offset?, generation? }`, or a RawBuffer: its dataOffset and generation). */
 function readProgram(handOff) {
   const d = open(handOff, 'readProgram', 0xddd49dee, 0x59a695eb, 400, 8)

@@ -3490,6 +3490,53 @@ function listWalk_Expression(d, q, v, n) {
   for (let k = n - 1; k >= 0; k--) st.push(walk_Expression, q + k * 16)
 }
 
+// One view of each class over no document, kept alive by the runtime: V8 frees a class's
+// map when a full GC finds none of its instances alive (as between documents) and
+// deoptimizes the code that read its views.
+$layout.keepMaps?.((d) => [
+  new Program(d, 0, 0),
+  new Span(d, 0, 0),
+  new Statement$VariableDeclaration(d, 0, 0),
+  new Statement$FunctionDeclaration(d, 0, 0),
+  new Statement$ReturnStatement(d, 0, 0),
+  new Statement$IfStatement(d, 0, 0),
+  new Statement$BlockStatement(d, 0, 0),
+  new Statement$ExpressionStatement(d, 0, 0),
+  new ExpressionStatement(d, 0, 0),
+  new Expression$Identifier(d, 0, 0),
+  new Expression$NumericLiteral(d, 0, 0),
+  new Expression$StringLiteral(d, 0, 0),
+  new Expression$BooleanLiteral(d, 0, 0),
+  new Expression$ArrayExpression(d, 0, 0),
+  new Expression$UnaryExpression(d, 0, 0),
+  new Expression$BinaryExpression(d, 0, 0),
+  new Expression$CallExpression(d, 0, 0),
+  new Expression$MemberExpression(d, 0, 0),
+  new Expression$FunctionExpression(d, 0, 0),
+  new Expression$ArrowFunctionExpression(d, 0, 0),
+  new ArrowFunctionExpression(d, 0, 0),
+  new ArrowBody$BlockStatement(d, 0, 0),
+  new ArrowBody$Expression(d, 0, 0),
+  new Identifier(d, 0, 0),
+  new FunctionExpression(d, 0, 0),
+  new BlockStatement(d, 0, 0),
+  new MemberExpression(d, 0, 0),
+  new CallExpression(d, 0, 0),
+  new BinaryExpression(d, 0, 0),
+  new UnaryExpression(d, 0, 0),
+  new ArrayExpression(d, 0, 0),
+  new BooleanLiteral(d, 0, 0),
+  new StringLiteral(d, 0, 0),
+  new NumericLiteral(d, 0, 0),
+  new IfStatement(d, 0, 0),
+  new ReturnStatement(d, 0, 0),
+  new FunctionDeclaration(d, 0, 0),
+  new VariableDeclaration(d, 0, 0),
+  new List$Statement(d, 0, 0),
+  new List$Identifier(d, 0, 0),
+  new List$Expression(d, 0, 0),
+])
+
 /** The root Program of a hand-off (`{ raw, offset?, generation? }`, or a RawBuffer: its dataOffset and generation). */
 function readProgram(handOff) {
   const d = open(handOff, 'readProgram', 0x78a8cfc5, 0x308cf835, 32, 8)

@@ -2,6 +2,7 @@
 //! (checking its version) and defines the layout's own state there, then per type its view
 //! class, `read_`, `toJS_` and `walk_` functions, then the roots' readers and the exports.
 
+use std::cell::RefCell;
 use std::fmt::Write as _;
 
 use super::{
@@ -102,7 +103,10 @@ pub(super) fn module(g: &Graph, o: &JsOptions) -> Result<String, LayoutJsError> 
         names.join(", "),
         reach.join(", ")
     );
-    let e = Emitter { g };
+    let e = Emitter {
+        g,
+        classes: RefCell::new(Vec::new()),
+    };
     let mut lists: Vec<usize> = Vec::new();
     for (id, t) in g.types.iter().enumerate() {
         let _ = writeln!(
@@ -124,6 +128,21 @@ pub(super) fn module(g: &Graph, o: &JsOptions) -> Result<String, LayoutJsError> 
     for eid in lists {
         e.list_class(&mut out, eid);
     }
+    // One view of each class, kept alive by the runtime (its keepMaps: while no view of a class
+    // lives, a full GC frees the class's map and deoptimizes the code that reads its views).
+    // A runtime without keepMaps (an older reader) leaves it out, and nothing else changes.
+    let classes = e.classes.into_inner();
+    let _ = writeln!(
+        out,
+        "\n// One view of each class over no document, kept alive by the runtime: V8 frees a class's\n\
+         // map when a full GC finds none of its instances alive (as between documents) and\n\
+         // deoptimizes the code that read its views.\n\
+         $layout.keepMaps?.((d) => [\n{}])",
+        classes
+            .iter()
+            .map(|c| format!("  new {c}(d, 0, 0),\n"))
+            .collect::<String>()
+    );
     // Roots.
     let mut hashes = Vec::new();
     for (&r, &hash) in g.roots.iter().zip(&g.hashes) {
@@ -159,6 +178,8 @@ pub(super) fn module(g: &Graph, o: &JsOptions) -> Result<String, LayoutJsError> 
 
 struct Emitter<'g> {
     g: &'g Graph,
+    /// The view classes emitted so far (each gets a kept instance: see `module`).
+    classes: RefCell<Vec<String>>,
 }
 
 fn mask(s: &Shape) -> usize {
@@ -437,6 +458,7 @@ impl Emitter<'_> {
             out,
             "class {class} {{\n  #d\n  #p\n  constructor(d, p) {{\n    this.#d = d\n    this.#p = p\n  }}"
         );
+        self.classes.borrow_mut().push(class.to_owned());
         let flat = flat_fields(fields, base);
         let has_type = flat.iter().any(|f| f.0 == "type");
         for (name, s, off) in flat {
@@ -745,6 +767,7 @@ impl Emitter<'_> {
             self.read((f.shape)(), &at("this.#p", f.offset))
         );
         type_property(out, class, v.js_name);
+        self.classes.borrow_mut().push(class.to_owned());
     }
 
     /// The tagged form of a variant whose payload expression is `payload` (for a struct
@@ -795,6 +818,7 @@ impl Emitter<'_> {
              runWalk(listWalk_{ei}, d, this.#p, v, this.#n)\n  }}\n  [inspect]() {{\n    return `List${ei}(${{this.#n}}) <byte ${{this.#p}}>`\n  }}\n}}",
             name = el.name,
         );
+        self.classes.borrow_mut().push(format!("List${ei}"));
         let _ = writeln!(
             out,
             "function listToJS_{ei}(d, q, n) {{\n  charge(d, n, {size})\n  return d.depth < MAX_DEPTH ? items_{ei}(d, q, n) : defer(d, items_{ei}, q, n)\n}}\n\
@@ -837,6 +861,8 @@ mod tests {
                 "READER_VERSION",
                 "LayoutRuntimeMismatchError",
                 "defineLayout",
+                // Called only if present (`$layout.keepMaps?.(...)`), but this reader has it.
+                "keepMaps",
             ]
             .iter(),
         ) {
