@@ -17,6 +17,25 @@ const { Reader, KEY } = makeReader(L, decodeUtf8)
 // half-built object that crashes on first use.
 const TOKEN = Symbol('raw-transfer json construction token')
 
+// Maps kept alive. V8's optimized code checks the maps (hidden classes) of the objects it
+// reads and holds them weakly, as it holds a class's later maps (those its instances reach
+// as fields are added) weakly too: when a full GC finds no JsonDocument, JsonNode or Reader
+// alive (as between documents), their maps die and every optimized function that read them
+// is deoptimized ("weak objects"), then warms up again. So one of each lives as long as the
+// JsonDocument class (its static #kept, made at the end of the class), each made by its
+// constructor with values of the kinds real ones get (so it has the same map), over an 8-byte
+// buffer of its own: none holds a block. The document is made with KEPT_TOKEN: its fields as
+// declared, nothing read.
+const KEPT_TOKEN = Symbol('raw-transfer json kept instance')
+const NO_BUFFER = new ArrayBuffer(8)
+const noRaw = {
+  u8: new Uint8Array(NO_BUFFER),
+  u16: new Uint16Array(NO_BUFFER),
+  u32: new Uint32Array(NO_BUFFER),
+  f64: new Float64Array(NO_BUFFER),
+  nodeBuffer: typeof Buffer === 'function' && typeof Buffer.prototype.utf8Slice === 'function' ? Buffer.from(NO_BUFFER) : null,
+}
+
 // Nodes and documents keep their state in #private fields and have no own enumerable
 // property: `Object.keys(node)` is `[]` and `{ ...node }` is `{}`. Like any class instance
 // whose state is private, structuredClone/postMessage of one gives `{}` (send `node.value`,
@@ -292,8 +311,13 @@ class JsonDocument {
     liveReaderOf = (doc) => doc.#live()
   }
 
+  // (A class field, not a module-level const: a const no function uses is gone once the
+  // module has loaded.)
+  static #kept = null
+
   constructor(token, block, root) {
     if (token !== TOKEN) {
+      if (token === KEPT_TOKEN) return
       throw new InvalidArgumentError('JsonDocument objects come from pool.parseJson() or parseJsonFiles()')
     }
     this.#block = block
@@ -470,6 +494,11 @@ class JsonDocument {
     const r = this.#reader()
     const t = TYPE_NAMES[r.u32[((this.#docPos + DOC_ROOT) >> 2) + KIND] & TYPE_MASK]
     return `${head} <block ${this.#bufferId}, generation ${this.#generation}, ${this.#sourceLen} bytes, ${this.#nodeCount} nodes, root ${t}>`
+  }
+
+  static {
+    const doc = new JsonDocument(KEPT_TOKEN)
+    JsonDocument.#kept = [doc, new JsonNode(TOKEN, doc, 0), new Reader(noRaw, 0, 0, 1, true)]
   }
 }
 installDispose(JsonDocument.prototype)

@@ -246,6 +246,15 @@ function listWalk_Row(d, q, v, n) {
   for (let k = n - 1; k >= 0; k--) st.push(walk_Row, q + k * 32)
 }
 
+// One view of each class over no document, kept alive by the runtime: V8 frees a class's
+// map when a full GC finds none of its instances alive (as between documents) and
+// deoptimizes the code that read its views.
+$layout.keepMaps?.((d) => [
+  new Table(d, 0, 0),
+  new Row(d, 0, 0),
+  new List$Row(d, 0, 0),
+])
+
 /** The root Table of a hand-off (`{ raw, offset?, generation? }`, or a RawBuffer: its dataOffset and generation). */
 function readTable(handOff) {
   const d = open(handOff, 'readTable', 0x7f5965c1, 0xbbd62062, 16, 8)
