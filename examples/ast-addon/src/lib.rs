@@ -26,7 +26,7 @@ use napi_derive::napi;
 use raw_transfer::layout::{Layout, root_metadata};
 use raw_transfer::napi::{
     EnvPool, ErrorCode, Job, JobOptions, Position, ProduceError, Producer, Sent, Transfer,
-    TransferError, Wait, catch_panic, load_file,
+    TransferError, Utf8String, Wait, catch_panic, load_file,
 };
 use raw_transfer::{ACTIVE_SIZE, FixedSizeAllocator, FixedSizeAllocatorPool, RawTransferMetadata};
 
@@ -115,7 +115,7 @@ impl AstPool {
     /// Parse `source` into a block: `{ id, generation, buffer }` (`buffer` null after the
     /// block's first hand-off to this environment); the Program is at the block's dataOffset.
     #[napi(ts_return_type = "{ id: number, generation: number, buffer: ArrayBuffer | null }")]
-    pub fn parse(&self, source: String) -> Result<Sent> {
+    pub fn parse(&self, source: Utf8String) -> Result<Sent> {
         catch_panic(|| {
             let block = self.inner.acquire(Wait::No)?;
             // On an error `block` drops here and goes back to the pool.
@@ -129,7 +129,7 @@ impl AstPool {
     /// The baseline of bench.js: the same AST, serialized by serde_json (what `toJS()`
     /// returns, as JSON text).
     #[napi]
-    pub fn parse_to_json(&self, source: String) -> Result<String> {
+    pub fn parse_to_json(&self, source: Utf8String) -> Result<String> {
         catch_panic(|| {
             self.with_program(&source, |p| {
                 serde_json::to_string(p).map_err(|e| TransferError::internal(e).into())
@@ -140,7 +140,7 @@ impl AstPool {
     /// The other baseline: the same AST built as JS objects by napi-rs (`Env::to_js_value`,
     /// which sets each property with `napi_set_named_property`).
     #[napi(ts_return_type = "import('./generated/ast').ProgramJS")]
-    pub fn parse_to_objects(&self, env: Env, source: String) -> Result<Unknown<'_>> {
+    pub fn parse_to_objects(&self, env: Env, source: Utf8String) -> Result<Unknown<'_>> {
         catch_panic(|| self.with_program(&source, |p| env.to_js_value(p)))
     }
 

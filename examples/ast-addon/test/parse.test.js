@@ -129,3 +129,33 @@ test('the blocks carry the layout hash the reader was generated for', () => {
   pool.release(id)
   pool.close()
 })
+
+test('the source string: UTF-8 offsets, lone surrogates replaced, a non-string refused', () => {
+  const pool = new AstPool()
+  // Spans are byte offsets into the UTF-8 text: 'é' and '→' take 2 and 3 bytes.
+  const src = "let s = 'é→';\nf(s);"
+  const p = pool.parse(src)
+  const decl = p.body.at(0)
+  assert.equal(decl.init.value, 'é→')
+  assert.deepEqual(decl.init.span.toJS(), span(8, 15))
+  assert.deepEqual(p.span.toJS(), span(0, Buffer.byteLength(src)))
+  assert.deepEqual(JSON.parse(pool.parseToJson(src)), p.toJS())
+  pool.release(p)
+  // A lone surrogate becomes U+FFFD (3 bytes), as any UTF-8 conversion of the string does.
+  const lone = pool.parse("let t = 'a\ud800b';")
+  assert.equal(lone.body.at(0).init.value, 'a\ufffdb')
+  assert.deepEqual(lone.body.at(0).init.span.toJS(), span(8, 15))
+  pool.release(lone)
+  // Big and non-ASCII: the conversion's buffer is sized from the UTF-16 length.
+  const big = `let u = '${'ж'.repeat(300000)}';`
+  const b = pool.parse(big)
+  assert.equal(b.body.at(0).init.value.length, 300000)
+  assert.equal(b.span.toJS().end, Buffer.byteLength(big))
+  pool.release(b)
+  for (const bad of [undefined, null, 42, {}, Buffer.from('let a;')]) {
+    assert.throws(() => pool.parse(bad), reader.InvalidArgumentError, String(bad))
+    assert.throws(() => pool.parseToJson(bad), reader.InvalidArgumentError, String(bad))
+  }
+  assert.equal(pool.checkedOut, 0)
+  pool.close()
+})
