@@ -498,7 +498,18 @@ class JsonDocument {
 
   static {
     const doc = new JsonDocument(KEPT_TOKEN)
-    JsonDocument.#kept = [doc, new JsonNode(TOKEN, doc, 0), new Reader(noRaw, 0, 0, 1, true)]
+    const node = new JsonNode(TOKEN, doc, 0)
+    const reader = new Reader(noRaw, 0, 0, 1, true)
+    JsonDocument.#kept = [doc, node, reader]
+    // The kept document goes through what release() does to a document (its reader and
+    // root set, then dropped, `#released` set), so these fields are not constant for V8
+    // from the start: otherwise the first release() of a real document deoptimizes every
+    // function that read one ("field constness changed", seen on Node 24).
+    doc.#r = reader
+    doc.#root = node
+    doc.#released = true
+    doc.#r = null
+    doc.#root = null
   }
 }
 installDispose(JsonDocument.prototype)
