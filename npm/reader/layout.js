@@ -138,9 +138,11 @@ function run(fn, d, p, n) {
   const b = d.budget
   const k = d.depth
   const h = d.holes
+  const e = strEpoch
   d.budget = d.end
   d.depth = 0
   d.holes = null
+  strEpoch = nextStrEpoch()
   try {
     const out = fn(d, p, n)
     return d.holes === null ? out : fill(d, out)
@@ -148,6 +150,7 @@ function run(fn, d, p, n) {
     d.budget = b
     d.depth = k
     d.holes = h
+    strEpoch = e
   }
 }
 
@@ -240,12 +243,45 @@ function charge(d, n, size) {
 const decoder = new TextDecoder('utf-8')
 const fromCharCode = String.fromCharCode
 
+// toJS's cache of short strings: a writer that stores each short string once and points
+// every occurrence at it (the AST example's parser, for names of up to 8 bytes) gets one JS
+// string per distinct name instead of one per occurrence (fewer allocations, less GC).
+// Direct-mapped, keyed by the bytes' (offset, length); an entry counts only in the `run` that
+// wrote it (its epoch: each run has its own, and the bytes do not change while it runs), so
+// no entry outlives its document's walk. Outside `run` (lazy getters) strEpoch is 0: no cache.
+const STR_CACHE_BITS = 12
+const STR_CACHE_MAX = 8
+const strKey = new Int32Array(1 << STR_CACHE_BITS)
+const strLen = new Int32Array(1 << STR_CACHE_BITS)
+const strEpochs = new Int32Array(1 << STR_CACHE_BITS)
+const strVal = new Array(1 << STR_CACHE_BITS).fill('')
+let strEpoch = 0
+let strEpochLast = 0
+function nextStrEpoch() {
+  if (strEpochLast === 0x7fffffff) {
+    // Wrapped: forget every entry (an old one could carry a reused epoch).
+    strEpochs.fill(0)
+    strEpochLast = 0
+  }
+  return ++strEpochLast
+}
+
 /** The string at `p` (pointer, length), checked; short ASCII without a decoder. */
 function str(d, p) {
   const i = p >> 2
   const q = d.u32[i]
   const n = d.u32[i + 2]
   if (d.u32[i + 3] !== 0 || q + n > d.end) corrupt(d, 'a string', p)
+  if (n <= STR_CACHE_MAX && strEpoch !== 0) {
+    const h = Math.imul(q, 0x9e3779b1) >>> (32 - STR_CACHE_BITS)
+    if (strEpochs[h] === strEpoch && strKey[h] === q && strLen[h] === n) return strVal[h]
+    const s = shortStr(d, q, n)
+    strEpochs[h] = strEpoch
+    strKey[h] = q
+    strLen[h] = n
+    strVal[h] = s
+    return s
+  }
   if (n <= 16) {
     const u8 = d.u8
     let s = ''
@@ -257,6 +293,18 @@ function str(d, p) {
     return s
   }
   return utf8(d, q, n)
+}
+
+/** The `n` (at most 16) bytes at `q` as a string: ASCII without a decoder. */
+function shortStr(d, q, n) {
+  const u8 = d.u8
+  let s = ''
+  for (let k = q, e = q + n; k < e; k++) {
+    const c = u8[k]
+    if (c >= 0x80) return utf8(d, q, n)
+    s += fromCharCode(c)
+  }
+  return s
 }
 
 function utf8(d, q, n) {

@@ -96,6 +96,40 @@ test('generated sources: toJS() is what serde_json writes, and napi-rs objects a
   pool.close()
 })
 
+test("toJS()'s cache of short strings: no name outlives its walk, nested walks keep their own", () => {
+  // The parser stores each name of up to 8 bytes once and points every occurrence at it;
+  // toJS() decodes each such name once per call. A document parsed into the same block
+  // afterwards puts other names at the same offsets: toJS() must read them anew.
+  const pool = new AstPool({ size: 1 })
+  const names = (prog) => prog.body.map((s) => s.expression.name)
+  const a = pool.parse('foo; foo; ab; foo; ab;')
+  assert.deepEqual(names(a.toJS()), ['foo', 'foo', 'ab', 'foo', 'ab'])
+  pool.release(a)
+  const b = pool.parse('bar; bar; cd; bar; cd;')
+  assert.deepEqual(names(b.toJS()), ['bar', 'bar', 'cd', 'bar', 'cd'])
+  // Nested walks: inside a visit of this document, a toJS() of one of its nodes and a toJS()
+  // of another document (whose names sit at the same offsets of another block).
+  const pool2 = new AstPool({ size: 1 })
+  const c = pool2.parse('xy; xy; zz;')
+  const seen = []
+  ast.visit(b, {
+    Identifier: (node) => {
+      seen.push(node.name, ast.toJS(node).name, names(c.toJS()).join(','))
+    },
+  })
+  assert.deepEqual(seen.slice(0, 3), ['bar', 'bar', 'xy,xy,zz'])
+  assert.deepEqual(seen.slice(6, 9), ['cd', 'cd', 'xy,xy,zz'])
+  assert.deepEqual(names(b.toJS()), ['bar', 'bar', 'cd', 'bar', 'cd'])
+  // Names longer than 8 bytes (not shared) read as before.
+  pool2.release(c)
+  const d = pool2.parse('x; longerName; longerName; x;')
+  assert.deepEqual(names(d.toJS()), ['x', 'longerName', 'longerName', 'x'])
+  pool.release(b)
+  pool2.release(d)
+  pool.close()
+  pool2.close()
+})
+
 test('syntax errors are AstSyntaxError with a position; nesting is bounded', () => {
   const pool = new AstPool({ size: 1 })
   assert.throws(() => pool.parse('let x = 1;\nfoo(;'), (e) => {
