@@ -107,3 +107,14 @@ test('this package reaches the reader by its name, never by a path into npm/read
     assert.ok(!target.startsWith(path.join(root, 'npm')) && !id.includes('npm/'), `${path.relative(root, file)} requires ${id}`)
   }
 })
+
+test('raw-transfer/reader/layout is raw-transfer-reader/layout (CommonJS and ESM), so a generated module whose reader is raw-transfer/reader loads', async () => {
+  const viaPackage = require('raw-transfer/reader/layout')
+  const layout = require('raw-transfer-reader/layout')
+  assert.equal(viaPackage, layout)
+  assert.equal(typeof viaPackage.defineLayout, 'function')
+  const esm = await import('raw-transfer/reader/layout')
+  const esmLayout = await import('raw-transfer-reader/layout')
+  assert.equal(esm.default, esmLayout.default)
+  assert.deepEqual(Object.keys(esm).sort(), Object.keys(esmLayout).sort())
+})

@@ -46,6 +46,7 @@ pool.close()
 const reader = require('raw-transfer/reader')
 if (typeof reader.BufferCache !== 'function') throw new Error('no reader')
 if (reader !== require('raw-transfer-reader') || rt.RawBuffer !== reader.RawBuffer) throw new Error('raw-transfer/reader is not the installed raw-transfer-reader')
+if (require('raw-transfer/reader/layout') !== require('raw-transfer-reader/layout')) throw new Error('raw-transfer/reader/layout is not the installed raw-transfer-reader/layout')
 console.log('cjs ok')
 `
 const USE_ESM = `
@@ -53,6 +54,9 @@ import { FixedSizeAllocatorPool } from 'raw-transfer'
 import * as ns from 'raw-transfer'
 import { BufferCache } from 'raw-transfer/reader'
 import { BufferCache as ReaderCache } from 'raw-transfer-reader'
+import { defineLayout } from 'raw-transfer/reader/layout'
+import { defineLayout as readerDefineLayout } from 'raw-transfer-reader/layout'
+if (defineLayout !== readerDefineLayout) throw new Error('raw-transfer/reader/layout is not the installed raw-transfer-reader/layout')
 const pool = new FixedSizeAllocatorPool({ size: 1 })
 const doc = pool.parseJson('[true]')
 if (doc.toJS()[0] !== true || typeof ns.JsonSyntaxError !== 'function' || typeof BufferCache !== 'function' || BufferCache !== ReaderCache) throw new Error('bad')

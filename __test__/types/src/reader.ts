@@ -45,3 +45,11 @@ export async function drive(job: NativeJob): Promise<number> {
   return r.items
 }
 export { offsets, geometry, raw, text, n, errors }
+
+// The typed layouts' runtime through raw-transfer (what a generated module with
+// `reader: "raw-transfer/reader"` imports): the same declarations as raw-transfer-reader/layout.
+import * as viaPackage from 'raw-transfer/reader/layout'
+import * as layoutRuntime from 'raw-transfer-reader/layout'
+const version: number = viaPackage.LAYOUT_RUNTIME_VERSION
+const sameRuntime: typeof layoutRuntime.defineLayout = viaPackage.defineLayout
+export { version, sameRuntime }

@@ -29,8 +29,9 @@ pub use emit::LAYOUT_RUNTIME_VERSION;
 #[derive(Clone, Debug)]
 pub struct JsOptions {
     /// The reader package: the generated code `require`s its runtime, `<reader>/layout`, and
-    /// the types name its `RawBuffer`. `"raw-transfer-reader"` by default (a path to the
-    /// package's folder works too).
+    /// the types name its `RawBuffer`. `"raw-transfer-reader"` by default; `"raw-transfer/reader"`
+    /// (raw-transfer re-exports the runtime as `raw-transfer/reader/layout`) and a path to
+    /// the reader package's folder work too.
     pub reader: String,
     /// Base name of the files: `<name>.js`, `.mjs`, `.d.ts`, `.d.mts`. Default `"layout"`.
     pub name: String,
