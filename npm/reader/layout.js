@@ -282,17 +282,7 @@ function str(d, p) {
     strVal[h] = s
     return s
   }
-  if (n <= 16) {
-    const u8 = d.u8
-    let s = ''
-    for (let k = q, e = q + n; k < e; k++) {
-      const c = u8[k]
-      if (c >= 0x80) return utf8(d, q, n)
-      s += fromCharCode(c)
-    }
-    return s
-  }
-  return utf8(d, q, n)
+  return n <= 16 ? shortStr(d, q, n) : utf8(d, q, n)
 }
 
 /** The `n` (at most 16) bytes at `q` as a string: ASCII without a decoder. */
