@@ -461,24 +461,8 @@ impl Block {
     /// Noreserve: `MADV_DONTNEED`. JS may also have written past `to` (pages it faulted in
     /// are resident but counted nowhere), so if it may have, the sweep runs to `TAIL_START`.
     pub(crate) fn decommit(&mut self, from: usize, to: usize) {
-        debug_assert!(from <= to && to <= TAIL_START);
-        match self.mode() {
-            MemoryMode::Strict => os::decommit(self.base, from, to),
-            MemoryMode::NoReserve => {
-                if from < HUGE_PAGE && to >= HUGE_PAGE {
-                    // Not wholly committed any more: small pages again, so the kernel never
-                    // fills it past the committed end (khugepaged collapses ranges with
-                    // only some pages present, without a fault of ours).
-                    os::advise_huge_pages_from_start(self.base, false);
-                }
-                let end = if self.may_be_dirty_past_committed() {
-                    TAIL_START
-                } else {
-                    to
-                };
-                os::discard(self.base, from, end);
-            }
-        }
+        let (base, mode) = (self.base, self.mode());
+        give_back(base, mode, from, to, || self.may_be_dirty_past_committed());
         self.metadata()
             .committed
             .store(from as u32, Ordering::Relaxed);
@@ -529,6 +513,34 @@ impl Block {
     /// Resident bytes of the first `len` bytes of the data region.
     pub(crate) fn resident_bytes(&self, len: usize) -> usize {
         os::resident_bytes(self.base, len)
+    }
+}
+
+/// Give the committed pages `[base + from, base + to)` of a block's data region back to the
+/// OS (`to` at most `TAIL_START`): a fresh read-only mapping over them in strict mode,
+/// `MADV_DONTNEED` in noreserve mode, where the sweep runs on to `TAIL_START` if
+/// `dirty_past()` (asked in that mode only) says JS may have written past `to`. What
+/// [`Block::decommit`] and the wiping of a spare block (`keep_or_free`) both do.
+fn give_back(
+    base: NonNull<u8>,
+    mode: MemoryMode,
+    from: usize,
+    to: usize,
+    dirty_past: impl FnOnce() -> bool,
+) {
+    debug_assert!(from <= to && to <= TAIL_START);
+    match mode {
+        MemoryMode::Strict => os::decommit(base, from, to),
+        MemoryMode::NoReserve => {
+            if from < HUGE_PAGE && to >= HUGE_PAGE {
+                // Not wholly committed any more: small pages again, so the kernel never
+                // fills it past the committed end (khugepaged collapses ranges with only
+                // some pages present, without a fault of ours).
+                os::advise_huge_pages_from_start(base, false);
+            }
+            let end = if dirty_past() { TAIL_START } else { to };
+            os::discard(base, from, end);
+        }
     }
 }
 
@@ -607,8 +619,8 @@ pub fn spare_blocks() -> usize {
 /// are zeroed and kept resident; replaced by fresh read-only pages in strict mode), and a
 /// new block (of any pool, on any thread) takes one before it maps a new one. What a spare
 /// keeps is its metadata page, page tables and 16 KiB of zeroed data: tens of KiB of
-/// memory, and 2 GiB of address space. Only where blocks are mappings (Unix): elsewhere a freed block's
-/// pages cannot be given back without freeing it.
+/// memory, and 2 GiB of address space. Only where blocks are mappings (Unix): elsewhere a
+/// freed block's pages cannot be given back without freeing it.
 ///
 /// # Safety
 /// The block at `base` has no owner and is out of `LIVE_BLOCKS`; `release` is its own.
@@ -622,24 +634,19 @@ unsafe fn keep_or_free(
     if os::SPARES_SUPPORTED {
         let mut spares = SPARES.lock();
         if spares.len() < SPARE_BLOCKS {
-            // Wiped under the lock, so a spare is only ever seen wiped.
-            match mode {
-                MemoryMode::Strict => os::decommit(base, 0, committed),
-                MemoryMode::NoReserve => {
-                    if committed >= HUGE_PAGE {
-                        os::advise_huge_pages_from_start(base, false);
-                    }
-                    // Everything past the first pages is dropped, past the committed prefix
-                    // too if a JS buffer may have written there; the first pages are zeroed
-                    // and made resident (the next owner's first writes land there: a page
-                    // fault here rather than in its first hand-off).
-                    let end = if exposed { TAIL_START } else { committed };
-                    os::discard(base, SPARE_RESIDENT, end.max(SPARE_RESIDENT));
-                    // SAFETY: `[base, base + SPARE_RESIDENT)` is inside the data region,
-                    // mapped read/write (noreserve), and nothing can reach the block but us.
-                    unsafe { std::ptr::write_bytes(base.as_ptr(), 0, SPARE_RESIDENT) };
-                }
-            }
+            // Wiped under the lock, so a spare is only ever seen wiped: as a reset wipes,
+            // past the committed prefix too if a JS buffer may have written there. In
+            // noreserve mode the first pages are zeroed and made resident instead (the next
+            // owner's first writes land there: a page fault here rather than in its first
+            // hand-off).
+            let keep = match mode {
+                MemoryMode::Strict => 0,
+                MemoryMode::NoReserve => SPARE_RESIDENT,
+            };
+            give_back(base, mode, keep, committed.max(keep), || exposed);
+            // SAFETY: `[base, base + keep)` is inside the data region, mapped read/write
+            // (noreserve; `keep` is 0 in strict mode), and nothing can reach the block but us.
+            unsafe { std::ptr::write_bytes(base.as_ptr(), 0, keep) };
             spares.push((base.as_ptr() as usize, mode, release));
             return;
         }
