@@ -2,6 +2,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::ptr::NonNull;
 use std::sync::{Arc, Barrier};
 
+use super::spare::{SPARE_BLOCKS, SPARE_RESIDENT, SPARES};
 use super::*;
 use crate::FixedSizeAllocator;
 use crate::geometry::{BLOCK_ALIGN, BUFFER_SIZE, offset_of_ptr};
