@@ -117,3 +117,20 @@ test('a kept host with no workers option chooses for each run; with one, it alwa
   }
   assert.equal(await settleLiveBlocks(base), base, 'close() ends workers and the in-thread pool alike')
 })
+
+test('more files than one chunk takes run in this thread chunk after chunk, every result in its place', async () => {
+  // In this thread a chunk takes at least 8192 inputs (run.js, IN_THREAD_CHUNK): 9000 files
+  // are two chunks, the second asked for while the first runs.
+  const values = Array.from({ length: 9000 }, (_, i) => ({ id: i }))
+  const paths = files('chunks', values)
+  let progress = 0
+  const r = await rt.runJsonPlugins(paths, { plugin: SUMMARY, onProgress: ({ done }) => (progress = done) })
+  assert.equal(r.workers, 0)
+  assert.equal(r.errors.length, 0)
+  assert.equal(r.files, 9000)
+  assert.equal(progress, 9000)
+  for (let i = 0; i < 9000; i += 997) assert.equal(r.results[i].value.id, i)
+  assert.equal(r.results[8999].value.id, 8999)
+  assert.equal(r.results.filter((x) => x !== undefined).length, 9000)
+  fs.rmSync(path.dirname(paths[0]), { recursive: true })
+})

@@ -76,15 +76,22 @@ function startLoop(parentPort, { runner: runnerPath, plugin: pluginPath, options
     const { id, indices, inputs, suspect } = chunk
     // Ask for the next chunk once this one is half done (counted in plugin calls), so the
     // main thread's answer arrives while this chunk still runs; only if nothing is queued.
-    const half = Math.ceil(inputs.length / 2)
-    let calls = 0
-    let asked = false
-    const counted = function (...args) {
-      if (!asked && ++calls >= half) {
-        asked = true
-        if (queue.length === 0 && !stopping) parentPort.postMessage({ type: 'more' })
+    // In this thread the answer costs no worker's time (it is queued on a later turn while
+    // this chunk runs), so the request goes at once and the plugin is called as it is.
+    let counted = plugin
+    if (!isolated) {
+      if (queue.length === 0 && !stopping) parentPort.postMessage({ type: 'more' })
+    } else {
+      const half = Math.ceil(inputs.length / 2)
+      let calls = 0
+      let asked = false
+      counted = function (...args) {
+        if (!asked && ++calls >= half) {
+          asked = true
+          if (queue.length === 0 && !stopping) parentPort.postMessage({ type: 'more' })
+        }
+        return plugin.apply(this, args)
       }
-      return plugin.apply(this, args)
     }
     let out
     try {
