@@ -3,7 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::{Graph, JsOptions, flat_fields, header, lit, prop, sanitize, transparent};
+use super::graph::{Graph, sanitize, transparent};
+use super::text::{flat_fields, lit, prop};
+use super::{JsOptions, header};
 use crate::layout::shape::{Field, Kind, Shape, Tagging, Variant, VariantForm};
 
 /// The `.d.ts` text.
