@@ -13,6 +13,7 @@
 //! No `unsafe` here.
 
 pub mod ast;
+mod height;
 pub mod parser;
 #[cfg(test)]
 mod parser_tests;
@@ -164,11 +165,23 @@ raw_transfer::pool_methods!(AstPool.inner);
 
 impl AstPool {
     /// Parse `source` into a block of the pool that never leaves Rust, and call `f` on it.
+    /// Parse `source` and hand the Program to one of the baseline converters, which recurse
+    /// per level: a tree deeper than they can take is refused instead (see `height.rs`).
     fn with_program<R>(&self, source: &str, f: impl FnOnce(&Program) -> Result<R>) -> Result<R> {
         let block = self.inner.acquire(Wait::No)?;
         SCRATCH.with_borrow_mut(|s| {
             let program = parser::parse(source, &block, s)
                 .map_err(|e| TransferError::from(parse_error(source.as_bytes(), e)))?;
+            let h = height::height(&program);
+            if h > height::MAX_CONVERTED_HEIGHT {
+                return Err(TransferError::invalid_argument(format!(
+                    "the AST is {h} levels deep: parseToJson and parseToObjects convert at most {} \
+                     (a chain of binary operators is as deep as it is long); parse() and the \
+                     generated reader take any depth",
+                    height::MAX_CONVERTED_HEIGHT
+                ))
+                .into());
+            }
             f(&program)
         })
     }

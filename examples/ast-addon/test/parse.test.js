@@ -130,6 +130,61 @@ test("toJS()'s cache of short strings: no name outlives its walk, nested walks k
   pool2.close()
 })
 
+test('a chain of binary operators as deep as its length: parse() takes it, the recursive baselines refuse it past 4096 levels (also in a worker)', async () => {
+  // `a + a + ... + a` nests each operator's left operand one level deeper, so the parser's
+  // nesting limit does not bound it; serde_json and napi-rs's to_js_value recurse per level
+  // and overflowed the native stack past about 20 000 levels in a worker (a SIGSEGV).
+  const chain = (n, op) => `a${`${op}a`.repeat(n)};`
+  const { Worker } = require('node:worker_threads')
+  const probe = `
+    const { parentPort, workerData } = require('node:worker_threads')
+    const { AstPool } = require(${JSON.stringify(require.resolve('..'))})
+    const pool = new AstPool({ size: 1 })
+    const out = []
+    for (const [n, op] of workerData) {
+      const src = 'a' + (op + 'a').repeat(n) + ';'
+      for (const f of ['parseToJson', 'parseToObjects']) {
+        try {
+          const r = pool[f](src)
+          out.push(typeof r === 'string' ? JSON.parse(r).body.length : r.body.length)
+        } catch (e) {
+          out.push(e.name + ' ' + e.code)
+        }
+      }
+    }
+    parentPort.postMessage(out)`
+  const cases = [[4094, '+'], [4095, '||'], [50000, '*'], [200000, '&&']]
+  const expected = [1, 1, ...Array(6).fill('InvalidArgumentError InvalidArgument')]
+  const pool = new AstPool({ size: 1 })
+  const got = []
+  for (const [n, op] of cases) {
+    for (const f of ['parseToJson', 'parseToObjects']) {
+      try {
+        const r = pool[f](chain(n, op))
+        got.push(typeof r === 'string' ? JSON.parse(r).body.length : r.body.length)
+      } catch (e) {
+        got.push(`${e.name} ${e.code}`)
+        assert.match(e.message, /levels deep: parseToJson and parseToObjects convert at most 4096/)
+      }
+    }
+  }
+  assert.deepEqual(got, expected)
+  // parse() and the generated reader take the deepest: the visitor walks it without recursion.
+  const p = pool.parse(chain(200000, '+'))
+  let binaries = 0
+  pool.visit(p, { BinaryExpression: () => void binaries++ })
+  assert.equal(binaries, 200000)
+  pool.release(p)
+  pool.close()
+  const inWorker = await new Promise((resolve, reject) => {
+    const w = new Worker(probe, { eval: true, workerData: cases })
+    w.once('message', resolve)
+    w.once('error', reject)
+    w.once('exit', (code) => code !== 0 && reject(new Error(`the worker exited with ${code}`)))
+  })
+  assert.deepEqual(inWorker, expected)
+})
+
 test('syntax errors are AstSyntaxError with a position; nesting is bounded', () => {
   const pool = new AstPool({ size: 1 })
   assert.throws(() => pool.parse('let x = 1;\nfoo(;'), (e) => {
