@@ -57,8 +57,12 @@ macro_rules! pool_methods {
 
             /// Return block `id` to the pool (`StaleBuffer` if it is not checked out here).
             #[napi]
-            pub fn release(&self, env: ::napi::Env, id: u32) -> ::napi::Result<()> {
-                $crate::napi::catch_panic_in(&env, || Ok(self.$field.release(id)?))
+            pub fn release(
+                &self,
+                env: ::napi::Env,
+                id: $crate::napi::BlockId,
+            ) -> ::napi::Result<()> {
+                $crate::napi::catch_panic_in(&env, || Ok(self.$field.release(id.get()?)?))
             }
 
             /// Let go of documents, `[id, doc, id, doc, …]` (a job's items: a block holds
@@ -77,9 +81,9 @@ macro_rules! pool_methods {
             pub fn resend(
                 &self,
                 env: ::napi::Env,
-                id: u32,
+                id: $crate::napi::BlockId,
             ) -> ::napi::Result<$crate::napi::RawValue> {
-                $crate::napi::catch_panic_in(&env, || Ok(self.$field.resend(id)?))
+                $crate::napi::catch_panic_in(&env, || Ok(self.$field.resend(id.get()?)?))
             }
 
             /// Free idle blocks and hand out no more; checked-out blocks stay readable

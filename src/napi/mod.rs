@@ -18,6 +18,7 @@
 //! `BufferCache`, `RawBuffer` and the typed errors to read what you send.
 
 mod batch;
+mod block_id;
 mod docs;
 mod env;
 mod env_pool;
@@ -35,6 +36,7 @@ mod throw;
 mod value;
 
 pub use batch::Batch;
+pub use block_id::BlockId;
 pub use env_pool::EnvPool;
 pub use error::{ErrorCode, TransferError, catch_panic};
 pub use files::{load_file, read_file};

@@ -25,10 +25,19 @@ function csvErrors(binding) {
   const out = {
     exhausted: caught(() => pool.parse('b,2')),
     stale: caught(() => pool.release(held.id + 1)),
+    // A block id is an integer in 1..2^32-1, not taken modulo 2^32: `held.id + 2 ** 32`
+    // must not release the block `held.id`.
+    wrappedId: caught(() => pool.release(held.id + 2 ** 32)),
+    fractionId: caught(() => pool.release(held.id + 0.5)),
+    nanId: caught(() => pool.resend(NaN)),
+    stringId: caught(() => pool.release(String(held.id))),
+  }
+  out.stillHeld = caught(() => pool.parse('c,3'))
+  Object.assign(out, {
     construct: caught(() => new binding.CsvPool(0, 'auto')),
     transfer: caught(() => new binding.CsvPool(1, 'sideways')),
     panic: caught(() => pool.panicForTest('on purpose')),
-  }
+  })
   pool.release(held.id)
   out.syntax = caught(() => pool.parse('a,1\nb,x'))
   out.io = caught(() => pool.parseFile(path.join(__dirname, 'no such file.csv')))
@@ -41,6 +50,11 @@ function csvErrors(binding) {
 const EXPECTED = {
   exhausted: ['PoolExhaustedError', 'PoolExhausted'],
   stale: ['StaleBufferError', 'StaleBuffer'],
+  wrappedId: ['InvalidArgumentError', 'InvalidArgument'],
+  fractionId: ['InvalidArgumentError', 'InvalidArgument'],
+  nanId: ['InvalidArgumentError', 'InvalidArgument'],
+  stringId: ['InvalidArgumentError', 'InvalidArgument'],
+  stillHeld: ['PoolExhaustedError', 'PoolExhausted'],
   construct: ['InvalidArgumentError', 'InvalidArgument'],
   transfer: ['InvalidArgumentError', 'InvalidArgument'],
   panic: ['InternalError', 'Internal'],
