@@ -23,8 +23,13 @@ use crate::block::{
 };
 use crate::geometry::{BLOCK_SIZE, BUFFER_SIZE, DATA_START, offset_of_ptr};
 
-/// Smallest commit step.
-pub const MIN_COMMIT_STEP: usize = 256 << 10;
+/// Smallest commit step: the smallest buffer the Node-API layer hands to JS
+/// ([`MIN_BUFFER_SIZE`](crate::geometry::MIN_BUFFER_SIZE)), so that a block holding small
+/// documents has committed all of the buffer JS holds, and its reset knows without a system
+/// call that JS cannot have written past the committed prefix (see `Block::decommit`). In
+/// noreserve mode committing is only accounting; in strict mode it is the commit charge.
+pub const MIN_COMMIT_STEP: usize = 1 << 20;
+const _: () = assert!(MIN_COMMIT_STEP >= crate::geometry::MIN_BUFFER_SIZE);
 /// Largest commit step.
 pub const MAX_COMMIT_STEP: usize = 64 << 20;
 /// Default floor of committed bytes a block keeps across [`reset`](FixedSizeAllocator::reset).

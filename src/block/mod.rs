@@ -27,7 +27,7 @@
 use std::fmt;
 use std::ptr::NonNull;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering, fence};
+use std::sync::atomic::{AtomicU8, AtomicU32, Ordering, fence};
 
 use parking_lot::Mutex;
 
@@ -205,6 +205,10 @@ fn mapping_headroom(live: usize, limit: usize) -> Result<(), BlockError> {
     Ok(())
 }
 
+/// `FixedSizeAllocatorMetadata::exposed` for a JS buffer of any length (and the cap of the
+/// `log2` of a known one, which is at most 31).
+const EXPOSED_ALL: u8 = 63;
+
 /// Rust-private metadata of a block, stored past the end of the JS-visible buffer
 /// (at `B + BUFFER_SIZE`), so no JS code can read or corrupt it.
 #[repr(C)]
@@ -225,8 +229,11 @@ pub struct FixedSizeAllocatorMetadata {
     /// How the block is mapped (fixed at creation).
     mode: MemoryMode,
     /// Set by [`add_owner`](Self::add_owner): a JS buffer may have written past the
-    /// committed prefix since the block's last sweep (see `Block::decommit`).
-    exposed: AtomicBool,
+    /// committed prefix since the block's last sweep (see `Block::decommit`). 0: no JS
+    /// buffer since; `k` below [`EXPOSED_ALL`]: buffers of at most `2^k` bytes (what the
+    /// Node-API layer hands out: see `add_owner_for`), so JS cannot have written past that;
+    /// [`EXPOSED_ALL`]: a buffer of any length.
+    exposed: AtomicU8,
     /// What the platform needs to free the block.
     release: os::Release,
 }
@@ -338,10 +345,23 @@ impl FixedSizeAllocatorMetadata {
     /// Node-API layer makes JS owners: unused without it.)
     #[allow(dead_code)]
     pub fn add_owner(&self) {
-        // Whoever gets the new count may write anywhere in the buffer. Relaxed: the next
+        self.add_owner_reaching(EXPOSED_ALL);
+    }
+
+    /// [`add_owner`](Self::add_owner) for a JS buffer over the first `len` bytes of the
+    /// block only: a reset then knows that JS cannot have written past them.
+    #[allow(dead_code)]
+    pub(crate) fn add_owner_for(&self, len: usize) {
+        // The smallest `k` with `len <= 2^k`.
+        let k = usize::BITS - len.saturating_sub(1).leading_zeros();
+        self.add_owner_reaching((k as u8).min(EXPOSED_ALL));
+    }
+
+    fn add_owner_reaching(&self, k: u8) {
+        // Whoever gets the new count may write anywhere in its buffer. Relaxed: the next
         // sweep runs on the Rust owner, which is the caller or later receives the block
         // through a lock (the pool) that orders this store before it.
-        self.exposed.store(true, Ordering::Relaxed);
+        self.exposed.fetch_max(k.max(1), Ordering::Relaxed);
         let previous = self.owner_count.fetch_add(1, Ordering::Relaxed);
         // An overflowing count would let a later release free memory still in use.
         if previous >= u32::MAX / 2 {
@@ -399,7 +419,7 @@ impl Block {
             tag,
             committed: AtomicU32::new(0),
             mode,
-            exposed: AtomicBool::new(false),
+            exposed: AtomicU8::new(0),
             release,
         };
         // SAFETY: `base + FIXED_METADATA_OFFSET` is inside the committed last page, aligned
@@ -465,7 +485,7 @@ impl Block {
     /// are resident but counted nowhere), so if it may have, the sweep runs to `TAIL_START`.
     pub(crate) fn decommit(&mut self, from: usize, to: usize) {
         let (base, mode) = (self.base, self.mode());
-        give_back(base, mode, from, to, || self.may_be_dirty_past_committed());
+        give_back(base, mode, from, to, || self.may_be_dirty_past_committed(to));
         self.metadata()
             .committed
             .store(from as u32, Ordering::Relaxed);
@@ -488,9 +508,10 @@ impl Block {
     ///
     /// The count is read before the sweep: a fault that races with it moves the count
     /// past the recorded value, so the next decommit sweeps again.
-    fn may_be_dirty_past_committed(&mut self) -> bool {
+    fn may_be_dirty_past_committed(&mut self, to: usize) -> bool {
         let meta = self.metadata();
-        if !meta.exposed.load(Ordering::Relaxed) {
+        let exposed = meta.exposed.load(Ordering::Relaxed);
+        if exposed == 0 {
             return false;
         }
         // With no JS buffer left, nothing can write to the block until the next hand-off
@@ -498,8 +519,16 @@ impl Block {
         // after this sweep it is clean. `Acquire` pairs with the `Release` decrement of the
         // buffer's finalizer: the buffer's writes (and their faults) came before.
         if meta.owner_count.load(Ordering::Acquire) == 1 {
-            meta.exposed.store(false, Ordering::Relaxed);
+            meta.exposed.store(0, Ordering::Relaxed);
         }
+        // Every JS buffer handed since the last sweep ends at or before `to`: none of them
+        // reaches past it (the common case: the arena commits at least `MIN_BUFFER_SIZE`,
+        // the smallest buffer the Node-API layer hands out). No system call then.
+        if exposed < EXPOSED_ALL && 1usize << exposed <= to {
+            return false;
+        }
+        #[cfg(test)]
+        tests::FAULT_CHECKS.with(|c| c.set(c.get() + 1));
         match os::fault_count() {
             Some(faults) if faults == self.faults_at_sweep => false,
             Some(faults) => {
@@ -580,7 +609,7 @@ pub unsafe fn free_fixed_size_allocator(metadata: NonNull<FixedSizeAllocatorMeta
     // SAFETY: we were the last owner, so nobody else reads or writes the metadata now.
     let release = unsafe { std::ptr::read(&meta.release) };
     let (mode, committed) = (meta.mode, meta.committed.load(Ordering::Relaxed) as usize);
-    let exposed = meta.exposed.load(Ordering::Relaxed);
+    let exposed = meta.exposed.load(Ordering::Relaxed) != 0;
     {
         let mut live = LIVE_BLOCKS.lock();
         let addr = metadata.as_ptr() as usize;

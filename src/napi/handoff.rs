@@ -62,7 +62,7 @@ pub unsafe fn wrap_external(
     debug_assert!(len <= BUFFER_SIZE);
     let len = len.min(BUFFER_SIZE);
     let meta = alloc.metadata_ptr();
-    alloc.metadata().add_owner();
+    alloc.metadata().add_owner_for(len);
     let owner = JsOwner::new(meta);
     let hint = Arc::into_raw(Arc::clone(&owner));
     let mut value = ptr::null_mut();
