@@ -106,3 +106,28 @@ test('toJS() values equal JSON.parse: numbers at the small-integer edges, object
     pool.close()
   }
 })
+
+test('toJS() of objects whose first key is longer than the key cache keeps (256 bytes) equals JSON.parse', () => {
+  // Sizing an object peeked at its first key by decoding it, which charged the key to the
+  // call's budget (a call decodes at most its source's bytes), and a key too long to be
+  // cached was decoded and charged again: '{"<257 x k>":1}' threw CorruptDocumentError.
+  const pool = new rt.JsonPool({ size: 1 })
+  try {
+    const texts = [
+      JSON.stringify({ ['k'.repeat(257)]: 1 }),
+      JSON.stringify({ ['k'.repeat(300)]: 'v', b: 2 }),
+      JSON.stringify([{ ['é'.repeat(200)]: 1 }, { [`\ud800${'x'.repeat(300)}`]: [{ ['1'.repeat(400)]: 0 }] }]),
+      `[${'{"a":1},'.repeat(3)}${JSON.stringify({ ['z'.repeat(5000)]: 'z'.repeat(5000) })}]`,
+    ]
+    for (const text of texts) {
+      const doc = pool.parseJson(text)
+      const expected = JSON.parse(text)
+      assert.deepStrictEqual(doc.toJS(), expected)
+      assert.deepStrictEqual(doc.root.value, expected)
+      assert.equal(JSON.stringify(doc), JSON.stringify(expected))
+      doc.release()
+    }
+  } finally {
+    pool.close()
+  }
+})

@@ -349,7 +349,14 @@ module.exports = function makeReader(L, decodeUtf8) {
      */
     objectFor(len, base) {
       if (len === 0 || len > 8) return {}
-      const c = this.key(base, BULK_KEY).charCodeAt(0)
+      // The first key's first unit, read without decoding the key: a decode here is charged
+      // to the call's budget, and a key too long for the key cache (over KEY_CACHED bytes)
+      // would be decoded and charged again by the caller, so that a valid document failed
+      // as corrupt. (Bytes past the buffer read as undefined: a sized object, then the
+      // caller's own checks.)
+      const i = base >> 2
+      const ptr = this.u32[i + PAYLOAD]
+      const c = this.u32[i + LEN] === 0 ? 0 : (this.u32[i + KIND] & FLAG_UTF16) !== 0 ? this.u16[ptr >> 1] : this.u8[ptr]
       return c >= 0x30 && c <= 0x39 ? {} : newObject(len)
     }
 
