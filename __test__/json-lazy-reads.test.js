@@ -3,6 +3,8 @@
 // shared by a thread's documents, and get(key)'s byte comparison of keys.
 const test = require('node:test')
 const assert = require('node:assert/strict')
+const path = require('node:path')
+const { spawnSync } = require('node:child_process')
 const { rt } = require('./helpers')
 
 test('the key cache never gives one document the keys of another (same pointers, other blocks, a reused block)', () => {
@@ -153,4 +155,30 @@ test('get(key) over keys JS overwrote: bounded reads, CorruptDocumentError or a 
   assert.equal(doc.root.get('id').value, 1)
   doc.release()
   pool.close()
+})
+
+test('the key cache keeps no source of a released document alive (keys of 13+ characters are not slices of it)', () => {
+  // V8 makes a substring of 13 or more characters a slice that keeps its parent alive. Keys
+  // cut from the latin1 window (a whole source of up to 1 MiB) kept each window alive from
+  // the thread's key cache, after the document was released and dropped: 100 documents of
+  // 0.9 MB, each with its long key at its own offset (so its own cache slot), held ~88 MB of
+  // heap. (Lazy reads only: toJS() stores the keys as property names, and V8 then turns a
+  // slice into a reference to its internalized copy.) Measured in a child process.
+  const child = `
+const { JsonPool } = require(${JSON.stringify(path.join(__dirname, '..'))})
+const pool = new JsonPool({ size: 2 })
+const heap = () => { globalThis.gc(); globalThis.gc(); return process.memoryUsage().heapUsed }
+const before = heap()
+for (let i = 0; i < 100; i++) {
+  const doc = pool.parseJson('{"pad' + '_'.repeat(i * 3) + '":0,"a_key_of_twenty_chars":1,"filler":"' + 'f'.repeat(900000) + '"}')
+  for (const k of doc.root.keys()) if (k.length > 1000) throw new Error('no such key')
+  doc.release()
+}
+pool.close()
+console.log(JSON.stringify({ grown: heap() - before }))
+`
+  const res = spawnSync(process.execPath, ['--expose-gc', '-e', child], { encoding: 'utf8', timeout: 120_000 })
+  assert.equal(res.status, 0, res.stderr)
+  const { grown } = JSON.parse(res.stdout.trim().split('\n').pop())
+  assert.ok(grown < 16 * 2 ** 20, `the heap grew by ${(grown / 2 ** 20).toFixed(1)} MiB after the documents were released and dropped`)
 })

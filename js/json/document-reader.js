@@ -23,6 +23,11 @@ module.exports = function makeReader(L, decodeUtf8) {
   // keeps alive after their documents are gone stay small.
   const KEY_SLOTS = 512
   const KEY_CACHED = 256
+  // V8 makes a substring of 13 or more characters a slice that keeps its whole parent alive
+  // (SlicedString::kMinLength). A key that long is not cut from the latin1 window, which can
+  // be a whole source of up to 1 MiB: as a slice, a cached key would keep that window alive
+  // after its document is gone.
+  const SLICE_MIN = 13
   const keyOwners = new Int32Array(KEY_SLOTS)
   const keyPtrs = new Int32Array(KEY_SLOTS)
   const keyStrs = new Array(KEY_SLOTS).fill('')
@@ -244,7 +249,7 @@ module.exports = function makeReader(L, decodeUtf8) {
       const ptr = this.u32[(pos >> 2) + PAYLOAD] | 0 // below 2^31: unchanged
       const slot = (ptr ^ (ptr >>> 9)) & (KEY_SLOTS - 1)
       if (keyPtrs[slot] === ptr && keyOwners[slot] === this.id) return keyStrs[slot]
-      const key = this.str(pos, mode)
+      const key = this.str(pos, this.u32[(pos >> 2) + LEN] >= SLICE_MIN ? ONE : mode)
       if (this.u32[(pos >> 2) + LEN] <= KEY_CACHED) {
         keyOwners[slot] = this.id
         keyPtrs[slot] = ptr
