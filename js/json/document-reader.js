@@ -36,6 +36,8 @@ module.exports = function makeReader(L, decodeUtf8) {
   // Strings of up to SMALL bytes (so at most SMALL UTF-16 units) are decoded in JS (`small`):
   // a native slice costs more than the decode at that size.
   const SMALL = 16
+  // V8 makes a substring of at least this many units a slice of its parent (SlicedString::kMinLength).
+  const SLICED_MIN = 13
   // small()'s UTF-16 units: a packed array of small integers, which V8 reads fastest. One
   // spare: corrupt bytes can end in a four-byte lead, two units for the last byte.
   const units = new Array(SMALL + 1).fill(0)
@@ -156,8 +158,8 @@ module.exports = function makeReader(L, decodeUtf8) {
 
     /**
      * The string held by the string node at byte offset `pos`. Strategy by benchmark
-     * (benches/js/strings.js, Node 20): up to 8 ASCII bytes, one fromCharCode call; longer ASCII
-     * text in the source, a substring of a latin1 window of the source (`mode`: ONE, a
+     * (benches/js/strings.js, Node 20): up to 8 ASCII bytes, one fromCharCode call; ASCII text
+     * of 9..12 bytes in the source, a substring of a latin1 window of the source (`mode`: ONE, a
      * value read on its own, never; KEY, a key, when the source is small; BULK_KEY and
      * BULK, a key or a value while materializing, where the decode pays off); other
      * strings of up to SMALL bytes, decoded in JS (2-2.5x faster than a native slice, whose
@@ -178,7 +180,10 @@ module.exports = function makeReader(L, decodeUtf8) {
       }
       this.chars -= len
       if ((kind & FLAG_ASCII) !== 0) {
-        if (mode >= this.minWindowMode && len <= 64 && (kind & FLAG_IN_SOURCE) !== 0) {
+        // A substring of the window only below V8's smallest sliced string (13 units): a
+        // longer one would be a slice that keeps the whole window (up to WINDOW bytes of
+        // decoded source) alive as long as the string is, after the document is gone.
+        if (mode >= this.minWindowMode && len < SLICED_MIN && (kind & FLAG_IN_SOURCE) !== 0) {
           const at = ptr - this.winStart
           if (at >= 0 && at + len <= this.winLen) return this.win.substring(at, at + len)
           return this.slide(ptr, len, mode)
