@@ -101,3 +101,34 @@ test('an idle host whose last run failed on its signal does not keep the process
   assert.equal(out.stdout.trim(), 'rejected: no listeners here')
   assert.ok(performance.now() - t0 < 5000, 'it exits as soon as the run has settled')
 })
+
+test('in this thread, a run whose plugin never settles keeps the process alive until its AbortSignal.timeout ends it', () => {
+  // The run is done in this thread (no workers option, small files); the plugin's promise
+  // never settles and AbortSignal.timeout's timer does not keep Node alive: the run must
+  // hold the process as a worker thread would, or Node exits with the run's promise pending.
+  const hang = writeJsonFiles(1, () => ({ id: 0, fault: 'hang' }))
+  const script = `
+    const rt = require(${JSON.stringify(path.join(__dirname, '..'))})
+    const t0 = Date.now()
+    rt.runJsonPlugins(${JSON.stringify(hang.paths)}, { plugin: ${JSON.stringify(FAULTS)}, signal: AbortSignal.timeout(300) })
+      .then((r) => console.log('resolved ' + r.workers), (e) => console.log('rejected ' + e.name + ' ' + (Date.now() - t0 >= 250)))`
+  const out = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 10_000 })
+  fs.rmSync(hang.dir, { recursive: true, force: true })
+  assert.equal(out.signal, null, `the process did not exit on its own within 10 s: ${out.stderr}`)
+  assert.equal(out.status, 0, out.stderr)
+  assert.equal(out.stdout.trim(), 'rejected AbortError true')
+})
+
+test('an async onProgress that rejects fails the run (or, after the run ended, changes nothing): no unhandled rejection', () => {
+  const script = `
+    const rt = require(${JSON.stringify(path.join(__dirname, '..'))})
+    process.on('unhandledRejection', (e) => { console.log('unhandled ' + e.message); process.exitCode = 9 })
+    const run = (workers) => rt.runJsonPlugins(${JSON.stringify(paths)}, { plugin: ${JSON.stringify(FAULTS)}, workers, onProgress: async () => { throw new Error('async progress failed') } })
+      .then((r) => 'resolved ' + r.files, (e) => 'rejected ' + e.message)
+    Promise.all([run(undefined), run(1)]).then((outs) => setTimeout(() => console.log(outs.join(', ')), 50))`
+  const out = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 })
+  assert.equal(out.signal, null, out.stderr)
+  assert.equal(out.status, 0, `${out.stdout} ${out.stderr}`)
+  assert.doesNotMatch(out.stdout, /unhandled/)
+  assert.match(out.stdout.trim(), /^(resolved 4|rejected async progress failed), (resolved 4|rejected async progress failed)$/)
+})

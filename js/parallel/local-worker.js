@@ -13,6 +13,7 @@ const { startLoop } = require('./worker-loop')
 class LocalWorker extends EventEmitter {
   #onMessage
   #exited = false
+  #keepAlive = null
 
   constructor(workerData) {
     super()
@@ -25,6 +26,8 @@ class LocalWorker extends EventEmitter {
       },
     }
     this.#onMessage = startLoop(port, workerData, { isolated: false })
+    // Made during a run, which holds it (as a new Worker is ref'd); the run's end unrefs it.
+    this.ref()
   }
 
   postMessage(m) {
@@ -39,6 +42,7 @@ class LocalWorker extends EventEmitter {
    * results going nowhere) and report the exit (code 1, as a terminated worker's).
    */
   terminate() {
+    this.unref()
     if (!this.#exited) {
       this.#exited = true
       this.#onMessage({ type: 'terminate' })
@@ -47,9 +51,18 @@ class LocalWorker extends EventEmitter {
     return Promise.resolve(1)
   }
 
-  // Nothing of this stand-in keeps the process alive on its own.
-  ref() {}
-  unref() {}
+  // While a run uses it, this stand-in keeps the process alive as a worker thread does (a
+  // plugin whose promise has not settled yet keeps nothing else pending: a run whose only
+  // way to end is an unref'd AbortSignal.timeout would otherwise leave the process to exit
+  // with the run's promise pending); idle, nothing.
+  ref() {
+    if (this.#keepAlive === null && !this.#exited) this.#keepAlive = setInterval(() => {}, 2 ** 30)
+  }
+
+  unref() {
+    if (this.#keepAlive !== null) clearInterval(this.#keepAlive)
+    this.#keepAlive = null
+  }
 }
 
 module.exports = { LocalWorker }

@@ -249,7 +249,12 @@ class Run {
     const now = performance.now()
     if (this.settled !== this.inputs.length && now - this.lastProgress < PROGRESS_MS) return
     this.lastProgress = now
-    this.onProgress({ done: this.settled, total: this.inputs.length })
+    const r = this.onProgress({ done: this.settled, total: this.inputs.length })
+    // An async callback that rejects fails the run, as one that throws does (a rejection
+    // nobody handles would end the process).
+    if (r !== null && typeof r === 'object' && typeof r.then === 'function') {
+      Promise.resolve(r).then(undefined, (e) => this.fail(e))
+    }
   }
 
   /** A worker exited during this run (the host forgets it right after). */
