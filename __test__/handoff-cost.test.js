@@ -71,6 +71,47 @@ for (const transfer of MODES) {
     pool.close()
   })
 
+  test(`${transfer}: after a big document, small ones get a short buffer again (the fourth in a row), and the long one goes`, () => {
+    const pool = new rt.JsonPool({ size: 1, transfer })
+    // About 40 MB of arena: a buffer of 64 MiB or more.
+    const items = Array.from({ length: 600000 }, (_, i) => ({ i, s: `item ${i}` }))
+    const big = pool.parseJson(JSON.stringify({ items }))
+    const long = big.raw.arrayBuffer
+    assert.ok(long.byteLength >= 32 << 20, `${long.byteLength}`)
+    big.release()
+    // A few small documents keep the long buffer (a block alternating big and small ones
+    // must not wrap a long buffer again each time) ...
+    const lengths = []
+    for (let k = 0; k < 4; k++) {
+      const d = pool.parseJson(`{"k":${k}}`)
+      lengths.push(d.raw.arrayBuffer.byteLength)
+      assert.equal(d.toJS().k, k)
+      d.release()
+    }
+    assert.deepEqual(lengths.slice(0, 3), [long.byteLength, long.byteLength, long.byteLength])
+    // ... then the block is sent the buffer its data needs, which the cache keeps.
+    assert.equal(lengths[3], 1 << 20)
+    const d = pool.parseJson('{"after":true}')
+    assert.equal(d.raw.arrayBuffer.byteLength, 1 << 20)
+    assert.equal(pool.cache.get(d.bufferId).arrayBuffer, d.raw.arrayBuffer)
+    // A view kept from the big document still reads its block's generation: stale.
+    assert.throws(() => big.root, rt.StaleBufferError)
+    d.release()
+    // Alternating big and small: the long buffer stays.
+    const big2 = pool.parseJson(JSON.stringify({ items }))
+    const long2 = big2.raw.arrayBuffer
+    big2.release()
+    for (let k = 0; k < 3; k++) {
+      const s = pool.parseJson('[1]')
+      assert.equal(s.raw.arrayBuffer, long2)
+      s.release()
+      const b = pool.parseJson(JSON.stringify({ items: items.slice(0, 300000) }))
+      assert.equal(b.raw.arrayBuffer, long2)
+      b.release()
+    }
+    pool.close()
+  })
+
   test(`${transfer}: Block writes past the buffer JS holds hand the block off again`, () => {
     const pool = new rt.JsonPool({ size: 1, transfer })
     const block = pool.acquire()

@@ -62,6 +62,17 @@ enum Handed {
 /// at least 1 MiB, so that a small document costs V8 1 MiB of external memory (V8 counts a
 /// buffer's whole length, and collects garbage for it), and a growing one is wrapped again
 /// at most once per doubling.
+/// A buffer longer than this, and at least 4 times what the block's data needs, is replaced
+/// by a shorter one after [`SHRINK_AFTER`] such hand-offs in a row: after one big document,
+/// V8's external figure (it counts a buffer's whole length) and, in copy mode, the JS copy's
+/// memory come back down to what the block uses, once the GC takes the long buffer. Not at
+/// once, so that blocks alternating big and small documents do not wrap a long buffer again
+/// each time (each new external buffer is more external memory for V8, which collects
+/// garbage for it).
+const SHRINK_FLOOR: usize = 16 << 20;
+/// See [`SHRINK_FLOOR`].
+const SHRINK_AFTER: u8 = 4;
+
 fn buffer_len(used: usize) -> usize {
     used.max(MIN_BUFFER_SIZE)
         .next_power_of_two()
@@ -93,6 +104,9 @@ pub struct EnvPool {
     state: Rc<EnvState>,
     mode: Cell<TransferMode>,
     handed: RefCell<HashMap<u32, Handed>>,
+    /// Hand-offs in a row for which a block's buffer was at least 4 times too long (see
+    /// [`SHRINK_AFTER`]), by block id.
+    oversized: RefCell<HashMap<u32, u8>>,
     /// The blocks checked out to JS, by id. Kept here (not in JS objects) so that
     /// environment teardown can return them even when no finalizer ever runs.
     checked_out: RefCell<HashMap<u32, CheckedOut>>,
@@ -125,6 +139,7 @@ impl EnvPool {
             state: Rc::clone(&state),
             mode: Cell::new(mode),
             handed: RefCell::new(HashMap::new()),
+            oversized: RefCell::new(HashMap::new()),
             checked_out: RefCell::new(HashMap::new()),
             closed: Cell::new(false),
             reserved: Cell::new(0),
@@ -340,6 +355,7 @@ impl EnvPool {
     pub fn close(&self) {
         self.closed.set(true);
         self.pool.close();
+        self.oversized.borrow_mut().clear();
         for (_, handed) in self.handed.borrow_mut().drain() {
             match handed {
                 // SAFETY: see `env_is_current`; each reference is deleted once, here.
@@ -434,9 +450,25 @@ impl EnvPool {
         let id = alloc.id();
         let used = alloc.used_bytes();
         let mut handed = self.handed.borrow_mut();
+        // Whether the buffer JS holds, of `len` bytes, is to be replaced by a shorter one now.
+        let need = buffer_len(used);
+        let shrink = |len: usize| {
+            let mut oversized = self.oversized.borrow_mut();
+            if len <= SHRINK_FLOOR || len / 4 < need {
+                oversized.remove(&id);
+                return false;
+            }
+            let runs = oversized.entry(id).or_insert(0);
+            *runs += 1;
+            if *runs < SHRINK_AFTER {
+                return false;
+            }
+            oversized.remove(&id);
+            true
+        };
         match handed.get(&id) {
-            Some(Handed::External(_, len)) if *len >= used => return Ok(None),
-            Some(Handed::Copy(target)) if target.len() >= used => {
+            Some(Handed::External(_, len)) if *len >= used && !shrink(*len) => return Ok(None),
+            Some(Handed::Copy(target)) if target.len() >= used && !shrink(target.len()) => {
                 // SAFETY: see `env_is_current`.
                 return match unsafe { target.sync(self.env, alloc, from, to) } {
                     Ok(()) => Ok(None),
@@ -460,7 +492,7 @@ impl EnvPool {
                     len,
                 )?)));
             }
-            // Not sent here yet, or an external buffer too short: wrap (again) below.
+            // Not sent here yet, or an external buffer too short or long past need: wrap (again) below.
             _ => {}
         }
         let len = buffer_len(used);
@@ -480,8 +512,9 @@ impl EnvPool {
                     }
                     let old = handed.insert(id, Handed::External(reference, len));
                     if let Some(Handed::External(old, _)) = old {
-                        // The shorter buffer sent before: JS replaces it in its cache; ours
-                        // goes (its owner count goes with the buffer, when the GC takes it).
+                        // The buffer sent before (too short, or far too long): JS replaces
+                        // it in its cache; ours goes (its owner count goes with the buffer,
+                        // when the GC takes it).
                         // SAFETY: see `env_is_current`; the old reference is deleted once.
                         unsafe { sys::napi_delete_reference(self.env, old) };
                     }
