@@ -23,11 +23,6 @@ module.exports = function makeReader(L, decodeUtf8) {
   // keeps alive after their documents are gone stay small.
   const KEY_SLOTS = 512
   const KEY_CACHED = 256
-  // V8 makes a substring of 13 or more characters a slice that keeps its whole parent alive
-  // (SlicedString::kMinLength). A key that long is not cut from the latin1 window, which can
-  // be a whole source of up to 1 MiB: as a slice, a cached key would keep that window alive
-  // after its document is gone.
-  const SLICE_MIN = 13
   const keyOwners = new Int32Array(KEY_SLOTS)
   const keyPtrs = new Int32Array(KEY_SLOTS)
   const keyStrs = new Array(KEY_SLOTS).fill('')
@@ -36,7 +31,10 @@ module.exports = function makeReader(L, decodeUtf8) {
   // Strings of up to SMALL bytes (so at most SMALL UTF-16 units) are decoded in JS (`small`):
   // a native slice costs more than the decode at that size.
   const SMALL = 16
-  // V8 makes a substring of at least this many units a slice of its parent (SlicedString::kMinLength).
+  // V8 makes a substring of 13 or more characters a slice that keeps its whole parent alive
+  // (SlicedString::kMinLength). A string that long (a value, or a key the key cache keeps)
+  // is not cut from the latin1 window, which can be a whole source of up to 1 MiB: as a
+  // slice it would keep that window alive after its document is gone (see `str`).
   const SLICED_MIN = 13
   // small()'s UTF-16 units: a packed array of small integers, which V8 reads fastest. One
   // spare: corrupt bytes can end in a four-byte lead, two units for the last byte.
@@ -254,7 +252,7 @@ module.exports = function makeReader(L, decodeUtf8) {
       const ptr = this.u32[(pos >> 2) + PAYLOAD] | 0 // below 2^31: unchanged
       const slot = (ptr ^ (ptr >>> 9)) & (KEY_SLOTS - 1)
       if (keyPtrs[slot] === ptr && keyOwners[slot] === this.id) return keyStrs[slot]
-      const key = this.str(pos, this.u32[(pos >> 2) + LEN] >= SLICE_MIN ? ONE : mode)
+      const key = this.str(pos, mode)
       if (this.u32[(pos >> 2) + LEN] <= KEY_CACHED) {
         keyOwners[slot] = this.id
         keyPtrs[slot] = ptr

@@ -58,10 +58,6 @@ enum Handed {
     Copy(CopyTarget),
 }
 
-/// The length of the buffer to send for a block with `used` bytes in use: a power of two of
-/// at least 1 MiB, so that a small document costs V8 1 MiB of external memory (V8 counts a
-/// buffer's whole length, and collects garbage for it), and a growing one is wrapped again
-/// at most once per doubling.
 /// A buffer longer than this, and at least 4 times what the block's data needs, is replaced
 /// by a shorter one after [`SHRINK_AFTER`] such hand-offs in a row: after one big document,
 /// V8's external figure (it counts a buffer's whole length) and, in copy mode, the JS copy's
@@ -73,6 +69,10 @@ const SHRINK_FLOOR: usize = 16 << 20;
 /// See [`SHRINK_FLOOR`].
 const SHRINK_AFTER: u8 = 4;
 
+/// The length of the buffer to send for a block with `used` bytes in use: a power of two of
+/// at least 1 MiB, so that a small document costs V8 1 MiB of external memory (V8 counts a
+/// buffer's whole length, and collects garbage for it), and a growing one is wrapped again
+/// at most once per doubling.
 fn buffer_len(used: usize) -> usize {
     used.max(MIN_BUFFER_SIZE)
         .next_power_of_two()
