@@ -129,8 +129,11 @@ function scribble(u8, kind, committed, G, C, r) {
   const END = u8.length
   const DATA_END = Math.min(G.TAIL_START, END)
   if (kind === 'data' || kind === 'all') {
-    if (committed > 0) crypto.randomFillSync(u8, 0, committed)
-    n += committed
+    // What JS can reach of the committed prefix: the buffer is as long as the data needs,
+    // and a block can keep more committed than that (retention after a bigger use).
+    const reach = Math.min(committed, END)
+    if (reach > 0) crypto.randomFillSync(u8, 0, reach)
+    n += reach
     if (G.mode === 'noreserve') {
       for (let k = r.chance(0.2) ? 2 : 1; k > 0; k--) {
         const start = r.int(0, DATA_END - 1)
