@@ -1,7 +1,7 @@
 'use strict'
 // A block checked out of a pool, handed to JS: its bytes (`raw`, `buffer`), the arena
 // writes a producer in JS can do, and release. The pool passes itself in; Block calls its
-// `_native` (the native pool) and `_receive` (the hand-off into the pool's cache).
+// `_native` (the native pool), `_receive` (the hand-off into the pool's cache) and `_release`.
 
 const { StaleBufferError, InvalidArgumentError } = require('raw-transfer-reader/errors')
 const { integer } = require('raw-transfer-reader/args')
@@ -110,7 +110,7 @@ class Block {
     if (this.#released) return
     this.#released = true
     if (this.#giveBack !== null) this.#giveBack()
-    else this.#pool._native.release(this.id)
+    else this.#pool._release(this.id)
   }
 
   [dispose]() {

@@ -44,6 +44,7 @@ module.exports = function makeJsonPool(binding) {
       if (transfer === 'auto' && process.env.RAW_TRANSFER_MODE === 'copy') transfer = 'copy'
       this._native = new binding.NativePool(size, transfer, acquireTimeoutMs, retainBytes, maxRetainBytes)
       this._cache = new BufferCache((id) => this._native.resend(id))
+      this._fast = null
       this._closed = false
     }
 
@@ -83,16 +84,43 @@ module.exports = function makeJsonPool(binding) {
       return this._block(this._native.acquire())
     }
 
-    /** Turn a hand-off record `{ id, generation, buffer }` into a Block (releasing it if that fails). */
+    /**
+     * Turn a hand-off into a Block (releasing it if that fails): a record `{ id, generation,
+     * buffer }`, or the number a fast call returns for a hand-off with no buffer,
+     * `id × 2^32 + generation`.
+     */
     _block(sent) {
+      let id, generation, buffer
+      if (typeof sent === 'number') {
+        generation = sent >>> 0 // the low 32 bits
+        id = (sent - generation) / 4294967296
+        buffer = null
+      } else {
+        ;({ id, generation, buffer } = sent)
+      }
       let raw
       try {
-        raw = this._receive(sent)
+        // A buffer JS detached (a runtime that lets an external buffer be transferred) is
+        // resent by the cache, or refused by the native side with a StaleBufferError.
+        raw = this._cache.receive(id, buffer)
       } catch (e) {
-        this._native.release(sent.id) // a failed hand-off must not keep the block checked out
+        this._release(id) // a failed hand-off must not keep the block checked out
         throw e
       }
-      return new Block(this, sent.id, sent.generation, raw)
+      return new Block(this, id, generation, raw)
+    }
+
+    /**
+     * The native pool's hot calls as plain Node-API functions (`parseJson`, `release`): a
+     * napi-rs method costs more per call than parsing a small document. Made on first use.
+     */
+    _fastCalls() {
+      return this._fast ?? (this._fast = this._native.fastCalls())
+    }
+
+    /** Give block `id` back (Block.release). */
+    _release(id) {
+      this._fastCalls().release(id)
     }
 
     /**
@@ -106,7 +134,7 @@ module.exports = function makeJsonPool(binding) {
       }
       // A string with lone surrogates would lose them on the way to UTF-8 (see js/json/input.js).
       const input = typeof text === 'string' ? utf8Of(text) : text
-      return createDocument(this._block(this._native.parseJson(input)))
+      return createDocument(this._block(this._fastCalls().parseJson(input)))
     }
 
     /**
@@ -183,8 +211,6 @@ module.exports = function makeJsonPool(binding) {
 
     /** Receive a hand-off record: the block's RawBuffer, from the cache after the first time. */
     _receive(sent) {
-      // A buffer JS detached (a runtime that lets an external buffer be transferred) is
-      // resent by the cache, or refused by the native side with a StaleBufferError.
       return this._cache.receive(sent.id, sent.buffer)
     }
 

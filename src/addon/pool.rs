@@ -10,7 +10,8 @@ use napi::sys;
 use napi_derive::napi;
 
 use crate::napi::{
-    EnvPool, ErrorCode, RawValue, Sent, Transfer, TransferError, Wait, catch_panic_in,
+    BlockId, EnvPool, ErrorCode, RawValue, Sent, Transfer, TransferError, Wait, catch_panic_in,
+    fast_function, uint8_array,
 };
 use crate::pool::FixedSizeAllocatorPool;
 use crate::producers::json::Parser;
@@ -67,6 +68,22 @@ fn outside_blocks(bytes: &[u8]) -> std::result::Result<std::borrow::Cow<'_, [u8]
     })?;
     copy.extend_from_slice(bytes);
     Ok(std::borrow::Cow::Owned(copy))
+}
+
+/// Parse `bytes` into a block of `pool` and hand it off (`parseJson`, both forms).
+fn parse_json(
+    pool: &EnvPool,
+    wait: Wait,
+    bytes: &[u8],
+) -> std::result::Result<Sent, TransferError> {
+    let bytes = &*outside_blocks(bytes)?;
+    let guard = pool.acquire(wait)?;
+    let meta = PARSER.with_borrow_mut(|p| {
+        p.parse(&guard, bytes)
+            .map(|doc| doc.raw_transfer_metadata(&guard))
+    });
+    let meta = meta.map_err(|e| TransferError::from(crate::napi::ProduceError::from(e)))?;
+    pool.send(guard, meta)
 }
 
 impl NativePool {
@@ -150,8 +167,9 @@ impl NativePool {
     }
 
     /// Parse `text` (UTF-8 bytes, or a string) into a block and hand it off. Bytes come
-    /// first: `JsonPool.parseJson` always passes bytes, and napi-rs tries the variants in
-    /// order (a failed `String` conversion formats an error message on every call).
+    /// first: napi-rs tries the variants in order (a failed `String` conversion formats an
+    /// error message on every call). `JsonPool.parseJson` calls the fast form instead
+    /// ([`fast_calls`](Self::fast_calls)).
     #[napi]
     pub fn parse_json(&self, env: Env, text: Either<Uint8ArraySlice, String>) -> Result<Sent> {
         catch_panic_in(&env, || {
@@ -159,14 +177,56 @@ impl NativePool {
                 Either::A(b) => b,
                 Either::B(s) => s.as_bytes(),
             };
-            let bytes = &*outside_blocks(bytes)?;
-            let guard = self.acquire_guard()?;
-            let meta = PARSER.with_borrow_mut(|p| {
-                p.parse(&guard, bytes)
-                    .map(|doc| doc.raw_transfer_metadata(&guard))
-            });
-            let meta = meta.map_err(|e| TransferError::from(crate::napi::ProduceError::from(e)))?;
-            Ok(self.inner.send(guard, meta)?)
+            Ok(parse_json(&self.inner, self.acquire_wait, bytes)?)
+        })
+    }
+
+    /// The hot calls as plain Node-API functions over this pool (see `crate::napi::fast`):
+    /// `{ parseJson(bytes: Uint8Array): Sent | number, release(id: number): void }`. A
+    /// `number` from `parseJson` is a hand-off with no buffer, packed as
+    /// `id × 2^32 + generation`. They keep the pool's state alive while JS holds them.
+    #[napi(
+        ts_return_type = "{ parseJson(bytes: Uint8Array): Sent | number; release(id: number): void }"
+    )]
+    pub fn fast_calls(&self, env: Env) -> Result<RawValue> {
+        catch_panic_in(&env, || {
+            let parse = fast_function(
+                &env,
+                c"parseJson",
+                (Rc::clone(&self.inner), self.acquire_wait),
+                |env, (pool, wait), args| {
+                    let text = *args.first().ok_or_else(|| {
+                        TransferError::invalid_argument("parseJson expects a Uint8Array")
+                    })?;
+                    // SAFETY: the call is in progress on `env`, and the bytes are used only
+                    // within it, with no call into JS (the parse is Rust alone).
+                    let bytes = unsafe { uint8_array(env.raw(), text, "parseJson's text")? };
+                    let sent = parse_json(pool, *wait, bytes)?;
+                    // SAFETY: `env` is this call's environment.
+                    unsafe { sent.into_js_packed(env.raw()) }
+                },
+            )?;
+            let release = fast_function(
+                &env,
+                c"release",
+                Rc::clone(&self.inner),
+                |env, pool, args| {
+                    let id = match args.first() {
+                        // SAFETY: `env` is current and `v` an argument of this call.
+                        Some(&v) => unsafe { BlockId::from_napi_value(env.raw(), v)? },
+                        None => BlockId::missing(),
+                    };
+                    pool.release(id.get()?)?;
+                    let mut undefined = std::ptr::null_mut();
+                    // SAFETY: `env` is current; valid out-pointer.
+                    unsafe { sys::napi_get_undefined(env.raw(), &mut undefined) };
+                    Ok(undefined)
+                },
+            )?;
+            let mut obj = Object::new(&env)?;
+            obj.set_named_property("parseJson", parse)?;
+            obj.set_named_property("release", release)?;
+            Ok(RawValue(obj.raw()))
         })
     }
 

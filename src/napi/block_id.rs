@@ -22,6 +22,11 @@ impl BlockId {
         Self(Some(v))
     }
 
+    /// No argument was passed (`get` then says so).
+    pub(crate) fn missing() -> Self {
+        Self(None)
+    }
+
     /// The id, or an `InvalidArgument` error if the argument was not one.
     pub fn get(self) -> Result<u32, TransferError> {
         match self.0 {

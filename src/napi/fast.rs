@@ -1,0 +1,179 @@
+//! Fast calls: JS functions made with Node-API directly, for the calls a JS loop makes once
+//! per small document (parse one, release it).
+//!
+//! A `#[napi]` method costs about 400 ns per call before its body runs (napi-rs 3 opens a
+//! native-borrow scope per call: a registry behind a mutex, a hashed table of borrowed
+//! pointers, a class type-tag check), and a returned `#[napi(object)]` costs about as much
+//! again (each property name is internalized on every call). That is more than parsing a
+//! 1 KB document. A function made here reads its arguments and its data with one
+//! `napi_get_cb_info`, runs its body in [`catch_panic_in`] (panics caught, errors typed as a
+//! `#[napi]` function's are), and returns what the body made.
+//!
+//! The function owns its data (dropped by a finalizer once the GC has collected the
+//! function), so a body can use it for as long as it runs.
+
+use std::ffi::{CStr, c_void};
+use std::ptr;
+
+use ::napi::bindgen_prelude::Env;
+use ::napi::{JsError, sys};
+
+use super::error::TransferError;
+use super::throw::catch_panic_in;
+use super::value::RawValue;
+
+/// The most arguments a fast call reads (more are ignored, as JS ignores extra arguments).
+pub const MAX_ARGS: usize = 4;
+
+/// The body of a fast call: the environment, the function's data and the arguments JS
+/// passed (at most [`MAX_ARGS`]; fewer when JS passed fewer: a body checks the count).
+pub type FastBody<T> = fn(&Env, &T, &[sys::napi_value]) -> ::napi::Result<sys::napi_value>;
+
+struct FastFn<T> {
+    data: T,
+    body: FastBody<T>,
+}
+
+/// A JS function named `name` that runs `body` with `data`: see the module docs. `data`
+/// lives until the GC collects the function.
+pub fn fast_function<T: 'static>(
+    env: &Env,
+    name: &CStr,
+    data: T,
+    body: FastBody<T>,
+) -> Result<RawValue, TransferError> {
+    let raw = env.raw();
+    let cell = Box::into_raw(Box::new(FastFn { data, body }));
+    let mut func = ptr::null_mut();
+    // SAFETY: `raw` is the current environment; `name` is valid for the length given;
+    // `cell` stays valid until `finalize` below frees it, which Node-API
+    // calls only once the function is collected, after its last call has returned.
+    let status = unsafe {
+        sys::napi_create_function(
+            raw,
+            name.as_ptr(),
+            name.to_bytes().len() as isize,
+            Some(trampoline::<T>),
+            cell.cast(),
+            &mut func,
+        )
+    };
+    if status != sys::Status::napi_ok {
+        // SAFETY: the function was not made, so nothing else holds `cell`.
+        drop(unsafe { Box::from_raw(cell) });
+        return Err(TransferError::internal(format!(
+            "napi_create_function failed with status {status}"
+        )));
+    }
+    // SAFETY: `func` was just made on `raw`; `finalize::<T>` frees exactly the `cell` passed.
+    let status = unsafe {
+        sys::napi_add_finalizer(
+            raw,
+            func,
+            cell.cast(),
+            Some(finalize::<T>),
+            ptr::null_mut(),
+            ptr::null_mut(),
+        )
+    };
+    if status != sys::Status::napi_ok {
+        // The function exists but its data would never be freed: leak it rather than free
+        // memory a call could still reach (the function may be called before it is collected).
+        return Err(TransferError::internal(format!(
+            "napi_add_finalizer failed with status {status}"
+        )));
+    }
+    Ok(RawValue(func))
+}
+
+unsafe extern "C" fn finalize<T>(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    // SAFETY: `data` is the `Box<FastFn<T>>` leaked in `fast_function`, handed to exactly one
+    // finalizer, which Node-API calls once, after the function can no longer be called.
+    drop(unsafe { Box::from_raw(data.cast::<FastFn<T>>()) });
+}
+
+unsafe extern "C" fn trampoline<T: 'static>(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    let mut argc = MAX_ARGS;
+    let mut argv = [ptr::null_mut(); MAX_ARGS];
+    let mut data = ptr::null_mut();
+    // SAFETY: Node-API calls this with the current `env` and this call's `info`; the
+    // out-pointers are valid, and `argv` has room for `argc` values.
+    let status = unsafe {
+        sys::napi_get_cb_info(
+            env,
+            info,
+            &mut argc,
+            argv.as_mut_ptr(),
+            ptr::null_mut(),
+            &mut data,
+        )
+    };
+    if status != sys::Status::napi_ok || data.is_null() {
+        return ptr::null_mut(); // nothing can be read: leave whatever exception is pending
+    }
+    // SAFETY: `data` is the `FastFn<T>` this function was made with (`fast_function`), which
+    // its finalizer frees only after the function is collected, so not during this call.
+    // Only shared references to it are made.
+    let cell = unsafe { &*data.cast::<FastFn<T>>() };
+    let wrapped = Env::from_raw(env);
+    let args = &argv[..argc.min(MAX_ARGS)];
+    match catch_panic_in(&wrapped, || (cell.body)(&wrapped, &cell.data, args)) {
+        Ok(value) => value,
+        Err(e) => {
+            // SAFETY: `env` is current; this throws the error (the typed JS error it carries,
+            // see throw.rs) as napi-rs does for a `#[napi]` function's `Err`.
+            unsafe { JsError::from(e).throw_into(env) };
+            ptr::null_mut()
+        }
+    }
+}
+
+/// The bytes of `value`, a `Uint8Array` (a Node `Buffer` is one), for the length of a call.
+///
+/// # Safety
+/// `env` must be current and the slice must not outlive the call that got `value`; JS
+/// cannot run while it is used (no call into JS between this and the last use).
+pub unsafe fn uint8_array<'a>(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    what: &str,
+) -> Result<&'a [u8], TransferError> {
+    let mut is_typed = false;
+    // SAFETY: `env` is current (contract); valid out-pointer.
+    let status = unsafe { sys::napi_is_typedarray(env, value, &mut is_typed) };
+    if status != sys::Status::napi_ok || !is_typed {
+        return Err(TransferError::invalid_argument(format!(
+            "{what} must be a Uint8Array"
+        )));
+    }
+    let (mut kind, mut len, mut data) = (0, 0usize, ptr::null_mut());
+    // SAFETY: `value` is a typed array of `env`; valid out-pointers (the buffer and offset
+    // are not asked for).
+    let status = unsafe {
+        sys::napi_get_typedarray_info(
+            env,
+            value,
+            &mut kind,
+            &mut len,
+            &mut data,
+            ptr::null_mut(),
+            ptr::null_mut(),
+        )
+    };
+    if status != sys::Status::napi_ok || kind != sys::TypedarrayType::uint8_array {
+        return Err(TransferError::invalid_argument(format!(
+            "{what} must be a Uint8Array"
+        )));
+    }
+    if data.is_null() || len == 0 {
+        // Empty, or its buffer detached: no bytes.
+        return Ok(&[]);
+    }
+    // SAFETY: Node-API gives the address of the array's first element and its length in
+    // elements (bytes, for a Uint8Array); the backing store stays alive and unmoved while
+    // this call runs, since JS (which alone could detach or shrink it) cannot run.
+    Ok(unsafe { std::slice::from_raw_parts(data.cast::<u8>(), len) })
+}
