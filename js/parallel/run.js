@@ -184,7 +184,10 @@ class Run {
       live++
     }
     for (const slot of host.slots) {
-      if (!slot.ready || slot.exited || !this.mine(slot)) continue
+      if (slot.exited || !this.mine(slot)) continue
+      // A worker still loading takes its first chunk at once (it runs it as soon as it has
+      // loaded, with no round trip after its 'ready'), and no more until it is ready.
+      if (!slot.ready && slot.assigned.length > 0) continue
       // A queued chunk only while plenty is left: near the end it would wait behind a slow
       // plugin while other workers idle.
       while (

@@ -5,7 +5,8 @@
 // worker thread's parentPort (worker.js), or the in-thread port of a run that decided
 // worker threads would cost more than they give (local-worker.js).
 //
-// Messages, main -> worker: { type: 'chunk', id, indices, inputs, suspect }, { type: 'stop' }.
+// Messages, main -> worker: { type: 'chunk', id, indices, inputs, suspect } (the first may
+// come before the worker is ready: it runs once loaded), { type: 'stop' }.
 // Worker -> main: { type: 'ready' } once loaded; { type: 'more' } when the chunk in hand is
 // half done (so the next one is here when it ends: the request costs no idle time);
 // { type: 'done', id, files, bytes, direct, ...entries } (`direct`: null from a worker thread;
@@ -69,6 +70,8 @@ function startLoop(parentPort, { runner: runnerPath, plugin: pluginPath, options
   let close
   let plugin
   const queue = []
+  // Chunks may come before the runner and plugin are loaded: they wait in `queue`.
+  let loaded = false
   let running = false
   let stopping = false
 
@@ -146,7 +149,7 @@ function startLoop(parentPort, { runner: runnerPath, plugin: pluginPath, options
   }
 
   async function pump() {
-    if (running) return
+    if (running || !loaded) return
     running = true
     while (queue.length > 0 && !stopping) await runChunk(queue.shift())
     running = false
@@ -212,7 +215,9 @@ function startLoop(parentPort, { runner: runnerPath, plugin: pluginPath, options
       throw new TypeError(`the plugin module ${pluginPath} does not export a function (export default, or module.exports = fn)`)
     }
     if (init !== null) await init(options)
+    loaded = true
     parentPort.postMessage({ type: 'ready' })
+    pump()
   }
 
   main().catch((e) => {
