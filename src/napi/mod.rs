@@ -22,6 +22,8 @@ mod block_id;
 mod docs;
 mod env;
 mod env_pool;
+// Only this package's own classes use them (for now): built with the `addon` feature.
+#[cfg(feature = "addon")]
 mod fast;
 mod error;
 mod files;
@@ -39,6 +41,7 @@ mod value;
 pub use batch::Batch;
 pub use block_id::BlockId;
 pub use env_pool::EnvPool;
+#[cfg(feature = "addon")]
 pub(crate) use fast::{fast_function, uint8_array};
 pub use error::{ErrorCode, TransferError, catch_panic};
 pub use files::{load_file, read_file};
