@@ -92,6 +92,9 @@ test('pool options are checked in JS before the native pool is made', () => {
       constructor(...args) {
         made.push(args)
       }
+      fastCalls() {
+        return {}
+      }
     },
     liveBlocks: () => 0,
   })

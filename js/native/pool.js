@@ -44,7 +44,9 @@ module.exports = function makeJsonPool(binding) {
       if (transfer === 'auto' && process.env.RAW_TRANSFER_MODE === 'copy') transfer = 'copy'
       this._native = new binding.NativePool(size, transfer, acquireTimeoutMs, retainBytes, maxRetainBytes)
       this._cache = new BufferCache((id) => this._native.resend(id))
-      this._fast = null
+      // The native pool's hot calls as plain Node-API functions (`parseJson`, `release`): a
+      // napi-rs method costs more per call than parsing a small document.
+      this._fast = this._native.fastCalls()
       this._closed = false
     }
 
@@ -110,17 +112,14 @@ module.exports = function makeJsonPool(binding) {
       return new Block(this, id, generation, raw)
     }
 
-    /**
-     * The native pool's hot calls as plain Node-API functions (`parseJson`, `release`): a
-     * napi-rs method costs more per call than parsing a small document. Made on first use.
-     */
+    /** The native pool's fast calls (tests reach them). */
     _fastCalls() {
-      return this._fast ?? (this._fast = this._native.fastCalls())
+      return this._fast
     }
 
     /** Give block `id` back (Block.release). */
     _release(id) {
-      this._fastCalls().release(id)
+      this._fast.release(id)
     }
 
     /**
@@ -134,7 +133,7 @@ module.exports = function makeJsonPool(binding) {
       }
       // A string with lone surrogates would lose them on the way to UTF-8 (see js/json/input.js).
       const input = typeof text === 'string' ? utf8Of(text) : text
-      return createDocument(this._block(this._fastCalls().parseJson(input)))
+      return createDocument(this._block(this._fast.parseJson(input)))
     }
 
     /**
