@@ -127,3 +127,55 @@ test('fast calls outlive their JsonPool object, fail typed once it is closed, an
   pool.close()
   assert.throws(() => f.parseJson(Buffer.from('[]')), rt.PoolClosedError)
 })
+
+test('a Uint8Array over a SharedArrayBuffer that another thread writes during parses: documents or typed errors, never a crash', async () => {
+  const { Worker } = require('node:worker_threads')
+  const text = Buffer.from(JSON.stringify({ list: Array.from({ length: 200 }, (_, i) => ({ id: i, name: `n${i}é` })) }))
+  const sab = new SharedArrayBuffer(text.length + 8)
+  const view = new Uint8Array(sab, 8, text.length)
+  view.set(text)
+  const flag = new Int32Array(sab, 0, 1)
+  // The worker writes hostile bytes (quotes, brackets, invalid UTF-8, digits) at random
+  // places and puts the text back, until told to stop.
+  const worker = new Worker(
+    `const { workerData } = require('node:worker_threads')
+    const u = new Uint8Array(workerData.sab, 8, workerData.len)
+    const flag = new Int32Array(workerData.sab, 0, 1)
+    const orig = u.slice()
+    const bad = [0x22, 0x5b, 0x7d, 0xff, 0xc3, 0x80, 0x30, 0x5c, 0x00]
+    let n = 0
+    Atomics.store(flag, 0, 1)
+    while (Atomics.load(flag, 0) === 1) {
+      const at = (n * 7919) % u.length
+      u[at] = bad[n % bad.length]
+      if (++n % 16 === 0) u.set(orig)
+    }`,
+    { eval: true, workerData: { sab, len: text.length } },
+  )
+  while (Atomics.load(flag, 0) !== 1) await new Promise((r) => setTimeout(r, 1))
+  const pool = new rt.JsonPool({ size: 2 })
+  let docs = 0
+  let errors = 0
+  try {
+    for (let i = 0; i < 3000; i++) {
+      let doc
+      try {
+        doc = pool.parseJson(view)
+      } catch (e) {
+        assert.ok(e instanceof rt.RawTransferError, `a typed error, got ${e}`)
+        errors++
+        continue
+      }
+      docs++
+      // A document is whatever bytes the copy caught: read all of it.
+      JSON.stringify(doc.toJS())
+      doc.release()
+    }
+  } finally {
+    Atomics.store(flag, 0, 0)
+    await worker.terminate()
+    pool.close()
+  }
+  assert.equal(docs + errors, 3000)
+  assert.ok(errors > 0, 'the writer was seen')
+})

@@ -201,7 +201,7 @@ impl NativePool {
                     // SAFETY: the call is in progress on `env`, and the bytes are used only
                     // within it, with no call into JS (the parse is Rust alone).
                     let bytes = unsafe { uint8_array(env.raw(), text, "parseJson's text")? };
-                    let sent = parse_json(pool, *wait, bytes)?;
+                    let sent = parse_json(pool, *wait, &bytes)?;
                     // SAFETY: `env` is this call's environment.
                     unsafe { sent.into_js_packed(env.raw()) }
                 },

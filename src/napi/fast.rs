@@ -12,13 +12,14 @@
 //! The function owns its data (dropped by a finalizer once the GC has collected the
 //! function), so a body can use it for as long as it runs.
 
+use std::borrow::Cow;
 use std::ffi::{CStr, c_void};
 use std::ptr;
 
 use ::napi::bindgen_prelude::Env;
 use ::napi::{JsError, sys};
 
-use super::error::TransferError;
+use super::error::{ErrorCode, TransferError};
 use super::throw::catch_panic_in;
 use super::value::RawValue;
 
@@ -131,7 +132,10 @@ unsafe extern "C" fn trampoline<T: 'static>(
     }
 }
 
-/// The bytes of `value`, a `Uint8Array` (a Node `Buffer` is one), for the length of a call.
+/// The bytes of `value`, a `Uint8Array` (a Node `Buffer` is one), for the length of a call:
+/// borrowed, or copied when the array is a view of a `SharedArrayBuffer`, whose bytes
+/// another thread may write while Rust reads them (Rust must decide from bytes that hold
+/// still). The copy is fallible (`OutOfMemory`).
 ///
 /// # Safety
 /// `env` must be current and the slice must not outlive the call that got `value`; JS
@@ -140,18 +144,17 @@ pub unsafe fn uint8_array<'a>(
     env: sys::napi_env,
     value: sys::napi_value,
     what: &str,
-) -> Result<&'a [u8], TransferError> {
+) -> Result<Cow<'a, [u8]>, TransferError> {
+    let not_u8 = || TransferError::invalid_argument(format!("{what} must be a Uint8Array"));
     let mut is_typed = false;
     // SAFETY: `env` is current (contract); valid out-pointer.
     let status = unsafe { sys::napi_is_typedarray(env, value, &mut is_typed) };
     if status != sys::Status::napi_ok || !is_typed {
-        return Err(TransferError::invalid_argument(format!(
-            "{what} must be a Uint8Array"
-        )));
+        return Err(not_u8());
     }
-    let (mut kind, mut len, mut data) = (0, 0usize, ptr::null_mut());
-    // SAFETY: `value` is a typed array of `env`; valid out-pointers (the buffer and offset
-    // are not asked for).
+    let (mut kind, mut len, mut data, mut buffer) = (0, 0usize, ptr::null_mut(), ptr::null_mut());
+    // SAFETY: `value` is a typed array of `env`; valid out-pointers (the offset is not asked
+    // for).
     let status = unsafe {
         sys::napi_get_typedarray_info(
             env,
@@ -159,21 +162,38 @@ pub unsafe fn uint8_array<'a>(
             &mut kind,
             &mut len,
             &mut data,
-            ptr::null_mut(),
+            &mut buffer,
             ptr::null_mut(),
         )
     };
     if status != sys::Status::napi_ok || kind != sys::TypedarrayType::uint8_array {
-        return Err(TransferError::invalid_argument(format!(
-            "{what} must be a Uint8Array"
-        )));
+        return Err(not_u8());
     }
     if data.is_null() || len == 0 {
         // Empty, or its buffer detached: no bytes.
-        return Ok(&[]);
+        return Ok(Cow::Borrowed(&[]));
     }
     // SAFETY: Node-API gives the address of the array's first element and its length in
     // elements (bytes, for a Uint8Array); the backing store stays alive and unmoved while
-    // this call runs, since JS (which alone could detach or shrink it) cannot run.
-    Ok(unsafe { std::slice::from_raw_parts(data.cast::<u8>(), len) })
+    // this call runs, since JS on this thread (which alone could detach or shrink it) cannot
+    // run. Other threads can write it only if it is shared, checked next.
+    let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), len) };
+    let mut unshared = false;
+    // SAFETY: `buffer` is the array's buffer, a value of `env`; valid out-pointer. Node-API
+    // says "is an ArrayBuffer" for an ArrayBuffer only, not for a SharedArrayBuffer.
+    let status = unsafe { sys::napi_is_arraybuffer(env, buffer, &mut unshared) };
+    if status == sys::Status::napi_ok && unshared {
+        return Ok(Cow::Borrowed(bytes));
+    }
+    let mut copy = Vec::new();
+    copy.try_reserve_exact(len).map_err(|_| {
+        TransferError::new(
+            ErrorCode::OutOfMemory,
+            format!("could not allocate {len} bytes to copy {what} out of a SharedArrayBuffer"),
+        )
+    })?;
+    // A racing writer may tear what is copied (the text is then what it is), but the copy
+    // holds still while Rust reads it.
+    copy.extend_from_slice(bytes);
+    Ok(Cow::Owned(copy))
 }
