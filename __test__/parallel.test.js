@@ -302,6 +302,18 @@ test('a plugin module that exports no function, or fails to load, rejects the ru
   await noLeak(() => assert.rejects(rt.runJsonPlugins(paths, { plugin: throwing, workers: 2 }), (e) => e instanceof RangeError && /failed to load/.test(e.message)))
 })
 
+test('a worker whose plugin never finishes loading gets no chunk: the other workers do the run', async () => {
+  const paths = writeFiles('stuck', Array.from({ length: 40 }, (_, i) => ({ a: i })))
+  process.env.RT_TEST_LOAD_LOCK = path.join(dir, 'stuck-load.lock')
+  try {
+    const r = await rt.runJsonPlugins(paths, { plugin: fixture('parallel-stuck-load.mjs'), workers: 2 })
+    assert.deepEqual(r.results, paths.map((_, i) => i))
+    assert.deepEqual(r.errors, [])
+  } finally {
+    delete process.env.RT_TEST_LOAD_LOCK
+  }
+})
+
 test('runParallel: a third-party runner, its own phases, options passed through; a runner failure rejects', async () => {
   const runner = fixture('parallel-runner.js')
   const plugin = fixture('parallel-square.mjs')

@@ -185,9 +185,11 @@ class Run {
     }
     for (const slot of host.slots) {
       if (slot.exited || !this.mine(slot)) continue
-      // A worker still loading takes its first chunk at once (it runs it as soon as it has
-      // loaded, with no round trip after its 'ready'), and no more until it is ready.
-      if (!slot.ready && slot.assigned.length > 0) continue
+      // This thread's stand-in, still loading, takes its first chunk at once (it runs it as
+      // soon as it has loaded, with no round trip after its 'ready'), and no more until it is
+      // ready. A worker thread waits for its 'ready': one whose plugin never finishes loading
+      // would hold its chunk for ever, where the other workers can do the run without it.
+      if (!slot.ready && (slot.assigned.length > 0 || !slot.local)) continue
       // A queued chunk only while plenty is left: near the end it would wait behind a slow
       // plugin while other workers idle.
       while (
