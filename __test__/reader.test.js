@@ -51,6 +51,30 @@ test('decodeUtf8 decodes in-range bytes, through a Buffer or without one', () =>
   }
 })
 
+test('decodeUtf8 at every length around its JS path (0..20 bytes): ASCII, and a multi-byte or invalid byte at every place', () => {
+  const ab = new ArrayBuffer(64)
+  const u8 = new Uint8Array(ab)
+  const buf = Buffer.from(ab)
+  const decoder = new TextDecoder()
+  for (let len = 0; len <= 20; len++) {
+    for (let at = -1; at < len; at++) {
+      for (const bad of [[0xc3, 0xa9], [0xff], [0x80], [0xe2, 0x82]]) {
+        u8.fill(0)
+        for (let k = 0; k < len; k++) u8[k + 3] = 0x21 + ((k * 7) % 90) // printable ASCII
+        let n = len
+        if (at >= 0) {
+          u8.set(bad, at + 3)
+          n = Math.max(len, at + bad.length)
+        }
+        const want = decoder.decode(u8.subarray(3, 3 + n))
+        assert.equal(reader.decodeUtf8(u8, buf, 3, n), want, `len ${n}, bytes ${bad} at ${at}`)
+        assert.equal(reader.decodeUtf8(u8, null, 3, n), want, `len ${n}, bytes ${bad} at ${at}, no Buffer`)
+        if (at < 0) break
+      }
+    }
+  }
+})
+
 test('decodeUtf8 refuses reads outside the buffer and arguments it cannot use', () => {
   const ab = new ArrayBuffer(64)
   const u8 = new Uint8Array(ab)

@@ -3,6 +3,7 @@
 // and bounds, decoding strings and keys, and materializing values (toJS, node.value).
 
 const { CorruptDocumentError } = require('raw-transfer-reader/errors')
+const { asciiString } = require('raw-transfer-reader/raw-buffer')
 
 module.exports = function makeReader(L, decodeUtf8) {
   const { NODE_SIZE, ENTRY_SIZE, ENTRY_VALUE, KIND, LEN, END, PAYLOAD, TYPE_MASK, T_FALSE, T_TRUE, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, FLAG_ASCII, FLAG_UTF16, FLAG_IN_SOURCE } = L
@@ -170,7 +171,7 @@ module.exports = function makeReader(L, decodeUtf8) {
       const kind = u32[i + KIND]
       const len = u32[i + LEN]
       const ptr = u32[i + PAYLOAD]
-      if ((kind & FLAG_ASCII) !== 0 && len <= 8) return short(this.u8, ptr, len)
+      if ((kind & FLAG_ASCII) !== 0 && len <= 8) return asciiString(this.u8, ptr, len)
       // No honest string is longer than the source (escapes only shrink), and the strings
       // of one call add up to at most the source.
       if (len > this.chars || ptr + ((kind & FLAG_UTF16) !== 0 ? 2 * len : len) > this.end) {
@@ -445,33 +446,6 @@ module.exports = function makeReader(L, decodeUtf8) {
       lastReaderId = 0
     }
     return ++lastReaderId
-  }
-
-  /**
-   * The ASCII string of the `len` (0..8) bytes at `p`: one fromCharCode call makes it flat,
-   * where appending a character at a time builds it in up to eight steps.
-   */
-  function short(u8, p, len) {
-    switch (len) {
-      case 0:
-        return ''
-      case 1:
-        return fromCharCode(u8[p])
-      case 2:
-        return fromCharCode(u8[p], u8[p + 1])
-      case 3:
-        return fromCharCode(u8[p], u8[p + 1], u8[p + 2])
-      case 4:
-        return fromCharCode(u8[p], u8[p + 1], u8[p + 2], u8[p + 3])
-      case 5:
-        return fromCharCode(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4])
-      case 6:
-        return fromCharCode(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5])
-      case 7:
-        return fromCharCode(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5], u8[p + 6])
-      default:
-        return fromCharCode(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5], u8[p + 6], u8[p + 7])
-    }
   }
 
   /**

@@ -32,6 +32,7 @@ const {
   LayoutMismatchError,
   LayoutRuntimeMismatchError,
 } = require('./errors')
+const { asciiString, isAscii, ASCII_MAX } = require('./raw-buffer')
 
 /** The version of the contract between generated modules and this runtime. */
 const LAYOUT_RUNTIME_VERSION = 1
@@ -241,7 +242,6 @@ function charge(d, n, size) {
 }
 
 const decoder = new TextDecoder('utf-8')
-const fromCharCode = String.fromCharCode
 
 // toJS's cache of short strings: a writer that stores each short string once and points
 // every occurrence at it (the AST example's parser, for names of up to 8 bytes) gets one JS
@@ -282,19 +282,13 @@ function str(d, p) {
     strVal[h] = s
     return s
   }
-  return n <= 16 ? shortStr(d, q, n) : utf8(d, q, n)
+  return n <= ASCII_MAX ? shortStr(d, q, n) : utf8(d, q, n)
 }
 
-/** The `n` (at most 16) bytes at `q` as a string: ASCII without a decoder. */
+/** The `n` (at most ASCII_MAX) bytes at `q` as a string: ASCII without a decoder. */
 function shortStr(d, q, n) {
   const u8 = d.u8
-  let s = ''
-  for (let k = q, e = q + n; k < e; k++) {
-    const c = u8[k]
-    if (c >= 0x80) return utf8(d, q, n)
-    s += fromCharCode(c)
-  }
-  return s
+  return isAscii(u8, q, n) ? asciiString(u8, q, n) : utf8(d, q, n)
 }
 
 function utf8(d, q, n) {
