@@ -37,6 +37,14 @@ for (const transfer of ['external', 'copy']) {
         fast.release(id)
       }
       assert.ok(numbers >= 30, `most hand-offs are numbers (${numbers} of 40)`)
+      // acquire: an empty block, handed off the same way.
+      for (let i = 0; i < 6; i++) {
+        const sent = fast.acquire()
+        const id = typeof sent === 'number' ? Math.floor(sent / 2 ** 32) : sent.id
+        if (typeof sent !== 'number') pool.cache.receive(id, sent.buffer)
+        assert.ok(seen.has(id) || typeof sent !== 'number')
+        fast.release(id)
+      }
       // Through JsonPool, documents read their own text.
       for (let i = 0; i < 10; i++) {
         const doc = pool.parseJson(`[${i}, "${'y'.repeat(i)}"]`)
@@ -86,14 +94,22 @@ test('fast release takes block ids only (InvalidArgumentError) and refuses a blo
     const id = doc._block.id
     for (const bad of [0, -1, 0.5, id + 2 ** 32, NaN, Infinity, '1', null, undefined, {}, 1n]) {
       assert.throws(() => fast.release(bad), rt.InvalidArgumentError, String(bad))
+      assert.throws(() => fast.handOff(bad), rt.InvalidArgumentError, String(bad))
     }
     assert.throws(() => fast.release(), rt.InvalidArgumentError)
+    assert.throws(() => fast.handOff(), rt.InvalidArgumentError)
+    assert.throws(() => fast.handOff(id + 1), rt.StaleBufferError)
+    // A block out: handed off again, with no buffer (this environment has it).
+    const again = fast.handOff(id)
+    assert.equal(typeof again, 'number')
+    assert.equal(again, id * 2 ** 32 + doc._block.generation)
     assert.equal(pool._native.checkedOut, 1, 'no bad id gave the block back')
     assert.throws(() => fast.release(id + 1), rt.StaleBufferError)
     assert.equal(doc.root.at(0).value, 1)
     doc.release()
     assert.equal(pool._native.checkedOut, 0)
     assert.throws(() => fast.release(id), rt.StaleBufferError, 'released twice')
+    assert.throws(() => fast.handOff(id), rt.StaleBufferError, 'handed off once released')
     assert.throws(() => doc.root, rt.StaleBufferError)
   } finally {
     pool.close()

@@ -1,7 +1,7 @@
 'use strict'
 // A block checked out of a pool, handed to JS: its bytes (`raw`, `buffer`), the arena
 // writes a producer in JS can do, and release. The pool passes itself in; Block calls its
-// `_native` (the native pool), `_receive` (the hand-off into the pool's cache) and `_release`.
+// `_native` (the native pool), `_handOff` and `_release`.
 
 const { StaleBufferError, InvalidArgumentError } = require('raw-transfer-reader/errors')
 const { integer } = require('raw-transfer-reader/args')
@@ -100,8 +100,8 @@ class Block {
 
   /** Re-run the hand-off (what a producer does each time it passes the block to JS). Returns the block's RawBuffer, which `raw` then is. */
   handOff() {
-    const n = this.#native()
-    this.#raw = this.#pool._receive(n.handOff(this.id))
+    this.#native() // throws StaleBufferError once released
+    this.#raw = this.#pool._handOff(this.id)
     return this.#raw
   }
 

@@ -44,8 +44,8 @@ module.exports = function makeJsonPool(binding) {
       if (transfer === 'auto' && process.env.RAW_TRANSFER_MODE === 'copy') transfer = 'copy'
       this._native = new binding.NativePool(size, transfer, acquireTimeoutMs, retainBytes, maxRetainBytes)
       this._cache = new BufferCache((id) => this._native.resend(id))
-      // The native pool's hot calls as plain Node-API functions (`parseJson`, `release`): a
-      // napi-rs method costs more per call than parsing a small document.
+      // The native pool's hot calls as plain Node-API functions (`parseJson`, `acquire`,
+      // `handOff`, `release`): a napi-rs method costs more per call than parsing a small document.
       this._fast = this._native.fastCalls()
       this._closed = false
     }
@@ -83,7 +83,7 @@ module.exports = function makeJsonPool(binding) {
     /** Check out a block; it is handed to JS at once (`block.buffer`). */
     acquire() {
       this._check()
-      return this._block(this._native.acquire())
+      return this._block(this._fast.acquire())
     }
 
     /**
@@ -115,6 +115,12 @@ module.exports = function makeJsonPool(binding) {
     /** The native pool's fast calls (tests reach them). */
     _fastCalls() {
       return this._fast
+    }
+
+    /** Hand checked-out block `id` off again (Block.handOff): its RawBuffer. */
+    _handOff(id) {
+      const sent = this._fast.handOff(id)
+      return this._cache.receive(id, typeof sent === 'number' ? null : sent.buffer)
     }
 
     /** Give block `id` back (Block.release). */
@@ -206,11 +212,6 @@ module.exports = function makeJsonPool(binding) {
         throw err
       }
       return result
-    }
-
-    /** Receive a hand-off record: the block's RawBuffer, from the cache after the first time. */
-    _receive(sent) {
-      return this._cache.receive(sent.id, sent.buffer)
     }
 
     /** Rust lets go of its blocks and this package drops its references; blocks user code still references are freed by the GC. */

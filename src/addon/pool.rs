@@ -70,6 +70,17 @@ fn outside_blocks(bytes: &[u8]) -> std::result::Result<std::borrow::Cow<'_, [u8]
     Ok(std::borrow::Cow::Owned(copy))
 }
 
+/// A fast call's first argument as a block id (`InvalidArgument` if it is not one).
+fn block_id_arg(env: &Env, args: &[sys::napi_value]) -> std::result::Result<u32, TransferError> {
+    match args.first() {
+        // SAFETY: `env` is current and `v` an argument of the call in progress.
+        Some(&v) => unsafe { BlockId::from_napi_value(env.raw(), v) }
+            .map_err(|_| TransferError::invalid_argument("a block id must be a number"))?
+            .get(),
+        None => BlockId::missing().get(),
+    }
+}
+
 /// Parse `bytes` into a block of `pool` and hand it off (`parseJson`, both forms).
 fn parse_json(
     pool: &EnvPool,
@@ -182,50 +193,73 @@ impl NativePool {
     }
 
     /// The hot calls as plain Node-API functions over this pool (see `crate::napi::fast`):
-    /// `{ parseJson(bytes: Uint8Array): Sent | number, release(id: number): void }`. A
-    /// `number` from `parseJson` is a hand-off with no buffer, packed as
-    /// `id × 2^32 + generation`. They keep the pool's state alive while JS holds them.
+    /// `parseJson(bytes: Uint8Array)`, `acquire()` and `handOff(id)` return a hand-off,
+    /// `release(id)` nothing. A hand-off with no buffer is the number `id × 2^32 +
+    /// generation`, else the `Sent` record. The functions keep the pool's state alive while
+    /// JS holds them.
     #[napi(
-        ts_return_type = "{ parseJson(bytes: Uint8Array): Sent | number; release(id: number): void }"
+        ts_return_type = "{ parseJson(bytes: Uint8Array): Sent | number; acquire(): Sent | number; handOff(id: number): Sent | number; release(id: number): void }"
     )]
     pub fn fast_calls(&self, env: Env) -> Result<RawValue> {
         catch_panic_in(&env, || {
-            let parse = fast_function(
-                &env,
-                c"parseJson",
-                (Rc::clone(&self.inner), self.acquire_wait),
-                |env, (pool, wait), args| {
-                    let text = *args.first().ok_or_else(|| {
-                        TransferError::invalid_argument("parseJson expects a Uint8Array")
-                    })?;
-                    // SAFETY: the call is in progress on `env`, and the bytes are used only
-                    // within it, with no call into JS (the parse is Rust alone).
-                    let bytes = unsafe { uint8_array(env.raw(), text, "parseJson's text")? };
-                    let sent = parse_json(pool, *wait, &bytes)?;
-                    // SAFETY: `env` is this call's environment.
-                    unsafe { sent.into_js_packed(env.raw()) }
-                },
-            )?;
-            let release = fast_function(
-                &env,
-                c"release",
-                Rc::clone(&self.inner),
-                |env, pool, args| {
-                    let id = match args.first() {
-                        // SAFETY: `env` is current and `v` an argument of this call.
-                        Some(&v) => unsafe { BlockId::from_napi_value(env.raw(), v)? },
-                        None => BlockId::missing(),
-                    };
-                    pool.release(id.get()?)?;
-                    let mut undefined = std::ptr::null_mut();
-                    // SAFETY: `env` is current; valid out-pointer.
-                    unsafe { sys::napi_get_undefined(env.raw(), &mut undefined) };
-                    Ok(undefined)
-                },
-            )?;
+            let calls = [
+                fast_function(
+                    &env,
+                    c"parseJson",
+                    (Rc::clone(&self.inner), self.acquire_wait),
+                    |env, (pool, wait), args| {
+                        let text = *args.first().ok_or_else(|| {
+                            TransferError::invalid_argument("parseJson expects a Uint8Array")
+                        })?;
+                        // SAFETY: the call is in progress on `env`, and the bytes are used
+                        // only within it, with no call into JS (the parse is Rust alone).
+                        let bytes = unsafe { uint8_array(env.raw(), text, "parseJson's text")? };
+                        let sent = parse_json(pool, *wait, &bytes)?;
+                        // SAFETY: `env` is this call's environment.
+                        unsafe { sent.into_js_packed(env.raw()) }
+                    },
+                ),
+                fast_function(
+                    &env,
+                    c"acquire",
+                    (Rc::clone(&self.inner), self.acquire_wait),
+                    |env, (pool, wait), _| {
+                        let guard = pool.acquire(*wait)?;
+                        let sent = pool.send(guard, RawTransferMetadata::default())?;
+                        // SAFETY: `env` is this call's environment.
+                        unsafe { sent.into_js_packed(env.raw()) }
+                    },
+                ),
+                fast_function(
+                    &env,
+                    c"handOff",
+                    Rc::clone(&self.inner),
+                    |env, pool, args| {
+                        let sent = pool.hand_off(block_id_arg(env, args)?)?;
+                        // SAFETY: `env` is this call's environment.
+                        unsafe { sent.into_js_packed(env.raw()) }
+                    },
+                ),
+                fast_function(
+                    &env,
+                    c"release",
+                    Rc::clone(&self.inner),
+                    |env, pool, args| {
+                        pool.release(block_id_arg(env, args)?)?;
+                        let mut undefined = std::ptr::null_mut();
+                        // SAFETY: `env` is current; valid out-pointer.
+                        unsafe { sys::napi_get_undefined(env.raw(), &mut undefined) };
+                        Ok(undefined)
+                    },
+                ),
+            ];
             let mut obj = Object::new(&env)?;
-            obj.set_named_property("parseJson", parse)?;
-            obj.set_named_property("release", release)?;
+            for (name, f) in ["parseJson", "acquire", "handOff", "release"]
+                .into_iter()
+                .zip(calls)
+            {
+                obj.set_named_property(name, f?)?;
+            }
             Ok(RawValue(obj.raw()))
         })
     }
