@@ -60,7 +60,7 @@ impl Parser {
     /// whatever was already allocated stays allocated (the arena is reset as a whole).
     pub fn parse<'a>(&mut self, alloc: &'a FixedSizeAllocator, text: &[u8]) -> R<&'a Document> {
         let result = self.parse_inner(alloc, text);
-        self.shrink(SCRATCH_KEEP_BYTES);
+        self.shrink(scratch_keep(text.len()));
         result
     }
 
@@ -121,8 +121,21 @@ impl Parser {
     }
 }
 
-/// Scratch bytes a [`Parser`] keeps per stack between documents (more is given back).
+/// The most scratch bytes a [`Parser`] keeps per stack between documents (more is given
+/// back).
 pub const SCRATCH_KEEP_BYTES: usize = 32 << 20;
+
+/// What a [`Parser`] keeps per stack whatever the document (small documents never shrink it).
+pub const SCRATCH_MIN_KEEP_BYTES: usize = 1 << 20;
+
+/// Scratch bytes kept per stack after a document of `len` bytes: what a document that size
+/// can need (at most a 24-byte node per byte of text), between the two bounds above. So a
+/// run of documents of one size reuses its stacks, and the first small document after a big
+/// one gives the big one's back.
+fn scratch_keep(len: usize) -> usize {
+    len.saturating_mul(size_of::<Node>())
+        .clamp(SCRATCH_MIN_KEEP_BYTES, SCRATCH_KEEP_BYTES)
+}
 
 fn shrink_vec<T>(v: &mut Vec<T>, keep_bytes: usize) {
     let keep = keep_bytes / size_of::<T>().max(1);

@@ -2,7 +2,7 @@
 //! the parse reads the caller's text, never the JS-writable copy in the block.
 
 use super::*;
-use crate::producers::json::parse::{SCRATCH_KEEP_BYTES, tests_hook};
+use crate::producers::json::parse::{SCRATCH_KEEP_BYTES, SCRATCH_MIN_KEEP_BYTES, tests_hook};
 
 /// `[0,0,…,0]` with `n` elements.
 fn zeros(n: usize) -> Vec<u8> {
@@ -68,7 +68,8 @@ fn scratch_is_given_back_after_a_big_document() {
         "scratch kept after a 3 M-node document: {} bytes",
         parser.scratch_bytes()
     );
-    // A small document afterwards still parses (the stacks grow again as needed).
+    // A small document afterwards still parses (the stacks grow again as needed), and the
+    // big one's scratch goes: what is kept follows the document just parsed.
     alloc.reset();
     assert_eq!(
         parser
@@ -77,6 +78,30 @@ fn scratch_is_given_back_after_a_big_document() {
             .node_count(),
         5
     );
+    assert!(
+        parser.scratch_bytes() <= 5 * SCRATCH_MIN_KEEP_BYTES,
+        "scratch kept after a small document that followed a big one: {} bytes",
+        parser.scratch_bytes()
+    );
+}
+
+#[test]
+fn documents_of_one_size_keep_their_scratch() {
+    let (_serial, mut alloc) = block();
+    let mut parser = Parser::new();
+    let text = zeros(300_000);
+    parser.parse(&alloc, &text).unwrap();
+    let kept = parser.scratch_bytes();
+    assert!(kept > 5 * SCRATCH_MIN_KEEP_BYTES, "{kept}");
+    for _ in 0..3 {
+        alloc.reset();
+        parser.parse(&alloc, &text).unwrap();
+        assert_eq!(
+            parser.scratch_bytes(),
+            kept,
+            "no shrink and regrow between equal documents"
+        );
+    }
 }
 
 /// Stands in for JS overwriting the block's copy of the source as soon as it is there.
