@@ -134,3 +134,24 @@ test('more files than one chunk takes run in this thread chunk after chunk, ever
   assert.equal(r.results.filter((x) => x !== undefined).length, 9000)
   fs.rmSync(path.dirname(paths[0]), { recursive: true })
 })
+
+test('a run in this thread aborted while its plugin loads: the pool its runner makes once loaded is closed', async () => {
+  const paths = files('slow-load', [{ a: 1 }, { a: 2 }])
+  // The runner's pool is this package's JsonPool class, in this thread: count its closes.
+  const close = rt.JsonPool.prototype.close
+  let closes = 0
+  rt.JsonPool.prototype.close = function () {
+    closes++
+    return close.call(this)
+  }
+  try {
+    const run = rt.runJsonPlugins(paths, { plugin: path.join(__dirname, 'fixtures', 'parallel-slow-load.mjs'), signal: AbortSignal.timeout(20) })
+    await assert.rejects(run, (e) => e.name === 'AbortError' || e.name === 'TimeoutError')
+    const before = closes
+    // The plugin finishes loading after the abort; the runner's init then makes its pool.
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    assert.equal(closes, before + 1, 'the pool made after the abort was closed')
+  } finally {
+    rt.JsonPool.prototype.close = close
+  }
+})

@@ -67,7 +67,7 @@ const numberOr = (v, dflt) => (typeof v === 'number' && Number.isFinite(v) ? v :
  */
 function startLoop(parentPort, { runner: runnerPath, plugin: pluginPath, options }, { isolated }) {
   let run
-  let close
+  let close = null
   let plugin
   const queue = []
   // Chunks may come before the runner and plugin are loaded: they wait in `queue`.
@@ -215,6 +215,14 @@ function startLoop(parentPort, { runner: runnerPath, plugin: pluginPath, options
       throw new TypeError(`the plugin module ${pluginPath} does not export a function (export default, or module.exports = fn)`)
     }
     if (init !== null) await init(options)
+    if (finished) {
+      // Stopped (or, in this thread, terminated) while loading: what init made is closed
+      // now, since the close that finish() ran came before it.
+      try {
+        if (close !== null) await close(options)
+      } catch {}
+      return
+    }
     loaded = true
     parentPort.postMessage({ type: 'ready' })
     pump()
