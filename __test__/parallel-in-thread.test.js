@@ -76,30 +76,68 @@ test('an aborted run in this thread rejects with AbortError and frees its blocks
   assert.equal(await settleLiveBlocks(base), base)
 })
 
-test('enough bytes in all: the run uses worker threads, and says why', async () => {
-  // 40 files of 1 MB: over the 32 MB below which a run stays in this thread.
-  const big = JSON.stringify({ id: 1, pad: 'y'.repeat((1 << 20) - 30) })
-  const paths = files('big', Array.from({ length: 40 }, () => big))
+/**
+ * A sparse file of 3 GiB next to `paths[0]`: its size makes a run big enough for workers on
+ * any machine with more than one CPU, and it is refused before it is read (larger than a
+ * block can take: a BlockFull error for that file), so it costs neither time nor memory.
+ */
+function hugeSparseFile(paths) {
+  const p = path.join(path.dirname(paths[0]), 'huge-sparse.json')
+  fs.writeFileSync(p, '')
+  fs.truncateSync(p, 3 * 2 ** 30)
+  return p
+}
+
+const multiCore = (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length) > 1
+
+test('enough bytes in all: the run uses worker threads, and says why', { skip: !multiCore && 'one CPU: runs stay in this thread' }, async () => {
+  const paths = files('big', Array.from({ length: 40 }, () => ({ id: 1 })))
+  paths.push(hugeSparseFile(paths))
   const r = await rt.runJsonPlugins(paths, { plugin: path.join(__dirname, 'fixtures', 'parallel-id.js') })
-  assert.ok(r.workers >= 1, `workers ${r.workers}`)
-  assert.match(r.workersReason, /worker threads: 40 files of about 40\.0 MB/)
-  assert.deepEqual(r.results, paths.map(() => 1))
+  assert.ok(r.workers >= 2, `workers ${r.workers}`)
+  assert.match(r.workersReason, /worker threads: 41 files of about 3072\.\d MB/)
+  assert.deepEqual(r.results.slice(0, 40), paths.slice(0, 40).map(() => 1))
+  assert.deepEqual(
+    r.errors.map((e) => [path.basename(e.path), e.error.code]),
+    [['huge-sparse.json', 'BlockFull']],
+  )
+})
+
+test('on 2 CPUs, 70 MB of files still run in this thread: two workers would not pay for their start', () => {
+  const { chooseWorkers } = require('../js/parallel/options')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-in-thread-choose-'))
+  const paths = Array.from({ length: 70 }, (_, i) => {
+    const p = path.join(dir, `${i}.json`)
+    fs.writeFileSync(p, '')
+    fs.truncateSync(p, 2 ** 20) // sizes only: the chooser reads none of them
+    return p
+  })
+  const two = chooseWorkers(paths, 2)
+  assert.equal(two.inThread, true)
+  assert.match(two.reason, /ran in this thread: 70 files of about 70\.0 MB in all are less work than starting 2 worker threads costs \(under 18\d\.\d MB with 2 CPUs\)/)
+  assert.equal(chooseWorkers(paths, 8).inThread, true, 'under 8 workers\' bound too (about 80 MB)')
+  const more = paths.concat(paths) // 140 MB
+  assert.equal(chooseWorkers(more, 2).inThread, true)
+  assert.equal(chooseWorkers(more, 8).inThread, false)
+  assert.match(chooseWorkers(more, 1).reason, /would gain nothing from a worker thread on 1 CPU/)
+  fs.rmSync(dir, { recursive: true })
 })
 
 test('a kept host with no workers option chooses for each run; with one, it always uses workers', async () => {
   const base = await liveBlocksBaseline()
   const ID = path.join(__dirname, 'fixtures', 'parallel-id.js')
   const small = files('host-small', Array.from({ length: 50 }, (_, i) => ({ id: i })))
-  const bigText = JSON.stringify({ id: 7, pad: 'z'.repeat((1 << 20) - 30) })
-  const big = files('host-big', Array.from({ length: 36 }, () => bigText))
+  const big = files('host-big', Array.from({ length: 36 }, () => ({ id: 7 })))
+  big.push(hugeSparseFile(big))
   const host = rt.createJsonPluginHost({ plugin: ID })
   try {
     const a = await host.run(small)
     assert.equal(a.workers, 0)
     assert.deepEqual(a.results, small.map((_, i) => i))
     const b = await host.run(big)
-    assert.ok(b.workers >= 1)
-    assert.deepEqual(b.results, big.map(() => 7))
+    if (multiCore) assert.ok(b.workers >= 1)
+    assert.deepEqual(b.results.slice(0, 36), big.slice(0, 36).map(() => 7))
+    assert.deepEqual(b.errors.map((e) => e.error.code), ['BlockFull'])
     // Small again: back in this thread, and the in-thread pool was kept from the first run.
     const c = await host.run(small)
     assert.equal(c.workers, 0)

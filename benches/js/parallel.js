@@ -6,6 +6,8 @@
 //   (a) pool.parseJsonFiles on this thread (2 Rust threads), the same plugin
 //   (b) runJsonPlugins, workers: 2, threads: 2 (one Rust thread per worker): a host made
 //       for the run, so it pays for starting two workers (package, plugin, pool, cold code)
+//   (b-default) runJsonPlugins with no option but the plugin: it runs in this thread or in
+//       workers as it estimates they would pay (js/parallel/options.js)
 //   (b-warm) the same on a host kept between runs (createJsonPluginHost), as a long-lived
 //       tool or a watch mode would use it
 //   (c) the best plain-JS alternative: the same walk over JSON.parse results in 2 worker
@@ -235,6 +237,7 @@ module.exports = async function run({ files = option('files', 300), runs = optio
         {
           a: () => singleThread(large, plugin),
           b: () => workers(large, plugin, { workers: 2, threads: 2 }),
+          bd: () => workers(large, plugin, {}),
           bw: () => warmWorkers(host, large),
           c: () => jsonParseWorkers(large, 2, plugin),
           cw: () => plain.run(large),
@@ -250,7 +253,7 @@ module.exports = async function run({ files = option('files', 300), runs = optio
       }
       return r
     }
-    const { a, b, bw, c, cw } = await compare(WALK, large)
+    const { a, b, bd, bw, c, cw } = await compare(WALK, large)
     const e = await compare(SELECT, large)
     // A table row: time, throughput over `megabytes`, and how many times faster than `base` and `other`.
     const rowOver = (megabytes) => (label, x, base, other) => [
@@ -267,6 +270,7 @@ module.exports = async function run({ files = option('files', 300), runs = optio
       [
         row('(a) parseJsonFiles, 1 JS thread, 2 Rust threads', a, a, c),
         row('**(b) runJsonPlugins, workers: 2, threads: 2** (workers started for the run)', b, a, c),
+        row('(b-default) runJsonPlugins with default options (it chooses this thread or workers)', bd, a, c),
         row('**(b-warm) the same on a kept host** (createJsonPluginHost)', bw, a, cw),
         row('(c) readFileSync + JSON.parse + walk in 2 worker threads (started for the run)', c, a, c),
         row('(c-warm) the same 2 workers, kept', cw, a, cw),
@@ -292,6 +296,7 @@ module.exports = async function run({ files = option('files', 300), runs = optio
       [
         demoRow('(f-a) parseJsonFiles, 1 JS thread, 2 Rust threads', f.a, f.a, f.c),
         demoRow('**(f-b) runJsonPlugins, workers: 2, threads: 2** (workers started for the run)', f.b, f.a, f.c),
+        demoRow('(f-b-default) runJsonPlugins with default options', f.bd, f.a, f.c),
         demoRow('**(f-b-warm) the same on a kept host**', f.bw, f.a, f.cw),
         demoRow('(f-c) readFileSync + JSON.parse + the plugins in 2 worker threads', f.c, f.a, f.c),
         demoRow('(f-c-warm) the same 2 workers, kept', f.cw, f.a, f.cw),

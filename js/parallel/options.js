@@ -64,11 +64,24 @@ function functionOption(v, what) {
 }
 
 // A run of a JSON host made with no `workers` option is done in this thread when its files
-// hold fewer bytes than this: starting a worker thread (Node, the package, the plugin, a pool, code
-// not yet optimized) costs 40–60 ms of a core, about what this thread takes to read and
-// parse 10–20 MB of small files and run a light plugin on them (benches/js/files.js), so
-// below it workers cost more than they give. Above it, the run uses worker threads.
-const IN_THREAD_BYTES = 32 << 20
+// hold fewer bytes than `inThreadBytes(workers)`. The model (README, "When workers help"):
+// one thread takes T = bytes x MS_PER_MB; `workers` workers take START_MS + T / gain, the
+// gain being at most the cores (a share of each lost to the Rust threads and the shared
+// caches: WORKER_SHARE); so workers pay once T > START_MS x gain / (gain - 1). Measured on 2
+// cores (benches/js/parallel.js, 2026-12-04/05): starting two workers and their cold code
+// costs 250-300 ms of a run; one thread walking every value takes 4.4 ms per MB; a kept host
+// reaches 1.5-1.66x. That puts the bound at about 180 MB on 2 cores (a one-shot run with 2
+// workers was 0.71x one thread on 71 MB, 1.03-1.14x on 174-201 MB), 100 MB on 4, 80 MB on 8.
+// A lighter plugin costs less per MB, so workers pay off later still: the bound errs toward
+// workers. One core: never (a worker thread only adds its start).
+const START_MS = 300
+const MS_PER_MB = 4.4
+const WORKER_SHARE = 0.8
+function inThreadBytes(workers) {
+  const gain = WORKER_SHARE * workers
+  if (gain <= 1) return Infinity
+  return Math.round(((START_MS * gain) / (gain - 1) / MS_PER_MB) * 2 ** 20)
+}
 // Files whose size is looked at to estimate a run's bytes (evenly spaced): a few ms at most.
 const SIZE_SAMPLES = 64
 
@@ -90,10 +103,14 @@ function chooseWorkers(paths, workers) {
   }
   const estimate = (bytes / sampled) * n
   const mb = (x) => `${(x / 2 ** 20).toFixed(1)} MB`
-  if (estimate < IN_THREAD_BYTES) {
+  const bound = inThreadBytes(workers)
+  if (estimate < bound) {
+    const why = Number.isFinite(bound)
+      ? `are less work than starting ${workers} worker threads costs (under ${mb(bound)} with ${workers} CPUs)`
+      : 'would gain nothing from a worker thread on 1 CPU'
     return {
       inThread: true,
-      reason: `ran in this thread: ${n} files of about ${mb(estimate)} in all are less work than starting worker threads costs (under ${mb(IN_THREAD_BYTES)}); pass a workers option to use worker threads anyway`,
+      reason: `ran in this thread: ${n} files of about ${mb(estimate)} in all ${why}; pass a workers option to use worker threads anyway`,
     }
   }
   return { inThread: false, reason: `${workers} worker threads: ${n} files of about ${mb(estimate)} in all` }
