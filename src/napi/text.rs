@@ -96,10 +96,13 @@ impl FromNapiValue for Utf8String {
         // capacity`, the reserved length).
         unsafe { bytes.set_len(written) };
         // V8 writes valid UTF-8 (lone surrogates replaced), but a runtime's Node-API need
-        // not: check (a fast pass next to the conversion), and replace what is invalid.
-        let text = match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        // not: check (simdutf8's vector pass, a quarter of the standard library's time on
+        // 1 MiB of code with some non-ASCII text), and replace what is invalid.
+        let text = if simdutf8::basic::from_utf8(&bytes).is_ok() {
+            // SAFETY: just checked to be valid UTF-8.
+            unsafe { String::from_utf8_unchecked(bytes) }
+        } else {
+            String::from_utf8_lossy(&bytes).into_owned()
         };
         Ok(Self(text))
     }
