@@ -521,9 +521,10 @@ export interface ParallelAbortError<T> extends Error {
  * parse, the worker's JS runs the plugin on the lazy document, zero-copy). Chunks go to
  * whichever worker is free. A worker that dies is replaced; a file that kills its worker
  * when run alone is recorded (phase 'worker'). Every worker has ended (and its blocks are
- * freed) when the promise settles. With no `workers` option, files of under 32 MB in all
- * are run in the calling thread instead (same results and errors, no isolation): the
- * result's `workers` is then 0 and `workersReason` says why.
+ * freed) when the promise settles. With no `workers` option, files too few bytes in all for
+ * workers to pay for their start (an estimate from the CPUs: about 180 MB on 2, 100 MB on 4,
+ * 80 MB on 8, any size on 1) are run in the calling thread instead (same results and errors,
+ * no isolation): the result's `workers` is then 0 and `workersReason` says why.
  * @throws InvalidArgumentError (as a rejection) for a bad argument
  * @throws ParallelAbortError when `signal` aborts the run
  */
@@ -613,9 +614,9 @@ export type JsonPluginHostOptions = Omit<JsonPluginsOptions, 'signal' | 'onProgr
 /**
  * A host for runJsonPlugins' work that keeps its workers between runs:
  * `const host = createJsonPluginHost({ plugin, workers: 4 }); await host.run(paths); ...; await host.close()`.
- * With no `workers` option, each run of files under 32 MB in all is done in the calling
- * thread (result `workers` 0, `workersReason` says why); workers start for the first run
- * that needs them.
+ * With no `workers` option, each run of files too few bytes in all for workers to pay for
+ * their start (as for runJsonPlugins) is done in the calling thread (result `workers` 0,
+ * `workersReason` says why); workers start for the first run that needs them.
  * @throws InvalidArgumentError for a bad option
  */
 export function createJsonPluginHost<R = unknown>(options: JsonPluginHostOptions): PluginHost<string[], JsonPluginsResult<R>>
