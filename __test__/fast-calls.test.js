@@ -75,6 +75,12 @@ test("fast parseJson reads exactly the Uint8Array's bytes and refuses anything e
       assert.throws(() => fast.parseJson(bad), rt.InvalidArgumentError, String(bad))
     }
     assert.throws(() => fast.parseJson(), rt.InvalidArgumentError, 'no argument')
+    // Not constructors: `new` would drop the packed hand-off a call returns (its block then
+    // checked out with no id to give back).
+    for (const name of ['parseJson', 'acquire', 'handOff', 'release']) {
+      assert.throws(() => new fast[name](Buffer.from('[]')), (e) => e instanceof rt.InvalidArgumentError && /not a constructor/.test(e.message), name)
+    }
+    assert.equal(pool._native.checkedOut, 0, 'nothing was checked out by a `new` call')
     // A detached buffer has no bytes: the empty text.
     const detached = new Uint8Array(8)
     structuredClone(detached.buffer, { transfer: [detached.buffer] })

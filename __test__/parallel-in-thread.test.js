@@ -114,12 +114,27 @@ test('on 2 CPUs, 70 MB of files still run in this thread: two workers would not 
   })
   const two = chooseWorkers(paths, 2)
   assert.equal(two.inThread, true)
-  assert.match(two.reason, /ran in this thread: 70 files of about 70\.0 MB in all are less work than starting 2 worker threads costs \(under 18\d\.\d MB with 2 CPUs\)/)
+  assert.match(two.reason, /ran in this thread: 70 files of about 70\.0 MB in all are less work than starting 2 worker threads costs \(under 18\d\.\d MB for 2 workers\)/)
   assert.equal(chooseWorkers(paths, 8).inThread, true, 'under 8 workers\' bound too (about 80 MB)')
   const more = paths.concat(paths) // 140 MB
   assert.equal(chooseWorkers(more, 2).inThread, true)
   assert.equal(chooseWorkers(more, 8).inThread, false)
-  assert.match(chooseWorkers(more, 1).reason, /would gain nothing from a worker thread on 1 CPU/)
+  assert.match(chooseWorkers(more, 1).reason, /would gain nothing from a single worker thread/)
+  // Sampled across the whole list: 64 tiny files then 63 of 4 MiB (252 MiB) are not "small".
+  const mixed = paths.slice(0, 64).map((p, i) => {
+    const q = p.replace(/\.json$/, '-tiny.json')
+    fs.writeFileSync(q, '[]')
+    return q
+  })
+  for (let i = 0; i < 63; i++) {
+    const q = path.join(dir, `big-${i}.json`)
+    fs.writeFileSync(q, '')
+    fs.truncateSync(q, 4 * 2 ** 20)
+    mixed.push(q)
+  }
+  const m = chooseWorkers(mixed, 2)
+  assert.equal(m.inThread, false, m.reason)
+  assert.match(m.reason, /127 files of about 2\d\d\.\d MB/)
   fs.rmSync(dir, { recursive: true })
 })
 

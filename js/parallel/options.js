@@ -92,22 +92,22 @@ const SIZE_SAMPLES = 64
 function chooseWorkers(paths, workers) {
   if (!Array.isArray(paths) || paths.length === 0) return { inThread: false, reason: null }
   const n = paths.length
-  const step = Math.max(1, Math.floor(n / SIZE_SAMPLES))
-  let sampled = 0
+  const samples = Math.min(n, SIZE_SAMPLES)
   let bytes = 0
-  for (let i = 0; i < n && sampled < SIZE_SAMPLES; i += step, sampled++) {
+  // Evenly spaced over the whole list (sample j at floor(j * n / samples)).
+  for (let j = 0; j < samples; j++) {
     try {
-      const p = paths[i]
+      const p = paths[Math.floor((j * n) / samples)]
       if (typeof p === 'string') bytes += fs.statSync(p).size
     } catch {} // a file that cannot be read is the run's error to report, not ours
   }
-  const estimate = (bytes / sampled) * n
+  const estimate = (bytes / samples) * n
   const mb = (x) => `${(x / 2 ** 20).toFixed(1)} MB`
   const bound = inThreadBytes(workers)
   if (estimate < bound) {
     const why = Number.isFinite(bound)
-      ? `are less work than starting ${workers} worker threads costs (under ${mb(bound)} with ${workers} CPUs)`
-      : 'would gain nothing from a worker thread on 1 CPU'
+      ? `are less work than starting ${workers} worker threads costs (under ${mb(bound)} for ${workers} workers)`
+      : 'would gain nothing from a single worker thread'
     return {
       inThread: true,
       reason: `ran in this thread: ${n} files of about ${mb(estimate)} in all ${why}; pass a workers option to use worker threads anyway`,

@@ -1,6 +1,8 @@
 //! `NativePool`: this package's pool class, an [`EnvPool`] with the operations the JS
-//! runtime (`js/runtime.js`) needs. Blocks are named by id: JS holds the hand-off record
-//! (`{ id, generation, buffer }`) and passes the id back.
+//! runtime (`js/native/pool.js`) needs. Blocks are named by id: JS holds the hand-off record
+//! (`{ id, generation, buffer }`, or its packed number) and passes the id back. The calls
+//! made once per document (parse, acquire, hand-off, release) are fast calls
+//! ([`NativePool::fast_calls`]), not napi-rs methods.
 
 use std::rc::Rc;
 use std::time::Duration;
@@ -98,10 +100,6 @@ fn parse_json(
 }
 
 impl NativePool {
-    fn acquire_guard(&self) -> Result<crate::FixedSizeAllocatorGuard> {
-        Ok(self.inner.acquire(self.acquire_wait)?)
-    }
-
     /// Copy `bytes` into block `id`'s arena at an `align`-aligned offset; returns that offset.
     fn write(&self, id: u32, bytes: &[u8], align: usize) -> Result<u32> {
         let bytes = &*outside_blocks(bytes)?;
@@ -165,30 +163,6 @@ impl NativePool {
                 inner,
                 acquire_wait,
             })
-        })
-    }
-
-    /// Check out an empty block and hand it off: `{ id, generation, buffer }`.
-    #[napi]
-    pub fn acquire(&self, env: Env) -> Result<Sent> {
-        catch_panic_in(&env, || {
-            let guard = self.acquire_guard()?;
-            Ok(self.inner.send(guard, RawTransferMetadata::default())?)
-        })
-    }
-
-    /// Parse `text` (UTF-8 bytes, or a string) into a block and hand it off. Bytes come
-    /// first: napi-rs tries the variants in order (a failed `String` conversion formats an
-    /// error message on every call). `JsonPool.parseJson` calls the fast form instead
-    /// ([`fast_calls`](Self::fast_calls)).
-    #[napi]
-    pub fn parse_json(&self, env: Env, text: Either<Uint8ArraySlice, String>) -> Result<Sent> {
-        catch_panic_in(&env, || {
-            let bytes: &[u8] = match &text {
-                Either::A(b) => b,
-                Either::B(s) => s.as_bytes(),
-            };
-            Ok(parse_json(&self.inner, self.acquire_wait, bytes)?)
         })
     }
 
@@ -262,12 +236,6 @@ impl NativePool {
             }
             Ok(RawValue(obj.raw()))
         })
-    }
-
-    /// Hand block `id` off again (`buffer` is null after the first time).
-    #[napi]
-    pub fn hand_off(&self, env: Env, id: u32) -> Result<Sent> {
-        catch_panic_in(&env, || Ok(self.inner.hand_off(id)?))
     }
 
     #[napi]

@@ -115,13 +115,28 @@ unsafe extern "C" fn trampoline<T: 'static>(
     if status != sys::Status::napi_ok || data.is_null() {
         return ptr::null_mut(); // nothing can be read: leave whatever exception is pending
     }
+    let mut new_target = ptr::null_mut();
+    // SAFETY: as above; `new_target` is a valid out-pointer.
+    let status = unsafe { sys::napi_get_new_target(env, info, &mut new_target) };
+    let constructing = status != sys::Status::napi_ok || !new_target.is_null();
     // SAFETY: `data` is the `FastFn<T>` this function was made with (`fast_function`), which
     // its finalizer frees only after the function is collected, so not during this call.
     // Only shared references to it are made.
     let cell = unsafe { &*data.cast::<FastFn<T>>() };
     let wrapped = Env::from_raw(env);
     let args = &argv[..argc.min(MAX_ARGS)];
-    match catch_panic_in(&wrapped, || (cell.body)(&wrapped, &cell.data, args)) {
+    let result = catch_panic_in(&wrapped, || {
+        if constructing {
+            // `new f()` would discard a number the body returns (a hand-off, its block then
+            // checked out with no id to give back): refused before the body runs.
+            return Err(TransferError::invalid_argument(
+                "a fast call is not a constructor: call it without `new`",
+            )
+            .into());
+        }
+        (cell.body)(&wrapped, &cell.data, args)
+    });
+    match result {
         Ok(value) => value,
         Err(e) => {
             // SAFETY: `env` is current; this throws the error (the typed JS error it carries,
