@@ -118,7 +118,13 @@ unsafe extern "C" fn trampoline<T: 'static>(
     let mut new_target = ptr::null_mut();
     // SAFETY: as above; `new_target` is a valid out-pointer.
     let status = unsafe { sys::napi_get_new_target(env, info, &mut new_target) };
-    let constructing = status != sys::Status::napi_ok || !new_target.is_null();
+    // Node gives null for a plain call; Deno gives `undefined` (a value, not null).
+    let constructing = status == sys::Status::napi_ok && !new_target.is_null() && {
+        let mut kind = sys::ValueType::napi_undefined;
+        // SAFETY: `new_target` is a value of this call on `env`; valid out-pointer.
+        let status = unsafe { sys::napi_typeof(env, new_target, &mut kind) };
+        status == sys::Status::napi_ok && kind != sys::ValueType::napi_undefined
+    };
     // SAFETY: `data` is the `FastFn<T>` this function was made with (`fast_function`), which
     // its finalizer frees only after the function is collected, so not during this call.
     // Only shared references to it are made.
