@@ -32,7 +32,7 @@ const {
   LayoutMismatchError,
   LayoutRuntimeMismatchError,
 } = require('./errors')
-const { asciiString, isAscii, ASCII_MAX } = require('./raw-buffer')
+const { decodeUtf8 } = require('./raw-buffer')
 
 /** The version of the contract between generated modules and this runtime. */
 const LAYOUT_RUNTIME_VERSION = 1
@@ -241,8 +241,6 @@ function charge(d, n, size) {
   if ((d.budget -= n * (size || 1) + 1) < 0) tooMuch(d)
 }
 
-const decoder = new TextDecoder('utf-8')
-
 // toJS's cache of short strings: a writer that stores each short string once and points
 // every occurrence at it (the AST example's parser, for names of up to 8 bytes) gets one JS
 // string per distinct name instead of one per occurrence (fewer allocations, less GC).
@@ -275,24 +273,14 @@ function str(d, p) {
   if (n <= STR_CACHE_MAX && strEpoch !== 0) {
     const h = Math.imul(q, 0x9e3779b1) >>> (32 - STR_CACHE_BITS)
     if (strEpochs[h] === strEpoch && strKey[h] === q && strLen[h] === n) return strVal[h]
-    const s = shortStr(d, q, n)
+    const s = decodeUtf8(d.u8, d.buf, q, n)
     strEpochs[h] = strEpoch
     strKey[h] = q
     strLen[h] = n
     strVal[h] = s
     return s
   }
-  return n <= ASCII_MAX ? shortStr(d, q, n) : utf8(d, q, n)
-}
-
-/** The `n` (at most ASCII_MAX) bytes at `q` as a string: ASCII without a decoder. */
-function shortStr(d, q, n) {
-  const u8 = d.u8
-  return isAscii(u8, q, n) ? asciiString(u8, q, n) : utf8(d, q, n)
-}
-
-function utf8(d, q, n) {
-  return d.buf !== null ? d.buf.utf8Slice(q, q + n) : decoder.decode(d.u8.subarray(q, q + n))
+  return decodeUtf8(d.u8, d.buf, q, n)
 }
 
 function u64(d, p) {

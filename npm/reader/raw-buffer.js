@@ -278,4 +278,4 @@ class RawBuffer {
 // never its 2 GiB buffer.
 Object.defineProperty(RawBuffer.prototype, 'notCloneable', { value: NOT_CLONEABLE })
 
-module.exports = { RawBuffer, toArrayBuffer, decodeUtf8, asciiString, isAscii, ASCII_MAX, isArrayBuffer, isUint8Array, blockBuffers }
+module.exports = { RawBuffer, toArrayBuffer, decodeUtf8, asciiString, isArrayBuffer, isUint8Array, blockBuffers }
