@@ -156,13 +156,18 @@ function startLoop(parentPort, { runner: runnerPath, plugin: pluginPath, options
     if (stopping) finish()
   }
 
+  /** Close the runner (its pool) if it is loaded; a close that fails changes nothing. */
+  async function closeRunner() {
+    try {
+      if (close !== null) await close(options)
+    } catch {}
+  }
+
   let finished = false
   async function finish() {
     if (finished) return
     finished = true
-    try {
-      if (close !== null) await close(options)
-    } catch {}
+    await closeRunner()
     parentPort.postMessage({ type: 'closed' })
   }
 
@@ -215,14 +220,9 @@ function startLoop(parentPort, { runner: runnerPath, plugin: pluginPath, options
       throw new TypeError(`the plugin module ${pluginPath} does not export a function (export default, or module.exports = fn)`)
     }
     if (init !== null) await init(options)
-    if (finished) {
-      // Stopped (or, in this thread, terminated) while loading: what init made is closed
-      // now, since the close that finish() ran came before it.
-      try {
-        if (close !== null) await close(options)
-      } catch {}
-      return
-    }
+    // Stopped (or, in this thread, terminated) while loading: what init made is closed now,
+    // since the close that finish() ran came before it.
+    if (finished) return closeRunner()
     loaded = true
     parentPort.postMessage({ type: 'ready' })
     pump()
