@@ -12,7 +12,7 @@ use napi::sys;
 use napi_derive::napi;
 
 use crate::napi::{
-    BlockId, EnvPool, ErrorCode, RawValue, Sent, Transfer, TransferError, Wait, catch_panic_in,
+    BlockId, EnvPool, RawValue, Sent, Transfer, TransferError, Wait, catch_panic_in, copy_of,
     fast_function, uint8_array,
 };
 use crate::pool::FixedSizeAllocatorPool;
@@ -58,18 +58,10 @@ fn outside_blocks(bytes: &[u8]) -> std::result::Result<std::borrow::Cow<'_, [u8]
     if !crate::block::overlaps_live_block(bytes.as_ptr(), bytes.len()) {
         return Ok(std::borrow::Cow::Borrowed(bytes));
     }
-    let mut copy = Vec::new();
-    copy.try_reserve_exact(bytes.len()).map_err(|_| {
-        TransferError::new(
-            ErrorCode::OutOfMemory,
-            format!(
-                "could not allocate {} bytes to copy an input out of a block",
-                bytes.len()
-            ),
-        )
-    })?;
-    copy.extend_from_slice(bytes);
-    Ok(std::borrow::Cow::Owned(copy))
+    Ok(std::borrow::Cow::Owned(copy_of(
+        bytes,
+        format_args!("an input out of a block"),
+    )?))
 }
 
 /// A fast call's first argument as a block id (`InvalidArgument` if it is not one).

@@ -206,15 +206,24 @@ pub unsafe fn uint8_array<'a>(
     if status == sys::Status::napi_ok && unshared {
         return Ok(Cow::Borrowed(bytes));
     }
-    let mut copy = Vec::new();
-    copy.try_reserve_exact(len).map_err(|_| {
-        TransferError::new(
-            ErrorCode::OutOfMemory,
-            format!("could not allocate {len} bytes to copy {what} out of a SharedArrayBuffer"),
-        )
-    })?;
     // A racing writer may tear what is copied (the text is then what it is), but the copy
     // holds still while Rust reads it.
+    Ok(Cow::Owned(copy_of(
+        bytes,
+        format_args!("{what} out of a SharedArrayBuffer"),
+    )?))
+}
+
+/// A copy of `bytes` in memory reserved fallibly: an input the process cannot hold is an
+/// `OutOfMemory` error ("could not allocate N bytes to copy `what`"), not an abort.
+pub fn copy_of(bytes: &[u8], what: std::fmt::Arguments<'_>) -> Result<Vec<u8>, TransferError> {
+    let mut copy = Vec::new();
+    copy.try_reserve_exact(bytes.len()).map_err(|_| {
+        TransferError::new(
+            ErrorCode::OutOfMemory,
+            format!("could not allocate {} bytes to copy {what}", bytes.len()),
+        )
+    })?;
     copy.extend_from_slice(bytes);
-    Ok(Cow::Owned(copy))
+    Ok(copy)
 }

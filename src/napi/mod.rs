@@ -42,7 +42,7 @@ pub use batch::Batch;
 pub use block_id::BlockId;
 pub use env_pool::EnvPool;
 #[cfg(feature = "addon")]
-pub(crate) use fast::{fast_function, uint8_array};
+pub(crate) use fast::{copy_of, fast_function, uint8_array};
 pub use error::{ErrorCode, TransferError, catch_panic};
 pub use files::{load_file, read_file};
 pub use job::{Job, JobOptions};
