@@ -63,17 +63,23 @@ fn parse_error(src: &[u8], e: ParseError) -> ProduceError {
     }
 }
 
-/// Parse `src` into `block`: the Program, as a hand-off record (its offset and the layout hash).
+/// Parse `text` into `block`: the Program, as a hand-off record (its offset and the layout hash).
 fn build(
-    src: &[u8],
+    text: &str,
     block: &FixedSizeAllocator,
     scratch: &mut Scratch,
 ) -> std::result::Result<RawTransferMetadata, ProduceError> {
-    let text = std::str::from_utf8(src).map_err(|e| {
-        ProduceError::new(AST_SYNTAX, "invalid UTF-8").at(position(src, e.valid_up_to() as u32))
-    })?;
-    let program = parser::parse(text, block, scratch).map_err(|e| parse_error(src, e))?;
+    let program =
+        parser::parse(text, block, scratch).map_err(|e| parse_error(text.as_bytes(), e))?;
     Ok(root_metadata(block, &*program)?)
+}
+
+/// A file's bytes as source text: an error at the first byte that is not UTF-8. (A string
+/// from JS arrives as UTF-8 already, checked by `Utf8String`.)
+fn source_text(src: &[u8]) -> std::result::Result<&str, ProduceError> {
+    std::str::from_utf8(src).map_err(|e| {
+        ProduceError::new(AST_SYNTAX, "invalid UTF-8").at(position(src, e.valid_up_to() as u32))
+    })
 }
 
 thread_local! {
@@ -121,7 +127,7 @@ impl AstPool {
             let block = self.inner.acquire(Wait::No)?;
             // On an error `block` drops here and goes back to the pool.
             let meta = SCRATCH
-                .with_borrow_mut(|s| build(source.as_bytes(), &block, s))
+                .with_borrow_mut(|s| build(&source, &block, s))
                 .map_err(TransferError::from)?;
             Ok(self.inner.send(block, meta)?)
         })
@@ -213,7 +219,7 @@ impl Producer for AstFiles {
         source: Vec<u8>,
         block: &FixedSizeAllocator,
     ) -> std::result::Result<RawTransferMetadata, ProduceError> {
-        build(&source, block, scratch)
+        build(source_text(&source)?, block, scratch)
     }
 }
 

@@ -251,6 +251,11 @@ impl Lexer<'_> {
         let b = self.src;
         let mut i = self.pos;
         loop {
+            // Single spaces between tokens are most of the blanks: skip them here, so they
+            // do not each take a trip through the class dispatch below.
+            while b.get(i) == Some(&b' ') {
+                i += 1;
+            }
             let Some(&c) = b.get(i) else {
                 self.pos = i;
                 let end = i as u32;
