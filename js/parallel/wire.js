@@ -307,6 +307,8 @@ function decode(bytes, shared = []) {
  * entry that cannot be sent is replaced by `replace(entry, why)` (plain values only).
  */
 function encodeEntries(entries, replace) {
+  // Nothing to send (a chunk whose results were all primitives, sent beside this): no serializer.
+  if (entries.length === 0) return { body: { payload: null, parts: [], shared: [] }, transfer: [] }
   const shared = []
   const parts = []
   try {
