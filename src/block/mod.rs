@@ -24,7 +24,9 @@
 //! the last unmaps the block. It never touches a JS environment, so a finalizer may call
 //! it from any thread.
 
+use std::collections::HashSet;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ptr::NonNull;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU8, AtomicU32, Ordering, fence};
@@ -247,8 +249,36 @@ const _: () = {
 
 /// Address of every live block's metadata: the process-wide live count, and what pool
 /// statistics walk. A block leaves it (under the lock) before it is unmapped, so a holder of
-/// the lock may read any listed block.
-static LIVE_BLOCKS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+/// the lock may read any listed block. A set, not a list: it is looked up on every byte
+/// input (`overlaps_live_block`) and on every free, and tens of thousands of blocks may be
+/// live at once (see `BlockError::MappingLimit`).
+static LIVE_BLOCKS: Mutex<LiveBlocks> = Mutex::new(HashSet::with_hasher(BuildHasherDefault::new()));
+
+type LiveBlocks = HashSet<usize, BuildHasherDefault<BlockAddressHasher>>;
+
+/// The hash of a block's metadata address. Those addresses differ only above bit 32 (blocks
+/// are 4 GiB-aligned and the metadata sits at the same offset in each), so the block's id
+/// (`address >> 32`) is multiplied out over all 64 bits: the table takes its bucket from the
+/// low bits and a tag from the top 7.
+#[derive(Default)]
+struct BlockAddressHasher(u64);
+
+impl Hasher for BlockAddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_usize` is used (the keys are `usize`); any other input still hashes.
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_usize(&mut self, addr: usize) {
+        self.0 = ((addr as u64) >> 32).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
 
 /// The id of the block at `base`. Block bases are 4 GiB-aligned and user space ends below
 /// 2^57, so `base >> 32` fits in a `u32`.
@@ -286,7 +316,7 @@ pub fn overlaps_live_block(ptr: *const u8, len: usize) -> bool {
         return false;
     }
     let live = LIVE_BLOCKS.lock();
-    live.iter().any(|&m| Some(m) == a || Some(m) == b)
+    a.is_some_and(|m| live.contains(&m)) || b.is_some_and(|m| live.contains(&m))
 }
 
 /// `(id, tag, owner count)` of every live block (diagnostics: what holds a block that
@@ -413,6 +443,19 @@ impl Block {
             }
         };
         debug_assert_eq!(base.as_ptr() as usize % BLOCK_ALIGN, 0);
+        // Room in the live set first, held under its lock until the block is in it: a JS
+        // call reaches this (acquire, parseJson), and a set that cannot grow must give an
+        // error, not abort the process.
+        let mut live = LIVE_BLOCKS.lock();
+        if live.try_reserve(1).is_err() {
+            drop(live);
+            // SAFETY: the block is not listed, and nobody else knows about it.
+            unsafe { os::free(&release) };
+            return Err(BlockError::Commit(std::io::Error::new(
+                std::io::ErrorKind::OutOfMemory,
+                "no memory to list one more block",
+            )));
+        }
         let meta = FixedSizeAllocatorMetadata {
             id: block_id(base),
             owner_count: AtomicU32::new(1),
@@ -430,7 +473,8 @@ impl Block {
         };
         // SAFETY: as above; the slot is writable and properly aligned.
         unsafe { meta_ptr.write(meta) };
-        LIVE_BLOCKS.lock().push(meta_ptr.as_ptr() as usize);
+        live.insert(meta_ptr.as_ptr() as usize);
+        drop(live);
         Ok(Self {
             base,
             faults_at_sweep: u64::MAX,
@@ -485,7 +529,9 @@ impl Block {
     /// are resident but counted nowhere), so if it may have, the sweep runs to `TAIL_START`.
     pub(crate) fn decommit(&mut self, from: usize, to: usize) {
         let (base, mode) = (self.base, self.mode());
-        give_back(base, mode, from, to, || self.may_be_dirty_past_committed(to));
+        give_back(base, mode, from, to, || {
+            self.may_be_dirty_past_committed(to)
+        });
         self.metadata()
             .committed
             .store(from as u32, Ordering::Relaxed);
@@ -611,11 +657,7 @@ pub unsafe fn free_fixed_size_allocator(metadata: NonNull<FixedSizeAllocatorMeta
     let (mode, committed) = (meta.mode, meta.committed.load(Ordering::Relaxed) as usize);
     let exposed = meta.exposed.load(Ordering::Relaxed) != 0;
     {
-        let mut live = LIVE_BLOCKS.lock();
-        let addr = metadata.as_ptr() as usize;
-        if let Some(i) = live.iter().position(|&a| a == addr) {
-            live.swap_remove(i);
-        }
+        LIVE_BLOCKS.lock().remove(&(metadata.as_ptr() as usize));
     }
     let base = block_base_of_metadata(meta);
     // SAFETY: the block is out of `LIVE_BLOCKS` and has no owner: nothing can reach it, and

@@ -596,7 +596,11 @@ fn a_reset_asks_no_fault_count_when_js_buffers_end_inside_the_committed_prefix()
     a.metadata().add_owner_for(crate::geometry::MIN_BUFFER_SIZE);
     let before = checks();
     a.reset();
-    assert_eq!(checks(), before, "nothing JS holds reaches past the committed prefix");
+    assert_eq!(
+        checks(),
+        before,
+        "nothing JS holds reaches past the committed prefix"
+    );
     // A longer buffer (the block grew, then shrank back at a reset): the reset asks, and
     // gives back what JS wrote past the committed prefix.
     a.alloc_slice_copy(&[1u8; 1000]);
@@ -619,4 +623,42 @@ fn a_reset_asks_no_fault_count_when_js_buffers_end_inside_the_committed_prefix()
         // SAFETY: each count added above is dropped once; the allocator keeps its own.
         unsafe { free_fixed_size_allocator(a.metadata_ptr()) };
     }
+}
+
+#[test]
+fn the_live_set_finds_each_of_many_blocks() {
+    let _serial = SERIAL.lock();
+    let start = live_blocks();
+    let mut blocks: Vec<_> = (0..300)
+        .map(|_| FixedSizeAllocator::new().unwrap())
+        .collect();
+    assert_eq!(live_blocks(), start + 300);
+    let inside: Vec<usize> = blocks
+        .iter()
+        .map(|b| b.alloc(7u64) as *const u64 as usize)
+        .collect();
+    for &p in &inside {
+        assert!(
+            overlaps_live_block(p as *const u8, 8),
+            "a live block's bytes"
+        );
+        assert!(
+            !overlaps_live_block(p as *const u8, 0),
+            "no bytes overlap nothing"
+        );
+    }
+    let heap = Box::new([0u8; 64]);
+    assert!(!overlaps_live_block(heap.as_ptr(), heap.len()));
+    // Every other block goes: the rest are still found, and the count follows.
+    let mut k = 0;
+    blocks.retain(|_| {
+        k += 1;
+        k % 2 == 0
+    });
+    assert_eq!(live_blocks(), start + 150);
+    for &p in inside.iter().skip(1).step_by(2) {
+        assert!(overlaps_live_block(p as *const u8, 8));
+    }
+    drop(blocks);
+    assert_eq!(live_blocks(), start);
 }
