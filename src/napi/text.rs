@@ -3,10 +3,14 @@
 //!
 //! napi-rs's `String` argument asks V8 for the UTF-8 length (a pass over the string),
 //! zero-fills a buffer of that length (a second) and converts into it (a third), and its
-//! allocation aborts the process when it fails. A producer's source text can be tens of MB:
-//! this type asks for the string's length in UTF-16 units (no pass: V8 keeps it), reserves
-//! the most UTF-8 those units can need (3 bytes each) with `try_reserve_exact`, and has V8
-//! convert into it once. Untouched capacity costs address space, not memory.
+//! allocation aborts the process when it fails. A producer's source text can be tens of MB.
+//! This type asks for the string's length in UTF-16 units (no pass: V8 keeps it), has the
+//! runtime copy the string out as UTF-16 (a copy for a two-byte string, a widening one for a
+//! one-byte string) and transcodes that to UTF-8 here, eight units at a time while they are
+//! ASCII. V8's own UTF-8 writer (`napi_get_value_string_utf8`) goes a character at a time:
+//! on 1 MB of code it took 1.1-1.35 ms, where the UTF-16 copy takes 0.17 ms and the
+//! transcoding about as much. Both buffers are reserved with `try_reserve_exact`; untouched
+//! capacity costs address space, not memory.
 
 use std::ops::Deref;
 use std::ptr;
@@ -66,46 +70,109 @@ impl FromNapiValue for Utf8String {
         if status != sys::Status::napi_ok {
             return Err(TransferError::internal("napi_get_value_string_utf16 failed").into());
         }
-        // Each UTF-16 unit takes at most 3 bytes of UTF-8 (a surrogate pair, two units,
-        // takes 4), plus the terminating NUL Node-API writes.
-        let capacity = units
-            .checked_mul(3)
-            .and_then(|n| n.checked_add(1))
-            .ok_or_else(|| too_big(units))?;
+        // The UTF-16 copy, and the NUL Node-API writes after it.
+        let wide_capacity = units.checked_add(1).ok_or_else(|| too_big(units))?;
+        let mut wide: Vec<u16> = Vec::new();
+        wide.try_reserve_exact(wide_capacity)
+            .map_err(|_| too_big(units))?;
+        let mut written = 0usize;
+        // SAFETY: `wide` has `wide_capacity` units of spare capacity, and Node-API writes at
+        // most that many (the text, cut to `wide_capacity - 1` units, and a NUL), reporting
+        // how many of the text's it wrote in `written`.
+        let status = unsafe {
+            sys::napi_get_value_string_utf16(
+                env,
+                value,
+                wide.as_mut_ptr(),
+                wide_capacity,
+                &mut written,
+            )
+        };
+        if status != sys::Status::napi_ok || written > units {
+            return Err(TransferError::internal("napi_get_value_string_utf16 failed").into());
+        }
+        // SAFETY: the call above initialized the first `written` units (`written <=
+        // units < wide_capacity`, the reserved length).
+        unsafe { wide.set_len(written) };
+        // Each unit takes at most 3 bytes of UTF-8 (a surrogate pair, two units, takes 4).
+        let capacity = written.checked_mul(3).ok_or_else(|| too_big(units))?;
         let mut bytes: Vec<u8> = Vec::new();
         bytes
             .try_reserve_exact(capacity)
             .map_err(|_| too_big(units))?;
-        let mut written = 0usize;
-        // SAFETY: `bytes` has `capacity` bytes of spare capacity, and Node-API writes at most
-        // `capacity` bytes (the text, cut to `capacity - 1`, and a NUL), reporting how many
-        // of the text's it wrote in `written`.
-        let status = unsafe {
-            sys::napi_get_value_string_utf8(
-                env,
-                value,
-                bytes.as_mut_ptr().cast(),
-                capacity,
-                &mut written,
-            )
-        };
-        if status != sys::Status::napi_ok || written >= capacity {
-            return Err(TransferError::internal("napi_get_value_string_utf8 failed").into());
+        if !utf16_to_utf8(&wide, &mut bytes) {
+            return Err(TransferError::internal("a UTF-8 buffer too small for its string").into());
         }
-        // SAFETY: the call above initialized the first `written` bytes (`written <
-        // capacity`, the reserved length).
-        unsafe { bytes.set_len(written) };
-        // V8 writes valid UTF-8 (lone surrogates replaced), but a runtime's Node-API need
-        // not: check (simdutf8's vector pass, a quarter of the standard library's time on
-        // 1 MiB of code with some non-ASCII text), and replace what is invalid.
-        let text = if simdutf8::basic::from_utf8(&bytes).is_ok() {
-            // SAFETY: just checked to be valid UTF-8.
-            unsafe { String::from_utf8_unchecked(bytes) }
-        } else {
-            String::from_utf8_lossy(&bytes).into_owned()
-        };
+        drop(wide);
+        // SAFETY: `utf16_to_utf8` writes only whole, valid UTF-8 sequences (a surrogate
+        // without its pair becomes U+FFFD, as in V8's own conversion).
+        let text = unsafe { String::from_utf8_unchecked(bytes) };
         Ok(Self(text))
     }
+}
+
+/// Append `src` as UTF-8 to `out`, if `out` has at least 3 bytes of spare capacity per unit
+/// of `src` (else false, and nothing is written). A surrogate without its pair (a JS string
+/// may hold one) becomes U+FFFD.
+fn utf16_to_utf8(src: &[u16], out: &mut Vec<u8>) -> bool {
+    const REPLACEMENT: [u8; 3] = [0xEF, 0xBF, 0xBD];
+    let dst = out.spare_capacity_mut();
+    if dst.len() / 3 < src.len() {
+        return false;
+    }
+    // Each unit read writes at most 3 bytes (a pair, two units, writes 4), so `o <= 3 * i`
+    // throughout, and every write below is within `dst`.
+    let (mut i, mut o) = (0, 0);
+    while i < src.len() {
+        // ASCII, eight units at a time: one test of all eight, and a narrowing copy (the
+        // compiler makes both a few vector instructions).
+        while let (Some(s), Some(d)) = (src.get(i..i + 8), dst.get_mut(o..o + 8)) {
+            if s.iter().fold(0, |a, &u| a | u) >= 0x80 {
+                break;
+            }
+            for (d, &u) in d.iter_mut().zip(s) {
+                d.write(u as u8);
+            }
+            i += 8;
+            o += 8;
+        }
+        let Some(&u) = src.get(i) else { break };
+        let c = u32::from(u);
+        let mut put = |bytes: &[u8]| {
+            for (d, &b) in dst[o..o + bytes.len()].iter_mut().zip(bytes) {
+                d.write(b);
+            }
+            o += bytes.len();
+        };
+        i += 1;
+        match c {
+            0..0x80 => put(&[c as u8]),
+            0x80..0x800 => put(&[0xC0 | (c >> 6) as u8, 0x80 | (c & 0x3F) as u8]),
+            0xD800..0xDC00 => match src.get(i) {
+                Some(&low) if (0xDC00..0xE000).contains(&low) => {
+                    i += 1;
+                    let c = 0x10000 + ((c - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                    put(&[
+                        0xF0 | (c >> 18) as u8,
+                        0x80 | ((c >> 12) & 0x3F) as u8,
+                        0x80 | ((c >> 6) & 0x3F) as u8,
+                        0x80 | (c & 0x3F) as u8,
+                    ]);
+                }
+                _ => put(&REPLACEMENT),
+            },
+            0xDC00..0xE000 => put(&REPLACEMENT),
+            _ => put(&[
+                0xE0 | (c >> 12) as u8,
+                0x80 | ((c >> 6) & 0x3F) as u8,
+                0x80 | (c & 0x3F) as u8,
+            ]),
+        }
+    }
+    let len = out.len() + o;
+    // SAFETY: the loop above initialized `o` bytes of the spare capacity, from its start.
+    unsafe { out.set_len(len) };
+    true
 }
 
 fn too_big(units: usize) -> ::napi::Error {
@@ -114,4 +181,61 @@ fn too_big(units: usize) -> ::napi::Error {
         format!("could not allocate the UTF-8 text of a string of {units} UTF-16 units"),
     )
     .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utf16_to_utf8;
+
+    fn convert(units: &[u16]) -> String {
+        let mut out = Vec::with_capacity(units.len() * 3);
+        assert!(utf16_to_utf8(units, &mut out));
+        String::from_utf8(out).expect("valid UTF-8")
+    }
+
+    #[test]
+    fn transcodes_as_the_standard_library_does() {
+        // Every kind of unit at every position around the 8-unit ASCII steps: ASCII, two-
+        // and three-byte characters, pairs, and surrogates alone (high, low, at the end).
+        let pieces: [&[u16]; 9] = [
+            &[0x41],
+            &[0x7F],
+            &[0x80],
+            &[0x7FF],
+            &[0x800, 0xFFFF],
+            &[0xD83D, 0xDE00],
+            &[0xD800],
+            &[0xDC00],
+            &[0xD800, 0xD800, 0xDC00],
+        ];
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        for len in 0..300 {
+            let mut units = Vec::new();
+            while units.len() < len {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                if seed % 3 == 0 {
+                    units.extend_from_slice(pieces[(seed >> 8) as usize % pieces.len()]);
+                } else {
+                    units.extend(std::iter::repeat_n(0x61, (seed >> 16) as usize % 20));
+                }
+            }
+            assert_eq!(
+                convert(&units),
+                String::from_utf16_lossy(&units),
+                "{units:x?}"
+            );
+        }
+        let text = "plain ascii, then é, €, 😀, and more ascii after: 0123456789abcdef";
+        let units: Vec<u16> = text.encode_utf16().collect();
+        assert_eq!(convert(&units), text);
+    }
+
+    #[test]
+    fn refuses_a_buffer_too_small() {
+        let mut out = Vec::with_capacity(5);
+        assert!(!utf16_to_utf8(&[0x41, 0x42], &mut out));
+        assert!(out.is_empty());
+    }
 }

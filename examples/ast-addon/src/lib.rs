@@ -75,7 +75,7 @@ fn build(
 }
 
 /// A file's bytes as source text: an error at the first byte that is not UTF-8. (A string
-/// from JS arrives as UTF-8 already, checked by `Utf8String`.)
+/// from JS arrives as UTF-8 already, made valid by `Utf8String`.)
 fn source_text(src: &[u8]) -> std::result::Result<&str, ProduceError> {
     std::str::from_utf8(src).map_err(|e| {
         ProduceError::new(AST_SYNTAX, "invalid UTF-8").at(position(src, e.valid_up_to() as u32))
