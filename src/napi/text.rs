@@ -215,7 +215,7 @@ mod tests {
                 seed ^= seed << 13;
                 seed ^= seed >> 7;
                 seed ^= seed << 17;
-                if seed % 3 == 0 {
+                if seed.is_multiple_of(3) {
                     units.extend_from_slice(pieces[(seed >> 8) as usize % pieces.len()]);
                 } else {
                     units.extend(std::iter::repeat_n(0x61, (seed >> 16) as usize % 20));
