@@ -9,8 +9,10 @@
 //! one-byte string) and transcodes that to UTF-8 here, eight units at a time while they are
 //! ASCII. V8's own UTF-8 writer (`napi_get_value_string_utf8`) goes a character at a time:
 //! on 1 MB of code it took 1.1-1.35 ms, where the UTF-16 copy takes 0.17 ms and the
-//! transcoding about as much. Both buffers are reserved with `try_reserve_exact`; untouched
-//! capacity costs address space, not memory.
+//! transcoding about as much. A string of more than 16 Mi units is written as UTF-8 by the
+//! runtime, as before: its UTF-16 copy would be more memory than the speed is worth. Every
+//! buffer is reserved with `try_reserve_exact`; untouched capacity costs address space, not
+//! memory.
 
 use std::ops::Deref;
 use std::ptr;
@@ -70,45 +72,110 @@ impl FromNapiValue for Utf8String {
         if status != sys::Status::napi_ok {
             return Err(TransferError::internal("napi_get_value_string_utf16 failed").into());
         }
-        // The UTF-16 copy, and the NUL Node-API writes after it.
-        let wide_capacity = units.checked_add(1).ok_or_else(|| too_big(units))?;
-        let mut wide: Vec<u16> = Vec::new();
-        wide.try_reserve_exact(wide_capacity)
-            .map_err(|_| too_big(units))?;
-        let mut written = 0usize;
-        // SAFETY: `wide` has `wide_capacity` units of spare capacity, and Node-API writes at
-        // most that many (the text, cut to `wide_capacity - 1` units, and a NUL), reporting
-        // how many of the text's it wrote in `written`.
-        let status = unsafe {
-            sys::napi_get_value_string_utf16(
-                env,
-                value,
-                wide.as_mut_ptr(),
-                wide_capacity,
-                &mut written,
-            )
+        let text = if units <= VIA_UTF16_MAX_UNITS {
+            // SAFETY: as above; `units` is the string's length.
+            unsafe { via_utf16(env, value, units)? }
+        } else {
+            // SAFETY: as above.
+            unsafe { via_utf8(env, value, units)? }
         };
-        if status != sys::Status::napi_ok || written > units {
-            return Err(TransferError::internal("napi_get_value_string_utf16 failed").into());
-        }
-        // SAFETY: the call above initialized the first `written` units (`written <=
-        // units < wide_capacity`, the reserved length).
-        unsafe { wide.set_len(written) };
-        // Each unit takes at most 3 bytes of UTF-8 (a surrogate pair, two units, takes 4).
-        let capacity = written.checked_mul(3).ok_or_else(|| too_big(units))?;
-        let mut bytes: Vec<u8> = Vec::new();
-        bytes
-            .try_reserve_exact(capacity)
-            .map_err(|_| too_big(units))?;
-        if !utf16_to_utf8(&wide, &mut bytes) {
-            return Err(TransferError::internal("a UTF-8 buffer too small for its string").into());
-        }
-        drop(wide);
-        // SAFETY: `utf16_to_utf8` writes only whole, valid UTF-8 sequences (a surrogate
-        // without its pair becomes U+FFFD, as in V8's own conversion).
-        let text = unsafe { String::from_utf8_unchecked(bytes) };
         Ok(Self(text))
     }
+}
+
+/// Strings up to this many UTF-16 units are copied out as UTF-16 and transcoded here; a
+/// longer one is written as UTF-8 by the runtime, so that its conversion never holds a
+/// UTF-16 copy (2 bytes a unit) beside the UTF-8: at most 32 MiB more, for the speed.
+const VIA_UTF16_MAX_UNITS: usize = 16 << 20;
+
+/// The string of `units` UTF-16 units, copied out as UTF-16 and transcoded here.
+///
+/// # Safety
+/// `env` must be current and `value` a string of `units` units on it.
+unsafe fn via_utf16(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    units: usize,
+) -> ::napi::Result<String> {
+    // The UTF-16 copy, and the NUL Node-API writes after it.
+    let wide_capacity = units.checked_add(1).ok_or_else(|| too_big(units))?;
+    let mut wide: Vec<u16> = Vec::new();
+    wide.try_reserve_exact(wide_capacity)
+        .map_err(|_| too_big(units))?;
+    let mut written = 0usize;
+    // SAFETY: `env` and `value` are current (contract); `wide` has `wide_capacity` units of
+    // spare capacity, and Node-API writes at most that many (the text, cut to
+    // `wide_capacity - 1` units, and a NUL), reporting how many of the text's it wrote in
+    // `written`.
+    let status = unsafe {
+        sys::napi_get_value_string_utf16(env, value, wide.as_mut_ptr(), wide_capacity, &mut written)
+    };
+    if status != sys::Status::napi_ok || written > units {
+        return Err(TransferError::internal("napi_get_value_string_utf16 failed").into());
+    }
+    // SAFETY: the call above initialized the first `written` units (`written <= units <
+    // wide_capacity`, the reserved length).
+    unsafe { wide.set_len(written) };
+    // Each unit takes at most 3 bytes of UTF-8 (a surrogate pair, two units, takes 4).
+    let capacity = written.checked_mul(3).ok_or_else(|| too_big(units))?;
+    let mut bytes: Vec<u8> = Vec::new();
+    bytes
+        .try_reserve_exact(capacity)
+        .map_err(|_| too_big(units))?;
+    if !utf16_to_utf8(&wide, &mut bytes) {
+        return Err(TransferError::internal("a UTF-8 buffer too small for its string").into());
+    }
+    // SAFETY: `utf16_to_utf8` writes only whole, valid UTF-8 sequences (a surrogate without
+    // its pair becomes U+FFFD, as in V8's own conversion).
+    Ok(unsafe { String::from_utf8_unchecked(bytes) })
+}
+
+/// The string of `units` UTF-16 units, written as UTF-8 by the runtime.
+///
+/// # Safety
+/// `env` must be current and `value` a string of `units` units on it.
+unsafe fn via_utf8(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    units: usize,
+) -> ::napi::Result<String> {
+    // Each UTF-16 unit takes at most 3 bytes of UTF-8 (a surrogate pair, two units, takes
+    // 4), plus the terminating NUL Node-API writes.
+    let capacity = units
+        .checked_mul(3)
+        .and_then(|n| n.checked_add(1))
+        .ok_or_else(|| too_big(units))?;
+    let mut bytes: Vec<u8> = Vec::new();
+    bytes
+        .try_reserve_exact(capacity)
+        .map_err(|_| too_big(units))?;
+    let mut written = 0usize;
+    // SAFETY: `env` and `value` are current (contract); `bytes` has `capacity` bytes of
+    // spare capacity, and Node-API writes at most `capacity` bytes (the text, cut to
+    // `capacity - 1`, and a NUL), reporting how many of the text's it wrote in `written`.
+    let status = unsafe {
+        sys::napi_get_value_string_utf8(
+            env,
+            value,
+            bytes.as_mut_ptr().cast(),
+            capacity,
+            &mut written,
+        )
+    };
+    if status != sys::Status::napi_ok || written >= capacity {
+        return Err(TransferError::internal("napi_get_value_string_utf8 failed").into());
+    }
+    // SAFETY: the call above initialized the first `written` bytes (`written < capacity`,
+    // the reserved length).
+    unsafe { bytes.set_len(written) };
+    // V8 writes valid UTF-8 (lone surrogates replaced), but a runtime's Node-API need not:
+    // check, and replace what is invalid.
+    Ok(if simdutf8::basic::from_utf8(&bytes).is_ok() {
+        // SAFETY: just checked to be valid UTF-8.
+        unsafe { String::from_utf8_unchecked(bytes) }
+    } else {
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
 }
 
 /// Append `src` as UTF-8 to `out`, if `out` has at least 3 bytes of spare capacity per unit

@@ -241,6 +241,17 @@ test('the source string: UTF-8 offsets, lone surrogates replaced, a non-string r
   assert.equal(b.body.at(0).init.value.length, 300000)
   assert.equal(b.span.toJS().end, Buffer.byteLength(big))
   pool.release(b)
+  // Past 16 Mi UTF-16 units the runtime writes the UTF-8 itself (no UTF-16 copy beside it):
+  // the same result, lone surrogates replaced the same way.
+  const stmt = "let t = 'é\ud800→\udc00😀';\n"
+  for (const n of [1, Math.ceil((16 << 20) / stmt.length) + 1]) {
+    const text = stmt.repeat(n)
+    const q = pool.parse(text)
+    assert.equal(q.body.length, n)
+    assert.equal(q.body.at(n - 1).init.value, 'é\ufffd→\ufffd😀')
+    assert.equal(q.span.toJS().end, Buffer.byteLength(text))
+    pool.release(q)
+  }
   for (const bad of [undefined, null, 42, {}, Buffer.from('let a;')]) {
     assert.throws(() => pool.parse(bad), reader.InvalidArgumentError, String(bad))
     assert.throws(() => pool.parseToJson(bad), reader.InvalidArgumentError, String(bad))
