@@ -125,3 +125,16 @@ test('fromNative types every code a producer may use, lower-case included, and s
   const plain = native('failed to convert value')
   assert.equal(reader.fromNative(plain), plain)
 })
+
+test('decodeUtf8 past the native decoders\' length: pieces cut at character starts decode as the whole does', () => {
+  const { decodeInPieces } = require('raw-transfer-reader/raw-buffer')
+  const text = 'ascii é → 😀 ' + 'ж'.repeat(7) + '\u{10FFFF}x'.repeat(5) + ' end'
+  const bytes = Buffer.from(text)
+  for (let piece = 1; piece <= 9; piece++) {
+    assert.equal(decodeInPieces(bytes, bytes, 0, bytes.length, piece), text, `pieces of ${piece}`)
+    assert.equal(decodeInPieces(bytes, null, 0, bytes.length, piece), text, `pieces of ${piece}, TextDecoder`)
+  }
+  // Bytes that are not UTF-8 still decode (to replacements), piece by piece, and end.
+  const junk = Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0xe2, 0x86, 0x41, 0xff, 0xf0, 0x9f])
+  for (let piece = 1; piece <= 4; piece++) assert.equal(typeof decodeInPieces(junk, junk, 0, junk.length, piece), 'string')
+})

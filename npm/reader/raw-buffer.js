@@ -3,7 +3,7 @@
 // readers, and the RawTransferMetadata fields. Layout constants come from Rust
 // (generated/constants.js).
 
-const { InvalidArgumentError, StaleBufferError } = require('./errors')
+const { InvalidArgumentError, OutOfMemoryError, StaleBufferError } = require('./errors')
 const { show } = require('./args')
 const { inspect } = require('./symbols')
 
@@ -106,9 +106,49 @@ function decodeUtf8(u8, buf, pos, len) {
 }
 
 function slowDecode(u8, buf, pos, len) {
+  if (len > NATIVE_MAX_BYTES) return decodeInPieces(u8, buf, pos, len, PIECE_BYTES)
   if (buf !== null) return buf.utf8Slice(pos, pos + len)
   return decoder.decode(u8.subarray(pos, pos + len))
 }
+
+// Node's decoders refuse more bytes than the engine's longest string has units
+// (ERR_STRING_TOO_LONG), even where the UTF-8 (3 bytes a character, say) decodes to fewer
+// units. Past that, the bytes are decoded in pieces cut at character starts and joined; a
+// string longer than the engine allows is an OutOfMemoryError.
+const NATIVE_MAX_BYTES = (() => {
+  try {
+    return require('node:buffer').constants.MAX_STRING_LENGTH
+  } catch {
+    return 2 ** 28
+  }
+})()
+const PIECE_BYTES = 2 ** 27
+
+/** `slowDecode` of `len` bytes as pieces of at most `piece` bytes (internal; tests pass a small `piece`). */
+function decodeInPieces(u8, buf, pos, len, piece) {
+  const end = pos + len
+  let s = ''
+  for (let p = pos; p < end; ) {
+    let q = Math.min(end, p + piece)
+    // Not inside a character: back off over continuation bytes (at most 3; past that the
+    // bytes are not UTF-8 anyway, and decode as replacements either way), or, where that
+    // would leave nothing, go on to the character's end.
+    let b = q
+    for (let k = 0; k < 3 && b < end && b > p && (u8[b] & 0xc0) === 0x80; k++) b--
+    if (b > p) q = b
+    else for (let k = 0; k < 3 && q < end && (u8[q] & 0xc0) === 0x80; k++) q++
+    const part = slowDecode(u8, buf, p, q - p)
+    if (s.length + part.length > MAX_STRING_UNITS) {
+      const e = new OutOfMemoryError(`a string of ${len} bytes of UTF-8 decodes to more than the ${MAX_STRING_UNITS} units a JS string can hold`)
+      e.code = 'OutOfMemory'
+      throw e
+    }
+    s += part
+    p = q
+  }
+  return s
+}
+const MAX_STRING_UNITS = NATIVE_MAX_BYTES
 
 // Realm-safe brand checks. `x instanceof ArrayBuffer` / `instanceof Uint8Array` are false
 // for buffers made in another realm: under Jest or vitest's vmThreads pool, the addon's
@@ -278,4 +318,4 @@ class RawBuffer {
 // never its 2 GiB buffer.
 Object.defineProperty(RawBuffer.prototype, 'notCloneable', { value: NOT_CLONEABLE })
 
-module.exports = { RawBuffer, toArrayBuffer, decodeUtf8, asciiString, isArrayBuffer, isUint8Array, blockBuffers }
+module.exports = { RawBuffer, toArrayBuffer, decodeUtf8, decodeInPieces, asciiString, isArrayBuffer, isUint8Array, blockBuffers }
