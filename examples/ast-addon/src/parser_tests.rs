@@ -609,7 +609,7 @@ fn mutated_sources() {
     );
 }
 
-/// Numbers next to other tokens (`parser.rs`'s own test holds the fast number path to
+/// Numbers next to other tokens (`lexer.rs`'s own test holds the fast number path to
 /// `str::parse` bit for bit).
 #[test]
 fn numbers() {
