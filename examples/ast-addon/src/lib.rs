@@ -4,8 +4,8 @@
 //! - `ast.rs`: the AST types, `#[derive(Layout, Serialize)]`. Their JS reader, `toJS()`,
 //!   visitor and TypeScript types are generated into `../generated/` by one `sync_js` call
 //!   (the test below fails when those files are stale).
-//! - `lexer.rs` and `parser.rs`: source → AST in a block; `parser_tests.rs` holds its output to digests
-//!   the slower parser it replaced recorded (`test/fixtures/parser-golden/`).
+//! - `lexer.rs` and `parser.rs`: source → AST in a block; `parser_tests.rs` holds its output
+//!   to digests the slower parser it replaced recorded (`test/fixtures/parser-golden/`).
 //! - here: the napi classes. `AstPool` (the pool methods come from `pool_methods!`) parses on
 //!   the JS thread or starts an `AstJob` over files on Rust threads (`job_methods!`); the
 //!   hand-off record carries the root's offset and the layout's hash (`root_metadata`).

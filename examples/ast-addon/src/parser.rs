@@ -1,5 +1,6 @@
-//! Source text → the AST of `ast.rs`, built in a block: an on-demand lexer (`lexer.rs`, one token of
-//! lookahead, no token list) and a recursive-descent parser with operator precedence.
+//! Source text → the AST of `ast.rs`, built in a block: an on-demand lexer (`lexer.rs`,
+//! one token of lookahead, no token list) and a recursive-descent parser with operator
+//! precedence.
 //!
 //! ```text
 //! program   = statement*
