@@ -627,8 +627,10 @@ fn a_reset_asks_no_fault_count_when_js_buffers_end_inside_the_committed_prefix()
 
 #[test]
 fn the_live_set_finds_each_of_many_blocks() {
-    // Membership only: tests that do not take SERIAL make and free blocks meanwhile, so the
-    // live count is not this test's to check.
+    // Serial: its 300 blocks would take the spares other serial tests look for. Membership
+    // only: tests that do not take SERIAL make and free blocks meanwhile, so the live count
+    // is not this test's to check.
+    let _serial = SERIAL.lock();
     let mut blocks: Vec<_> = (0..300)
         .map(|_| FixedSizeAllocator::new().unwrap())
         .collect();
