@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::{Finished, Permit, Shared, wake};
+use super::shared::{Finished, Permit, Shared, wake};
 use crate::napi::error::{ErrorCode, TransferError};
 use crate::napi::producer::{ProduceError, Producer};
 use crate::pool::{FixedSizeAllocatorGuard, FixedSizeAllocatorPool, PoolError};
