@@ -11,6 +11,10 @@
 //!
 //! The function owns its data (dropped by a finalizer once the GC has collected the
 //! function), so a body can use it for as long as it runs.
+//!
+//! An addon makes its own with [`fast_call`] (a body that gets its data and [`FastArgs`] and
+//! returns a [`FastValue`], no `unsafe`), and gets a pool's `release` as one with
+//! [`fast_release`].
 
 use std::borrow::Cow;
 use std::ffi::{CStr, c_void};
@@ -19,7 +23,13 @@ use std::ptr;
 use ::napi::bindgen_prelude::Env;
 use ::napi::{JsError, sys};
 
+use std::rc::Rc;
+
+use ::napi::bindgen_prelude::FromNapiValue;
+
+use super::env_pool::EnvPool;
 use super::error::{ErrorCode, TransferError};
+use super::sent::Sent;
 use super::throw::catch_panic_in;
 use super::value::RawValue;
 
@@ -161,6 +171,7 @@ unsafe extern "C" fn trampoline<T: 'static>(
 /// # Safety
 /// `env` must be current and the slice must not outlive the call that got `value`; JS
 /// cannot run while it is used (no call into JS between this and the last use).
+#[cfg_attr(not(feature = "addon"), allow(dead_code))]
 pub unsafe fn uint8_array<'a>(
     env: sys::napi_env,
     value: sys::napi_value,
@@ -216,6 +227,7 @@ pub unsafe fn uint8_array<'a>(
 
 /// A copy of `bytes` in memory reserved fallibly: an input the process cannot hold is an
 /// `OutOfMemory` error ("could not allocate N bytes to copy `what`"), not an abort.
+#[cfg_attr(not(feature = "addon"), allow(dead_code))]
 pub fn copy_of(bytes: &[u8], what: std::fmt::Arguments<'_>) -> Result<Vec<u8>, TransferError> {
     let mut copy = Vec::new();
     copy.try_reserve_exact(bytes.len()).map_err(|_| {
@@ -226,4 +238,98 @@ pub fn copy_of(bytes: &[u8], what: std::fmt::Arguments<'_>) -> Result<Vec<u8>, T
     })?;
     copy.extend_from_slice(bytes);
     Ok(copy)
+}
+
+/// The arguments of a call to a [`fast_call`] function.
+pub struct FastArgs<'a> {
+    env: &'a Env,
+    values: &'a [sys::napi_value],
+}
+
+impl FastArgs<'_> {
+    /// The environment of the call.
+    pub fn env(&self) -> &Env {
+        self.env
+    }
+
+    /// How many arguments JS passed (the first four are read; more are ignored).
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether JS passed none.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Argument `i` converted as a `#[napi]` function's argument of type `T` is (a
+    /// [`Utf8String`](super::Utf8String), a [`BlockId`](super::BlockId), a `u32`, ...), with
+    /// `T`'s errors; an `InvalidArgumentError` when JS passed fewer than `i + 1`.
+    pub fn get<T: FromNapiValue>(&self, i: usize) -> ::napi::Result<T> {
+        let Some(&value) = self.values.get(i) else {
+            return Err(TransferError::invalid_argument(format!(
+                "expected at least {} argument{}, got {}",
+                i + 1,
+                if i == 0 { "" } else { "s" },
+                self.values.len()
+            ))
+            .into());
+        };
+        // SAFETY: `value` is an argument of the call in progress on `env`, which is current;
+        // the result does not outlive the call unless `T` owns what it holds (as every
+        // `FromNapiValue` type without a lifetime does).
+        unsafe { T::from_napi_value(self.env.raw(), value) }
+    }
+}
+
+/// What a [`fast_call`] function returns to JS.
+pub enum FastValue {
+    /// `undefined`.
+    Undefined,
+    /// A hand-off ([`EnvPool::send`], [`EnvPool::hand_off`]): the number `id × 2^32 +
+    /// generation` when there is no buffer to send (every hand-off of a block but its first
+    /// to this environment), else the `Sent` object. `raw-transfer-reader`'s `unpackSent`
+    /// reads both.
+    Sent(Sent),
+    /// Any value (made with the call's [`FastArgs::env`]).
+    Value(RawValue),
+}
+
+/// The body of a [`fast_call`] function: its data and the call's arguments.
+pub type FastBodyOf<T> = fn(&T, &FastArgs<'_>) -> ::napi::Result<FastValue>;
+
+/// A JS function named `name` running `body` with `data`, made with Node-API directly: about
+/// a seventh of the per-call cost of a `#[napi]` method (see the module docs). The body runs
+/// in [`catch_panic_in`]: errors reach JS typed as a `#[napi]` function's do, and a panic is
+/// an `InternalError`. Calling it with `new` is an `InvalidArgumentError`. `data` lives
+/// until the GC collects the function (an `Rc<EnvPool>` keeps the pool open meanwhile).
+pub fn fast_call<T: 'static>(
+    env: &Env,
+    name: &CStr,
+    data: T,
+    body: FastBodyOf<T>,
+) -> Result<RawValue, TransferError> {
+    fast_function(env, name, (data, body), |env, (data, body), values| {
+        match body(data, &FastArgs { env, values })? {
+            FastValue::Undefined => {
+                let mut undefined = ptr::null_mut();
+                // SAFETY: `env` is this call's environment; valid out-pointer.
+                unsafe { sys::napi_get_undefined(env.raw(), &mut undefined) };
+                Ok(undefined)
+            }
+            // SAFETY: `env` is this call's environment.
+            FastValue::Sent(sent) => unsafe { sent.into_js_packed(env.raw()) },
+            FastValue::Value(value) => Ok(value.0),
+        }
+    })
+}
+
+/// `release(id)` of `pool` as a [`fast_call`] function: the pool's `release` (`pool_methods!`)
+/// without a `#[napi]` method's per-call cost.
+pub fn fast_release(env: &Env, pool: &Rc<EnvPool>) -> Result<RawValue, TransferError> {
+    fast_call(env, c"release", Rc::clone(pool), |pool, args| {
+        let id: super::BlockId = args.get(0)?;
+        pool.release(id.get()?)?;
+        Ok(FastValue::Undefined)
+    })
 }

@@ -9,6 +9,8 @@
 //!   generations and environment teardown handled. Start here; its docs list the rules.
 //! - [`Job`] and [`Producer`]: run a producer on N threads, JS takes finished items in
 //!   batches.
+//! - [`fast_call`] and [`fast_release`]: JS functions made with Node-API directly, for the
+//!   calls JS makes once per small document (a seventh of a `#[napi]` method's cost).
 //! - [`TransferError`]: errors with a code; converted into [`napi::Error`] inside
 //!   [`catch_panic_in`] (the body of a `#[napi]` function), it reaches JS as an instance of
 //!   `raw-transfer-reader`'s class for the code (`PoolExhaustedError`, ...), no JS wrapper
@@ -22,10 +24,8 @@ mod block_id;
 mod docs;
 mod env;
 mod env_pool;
-// Only this package's own classes use them (for now): built with the `addon` feature.
-#[cfg(feature = "addon")]
-mod fast;
 mod error;
+mod fast;
 mod files;
 mod glue;
 mod handoff;
@@ -41,9 +41,10 @@ mod value;
 pub use batch::Batch;
 pub use block_id::BlockId;
 pub use env_pool::EnvPool;
+pub use error::{ErrorCode, TransferError, catch_panic};
+pub use fast::{FastArgs, FastBodyOf, FastValue, fast_call, fast_release};
 #[cfg(feature = "addon")]
 pub(crate) use fast::{copy_of, fast_function, uint8_array};
-pub use error::{ErrorCode, TransferError, catch_panic};
 pub use files::{load_file, read_file};
 pub use job::{Job, JobOptions};
 pub use mode::{Transfer, TransferMode, Wait};

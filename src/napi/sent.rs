@@ -65,10 +65,8 @@ impl ToNapiValue for Sent {
 /// generation` < 2^53). Ids are addresses shifted down by 32, so on x86-64 and AArch64
 /// (47- or 48-bit user addresses: ids below 2^16) every id does; the object form remains
 /// for the others.
-#[cfg(feature = "addon")]
 pub(crate) const PACKED_ID_LIMIT: u32 = 1 << 21;
 
-#[cfg(feature = "addon")]
 impl Sent {
     /// `self` as a fast call returns it: the number `id × 2^32 + generation` when there is
     /// no buffer to send (every hand-off but a block's first to this environment), else the
@@ -76,7 +74,10 @@ impl Sent {
     ///
     /// # Safety
     /// `env` must be the environment of the call in progress on this thread.
-    pub(crate) unsafe fn into_js_packed(self, env: sys::napi_env) -> ::napi::Result<sys::napi_value> {
+    pub(crate) unsafe fn into_js_packed(
+        self,
+        env: sys::napi_env,
+    ) -> ::napi::Result<sys::napi_value> {
         if self.buffer.is_none() && self.id < PACKED_ID_LIMIT {
             let v = f64::from(self.id) * 4_294_967_296.0 + f64::from(self.generation);
             let mut value = std::ptr::null_mut();
