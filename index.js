@@ -16,7 +16,7 @@ const { runParallel, runJsonPlugins, createJsonPluginHost, createParallelHost } 
 const constants = Object.freeze({ ...reader.constants, ...require('./js/generated/json-constants') })
 
 // The reader's classes, errors, geometry and runJob; not its helpers for other addons' JS.
-const { decodeUtf8, fromNative, failureError, native, constants: _, ...fromReader } = reader
+const { decodeUtf8, unpackSent, fromNative, failureError, native, constants: _, ...fromReader } = reader
 
 module.exports = {
   JsonPool,

@@ -138,3 +138,14 @@ test('decodeUtf8 past the native decoders\' length: pieces cut at character star
   const junk = Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0xe2, 0x86, 0x41, 0xff, 0xf0, 0x9f])
   for (let piece = 1; piece <= 4; piece++) assert.equal(typeof decodeInPieces(junk, junk, 0, junk.length, piece), 'string')
 })
+
+test('unpackSent: a packed hand-off (id × 2^32 + generation) or a record, anything else refused', () => {
+  const reader = require('raw-transfer-reader')
+  assert.deepEqual(reader.unpackSent(7 * 2 ** 32 + 3), { id: 7, generation: 3, buffer: null })
+  assert.deepEqual(reader.unpackSent(65535 * 2 ** 32 + (2 ** 32 - 1)), { id: 65535, generation: 2 ** 32 - 1, buffer: null })
+  const record = { id: 2, generation: 9, buffer: new ArrayBuffer(8) }
+  assert.equal(reader.unpackSent(record), record)
+  for (const bad of [0, 5, -(2 ** 33), 2 ** 53, 1.5 * 2 ** 32 + 0.5, NaN, null, undefined, 'x', {}, { id: 1 }]) {
+    assert.throws(() => reader.unpackSent(bad), reader.InvalidArgumentError, String(bad))
+  }
+})

@@ -208,6 +208,18 @@ export function runJob<V>(
  * range inside it, and `buf` null or over the same memory
  */
 export function decodeUtf8(u8: Uint8Array, buf: Uint8Array | null, pos: number, len: number): string
+/** A block handed to JS: its id, the generation it was handed at, and its buffer (`null`: the one sent before). */
+export interface SentRecord {
+  id: number
+  generation: number
+  buffer: ArrayBuffer | null
+}
+/**
+ * A hand-off as an addon's fast call returns it (raw_transfer's `FastValue::Sent`): the
+ * number `id × 2^32 + generation` when the block's buffer was not sent again, else the record.
+ * @throws InvalidArgumentError for anything else
+ */
+export function unpackSent(sent: number | SentRecord): SentRecord
 /**
  * Turn an error thrown by a native addon built on raw_transfer ("<Code>: …") into its typed
  * class; "<Code>: <offset>:<line>:<column>: …" of another code gives a RawTransferError with

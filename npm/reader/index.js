@@ -35,6 +35,23 @@ function decodeUtf8(u8, buf, pos, len) {
   return decodeTrusted(u8, buf ?? null, pos, len)
 }
 
+/**
+ * A hand-off as an addon's fast call returns it (raw_transfer's `FastValue::Sent`): the
+ * number `id × 2^32 + generation` when the block's buffer was not sent again, else the
+ * record `{ id, generation, buffer }`. Either way, the record.
+ */
+function unpackSent(sent) {
+  if (typeof sent === 'number') {
+    if (!Number.isSafeInteger(sent) || sent < 2 ** 32) throw new errors.InvalidArgumentError(`unpackSent expects a packed hand-off (id × 2^32 + generation); got ${show(sent)}`)
+    const generation = sent % 2 ** 32
+    return { id: (sent - generation) / 2 ** 32, generation, buffer: null }
+  }
+  if (sent === null || typeof sent !== 'object' || typeof sent.id !== 'number' || typeof sent.generation !== 'number') {
+    throw new errors.InvalidArgumentError(`unpackSent expects a number or a { id, generation, buffer } record; got ${show(sent)}`)
+  }
+  return sent
+}
+
 module.exports = {
   constants,
   BLOCK_ALIGN: constants.BLOCK_ALIGN,
@@ -46,6 +63,7 @@ module.exports = {
   RawBuffer,
   BufferCache,
   decodeUtf8,
+  unpackSent,
   runJob,
   RawTransferError: errors.RawTransferError,
   PoolExhaustedError: errors.PoolExhaustedError,

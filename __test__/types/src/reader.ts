@@ -14,6 +14,8 @@ reader.JsonSyntaxError
 const cache = new reader.BufferCache()
 const raw: reader.RawBuffer | undefined = cache.get(1)
 const text: string = reader.decodeUtf8(new Uint8Array(4), null, 0, 4)
+const sent: reader.SentRecord = reader.unpackSent(5 * 2 ** 32 + 1)
+const again: { id: number; generation: number; buffer: ArrayBuffer | null } = reader.unpackSent(sent)
 const n: number = reader.native(() => 1)
 const e = reader.fromNative(new Error('CsvSyntax: 4:1:5: bad row'))
 if (e instanceof reader.RawTransferError) {
