@@ -27,8 +27,9 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use raw_transfer::layout::{Layout, root_metadata};
 use raw_transfer::napi::{
-    EnvPool, ErrorCode, Job, JobOptions, Position, ProduceError, Producer, Sent, Transfer,
-    TransferError, Utf8String, Wait, catch_panic, load_file,
+    EnvPool, ErrorCode, FastValue, Job, JobOptions, Position, ProduceError, Producer, Sent,
+    Transfer, TransferError, Utf8String, Wait, catch_panic, catch_panic_in, fast_call,
+    fast_release, load_file,
 };
 use raw_transfer::{ACTIVE_SIZE, FixedSizeAllocator, FixedSizeAllocatorPool, RawTransferMetadata};
 
@@ -83,6 +84,16 @@ fn source_text(src: &[u8]) -> std::result::Result<&str, ProduceError> {
     })
 }
 
+/// Parse `source` into a block of `pool` and hand it off.
+fn parse_into(pool: &EnvPool, source: &str) -> std::result::Result<Sent, TransferError> {
+    let block = pool.acquire(Wait::No)?;
+    // On an error `block` drops here and goes back to the pool.
+    let meta = SCRATCH
+        .with_borrow_mut(|s| build(source, &block, s))
+        .map_err(TransferError::from)?;
+    pool.send(block, meta)
+}
+
 thread_local! {
     /// The JS thread's scratch (each worker thread is its own JS thread with its own).
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
@@ -124,13 +135,26 @@ impl AstPool {
     /// block's first hand-off to this environment); the Program is at the block's dataOffset.
     #[napi(ts_return_type = "{ id: number, generation: number, buffer: ArrayBuffer | null }")]
     pub fn parse(&self, source: Utf8String) -> Result<Sent> {
-        catch_panic(|| {
-            let block = self.inner.acquire(Wait::No)?;
-            // On an error `block` drops here and goes back to the pool.
-            let meta = SCRATCH
-                .with_borrow_mut(|s| build(&source, &block, s))
-                .map_err(TransferError::from)?;
-            Ok(self.inner.send(block, meta)?)
+        catch_panic(|| Ok(parse_into(&self.inner, &source)?))
+    }
+
+    /// `{ parse(source), release(id) }` as plain Node-API functions (`fast_call`): what JS calls
+    /// once per source, without a `#[napi]` method's cost per call. `parse` returns the
+    /// hand-off packed into one number when there is no buffer to send (`unpackSent` of
+    /// raw-transfer-reader reads both forms).
+    #[napi(
+        ts_return_type = "{ parse(source: string): number | { id: number, generation: number, buffer: ArrayBuffer | null }; release(id: number): void }"
+    )]
+    pub fn fast_calls(&self, env: Env) -> Result<Object<'_>> {
+        catch_panic_in(&env, || {
+            let parse = fast_call(&env, c"parse", Rc::clone(&self.inner), |pool, args| {
+                let source: Utf8String = args.get(0)?;
+                Ok(FastValue::Sent(parse_into(pool, &source)?))
+            })?;
+            let mut calls = Object::new(&env)?;
+            calls.set_named_property("parse", parse)?;
+            calls.set_named_property("release", fast_release(&env, &self.inner)?)?;
+            Ok(calls)
         })
     }
 
