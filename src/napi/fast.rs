@@ -275,9 +275,10 @@ impl FastArgs<'_> {
             ))
             .into());
         };
-        // SAFETY: `value` is an argument of the call in progress on `env`, which is current;
-        // the result does not outlive the call unless `T` owns what it holds (as every
-        // `FromNapiValue` type without a lifetime does).
+        // SAFETY: `value` is an argument of the call in progress on `env`, which is current:
+        // what `from_napi_value` asks of its caller, as napi-rs's code for a `#[napi]`
+        // function's arguments does. What `T` holds of the value (a handle) is valid for
+        // this call, as for such a function.
         unsafe { T::from_napi_value(self.env.raw(), value) }
     }
 }
