@@ -144,8 +144,13 @@ test('unpackSent: a packed hand-off (id × 2^32 + generation) or a record, anyth
   assert.deepEqual(reader.unpackSent(7 * 2 ** 32 + 3), { id: 7, generation: 3, buffer: null })
   assert.deepEqual(reader.unpackSent(65535 * 2 ** 32 + (2 ** 32 - 1)), { id: 65535, generation: 2 ** 32 - 1, buffer: null })
   const record = { id: 2, generation: 9, buffer: new ArrayBuffer(8) }
-  assert.equal(reader.unpackSent(record), record)
-  for (const bad of [0, 5, -(2 ** 33), 2 ** 53, 1.5 * 2 ** 32 + 0.5, NaN, null, undefined, 'x', {}, { id: 1 }]) {
-    assert.throws(() => reader.unpackSent(bad), reader.InvalidArgumentError, String(bad))
+  assert.deepEqual(reader.unpackSent(record), record)
+  assert.deepEqual(reader.unpackSent({ id: 2, generation: 0, buffer: null }), { id: 2, generation: 0, buffer: null })
+  const throwing = new Proxy({}, { get() { throw new RangeError('no') } })
+  const getter = { get id() { throw new TypeError('no') }, generation: 1, buffer: null }
+  for (const [k, bad] of [0, 5, -(2 ** 33), 2 ** 53, 1.5 * 2 ** 32 + 0.5, NaN, null, undefined, 'x', {}, { id: 1 },
+    { id: 1.5, generation: 1, buffer: null }, { id: -1, generation: -1, buffer: null }, { id: 0, generation: 1, buffer: null },
+    { id: 1, generation: 2 ** 32, buffer: null }, { id: 1, generation: 1, buffer: new Uint8Array(2) }, throwing, getter].entries()) {
+    assert.throws(() => reader.unpackSent(bad), (e) => e instanceof reader.InvalidArgumentError && e.code === 'InvalidArgument', `case ${k}`)
   }
 })

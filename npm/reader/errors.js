@@ -28,7 +28,13 @@ class RawTransferError extends Error {
     super(message, options)
     this.name = new.target.name
     const names = []
-    for (let c = new.target; c && c !== Error; c = Object.getPrototypeOf(c)) names.push(c.name)
+    for (let c = new.target; c && c !== Error; c = Object.getPrototypeOf(c)) {
+      names.push(c.name)
+      // The code of the nearest class of this module's own (a PoolExhaustedError made in JS
+      // has `code` 'PoolExhausted', as one from native code has; a subclass keeps its
+      // class's, or sets its own after super()).
+      if (this.code === undefined && codeOf.has(c)) this.code = codeOf.get(c)
+    }
     Object.defineProperty(this, BRAND, { value: names, configurable: true })
   }
 
@@ -131,6 +137,9 @@ const byCode = {
   LayoutRuntimeMismatch: LayoutRuntimeMismatchError,
   PluginTimeout: PluginTimeoutError,
 }
+
+/** The code of each class of `byCode` (RawTransferError itself has none). */
+const codeOf = new Map(Object.entries(byCode).map(([code, Cls]) => [Cls, code]))
 
 /**
  * The registry native code reads to throw typed errors: one per realm (globalThis), shared by

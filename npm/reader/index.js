@@ -6,7 +6,7 @@
 
 const constants = require('./generated/constants')
 const errors = require('./errors')
-const { RawBuffer, decodeUtf8: decodeTrusted, isUint8Array } = require('./raw-buffer')
+const { RawBuffer, decodeUtf8: decodeTrusted, isArrayBuffer, isUint8Array } = require('./raw-buffer')
 const { show } = require('./args')
 const BufferCache = require('./buffer-cache')
 const { runJob } = require('./run-job')
@@ -46,10 +46,17 @@ function unpackSent(sent) {
     const generation = sent % 2 ** 32
     return { id: (sent - generation) / 2 ** 32, generation, buffer: null }
   }
-  if (sent === null || typeof sent !== 'object' || typeof sent.id !== 'number' || typeof sent.generation !== 'number') {
-    throw new errors.InvalidArgumentError(`unpackSent expects a number or a { id, generation, buffer } record; got ${show(sent)}`)
+  const bad = () => new errors.InvalidArgumentError(`unpackSent expects a number or a { id, generation, buffer } record; got ${show(sent)}`)
+  if (sent === null || typeof sent !== 'object') throw bad()
+  let id, generation, buffer
+  try {
+    ;({ id, generation, buffer } = sent)
+  } catch {
+    throw bad() // a getter or a Proxy that throws
   }
-  return sent
+  const u32 = (x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32
+  if (!u32(id) || id === 0 || !u32(generation) || (buffer !== null && !isArrayBuffer(buffer))) throw bad()
+  return { id, generation, buffer }
 }
 
 module.exports = {
