@@ -33,13 +33,23 @@ impl BlockId {
         match self.0 {
             Some(v) if v.fract() == 0.0 && (1.0..=f64::from(u32::MAX)).contains(&v) => Ok(v as u32),
             Some(v) => Err(TransferError::invalid_argument(format!(
-                "a block id must be an integer in 1..{}; got {v}",
-                u32::MAX
+                "a block id must be an integer in 1..{}; got {}",
+                u32::MAX,
+                js_number(v)
             ))),
             None => Err(TransferError::invalid_argument(
                 "a block id must be a number",
             )),
         }
+    }
+}
+
+/// `v` as JS prints it (`Infinity`, not Rust's `inf`).
+fn js_number(v: f64) -> String {
+    if v.is_infinite() {
+        if v > 0.0 { "Infinity" } else { "-Infinity" }.to_owned()
+    } else {
+        v.to_string()
     }
 }
 

@@ -61,26 +61,37 @@ impl ValidateNapiValue for Utf8String {}
 
 impl FromNapiValue for Utf8String {
     unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> ::napi::Result<Self> {
-        let mut units = 0usize;
-        // SAFETY: `env` and `value` come from the calling #[napi] function; with a null
-        // buffer the call only reports the string's length in UTF-16 units.
-        let status =
-            unsafe { sys::napi_get_value_string_utf16(env, value, ptr::null_mut(), 0, &mut units) };
-        if status == sys::Status::napi_string_expected {
-            return Err(TransferError::new(ErrorCode::InvalidArgument, "expected a string").into());
-        }
-        if status != sys::Status::napi_ok {
-            return Err(TransferError::internal("napi_get_value_string_utf16 failed").into());
-        }
-        let text = if units <= VIA_UTF16_MAX_UNITS {
-            // SAFETY: as above; `units` is the string's length.
-            unsafe { via_utf16(env, value, units)? }
-        } else {
-            // SAFETY: as above.
-            unsafe { via_utf8(env, value, units)? }
-        };
-        Ok(Self(text))
+        // Its errors typed (InvalidArgumentError, OutOfMemoryError) though napi-rs converts
+        // arguments before a `#[napi]` function's body enters `catch_panic_in`.
+        // SAFETY: (of the closure's calls) as in `convert`.
+        super::throw::in_call(env, || unsafe { convert(env, value) })
     }
+}
+
+/// `Utf8String::from_napi_value`'s conversion.
+///
+/// # Safety
+/// `env` and `value` come from the calling #[napi] function.
+unsafe fn convert(env: sys::napi_env, value: sys::napi_value) -> ::napi::Result<Utf8String> {
+    let mut units = 0usize;
+    // SAFETY: `env` and `value` come from the calling #[napi] function; with a null
+    // buffer the call only reports the string's length in UTF-16 units.
+    let status =
+        unsafe { sys::napi_get_value_string_utf16(env, value, ptr::null_mut(), 0, &mut units) };
+    if status == sys::Status::napi_string_expected {
+        return Err(TransferError::new(ErrorCode::InvalidArgument, "expected a string").into());
+    }
+    if status != sys::Status::napi_ok {
+        return Err(TransferError::internal("napi_get_value_string_utf16 failed").into());
+    }
+    let text = if units <= VIA_UTF16_MAX_UNITS {
+        // SAFETY: as above; `units` is the string's length.
+        unsafe { via_utf16(env, value, units)? }
+    } else {
+        // SAFETY: as above.
+        unsafe { via_utf8(env, value, units)? }
+    };
+    Ok(Utf8String(text))
 }
 
 /// Strings up to this many UTF-16 units are copied out as UTF-16 and transcoded here; a

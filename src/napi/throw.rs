@@ -83,6 +83,14 @@ pub fn catch_panic_in<T>(env: &Env, f: impl FnOnce() -> ::napi::Result<T>) -> ::
 
 /// The `napi::Error` for `e`: the typed JS error when a call from JS is in progress on this
 /// thread, else napi-rs's plain one (`"<Code>: <message>"`).
+/// Run `f` as part of a call from JS on `env` (errors converted in it are typed, as in
+/// [`catch_panic_in`]): for the conversion of a `#[napi]` function's arguments, which
+/// napi-rs runs before the function's body (and so outside its `catch_panic_in`).
+pub(crate) fn in_call<T>(env: sys::napi_env, f: impl FnOnce() -> T) -> T {
+    let _scope = CallScope::enter(env);
+    f()
+}
+
 pub(crate) fn to_napi_error(e: TransferError) -> ::napi::Error {
     let env = CALL_ENV.get();
     if !env.is_null() {
