@@ -28,8 +28,7 @@ use napi_derive::napi;
 use raw_transfer::layout::{Layout, root_metadata};
 use raw_transfer::napi::{
     EnvPool, ErrorCode, FastValue, Job, JobOptions, Position, ProduceError, Producer, Sent,
-    Transfer, TransferError, Utf8String, Wait, catch_panic, catch_panic_in, fast_call,
-    fast_release, load_file,
+    Transfer, TransferError, Utf8String, Wait, catch_panic_in, fast_call, fast_release, load_file,
 };
 use raw_transfer::{ACTIVE_SIZE, FixedSizeAllocator, FixedSizeAllocatorPool, RawTransferMetadata};
 
@@ -110,7 +109,7 @@ impl AstPool {
     /// `size` blocks at most; `transfer`: 'auto' | 'external' | 'copy'.
     #[napi(constructor)]
     pub fn new(env: Env, size: u32, transfer: Option<String>) -> Result<Self> {
-        catch_panic(|| {
+        catch_panic_in(&env, || {
             if !(1..=1024).contains(&size) {
                 return Err(TransferError::invalid_argument(format!(
                     "size must be 1..=1024, got {size}"
@@ -134,8 +133,8 @@ impl AstPool {
     /// Parse `source` into a block: `{ id, generation, buffer }` (`buffer` null after the
     /// block's first hand-off to this environment); the Program is at the block's dataOffset.
     #[napi(ts_return_type = "{ id: number, generation: number, buffer: ArrayBuffer | null }")]
-    pub fn parse(&self, source: Utf8String) -> Result<Sent> {
-        catch_panic(|| Ok(parse_into(&self.inner, &source)?))
+    pub fn parse(&self, env: Env, source: Utf8String) -> Result<Sent> {
+        catch_panic_in(&env, || Ok(parse_into(&self.inner, &source)?))
     }
 
     /// `{ parse(source), release(id) }` as plain Node-API functions (`fast_call`): what JS calls
@@ -161,8 +160,8 @@ impl AstPool {
     /// The baseline of bench.js: the same AST, serialized by serde_json (what `toJS()`
     /// returns, as JSON text).
     #[napi]
-    pub fn parse_to_json(&self, source: Utf8String) -> Result<String> {
-        catch_panic(|| {
+    pub fn parse_to_json(&self, env: Env, source: Utf8String) -> Result<String> {
+        catch_panic_in(&env, || {
             self.with_program(&source, |p| {
                 serde_json::to_string(p).map_err(|e| TransferError::internal(e).into())
             })
@@ -173,13 +172,13 @@ impl AstPool {
     /// which sets each property with `napi_set_named_property`).
     #[napi(ts_return_type = "import('./generated/ast').ProgramJS")]
     pub fn parse_to_objects(&self, env: Env, source: Utf8String) -> Result<Unknown<'_>> {
-        catch_panic(|| self.with_program(&source, |p| env.to_js_value(p)))
+        catch_panic_in(&env, || self.with_program(&source, |p| env.to_js_value(p)))
     }
 
     /// Parse files on `threads` Rust threads; drive the job with `runJob`.
     #[napi]
-    pub fn start_files(&self, paths: Vec<String>, threads: u32) -> Result<AstJob> {
-        catch_panic(|| {
+    pub fn start_files(&self, env: Env, paths: Vec<String>, threads: u32) -> Result<AstJob> {
+        catch_panic_in(&env, || {
             let options = JobOptions {
                 threads: threads as usize,
                 max_blocks: None,

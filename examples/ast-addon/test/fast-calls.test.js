@@ -79,3 +79,15 @@ test('AstPool (index.js) parses and releases through the fast calls', () => {
   assert.equal(pool.checkedOut, 0)
   pool.close()
 })
+
+test('the native class throws typed errors itself: its constructor and a non-string argument (converted before the method body)', () => {
+  assert.throws(() => new binding.AstPool(0), (e) => e instanceof reader.InvalidArgumentError && e.code === 'InvalidArgument')
+  assert.throws(() => new binding.AstPool(2, 'bogus'), (e) => e instanceof reader.InvalidArgumentError && e.code === 'InvalidArgument')
+  const pool = new binding.AstPool(1)
+  for (const bad of [5, null, undefined, {}]) {
+    assert.throws(() => pool.parseToJson(bad), (e) => e instanceof reader.InvalidArgumentError && e.code === 'InvalidArgument')
+    assert.throws(() => pool.parse(bad), (e) => e instanceof reader.InvalidArgumentError && e.code === 'InvalidArgument')
+  }
+  assert.throws(() => pool.parse('let = ;'), (e) => e instanceof AstSyntaxError && e.code === 'AstSyntax')
+  pool.close()
+})
