@@ -95,7 +95,7 @@ module.exports = function makeJsonPool(binding) {
       let id, generation, buffer
       if (typeof sent === 'number') {
         generation = sent >>> 0 // the low 32 bits
-        id = (sent - generation) / 4294967296
+        id = (sent / 4294967296) >>> 0 // a small integer, as the object form gives
         buffer = null
       } else {
         ;({ id, generation, buffer } = sent)

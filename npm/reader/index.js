@@ -43,8 +43,9 @@ function decodeUtf8(u8, buf, pos, len) {
 function unpackSent(sent) {
   if (typeof sent === 'number') {
     if (!Number.isSafeInteger(sent) || sent < 2 ** 32) throw new errors.InvalidArgumentError(`unpackSent expects a packed hand-off (id × 2^32 + generation); got ${show(sent)}`)
-    const generation = sent % 2 ** 32
-    return { id: (sent - generation) / 2 ** 32, generation, buffer: null }
+    // `>>> 0`: both as small integers (the arithmetic's doubles would give the views that
+    // store them another field representation, and deoptimize the generated readers).
+    return { id: (sent / 2 ** 32) >>> 0, generation: sent >>> 0, buffer: null }
   }
   const bad = () => new errors.InvalidArgumentError(`unpackSent expects a number or a { id, generation, buffer } record; got ${show(sent)}`)
   if (sent === null || typeof sent !== 'object') throw bad()
