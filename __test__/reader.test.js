@@ -154,3 +154,13 @@ test('unpackSent: a packed hand-off (id × 2^32 + generation) or a record, anyth
     assert.throws(() => reader.unpackSent(bad), (e) => e instanceof reader.InvalidArgumentError && e.code === 'InvalidArgument', `case ${k}`)
   }
 })
+
+test('unpackSent gives small integers (Smis), as the record form from native code does: a double there deoptimizes the readers that store it', () => {
+  const script = `
+    const { unpackSent } = require(${JSON.stringify(require.resolve('raw-transfer-reader'))})
+    const s = unpackSent(3 * 2 ** 32 + 12345)
+    if (!%IsSmi(s.id) || !%IsSmi(s.generation)) throw new Error('not Smis: ' + JSON.stringify(s))
+  `
+  const r = spawnSync(process.execPath, ['--allow-natives-syntax', '-e', script], { encoding: 'utf8' })
+  assert.equal(r.status, 0, r.stderr)
+})
