@@ -12,8 +12,8 @@ use napi::sys;
 use napi_derive::napi;
 
 use crate::napi::{
-    BlockId, EnvPool, RawValue, Sent, Transfer, TransferError, Wait, catch_panic_in, copy_of,
-    fast_function, uint8_array,
+    EnvPool, RawValue, Sent, Transfer, TransferError, Wait, block_id_arg, catch_panic_in, copy_of,
+    fast_function, fast_release, uint8_array,
 };
 use crate::pool::FixedSizeAllocatorPool;
 use crate::producers::json::Parser;
@@ -62,17 +62,6 @@ fn outside_blocks(bytes: &[u8]) -> std::result::Result<std::borrow::Cow<'_, [u8]
         bytes,
         format_args!("an input out of a block"),
     )?))
-}
-
-/// A fast call's first argument as a block id (`InvalidArgument` if it is not one).
-fn block_id_arg(env: &Env, args: &[sys::napi_value]) -> std::result::Result<u32, TransferError> {
-    match args.first() {
-        // SAFETY: `env` is current and `v` an argument of the call in progress.
-        Some(&v) => unsafe { BlockId::from_napi_value(env.raw(), v) }
-            .map_err(|_| TransferError::invalid_argument("a block id must be a number"))?
-            .get(),
-        None => BlockId::missing().get(),
-    }
 }
 
 /// Parse `bytes` into a block of `pool` and hand it off (`parseJson`, both forms).
@@ -206,18 +195,7 @@ impl NativePool {
                         unsafe { sent.into_js_packed(env.raw()) }
                     },
                 ),
-                fast_function(
-                    &env,
-                    c"release",
-                    Rc::clone(&self.inner),
-                    |env, pool, args| {
-                        pool.release(block_id_arg(env, args)?)?;
-                        let mut undefined = std::ptr::null_mut();
-                        // SAFETY: `env` is current; valid out-pointer.
-                        unsafe { sys::napi_get_undefined(env.raw(), &mut undefined) };
-                        Ok(undefined)
-                    },
-                ),
+                fast_release(&env, &self.inner),
             ];
             let mut obj = Object::new(&env)?;
             for (name, f) in ["parseJson", "acquire", "handOff", "release"]

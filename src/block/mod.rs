@@ -29,7 +29,6 @@ use std::ptr::NonNull;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU8, AtomicU32, Ordering, fence};
 
-
 use crate::geometry::{BLOCK_ALIGN, BLOCK_MAPPED_SIZE, FIXED_METADATA_OFFSET};
 
 #[cfg(unix)]
@@ -553,9 +552,7 @@ pub unsafe fn free_fixed_size_allocator(metadata: NonNull<FixedSizeAllocatorMeta
     let release = unsafe { std::ptr::read(&meta.release) };
     let (mode, committed) = (meta.mode, meta.committed.load(Ordering::Relaxed) as usize);
     let exposed = meta.exposed.load(Ordering::Relaxed) != 0;
-    {
-        LIVE_BLOCKS.lock().remove(&(metadata.as_ptr() as usize));
-    }
+    LIVE_BLOCKS.lock().remove(&(metadata.as_ptr() as usize));
     let base = block_base_of_metadata(meta);
     // SAFETY: the block is out of `LIVE_BLOCKS` and has no owner: nothing can reach it, and
     // `release` is its own.

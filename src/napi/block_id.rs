@@ -23,7 +23,6 @@ impl BlockId {
     }
 
     /// No argument was passed (`get` then says so).
-    #[cfg(feature = "addon")]
     pub(crate) fn missing() -> Self {
         Self(None)
     }

@@ -329,8 +329,18 @@ pub fn fast_call<T: 'static>(
 /// without a `#[napi]` method's per-call cost.
 pub fn fast_release(env: &Env, pool: &Rc<EnvPool>) -> Result<RawValue, TransferError> {
     fast_call(env, c"release", Rc::clone(pool), |pool, args| {
-        let id: super::BlockId = args.get(0)?;
-        pool.release(id.get()?)?;
+        pool.release(block_id_arg(args.env, args.values)?)?;
         Ok(FastValue::Undefined)
     })
+}
+
+/// A fast call's first argument as a block id (`InvalidArgument` if it is not one, or missing).
+pub(crate) fn block_id_arg(env: &Env, args: &[sys::napi_value]) -> Result<u32, TransferError> {
+    match args.first() {
+        // SAFETY: `env` is current and `v` an argument of the call in progress.
+        Some(&v) => unsafe { super::BlockId::from_napi_value(env.raw(), v) }
+            .map_err(|_| TransferError::invalid_argument("a block id must be a number"))?
+            .get(),
+        None => super::BlockId::missing().get(),
+    }
 }

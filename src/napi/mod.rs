@@ -44,7 +44,7 @@ pub use env_pool::EnvPool;
 pub use error::{ErrorCode, TransferError, catch_panic};
 pub use fast::{FastArgs, FastBodyOf, FastValue, fast_call, fast_release};
 #[cfg(feature = "addon")]
-pub(crate) use fast::{copy_of, fast_function, uint8_array};
+pub(crate) use fast::{block_id_arg, copy_of, fast_function, uint8_array};
 pub use files::{load_file, read_file};
 pub use job::{Job, JobOptions};
 pub use mode::{Transfer, TransferMode, Wait};
