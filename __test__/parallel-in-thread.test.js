@@ -138,6 +138,47 @@ test('on 2 CPUs, 70 MB of files still run in this thread: two workers would not 
   fs.rmSync(dir, { recursive: true })
 })
 
+test('of a long list the chooser stats a quarter of its sample when that is far from the bound, all of it near the bound; a short list whole', () => {
+  const { chooseWorkers } = require('../js/parallel/options')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-in-thread-sample-'))
+  const sized = (name, bytes) => {
+    const p = path.join(dir, name)
+    fs.writeFileSync(p, '')
+    fs.truncateSync(p, bytes)
+    return p
+  }
+  const tiny = sized('tiny.json', 100)
+  const mid = sized('mid.json', 2 ** 20)
+  const stats = []
+  const real = fs.statSync
+  fs.statSync = (p, ...rest) => {
+    stats.push(p)
+    return real(p, ...rest)
+  }
+  try {
+    // 5 000 files of 100 bytes: 0.5 MB, far under 2 workers' bound (about 182 MB).
+    const far = chooseWorkers(Array(5000).fill(tiny), 2)
+    assert.equal(far.inThread, true)
+    assert.equal(stats.length, 16)
+    // 150 files of 1 MiB: 150 MB, near the bound: the whole sample of 64.
+    stats.length = 0
+    const near = chooseWorkers(Array(150).fill(mid), 2)
+    assert.equal(near.inThread, true, near.reason)
+    assert.equal(stats.length, 16 + 64)
+    // 10 000 files of 1 MiB: far over it.
+    stats.length = 0
+    assert.equal(chooseWorkers(Array(10_000).fill(mid), 2).inThread, false)
+    assert.equal(stats.length, 16)
+    // 64 files or fewer: every one.
+    stats.length = 0
+    assert.equal(chooseWorkers(Array(64).fill(tiny), 2).inThread, true)
+    assert.equal(stats.length, 64)
+  } finally {
+    fs.statSync = real
+    fs.rmSync(dir, { recursive: true })
+  }
+})
+
 test('a kept host with no workers option chooses for each run; with one, it always uses workers', async () => {
   const base = await liveBlocksBaseline()
   const ID = path.join(__dirname, 'fixtures', 'parallel-id.js')

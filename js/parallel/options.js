@@ -83,7 +83,25 @@ function inThreadBytes(workers) {
   return Math.round(((START_MS * gain) / (gain - 1) / MS_PER_MB) * 2 ** 20)
 }
 // Files whose size is looked at to estimate a run's bytes (evenly spaced): a few ms at most.
+// Of a longer list, a first quarter of them decides when its estimate is far from the bound
+// (FAR times under or over it); only a run near the bound stats them all.
 const SIZE_SAMPLES = 64
+const FIRST_SAMPLES = 16
+const FAR = 4
+
+/** The total size of `paths` estimated from `samples` files evenly spaced over the list. */
+function estimateBytes(paths, samples) {
+  const n = paths.length
+  let bytes = 0
+  // Sample j at floor(j * n / samples): the first stage's files are every fourth of the second's.
+  for (let j = 0; j < samples; j++) {
+    try {
+      const p = paths[Math.floor((j * n) / samples)]
+      if (typeof p === 'string') bytes += fs.statSync(p).size
+    } catch {} // a file that cannot be read is the run's error to report, not ours
+  }
+  return (bytes / samples) * n
+}
 
 /**
  * `{ inThread, reason }` for a run over `paths` whose host was left to choose `workers`: in
@@ -92,18 +110,17 @@ const SIZE_SAMPLES = 64
 function chooseWorkers(paths, workers) {
   if (!Array.isArray(paths) || paths.length === 0) return { inThread: false, reason: null }
   const n = paths.length
-  const samples = Math.min(n, SIZE_SAMPLES)
-  let bytes = 0
-  // Evenly spaced over the whole list (sample j at floor(j * n / samples)).
-  for (let j = 0; j < samples; j++) {
-    try {
-      const p = paths[Math.floor((j * n) / samples)]
-      if (typeof p === 'string') bytes += fs.statSync(p).size
-    } catch {} // a file that cannot be read is the run's error to report, not ours
-  }
-  const estimate = (bytes / samples) * n
-  const mb = (x) => `${(x / 2 ** 20).toFixed(1)} MB`
   const bound = inThreadBytes(workers)
+  // Up to SIZE_SAMPLES files: every one (a single huge file among them counts).
+  if (n <= SIZE_SAMPLES) return chosen(n, estimateBytes(paths, n), workers, bound)
+  const first = estimateBytes(paths, FIRST_SAMPLES)
+  const far = first * FAR < bound || first > bound * FAR
+  return chosen(n, far ? first : estimateBytes(paths, SIZE_SAMPLES), workers, bound)
+}
+
+/** chooseWorkers's answer for `n` files of `estimate` bytes in all. */
+function chosen(n, estimate, workers, bound) {
+  const mb = (x) => `${(x / 2 ** 20).toFixed(1)} MB`
   if (estimate < bound) {
     const why = Number.isFinite(bound)
       ? `are less work than starting ${workers} worker threads costs (under ${mb(bound)} for ${workers} workers)`
