@@ -56,6 +56,65 @@ test('string input keeps lone surrogates as JSON.parse does', () => {
   pool.close()
 })
 
+test('a well-formed string gives the document (and the errors) its UTF-8 bytes give', () => {
+  // Strings cross as UTF-16 and are transcoded in Rust (8 units at a time while ASCII);
+  // bytes cross as they are. Every kind of character at every offset around those steps,
+  // escapes, keys, and a string longer than 16 Mi units (written as UTF-8 by the runtime).
+  const pool = new rt.JsonPool({ size: 2 })
+  const same = (text) => {
+    const a = pool.parseJson(text)
+    const b = pool.parseJson(Buffer.from(text))
+    try {
+      assert.equal(a.sourceLength, Buffer.byteLength(text))
+      assert.deepEqual(a.toJS(), b.toJS(), JSON.stringify(text).slice(0, 80))
+      assert.equal(a.text(), b.text())
+    } finally {
+      a.release()
+      b.release()
+    }
+  }
+  const chars = ['a', '\\u00e9', 'é', 'ߟ', '中', '\ufffd', '😀', '\\ud83d\\ude00', '\\n', '\\"']
+  for (const c of chars) {
+    for (let at = 0; at < 20; at++) {
+      same(`{"${'k'.repeat(at)}${c}": ["${'x'.repeat(at)}${c}${'y'.repeat(19 - at)}", ${at}]}`)
+    }
+  }
+  same('{"café": [1.5, -0, 1e300, true, null, "naïve 東京 😀"], "": {}}')
+  // Errors: the same class, offset, line and column.
+  for (const text of ['{"é": [1,]}', '["東京"\n, 01]', '{"😀" 1}', '"abc', '[1]\n\n x']) {
+    const fromString = catchError(() => pool.parseJson(text))
+    const fromBytes = catchError(() => pool.parseJson(Buffer.from(text)))
+    assert.equal(fromString.name, 'JsonSyntaxError', text)
+    for (const k of ['message', 'offset', 'line', 'column']) assert.equal(fromString[k], fromBytes[k], `${k} of ${text}`)
+  }
+  // Over 16 Mi units: the runtime's UTF-8 writer, same result.
+  const big = `["${'é'.repeat((16 << 20) + 5)}", 1]`
+  const doc = pool.parseJson(big)
+  try {
+    const v = doc.toJS()
+    assert.equal(v[0].length, (16 << 20) + 5)
+    assert.equal(v[1], 1)
+  } finally {
+    doc.release()
+  }
+  // The native call takes strings only, with a typed error.
+  const fast = pool._fastCalls()
+  for (const v of [undefined, 1, Buffer.from('[]'), {}, null]) {
+    assert.throws(() => fast.parseJsonString(v), (e) => e.name === 'InvalidArgumentError', String(v))
+  }
+  assert.equal(pool.stats().inUse, 0)
+  pool.close()
+})
+
+const catchError = (fn) => {
+  try {
+    fn()
+  } catch (e) {
+    return e
+  }
+  assert.fail('no error')
+}
+
 test('a big document on the JS thread: scratch is bounded and given back (RSS returns after release and trim)', () => {
   // 10 M numbers: the parser's node stack needed 240 MB of Rust heap and kept it for the
   // life of the thread.

@@ -12,8 +12,8 @@ use napi::sys;
 use napi_derive::napi;
 
 use crate::napi::{
-    EnvPool, RawValue, Sent, Transfer, TransferError, Wait, block_id_arg, catch_panic_in, copy_of,
-    fast_function, fast_release, uint8_array,
+    EnvPool, RawValue, Sent, Transfer, TransferError, Utf8String, Wait, block_id_arg,
+    catch_panic_in, copy_of, fast_function, fast_release, uint8_array,
 };
 use crate::pool::FixedSizeAllocatorPool;
 use crate::producers::json::Parser;
@@ -71,11 +71,22 @@ fn parse_json(
     bytes: &[u8],
 ) -> std::result::Result<Sent, TransferError> {
     let bytes = &*outside_blocks(bytes)?;
+    parse_into_block(pool, wait, |p, alloc| p.parse(alloc, bytes))
+}
+
+type ParseResult<'a> =
+    std::result::Result<&'a crate::producers::json::Document, crate::producers::json::ParseError>;
+
+/// Parse into a block of `pool` (what `parse` does with the thread's parser and the
+/// block) and hand the block off.
+fn parse_into_block(
+    pool: &EnvPool,
+    wait: Wait,
+    parse: impl for<'a> FnOnce(&mut Parser, &'a FixedSizeAllocator) -> ParseResult<'a>,
+) -> std::result::Result<Sent, TransferError> {
     let guard = pool.acquire(wait)?;
-    let meta = PARSER.with_borrow_mut(|p| {
-        p.parse(&guard, bytes)
-            .map(|doc| doc.raw_transfer_metadata(&guard))
-    });
+    let meta =
+        PARSER.with_borrow_mut(|p| parse(p, &guard).map(|doc| doc.raw_transfer_metadata(&guard)));
     let meta = meta.map_err(|e| TransferError::from(crate::napi::ProduceError::from(e)))?;
     pool.send(guard, meta)
 }
@@ -153,7 +164,7 @@ impl NativePool {
     /// generation`, else the `Sent` record. The functions keep the pool's state alive while
     /// JS holds them.
     #[napi(
-        ts_return_type = "{ parseJson(bytes: Uint8Array): Sent | number; acquire(): Sent | number; handOff(id: number): Sent | number; release(id: number): void }"
+        ts_return_type = "{ parseJson(bytes: Uint8Array): Sent | number; parseJsonString(text: string): Sent | number; acquire(): Sent | number; handOff(id: number): Sent | number; release(id: number): void }"
     )]
     pub fn fast_calls(&self, env: Env) -> Result<RawValue> {
         catch_panic_in(&env, || {
@@ -170,6 +181,28 @@ impl NativePool {
                         // only within it, with no call into JS (the parse is Rust alone).
                         let bytes = unsafe { uint8_array(env.raw(), text, "parseJson's text")? };
                         let sent = parse_json(pool, *wait, &bytes)?;
+                        // SAFETY: `env` is this call's environment.
+                        unsafe { sent.into_js_packed(env.raw()) }
+                    },
+                ),
+                fast_function(
+                    &env,
+                    c"parseJsonString",
+                    (Rc::clone(&self.inner), self.acquire_wait),
+                    |env, (pool, wait), args| {
+                        let text = *args.first().ok_or_else(|| {
+                            TransferError::invalid_argument("parseJsonString expects a string")
+                        })?;
+                        // UTF-16 out of the runtime, transcoded here: several times faster
+                        // than the runtime's own UTF-8 writer (TextEncoder), and the parse
+                        // then skips the UTF-8 check. JS passes only well-formed strings
+                        // (a lone surrogate would become U+FFFD: see js/json/input.js).
+                        // SAFETY: the call is in progress on `env` and `text` is one of its
+                        // arguments.
+                        let text = unsafe { Utf8String::from_napi_value(env.raw(), text)? };
+                        let sent = parse_into_block(pool, *wait, |p, alloc| {
+                            p.parse_str(alloc, text.as_str())
+                        })?;
                         // SAFETY: `env` is this call's environment.
                         unsafe { sent.into_js_packed(env.raw()) }
                     },
@@ -198,9 +231,15 @@ impl NativePool {
                 fast_release(&env, &self.inner),
             ];
             let mut obj = Object::new(&env)?;
-            for (name, f) in ["parseJson", "acquire", "handOff", "release"]
-                .into_iter()
-                .zip(calls)
+            for (name, f) in [
+                "parseJson",
+                "parseJsonString",
+                "acquire",
+                "handOff",
+                "release",
+            ]
+            .into_iter()
+            .zip(calls)
             {
                 obj.set_named_property(name, f?)?;
             }

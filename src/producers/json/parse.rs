@@ -59,7 +59,15 @@ impl Parser {
     /// UTF-8), and with [`ParseError::Alloc`] if the block cannot hold the result. On failure
     /// whatever was already allocated stays allocated (the arena is reset as a whole).
     pub fn parse<'a>(&mut self, alloc: &'a FixedSizeAllocator, text: &[u8]) -> R<&'a Document> {
-        let result = self.parse_inner(alloc, text);
+        let result = self.parse_inner(alloc, text, false);
+        self.shrink(scratch_keep(text.len()));
+        result
+    }
+
+    /// [`parse`](Self::parse) for text already known to be UTF-8 (a `&str`): the same
+    /// result, without the check of the whole text.
+    pub fn parse_str<'a>(&mut self, alloc: &'a FixedSizeAllocator, text: &str) -> R<&'a Document> {
+        let result = self.parse_inner(alloc, text.as_bytes(), true);
         self.shrink(scratch_keep(text.len()));
         result
     }
@@ -83,7 +91,12 @@ impl Parser {
             + self.keys.bytes()
     }
 
-    fn parse_inner<'a>(&mut self, alloc: &'a FixedSizeAllocator, text: &[u8]) -> R<&'a Document> {
+    fn parse_inner<'a>(
+        &mut self,
+        alloc: &'a FixedSizeAllocator,
+        text: &[u8],
+        known_utf8: bool,
+    ) -> R<&'a Document> {
         let copy: &'a [u8] = alloc.try_alloc_slice_copy(text)?;
         #[cfg(test)]
         tests_hook::after_copy(copy);
@@ -104,7 +117,7 @@ impl Parser {
             entry_count: 0,
             max_depth: 0,
             ascii: true,
-            utf8_valid: simdutf8::basic::from_utf8(text).is_ok(),
+            utf8_valid: known_utf8 || simdutf8::basic::from_utf8(text).is_ok(),
         };
         let root = run.document()?;
         let doc = Document {

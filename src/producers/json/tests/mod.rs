@@ -38,6 +38,35 @@ fn units(v: &[u16]) -> J {
 }
 
 #[test]
+fn text_known_to_be_utf8_parses_as_bytes_do() {
+    // `parse_str` skips the check of the whole text; what it builds is the same.
+    let texts = [
+        r#"{"café": ["naïve", "東京 😀", 1.5, -0, true, null], "k": {"\u00e9": "a\nb"}}"#,
+        r#"["\ud83d\ude00", "\ud800", "é", {"é": "é"}]"#,
+        "[]",
+    ];
+    for text in texts {
+        let (_serial, alloc) = block();
+        let mut parser = Parser::new();
+        let a = parser.parse_str(&alloc, text).unwrap();
+        let b = parser.parse(&alloc, text.as_bytes()).unwrap();
+        assert_eq!(a.source(), b.source());
+        assert_eq!(
+            Reader::new(&alloc, a).read_doc(),
+            Reader::new(&alloc, b).read_doc(),
+            "{text}"
+        );
+        // Errors too: the same kind at the same offset.
+        let bad = format!("{text},");
+        let (e1, e2) = (
+            parser.parse_str(&alloc, &bad).unwrap_err(),
+            parser.parse(&alloc, bad.as_bytes()).unwrap_err(),
+        );
+        assert_eq!(e1.to_string(), e2.to_string());
+    }
+}
+
+#[test]
 fn scalars() {
     assert_eq!(read("null"), J::Null);
     assert_eq!(read("true"), J::Bool(true));
