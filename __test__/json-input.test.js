@@ -97,6 +97,22 @@ test('a well-formed string gives the document (and the errors) its UTF-8 bytes g
   } finally {
     doc.release()
   }
+  // A lone surrogate (or, over 16 Mi units, a U+FFFD that may have been one) sends the
+  // string as escaped UTF-8 bytes instead, which keeps it as JSON.parse does.
+  for (const tail of ['\ud800', '\ufffd']) {
+    const text = `["${'a'.repeat(16 << 20)}${tail}", "${tail}x"]`
+    const d = pool.parseJson(text)
+    try {
+      const v = d.toJS()
+      assert.equal(v[0].length, (16 << 20) + 1)
+      assert.equal(v[0].charCodeAt(16 << 20), tail.charCodeAt(0))
+      assert.equal(v[1], `${tail}x`)
+    } finally {
+      d.release()
+    }
+  }
+  assert.equal(pool._fastCalls().parseJsonString('["\udc00"]'), null, 'no block taken for a lone surrogate')
+  assert.equal(pool.stats().inUse, 0)
   // The native call takes strings only, with a typed error.
   const fast = pool._fastCalls()
   for (const v of [undefined, 1, Buffer.from('[]'), {}, null]) {

@@ -89,4 +89,4 @@ function releaseScratch() {
   scratch = null
 }
 
-module.exports = { utf8Of, isWellFormed, releaseScratch }
+module.exports = { utf8Of, releaseScratch }

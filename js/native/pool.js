@@ -12,7 +12,7 @@ const C = require('raw-transfer-reader/constants')
 const { runJob } = require('raw-transfer-reader/run-job')
 const { createDocument } = require('../json/document')
 require('../json/errors') // maps 'JsonSyntax' errors to JsonSyntaxError
-const { utf8Of, isWellFormed, releaseScratch } = require('../json/input')
+const { utf8Of, releaseScratch } = require('../json/input')
 const { Block } = require('./block')
 
 const TRANSFERS = ['auto', 'external', 'copy']
@@ -138,11 +138,12 @@ module.exports = function makeJsonPool(binding) {
         throw new InvalidArgumentError('parseJson expects a string or a Uint8Array of UTF-8')
       }
       if (typeof text === 'string') {
-        // A well-formed string goes as it is: Rust copies it out as UTF-16 and transcodes it
-        // (several times faster than TextEncoder), then skips the UTF-8 check. One with lone
-        // surrogates would lose them that way: they are written as escapes first (see
-        // js/json/input.js).
-        if (isWellFormed(text)) return createDocument(this._block(this._fast.parseJsonString(text)))
+        // Rust copies the string out as UTF-16 and transcodes it (several times faster than
+        // TextEncoder), then skips the UTF-8 check. A string with lone surrogates would lose
+        // them that way: the call says so with null (it took no block), and the string goes
+        // as UTF-8 bytes with them written as escapes (js/json/input.js).
+        const sent = this._fast.parseJsonString(text)
+        if (sent !== null) return createDocument(this._block(sent))
         return createDocument(this._block(this._fast.parseJson(utf8Of(text))))
       }
       return createDocument(this._block(this._fast.parseJson(text)))

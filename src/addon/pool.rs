@@ -12,8 +12,8 @@ use napi::sys;
 use napi_derive::napi;
 
 use crate::napi::{
-    EnvPool, RawValue, Sent, Transfer, TransferError, Utf8String, Wait, block_id_arg,
-    catch_panic_in, copy_of, fast_function, fast_release, uint8_array,
+    EnvPool, RawValue, Sent, Transfer, TransferError, Wait, block_id_arg, catch_panic_in, copy_of,
+    fast_function, fast_release, string_utf8, uint8_array,
 };
 use crate::pool::FixedSizeAllocatorPool;
 use crate::producers::json::Parser;
@@ -164,7 +164,7 @@ impl NativePool {
     /// generation`, else the `Sent` record. The functions keep the pool's state alive while
     /// JS holds them.
     #[napi(
-        ts_return_type = "{ parseJson(bytes: Uint8Array): Sent | number; parseJsonString(text: string): Sent | number; acquire(): Sent | number; handOff(id: number): Sent | number; release(id: number): void }"
+        ts_return_type = "{ parseJson(bytes: Uint8Array): Sent | number; parseJsonString(text: string): Sent | number | null; acquire(): Sent | number; handOff(id: number): Sent | number; release(id: number): void }"
     )]
     pub fn fast_calls(&self, env: Env) -> Result<RawValue> {
         catch_panic_in(&env, || {
@@ -195,14 +195,18 @@ impl NativePool {
                         })?;
                         // UTF-16 out of the runtime, transcoded here: several times faster
                         // than the runtime's own UTF-8 writer (TextEncoder), and the parse
-                        // then skips the UTF-8 check. JS passes only well-formed strings
-                        // (a lone surrogate would become U+FFFD: see js/json/input.js).
+                        // then skips the UTF-8 check.
                         // SAFETY: the call is in progress on `env` and `text` is one of its
                         // arguments.
-                        let text = unsafe { Utf8String::from_napi_value(env.raw(), text)? };
-                        let sent = parse_into_block(pool, *wait, |p, alloc| {
-                            p.parse_str(alloc, text.as_str())
-                        })?;
+                        let (text, lossy) = unsafe { string_utf8(env.raw(), text)? };
+                        if lossy {
+                            // A surrogate without its pair became U+FFFD, where JSON.parse
+                            // keeps it: `null` asks JS to write it as an escape and send
+                            // bytes (js/json/input.js). No block was taken.
+                            return crate::napi::null(env.raw());
+                        }
+                        let sent =
+                            parse_into_block(pool, *wait, |p, alloc| p.parse_str(alloc, &text))?;
                         // SAFETY: `env` is this call's environment.
                         unsafe { sent.into_js_packed(env.raw()) }
                     },

@@ -52,8 +52,12 @@ pub use producer::{OsError, Position, ProduceError, Producer};
 pub use sent::Sent;
 pub use stats::NativePoolStats;
 pub use text::Utf8String;
+#[cfg(feature = "addon")]
+pub(crate) use text::string_utf8;
 pub use throw::catch_panic_in;
 pub use value::RawValue;
+#[cfg(feature = "addon")]
+pub(crate) use value::null;
 
 /// The napi-rs crate this layer is built on (use it for the types in its signatures, so
 /// your addon and this crate agree on one version).

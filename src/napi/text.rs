@@ -73,6 +73,21 @@ impl FromNapiValue for Utf8String {
 /// # Safety
 /// `env` and `value` come from the calling #[napi] function.
 unsafe fn convert(env: sys::napi_env, value: sys::napi_value) -> ::napi::Result<Utf8String> {
+    // SAFETY: the caller's contract.
+    unsafe { string_utf8(env, value) }.map(|(text, _)| Utf8String(text))
+}
+
+/// A JS string as UTF-8, and whether the conversion may have lost something: `true` when a
+/// surrogate without its pair became U+FFFD, or (for a string the runtime wrote as UTF-8,
+/// which replaces them unseen) when the text holds a U+FFFD, which may have been one.
+///
+/// # Safety
+/// `env` must be current and `value` an argument of the call in progress (or a handle of
+/// its scope).
+pub(crate) unsafe fn string_utf8(
+    env: sys::napi_env,
+    value: sys::napi_value,
+) -> ::napi::Result<(String, bool)> {
     let mut units = 0usize;
     // SAFETY: `env` and `value` come from the calling #[napi] function; with a null
     // buffer the call only reports the string's length in UTF-16 units.
@@ -84,14 +99,15 @@ unsafe fn convert(env: sys::napi_env, value: sys::napi_value) -> ::napi::Result<
     if status != sys::Status::napi_ok {
         return Err(TransferError::internal("napi_get_value_string_utf16 failed").into());
     }
-    let text = if units <= VIA_UTF16_MAX_UNITS {
+    if units <= VIA_UTF16_MAX_UNITS {
         // SAFETY: as above; `units` is the string's length.
-        unsafe { via_utf16(env, value, units)? }
+        unsafe { via_utf16(env, value, units) }
     } else {
         // SAFETY: as above.
-        unsafe { via_utf8(env, value, units)? }
-    };
-    Ok(Utf8String(text))
+        let text = unsafe { via_utf8(env, value, units)? };
+        let maybe_lost = text.contains('\u{FFFD}');
+        Ok((text, maybe_lost))
+    }
 }
 
 /// Strings up to this many UTF-16 units are copied out as UTF-16 and transcoded here; a
@@ -107,7 +123,7 @@ unsafe fn via_utf16(
     env: sys::napi_env,
     value: sys::napi_value,
     units: usize,
-) -> ::napi::Result<String> {
+) -> ::napi::Result<(String, bool)> {
     // The UTF-16 copy, and the NUL Node-API writes after it.
     let wide_capacity = units.checked_add(1).ok_or_else(|| too_big(units))?;
     let mut wide: Vec<u16> = Vec::new();
@@ -133,12 +149,12 @@ unsafe fn via_utf16(
     bytes
         .try_reserve_exact(capacity)
         .map_err(|_| too_big(units))?;
-    if !utf16_to_utf8(&wide, &mut bytes) {
+    let Some(lossy) = utf16_to_utf8(&wide, &mut bytes) else {
         return Err(TransferError::internal("a UTF-8 buffer too small for its string").into());
-    }
+    };
     // SAFETY: `utf16_to_utf8` writes only whole, valid UTF-8 sequences (a surrogate without
     // its pair becomes U+FFFD, as in V8's own conversion).
-    Ok(unsafe { String::from_utf8_unchecked(bytes) })
+    Ok((unsafe { String::from_utf8_unchecked(bytes) }, lossy))
 }
 
 /// The string of `units` UTF-16 units, written as UTF-8 by the runtime.
@@ -190,14 +206,15 @@ unsafe fn via_utf8(
 }
 
 /// Append `src` as UTF-8 to `out`, if `out` has at least 3 bytes of spare capacity per unit
-/// of `src` (else false, and nothing is written). A surrogate without its pair (a JS string
-/// may hold one) becomes U+FFFD.
-fn utf16_to_utf8(src: &[u16], out: &mut Vec<u8>) -> bool {
+/// of `src` (else `None`, and nothing is written). A surrogate without its pair (a JS string
+/// may hold one) becomes U+FFFD; the answer says whether that happened.
+fn utf16_to_utf8(src: &[u16], out: &mut Vec<u8>) -> Option<bool> {
     const REPLACEMENT: [u8; 3] = [0xEF, 0xBF, 0xBD];
     let dst = out.spare_capacity_mut();
     if dst.len() / 3 < src.len() {
-        return false;
+        return None;
     }
+    let mut lossy = false;
     // Each unit read writes at most 3 bytes (a pair, two units, writes 4), so `o <= 3 * i`
     // throughout, and every write below is within `dst`.
     let (mut i, mut o) = (0, 0);
@@ -237,9 +254,15 @@ fn utf16_to_utf8(src: &[u16], out: &mut Vec<u8>) -> bool {
                         0x80 | (c & 0x3F) as u8,
                     ]);
                 }
-                _ => put(&REPLACEMENT),
+                _ => {
+                    lossy = true;
+                    put(&REPLACEMENT);
+                }
             },
-            0xDC00..0xE000 => put(&REPLACEMENT),
+            0xDC00..0xE000 => {
+                lossy = true;
+                put(&REPLACEMENT);
+            }
             _ => put(&[
                 0xE0 | (c >> 12) as u8,
                 0x80 | ((c >> 6) & 0x3F) as u8,
@@ -250,7 +273,7 @@ fn utf16_to_utf8(src: &[u16], out: &mut Vec<u8>) -> bool {
     let len = out.len() + o;
     // SAFETY: the loop above initialized `o` bytes of the spare capacity, from its start.
     unsafe { out.set_len(len) };
-    true
+    Some(lossy)
 }
 
 fn too_big(units: usize) -> ::napi::Error {
@@ -267,7 +290,9 @@ mod tests {
 
     fn convert(units: &[u16]) -> String {
         let mut out = Vec::with_capacity(units.len() * 3);
-        assert!(utf16_to_utf8(units, &mut out));
+        let lossy = utf16_to_utf8(units, &mut out).expect("room enough");
+        // Lossy exactly when the standard library finds a surrogate without its pair.
+        assert_eq!(lossy, String::from_utf16(units).is_err(), "{units:x?}");
         String::from_utf8(out).expect("valid UTF-8")
     }
 
@@ -313,7 +338,7 @@ mod tests {
     #[test]
     fn refuses_a_buffer_too_small() {
         let mut out = Vec::with_capacity(5);
-        assert!(!utf16_to_utf8(&[0x41, 0x42], &mut out));
+        assert_eq!(utf16_to_utf8(&[0x41, 0x42], &mut out), None);
         assert!(out.is_empty());
     }
 }
