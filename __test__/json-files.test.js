@@ -162,3 +162,52 @@ test("the plugin gets each file's index, and errors carry it: a path given twice
   ])
   fs.rmSync(dir, { recursive: true })
 })
+
+test('paths cross as one string; a path with a NUL, empty, non-ASCII or with a lone surrogate gets what the array form gives', async () => {
+  const { dir, paths } = makeFiles(5)
+  const accented = path.join(dir, 'café 東京 😀.json')
+  fs.writeFileSync(accented, '{"i": "accented"}')
+  const all = [paths[0], `${paths[1]}\0tail`, '', accented, `${dir}/\ud800.json`, paths[2], paths[2]]
+  const pool = new rt.JsonPool()
+  const outcome = async (list) => {
+    const seen = []
+    const r = await pool.parseJsonFiles(list, (doc, p, i) => {
+      seen.push([i, p, doc instanceof Error ? `${doc.name} ${doc.code}` : doc.toJS().i])
+    })
+    seen.sort((a, b) => a[0] - b[0])
+    return { seen, files: r.files, errors: r.errors.map((e) => [e.index, e.phase, e.error.code]) }
+  }
+  // With the NUL path the joined string splits into one path too many: the array is sent.
+  const withNul = await outcome(all)
+  assert.deepEqual(
+    withNul.seen.map(([i, , v]) => [i, v]),
+    [
+      [0, 0],
+      [1, 'RawTransferError Io'],
+      [2, 'RawTransferError ENOENT'],
+      [3, 'accented'],
+      [4, 'RawTransferError ENOENT'],
+      [5, 2],
+      [6, 2],
+    ],
+  )
+  // Without it, one string: the same for every other path.
+  const without = await outcome(all.filter((_, i) => i !== 1))
+  assert.deepEqual(
+    without.seen.map(([, p, v]) => [p, v]),
+    withNul.seen.filter(([i]) => i !== 1).map(([, p, v]) => [p, v]),
+  )
+  assert.equal(without.files, 6)
+  assert.deepEqual(without.errors, [
+    [1, 'read', 'ENOENT'],
+    [3, 'read', 'ENOENT'],
+  ])
+  // Which form ran: the joined call refuses the list with the NUL path, takes the other.
+  assert.equal(pool._native.startJsonFilesJoined(all.join('\0'), all.length, 1, 0), null)
+  const job = pool._native.startJsonFilesJoined(paths.join('\0'), paths.length, 1, 0)
+  assert.ok(job !== null)
+  job.cancel()
+  assert.equal(pool.stats().inUse, 0)
+  pool.close()
+  fs.rmSync(dir, { recursive: true })
+})
