@@ -20,15 +20,15 @@ pub fn read_file(path: &str, max_bytes: u64) -> Result<Vec<u8>, ProduceError> {
     let file = options
         .open(path)
         .map_err(|e| ProduceError::io("open", &e))?;
-    let meta = file.metadata().map_err(|e| ProduceError::io("fstat", &e))?;
-    if meta.is_dir() {
+    let meta = stat(&file).map_err(|e| ProduceError::io("fstat", &e))?;
+    if meta.is_dir {
         #[cfg(unix)]
         return Err(ProduceError::io(
             "read",
             &std::io::Error::from_raw_os_error(libc::EISDIR),
         ));
     }
-    if !meta.is_file() {
+    if !meta.is_file {
         return Err(ProduceError::new(
             ErrorCode::Io,
             format!("{path} is not a regular file"),
@@ -47,13 +47,13 @@ pub fn read_file(path: &str, max_bytes: u64) -> Result<Vec<u8>, ProduceError> {
             format!("{path} is larger than {limit} bytes, the most a block can take"),
         )
     };
-    if meta.len() > limit {
+    if meta.len > limit {
         return Err(too_big());
     }
     let mut text = Vec::new();
     // One byte past the reported size: reading it tells a file that grew. Each read is
     // capped at the room reserved, so `read_to_end` never grows the vector itself.
-    let mut want = meta.len() + 1;
+    let mut want = meta.len + 1;
     loop {
         let room = (want.min(limit + 1) as usize).saturating_sub(text.len());
         text.try_reserve_exact(room).map_err(|_| {
@@ -66,7 +66,7 @@ pub fn read_file(path: &str, max_bytes: u64) -> Result<Vec<u8>, ProduceError> {
             )
         })?;
         let before = text.len();
-        let end = read_into(&file, &mut text, room, meta.len())
+        let end = read_into(&file, &mut text, room, meta.len)
             .map_err(|e| ProduceError::io("read", &e))?;
         if text.len() as u64 > limit {
             return Err(too_big());
@@ -141,36 +141,89 @@ pub fn load_file(path: &str, max_bytes: u64) -> Result<(Vec<u8>, u64), ProduceEr
     Ok((text, len))
 }
 
-/// The pseudo filesystem `file` (whose metadata is `meta`) is on, if any: their sizes are
+/// What [`read_file`] needs to know of an open file.
+struct Stat {
+    is_dir: bool,
+    is_file: bool,
+    len: u64,
+    /// The mount's id, unique for the life of the system (Linux 6.8's
+    /// `STATX_MNT_ID_UNIQUE`; `None` where the kernel does not give it).
+    mount: Option<u64>,
+}
+
+/// `statx` of the open file: its type, size and mount in one call (what
+/// `File::metadata` would cost), or `File::metadata` where `statx` is refused.
+#[cfg(target_os = "linux")]
+fn stat(file: &std::fs::File) -> std::io::Result<Stat> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `statx` is plain data, for which all-zero bytes are a valid value.
+    let mut st: libc::statx = unsafe { std::mem::zeroed() };
+    let mask = libc::STATX_TYPE | libc::STATX_SIZE | libc::STATX_MNT_ID_UNIQUE;
+    // SAFETY: the descriptor is open for the life of `file`; the path is an empty C string
+    // (with `AT_EMPTY_PATH`, the descriptor itself); `st` is a valid out-pointer.
+    let rc = unsafe {
+        libc::statx(
+            file.as_raw_fd(),
+            c"".as_ptr(),
+            libc::AT_EMPTY_PATH,
+            mask,
+            &mut st,
+        )
+    };
+    if rc != 0 {
+        // A kernel without statx, or a sandbox that refuses it.
+        return std_stat(file);
+    }
+    let kind = u32::from(st.stx_mode) & libc::S_IFMT;
+    Ok(Stat {
+        is_dir: kind == libc::S_IFDIR,
+        is_file: kind == libc::S_IFREG,
+        len: st.stx_size,
+        mount: (st.stx_mask & libc::STATX_MNT_ID_UNIQUE != 0).then_some(st.stx_mnt_id),
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn stat(file: &std::fs::File) -> std::io::Result<Stat> {
+    std_stat(file)
+}
+
+fn std_stat(file: &std::fs::File) -> std::io::Result<Stat> {
+    let meta = file.metadata()?;
+    Ok(Stat {
+        is_dir: meta.is_dir(),
+        is_file: meta.is_file(),
+        len: meta.len(),
+        mount: None,
+    })
+}
+
+/// The pseudo filesystem `file` (whose [`Stat`] is `meta`) is on, if any: their sizes are
 /// made up (0 or 4096) and some of their files read for ever or for gigabytes.
 ///
-/// Each thread remembers the answer for the last filesystem (device) it asked about, for
-/// [`FS_MEMORY`]: the files of a run are mostly on one filesystem, and the `fstatfs` was a
-/// sixth of the system calls a small file costs. (A device number is reused only after
-/// its filesystem is unmounted; the short memory bounds how stale an answer can be.)
+/// Each thread remembers the answer for the last mount it asked about: the files of a run
+/// are mostly on one, and the `fstatfs` was a sixth of the system calls a small file costs.
+/// The key is the mount's unique id, never reused (a device number is: a procfs mounted
+/// where a tmpfs was unmounted can get the tmpfs's). Where the kernel gives no such id,
+/// every file is asked about.
 #[cfg(target_os = "linux")]
-fn pseudo_filesystem(file: &std::fs::File, meta: &std::fs::Metadata) -> Option<&'static str> {
-    use std::os::unix::fs::MetadataExt;
+fn pseudo_filesystem(file: &std::fs::File, meta: &Stat) -> Option<&'static str> {
     thread_local! {
-        static LAST: std::cell::Cell<Option<(u64, Option<&'static str>, std::time::Instant)>> =
+        static LAST: std::cell::Cell<Option<(u64, Option<&'static str>)>> =
             const { std::cell::Cell::new(None) };
     }
-    let dev = meta.dev();
-    let now = std::time::Instant::now();
-    if let Some((d, fs, at)) = LAST.get()
-        && d == dev
-        && now.duration_since(at) < FS_MEMORY
+    if let Some(mount) = meta.mount
+        && let Some((m, fs)) = LAST.get()
+        && m == mount
     {
         return fs;
     }
     let fs = filesystem_kind(file)?;
-    LAST.set(Some((dev, fs, now)));
+    if let Some(mount) = meta.mount {
+        LAST.set(Some((mount, fs)));
+    }
     fs
 }
-
-/// How long a thread trusts what it learnt of a filesystem (see [`pseudo_filesystem`]).
-#[cfg(target_os = "linux")]
-const FS_MEMORY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// `fstatfs`: `Some(Some(name))` for a pseudo filesystem, `Some(None)` for any other, `None`
 /// if the call failed (nothing is remembered then).
@@ -203,7 +256,7 @@ fn filesystem_kind(file: &std::fs::File) -> Option<Option<&'static str>> {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn pseudo_filesystem(_file: &std::fs::File, _meta: &std::fs::Metadata) -> Option<&'static str> {
+fn pseudo_filesystem(_file: &std::fs::File, _meta: &Stat) -> Option<&'static str> {
     None
 }
 
@@ -258,6 +311,42 @@ mod tests {
         assert!(read_into(&file, &mut text, 10_001, 10_000).unwrap());
         assert_eq!(text, want);
         std::fs::remove_file(path).unwrap();
+    }
+
+    /// A procfs mounted where a tmpfs was just unmounted may get the tmpfs's device number:
+    /// what a thread remembers of the tmpfs must not let the procfs file through. (Needs
+    /// root to mount; skipped where mounting is refused.)
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_procfs_mounted_where_a_tmpfs_was_is_still_refused() {
+        use std::process::Command;
+        let dir = std::env::temp_dir().join(format!("rt-remount-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let d = dir.to_str().unwrap();
+        let run = |args: &[&str]| {
+            Command::new(args[0])
+                .args(&args[1..])
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !run(&["mount", "-t", "tmpfs", "tmpfs", d]) {
+            std::fs::remove_dir(&dir).unwrap();
+            return; // not root, or no mount here
+        }
+        std::fs::write(dir.join("a.json"), b"[1]").unwrap();
+        assert_eq!(
+            read_file(dir.join("a.json").to_str().unwrap(), 1 << 20).unwrap(),
+            b"[1]"
+        );
+        assert!(run(&["umount", d]));
+        let mounted = run(&["mount", "-t", "proc", "proc", d]);
+        if mounted {
+            let pid_max = dir.join("sys/kernel/pid_max");
+            let err = read_file(pid_max.to_str().unwrap(), 1 << 20).unwrap_err();
+            assert!(format!("{err:?}").contains("procfs"), "{err:?}");
+            assert!(run(&["umount", d]));
+        }
+        std::fs::remove_dir(&dir).unwrap();
     }
 
     #[cfg(target_os = "linux")]
