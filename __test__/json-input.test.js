@@ -131,6 +131,18 @@ const catchError = (fn) => {
   assert.fail('no error')
 }
 
+test('a string too long to escape its lone surrogates is an OutOfMemoryError, not a RangeError', () => {
+  // Near the longest string, the escaped form (6 units for each lone surrogate) cannot be
+  // made: a typed error, where JSON.parse (which needs no escaping) would parse it.
+  const res = node(`const rt = require(${JSON.stringify(root)})
+    const MAX = require('node:buffer').constants.MAX_STRING_LENGTH
+    const text = '"' + 'a'.repeat(MAX - 3) + '\\ud800"'
+    const pool = new rt.JsonPool()
+    try { pool.parseJson(text); console.log('parsed') } catch (e) { console.log(e.name, e.code, pool.stats().inUse) }`)
+  assert.equal(res.status, 0, res.stderr)
+  assert.equal(res.stdout.trim(), 'OutOfMemoryError OutOfMemory 0')
+})
+
 test('a big document on the JS thread: scratch is bounded and given back (RSS returns after release and trim)', () => {
   // 10 M numbers: the parser's node stack needed 240 MB of Rust heap and kept it for the
   // life of the thread.

@@ -173,6 +173,13 @@ test('of a long list the chooser stats a quarter of its sample when that is far 
     stats.length = 0
     assert.equal(chooseWorkers(Array(64).fill(tiny), 2).inThread, true)
     assert.equal(stats.length, 64)
+    // A regular pattern does not line up with the samples: 1 024 files of 1 MiB (1 GiB) with
+    // every 16th or every 64th tiny are not "small".
+    for (const every of [16, 64]) {
+      const list = Array.from({ length: 1024 }, (_, i) => (i % every === 0 ? tiny : mid))
+      const c = chooseWorkers(list, 2)
+      assert.equal(c.inThread, false, `every ${every}th tiny: ${c.reason}`)
+    }
   } finally {
     fs.statSync = real
     fs.rmSync(dir, { recursive: true })

@@ -10,6 +10,8 @@
 // What differs from the text as given: spans and byte offsets count the escape's 6 bytes,
 // and doc.text() shows the escape.
 
+const { OutOfMemoryError } = require('raw-transfer-reader/errors')
+
 const LONE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
 
 const isWellFormed =
@@ -69,9 +71,20 @@ function utf8Of(text) {
   // As many bytes as units: every unit was ASCII (any other takes 2 or more bytes, a lone
   // surrogate 3), so there is nothing to look for.
   if (bytes.length === text.length || !hasReplacement(bytes)) return bytes
-  const escaped = escapeLoneSurrogates(text)
+  let escaped
+  try {
+    escaped = escapeLoneSurrogates(text)
+  } catch (e) {
+    // Each escape is 6 units for 1: a string near the longest the engine allows can
+    // have no escaped form.
+    if (e instanceof RangeError) {
+      throw new OutOfMemoryError(`a string of ${text.length} units with lone surrogates is too long to escape them (the longest string is ${MAX_STRING_LENGTH} units)`)
+    }
+    throw e
+  }
   return escaped === text ? bytes : encode(escaped)
 }
+const MAX_STRING_LENGTH = require('node:buffer').constants?.MAX_STRING_LENGTH ?? 2 ** 29 - 24
 
 function encode(text) {
   // A unit takes 1 to 3 bytes: up to SCRATCH_BYTES units may fit (JSON is mostly ASCII);

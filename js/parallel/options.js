@@ -82,21 +82,26 @@ function inThreadBytes(workers) {
   if (gain <= 1) return Infinity
   return Math.round(((START_MS * gain) / (gain - 1) / MS_PER_MB) * 2 ** 20)
 }
-// Files whose size is looked at to estimate a run's bytes (evenly spaced): a few ms at most.
+// Files whose size is looked at to estimate a run's bytes (spread over the list): a few ms at most.
 // Of a longer list, a first quarter of them decides when its estimate is far from the bound
 // (FAR times under or over it); only a run near the bound stats them all.
 const SIZE_SAMPLES = 64
 const FIRST_SAMPLES = 16
 const FAR = 4
+const GOLDEN = 0.6180339887498949
 
-/** The total size of `paths` estimated from `samples` files evenly spaced over the list. */
+/**
+ * The total size of `paths` estimated from `samples` files spread over the list: one in
+ * each of `samples` equal stretches, at a position that moves from stretch to stretch (the
+ * fractional part of j times the golden ratio), so that no regular pattern of sizes (every
+ * 16th file small, say) lines up with the samples.
+ */
 function estimateBytes(paths, samples) {
   const n = paths.length
   let bytes = 0
-  // Sample j at floor(j * n / samples): the first stage's files are every fourth of the second's.
   for (let j = 0; j < samples; j++) {
     try {
-      const p = paths[Math.floor((j * n) / samples)]
+      const p = paths[Math.floor(((j + ((j * GOLDEN) % 1)) * n) / samples)]
       if (typeof p === 'string') bytes += fs.statSync(p).size
     } catch {} // a file that cannot be read is the run's error to report, not ours
   }
