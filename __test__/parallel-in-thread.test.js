@@ -173,6 +173,8 @@ test('of a long list the chooser stats a quarter of its sample when that is far 
     stats.length = 0
     assert.equal(chooseWorkers(Array(64).fill(tiny), 2).inThread, true)
     assert.equal(stats.length, 64)
+    // Directories are no work (each fails at once): their sizes do not count.
+    assert.equal(chooseWorkers(Array(100_000).fill(__dirname), 2).inThread, true)
     // A regular pattern does not line up with the samples: 1 024 files of 1 MiB (1 GiB) with
     // every 16th or every 64th tiny are not "small".
     for (const every of [16, 64]) {

@@ -102,7 +102,10 @@ function estimateBytes(paths, samples) {
   for (let j = 0; j < samples; j++) {
     try {
       const p = paths[Math.floor(((j + ((j * GOLDEN) % 1)) * n) / samples)]
-      if (typeof p === 'string') bytes += fs.statSync(p).size
+      if (typeof p === 'string') {
+        const st = fs.statSync(p)
+        if (st.isFile()) bytes += st.size // a directory's size is not work: it fails at once
+      }
     } catch {} // a file that cannot be read is the run's error to report, not ours
   }
   return (bytes / samples) * n
