@@ -207,7 +207,26 @@ test('paths cross as one string; a path with a NUL, empty, non-ASCII or with a l
   const job = pool._native.startJsonFilesJoined(paths.join('\0'), paths.length, 1, 0)
   assert.ok(job !== null)
   job.cancel()
+  // A count that is not a whole number of paths is refused, not wrapped.
+  for (const count of [0, -1, 3.5, NaN, Infinity, 2 ** 32, 2 ** 32 + 3]) {
+    assert.throws(() => pool._native.startJsonFilesJoined(paths.join('\0'), count, 1, 0), (e) => e.code === 'InvalidArgument', String(count))
+  }
   assert.equal(pool.stats().inUse, 0)
   pool.close()
+  fs.rmSync(dir, { recursive: true })
+})
+
+test('paths longer together than the longest string go as an array, where join would throw', () => {
+  // Two paths of 2^28 units and a third: their join passes the longest string (2^29 - 24).
+  const { node } = require('./helpers')
+  const { dir, paths } = makeFiles(1)
+  const res = node(`const rt = require(${JSON.stringify(path.join(__dirname, '..'))})
+    const long = 'x'.repeat(2 ** 28)
+    new rt.JsonPool().parseJsonFiles([long, long, ${JSON.stringify(paths[0])}], () => {}).then(
+      (r) => console.log(r.files, r.errors.map((e) => e.index + ' ' + e.error.code).sort().join(',')),
+      (e) => console.log('rejected', e.name, e.message),
+    )`)
+  assert.equal(res.status, 0, res.stderr)
+  assert.equal(res.stdout.trim(), '3 0 ENAMETOOLONG,1 ENAMETOOLONG')
   fs.rmSync(dir, { recursive: true })
 })

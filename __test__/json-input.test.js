@@ -143,6 +143,37 @@ test('a string too long to escape its lone surrogates is an OutOfMemoryError, no
   assert.equal(res.stdout.trim(), 'OutOfMemoryError OutOfMemory 0')
 })
 
+test('lone surrogates are escaped piece by piece, as a replace() over the whole string escapes them', () => {
+  // One replace() over the whole string dies (a V8 fatal error) past about 2^26 matches,
+  // so the escape goes in pieces: a piece never ends between the units of a pair, and a
+  // run of backslashes before a surrogate may begin in an earlier piece.
+  const { escapeLoneSurrogates } = require('../js/json/input')
+  const units = ['a', '\\', '\ud800', '\udc00', '\ud83d', '\ude00', '"', 'é']
+  let seed = 7
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff)
+  for (let t = 0; t < 20_000; t++) {
+    let text = ''
+    for (let n = rnd() % 30, i = 0; i < n; i++) text += units[rnd() % units.length]
+    const whole = escapeLoneSurrogates(text, Infinity)
+    for (const piece of [1, 2, 3, 5, 8]) assert.equal(escapeLoneSurrogates(text, piece), whole, `${JSON.stringify(text)} in pieces of ${piece}`)
+  }
+  assert.equal(escapeLoneSurrogates('"\ud800\ud800\udc00\\\udc00"', 1), '"\\ud800\ud800\udc00\\\udc00"')
+  // Pieces stay small whatever the text (a run of high surrogates included): each replace()
+  // sees at most one unit more than a piece.
+  const seen = []
+  const replace = String.prototype.replace
+  String.prototype.replace = function (...args) {
+    seen.push(this.length)
+    return replace.apply(this, args)
+  }
+  try {
+    escapeLoneSurrogates(`"${'\ud800'.repeat(1000)}\ud83d\ude00${'\udc00'.repeat(1000)}"`, 4)
+  } finally {
+    String.prototype.replace = replace
+  }
+  assert.ok(seen.length > 400 && Math.max(...seen) <= 5, `${seen.length} pieces, longest ${Math.max(...seen)}`)
+})
+
 test('a big document on the JS thread: scratch is bounded and given back (RSS returns after release and trim)', () => {
   // 10 M numbers: the parser's node stack needed 240 MB of Rust heap and kept it for the
   // life of the thread.

@@ -22,17 +22,36 @@ const isWellFormed =
         return !LONE.test(s)
       }
 
-/** `text`, with lone surrogates written as `\uXXXX` escapes (unchanged if there are none). */
-function escapeLoneSurrogates(text) {
+// Pieces of at most this many units are escaped at a time: one replace() with a callback
+// over the whole string collects every match first, and V8 dies (a fatal error, not a
+// throw) past about 2^26 of them.
+const ESCAPE_PIECE = 1 << 20
+const isHigh = (u) => u >= 0xd800 && u <= 0xdbff
+const isLow = (u) => u >= 0xdc00 && u <= 0xdfff
+
+/**
+ * `text`, with lone surrogates written as `\uXXXX` escapes (unchanged if there are none),
+ * `piece` units at a time (a piece never ends between the two units of a pair).
+ */
+function escapeLoneSurrogates(text, piece = ESCAPE_PIECE) {
   if (isWellFormed(text)) return text
-  return text.replace(LONE, (unit, at) => {
-    // After an odd run of backslashes the unit is itself being escaped (`\` + unit, an
-    // invalid escape): leave it, so the parse fails as JSON.parse's does.
-    let slashes = 0
-    for (let k = at - 1; k >= 0 && text.charCodeAt(k) === 0x5c; k--) slashes++
-    if (slashes % 2 === 1) return unit
-    return `\\u${unit.charCodeAt(0).toString(16)}`
-  })
+  let out = ''
+  for (let start = 0; start < text.length; ) {
+    let end = Math.min(text.length, start + piece)
+    if (end < text.length && isHigh(text.charCodeAt(end - 1)) && isLow(text.charCodeAt(end))) end++
+    const from = start
+    out += text.slice(start, end).replace(LONE, (unit, at) => {
+      // After an odd run of backslashes the unit is itself being escaped (`\` + unit, an
+      // invalid escape): leave it, so the parse fails as JSON.parse's does. The run may
+      // start in an earlier piece.
+      let slashes = 0
+      for (let k = from + at - 1; k >= 0 && text.charCodeAt(k) === 0x5c; k--) slashes++
+      if (slashes % 2 === 1) return unit
+      return `\\u${unit.charCodeAt(0).toString(16)}`
+    })
+    start = end
+  }
+  return out
 }
 
 // UTF-8 of U+FFFD, which an encoder writes for a lone surrogate.
@@ -102,4 +121,4 @@ function releaseScratch() {
   scratch = null
 }
 
-module.exports = { utf8Of, releaseScratch }
+module.exports = { utf8Of, releaseScratch, escapeLoneSurrogates }

@@ -171,9 +171,18 @@ module.exports = function makeJsonPool(binding) {
       if (pluginTimeoutMs !== undefined) integer(pluginTimeoutMs, 'pluginTimeoutMs', 1, MAX_TIMEOUT_MS)
       const t0 = performance.now()
       // The paths cross as one string (one conversion, where an array costs a few native
-      // calls per path); the array only when a path holds a NUL, which would split it.
+      // calls per path); the array when a path holds a NUL, which would split it, or when
+      // together they are longer than the longest string.
+      let joined = null
+      if (paths.length > 0) {
+        try {
+          joined = paths.join('\0')
+        } catch (e) {
+          if (!(e instanceof RangeError)) throw e
+        }
+      }
       const job =
-        (paths.length > 0 ? this._native.startJsonFilesJoined(paths.join('\0'), paths.length, threads, maxBlocks) : null) ??
+        (joined !== null ? this._native.startJsonFilesJoined(joined, paths.length, threads, maxBlocks) : null) ??
         this._native.startJsonFiles(paths, threads, maxBlocks)
       const pool = this
       const { items, bytes, errors } = await runJob(job, {

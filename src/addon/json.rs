@@ -55,11 +55,17 @@ impl NativePool {
         &self,
         env: Env,
         joined: Utf8String,
-        count: u32,
+        count: f64,
         threads: u32,
         max_blocks: u32,
     ) -> Result<Option<JsonFilesJob>> {
         catch_panic_in(&env, || {
+            if !(count >= 1.0 && count <= f64::from(u32::MAX) && count.fract() == 0.0) {
+                return Err(TransferError::invalid_argument(format!(
+                    "the count of joined paths must be an integer from 1 to 2^32 - 1, got {count}"
+                ))
+                .into());
+            }
             let all = joined.into_string();
             let Some(ranges) = split_paths(&all, count as usize)? else {
                 return Ok(None);
@@ -152,7 +158,10 @@ mod tests {
     #[test]
     fn joined_paths_split_into_their_ranges() {
         let ranges = |all: &str, n| split_paths(all, n).unwrap();
-        assert_eq!(ranges("a/b.json\0/c\0d", 3), Some(vec![0..8, 9..11, 12..13]));
+        assert_eq!(
+            ranges("a/b.json\0/c\0d", 3),
+            Some(vec![0..8, 9..11, 12..13])
+        );
         // Empty paths are paths (each gets its own read error later).
         assert_eq!(ranges("\0\0", 3), Some(vec![0..0, 1..1, 2..2]));
         assert_eq!(ranges("", 1).map(|r| r.len()), Some(1));
