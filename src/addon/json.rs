@@ -98,7 +98,7 @@ fn split_paths(
     all: &str,
     count: usize,
 ) -> std::result::Result<Option<Vec<Range<usize>>>, TransferError> {
-    if count == 0 || all.bytes().filter(|&b| b == 0).count() != count - 1 {
+    if count == 0 {
         return Ok(None);
     }
     let mut ranges = Vec::new();
@@ -110,10 +110,13 @@ fn split_paths(
     })?;
     let mut start = 0;
     for piece in all.split('\0') {
+        if ranges.len() == count {
+            return Ok(None); // more pieces than paths
+        }
         ranges.push(start..start + piece.len());
         start += piece.len() + 1;
     }
-    Ok(Some(ranges))
+    Ok((ranges.len() == count).then_some(ranges))
 }
 
 /// [`JsonFiles`] over paths that are ranges of one string (`start_json_files_joined`).
@@ -132,11 +135,11 @@ impl Producer for JoinedPaths {
 
     fn load(
         &self,
-        parser: &mut Parser,
+        _parser: &mut Parser,
         path: &Range<usize>,
     ) -> std::result::Result<(Vec<u8>, u64), ProduceError> {
         // The ranges were cut at NULs (ASCII), so each is on character boundaries.
-        JsonFiles::load_path(parser, &self.all[path.clone()])
+        JsonFiles::load_path(&self.all[path.clone()])
     }
 
     fn build(

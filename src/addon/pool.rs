@@ -199,8 +199,9 @@ impl NativePool {
                         // SAFETY: the call is in progress on `env` and `text` is one of its
                         // arguments.
                         let (text, lossy) = unsafe { string_utf8(env.raw(), text)? };
-                        if lossy {
-                            // A surrogate without its pair became U+FFFD, where JSON.parse
+                        if lossy.unwrap_or_else(|| text.contains('\u{FFFD}')) {
+                            // A surrogate without its pair became U+FFFD (or, written by
+                            // the runtime, may have: the text holds one), where JSON.parse
                             // keeps it: `null` asks JS to write it as an escape and send
                             // bytes (js/json/input.js). No block was taken.
                             return crate::napi::null(env.raw());

@@ -52,7 +52,7 @@ pub fn read_file(path: &str, max_bytes: u64) -> Result<Vec<u8>, ProduceError> {
     }
     let mut text = Vec::new();
     // One byte past the reported size: reading it tells a file that grew. Each read is
-    // capped at the room reserved, so `read_to_end` never grows the vector itself.
+    // capped at the room reserved, so the vector never grows itself.
     let mut want = meta.len + 1;
     loop {
         let room = (want.min(limit + 1) as usize).saturating_sub(text.len());
@@ -65,13 +65,12 @@ pub fn read_file(path: &str, max_bytes: u64) -> Result<Vec<u8>, ProduceError> {
                 ),
             )
         })?;
-        let before = text.len();
         let end = read_into(&file, &mut text, room, meta.len)
             .map_err(|e| ProduceError::io("read", &e))?;
         if text.len() as u64 > limit {
             return Err(too_big());
         }
-        if end || text.len() - before < room {
+        if end {
             return Ok(text);
         }
         want = want.saturating_mul(2);

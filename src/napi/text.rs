@@ -77,9 +77,10 @@ unsafe fn convert(env: sys::napi_env, value: sys::napi_value) -> ::napi::Result<
     unsafe { string_utf8(env, value) }.map(|(text, _)| Utf8String(text))
 }
 
-/// A JS string as UTF-8, and whether the conversion may have lost something: `true` when a
-/// surrogate without its pair became U+FFFD, or (for a string the runtime wrote as UTF-8,
-/// which replaces them unseen) when the text holds a U+FFFD, which may have been one.
+/// A JS string as UTF-8, and whether a surrogate without its pair became U+FFFD: known
+/// (`Some`) when the string was transcoded here; `None` when the runtime wrote the UTF-8
+/// (strings over 16 Mi units), which replaces them unseen (a U+FFFD in the text may have
+/// been one: a caller that needs to know looks for it).
 ///
 /// # Safety
 /// `env` must be current and `value` an argument of the call in progress (or a handle of
@@ -87,7 +88,7 @@ unsafe fn convert(env: sys::napi_env, value: sys::napi_value) -> ::napi::Result<
 pub(crate) unsafe fn string_utf8(
     env: sys::napi_env,
     value: sys::napi_value,
-) -> ::napi::Result<(String, bool)> {
+) -> ::napi::Result<(String, Option<bool>)> {
     let mut units = 0usize;
     // SAFETY: `env` and `value` come from the calling #[napi] function; with a null
     // buffer the call only reports the string's length in UTF-16 units.
@@ -101,12 +102,11 @@ pub(crate) unsafe fn string_utf8(
     }
     if units <= VIA_UTF16_MAX_UNITS {
         // SAFETY: as above; `units` is the string's length.
-        unsafe { via_utf16(env, value, units) }
+        let (text, lossy) = unsafe { via_utf16(env, value, units)? };
+        Ok((text, Some(lossy)))
     } else {
         // SAFETY: as above.
-        let text = unsafe { via_utf8(env, value, units)? };
-        let maybe_lost = text.contains('\u{FFFD}');
-        Ok((text, maybe_lost))
+        Ok((unsafe { via_utf8(env, value, units)? }, None))
     }
 }
 

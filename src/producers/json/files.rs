@@ -30,10 +30,7 @@ impl From<ParseError> for ProduceError {
 impl JsonFiles {
     /// [`Producer::load`] of one path: the file's bytes.
     #[cfg_attr(not(feature = "addon"), allow(dead_code))] // the addon's joined paths too
-    pub(crate) fn load_path(
-        _parser: &mut Parser,
-        path: &str,
-    ) -> Result<(Vec<u8>, u64), ProduceError> {
+    pub(crate) fn load_path(path: &str) -> Result<(Vec<u8>, u64), ProduceError> {
         // The block holds the source copy plus the tree: a text over half a block cannot fit.
         load_file(path, (ACTIVE_SIZE / 2) as u64)
     }
@@ -48,8 +45,8 @@ impl Producer for JsonFiles {
         Parser::new()
     }
 
-    fn load(&self, parser: &mut Parser, path: &String) -> Result<(Vec<u8>, u64), ProduceError> {
-        Self::load_path(parser, path)
+    fn load(&self, _parser: &mut Parser, path: &String) -> Result<(Vec<u8>, u64), ProduceError> {
+        Self::load_path(path)
     }
 
     fn build(
