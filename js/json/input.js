@@ -11,6 +11,7 @@
 // and doc.text() shows the escape.
 
 const { OutOfMemoryError } = require('raw-transfer-reader/errors')
+const { MAX_STRING_UNITS } = require('raw-transfer-reader/raw-buffer')
 
 const LONE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
 
@@ -97,13 +98,12 @@ function utf8Of(text) {
     // Each escape is 6 units for 1: a string near the longest the engine allows can
     // have no escaped form.
     if (e instanceof RangeError) {
-      throw new OutOfMemoryError(`a string of ${text.length} units with lone surrogates is too long to escape them (the longest string is ${MAX_STRING_LENGTH} units)`)
+      throw new OutOfMemoryError(`a string of ${text.length} units with lone surrogates is too long to escape them (the longest string is ${MAX_STRING_UNITS} units)`)
     }
     throw e
   }
   return escaped === text ? bytes : encode(escaped)
 }
-const MAX_STRING_LENGTH = require('node:buffer').constants?.MAX_STRING_LENGTH ?? 2 ** 29 - 24
 
 function encode(text) {
   // A unit takes 1 to 3 bytes: up to SCRATCH_BYTES units may fit (JSON is mostly ASCII);

@@ -139,9 +139,7 @@ function decodeInPieces(u8, buf, pos, len, piece) {
     else for (let k = 0; k < 3 && q < end && (u8[q] & 0xc0) === 0x80; k++) q++
     const part = slowDecode(u8, buf, p, q - p)
     if (s.length + part.length > MAX_STRING_UNITS) {
-      const e = new OutOfMemoryError(`a string of ${len} bytes of UTF-8 decodes to more than the ${MAX_STRING_UNITS} units a JS string can hold`)
-      e.code = 'OutOfMemory'
-      throw e
+      throw new OutOfMemoryError(`a string of ${len} bytes of UTF-8 decodes to more than the ${MAX_STRING_UNITS} units a JS string can hold`)
     }
     s += part
     p = q
@@ -318,4 +316,4 @@ class RawBuffer {
 // never its 2 GiB buffer.
 Object.defineProperty(RawBuffer.prototype, 'notCloneable', { value: NOT_CLONEABLE })
 
-module.exports = { RawBuffer, toArrayBuffer, decodeUtf8, decodeInPieces, asciiString, isArrayBuffer, isUint8Array, blockBuffers }
+module.exports = { RawBuffer, toArrayBuffer, decodeUtf8, decodeInPieces, asciiString, isArrayBuffer, isUint8Array, blockBuffers, MAX_STRING_UNITS }
